@@ -199,7 +199,7 @@ void gql_buf_double(gql_buf_t *b, double v)
         return;
     }
     /* Shortest precision that reads back exactly, then JavaScript's layout:
-     * plain decimals for 1e-7 <= |v| < 1e21, else d.ddde+N. */
+     * plain decimals for 1e-6 <= |v| < 1e21, else d.ddde+N. */
     char tmp[40];
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, v);
@@ -217,7 +217,7 @@ void gql_buf_double(gql_buf_t *b, double v)
             digits[nd++] = *p;
     if (neg)
         gql_buf_putc(b, '-');
-    if (exp >= -7 && exp < 21) {
+    if (exp >= -6 && exp < 21) {
         if (exp < 0) {
             gql_buf_puts(b, "0.");
             for (int i = -1; i > exp; i--)
