@@ -125,6 +125,10 @@ typedef enum gql_directive_location {
     GQL_DL_ENUM_VALUE,
     GQL_DL_INPUT_OBJECT,
     GQL_DL_INPUT_FIELD_DEFINITION,
+    /* Added by graphql-js 17 (listed last here so the values above keep
+     * their numbers; __DirectiveLocation lists them in graphql-js's order). */
+    GQL_DL_FRAGMENT_VARIABLE_DEFINITION,
+    GQL_DL_DIRECTIVE_DEFINITION,
     GQL_DL__COUNT,
 } gql_directive_location_t;
 
@@ -141,6 +145,9 @@ typedef struct gql_directive_def {
     bool repeatable;
     bool builtin;
     const gql_definition_t *ast;
+    /* graphql-js 17: directives themselves may be @deprecated. */
+    bool deprecated;
+    const char *deprecation_reason; /* NULL when not deprecated */
 } gql_directive_def_t;
 
 struct gql_schema {
@@ -157,7 +164,7 @@ struct gql_schema {
     int32_t *_type_index;
     uint32_t _type_index_mask;
 
-    gql_directive_def_t **directives; /* built-ins first, as graphql-js lists them */
+    gql_directive_def_t **directives; /* as graphql-js lists them: SDL-defined first, then the built-ins */
     size_t ndirectives;
 
     /* Introspection meta-fields: __schema and __type on the query root,
@@ -167,6 +174,10 @@ struct gql_schema {
     const gql_field_t *meta_typename;
 
     const gql_document_t *sdl; /* the document built from */
+
+    /* Guards the lazily built [T]/T! wrappers (gql_type_list_of) so a shared
+     * schema stays safe to read from many threads. */
+    int _wrap_lock;
 };
 
 /* Lookups. NULL when absent. */
