@@ -1,0 +1,578 @@
+/*
+ * json.c — JSON input for the engine: a strict RFC 8259 reader that turns
+ * request variables (and anything else a transport hands over as text) into
+ * untyped gql_iv_t values in an arena, the writer that prints them back, and
+ * the two lookups resolvers use (gql_iv_get, gql_arg).
+ *
+ * The reader is recursive descent with an explicit depth bound, so hostile
+ * input cannot exhaust the stack. Errors name the offending token with a
+ * 1-based line and column (columns count code points, like the GraphQL
+ * lexer). Integers that fit in int64 stay exact; every other number becomes
+ * a double, as JavaScript would read it.
+ */
+#include "gql.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define JSON_MAX_DEPTH 512
+
+typedef struct json_reader {
+    gql_arena_t *arena;
+    const unsigned char *p; /* next byte */
+    const unsigned char *start;
+    const unsigned char *end;
+    char *err; /* caller's message buffer */
+    size_t errlen;
+    bool failed;
+    bool oom;
+} json_reader_t;
+
+/* Line and column (code points, 1-based) of byte position `at`. */
+static void position(const json_reader_t *r, const unsigned char *at, unsigned *line, unsigned *col)
+{
+    unsigned l = 1, c = 1;
+    for (const unsigned char *q = r->start; q < at; q++) {
+        if (*q == '\n') {
+            l++;
+            c = 1;
+        } else if ((*q & 0xC0) != 0x80) {
+            c++;
+        }
+    }
+    *line = l;
+    *col = c;
+}
+
+/* Records the first error: "<what> at line L column C". Returns -1. */
+static int fail_at(json_reader_t *r, const unsigned char *at, const char *what)
+{
+    if (r->failed)
+        return -1;
+    r->failed = true;
+    unsigned line, col;
+    position(r, at, &line, &col);
+    if (r->err != NULL && r->errlen > 0)
+        snprintf(r->err, r->errlen, "%s at line %u column %u", what, line, col);
+    return -1;
+}
+
+/* "Unexpected token X" for the byte at `at`, or "Unexpected end of input". */
+static int unexpected(json_reader_t *r, const unsigned char *at)
+{
+    if (at >= r->end)
+        return fail_at(r, at, "Unexpected end of input");
+    char what[48];
+    unsigned c = *at;
+    if (c >= 0x21 && c < 0x7F)
+        snprintf(what, sizeof(what), "Unexpected token %c", (char)c);
+    else
+        snprintf(what, sizeof(what), "Unexpected byte 0x%02X", c);
+    return fail_at(r, at, what);
+}
+
+static int no_memory(json_reader_t *r)
+{
+    r->oom = true;
+    return fail_at(r, r->p, "Out of memory");
+}
+
+static void skip_ws(json_reader_t *r)
+{
+    while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
+        r->p++;
+}
+
+static int hex4(const unsigned char *p, unsigned *out)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned c = p[i], d;
+        if (c >= '0' && c <= '9')
+            d = c - '0';
+        else if (c >= 'a' && c <= 'f')
+            d = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            d = c - 'A' + 10;
+        else
+            return -1;
+        v = (v << 4) | d;
+    }
+    *out = v;
+    return 0;
+}
+
+static size_t utf8_encode(unsigned cp, char *out)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Length of a valid UTF-8 sequence at p (at most n bytes), 0 when invalid. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+    unsigned c = p[0], cp, min;
+    size_t len;
+    if (c < 0x80)
+        return 1;
+    if ((c & 0xE0) == 0xC0) {
+        len = 2, min = 0x80, cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+        len = 3, min = 0x800, cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+        len = 4, min = 0x10000, cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+/* Reads a string starting at the opening quote. The decoded text is never
+ * longer than the source, so one allocation of the source span suffices. */
+static int read_string(json_reader_t *r, const char **out, size_t *outlen)
+{
+    const unsigned char *q = ++r->p; /* after the quote */
+    /* Find the closing quote first (fast path: no escapes). */
+    bool escapes = false;
+    while (q < r->end && *q != '"') {
+        if (*q == '\\') {
+            escapes = true;
+            q++;
+        }
+        q++;
+    }
+    if (q >= r->end)
+        return fail_at(r, r->end, "Unterminated string");
+    size_t span = (size_t)(q - r->p);
+    char *buf = gql_arena_alloc_raw(r->arena, span + 1);
+    if (buf == NULL)
+        return no_memory(r);
+    size_t n = 0;
+    const unsigned char *s = r->p;
+    while (s < q) {
+        unsigned c = *s;
+        if (c < 0x20)
+            return fail_at(r, s, "Bad control character in string");
+        if (c == '\\' && escapes) {
+            unsigned e = s[1];
+            switch (e) {
+            case '"':
+                buf[n++] = '"';
+                s += 2;
+                continue;
+            case '\\':
+                buf[n++] = '\\';
+                s += 2;
+                continue;
+            case '/':
+                buf[n++] = '/';
+                s += 2;
+                continue;
+            case 'b':
+                buf[n++] = '\b';
+                s += 2;
+                continue;
+            case 'f':
+                buf[n++] = '\f';
+                s += 2;
+                continue;
+            case 'n':
+                buf[n++] = '\n';
+                s += 2;
+                continue;
+            case 'r':
+                buf[n++] = '\r';
+                s += 2;
+                continue;
+            case 't':
+                buf[n++] = '\t';
+                s += 2;
+                continue;
+            case 'u': {
+                unsigned cp;
+                if (q - s < 6 || hex4(s + 2, &cp) != 0)
+                    return fail_at(r, s, "Bad Unicode escape in string");
+                s += 6;
+                if (cp >= 0xD800 && cp <= 0xDBFF) {
+                    unsigned lo;
+                    if (q - s >= 6 && s[0] == '\\' && s[1] == 'u' && hex4(s + 2, &lo) == 0 && lo >= 0xDC00 &&
+                        lo <= 0xDFFF) {
+                        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                        s += 6;
+                    } else {
+                        cp = 0xFFFD; /* lone high surrogate: not representable in UTF-8 */
+                    }
+                } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                    cp = 0xFFFD; /* lone low surrogate */
+                }
+                /* \uXXXX is 6 source bytes, at most 4 output bytes: fits. */
+                n += utf8_encode(cp, buf + n);
+                continue;
+            }
+            default:
+                return fail_at(r, s, "Bad escaped character in string");
+            }
+        }
+        if (c >= 0x80) {
+            size_t l = utf8_len(s, (size_t)(q - s));
+            if (l == 0)
+                return fail_at(r, s, "Invalid UTF-8 in string");
+            memcpy(buf + n, s, l);
+            n += l;
+            s += l;
+            continue;
+        }
+        buf[n++] = (char)c;
+        s++;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *outlen = n;
+    r->p = q + 1;
+    return 0;
+}
+
+static int read_number(json_reader_t *r, gql_iv_t *out)
+{
+    const unsigned char *s = r->p, *q = s;
+    bool is_int = true;
+    if (q < r->end && *q == '-')
+        q++;
+    if (q >= r->end || *q < '0' || *q > '9')
+        return unexpected(r, q);
+    if (*q == '0') {
+        q++;
+    } else {
+        while (q < r->end && *q >= '0' && *q <= '9')
+            q++;
+    }
+    if (q < r->end && *q == '.') {
+        is_int = false;
+        q++;
+        if (q >= r->end || *q < '0' || *q > '9')
+            return unexpected(r, q);
+        while (q < r->end && *q >= '0' && *q <= '9')
+            q++;
+    }
+    if (q < r->end && (*q == 'e' || *q == 'E')) {
+        is_int = false;
+        q++;
+        if (q < r->end && (*q == '+' || *q == '-'))
+            q++;
+        if (q >= r->end || *q < '0' || *q > '9')
+            return unexpected(r, q);
+        while (q < r->end && *q >= '0' && *q <= '9')
+            q++;
+    }
+    size_t n = (size_t)(q - s);
+    char tmp[64];
+    char *text = tmp;
+    if (n >= sizeof(tmp)) {
+        text = gql_arena_strndup(r->arena, (const char *)s, n);
+        if (text == NULL)
+            return no_memory(r);
+    } else {
+        memcpy(tmp, s, n);
+        tmp[n] = '\0';
+    }
+    if (is_int) {
+        errno = 0;
+        long long v = strtoll(text, NULL, 10);
+        if (errno == 0) {
+            out->kind = GQL_IV_INT;
+            out->u.i = v;
+            r->p = q;
+            return 0;
+        }
+    }
+    out->kind = GQL_IV_FLOAT;
+    out->u.f = strtod(text, NULL); /* overflow gives +-HUGE_VAL, as JavaScript gives Infinity */
+    r->p = q;
+    return 0;
+}
+
+static bool match_word(json_reader_t *r, const char *w, size_t n)
+{
+    if ((size_t)(r->end - r->p) < n || memcmp(r->p, w, n) != 0)
+        return false;
+    r->p += n;
+    return true;
+}
+
+static int read_value(json_reader_t *r, gql_iv_t *out, int depth);
+
+static int read_array(json_reader_t *r, gql_iv_t *out, int depth)
+{
+    r->p++; /* [ */
+    gql_iv_t *items = NULL;
+    size_t count = 0, cap = 0;
+    skip_ws(r);
+    if (r->p < r->end && *r->p == ']') {
+        r->p++;
+        out->kind = GQL_IV_LIST;
+        return 0;
+    }
+    for (;;) {
+        if (count == cap) {
+            size_t ncap = cap ? cap * 2 : 4;
+            gql_iv_t *n = gql_arena_alloc_raw(r->arena, ncap * sizeof(*n));
+            if (n == NULL)
+                return no_memory(r);
+            if (count)
+                memcpy(n, items, count * sizeof(*n));
+            items = n;
+            cap = ncap;
+        }
+        skip_ws(r);
+        if (read_value(r, &items[count], depth + 1) != 0)
+            return -1;
+        count++;
+        skip_ws(r);
+        if (r->p < r->end && *r->p == ',') {
+            r->p++;
+            continue;
+        }
+        if (r->p < r->end && *r->p == ']') {
+            r->p++;
+            break;
+        }
+        return unexpected(r, r->p);
+    }
+    out->kind = GQL_IV_LIST;
+    out->u.list.items = items;
+    out->u.list.count = count;
+    return 0;
+}
+
+static int read_object(json_reader_t *r, gql_iv_t *out, int depth)
+{
+    r->p++; /* { */
+    const char **keys = NULL;
+    gql_iv_t *values = NULL;
+    size_t count = 0, cap = 0;
+    skip_ws(r);
+    out->kind = GQL_IV_OBJECT;
+    if (r->p < r->end && *r->p == '}') {
+        r->p++;
+        return 0;
+    }
+    for (;;) {
+        skip_ws(r);
+        if (r->p >= r->end || *r->p != '"')
+            return unexpected(r, r->p);
+        const char *key;
+        size_t keylen;
+        if (read_string(r, &key, &keylen) != 0)
+            return -1;
+        skip_ws(r);
+        if (r->p >= r->end || *r->p != ':')
+            return unexpected(r, r->p);
+        r->p++;
+        skip_ws(r);
+        /* A repeated key keeps its first position and takes the last value,
+         * as JSON.parse does. */
+        size_t slot = count;
+        for (size_t i = 0; i < count; i++) {
+            if (strcmp(keys[i], key) == 0) {
+                slot = i;
+                break;
+            }
+        }
+        if (slot == count && count == cap) {
+            size_t ncap = cap ? cap * 2 : 4;
+            const char **nk = gql_arena_alloc_raw(r->arena, ncap * sizeof(*nk));
+            gql_iv_t *nv = gql_arena_alloc_raw(r->arena, ncap * sizeof(*nv));
+            if (nk == NULL || nv == NULL)
+                return no_memory(r);
+            if (count) {
+                memcpy(nk, keys, count * sizeof(*nk));
+                memcpy(nv, values, count * sizeof(*nv));
+            }
+            keys = nk;
+            values = nv;
+            cap = ncap;
+        }
+        if (read_value(r, &values[slot], depth + 1) != 0)
+            return -1;
+        if (slot == count)
+            keys[count++] = key;
+        skip_ws(r);
+        if (r->p < r->end && *r->p == ',') {
+            r->p++;
+            continue;
+        }
+        if (r->p < r->end && *r->p == '}') {
+            r->p++;
+            break;
+        }
+        return unexpected(r, r->p);
+    }
+    out->u.obj.keys = keys;
+    out->u.obj.values = values;
+    out->u.obj.count = count;
+    return 0;
+}
+
+static int read_value(json_reader_t *r, gql_iv_t *out, int depth)
+{
+    memset(out, 0, sizeof(*out));
+    if (r->p >= r->end)
+        return unexpected(r, r->p);
+    switch (*r->p) {
+    case '{':
+        if (depth >= JSON_MAX_DEPTH)
+            return fail_at(r, r->p, "Nesting too deep");
+        return read_object(r, out, depth);
+    case '[':
+        if (depth >= JSON_MAX_DEPTH)
+            return fail_at(r, r->p, "Nesting too deep");
+        return read_array(r, out, depth);
+    case '"':
+        out->kind = GQL_IV_STRING;
+        return read_string(r, &out->u.s.ptr, &out->u.s.len);
+    case 't':
+        if (!match_word(r, "true", 4))
+            return unexpected(r, r->p);
+        out->kind = GQL_IV_BOOLEAN;
+        out->u.b = true;
+        return 0;
+    case 'f':
+        if (!match_word(r, "false", 5))
+            return unexpected(r, r->p);
+        out->kind = GQL_IV_BOOLEAN;
+        out->u.b = false;
+        return 0;
+    case 'n':
+        if (!match_word(r, "null", 4))
+            return unexpected(r, r->p);
+        out->kind = GQL_IV_NULL;
+        return 0;
+    default:
+        if (*r->p == '-' || (*r->p >= '0' && *r->p <= '9'))
+            return read_number(r, out);
+        return unexpected(r, r->p);
+    }
+}
+
+int gql_json_parse(gql_arena_t *arena, const char *text, size_t len, gql_iv_t *out, char *err, size_t errlen)
+{
+    if (err != NULL && errlen > 0)
+        err[0] = '\0';
+    if (arena == NULL || out == NULL || (text == NULL && len > 0))
+        return GQL_EINVAL;
+    json_reader_t r = {arena,
+                       (const unsigned char *)text,
+                       (const unsigned char *)text,
+                       (const unsigned char *)text + len,
+                       err,
+                       errlen,
+                       false,
+                       false};
+    memset(out, 0, sizeof(*out));
+    skip_ws(&r);
+    if (read_value(&r, out, 0) != 0)
+        goto failed;
+    skip_ws(&r);
+    if (r.p != r.end) {
+        unexpected(&r, r.p);
+        goto failed;
+    }
+    return 0;
+failed:
+    memset(out, 0, sizeof(*out));
+    return r.oom ? GQL_ENOMEM : GQL_EFAIL;
+}
+
+void gql_iv_write_json(const gql_iv_t *v, gql_buf_t *out)
+{
+    switch (v->kind) {
+    case GQL_IV_NULL:
+        gql_buf_append(out, "null", 4);
+        break;
+    case GQL_IV_INT:
+        gql_buf_int(out, v->u.i);
+        break;
+    case GQL_IV_FLOAT:
+        gql_buf_double(out, v->u.f);
+        break;
+    case GQL_IV_STRING:
+    case GQL_IV_ENUM:
+        gql_buf_json_string(out, v->u.s.ptr, v->u.s.len);
+        break;
+    case GQL_IV_BOOLEAN:
+        if (v->u.b)
+            gql_buf_append(out, "true", 4);
+        else
+            gql_buf_append(out, "false", 5);
+        break;
+    case GQL_IV_LIST:
+        gql_buf_putc(out, '[');
+        for (size_t i = 0; i < v->u.list.count; i++) {
+            if (i)
+                gql_buf_putc(out, ',');
+            gql_iv_write_json(&v->u.list.items[i], out);
+        }
+        gql_buf_putc(out, ']');
+        break;
+    case GQL_IV_OBJECT:
+        gql_buf_putc(out, '{');
+        for (size_t i = 0; i < v->u.obj.count; i++) {
+            if (i)
+                gql_buf_putc(out, ',');
+            gql_buf_json_string(out, v->u.obj.keys[i], strlen(v->u.obj.keys[i]));
+            gql_buf_putc(out, ':');
+            gql_iv_write_json(&v->u.obj.values[i], out);
+        }
+        gql_buf_putc(out, '}');
+        break;
+    }
+}
+
+const gql_iv_t *gql_iv_get(const gql_iv_t *obj, const char *key)
+{
+    if (obj == NULL || key == NULL || obj->kind != GQL_IV_OBJECT)
+        return NULL;
+    for (size_t i = 0; i < obj->u.obj.count; i++)
+        if (strcmp(obj->u.obj.keys[i], key) == 0)
+            return &obj->u.obj.values[i];
+    return NULL;
+}
+
+const gql_iv_t *gql_arg(const gql_args_t *args, const char *name)
+{
+    if (args == NULL || name == NULL)
+        return NULL;
+    for (size_t i = 0; i < args->count; i++)
+        if (strcmp(args->names[i], name) == 0)
+            return &args->values[i];
+    return NULL;
+}
