@@ -80,8 +80,8 @@ typedef struct gql_directive {
 
 typedef struct gql_selection_set {
     gql_selection_t *items;
-    size_t count; /* 0: no selection set was written */
-    gql_loc_t loc; /* of the '{' */
+    size_t count; /* 0: none written, or an empty `{}` (graphql-js 17 parses it) */
+    gql_loc_t loc; /* of the '{'; line 0 when no selection set was written */
 } gql_selection_set_t;
 
 typedef enum gql_selection_kind {
@@ -113,6 +113,7 @@ static inline const char *gql_selection_key(const gql_selection_t *s)
 
 typedef struct gql_variable_def {
     const char *description; /* NULL when none (Sept 2025: descriptions on variables) */
+    bool description_block;  /* the description was a block string */
     const char *name;        /* without '$' */
     gql_loc_t loc;           /* of the '$' */
     gql_type_ref_t *type;
