@@ -1,0 +1,402 @@
+/*
+ * store.h — the gateway's in-memory projections: transactions, accounts
+ * (credentials) and pending command requests, plus the small helpers they
+ * need (money formatting, UUIDs, password verification off the event loop).
+ *
+ * The store is plain C11 + pthreads + libsodium. It knows nothing of h2o,
+ * Kafka, Avro or the GraphQL engine: the Kafka layer decodes events and calls
+ * the append/put/complete functions here; resolvers query.
+ *
+ * Threads, written down once:
+ *  - gw_txstore_t: ONE writer thread (the Kafka consumer) calls the mutating
+ *    functions; any number of reader threads (the event loops) call the query
+ *    functions at the same time without taking any lock. Records and strings
+ *    never move and are never freed while the store lives, so every pointer a
+ *    query hands out stays valid until gw_txstore_free.
+ *  - gw_accounts_t: one writer, many readers; lookups take a read lock.
+ *  - gw_pending_t: fully locked inside; any thread may call it.
+ *  - gw_verifier_t: any thread may submit; results are picked up by the
+ *    thread that polls the eventfd.
+ *
+ * Errors are negative GW_STORE_E* codes; 0 (or a count) is success.
+ * Call gw_store_init() once at start-up (it initialises libsodium).
+ */
+#ifndef GW_STORE_H
+#define GW_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GW_STORE_OK 0
+#define GW_STORE_ENOMEM (-1)  /* allocation failed */
+#define GW_STORE_EINVAL (-2)  /* bad argument or malformed input */
+#define GW_STORE_EFULL (-3)   /* a configured bound was reached; nothing was added */
+#define GW_STORE_EDUP (-4)    /* an event already folded (same partition and offset); ignored */
+#define GW_STORE_ESYSTEM (-5) /* a system call failed (thread, eventfd, libsodium init) */
+
+/* Initialise the libraries the store needs (libsodium). Thread-safe and
+ * idempotent. Returns 0 or GW_STORE_ESYSTEM. */
+int gw_store_init(void);
+
+/* A short human description of a GW_STORE_E* code (a constant string). */
+const char *gw_store_strerror(int code);
+
+/* ------------------------------------------------------------------------ */
+/* Money                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* Longest formatted amount, NUL included: "€-92.233.720.368.547.758,08". */
+#define GW_MONEY_MAX 32
+
+/* Write `cents` the way the original bank showed money: the euro sign, then
+ * the amount with Dutch separators ('.' for thousands, ',' before exactly two
+ * decimals): "€1.234,56", "€-12,00", "€0,00". Works for the whole int64 range.
+ * Writes at most cap bytes including the NUL (nothing if cap is 0) and returns
+ * the full length without the NUL, like snprintf. */
+size_t gw_money_format(char *buf, size_t cap, int64_t cents);
+
+/* The same for the absolute value of `cents` (changed_by is always shown
+ * without sign; INT64_MIN is handled exactly). */
+size_t gw_money_format_abs(char *buf, size_t cap, int64_t cents);
+
+typedef enum gw_direction {
+    GW_DIR_ANY = 0, /* filters only: either direction */
+    GW_DIR_DEBIT,   /* money left the account: changed_by < 0 */
+    GW_DIR_CREDIT,  /* changed_by >= 0 */
+} gw_direction_t;
+
+/* DEBIT when changed_by < 0, else CREDIT. */
+gw_direction_t gw_direction_of(int64_t changed_by);
+/* "DEBIT", "CREDIT" or "ANY". */
+const char *gw_direction_name(gw_direction_t d);
+
+/* ------------------------------------------------------------------------ */
+/* UUIDs                                                                    */
+/* ------------------------------------------------------------------------ */
+
+#define GW_UUID_STRLEN 36 /* canonical form, without NUL */
+
+/* Parse the canonical 8-4-4-4-12 hex form (either case) of exactly len == 36
+ * bytes. Returns 0, or GW_STORE_EINVAL (out untouched) on anything else. */
+int gw_uuid_parse(const char *s, size_t len, uint8_t out[16]);
+/* True when s[0..len) is a canonical UUID. */
+bool gw_uuid_valid(const char *s, size_t len);
+/* Write the lower-case canonical form and a NUL into out. */
+void gw_uuid_format(const uint8_t u[16], char out[GW_UUID_STRLEN + 1]);
+/* A random (version 4, RFC 4122 variant) UUID from libsodium's CSPRNG. */
+void gw_uuid_v4(uint8_t out[16]);
+
+/* ------------------------------------------------------------------------ */
+/* Transactions projection                                                  */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Folded from BalanceChanged events. Ids are 1, 2, 3, ... in append() order.
+ *
+ * Order contract. The store does not read Kafka; it numbers events in the
+ * order the single writer appends them, so ids are as stable as that order.
+ * The canonical log order of the 9-partition balance_changed topic is the
+ * merge by (message timestamp, partition, offset), a function of the log
+ * alone. At start the consumer replays every partition up to the high-water
+ * mark it saw and k-way merges them by that key before appending: a restart
+ * over the same log therefore gives the same ids (compare with
+ * gw_txstore_checksum). Live events are appended as they arrive, which
+ * follows timestamp order except for events of different partitions
+ * produced within the consumer's fetch latency of each other; only those may
+ * swap ids after a restart. Append also takes each event's (partition,
+ * offset): a redelivered event (offset <= the last one folded from that
+ * partition) is ignored instead of doubled.
+ */
+
+/* A borrowed string: ptr[len] is always NUL for strings handed out by the
+ * store. */
+typedef struct gw_str {
+    const char *ptr;
+    uint32_t len;
+} gw_str_t;
+
+/* The event as decoded by the Kafka layer; strings borrowed for the call. */
+typedef struct gw_balance_changed {
+    gw_str_t iban;
+    int64_t new_balance; /* cents */
+    int64_t changed_by;  /* cents, negative for DEBIT */
+    gw_str_t from_to;
+    gw_str_t description;
+} gw_balance_changed_t;
+
+/* A transaction as read back. The strings point into the store and live as
+ * long as it does. */
+typedef struct gw_tx {
+    uint64_t id;
+    gw_str_t iban;
+    int64_t new_balance;
+    int64_t changed_by;
+    gw_str_t from_to;
+    gw_str_t description;
+} gw_tx_t;
+
+/* Filters for gw_txstore_since. Zeroed = no filter. */
+typedef struct gw_tx_filter {
+    gw_str_t iban;            /* ptr NULL: any IBAN */
+    uint64_t min_amount;      /* |changed_by| >= min_amount (cents) */
+    gw_direction_t direction; /* GW_DIR_ANY, GW_DIR_DEBIT or GW_DIR_CREDIT */
+} gw_tx_filter_t;
+
+/* Counters for /metrics. bytes counts every byte the store malloc'd. */
+typedef struct gw_txstore_stats {
+    uint64_t transactions;
+    uint64_t ibans;
+    uint64_t strings;      /* distinct from_to/description strings interned */
+    uint64_t string_bytes; /* bytes of interned text, IBANs included */
+    uint64_t bytes;        /* total malloc'd: records, strings, maps */
+    uint64_t duplicates;   /* appends ignored as redeliveries */
+} gw_txstore_stats_t;
+
+typedef struct gw_txstore gw_txstore_t;
+
+/* A new, empty store, or NULL when out of memory. */
+gw_txstore_t *gw_txstore_new(void);
+/* Free everything; no reader may be inside a query any more. NULL is fine. */
+void gw_txstore_free(gw_txstore_t *s);
+
+/* Writer thread only. Fold one event. partition < 0 skips the redelivery
+ * check; otherwise an offset <= the last one appended from that partition
+ * (0 <= partition < 1024) returns GW_STORE_EDUP and changes nothing.
+ * Returns the new id (> 0), GW_STORE_EINVAL for an empty IBAN or strings
+ * longer than 64 KiB, GW_STORE_EFULL past 2^32 - 1 transactions, or
+ * GW_STORE_ENOMEM (the store is unchanged). */
+int64_t gw_txstore_append(gw_txstore_t *s, const gw_balance_changed_t *ev, int32_t partition, int64_t offset);
+
+/* The last offset appended from `partition`, or -1 when none. Writer thread
+ * (for where to resume consuming). */
+int64_t gw_txstore_last_offset(const gw_txstore_t *s, int32_t partition);
+
+/* Any thread. The number of transactions visible now (= the highest id). */
+uint64_t gw_txstore_count(const gw_txstore_t *s);
+
+/* Any thread. Fill *out with transaction `id`; false when no such id. */
+bool gw_txstore_get(const gw_txstore_t *s, uint64_t id, gw_tx_t *out);
+
+/* Any thread. The newest transactions of `iban`, newest first: at most
+ * max_items of them written to out[]. Returns how many were written (0 for
+ * an unknown IBAN). */
+size_t gw_txstore_by_iban(const gw_txstore_t *s, gw_str_t iban, gw_tx_t *out, size_t max_items);
+
+/* Any thread. The number of distinct IBANs seen so far. */
+size_t gw_txstore_iban_count(const gw_txstore_t *s);
+
+/* Any thread. The latest transaction of every IBAN, ordered by IBAN (byte
+ * order, as strcmp): at most cap written to out[]. Returns how many were
+ * written. Size out with gw_txstore_iban_count (IBANs added meanwhile may be
+ * left out when cap is reached). */
+size_t gw_txstore_latest_per_iban(const gw_txstore_t *s, gw_tx_t *out, size_t cap);
+
+/* Any thread. Transactions with id > after_id that pass filter f (NULL: no
+ * filter), in increasing id order, at most max_items, written to out[].
+ * *next_after (may be NULL) receives the cursor to pass as after_id to get
+ * what follows: the id of the last one written when max_items were found,
+ * else the highest id examined. Returns how many were written. */
+size_t gw_txstore_since(const gw_txstore_t *s, uint64_t after_id, const gw_tx_filter_t *f, gw_tx_t *out,
+                        size_t max_items, uint64_t *next_after);
+
+/* Any thread. True when t passes filter f (NULL passes everything); for live
+ * events that must match the same rules as gw_txstore_since. */
+bool gw_tx_filter_match(const gw_tx_filter_t *f, const gw_tx_t *t);
+
+/* Any thread. A 64-bit digest of the first `count` transactions in id order
+ * (ids, IBANs, amounts, strings), independent of memory layout: the same log
+ * gives the same digest in every run. *count receives the number digested
+ * (may be NULL). */
+uint64_t gw_txstore_checksum(const gw_txstore_t *s, uint64_t *count);
+
+/* Any thread. Counters; approximate while the writer runs. */
+void gw_txstore_stats(const gw_txstore_t *s, gw_txstore_stats_t *out);
+
+/* ------------------------------------------------------------------------ */
+/* Pending command requests                                                 */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Commands sent to Kafka wait here, keyed by their 16-byte UUID, until
+ * feedback arrives or their deadline passes. Waiters are the caller's: a
+ * gw_pending_waiter_t embedded in whatever the caller keeps per request; the
+ * table links them but never allocates, frees or calls them. Answered
+ * outcomes are kept in a bounded LRU so a repeated UUID gets the stored
+ * result without producing the command again.
+ *
+ * Thread-safe: every call takes the table's mutex, and no caller code runs
+ * under it (waiters are handed back as lists, outcomes as references).
+ */
+
+typedef struct gw_pending_waiter {
+    struct gw_pending_waiter *next; /* the table's link; the caller owns the memory */
+} gw_pending_waiter_t;
+
+typedef enum gw_outcome_kind {
+    GW_OUTCOME_RESULT = 1, /* {success, reason} e.g. money transfer confirmed/failed */
+    GW_OUTCOME_ACCOUNT,    /* {iban, token, reason}: account creation */
+} gw_outcome_kind_t;
+
+/* Feedback as decoded by the Kafka layer; strings borrowed for the call.
+ * For GW_OUTCOME_ACCOUNT success means iban/token are set. */
+typedef struct gw_feedback {
+    gw_outcome_kind_t kind;
+    bool success;
+    gw_str_t reason;
+    gw_str_t iban;
+    gw_str_t token;
+} gw_feedback_t;
+
+/* A stored outcome: immutable, reference counted, strings NUL-terminated
+ * (empty when absent). Release every reference you are given. */
+typedef struct gw_outcome {
+    uint8_t uuid[16];
+    gw_outcome_kind_t kind;
+    bool success;
+    gw_str_t reason;
+    gw_str_t iban;
+    gw_str_t token;
+    int _refs; /* private */
+} gw_outcome_t;
+
+void gw_outcome_release(gw_outcome_t *o);
+
+typedef enum gw_pending_begin_result {
+    GW_PENDING_NEW = 1,      /* a new entry: the caller must now produce the command */
+    GW_PENDING_JOINED = 2,   /* already in flight: the waiter joined, do not produce */
+    GW_PENDING_ANSWERED = 3, /* answered before: *outcome holds a reference */
+} gw_pending_begin_result_t;
+
+typedef struct gw_pending_stats {
+    uint64_t in_flight; /* entries waiting */
+    uint64_t outcomes;  /* stored outcomes */
+    uint64_t completed; /* entries answered by feedback */
+    uint64_t expired;   /* entries dropped at their deadline */
+    uint64_t rejected;  /* begin() refused by the bound */
+    uint64_t ignored;   /* feedback for unknown ids */
+    uint64_t replayed;  /* begin() answered from the stored outcomes */
+} gw_pending_stats_t;
+
+typedef struct gw_pending gw_pending_t;
+
+/* A table holding at most max_entries in-flight uuids and max_outcomes
+ * answered ones (0 = no outcome store). NULL when out of memory. */
+gw_pending_t *gw_pending_new(size_t max_entries, size_t max_outcomes);
+/* Free the table and its outcome references. Waiters still linked are
+ * simply forgotten: collect them first with gw_pending_expire(p, INT64_MAX). */
+void gw_pending_free(gw_pending_t *p);
+
+/* Register waiter w for `uuid`, expiring at deadline_ms (the caller's clock)
+ * unless the uuid is already in flight (then the first deadline stays).
+ * Returns a gw_pending_begin_result_t (for ANSWERED, w is not linked and
+ * *outcome receives a reference), GW_STORE_EFULL when max_entries are in
+ * flight, GW_STORE_EINVAL or GW_STORE_ENOMEM. */
+int gw_pending_begin(gw_pending_t *p, const uint8_t uuid[16], int64_t deadline_ms, gw_pending_waiter_t *w,
+                     gw_outcome_t **outcome);
+
+/* Remove one waiter (its client went away) from the uuid's list. The entry
+ * stays until feedback or its deadline. Returns true when it was linked. */
+bool gw_pending_leave(gw_pending_t *p, const uint8_t uuid[16], gw_pending_waiter_t *w);
+
+/* Feedback arrived for `uuid`. When it is in flight: the entry is removed,
+ * the outcome stored, *waiters receives its waiter list (oldest first) and
+ * *outcome one reference; returns 1. Unknown uuid: ignored, returns 0.
+ * GW_STORE_ENOMEM when the outcome cannot be copied (the entry stays). */
+int gw_pending_complete(gw_pending_t *p, const uint8_t uuid[16], const gw_feedback_t *fb, gw_pending_waiter_t **waiters,
+                        gw_outcome_t **outcome);
+
+/* Drop every entry whose deadline is <= now_ms; their waiters are chained
+ * into *waiters (entry by entry in deadline order). Returns the number of
+ * entries expired. now_ms = INT64_MAX drains the table. */
+size_t gw_pending_expire(gw_pending_t *p, int64_t now_ms, gw_pending_waiter_t **waiters);
+
+/* The earliest deadline in flight, or INT64_MAX when none: when to tick. */
+int64_t gw_pending_next_deadline(gw_pending_t *p);
+
+void gw_pending_stats(gw_pending_t *p, gw_pending_stats_t *out);
+
+/* ------------------------------------------------------------------------ */
+/* Accounts (credentials)                                                   */
+/* ------------------------------------------------------------------------ */
+
+#define GW_PWHASH_MAX 128 /* crypto_pwhash_STRBYTES, NUL included */
+
+/* An account as stored: immutable once visible, never freed while the
+ * accounts store lives. */
+typedef struct gw_account {
+    uint8_t uuid[16];
+    gw_str_t username;
+    gw_str_t pwhash; /* argon2id string, "$argon2id$v=19$..." */
+} gw_account_t;
+
+typedef struct gw_accounts gw_accounts_t;
+
+gw_accounts_t *gw_accounts_new(void);
+void gw_accounts_free(gw_accounts_t *a);
+
+/* Writer thread. Record an account; the first record of a username in the
+ * log wins, later ones are ignored. Returns 1 when added, 0 when the name was
+ * taken, GW_STORE_EINVAL (empty name, name > 256 bytes, hash not an argon2id
+ * string) or GW_STORE_ENOMEM. */
+int gw_accounts_put(gw_accounts_t *a, gw_str_t username, const uint8_t uuid[16], gw_str_t pwhash);
+
+/* Any thread. The account for `username`, or NULL. */
+const gw_account_t *gw_accounts_find(gw_accounts_t *a, gw_str_t username);
+
+size_t gw_accounts_count(gw_accounts_t *a);
+
+/* Hash a password with argon2id at libsodium's interactive limits into out
+ * (NUL-terminated). Slow (tens of ms): never on an event loop. Returns 0,
+ * GW_STORE_EINVAL or GW_STORE_ENOMEM. */
+int gw_password_hash(const char *password, size_t len, char out[GW_PWHASH_MAX]);
+
+/* ------------------------------------------------------------------------ */
+/* Password verification off the event loop                                 */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A small pool of worker threads verifying passwords against argon2id hashes.
+ * Jobs go in with an opaque `user` pointer; finished ones queue up and the
+ * pool's eventfd becomes readable; the polling thread collects them with
+ * gw_verifier_collect. Passwords are copied into the job and wiped after use;
+ * they are never logged.
+ */
+
+typedef struct gw_verify_result {
+    void *user;
+    int ok; /* 1 password matches, 0 it does not (or no such user), < 0 error */
+} gw_verify_result_t;
+
+typedef struct gw_verifier gw_verifier_t;
+
+/* Start `threads` workers (1..16) with room for max_queued jobs waiting.
+ * NULL on failure. */
+gw_verifier_t *gw_verifier_new(int threads, size_t max_queued);
+/* Stop the workers (the job in hand is finished, queued ones dropped) and
+ * free everything. Uncollected results are dropped; `user` pointers are not
+ * touched. */
+void gw_verifier_free(gw_verifier_t *v);
+
+/* Queue a verification of password against pwhash. pwhash NULL means "no
+ * such user": the same work is done against a dummy hash and the result is 0,
+ * so timing does not reveal which usernames exist. Returns 0,
+ * GW_STORE_EFULL (queue bound), GW_STORE_EINVAL or GW_STORE_ENOMEM. */
+int gw_verifier_submit(gw_verifier_t *v, const char *pwhash, const char *password, size_t len, void *user);
+
+/* The eventfd that is readable while results wait (poll for POLLIN). */
+int gw_verifier_fd(const gw_verifier_t *v);
+
+/* Take up to max finished results into out[]; returns how many. Clears the
+ * eventfd; if results remain it is signalled again. */
+size_t gw_verifier_collect(gw_verifier_t *v, gw_verify_result_t *out, size_t max);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
