@@ -1,0 +1,45 @@
+/*
+ * schema_int.h — internals shared by the files that build, validate, print
+ * and introspect a schema (schema.c, schema_validate.c, schema_print.c,
+ * introspect.c). Not part of the engine's interface: validation and execution
+ * use schema.h only.
+ */
+#ifndef GQL_SCHEMA_INT_H
+#define GQL_SCHEMA_INT_H
+
+#include "schema.h"
+
+/* FNV-1a of a NUL-terminated name: the hash every schema table uses. */
+uint32_t gql__name_hash(const char *s);
+
+/* The directive named `name` in a list of applied directives, or NULL. */
+const gql_directive_t *gql__find_directive(const gql_directive_t *dirs, size_t n, const char *name);
+
+/* The argument named `name` of an applied directive, or NULL. */
+const gql_value_t *gql__directive_arg(const gql_directive_t *d, const char *name);
+
+/* Whether `name` is one of the types graphql-js always knows (Int, Float,
+ * String, Boolean, ID and the eight introspection types). */
+bool gql__is_standard_type_name(const char *name);
+
+/* The SDL rules of graphql-js (specifiedSDLRules: unique names, known types
+ * and directives, directive locations and arguments, type extensions) over a
+ * type-system document. Adds errors in graphql-js wording; returns how many. */
+size_t gql__schema_validate_sdl(const gql_document_t *doc, gql_errors_t *errors);
+
+/* Type validation of a built schema (spec §3 "Type Validation", graphql-js
+ * validateSchema). Deprecation conflicts (a deprecated implementation field
+ * whose interface field is not deprecated) go to `warnings` when
+ * options->allow_deprecation_conflicts, else to `errors`. Returns the number
+ * of errors added. `warnings` may be NULL. */
+size_t gql__schema_validate(const gql_schema_t *s, const gql_schema_options_t *options, gql_errors_t *errors,
+                            gql_errors_t *warnings);
+
+/* Whether an argument or input field must be given: non-null without a
+ * default (graphql-js isRequiredArgument). */
+static inline bool gql__input_value_required(const gql_input_value_t *v)
+{
+    return v->type != NULL && v->type->kind == GQL_KIND_NON_NULL && v->default_value == NULL;
+}
+
+#endif

@@ -1,0 +1,1259 @@
+/*
+ * schema_validate.c — everything that decides whether SDL makes a valid
+ * schema, with graphql-js's messages and locations:
+ *  - the SDL rules graphql-js runs before building (validation/
+ *    specifiedRules.js specifiedSDLRules): unique names of types, fields,
+ *    arguments, enum values, directives and root operations, a lone schema
+ *    definition, known types and directives, directives in valid locations,
+ *    not repeated, with known and required arguments, and extensions of
+ *    types that exist with the right kind;
+ *  - type validation of the built schema (spec §3 "Type Validation",
+ *    graphql-js type/validate.js): root types, reserved names, output and
+ *    input positions, interface implementation (fields, arguments, covariant
+ *    types, transitive interfaces, no cycles), union members, enum values,
+ *    input objects that cannot be given a finite value, OneOf input objects,
+ *    deprecated required arguments and input fields, and deprecation
+ *    conflicts between interface and implementation fields.
+ * Errors are collected, never stop-at-first (as SQLite's Parse does).
+ */
+#include "schema_int.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_LOCS 16
+
+/* A few locations of one error, gathered before it is reported. */
+typedef struct locs {
+    gql_loc_t items[MAX_LOCS];
+    size_t n;
+} locs_t;
+
+static void locs_add(locs_t *l, gql_loc_t loc)
+{
+    if (l->n < MAX_LOCS && loc.line != 0)
+        l->items[l->n++] = loc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Suggestions ("Did you mean ...?"), as graphql-js suggestionList         */
+/* ------------------------------------------------------------------------ */
+
+/* Damerau-Levenshtein distance between lowercased strings, or -1 when over
+ * `threshold` (graphql-js LexicalDistance). */
+static int lexical_distance(const char *input, const char *option, int threshold)
+{
+    if (strcmp(input, option) == 0)
+        return 0;
+    size_t la = strlen(option), lb = strlen(input);
+    if (la > 255 || lb > 255)
+        return -1;
+    char a[256], b[256];
+    for (size_t i = 0; i < la; i++)
+        a[i] = (char)tolower((unsigned char)option[i]);
+    for (size_t i = 0; i < lb; i++)
+        b[i] = (char)tolower((unsigned char)input[i]);
+    if (la == lb && memcmp(a, b, la) == 0)
+        return 1;
+    const char *pa = a, *pb = b;
+    if (la < lb) {
+        const char *t = pa;
+        pa = pb;
+        pb = t;
+        size_t tl = la;
+        la = lb;
+        lb = tl;
+    }
+    if ((int)(la - lb) > threshold)
+        return -1;
+    int rows[3][257];
+    for (size_t j = 0; j <= lb; j++)
+        rows[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int *up = rows[(i - 1) % 3], *cur = rows[i % 3];
+        int smallest = cur[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int cost = pa[i - 1] == pb[j - 1] ? 0 : 1;
+            int cell = up[j] + 1;
+            if (cur[j - 1] + 1 < cell)
+                cell = cur[j - 1] + 1;
+            if (up[j - 1] + cost < cell)
+                cell = up[j - 1] + cost;
+            if (i > 1 && j > 1 && pa[i - 1] == pb[j - 2] && pa[i - 2] == pb[j - 1]) {
+                int dd = rows[(i - 2) % 3][j - 2] + 1;
+                if (dd < cell)
+                    cell = dd;
+            }
+            if (cell < smallest)
+                smallest = cell;
+            cur[j] = cell;
+        }
+        if (smallest > threshold)
+            return -1;
+    }
+    int d = rows[la % 3][lb];
+    return d <= threshold ? d : -1;
+}
+
+/* graphql-js naturalCompare. */
+static int natural_compare(const char *a, const char *b)
+{
+    while (*a && *b) {
+        if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+            unsigned long na = 0, nb = 0;
+            do
+                na = na * 10 + (unsigned long)(*a++ - '0');
+            while (isdigit((unsigned char)*a) && na > 0);
+            do
+                nb = nb * 10 + (unsigned long)(*b++ - '0');
+            while (isdigit((unsigned char)*b) && nb > 0);
+            if (na != nb)
+                return na < nb ? -1 : 1;
+        } else {
+            if (*a != *b)
+                return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+            a++;
+            b++;
+        }
+    }
+    return (int)strlen(a) - (int)strlen(b);
+}
+
+typedef struct suggestion {
+    const char *name;
+    int distance;
+} suggestion_t;
+
+static int suggestion_cmp(const void *x, const void *y)
+{
+    const suggestion_t *a = x, *b = y;
+    if (a->distance != b->distance)
+        return a->distance - b->distance;
+    return natural_compare(a->name, b->name);
+}
+
+/* Appends " Did you mean "A", "B", or "C"?" for the best of `options` (at
+ * most five), or nothing. Duplicate options count once. */
+static void did_you_mean(gql_buf_t *out, const char *input, const char *const *options, size_t n)
+{
+    suggestion_t *s = malloc((n ? n : 1) * sizeof(*s));
+    if (s == NULL)
+        return;
+    size_t k = 0;
+    int threshold = (int)(strlen(input) * 4 / 10) + 1;
+    for (size_t i = 0; i < n; i++) {
+        bool dup = false;
+        for (size_t j = 0; j < k && !dup; j++)
+            dup = strcmp(s[j].name, options[i]) == 0;
+        if (dup)
+            continue;
+        int d = lexical_distance(input, options[i], threshold);
+        if (d >= 0)
+            s[k++] = (suggestion_t){options[i], d};
+    }
+    qsort(s, k, sizeof(*s), suggestion_cmp);
+    if (k > 5)
+        k = 5;
+    if (k > 0) {
+        gql_buf_puts(out, " Did you mean ");
+        for (size_t i = 0; i < k; i++) {
+            if (i > 0)
+                gql_buf_puts(out, k == 2 ? " or " : (i + 1 == k ? ", or " : ", "));
+            gql_buf_printf(out, "\"%s\"", s[i].name);
+        }
+        gql_buf_putc(out, '?');
+    }
+    free(s);
+}
+
+/* ------------------------------------------------------------------------ */
+/* SDL rules                                                                 */
+/* ------------------------------------------------------------------------ */
+
+typedef struct sdl_ctx {
+    const gql_document_t *doc;
+    gql_errors_t *errors;
+    size_t nerrors;
+} sdl_ctx_t;
+
+#define SDL_ERR(c, l, ...)                                                                                             \
+    do {                                                                                                               \
+        gql_errors_add((c)->errors, NULL, NULL, (l)->items, (l)->n, __VA_ARGS__);                                      \
+        (c)->nerrors++;                                                                                                \
+    } while (0)
+
+static bool is_type_def(const gql_definition_t *d)
+{
+    return d->kind >= GQL_DEF_SCALAR && d->kind <= GQL_DEF_INPUT_OBJECT;
+}
+
+static const char *const kind_words[] = {
+    [GQL_DEF_SCALAR] = "scalar", [GQL_DEF_OBJECT] = "object", [GQL_DEF_INTERFACE] = "interface",
+    [GQL_DEF_UNION] = "union",   [GQL_DEF_ENUM] = "enum",     [GQL_DEF_INPUT_OBJECT] = "input object",
+};
+
+static const char *const op_words[] = {"query", "mutation", "subscription"};
+
+/* The last non-extension type definition named `name` (graphql-js keeps the
+ * last in its Map), or NULL. */
+static const gql_definition_t *find_type_def(const gql_document_t *doc, const char *name)
+{
+    const gql_definition_t *found = NULL;
+    for (size_t i = 0; i < doc->count; i++)
+        if (is_type_def(&doc->definitions[i]) && !doc->definitions[i].is_extension &&
+            strcmp(doc->definitions[i].name, name) == 0)
+            found = &doc->definitions[i];
+    return found;
+}
+
+/* A directive known to the SDL: the document's definition (last wins) or a
+ * built-in. */
+typedef struct known_directive {
+    const char *name;
+    uint32_t locations;
+    bool repeatable;
+    const gql_input_value_def_t *args; /* document definitions */
+    size_t nargs;
+    int builtin; /* index into builtin_directives, or -1 */
+} known_directive_t;
+
+static const struct {
+    const char *name;
+    uint32_t locations;
+    const char *arg;      /* NULL: none */
+    const char *arg_type; /* as printed */
+    bool arg_required;
+} builtin_directives[] = {
+    {"include", (1u << GQL_DL_FIELD) | (1u << GQL_DL_FRAGMENT_SPREAD) | (1u << GQL_DL_INLINE_FRAGMENT), "if",
+     "Boolean!", true},
+    {"skip", (1u << GQL_DL_FIELD) | (1u << GQL_DL_FRAGMENT_SPREAD) | (1u << GQL_DL_INLINE_FRAGMENT), "if", "Boolean!",
+     true},
+    {"deprecated",
+     (1u << GQL_DL_FIELD_DEFINITION) | (1u << GQL_DL_ARGUMENT_DEFINITION) | (1u << GQL_DL_INPUT_FIELD_DEFINITION) |
+         (1u << GQL_DL_ENUM_VALUE) | (1u << GQL_DL_DIRECTIVE_DEFINITION),
+     "reason", "String!", false},
+    {"specifiedBy", 1u << GQL_DL_SCALAR, "url", "String!", true},
+    {"oneOf", 1u << GQL_DL_INPUT_OBJECT, NULL, NULL, false},
+};
+#define N_BUILTIN_DIRECTIVES (sizeof(builtin_directives) / sizeof(builtin_directives[0]))
+
+static bool lookup_directive(const gql_document_t *doc, const char *name, known_directive_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->builtin = -1;
+    bool found = false;
+    for (size_t i = 0; i < doc->count; i++) {
+        const gql_definition_t *d = &doc->definitions[i];
+        if (d->kind != GQL_DEF_DIRECTIVE || d->is_extension || strcmp(d->name, name) != 0)
+            continue;
+        out->name = d->name;
+        out->locations = 0;
+        for (size_t j = 0; j < d->nlocations; j++) {
+            int l = gql_directive_location_parse(d->locations[j]);
+            if (l >= 0)
+                out->locations |= 1u << l;
+        }
+        out->repeatable = d->repeatable;
+        out->args = d->input_values;
+        out->nargs = d->ninput_values;
+        found = true;
+    }
+    if (found)
+        return true;
+    for (size_t i = 0; i < N_BUILTIN_DIRECTIVES; i++)
+        if (strcmp(builtin_directives[i].name, name) == 0) {
+            out->name = builtin_directives[i].name;
+            out->locations = builtin_directives[i].locations;
+            out->builtin = (int)i;
+            return true;
+        }
+    return false;
+}
+
+static void check_values_unique_fields(sdl_ctx_t *c, const gql_value_t *v)
+{
+    if (v == NULL)
+        return;
+    if (v->kind == GQL_VALUE_LIST) {
+        for (size_t i = 0; i < v->list.count; i++)
+            check_values_unique_fields(c, v->list.items[i]);
+    } else if (v->kind == GQL_VALUE_OBJECT) {
+        for (size_t i = 0; i < v->object.count; i++) {
+            for (size_t j = 0; j < i; j++)
+                if (strcmp(v->object.fields[j].name, v->object.fields[i].name) == 0) {
+                    locs_t l = {0};
+                    locs_add(&l, v->object.fields[j].loc);
+                    locs_add(&l, v->object.fields[i].loc);
+                    SDL_ERR(c, &l, "There can be only one input field named \"%s\".", v->object.fields[i].name);
+                    break;
+                }
+            check_values_unique_fields(c, v->object.fields[i].value);
+        }
+    }
+}
+
+/* KnownDirectives, KnownArgumentNamesOnDirectives, UniqueArgumentNames,
+ * UniqueInputFieldNames and ProvidedRequiredArgumentsOnDirectives for the
+ * directives applied at one location. `seen` (may be NULL) carries
+ * UniqueDirectivesPerLocation state shared between a type and its
+ * extensions: an array of first uses, grown in c's arena. */
+typedef struct seen_set {
+    const gql_directive_t **items;
+    size_t n, cap;
+} seen_set_t;
+
+static void check_directives(sdl_ctx_t *c, const gql_directive_t *dirs, size_t n, gql_directive_location_t where,
+                             seen_set_t *seen)
+{
+    seen_set_t local = {0};
+    if (seen == NULL)
+        seen = &local;
+    for (size_t i = 0; i < n; i++) {
+        const gql_directive_t *d = &dirs[i];
+        known_directive_t kd;
+        if (!lookup_directive(c->doc, d->name, &kd)) {
+            locs_t l = {0};
+            locs_add(&l, d->loc);
+            SDL_ERR(c, &l, "Unknown directive \"@%s\".", d->name);
+        } else {
+            if (!(kd.locations & (1u << where))) {
+                locs_t l = {0};
+                locs_add(&l, d->loc);
+                SDL_ERR(c, &l, "Directive \"@%s\" may not be used on %s.", d->name, gql_directive_location_name(where));
+            }
+            if (!kd.repeatable) {
+                const gql_directive_t *first = NULL;
+                for (size_t j = 0; j < seen->n && first == NULL; j++)
+                    if (strcmp(seen->items[j]->name, d->name) == 0)
+                        first = seen->items[j];
+                if (first != NULL) {
+                    locs_t l = {0};
+                    locs_add(&l, first->loc);
+                    locs_add(&l, d->loc);
+                    SDL_ERR(c, &l, "The directive \"@%s\" can only be used once at this location.", d->name);
+                } else {
+                    if (seen->n == seen->cap) {
+                        size_t cap = seen->cap ? seen->cap * 2 : 4;
+                        const gql_directive_t **p = gql_arena_alloc(c->errors->arena, cap * sizeof(*p));
+                        if (p != NULL) {
+                            if (seen->n)
+                                memcpy(p, seen->items, seen->n * sizeof(*p));
+                            seen->items = p;
+                            seen->cap = cap;
+                        }
+                    }
+                    if (seen->n < seen->cap)
+                        seen->items[seen->n++] = d;
+                }
+            }
+            /* Known argument names. */
+            for (size_t j = 0; j < d->nargs; j++) {
+                const char *an = d->args[j].name;
+                bool known = false;
+                const char *names[64];
+                size_t nn = 0;
+                if (kd.builtin >= 0) {
+                    if (builtin_directives[kd.builtin].arg != NULL) {
+                        names[nn++] = builtin_directives[kd.builtin].arg;
+                        known = strcmp(an, builtin_directives[kd.builtin].arg) == 0;
+                    }
+                } else {
+                    for (size_t k = 0; k < kd.nargs; k++) {
+                        if (nn < 64)
+                            names[nn++] = kd.args[k].name;
+                        known = known || strcmp(an, kd.args[k].name) == 0;
+                    }
+                }
+                if (!known) {
+                    gql_buf_t b = GQL_BUF_INIT;
+                    did_you_mean(&b, an, names, nn);
+                    locs_t l = {0};
+                    locs_add(&l, d->args[j].loc);
+                    SDL_ERR(c, &l, "Unknown argument \"%s\" on directive \"@%s\".%s", an, d->name,
+                            b.len ? gql_buf_cstr(&b) : "");
+                    gql_buf_free(&b);
+                }
+            }
+            /* Required arguments. */
+            if (kd.builtin >= 0) {
+                const char *arg = builtin_directives[kd.builtin].arg;
+                if (arg != NULL && builtin_directives[kd.builtin].arg_required) {
+                    bool given = false;
+                    for (size_t j = 0; j < d->nargs; j++)
+                        given = given || strcmp(d->args[j].name, arg) == 0;
+                    if (!given) {
+                        locs_t l = {0};
+                        locs_add(&l, d->loc);
+                        SDL_ERR(c, &l, "Argument \"@%s(%s:)\" of type \"%s\" is required, but it was not provided.",
+                                d->name, arg, builtin_directives[kd.builtin].arg_type);
+                    }
+                }
+            } else {
+                for (size_t k = 0; k < kd.nargs; k++) {
+                    const gql_input_value_def_t *ad = &kd.args[k];
+                    if (ad->type->kind != GQL_TYPE_REF_NON_NULL || ad->default_value != NULL)
+                        continue;
+                    bool given = false;
+                    for (size_t j = 0; j < d->nargs; j++)
+                        given = given || strcmp(d->args[j].name, ad->name) == 0;
+                    if (!given) {
+                        gql_buf_t b = GQL_BUF_INIT;
+                        gql_print_type_ref(ad->type, &b);
+                        locs_t l = {0};
+                        locs_add(&l, d->loc);
+                        SDL_ERR(c, &l, "Argument \"@%s(%s:)\" of type \"%s\" is required, but it was not provided.",
+                                d->name, ad->name, gql_buf_cstr(&b));
+                        gql_buf_free(&b);
+                    }
+                }
+            }
+        }
+        /* Unique argument names and input field names inside the values. */
+        for (size_t j = 0; j < d->nargs; j++) {
+            bool first = true;
+            for (size_t k = 0; k < j && first; k++)
+                first = strcmp(d->args[k].name, d->args[j].name) != 0;
+            if (first) {
+                locs_t l = {0};
+                for (size_t k = j; k < d->nargs; k++)
+                    if (strcmp(d->args[k].name, d->args[j].name) == 0)
+                        locs_add(&l, d->args[k].loc);
+                if (l.n > 1)
+                    SDL_ERR(c, &l, "There can be only one argument named \"%s\".", d->args[j].name);
+            }
+            check_values_unique_fields(c, d->args[j].value);
+        }
+    }
+}
+
+/* All type names the document defines plus the standard ones, for
+ * suggestions: standard first, as graphql-js lists them. */
+static const char *const standard_names[] = {
+    "String", "Int",     "Float",        "Boolean",     "ID",        "__Schema", "__Directive", "__DirectiveLocation",
+    "__Type", "__Field", "__InputValue", "__EnumValue", "__TypeKind"};
+#define N_STANDARD (sizeof(standard_names) / sizeof(standard_names[0]))
+
+static void check_type_ref(sdl_ctx_t *c, const gql_type_ref_t *ref)
+{
+    while (ref != NULL && ref->kind != GQL_TYPE_REF_NAMED)
+        ref = ref->of;
+    if (ref == NULL || gql__is_standard_type_name(ref->name) || find_type_def(c->doc, ref->name) != NULL)
+        return;
+    const char **names = malloc((c->doc->count + N_STANDARD) * sizeof(*names));
+    gql_buf_t b = GQL_BUF_INIT;
+    if (names != NULL) {
+        size_t n = 0;
+        for (size_t i = 0; i < N_STANDARD; i++)
+            names[n++] = standard_names[i];
+        for (size_t i = 0; i < c->doc->count; i++)
+            if (is_type_def(&c->doc->definitions[i]) && !c->doc->definitions[i].is_extension)
+                names[n++] = c->doc->definitions[i].name;
+        did_you_mean(&b, ref->name, names, n);
+        free(names);
+    }
+    locs_t l = {0};
+    locs_add(&l, ref->loc);
+    SDL_ERR(c, &l, "Unknown type \"%s\".%s", ref->name, b.len ? gql_buf_cstr(&b) : "");
+    gql_buf_free(&b);
+}
+
+static void check_input_values(sdl_ctx_t *c, const gql_input_value_def_t *v, size_t n, gql_directive_location_t where)
+{
+    for (size_t i = 0; i < n; i++) {
+        check_type_ref(c, v[i].type);
+        check_values_unique_fields(c, v[i].default_value);
+        check_directives(c, v[i].directives, v[i].ndirectives, where, NULL);
+    }
+}
+
+/* UniqueArgumentDefinitionNames for one argument list. */
+static void check_arg_defs_unique(sdl_ctx_t *c, const char *parent_fmt, const char *a1, const char *a2,
+                                  const gql_input_value_def_t *args, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        bool first = true;
+        for (size_t k = 0; k < i && first; k++)
+            first = strcmp(args[k].name, args[i].name) != 0;
+        if (!first)
+            continue;
+        locs_t l = {0};
+        for (size_t k = i; k < n; k++)
+            if (strcmp(args[k].name, args[i].name) == 0)
+                locs_add(&l, args[k].loc);
+        if (l.n > 1) {
+            gql_buf_t b = GQL_BUF_INIT;
+            gql_buf_printf(&b, parent_fmt, a1, a2);
+            SDL_ERR(c, &l, "Argument \"%s(%s:)\" can only be defined once.", gql_buf_cstr(&b), args[i].name);
+            gql_buf_free(&b);
+        }
+    }
+}
+
+/* Index of the first definition (type definition or extension) of the same
+ * type name before `upto`, for checks that span a type and its extensions. */
+static void check_members_unique(sdl_ctx_t *c, size_t upto)
+{
+    const gql_definition_t *d = &c->doc->definitions[upto];
+    /* Fields (objects, interfaces, input objects) and enum values are unique
+     * across a type's definition and extensions. */
+    bool input = d->kind == GQL_DEF_INPUT_OBJECT;
+    bool enums = d->kind == GQL_DEF_ENUM;
+    size_t n = input ? d->ninput_values : enums ? d->nenum_values : d->nfields;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = input ? d->input_values[i].name : enums ? d->enum_values[i].name : d->fields[i].name;
+        gql_loc_t loc = input ? d->input_values[i].loc : enums ? d->enum_values[i].loc : d->fields[i].loc;
+        bool dup = false;
+        gql_loc_t first = {0};
+        for (size_t k = 0; k <= upto && !dup; k++) {
+            const gql_definition_t *o = &c->doc->definitions[k];
+            if (o->kind != d->kind || strcmp(o->name, d->name) != 0)
+                continue;
+            size_t m = k == upto ? i : (input ? o->ninput_values : enums ? o->nenum_values : o->nfields);
+            for (size_t j = 0; j < m && !dup; j++) {
+                const char *on = input ? o->input_values[j].name : enums ? o->enum_values[j].name : o->fields[j].name;
+                if (strcmp(on, name) == 0) {
+                    dup = true;
+                    first = input ? o->input_values[j].loc : enums ? o->enum_values[j].loc : o->fields[j].loc;
+                }
+            }
+        }
+        if (dup) {
+            locs_t l = {0};
+            locs_add(&l, first);
+            locs_add(&l, loc);
+            if (enums)
+                SDL_ERR(c, &l, "Enum value \"%s.%s\" can only be defined once.", d->name, name);
+            else
+                SDL_ERR(c, &l, "Field \"%s.%s\" can only be defined once.", d->name, name);
+        }
+    }
+}
+
+static gql_directive_location_t type_location(gql_def_kind_t k)
+{
+    switch (k) {
+    case GQL_DEF_SCALAR:
+        return GQL_DL_SCALAR;
+    case GQL_DEF_OBJECT:
+        return GQL_DL_OBJECT;
+    case GQL_DEF_INTERFACE:
+        return GQL_DL_INTERFACE;
+    case GQL_DEF_UNION:
+        return GQL_DL_UNION;
+    case GQL_DEF_ENUM:
+        return GQL_DL_ENUM;
+    default:
+        return GQL_DL_INPUT_OBJECT;
+    }
+}
+
+size_t gql__schema_validate_sdl(const gql_document_t *doc, gql_errors_t *errors)
+{
+    sdl_ctx_t c = {doc, errors, 0};
+    size_t nschema = 0;
+    const gql_root_op_def_t *root_ops[3] = {NULL, NULL, NULL};
+    seen_set_t schema_seen = {0};
+    /* Per type name: directives seen (UniqueDirectivesPerLocation spans a
+     * type and its extensions). Kept in a parallel array over definitions. */
+    seen_set_t *type_seen = calloc(doc->count ? doc->count : 1, sizeof(*type_seen));
+    if (type_seen == NULL)
+        return 0;
+
+    for (size_t i = 0; i < doc->count; i++) {
+        const gql_definition_t *d = &doc->definitions[i];
+        switch (d->kind) {
+        case GQL_DEF_OPERATION:
+        case GQL_DEF_FRAGMENT:
+            break; /* graphql-js ignores executable definitions when building */
+        case GQL_DEF_SCHEMA: {
+            if (!d->is_extension) {
+                if (nschema++ > 0) {
+                    locs_t l = {0};
+                    locs_add(&l, d->loc);
+                    SDL_ERR(&c, &l, "Must provide only one schema definition.");
+                }
+            }
+            check_directives(&c, d->directives, d->ndirectives, GQL_DL_SCHEMA, &schema_seen);
+            for (size_t j = 0; j < d->nroot_ops; j++) {
+                const gql_root_op_def_t *op = &d->root_ops[j];
+                if ((unsigned)op->operation >= 3)
+                    continue;
+                if (root_ops[op->operation] != NULL) {
+                    locs_t l = {0};
+                    locs_add(&l, root_ops[op->operation]->loc);
+                    locs_add(&l, op->loc);
+                    SDL_ERR(&c, &l, "There can be only one %s type in schema.", op_words[op->operation]);
+                } else {
+                    root_ops[op->operation] = op;
+                }
+                gql_type_ref_t ref = {GQL_TYPE_REF_NAMED, op->type_loc, op->type_name, NULL};
+                check_type_ref(&c, &ref);
+            }
+            break;
+        }
+        case GQL_DEF_DIRECTIVE: {
+            if (!d->is_extension) {
+                for (size_t k = 0; k < i; k++) {
+                    const gql_definition_t *o = &doc->definitions[k];
+                    if (o->kind == GQL_DEF_DIRECTIVE && !o->is_extension && strcmp(o->name, d->name) == 0) {
+                        locs_t l = {0};
+                        locs_add(&l, o->name_loc);
+                        locs_add(&l, d->name_loc);
+                        SDL_ERR(&c, &l, "There can be only one directive named \"@%s\".", d->name);
+                        break;
+                    }
+                }
+                check_arg_defs_unique(&c, "@%s%s", d->name, "", d->input_values, d->ninput_values);
+                check_input_values(&c, d->input_values, d->ninput_values, GQL_DL_ARGUMENT_DEFINITION);
+            }
+            /* Directives on directive definitions and extensions share one
+             * "seen" set per directive name. */
+            size_t owner = i;
+            for (size_t k = 0; k < i; k++)
+                if (doc->definitions[k].kind == GQL_DEF_DIRECTIVE && strcmp(doc->definitions[k].name, d->name) == 0) {
+                    owner = k;
+                    break;
+                }
+            check_directives(&c, d->directives, d->ndirectives, GQL_DL_DIRECTIVE_DEFINITION, &type_seen[owner]);
+            break;
+        }
+        default: {
+            if (!is_type_def(d))
+                break;
+            if (!d->is_extension) {
+                for (size_t k = 0; k < i; k++) {
+                    const gql_definition_t *o = &doc->definitions[k];
+                    if (is_type_def(o) && !o->is_extension && strcmp(o->name, d->name) == 0) {
+                        locs_t l = {0};
+                        locs_add(&l, o->name_loc);
+                        locs_add(&l, d->name_loc);
+                        SDL_ERR(&c, &l, "There can be only one type named \"%s\".", d->name);
+                        break;
+                    }
+                }
+            } else {
+                /* PossibleTypeExtensions. */
+                const gql_definition_t *def = find_type_def(doc, d->name);
+                if (def == NULL) {
+                    const char **names = malloc((doc->count ? doc->count : 1) * sizeof(*names));
+                    gql_buf_t b = GQL_BUF_INIT;
+                    if (names != NULL) {
+                        size_t n = 0;
+                        for (size_t k = 0; k < doc->count; k++)
+                            if (is_type_def(&doc->definitions[k]) && !doc->definitions[k].is_extension)
+                                names[n++] = doc->definitions[k].name;
+                        did_you_mean(&b, d->name, names, n);
+                        free(names);
+                    }
+                    locs_t l = {0};
+                    locs_add(&l, d->name_loc);
+                    SDL_ERR(&c, &l, "Cannot extend type \"%s\" because it is not defined.%s", d->name,
+                            b.len ? gql_buf_cstr(&b) : "");
+                    gql_buf_free(&b);
+                } else if (def->kind != d->kind) {
+                    locs_t l = {0};
+                    locs_add(&l, def->loc);
+                    locs_add(&l, d->loc);
+                    SDL_ERR(&c, &l, "Cannot extend non-%s type \"%s\".", kind_words[d->kind], d->name);
+                }
+            }
+            /* Shared directive state for the type name: the first
+             * definition or extension with this name owns it. */
+            size_t owner = i;
+            for (size_t k = 0; k < i; k++)
+                if (is_type_def(&doc->definitions[k]) && strcmp(doc->definitions[k].name, d->name) == 0) {
+                    owner = k;
+                    break;
+                }
+            check_directives(&c, d->directives, d->ndirectives, type_location(d->kind), &type_seen[owner]);
+            if (d->kind == GQL_DEF_ENUM || d->kind == GQL_DEF_INPUT_OBJECT || d->kind == GQL_DEF_OBJECT ||
+                d->kind == GQL_DEF_INTERFACE)
+                check_members_unique(&c, i);
+            for (size_t j = 0; j < d->ntypes; j++)
+                check_type_ref(&c, d->types[j]);
+            for (size_t j = 0; j < d->nfields; j++) {
+                const gql_field_def_t *f = &d->fields[j];
+                check_arg_defs_unique(&c, "%s.%s", d->name, f->name, f->args, f->nargs);
+                check_input_values(&c, f->args, f->nargs, GQL_DL_ARGUMENT_DEFINITION);
+                check_type_ref(&c, f->type);
+                check_directives(&c, f->directives, f->ndirectives, GQL_DL_FIELD_DEFINITION, NULL);
+            }
+            for (size_t j = 0; j < d->nenum_values; j++)
+                check_directives(&c, d->enum_values[j].directives, d->enum_values[j].ndirectives, GQL_DL_ENUM_VALUE,
+                                 NULL);
+            if (d->kind == GQL_DEF_INPUT_OBJECT)
+                check_input_values(&c, d->input_values, d->ninput_values, GQL_DL_INPUT_FIELD_DEFINITION);
+        }
+        }
+    }
+    free(type_seen);
+    return c.nerrors;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Type validation                                                           */
+/* ------------------------------------------------------------------------ */
+
+typedef struct tv_ctx {
+    const gql_schema_t *s;
+    const gql_schema_options_t *options;
+    gql_errors_t *errors;
+    gql_errors_t *warnings;
+    size_t nerrors;
+} tv_ctx_t;
+
+static void tv_error(tv_ctx_t *c, const locs_t *l, const char *fmt, ...) GQL_PRINTF(3, 4);
+static void tv_error(tv_ctx_t *c, const locs_t *l, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    gql_errors_vadd(c->errors, NULL, NULL, l ? l->items : NULL, l ? l->n : 0, fmt, ap);
+    va_end(ap);
+    c->nerrors++;
+}
+
+static const char *tstr(tv_ctx_t *c, const gql_type_t *t)
+{
+    const char *s = gql_type_str(c->errors->arena, t);
+    return s ? s : "?";
+}
+
+/* Locations of a type's definition and extensions (graphql-js [astNode,
+ * ...extensionASTNodes]). */
+static void type_def_locs(const gql_schema_t *s, const gql_type_t *t, locs_t *l)
+{
+    if (t->ast == NULL || s->sdl == NULL)
+        return;
+    locs_add(l, t->ast->loc);
+    for (size_t i = 0; i < s->sdl->count; i++) {
+        const gql_definition_t *d = &s->sdl->definitions[i];
+        if (d->is_extension && d->kind == t->ast->kind && strcmp(d->name, t->name) == 0)
+            locs_add(l, d->loc);
+    }
+}
+
+/* Locations of `implements X` (or union members named X) across a type's
+ * definition and extensions. */
+static void named_ref_locs(const gql_schema_t *s, const gql_type_t *t, const char *name, locs_t *l)
+{
+    if (t->ast == NULL || s->sdl == NULL)
+        return;
+    for (size_t i = 0; i < s->sdl->count; i++) {
+        const gql_definition_t *d = &s->sdl->definitions[i];
+        if (d->kind != t->ast->kind || strcmp(d->name, t->name) != 0)
+            continue;
+        for (size_t j = 0; j < d->ntypes; j++)
+            if (strcmp(d->types[j]->name, name) == 0)
+                locs_add(l, d->types[j]->loc);
+    }
+}
+
+static gql_loc_t deprecated_loc(const gql_directive_t *dirs, size_t n)
+{
+    const gql_directive_t *d = gql__find_directive(dirs, n, "deprecated");
+    gql_loc_t none = {0};
+    return d ? d->loc : none;
+}
+
+static void validate_name(tv_ctx_t *c, const char *name, gql_loc_t loc)
+{
+    if (name[0] == '_' && name[1] == '_') {
+        locs_t l = {0};
+        locs_add(&l, loc);
+        tv_error(c, &l, "Name \"%s\" must not begin with \"__\", which is reserved by GraphQL introspection.", name);
+    }
+}
+
+static void validate_root_types(tv_ctx_t *c)
+{
+    const gql_schema_t *s = c->s;
+    const gql_type_t *roots[3] = {s->query, s->mutation, s->subscription};
+    static const char *const cap_words[3] = {"Query", "Mutation", "Subscription"};
+    if (s->query == NULL) {
+        locs_t l = {0};
+        for (size_t i = 0; s->sdl && i < s->sdl->count; i++)
+            if (s->sdl->definitions[i].kind == GQL_DEF_SCHEMA && !s->sdl->definitions[i].is_extension) {
+                locs_add(&l, s->sdl->definitions[i].loc);
+                break;
+            }
+        tv_error(c, &l, "Query root type must be provided.");
+    }
+    /* The root operation type's location in schema { } or an extension. */
+    gql_loc_t op_locs[3] = {{0}};
+    for (size_t i = 0; s->sdl && i < s->sdl->count; i++) {
+        const gql_definition_t *d = &s->sdl->definitions[i];
+        if (d->kind != GQL_DEF_SCHEMA)
+            continue;
+        for (size_t j = 0; j < d->nroot_ops; j++)
+            if ((unsigned)d->root_ops[j].operation < 3 && op_locs[d->root_ops[j].operation].line == 0)
+                op_locs[d->root_ops[j].operation] = d->root_ops[j].type_loc;
+    }
+    for (int k = 0; k < 3; k++) {
+        if (roots[k] == NULL)
+            continue;
+        if (roots[k]->kind != GQL_KIND_OBJECT) {
+            locs_t l = {0};
+            locs_add(&l, op_locs[k].line ? op_locs[k] : (roots[k]->ast ? roots[k]->ast->loc : op_locs[k]));
+            if (k == 0)
+                tv_error(c, &l, "Query root type must be Object type, it cannot be %s.", roots[k]->name);
+            else
+                tv_error(c, &l, "%s root type must be Object type if provided, it cannot be %s.", cap_words[k],
+                         roots[k]->name);
+        }
+    }
+    for (int k = 0; k < 3; k++) {
+        if (roots[k] == NULL || roots[k]->kind != GQL_KIND_OBJECT)
+            continue;
+        bool first = true;
+        for (int j = 0; j < k; j++)
+            first = first && roots[j] != roots[k];
+        if (!first)
+            continue;
+        const char *ops[3];
+        int n = 0;
+        locs_t l = {0};
+        for (int j = k; j < 3; j++)
+            if (roots[j] == roots[k]) {
+                ops[n++] = op_words[j];
+                locs_add(&l, op_locs[j]);
+            }
+        if (n == 2)
+            tv_error(c, &l, "All root types must be different, \"%s\" type is used as %s and %s root types.",
+                     roots[k]->name, ops[0], ops[1]);
+        else if (n == 3)
+            tv_error(c, &l, "All root types must be different, \"%s\" type is used as %s, %s, and %s root types.",
+                     roots[k]->name, ops[0], ops[1], ops[2]);
+    }
+}
+
+/* Checks one argument of a field or directive. `owner` is "Type.field" or
+ * "@dir". */
+static void validate_arg(tv_ctx_t *c, const char *owner, const gql_input_value_t *a)
+{
+    gql_loc_t name_loc = a->ast ? a->ast->loc : (gql_loc_t){0};
+    validate_name(c, a->name, name_loc);
+    if (!gql_type_is_input(a->type)) {
+        locs_t l = {0};
+        if (a->ast)
+            locs_add(&l, a->ast->type->loc);
+        tv_error(c, &l, "The type of %s(%s:) must be Input Type but got: %s.", owner, a->name, tstr(c, a->type));
+    }
+    if (gql__input_value_required(a) && a->deprecated) {
+        locs_t l = {0};
+        if (a->ast) {
+            locs_add(&l, deprecated_loc(a->ast->directives, a->ast->ndirectives));
+            locs_add(&l, a->ast->type->loc);
+        }
+        tv_error(c, &l, "Required argument %s(%s:) cannot be deprecated.", owner, a->name);
+    }
+}
+
+static void validate_directives(tv_ctx_t *c)
+{
+    for (size_t i = 0; i < c->s->ndirectives; i++) {
+        const gql_directive_def_t *d = c->s->directives[i];
+        if (d->builtin)
+            continue;
+        validate_name(c, d->name, d->ast ? d->ast->loc : (gql_loc_t){0});
+        if (d->locations == 0 && (d->ast == NULL || d->ast->nlocations == 0)) {
+            locs_t l = {0};
+            if (d->ast)
+                locs_add(&l, d->ast->loc);
+            tv_error(c, &l, "Directive @%s must include 1 or more locations.", d->name);
+        }
+        char owner[300];
+        snprintf(owner, sizeof(owner), "@%s", d->name);
+        for (size_t j = 0; j < d->nargs; j++)
+            validate_arg(c, owner, &d->args[j]);
+    }
+}
+
+static const gql_input_value_t *find_arg(const gql_field_t *f, const char *name)
+{
+    return gql_field_arg(f, name);
+}
+
+static void validate_implements(tv_ctx_t *c, const gql_type_t *t, const gql_type_t *iface)
+{
+    const gql_schema_t *s = c->s;
+    /* Transitive interfaces (validateTypeImplementsAncestors). */
+    for (size_t i = 0; i < iface->ninterfaces; i++) {
+        const gql_type_t *tr = iface->interfaces[i];
+        bool has = false;
+        for (size_t j = 0; j < t->ninterfaces && !has; j++)
+            has = t->interfaces[j] == tr;
+        if (has)
+            continue;
+        locs_t l = {0};
+        named_ref_locs(s, iface, tr->name, &l);
+        named_ref_locs(s, t, iface->name, &l);
+        if (tr == t)
+            tv_error(c, &l, "Type %s cannot implement %s because it would create a circular reference.", t->name,
+                     iface->name);
+        else
+            tv_error(c, &l, "Type %s must implement %s because it is implemented by %s.", t->name, tr->name,
+                     iface->name);
+    }
+    /* Fields (validateTypeImplementsInterface). */
+    for (size_t i = 0; i < iface->nfields; i++) {
+        const gql_field_t *ifield = &iface->fields[i];
+        const gql_field_t *tfield = gql_type_field(s, t, ifield->name);
+        if (tfield == NULL) {
+            locs_t l = {0};
+            if (ifield->ast)
+                locs_add(&l, ifield->ast->loc);
+            type_def_locs(s, t, &l);
+            tv_error(c, &l, "Interface field %s.%s expected but %s does not provide it.", iface->name, ifield->name,
+                     t->name);
+            continue;
+        }
+        if (!gql_type_is_subtype(s, tfield->type, ifield->type)) {
+            locs_t l = {0};
+            if (ifield->ast)
+                locs_add(&l, ifield->ast->type->loc);
+            if (tfield->ast)
+                locs_add(&l, tfield->ast->type->loc);
+            tv_error(c, &l, "Interface field %s.%s expects type %s but %s.%s is type %s.", iface->name, ifield->name,
+                     tstr(c, ifield->type), t->name, tfield->name, tstr(c, tfield->type));
+        }
+        for (size_t j = 0; j < ifield->nargs; j++) {
+            const gql_input_value_t *iarg = &ifield->args[j];
+            const gql_input_value_t *targ = find_arg(tfield, iarg->name);
+            if (targ == NULL) {
+                locs_t l = {0};
+                if (iarg->ast)
+                    locs_add(&l, iarg->ast->loc);
+                if (tfield->ast)
+                    locs_add(&l, tfield->ast->loc);
+                tv_error(c, &l, "Interface field argument %s.%s(%s:) expected but %s.%s does not provide it.",
+                         iface->name, ifield->name, iarg->name, t->name, tfield->name);
+                continue;
+            }
+            if (!gql_type_equal(iarg->type, targ->type)) {
+                locs_t l = {0};
+                if (iarg->ast)
+                    locs_add(&l, iarg->ast->type->loc);
+                if (targ->ast)
+                    locs_add(&l, targ->ast->type->loc);
+                tv_error(c, &l, "Interface field argument %s.%s(%s:) expects type %s but %s.%s(%s:) is type %s.",
+                         iface->name, ifield->name, iarg->name, tstr(c, iarg->type), t->name, tfield->name, targ->name,
+                         tstr(c, targ->type));
+            }
+        }
+        for (size_t j = 0; j < tfield->nargs; j++) {
+            const gql_input_value_t *targ = &tfield->args[j];
+            if (gql__input_value_required(targ) && find_arg(ifield, targ->name) == NULL) {
+                locs_t l = {0};
+                if (targ->ast)
+                    locs_add(&l, targ->ast->loc);
+                if (ifield->ast)
+                    locs_add(&l, ifield->ast->loc);
+                tv_error(c, &l,
+                         "Argument \"%s.%s(%s:)\" must not be required type \"%s\" if not provided by the Interface "
+                         "field \"%s.%s\".",
+                         t->name, tfield->name, targ->name, tstr(c, targ->type), iface->name, ifield->name);
+            }
+        }
+        if (tfield->deprecated && !ifield->deprecated) {
+            locs_t l = {0};
+            if (tfield->ast) {
+                locs_add(&l, deprecated_loc(tfield->ast->directives, tfield->ast->ndirectives));
+                locs_add(&l, tfield->ast->type->loc);
+            }
+            bool tolerate = c->options->allow_deprecation_conflicts;
+            gql_errors_t *to = tolerate ? c->warnings : c->errors;
+            if (to != NULL)
+                gql_errors_add(to, NULL, NULL, l.items, l.n,
+                               "Interface field %s.%s is not deprecated, so implementation field %s.%s must not be "
+                               "deprecated.",
+                               iface->name, ifield->name, t->name, tfield->name);
+            if (!tolerate)
+                c->nerrors++;
+        }
+    }
+}
+
+static void validate_fields_and_interfaces(tv_ctx_t *c, const gql_type_t *t)
+{
+    const gql_schema_t *s = c->s;
+    if (t->nfields == 0) {
+        locs_t l = {0};
+        type_def_locs(s, t, &l);
+        tv_error(c, &l, "Type %s must define one or more fields.", t->name);
+    }
+    for (size_t i = 0; i < t->nfields; i++) {
+        const gql_field_t *f = &t->fields[i];
+        validate_name(c, f->name, f->ast ? f->ast->loc : (gql_loc_t){0});
+        if (!gql_type_is_output(f->type)) {
+            locs_t l = {0};
+            if (f->ast)
+                locs_add(&l, f->ast->type->loc);
+            tv_error(c, &l, "The type of %s.%s must be Output Type but got: %s.", t->name, f->name, tstr(c, f->type));
+        }
+        char owner[600];
+        snprintf(owner, sizeof(owner), "%s.%s", t->name, f->name);
+        for (size_t j = 0; j < f->nargs; j++)
+            validate_arg(c, owner, &f->args[j]);
+    }
+    for (size_t i = 0; i < t->ninterfaces; i++) {
+        const gql_type_t *iface = t->interfaces[i];
+        locs_t l = {0};
+        if (iface->kind != GQL_KIND_INTERFACE) {
+            named_ref_locs(s, t, iface->name, &l);
+            tv_error(c, &l, "Type %s must only implement Interface types, it cannot implement %s.", t->name,
+                     iface->name);
+            continue;
+        }
+        if (iface == t) {
+            named_ref_locs(s, t, iface->name, &l);
+            tv_error(c, &l, "Type %s cannot implement itself because it would create a circular reference.", t->name);
+            continue;
+        }
+        bool dup = false;
+        for (size_t j = 0; j < i && !dup; j++)
+            dup = t->interfaces[j] == iface;
+        if (dup) {
+            named_ref_locs(s, t, iface->name, &l);
+            tv_error(c, &l, "Type %s can only implement %s once.", t->name, iface->name);
+            continue;
+        }
+        validate_implements(c, t, iface);
+    }
+}
+
+static void validate_union(tv_ctx_t *c, const gql_type_t *t)
+{
+    if (t->npossible == 0) {
+        locs_t l = {0};
+        type_def_locs(c->s, t, &l);
+        tv_error(c, &l, "Union type %s must define one or more member types.", t->name);
+    }
+    for (size_t i = 0; i < t->npossible; i++) {
+        const gql_type_t *m = t->possible[i];
+        locs_t l = {0};
+        bool dup = false;
+        for (size_t j = 0; j < i && !dup; j++)
+            dup = t->possible[j] == m;
+        if (dup) {
+            named_ref_locs(c->s, t, m->name, &l);
+            tv_error(c, &l, "Union type %s can only include type %s once.", t->name, m->name);
+            continue;
+        }
+        if (m->kind != GQL_KIND_OBJECT) {
+            named_ref_locs(c->s, t, m->name, &l);
+            tv_error(c, &l, "Union type %s can only include Object types, it cannot include %s.", t->name, m->name);
+        }
+    }
+}
+
+static void validate_enum(tv_ctx_t *c, const gql_type_t *t)
+{
+    if (t->nvalues == 0) {
+        locs_t l = {0};
+        type_def_locs(c->s, t, &l);
+        tv_error(c, &l, "Enum type %s must define one or more values.", t->name);
+    }
+    for (size_t i = 0; i < t->nvalues; i++)
+        validate_name(c, t->values[i].name, t->values[i].ast ? t->values[i].ast->loc : (gql_loc_t){0});
+}
+
+static void validate_input_object(tv_ctx_t *c, const gql_type_t *t)
+{
+    if (t->ninput_fields == 0) {
+        locs_t l = {0};
+        type_def_locs(c->s, t, &l);
+        tv_error(c, &l, "Input Object type %s must define one or more fields.", t->name);
+    }
+    for (size_t i = 0; i < t->ninput_fields; i++) {
+        const gql_input_value_t *f = &t->input_fields[i];
+        validate_name(c, f->name, f->ast ? f->ast->loc : (gql_loc_t){0});
+        if (!gql_type_is_input(f->type)) {
+            locs_t l = {0};
+            if (f->ast)
+                locs_add(&l, f->ast->type->loc);
+            tv_error(c, &l, "The type of %s.%s must be Input Type but got: %s.", t->name, f->name, tstr(c, f->type));
+        }
+        if (gql__input_value_required(f) && f->deprecated) {
+            locs_t l = {0};
+            if (f->ast) {
+                locs_add(&l, deprecated_loc(f->ast->directives, f->ast->ndirectives));
+                locs_add(&l, f->ast->type->loc);
+            }
+            tv_error(c, &l, "Required input field %s.%s cannot be deprecated.", t->name, f->name);
+        }
+        if (t->one_of) {
+            if (f->type->kind == GQL_KIND_NON_NULL) {
+                locs_t l = {0};
+                if (f->ast)
+                    locs_add(&l, f->ast->type->loc);
+                tv_error(c, &l, "OneOf input field %s.%s must be nullable.", t->name, f->name);
+            }
+            if (f->default_value != NULL) {
+                locs_t l = {0};
+                if (f->ast)
+                    locs_add(&l, f->ast->loc);
+                tv_error(c, &l, "OneOf input field %s.%s cannot have a default value.", t->name, f->name);
+            }
+        }
+    }
+}
+
+/* Input objects that cannot be given a finite value (graphql-js
+ * detectInputObjectNonFiniteValues): a non-OneOf input object whose non-null
+ * input-object fields all lead back to it, or a OneOf whose every field does.
+ * A fixed point marks the finite ones; each cycle among the rest is reported
+ * once with the fields that form it. */
+typedef struct finite_state {
+    const gql_type_t *t;
+    bool finite;
+    bool visited;
+    int path_index; /* position on the current report path, -1 when off */
+} finite_state_t;
+
+static const gql_type_t *finite_target(const gql_type_t *obj, const gql_type_t *ft)
+{
+    if (obj->one_of)
+        return ft->kind == GQL_KIND_INPUT_OBJECT ? ft : NULL;
+    if (ft->kind == GQL_KIND_NON_NULL && ft->of_type->kind == GQL_KIND_INPUT_OBJECT)
+        return ft->of_type;
+    return NULL;
+}
+
+static finite_state_t *finite_find(finite_state_t *st, size_t n, const gql_type_t *t)
+{
+    for (size_t i = 0; i < n; i++)
+        if (st[i].t == t)
+            return &st[i];
+    return NULL;
+}
+
+typedef struct path_entry {
+    const gql_type_t *t;
+    const gql_input_value_t *f;
+} path_entry_t;
+
+static void report_cycles(tv_ctx_t *c, finite_state_t *st, size_t n, finite_state_t *cur, path_entry_t *path,
+                          size_t depth)
+{
+    if (cur->visited)
+        return;
+    cur->visited = true;
+    cur->path_index = (int)depth;
+    const gql_type_t *t = cur->t;
+    for (size_t i = 0; i < t->ninput_fields; i++) {
+        const gql_type_t *target = finite_target(t, t->input_fields[i].type);
+        if (target == NULL)
+            continue;
+        finite_state_t *ts = finite_find(st, n, target);
+        if (ts == NULL || ts->finite)
+            continue;
+        path[depth] = (path_entry_t){t, &t->input_fields[i]};
+        if (ts->path_index < 0) {
+            report_cycles(c, st, n, ts, path, depth + 1);
+        } else {
+            gql_buf_t b = GQL_BUF_INIT;
+            locs_t l = {0};
+            for (size_t k = (size_t)ts->path_index; k <= depth; k++) {
+                gql_buf_printf(&b, "%s%s.%s", k > (size_t)ts->path_index ? ", " : "", path[k].t->name, path[k].f->name);
+                if (path[k].f->ast)
+                    locs_add(&l, path[k].f->ast->loc);
+            }
+            tv_error(c, &l,
+                     "Input Object %s cannot be provided a finite value because it references itself through "
+                     "fields: %s.",
+                     target->name, gql_buf_cstr(&b));
+            gql_buf_free(&b);
+        }
+    }
+    cur->path_index = -1;
+}
+
+static void validate_input_cycles(tv_ctx_t *c)
+{
+    const gql_schema_t *s = c->s;
+    size_t n = 0;
+    for (size_t i = 0; i < s->ntypes; i++)
+        n += s->types[i]->kind == GQL_KIND_INPUT_OBJECT;
+    if (n == 0)
+        return;
+    finite_state_t *st = calloc(n, sizeof(*st));
+    path_entry_t *path = calloc(n + 1, sizeof(*path));
+    if (st == NULL || path == NULL) {
+        free(st);
+        free(path);
+        return;
+    }
+    n = 0;
+    for (size_t i = 0; i < s->ntypes; i++)
+        if (s->types[i]->kind == GQL_KIND_INPUT_OBJECT)
+            st[n++] = (finite_state_t){s->types[i], false, false, -1};
+    /* Fixed point: finite when (non-OneOf) every target is finite, or
+     * (OneOf) some field is not a target or its target is finite. */
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (size_t i = 0; i < n; i++) {
+            if (st[i].finite)
+                continue;
+            const gql_type_t *t = st[i].t;
+            bool finite = !t->one_of || t->ninput_fields == 0;
+            for (size_t j = 0; j < t->ninput_fields; j++) {
+                const gql_type_t *target = finite_target(t, t->input_fields[j].type);
+                finite_state_t *ts = target ? finite_find(st, n, target) : NULL;
+                bool ok = target == NULL || (ts != NULL && ts->finite);
+                if (t->one_of && ok) {
+                    finite = true;
+                    break;
+                }
+                if (!t->one_of && !ok) {
+                    finite = false;
+                    break;
+                }
+            }
+            if (finite) {
+                st[i].finite = true;
+                changed = true;
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!st[i].finite)
+            report_cycles(c, st, n, &st[i], path, 0);
+    free(st);
+    free(path);
+}
+
+size_t gql__schema_validate(const gql_schema_t *s, const gql_schema_options_t *options, gql_errors_t *errors,
+                            gql_errors_t *warnings)
+{
+    static const gql_schema_options_t no_options = {0};
+    tv_ctx_t c = {s, options ? options : &no_options, errors, warnings, 0};
+    validate_root_types(&c);
+    validate_directives(&c);
+    for (size_t i = 0; i < s->ntypes; i++) {
+        const gql_type_t *t = s->types[i];
+        if (t->builtin)
+            continue;
+        validate_name(&c, t->name, t->ast ? t->ast->loc : (gql_loc_t){0});
+        switch (t->kind) {
+        case GQL_KIND_OBJECT:
+        case GQL_KIND_INTERFACE:
+            validate_fields_and_interfaces(&c, t);
+            break;
+        case GQL_KIND_UNION:
+            validate_union(&c, t);
+            break;
+        case GQL_KIND_ENUM:
+            validate_enum(&c, t);
+            break;
+        case GQL_KIND_INPUT_OBJECT:
+            validate_input_object(&c, t);
+            break;
+        default:
+            break;
+        }
+    }
+    validate_input_cycles(&c);
+    return c.nerrors;
+}
