@@ -1,0 +1,1215 @@
+/*
+ * execute.c — execution of a validated operation (spec §6): operation
+ * selection and variable coercion (gql_prepare), field collection with
+ * fragments and @skip/@include, argument coercion, resolver calls, value
+ * completion with null propagation, serial mutations, top-level resolvers
+ * that answer later (GQL_RV_PENDING + gql_resume), and the two steps of
+ * subscriptions.
+ *
+ * Design, for speed:
+ *  - Field collection is done once per (object type, merged field nodes) and
+ *    kept as a plan in the operation: each planned field knows its schema
+ *    field, its coerced arguments (variables are fixed for the operation), the
+ *    locations of its nodes and its pre-rendered `,"key":` prefix. A list of a
+ *    hundred rows collects its row's fields once, not a hundred times; a
+ *    subscription reuses the plans for every event.
+ *  - The response is written straight into the caller's gql_buf_t in
+ *    selection order. Null propagation truncates the buffer back to where the
+ *    nearest nullable value started and writes `null` there.
+ *  - Errors are collected in the operation's gql_errors_t; since they come
+ *    first in the response, they are spliced in front of "data" at the end
+ *    (only when there are any).
+ *
+ * Ownership: the operation and everything it builds (plans, coerced values,
+ * error messages) live in the request arena (gql_request_t.arena); resolvers
+ * are handed that arena for their results. The response bytes belong to the
+ * caller's buffer.
+ */
+#include "execute_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* How a completed value turned out. */
+enum {
+    C_VALUE = 0, /* a value was written */
+    C_NULL,      /* null was written (no error) */
+    C_ERRNULL,   /* null was written because of a field error already reported */
+    C_FAIL,      /* a non-null position got null: the caller truncates to its start */
+};
+
+typedef enum leaf_kind { LEAF_CUSTOM = 0, LEAF_INT, LEAF_FLOAT, LEAF_STRING, LEAF_BOOLEAN, LEAF_ID } leaf_kind_t;
+
+typedef struct exec_plan exec_plan_t;
+
+/* A plan for the selection of one object type: the fields CollectFields
+ * yields, in order, merged by response key. */
+typedef struct plan_slot {
+    const gql_type_t *type;
+    exec_plan_t *plan;
+} plan_slot_t;
+
+typedef struct exec_field {
+    const char *key;    /* response key */
+    const char *prefix; /* ,"key": (the first field of an object skips the comma) */
+    size_t prefix_len;
+    const gql_field_t *def;        /* the schema field */
+    const char *parent_name;       /* the object type the field was collected on */
+    bool is_typename;              /* __typename: answered here, no resolver */
+    leaf_kind_t leaf;              /* for scalar return types */
+    const gql_selection_t **nodes; /* merged field nodes, in document order */
+    size_t nnodes;
+    gql_loc_t *locs; /* their locations, for errors */
+    gql_args_t args;
+    const char *arg_error; /* argument coercion failed: the field error */
+    /* Child plans per runtime object type, built on first use. */
+    plan_slot_t one;
+    plan_slot_t *more;
+    size_t nmore, capmore;
+    const gql_type_t *last_runtime; /* abstract return types: the last type resolved */
+} exec_field_t;
+
+struct exec_plan {
+    const gql_type_t *type;
+    exec_field_t *fields;
+    size_t count;
+};
+
+struct gql_operation {
+    const gql_schema_t *schema;
+    const gql_document_t *doc;
+    const gql_definition_t *def;
+    gql_arena_t *arena;
+    void *context;
+    const void *request_root;
+    gql_limits_t limits;
+    gql_iv_t vars; /* coerced variables, an object; absent variables are not in it */
+    const gql_type_t *root_type;
+    exec_plan_t *root_plan;
+    uint64_t sub_key;
+
+    /* State of the execution in progress. */
+    gql_errors_t errors;
+    gql_buf_t *out;
+    const void *root;
+    size_t base;       /* where this response starts in out */
+    size_t data_start; /* where the value of "data" starts */
+    size_t next;       /* the next root field to run (or the pending one) */
+    bool running;
+    bool internal; /* an internal failure (out of memory) */
+    bool data_null;
+};
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                    */
+/* ------------------------------------------------------------------------ */
+
+static void field_error(gql_operation_t *op, const exec_field_t *ef, const gql_path_t *path, const char *fmt, ...)
+    GQL_PRINTF(4, 5);
+
+static void field_error(gql_operation_t *op, const exec_field_t *ef, const gql_path_t *path, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    gql_errors_vadd(&op->errors, NULL, path, ef->locs, ef->nnodes, fmt, ap);
+    va_end(ap);
+}
+
+/* A resolved value as graphql-js inspect() would show it. */
+static const char *inspect_rv(gql_arena_t *a, const gql_rv_t *rv)
+{
+    gql_iv_t v;
+    memset(&v, 0, sizeof(v));
+    switch (rv->kind) {
+    case GQL_RV_BOOLEAN:
+        v.kind = GQL_IV_BOOLEAN;
+        v.u.b = rv->u.b;
+        break;
+    case GQL_RV_INT:
+        v.kind = GQL_IV_INT;
+        v.u.i = rv->u.i;
+        break;
+    case GQL_RV_FLOAT:
+        v.kind = GQL_IV_FLOAT;
+        v.u.f = rv->u.f;
+        break;
+    case GQL_RV_STRING:
+        v.kind = GQL_IV_STRING;
+        v.u.s.ptr = gql_arena_strndup(a, rv->u.s.ptr, rv->u.s.len);
+        v.u.s.len = rv->u.s.len;
+        if (v.u.s.ptr == NULL)
+            return "?";
+        break;
+    case GQL_RV_JSON:
+        return gql_arena_strndup(a, rv->u.s.ptr, rv->u.s.len);
+    case GQL_RV_OBJECT:
+        return "{}";
+    case GQL_RV_LIST:
+        return "[]";
+    default:
+        return "null";
+    }
+    return gql__inspect_iv(a, &v);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Field collection (spec §6.3.2 CollectFields) into plans                   */
+/* ------------------------------------------------------------------------ */
+
+typedef struct centry {
+    const char *key;
+    const gql_selection_t **nodes;
+    size_t n, cap;
+} centry_t;
+
+typedef struct collector {
+    gql_operation_t *op;
+    const gql_type_t *type;
+    centry_t *e;
+    size_t n, cap;
+    const char **visited; /* fragment names already spread */
+    size_t nvisited, capvisited;
+    bool oom;
+} collector_t;
+
+static bool grow(gql_arena_t *a, void **arr, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap)
+        return true;
+    size_t ncap = *cap ? *cap * 2 : 8;
+    void *p = gql_arena_alloc_raw(a, ncap * elem);
+    if (p == NULL)
+        return false;
+    if (n)
+        memcpy(p, *arr, n * elem);
+    *arr = p;
+    *cap = ncap;
+    return true;
+}
+
+/* The value of `if` of @skip/@include: a literal or a variable. */
+static bool directive_if(const gql_operation_t *op, const gql_directive_t *d)
+{
+    for (size_t i = 0; i < d->nargs; i++) {
+        if (strcmp(d->args[i].name, "if") != 0)
+            continue;
+        const gql_value_t *v = d->args[i].value;
+        if (v->kind == GQL_VALUE_BOOLEAN)
+            return v->boolean;
+        if (v->kind == GQL_VALUE_VARIABLE) {
+            const gql_iv_t *iv = gql_iv_get(&op->vars, v->str);
+            return iv != NULL && iv->kind == GQL_IV_BOOLEAN && iv->u.b;
+        }
+    }
+    return false;
+}
+
+/* Spec §6.3.2 steps for @skip and @include. */
+static bool should_include(const gql_operation_t *op, const gql_directive_t *dirs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *name = dirs[i].name;
+        if (name[0] == 's' && strcmp(name, "skip") == 0 && directive_if(op, &dirs[i]))
+            return false;
+        if (name[0] == 'i' && strcmp(name, "include") == 0 && !directive_if(op, &dirs[i]))
+            return false;
+    }
+    return true;
+}
+
+/* DoesFragmentTypeApply. */
+static bool type_applies(const gql_operation_t *op, const gql_type_t *obj, const char *cond)
+{
+    if (cond == NULL)
+        return true;
+    const gql_type_t *t = gql_schema_type(op->schema, cond);
+    if (t == NULL)
+        return false;
+    if (t == obj)
+        return true;
+    if (t->kind == GQL_KIND_INTERFACE || t->kind == GQL_KIND_UNION)
+        return gql_type_is_possible(t, obj);
+    return false;
+}
+
+static const gql_definition_t *find_fragment(const gql_operation_t *op, const char *name)
+{
+    const gql_document_t *d = op->doc;
+    for (size_t i = 0; i < d->count; i++)
+        if (d->definitions[i].kind == GQL_DEF_FRAGMENT && strcmp(d->definitions[i].name, name) == 0)
+            return &d->definitions[i];
+    return NULL;
+}
+
+static void collect(collector_t *c, const gql_selection_set_t *set)
+{
+    gql_operation_t *op = c->op;
+    for (size_t i = 0; i < set->count && !c->oom; i++) {
+        const gql_selection_t *sel = &set->items[i];
+        if (sel->ndirectives && !should_include(op, sel->directives, sel->ndirectives))
+            continue;
+        switch (sel->kind) {
+        case GQL_SEL_FIELD: {
+            const char *key = gql_selection_key(sel);
+            centry_t *e = NULL;
+            for (size_t k = 0; k < c->n; k++) {
+                if (c->e[k].key == key || strcmp(c->e[k].key, key) == 0) {
+                    e = &c->e[k];
+                    break;
+                }
+            }
+            if (e == NULL) {
+                if (!grow(op->arena, (void **)&c->e, &c->cap, c->n, sizeof(*c->e))) {
+                    c->oom = true;
+                    return;
+                }
+                e = &c->e[c->n++];
+                memset(e, 0, sizeof(*e));
+                e->key = key;
+            }
+            if (!grow(op->arena, (void **)&e->nodes, &e->cap, e->n, sizeof(*e->nodes))) {
+                c->oom = true;
+                return;
+            }
+            e->nodes[e->n++] = sel;
+            break;
+        }
+        case GQL_SEL_INLINE_FRAGMENT:
+            if (type_applies(op, c->type, sel->type_condition))
+                collect(c, &sel->selection_set);
+            break;
+        case GQL_SEL_FRAGMENT_SPREAD: {
+            bool seen = false;
+            for (size_t k = 0; k < c->nvisited && !seen; k++)
+                seen = strcmp(c->visited[k], sel->name) == 0;
+            if (seen)
+                continue;
+            if (!grow(op->arena, (void **)&c->visited, &c->capvisited, c->nvisited, sizeof(*c->visited))) {
+                c->oom = true;
+                return;
+            }
+            c->visited[c->nvisited++] = sel->name;
+            const gql_definition_t *frag = find_fragment(op, sel->name);
+            if (frag != NULL && type_applies(op, c->type, frag->type_condition))
+                collect(c, &frag->selection_set);
+            break;
+        }
+        }
+    }
+}
+
+static leaf_kind_t leaf_of(const gql_type_t *named)
+{
+    if (named->kind != GQL_KIND_SCALAR || !named->builtin || named->name == NULL)
+        return LEAF_CUSTOM;
+    const char *n = named->name;
+    if (strcmp(n, "Int") == 0)
+        return LEAF_INT;
+    if (strcmp(n, "Float") == 0)
+        return LEAF_FLOAT;
+    if (strcmp(n, "String") == 0)
+        return LEAF_STRING;
+    if (strcmp(n, "Boolean") == 0)
+        return LEAF_BOOLEAN;
+    if (strcmp(n, "ID") == 0)
+        return LEAF_ID;
+    return LEAF_CUSTOM;
+}
+
+/* Spec CoerceArgumentValues for one planned field. Returns 0, or -1 with
+ * ef->arg_error set; GQL_ENOMEM on allocation failure. */
+static int coerce_args(gql_operation_t *op, exec_field_t *ef, const gql_type_t *parent)
+{
+    const gql_field_t *def = ef->def;
+    const gql_selection_t *node = ef->nodes[0];
+    if (def->nargs == 0)
+        return 0;
+    const char **names = gql_arena_alloc(op->arena, def->nargs * sizeof(*names));
+    gql_iv_t *values = gql_arena_alloc(op->arena, def->nargs * sizeof(*values));
+    if (names == NULL || values == NULL)
+        return GQL_ENOMEM;
+    size_t n = 0;
+    for (size_t i = 0; i < def->nargs; i++) {
+        const gql_input_value_t *ad = &def->args[i];
+        const gql_argument_t *an = NULL;
+        for (size_t j = 0; j < node->nargs; j++)
+            if (strcmp(node->args[j].name, ad->name) == 0)
+                an = &node->args[j];
+        bool required = ad->type->kind == GQL_KIND_NON_NULL && ad->default_value == NULL;
+        bool use_default = an == NULL;
+        if (an != NULL && an->value->kind == GQL_VALUE_VARIABLE && gql_iv_get(&op->vars, an->value->str) == NULL &&
+            !required)
+            use_default = true;
+        if (use_default) {
+            if (ad->default_value != NULL) {
+                int rc = gql_coerce_literal(op->schema, op->arena, ad->default_value, ad->type, NULL, &values[n]);
+                if (rc == GQL_ENOMEM)
+                    return rc;
+                if (rc == 0)
+                    names[n++] = ad->name;
+            } else if (required) {
+                ef->arg_error =
+                    gql_arena_printf(op->arena, "Argument \"%s.%s(%s:)\" of required type \"%s\" was not provided.",
+                                     parent->name, def->name, ad->name, gql__type_name_str(op->arena, ad->type));
+                return -1;
+            }
+            continue;
+        }
+        int rc = gql_coerce_literal(op->schema, op->arena, an->value, ad->type, &op->vars, &values[n]);
+        if (rc == GQL_ENOMEM)
+            return rc;
+        if (rc != 0) {
+            ef->arg_error =
+                gql_arena_printf(op->arena, "Argument \"%s.%s(%s:)\" has invalid value%s", parent->name, def->name,
+                                 ad->name, gql__literal_error(op->schema, op->arena, an->value, ad->type, &op->vars));
+            return -1;
+        }
+        names[n++] = ad->name;
+    }
+    ef->args.names = names;
+    ef->args.values = values;
+    ef->args.count = n;
+    return 0;
+}
+
+/* Builds the plan of object type `type` for the selection sets of `nodes`
+ * (or `set` for the operation's root). NULL when out of memory. */
+static exec_plan_t *build_plan(gql_operation_t *op, const gql_type_t *type, const gql_selection_t *const *nodes,
+                               size_t nnodes, const gql_selection_set_t *set)
+{
+    collector_t c;
+    memset(&c, 0, sizeof(c));
+    c.op = op;
+    c.type = type;
+    if (set != NULL)
+        collect(&c, set);
+    for (size_t i = 0; i < nnodes && !c.oom; i++)
+        collect(&c, &nodes[i]->selection_set);
+    exec_plan_t *plan = gql_arena_alloc(op->arena, sizeof(*plan));
+    if (c.oom || plan == NULL)
+        return NULL;
+    plan->type = type;
+    plan->fields = gql_arena_alloc(op->arena, (c.n ? c.n : 1) * sizeof(*plan->fields));
+    if (plan->fields == NULL)
+        return NULL;
+    gql_buf_t b = GQL_BUF_INIT;
+    for (size_t i = 0; i < c.n; i++) {
+        centry_t *e = &c.e[i];
+        const gql_field_t *def = gql_type_field(op->schema, type, e->nodes[0]->name);
+        if (def == NULL)
+            continue; /* unknown field: validation reports it; execution skips it */
+        exec_field_t *ef = &plan->fields[plan->count++];
+        ef->key = e->key;
+        ef->def = def;
+        ef->parent_name = type->name;
+        ef->is_typename = def == op->schema->meta_typename || strcmp(def->name, "__typename") == 0;
+        ef->leaf = leaf_of(gql_type_named(def->type));
+        ef->nodes = e->nodes;
+        ef->nnodes = e->n;
+        ef->locs = gql_arena_alloc_raw(op->arena, e->n * sizeof(*ef->locs));
+        b.len = 0;
+        gql_buf_putc(&b, ',');
+        gql_buf_json_string(&b, e->key, strlen(e->key));
+        gql_buf_putc(&b, ':');
+        ef->prefix = b.oom ? NULL : gql_arena_strndup(op->arena, b.data, b.len);
+        ef->prefix_len = b.len;
+        if (ef->locs == NULL || ef->prefix == NULL) {
+            gql_buf_free(&b);
+            return NULL;
+        }
+        for (size_t k = 0; k < e->n; k++)
+            ef->locs[k] = e->nodes[k]->loc;
+        if (coerce_args(op, ef, type) == GQL_ENOMEM) {
+            gql_buf_free(&b);
+            return NULL;
+        }
+    }
+    gql_buf_free(&b);
+    return plan;
+}
+
+/* The plan of a field's sub-selection for runtime type `t`, built once. */
+static exec_plan_t *child_plan(gql_operation_t *op, exec_field_t *ef, const gql_type_t *t)
+{
+    if (ef->one.type == t)
+        return ef->one.plan;
+    for (size_t i = 0; i < ef->nmore; i++)
+        if (ef->more[i].type == t)
+            return ef->more[i].plan;
+    exec_plan_t *p = build_plan(op, t, ef->nodes, ef->nnodes, NULL);
+    if (p == NULL)
+        return NULL;
+    if (ef->one.type == NULL) {
+        ef->one.type = t;
+        ef->one.plan = p;
+    } else {
+        if (!grow(op->arena, (void **)&ef->more, &ef->capmore, ef->nmore, sizeof(*ef->more)))
+            return NULL;
+        ef->more[ef->nmore].type = t;
+        ef->more[ef->nmore].plan = p;
+        ef->nmore++;
+    }
+    return p;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Value completion (spec §6.4.3 CompleteValue)                              */
+/* ------------------------------------------------------------------------ */
+
+static int complete(gql_operation_t *op, exec_field_t *ef, const gql_type_t *t, const gql_rv_t *rv,
+                    const gql_path_t *path);
+
+static int write_null_error(gql_operation_t *op)
+{
+    gql_buf_append(op->out, "null", 4);
+    return C_ERRNULL;
+}
+
+/* JavaScript Number(string) for the scalar coercions that accept strings:
+ * surrounding white space is ignored, "" is 0. Returns false when NaN. */
+static bool js_number(const char *s, size_t len, double *out)
+{
+    char tmp[64];
+    while (len > 0 && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
+        s++, len--;
+    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\n' || s[len - 1] == '\r'))
+        len--;
+    if (len == 0) {
+        *out = 0;
+        return true;
+    }
+    if (len >= sizeof(tmp))
+        return false;
+    memcpy(tmp, s, len);
+    tmp[len] = '\0';
+    for (size_t i = 0; i < len; i++) /* decimal only: no hex, no "inf"/"nan" words but Infinity */
+        if (!((tmp[i] >= '0' && tmp[i] <= '9') || tmp[i] == '.' || tmp[i] == 'e' || tmp[i] == 'E' || tmp[i] == '+' ||
+              tmp[i] == '-'))
+            return strcmp(tmp, "Infinity") == 0 || strcmp(tmp, "+Infinity") == 0 || strcmp(tmp, "-Infinity") == 0
+                       ? (*out = tmp[0] == '-' ? -INFINITY : INFINITY, true)
+                       : false;
+    char *end;
+    *out = strtod(tmp, &end);
+    return *end == '\0';
+}
+
+static void write_js_number_string(gql_buf_t *out, double f)
+{
+    gql_buf_t tmp = GQL_BUF_INIT;
+    gql_buf_double(&tmp, f);
+    gql_buf_json_string(out, tmp.data ? tmp.data : "", tmp.len);
+    gql_buf_free(&tmp);
+}
+
+/* Writes a leaf of a custom scalar as given. */
+static int write_custom(gql_operation_t *op, const gql_rv_t *rv)
+{
+    gql_buf_t *out = op->out;
+    switch (rv->kind) {
+    case GQL_RV_STRING:
+        gql_buf_json_string(out, rv->u.s.ptr, rv->u.s.len);
+        return C_VALUE;
+    case GQL_RV_JSON:
+        gql_buf_append(out, rv->u.s.ptr, rv->u.s.len);
+        return C_VALUE;
+    case GQL_RV_INT:
+        gql_buf_int(out, rv->u.i);
+        return C_VALUE;
+    case GQL_RV_FLOAT:
+        gql_buf_double(out, rv->u.f);
+        return C_VALUE;
+    case GQL_RV_BOOLEAN:
+        gql_buf_puts(out, rv->u.b ? "true" : "false");
+        return C_VALUE;
+    case GQL_RV_LIST:
+        gql_buf_putc(out, '[');
+        for (size_t i = 0; i < rv->u.list.count; i++) {
+            if (i)
+                gql_buf_putc(out, ',');
+            if (rv->u.list.items[i].kind == GQL_RV_NULL)
+                gql_buf_append(out, "null", 4);
+            else
+                write_custom(op, &rv->u.list.items[i]);
+        }
+        gql_buf_putc(out, ']');
+        return C_VALUE;
+    default:
+        gql_buf_append(out, "{}", 2);
+        return C_VALUE;
+    }
+}
+
+/* Serializes a scalar (graphql-js coerceOutputValue of the built-ins). */
+static int complete_scalar(gql_operation_t *op, exec_field_t *ef, const gql_type_t *t, const gql_rv_t *rv,
+                           const gql_path_t *path)
+{
+    gql_buf_t *out = op->out;
+    double f;
+    switch (ef->leaf) {
+    case LEAF_STRING:
+        switch (rv->kind) {
+        case GQL_RV_STRING:
+            gql_buf_json_string(out, rv->u.s.ptr, rv->u.s.len);
+            return C_VALUE;
+        case GQL_RV_BOOLEAN:
+            gql_buf_puts(out, rv->u.b ? "\"true\"" : "\"false\"");
+            return C_VALUE;
+        case GQL_RV_INT:
+            gql_buf_putc(out, '"');
+            gql_buf_int(out, rv->u.i);
+            gql_buf_putc(out, '"');
+            return C_VALUE;
+        case GQL_RV_FLOAT:
+            if (isfinite(rv->u.f)) {
+                write_js_number_string(out, rv->u.f);
+                return C_VALUE;
+            }
+            break;
+        case GQL_RV_JSON:
+            gql_buf_append(out, rv->u.s.ptr, rv->u.s.len);
+            return C_VALUE;
+        default:
+            break;
+        }
+        field_error(op, ef, path, "String cannot represent value: %s", inspect_rv(op->arena, rv));
+        return write_null_error(op);
+    case LEAF_INT:
+        switch (rv->kind) {
+        case GQL_RV_INT:
+            if (rv->u.i >= INT32_MIN && rv->u.i <= INT32_MAX) {
+                gql_buf_int(out, rv->u.i);
+                return C_VALUE;
+            }
+            field_error(op, ef, path, "Int cannot represent non 32-bit signed integer value: %s",
+                        inspect_rv(op->arena, rv));
+            return write_null_error(op);
+        case GQL_RV_BOOLEAN:
+            gql_buf_putc(out, rv->u.b ? '1' : '0');
+            return C_VALUE;
+        case GQL_RV_FLOAT:
+        case GQL_RV_STRING:
+            if (rv->kind == GQL_RV_FLOAT)
+                f = rv->u.f;
+            else if (rv->u.s.len == 0 || !js_number(rv->u.s.ptr, rv->u.s.len, &f))
+                f = NAN;
+            if (!isfinite(f) || f != floor(f))
+                break;
+            if (f < INT32_MIN || f > INT32_MAX) {
+                field_error(op, ef, path, "Int cannot represent non 32-bit signed integer value: %s",
+                            inspect_rv(op->arena, rv));
+                return write_null_error(op);
+            }
+            gql_buf_int(out, (int64_t)f);
+            return C_VALUE;
+        default:
+            break;
+        }
+        field_error(op, ef, path, "Int cannot represent non-integer value: %s", inspect_rv(op->arena, rv));
+        return write_null_error(op);
+    case LEAF_FLOAT:
+        switch (rv->kind) {
+        case GQL_RV_INT:
+            gql_buf_int(out, rv->u.i);
+            return C_VALUE;
+        case GQL_RV_BOOLEAN:
+            gql_buf_putc(out, rv->u.b ? '1' : '0');
+            return C_VALUE;
+        case GQL_RV_FLOAT:
+        case GQL_RV_STRING:
+            if (rv->kind == GQL_RV_FLOAT)
+                f = rv->u.f;
+            else if (rv->u.s.len == 0 || !js_number(rv->u.s.ptr, rv->u.s.len, &f))
+                f = NAN;
+            if (!isfinite(f))
+                break;
+            gql_buf_double(out, f);
+            return C_VALUE;
+        default:
+            break;
+        }
+        field_error(op, ef, path, "Float cannot represent non numeric value: %s", inspect_rv(op->arena, rv));
+        return write_null_error(op);
+    case LEAF_BOOLEAN:
+        switch (rv->kind) {
+        case GQL_RV_BOOLEAN:
+            gql_buf_puts(out, rv->u.b ? "true" : "false");
+            return C_VALUE;
+        case GQL_RV_INT:
+            gql_buf_puts(out, rv->u.i != 0 ? "true" : "false");
+            return C_VALUE;
+        case GQL_RV_FLOAT:
+            if (!isfinite(rv->u.f))
+                break;
+            gql_buf_puts(out, rv->u.f != 0 ? "true" : "false");
+            return C_VALUE;
+        default:
+            break;
+        }
+        field_error(op, ef, path, "Boolean cannot represent a non boolean value: %s", inspect_rv(op->arena, rv));
+        return write_null_error(op);
+    case LEAF_ID:
+        switch (rv->kind) {
+        case GQL_RV_STRING:
+            gql_buf_json_string(out, rv->u.s.ptr, rv->u.s.len);
+            return C_VALUE;
+        case GQL_RV_INT:
+            gql_buf_putc(out, '"');
+            gql_buf_int(out, rv->u.i);
+            gql_buf_putc(out, '"');
+            return C_VALUE;
+        case GQL_RV_FLOAT:
+            if (!isfinite(rv->u.f) || rv->u.f != floor(rv->u.f))
+                break;
+            write_js_number_string(out, rv->u.f);
+            return C_VALUE;
+        default:
+            break;
+        }
+        field_error(op, ef, path, "ID cannot represent value: %s", inspect_rv(op->arena, rv));
+        return write_null_error(op);
+    case LEAF_CUSTOM:
+        if (rv->kind == GQL_RV_OBJECT) {
+            field_error(op, ef, path, "Expected `%s.coerceOutputValue({})` to return non-nullish value, got: undefined",
+                        t->name);
+            return write_null_error(op);
+        }
+        return write_custom(op, rv);
+    }
+    return write_null_error(op);
+}
+
+static int complete_enum(gql_operation_t *op, exec_field_t *ef, const gql_type_t *t, const gql_rv_t *rv,
+                         const gql_path_t *path)
+{
+    if (rv->kind == GQL_RV_STRING) {
+        for (size_t i = 0; i < t->nvalues; i++) {
+            const char *n = t->values[i].name;
+            if (strncmp(n, rv->u.s.ptr, rv->u.s.len) == 0 && n[rv->u.s.len] == '\0') {
+                gql_buf_json_string(op->out, rv->u.s.ptr, rv->u.s.len);
+                return C_VALUE;
+            }
+        }
+    }
+    field_error(op, ef, path, "Enum \"%s\" cannot represent value: %s", t->name, inspect_rv(op->arena, rv));
+    return write_null_error(op);
+}
+
+static int complete_object(gql_operation_t *op, exec_field_t *ef, const gql_type_t *t, const gql_rv_t *rv,
+                           const gql_path_t *path);
+
+/* Spec ResolveAbstractType: the object's type_name names the runtime type. */
+static int complete_abstract(gql_operation_t *op, exec_field_t *ef, const gql_type_t *t, const gql_rv_t *rv,
+                             const gql_path_t *path)
+{
+    const char *name = rv->u.obj.type_name;
+    if (name == NULL) {
+        field_error(op, ef, path,
+                    "Abstract type \"%s\" must resolve to an Object type at runtime for field \"%s.%s\". Either the "
+                    "\"%s\" type should provide a \"resolveType\" function or each possible type should provide an "
+                    "\"isTypeOf\" function.",
+                    t->name, ef->parent_name, ef->def->name, t->name);
+        return write_null_error(op);
+    }
+    const gql_type_t *rt = ef->last_runtime;
+    if (rt == NULL || strcmp(rt->name, name) != 0) {
+        rt = gql_schema_type(op->schema, name);
+        if (rt == NULL) {
+            field_error(op, ef, path,
+                        "Abstract type \"%s\" was resolved to a type \"%s\" that does not exist inside "
+                        "the schema.",
+                        t->name, name);
+            return write_null_error(op);
+        }
+        if (rt->kind != GQL_KIND_OBJECT) {
+            field_error(op, ef, path, "Abstract type \"%s\" was resolved to a non-object type \"%s\".", t->name, name);
+            return write_null_error(op);
+        }
+        if (!gql_type_is_possible(t, rt)) {
+            field_error(op, ef, path, "Runtime Object type \"%s\" is not a possible type for \"%s\".", name, t->name);
+            return write_null_error(op);
+        }
+        ef->last_runtime = rt;
+    }
+    return complete_object(op, ef, rt, rv, path);
+}
+
+static int complete_list(gql_operation_t *op, exec_field_t *ef, const gql_type_t *t, const gql_rv_t *rv,
+                         const gql_path_t *path)
+{
+    if (rv->kind != GQL_RV_LIST) {
+        field_error(op, ef, path, "Expected Iterable, but did not find one for field \"%s.%s\".", ef->parent_name,
+                    ef->def->name);
+        return write_null_error(op);
+    }
+    const gql_type_t *item_type = t->of_type;
+    gql_buf_putc(op->out, '[');
+    for (size_t i = 0; i < rv->u.list.count; i++) {
+        if (i)
+            gql_buf_putc(op->out, ',');
+        gql_path_t ip = {path, NULL, i};
+        if (complete(op, ef, item_type, &rv->u.list.items[i], &ip) == C_FAIL)
+            return C_FAIL;
+    }
+    gql_buf_putc(op->out, ']');
+    return C_VALUE;
+}
+
+/* A value of a nullable type (its own NON_NULL already stripped). */
+static int complete_nullable(gql_operation_t *op, exec_field_t *ef, const gql_type_t *t, const gql_rv_t *rv,
+                             const gql_path_t *path)
+{
+    switch (rv->kind) {
+    case GQL_RV_NULL:
+        gql_buf_append(op->out, "null", 4);
+        return C_NULL;
+    case GQL_RV_ERROR:
+        field_error(op, ef, path, "%.*s", (int)rv->u.s.len, rv->u.s.ptr ? rv->u.s.ptr : "");
+        return write_null_error(op);
+    case GQL_RV_PENDING:
+        field_error(op, ef, path, "Only top-level fields may answer later (field \"%s.%s\").", ef->parent_name,
+                    ef->def->name);
+        return write_null_error(op);
+    default:
+        break;
+    }
+    switch (t->kind) {
+    case GQL_KIND_SCALAR:
+        return complete_scalar(op, ef, t, rv, path);
+    case GQL_KIND_ENUM:
+        return complete_enum(op, ef, t, rv, path);
+    case GQL_KIND_LIST:
+        return complete_list(op, ef, t, rv, path);
+    case GQL_KIND_OBJECT:
+        return complete_object(op, ef, t, rv, path);
+    case GQL_KIND_INTERFACE:
+    case GQL_KIND_UNION:
+        if (rv->kind != GQL_RV_OBJECT)
+            break;
+        return complete_abstract(op, ef, t, rv, path);
+    default:
+        break;
+    }
+    field_error(op, ef, path, "Expected value of type \"%s\" but got: %s.", gql__type_name_str(op->arena, t),
+                inspect_rv(op->arena, rv));
+    return write_null_error(op);
+}
+
+static int complete(gql_operation_t *op, exec_field_t *ef, const gql_type_t *t, const gql_rv_t *rv,
+                    const gql_path_t *path)
+{
+    if (t->kind == GQL_KIND_NON_NULL) {
+        int r = complete_nullable(op, ef, t->of_type, rv, path);
+        if (r == C_NULL) {
+            field_error(op, ef, path, "Cannot return null for non-nullable field %s.%s.", ef->parent_name,
+                        ef->def->name);
+            return C_FAIL;
+        }
+        return r == C_ERRNULL ? C_FAIL : r;
+    }
+    size_t mark = op->out->len;
+    int r = complete_nullable(op, ef, t, rv, path);
+    if (r == C_FAIL) {
+        op->out->len = mark;
+        gql_buf_append(op->out, "null", 4);
+        return C_ERRNULL;
+    }
+    return r;
+}
+
+/* Resolves one field of `parent` (spec ExecuteField's resolver step). */
+static inline void resolve(gql_operation_t *op, const exec_field_t *ef, const gql_type_t *parent_type,
+                           const void *parent, const gql_path_t *path, gql_rv_t *rv)
+{
+    memset(rv, 0, sizeof(*rv));
+    if (ef->arg_error != NULL) {
+        rv->kind = GQL_RV_ERROR;
+        rv->u.s.ptr = ef->arg_error;
+        rv->u.s.len = strlen(ef->arg_error);
+        return;
+    }
+    const gql_field_t *def = ef->def;
+    if (def->resolve == NULL)
+        return;
+    gql_resolve_info_t info = {op->context, def->resolve_data, op->arena, parent_type->name, def->name, path, def};
+    def->resolve(&info, parent, &ef->args, rv);
+}
+
+/* Writes the value of one field (its key prefix is already written). */
+static int execute_field(gql_operation_t *op, exec_field_t *ef, const gql_type_t *parent_type, const void *parent,
+                         const gql_path_t *path)
+{
+    if (ef->is_typename) {
+        gql_buf_putc(op->out, '"');
+        gql_buf_puts(op->out, parent_type->name);
+        gql_buf_putc(op->out, '"');
+        return C_VALUE;
+    }
+    gql_rv_t rv;
+    resolve(op, ef, parent_type, parent, path, &rv);
+    return complete(op, ef, ef->def->type, &rv, path);
+}
+
+static int complete_object(gql_operation_t *op, exec_field_t *ef, const gql_type_t *t, const gql_rv_t *rv,
+                           const gql_path_t *path)
+{
+    if (rv->kind != GQL_RV_OBJECT) {
+        field_error(op, ef, path, "Expected value of type \"%s\" but got: %s.", t->name, inspect_rv(op->arena, rv));
+        return write_null_error(op);
+    }
+    exec_plan_t *plan = child_plan(op, ef, t);
+    if (plan == NULL) {
+        op->internal = true;
+        field_error(op, ef, path, "Out of memory.");
+        return write_null_error(op);
+    }
+    const void *parent = rv->u.obj.ptr;
+    gql_buf_t *out = op->out;
+    gql_buf_putc(out, '{');
+    for (size_t i = 0; i < plan->count; i++) {
+        exec_field_t *f = &plan->fields[i];
+        gql_buf_append(out, f->prefix + (i == 0), f->prefix_len - (i == 0));
+        gql_path_t fp = {path, f->key, 0};
+        if (execute_field(op, f, t, parent, &fp) == C_FAIL)
+            return C_FAIL;
+    }
+    gql_buf_putc(out, '}');
+    return C_VALUE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Operations                                                                */
+/* ------------------------------------------------------------------------ */
+
+static void print_type_ref(const gql_type_ref_t *r, gql_buf_t *out)
+{
+    if (r->kind == GQL_TYPE_REF_NAMED) {
+        gql_buf_puts(out, r->name);
+    } else if (r->kind == GQL_TYPE_REF_LIST) {
+        gql_buf_putc(out, '[');
+        print_type_ref(r->of, out);
+        gql_buf_putc(out, ']');
+    } else {
+        print_type_ref(r->of, out);
+        gql_buf_putc(out, '!');
+    }
+}
+
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+/* Spec CoerceVariableValues. Adds request errors; returns how many. */
+static size_t coerce_variables(gql_operation_t *op, const gql_iv_t *given, gql_errors_t *errors)
+{
+    const gql_definition_t *def = op->def;
+    size_t before = errors->count + errors->dropped;
+    size_t n = def->nvariables;
+    const char **keys = gql_arena_alloc(op->arena, (n ? n : 1) * sizeof(*keys));
+    gql_iv_t *vals = gql_arena_alloc(op->arena, (n ? n : 1) * sizeof(*vals));
+    if (keys == NULL || vals == NULL) {
+        op->internal = true;
+        return 1;
+    }
+    op->vars.kind = GQL_IV_OBJECT;
+    op->vars.u.obj.keys = keys;
+    op->vars.u.obj.values = vals;
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        const gql_variable_def_t *vd = &def->variables[i];
+        const gql_type_t *type = gql_schema_type_from_ref(op->schema, vd->type);
+        if (type == NULL || !gql_type_is_input(type)) {
+            gql_buf_t b = GQL_BUF_INIT;
+            print_type_ref(vd->type, &b);
+            gql_errors_add(errors, GQL_CODE_BAD_INPUT, NULL, &vd->loc, 1,
+                           "Variable \"$%s\" expected value of type \"%s\" which cannot be used as an input type.",
+                           vd->name, gql_buf_cstr(&b));
+            gql_buf_free(&b);
+            continue;
+        }
+        const gql_iv_t *in = gql_iv_get(given, vd->name);
+        if (in == NULL) {
+            if (vd->default_value != NULL) {
+                int rc = gql_coerce_literal(op->schema, op->arena, vd->default_value, type, NULL, &vals[count]);
+                if (rc == 0)
+                    keys[count++] = vd->name;
+                else
+                    gql_errors_add(errors, GQL_CODE_BAD_INPUT, NULL, &vd->loc, 1,
+                                   "Variable \"$%s\" has invalid default value%s", vd->name,
+                                   gql__literal_error(op->schema, op->arena, vd->default_value, type, NULL));
+                continue;
+            }
+            if (type->kind != GQL_KIND_NON_NULL)
+                continue;
+        }
+        const char *what = gql_arena_printf(op->arena, "Variable \"$%s\"", vd->name);
+        int rc = gql_coerce_input(op->schema, op->arena, in, type, what, &vd->loc, errors, &vals[count]);
+        if (rc == GQL_ENOMEM) {
+            op->internal = true;
+            return 1;
+        }
+        if (rc == 0)
+            keys[count++] = vd->name;
+    }
+    op->vars.u.obj.count = count;
+    return errors->count + errors->dropped - before;
+}
+
+int gql_prepare(const gql_request_t *req, gql_operation_t **opp, gql_errors_t *errors)
+{
+    if (req == NULL || opp == NULL || errors == NULL || req->schema == NULL || req->document == NULL ||
+        req->arena == NULL)
+        return GQL_EINVAL;
+    *opp = NULL;
+    const gql_document_t *doc = req->document;
+    const gql_definition_t *def = NULL;
+    size_t nops = 0;
+    for (size_t i = 0; i < doc->count; i++) {
+        const gql_definition_t *d = &doc->definitions[i];
+        if (d->kind != GQL_DEF_OPERATION)
+            continue;
+        nops++;
+        if (req->operation_name == NULL) {
+            if (def == NULL)
+                def = d;
+        } else if (d->name != NULL && strcmp(d->name, req->operation_name) == 0) {
+            def = d;
+            break;
+        }
+    }
+    if (req->operation_name == NULL && nops > 1) {
+        gql_errors_add(errors, GQL_CODE_BAD_INPUT, NULL, NULL, 0,
+                       "Must provide operation name if query contains multiple operations.");
+        return GQL_EFAIL;
+    }
+    if (def == NULL) {
+        if (req->operation_name != NULL)
+            gql_errors_add(errors, GQL_CODE_BAD_INPUT, NULL, NULL, 0, "Unknown operation named \"%s\".",
+                           req->operation_name);
+        else
+            gql_errors_add(errors, GQL_CODE_BAD_INPUT, NULL, NULL, 0, "Must provide an operation.");
+        return GQL_EFAIL;
+    }
+    const gql_schema_t *s = req->schema;
+    const gql_type_t *root = def->operation == GQL_OP_QUERY      ? s->query
+                             : def->operation == GQL_OP_MUTATION ? s->mutation
+                                                                 : s->subscription;
+    if (root == NULL) {
+        static const char *names[] = {"query", "mutation", "subscription"};
+        gql_errors_add(errors, GQL_CODE_BAD_INPUT, NULL, &def->loc, 1,
+                       "Schema is not configured to execute %s operation.", names[def->operation]);
+        return GQL_EFAIL;
+    }
+    if (req->variables != NULL && req->variables->kind != GQL_IV_OBJECT && req->variables->kind != GQL_IV_NULL) {
+        gql_errors_add(errors, GQL_CODE_BAD_INPUT, NULL, NULL, 0,
+                       "Variables must be provided as an Object where each property is a variable value.");
+        return GQL_EFAIL;
+    }
+    gql_operation_t *op = gql_arena_alloc(req->arena, sizeof(*op));
+    if (op == NULL)
+        return GQL_ENOMEM;
+    op->schema = s;
+    op->doc = doc;
+    op->def = def;
+    op->arena = req->arena;
+    op->context = req->context;
+    op->request_root = req->root_value;
+    op->limits = req->limits ? *req->limits : gql_limits_default();
+    op->root_type = root;
+    if (coerce_variables(op, req->variables, errors) != 0)
+        return op->internal ? GQL_ENOMEM : GQL_EFAIL;
+    if (def->operation == GQL_OP_SUBSCRIPTION) {
+        /* Same text, operation and variables: same responses per event. */
+        uint64_t h = 14695981039346656037ull;
+        h = fnv1a(h, doc->source ? doc->source : "", doc->source ? doc->source_len : 0);
+        h = fnv1a(h, "\0", 1);
+        if (def->name)
+            h = fnv1a(h, def->name, strlen(def->name));
+        gql_buf_t b = GQL_BUF_INIT;
+        gql_iv_write_json(&op->vars, &b);
+        h = fnv1a(h, "\0", 1);
+        h = fnv1a(h, b.data ? b.data : "", b.len);
+        gql_buf_free(&b);
+        op->sub_key = h;
+    }
+    *opp = op;
+    return 0;
+}
+
+gql_op_type_t gql_operation_type(const gql_operation_t *op)
+{
+    return op->def->operation;
+}
+
+const char *gql_operation_name(const gql_operation_t *op)
+{
+    return op->def->name;
+}
+
+static int ensure_root_plan(gql_operation_t *op)
+{
+    if (op->root_plan == NULL)
+        op->root_plan = build_plan(op, op->root_type, NULL, 0, &op->def->selection_set);
+    return op->root_plan != NULL ? 0 : GQL_ENOMEM;
+}
+
+/* Closes the response: `}}` (or data null), then splices the errors in
+ * front of "data" when there are any. */
+static int finish(gql_operation_t *op)
+{
+    gql_buf_t *out = op->out;
+    op->running = false;
+    if (op->internal || out->oom) {
+        if (!out->oom)
+            out->len = op->base;
+        return GQL_ENOMEM;
+    }
+    if (op->data_null) {
+        out->len = op->data_start;
+        gql_buf_append(out, "null}", 5);
+    } else {
+        gql_buf_append(out, "}}", 2);
+    }
+    if (op->errors.count > 0 || op->errors.dropped > 0) {
+        gql_buf_t e = GQL_BUF_INIT;
+        gql_buf_puts(&e, "{\"errors\":");
+        gql_errors_write_json(&op->errors, &e);
+        gql_buf_putc(&e, ',');
+        if (!e.oom && gql_buf_reserve(out, e.len)) {
+            /* `{"data":...` becomes `{"errors":[...],"data":...`. */
+            char *start = out->data + op->base;
+            memmove(start + e.len, start + 1, out->len - op->base - 1);
+            memcpy(start, e.data, e.len);
+            out->len += e.len - 1;
+        }
+        bool oom = e.oom;
+        gql_buf_free(&e);
+        if (oom)
+            return GQL_ENOMEM;
+    }
+    return out->oom ? GQL_ENOMEM : 0;
+}
+
+/* Runs root fields from op->next on; stops at a pending one. */
+static int run_root(gql_operation_t *op)
+{
+    exec_plan_t *plan = op->root_plan;
+    gql_buf_t *out = op->out;
+    for (; op->next < plan->count; op->next++) {
+        exec_field_t *ef = &plan->fields[op->next];
+        gql_buf_append(out, ef->prefix + (op->next == 0), ef->prefix_len - (op->next == 0));
+        gql_path_t path = {NULL, ef->key, 0};
+        int r;
+        if (ef->is_typename) {
+            r = execute_field(op, ef, op->root_type, op->root, &path);
+        } else {
+            gql_rv_t rv;
+            resolve(op, ef, op->root_type, op->root, &path, &rv);
+            if (rv.kind == GQL_RV_PENDING)
+                return GQL_PENDING;
+            r = complete(op, ef, ef->def->type, &rv, &path);
+        }
+        if (r == C_FAIL) {
+            op->data_null = true;
+            break;
+        }
+    }
+    return finish(op);
+}
+
+int gql_execute(gql_operation_t *op, const void *root_value, gql_buf_t *out)
+{
+    if (op == NULL || out == NULL || op->running)
+        return GQL_EINVAL;
+    if (ensure_root_plan(op) != 0)
+        return GQL_ENOMEM;
+    gql_errors_init(&op->errors, op->arena, op->limits.max_errors);
+    op->out = out;
+    op->root = root_value != NULL ? root_value : op->request_root;
+    op->base = out->len;
+    gql_buf_append(out, "{\"data\":{", 9);
+    op->data_start = op->base + 8;
+    op->next = 0;
+    op->internal = false;
+    op->data_null = false;
+    op->running = true;
+    return run_root(op);
+}
+
+int gql_resume(gql_operation_t *op, const gql_rv_t *value, gql_buf_t *out)
+{
+    if (op == NULL || value == NULL || out == NULL || !op->running || out != op->out)
+        return GQL_EINVAL;
+    exec_field_t *ef = &op->root_plan->fields[op->next];
+    gql_path_t path = {NULL, ef->key, 0};
+    if (complete(op, ef, ef->def->type, value, &path) == C_FAIL) {
+        op->data_null = true;
+        return finish(op);
+    }
+    op->next++;
+    return run_root(op);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Subscriptions                                                             */
+/* ------------------------------------------------------------------------ */
+
+int gql_subscribe(gql_operation_t *op, void **stream, gql_errors_t *errors)
+{
+    if (op == NULL || stream == NULL || errors == NULL)
+        return GQL_EINVAL;
+    *stream = NULL;
+    if (op->def->operation != GQL_OP_SUBSCRIPTION) {
+        gql_errors_add(errors, GQL_CODE_BAD_INPUT, NULL, NULL, 0, "Expected subscription operation.");
+        return GQL_EFAIL;
+    }
+    if (ensure_root_plan(op) != 0)
+        return GQL_ENOMEM;
+    if (op->root_plan->count == 0) {
+        gql_errors_add(errors, GQL_CODE_BAD_INPUT, NULL, &op->def->loc, 1, "The subscription selects no field.");
+        return GQL_EFAIL;
+    }
+    exec_field_t *ef = &op->root_plan->fields[0];
+    gql_path_t path = {NULL, ef->key, 0};
+    if (ef->arg_error != NULL) {
+        gql_errors_add(errors, NULL, &path, ef->locs, ef->nnodes, "%s", ef->arg_error);
+        return GQL_EFAIL;
+    }
+    const gql_field_t *def = ef->def;
+    if (def->subscribe == NULL) {
+        gql_errors_add(errors, NULL, &path, ef->locs, ef->nnodes,
+                       "Subscription field must return Async Iterable. Received: undefined.");
+        return GQL_EFAIL;
+    }
+    gql_resolve_info_t info = {op->context, def->subscribe_data, op->arena, op->root_type->name, def->name, &path, def};
+    const char *error = NULL;
+    int rc = def->subscribe(&info, &ef->args, stream, &error);
+    if (rc != 0) {
+        *stream = NULL;
+        gql_errors_add(errors, NULL, &path, ef->locs, ef->nnodes, "%s", error ? error : "Subscription failed.");
+        return GQL_EFAIL;
+    }
+    return 0;
+}
+
+uint64_t gql_subscription_key(const gql_operation_t *op)
+{
+    return op->sub_key;
+}
+
+const char *gql_subscription_field(const gql_operation_t *op, const gql_args_t **args)
+{
+    gql_operation_t *mop = (gql_operation_t *)op; /* plans are built lazily */
+    if (ensure_root_plan(mop) != 0 || mop->root_plan->count == 0)
+        return NULL;
+    if (args != NULL)
+        *args = &mop->root_plan->fields[0].args;
+    return mop->root_plan->fields[0].def->name;
+}

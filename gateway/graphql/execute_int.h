@@ -1,0 +1,29 @@
+/*
+ * execute_int.h — internals shared by execute.c and values.c (and the
+ * cache): helpers for error messages that quote values and types the way
+ * graphql-js does. Not part of the engine's public interface.
+ */
+#ifndef GQL_EXECUTE_INT_H
+#define GQL_EXECUTE_INT_H
+
+#include "ast.h"
+#include "gql.h"
+#include "schema.h"
+
+/* A type as GraphQL writes it ("[Int!]!"); named types return their own
+ * name, wrappers an arena string. */
+const char *gql__type_name_str(gql_arena_t *a, const gql_type_t *t);
+
+/* A value as graphql-js inspect() shows it in messages: `"abc"`, `1.5`,
+ * `{ a: 1 }`. An arena string. */
+const char *gql__inspect_iv(gql_arena_t *a, const gql_iv_t *v);
+
+/* Why `lit` does not coerce to `type` with these (coerced) variables, in
+ * graphql-js validateInputLiteral's words, as the tail of "... has invalid
+ * value<tail>": e.g. ": Expected variable \"$id\" provided to type \"Int!\" to
+ * provide a runtime value." or " at .a: Int cannot represent ...". Call only
+ * after gql_coerce_literal failed. An arena string. */
+const char *gql__literal_error(const gql_schema_t *s, gql_arena_t *a, const gql_value_t *lit, const gql_type_t *type,
+                               const gql_iv_t *variables);
+
+#endif

@@ -1,0 +1,1268 @@
+/*
+ * values.c — input value coercion (spec §3.5 scalars, §3.10 input objects,
+ * §6.4.1 variables, CoerceArgumentValues), shared by validation, execution
+ * and introspection.
+ *
+ * Two directions in:
+ *  - gql_coerce_input: an untyped JSON value (a request's variables) to a
+ *    GraphQL input type, reporting every problem in graphql-js 17's words
+ *    (utilities/coerceInputValue.js + validateInputValue.js): one pass both
+ *    coerces and reports, in the order graphql-js's validation pass would.
+ *  - gql_coerce_literal: a literal from the document (with variables already
+ *    coerced) to a type; silent, since validation reports literal errors.
+ *    gql__literal_error explains a failure afterwards, for execution.
+ * And one out: gql_print_iv_literal prints a coerced value as a literal.
+ *
+ * Everything produced lives in the caller's arena.
+ */
+#include "execute_int.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SUGGESTIONS 5
+
+/* ------------------------------------------------------------------------ */
+/* Printing helpers: types, JavaScript's inspect(), GraphQL literals         */
+/* ------------------------------------------------------------------------ */
+
+static void type_print(const gql_type_t *t, gql_buf_t *out)
+{
+    if (t->kind == GQL_KIND_NON_NULL) {
+        type_print(t->of_type, out);
+        gql_buf_putc(out, '!');
+    } else if (t->kind == GQL_KIND_LIST) {
+        gql_buf_putc(out, '[');
+        type_print(t->of_type, out);
+        gql_buf_putc(out, ']');
+    } else {
+        gql_buf_puts(out, t->name);
+    }
+}
+
+const char *gql__type_name_str(gql_arena_t *a, const gql_type_t *t)
+{
+    if (t->kind != GQL_KIND_NON_NULL && t->kind != GQL_KIND_LIST)
+        return t->name;
+    gql_buf_t b = GQL_BUF_INIT;
+    type_print(t, &b);
+    const char *s = b.oom ? "?" : gql_arena_strndup(a, b.data, b.len);
+    gql_buf_free(&b);
+    return s;
+}
+
+/* graphql-js inspect(): strings JSON-quoted, objects `{ a: 1 }`, arrays
+ * `[1, 2]` (10 items at most), nesting beyond 2 levels as [Object]/[Array]. */
+static void inspect_iv(const gql_iv_t *v, gql_buf_t *out, int seen)
+{
+    switch (v->kind) {
+    case GQL_IV_NULL:
+        gql_buf_puts(out, "null");
+        return;
+    case GQL_IV_INT:
+        gql_buf_int(out, v->u.i);
+        return;
+    case GQL_IV_FLOAT:
+        if (isnan(v->u.f))
+            gql_buf_puts(out, "NaN");
+        else if (isinf(v->u.f))
+            gql_buf_puts(out, v->u.f < 0 ? "-Infinity" : "Infinity");
+        else
+            gql_buf_double(out, v->u.f);
+        return;
+    case GQL_IV_BOOLEAN:
+        gql_buf_puts(out, v->u.b ? "true" : "false");
+        return;
+    case GQL_IV_STRING:
+    case GQL_IV_ENUM:
+        gql_buf_json_string(out, v->u.s.ptr, v->u.s.len);
+        return;
+    case GQL_IV_LIST: {
+        size_t n = v->u.list.count;
+        if (n == 0) {
+            gql_buf_puts(out, "[]");
+            return;
+        }
+        if (seen + 1 > 2) {
+            gql_buf_puts(out, "[Array]");
+            return;
+        }
+        size_t shown = n < 10 ? n : 10;
+        gql_buf_putc(out, '[');
+        for (size_t i = 0; i < shown; i++) {
+            if (i)
+                gql_buf_puts(out, ", ");
+            inspect_iv(&v->u.list.items[i], out, seen + 1);
+        }
+        if (n - shown == 1)
+            gql_buf_puts(out, ", ... 1 more item");
+        else if (n > shown)
+            gql_buf_printf(out, ", ... %zu more items", n - shown);
+        gql_buf_putc(out, ']');
+        return;
+    }
+    case GQL_IV_OBJECT: {
+        if (v->u.obj.count == 0) {
+            gql_buf_puts(out, "{}");
+            return;
+        }
+        if (seen + 1 > 2) {
+            gql_buf_puts(out, "[Object]");
+            return;
+        }
+        gql_buf_puts(out, "{ ");
+        for (size_t i = 0; i < v->u.obj.count; i++) {
+            if (i)
+                gql_buf_puts(out, ", ");
+            gql_buf_puts(out, v->u.obj.keys[i]);
+            gql_buf_puts(out, ": ");
+            inspect_iv(&v->u.obj.values[i], out, seen + 1);
+        }
+        gql_buf_puts(out, " }");
+        return;
+    }
+    }
+}
+
+const char *gql__inspect_iv(gql_arena_t *a, const gql_iv_t *v)
+{
+    gql_buf_t b = GQL_BUF_INIT;
+    inspect_iv(v, &b, 0);
+    const char *s = b.oom ? "?" : gql_arena_strndup(a, b.data ? b.data : "", b.len);
+    gql_buf_free(&b);
+    return s;
+}
+
+/* graphql-js printString: "..." escaping controls, `"`, `\` and U+007F..U+009F. */
+static void print_gql_string(const char *s, size_t len, gql_buf_t *out)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    gql_buf_putc(out, '"');
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        unsigned cp = c;
+        size_t extra = 0;
+        if (c == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9F) {
+            cp = (unsigned char)s[i + 1];
+            extra = 1;
+        }
+        if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && extra)) {
+            const char *simple = NULL;
+            switch (cp) {
+            case '\b':
+                simple = "\\b";
+                break;
+            case '\t':
+                simple = "\\t";
+                break;
+            case '\n':
+                simple = "\\n";
+                break;
+            case '\f':
+                simple = "\\f";
+                break;
+            case '\r':
+                simple = "\\r";
+                break;
+            }
+            if (simple != NULL) {
+                gql_buf_puts(out, simple);
+            } else {
+                char esc[7] = {'\\', 'u', '0', '0', hex[cp >> 4], hex[cp & 15], 0};
+                gql_buf_append(out, esc, 6);
+            }
+            i += extra;
+        } else if (c == '"' || c == '\\') {
+            gql_buf_putc(out, '\\');
+            gql_buf_putc(out, (char)c);
+        } else {
+            gql_buf_putc(out, (char)c);
+        }
+    }
+    gql_buf_putc(out, '"');
+}
+
+/* A literal as graphql-js print() shows it (without its 80-column wrap). */
+static void print_literal(const gql_value_t *v, gql_buf_t *out)
+{
+    switch (v->kind) {
+    case GQL_VALUE_VARIABLE:
+        gql_buf_putc(out, '$');
+        gql_buf_puts(out, v->str);
+        break;
+    case GQL_VALUE_INT:
+    case GQL_VALUE_FLOAT:
+    case GQL_VALUE_ENUM:
+        gql_buf_puts(out, v->str);
+        break;
+    case GQL_VALUE_STRING:
+        print_gql_string(v->str, v->len, out);
+        break;
+    case GQL_VALUE_BOOLEAN:
+        gql_buf_puts(out, v->boolean ? "true" : "false");
+        break;
+    case GQL_VALUE_NULL:
+        gql_buf_puts(out, "null");
+        break;
+    case GQL_VALUE_LIST:
+        gql_buf_putc(out, '[');
+        for (size_t i = 0; i < v->list.count; i++) {
+            if (i)
+                gql_buf_puts(out, ", ");
+            print_literal(v->list.items[i], out);
+        }
+        gql_buf_putc(out, ']');
+        break;
+    case GQL_VALUE_OBJECT:
+        if (v->object.count == 0) {
+            gql_buf_puts(out, "{}");
+            break;
+        }
+        gql_buf_puts(out, "{ ");
+        for (size_t i = 0; i < v->object.count; i++) {
+            if (i)
+                gql_buf_puts(out, ", ");
+            gql_buf_puts(out, v->object.fields[i].name);
+            gql_buf_puts(out, ": ");
+            print_literal(v->object.fields[i].value, out);
+        }
+        gql_buf_puts(out, " }");
+        break;
+    }
+}
+
+static const char *literal_str(gql_arena_t *a, const gql_value_t *v)
+{
+    gql_buf_t b = GQL_BUF_INIT;
+    print_literal(v, &b);
+    const char *s = b.oom ? "?" : gql_arena_strndup(a, b.data ? b.data : "", b.len);
+    gql_buf_free(&b);
+    return s;
+}
+
+/* ------------------------------------------------------------------------ */
+/* "Did you mean" (graphql-js suggestionList + didYouMean)                   */
+/* ------------------------------------------------------------------------ */
+
+static int lower(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+/* Damerau-Levenshtein distance (adjacent transpositions) of the lowercased
+ * strings, or -1 when above `threshold`; 0 for equal, 1 for equal ignoring
+ * case, as graphql-js's LexicalDistance measures it. */
+static int lexical_distance(const char *input, const char *option, int threshold)
+{
+    if (strcmp(input, option) == 0)
+        return 0;
+    size_t la = strlen(option), lb = strlen(input);
+    const char *a = option, *b = input;
+    if (la < lb) {
+        const char *t = a;
+        a = b;
+        b = t;
+        size_t tl = la;
+        la = lb;
+        lb = tl;
+    }
+    bool same_ci = strlen(input) == strlen(option);
+    for (size_t i = 0; same_ci && input[i]; i++)
+        same_ci = lower((unsigned char)input[i]) == lower((unsigned char)option[i]);
+    if (same_ci)
+        return 1;
+    if ((int)(la - lb) > threshold || lb > 200)
+        return -1;
+    int rows[3][202];
+    for (size_t j = 0; j <= lb; j++)
+        rows[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int *up = rows[(i - 1) % 3], *cur = rows[i % 3];
+        int smallest = cur[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int ca = lower((unsigned char)a[i - 1]), cb = lower((unsigned char)b[j - 1]);
+            int cost = ca == cb ? 0 : 1;
+            int cell = up[j] + 1;
+            if (cur[j - 1] + 1 < cell)
+                cell = cur[j - 1] + 1;
+            if (up[j - 1] + cost < cell)
+                cell = up[j - 1] + cost;
+            if (i > 1 && j > 1 && ca == lower((unsigned char)b[j - 2]) && lower((unsigned char)a[i - 2]) == cb) {
+                int dd = rows[(i - 2) % 3][j - 2] + 1;
+                if (dd < cell)
+                    cell = dd;
+            }
+            if (cell < smallest)
+                smallest = cell;
+            cur[j] = cell;
+        }
+        if (smallest > threshold)
+            return -1;
+    }
+    int d = rows[la % 3][lb];
+    return d <= threshold ? d : -1;
+}
+
+static int natural_compare(const char *a, const char *b)
+{
+    size_t i = 0, j = 0, la = strlen(a), lb = strlen(b);
+    while (i < la && j < lb) {
+        unsigned ca = (unsigned char)a[i], cb = (unsigned char)b[j];
+        if (ca >= '0' && ca <= '9' && cb >= '0' && cb <= '9') {
+            unsigned long long na = 0, nb = 0;
+            do {
+                na = na * 10 + (a[i++] - '0');
+            } while (i < la && a[i] >= '0' && a[i] <= '9' && na > 0);
+            do {
+                nb = nb * 10 + (b[j++] - '0');
+            } while (j < lb && b[j] >= '0' && b[j] <= '9' && nb > 0);
+            if (na != nb)
+                return na < nb ? -1 : 1;
+        } else {
+            if (ca != cb)
+                return ca < cb ? -1 : 1;
+            i++;
+            j++;
+        }
+    }
+    return (int)la - (int)lb;
+}
+
+/* Appends " Did you mean <sub> "a", "b", or "c"?" for the options close to
+ * `input`, as graphql-js didYouMean(sub, suggestionList(input, options)). */
+static void did_you_mean(gql_buf_t *out, const char *sub, const char *input, const char *const *options,
+                         size_t noptions)
+{
+    int threshold = (int)(strlen(input) * 4 / 10) + 1;
+    const char *best[64];
+    int dist[64];
+    size_t n = 0;
+    for (size_t i = 0; i < noptions && n < 64; i++) {
+        int d = lexical_distance(input, options[i], threshold);
+        if (d < 0)
+            continue;
+        size_t k = n++;
+        while (k > 0 && (dist[k - 1] > d || (dist[k - 1] == d && natural_compare(best[k - 1], options[i]) > 0))) {
+            best[k] = best[k - 1];
+            dist[k] = dist[k - 1];
+            k--;
+        }
+        best[k] = options[i];
+        dist[k] = d;
+    }
+    if (n == 0)
+        return;
+    if (n > MAX_SUGGESTIONS)
+        n = MAX_SUGGESTIONS;
+    gql_buf_puts(out, " Did you mean ");
+    if (sub != NULL) {
+        gql_buf_puts(out, sub);
+        gql_buf_putc(out, ' ');
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            gql_buf_puts(out, n == 2 ? " or " : (i + 1 == n ? ", or " : ", "));
+        gql_buf_printf(out, "\"%s\"", best[i]);
+    }
+    gql_buf_putc(out, '?');
+}
+
+static void did_you_mean_enum(gql_buf_t *out, const gql_type_t *t, const char *input)
+{
+    const char *names[64];
+    size_t n = 0;
+    for (size_t i = 0; i < t->nvalues && n < 64; i++)
+        names[n++] = t->values[i].name;
+    did_you_mean(out, "the enum value", input, names, n);
+}
+
+static void did_you_mean_field(gql_buf_t *out, const gql_type_t *t, const char *input)
+{
+    const char *names[64];
+    size_t n = 0;
+    for (size_t i = 0; i < t->ninput_fields && n < 64; i++)
+        names[n++] = t->input_fields[i].name;
+    did_you_mean(out, NULL, input, names, n);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Scalars                                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef enum scalar_id { SC_CUSTOM = 0, SC_INT, SC_FLOAT, SC_STRING, SC_BOOLEAN, SC_ID } scalar_id_t;
+
+static scalar_id_t scalar_of(const gql_type_t *t)
+{
+    if (!t->builtin || t->name == NULL)
+        return SC_CUSTOM;
+    switch (t->name[0]) {
+    case 'I':
+        return t->name[1] == 'n' ? SC_INT : SC_ID;
+    case 'F':
+        return SC_FLOAT;
+    case 'S':
+        return SC_STRING;
+    case 'B':
+        return SC_BOOLEAN;
+    default:
+        return SC_CUSTOM;
+    }
+}
+
+static bool is_integral(double f)
+{
+    return isfinite(f) && f == floor(f);
+}
+
+/* Enum value of t named s[0..len), or NULL. */
+static const gql_enum_value_t *enum_value(const gql_type_t *t, const char *s, size_t len)
+{
+    for (size_t i = 0; i < t->nvalues; i++) {
+        const char *n = t->values[i].name;
+        if (strncmp(n, s, len) == 0 && n[len] == '\0')
+            return &t->values[i];
+    }
+    return NULL;
+}
+
+/* Coerces a JSON value to a leaf type (graphql-js coerceInputValue of the
+ * scalar or enum). Returns 0, or -1 with the reason appended to msg. */
+static int leaf_from_iv(gql_arena_t *a, const gql_type_t *t, const gql_iv_t *in, gql_iv_t *out, gql_buf_t *msg)
+{
+    if (t->kind == GQL_KIND_ENUM) {
+        if (in->kind != GQL_IV_STRING && in->kind != GQL_IV_ENUM) {
+            const char *shown = gql__inspect_iv(a, in);
+            gql_buf_printf(msg, "Enum \"%s\" cannot represent non-string value: %s.", t->name, shown);
+            did_you_mean_enum(msg, t, shown);
+            return -1;
+        }
+        const gql_enum_value_t *ev = enum_value(t, in->u.s.ptr, in->u.s.len);
+        if (ev == NULL) {
+            gql_buf_printf(msg, "Value \"%s\" does not exist in \"%s\" enum.", in->u.s.ptr, t->name);
+            did_you_mean_enum(msg, t, in->u.s.ptr);
+            return -1;
+        }
+        out->kind = GQL_IV_ENUM;
+        out->u.s.ptr = ev->name;
+        out->u.s.len = strlen(ev->name);
+        return 0;
+    }
+    switch (scalar_of(t)) {
+    case SC_INT:
+        if (in->kind == GQL_IV_INT || (in->kind == GQL_IV_FLOAT && is_integral(in->u.f))) {
+            bool in_range = in->kind == GQL_IV_INT ? (in->u.i >= INT32_MIN && in->u.i <= INT32_MAX)
+                                                   : (in->u.f >= INT32_MIN && in->u.f <= INT32_MAX);
+            if (!in_range) {
+                gql_buf_printf(msg, "Int cannot represent non 32-bit signed integer value: %s", gql__inspect_iv(a, in));
+                return -1;
+            }
+            out->kind = GQL_IV_INT;
+            out->u.i = in->kind == GQL_IV_INT ? in->u.i : (int64_t)in->u.f;
+            return 0;
+        }
+        gql_buf_printf(msg, "Int cannot represent non-integer value: %s", gql__inspect_iv(a, in));
+        return -1;
+    case SC_FLOAT:
+        if (in->kind == GQL_IV_INT || (in->kind == GQL_IV_FLOAT && isfinite(in->u.f))) {
+            out->kind = GQL_IV_FLOAT;
+            out->u.f = in->kind == GQL_IV_INT ? (double)in->u.i : in->u.f;
+            return 0;
+        }
+        gql_buf_printf(msg, "Float cannot represent non numeric value: %s", gql__inspect_iv(a, in));
+        return -1;
+    case SC_STRING:
+        if (in->kind == GQL_IV_STRING) {
+            *out = *in;
+            return 0;
+        }
+        gql_buf_printf(msg, "String cannot represent a non string value: %s", gql__inspect_iv(a, in));
+        return -1;
+    case SC_BOOLEAN:
+        if (in->kind == GQL_IV_BOOLEAN) {
+            *out = *in;
+            return 0;
+        }
+        gql_buf_printf(msg, "Boolean cannot represent a non boolean value: %s", gql__inspect_iv(a, in));
+        return -1;
+    case SC_ID:
+        if (in->kind == GQL_IV_STRING) {
+            *out = *in;
+            return 0;
+        }
+        if (in->kind == GQL_IV_INT || (in->kind == GQL_IV_FLOAT && is_integral(in->u.f))) {
+            const char *s = gql__inspect_iv(a, in); /* String(number) */
+            out->kind = GQL_IV_STRING;
+            out->u.s.ptr = s;
+            out->u.s.len = strlen(s);
+            return 0;
+        }
+        gql_buf_printf(msg, "ID cannot represent value: %s", gql__inspect_iv(a, in));
+        return -1;
+    case SC_CUSTOM:
+        *out = *in; /* custom scalars take any JSON value as it is */
+        return 0;
+    }
+    return -1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Variables: JSON -> typed value, with errors                               */
+/* ------------------------------------------------------------------------ */
+
+typedef struct coerce_ctx {
+    const gql_schema_t *s;
+    gql_arena_t *a;
+    const char *what;
+    const gql_loc_t *loc;
+    gql_errors_t *errors;
+    size_t failures;
+} coerce_ctx_t;
+
+/* Appends graphql-js printPathArray's body: ".a[0].b". */
+static void print_path(const gql_path_t *p, gql_buf_t *out)
+{
+    if (p == NULL)
+        return;
+    print_path(p->prev, out);
+    if (p->key != NULL)
+        gql_buf_printf(out, ".%s", p->key);
+    else
+        gql_buf_printf(out, "[%zu]", p->index);
+}
+
+static void report(coerce_ctx_t *c, const gql_path_t *path, const char *msg)
+{
+    c->failures++;
+    if (c->errors == NULL)
+        return;
+    gql_buf_t b = GQL_BUF_INIT;
+    if (path != NULL) {
+        gql_buf_puts(&b, " at ");
+        print_path(path, &b);
+    }
+    gql_errors_add(c->errors, GQL_CODE_BAD_INPUT, NULL, c->loc, c->loc ? 1 : 0, "%s has invalid value%s: %s",
+                   c->what ? c->what : "Value", b.data ? gql_buf_cstr(&b) : "", msg);
+    gql_buf_free(&b);
+}
+
+static int coerce_iv(coerce_ctx_t *c, const gql_iv_t *in, const gql_type_t *t, const gql_path_t *path, gql_iv_t *out);
+
+static int coerce_input_object(coerce_ctx_t *c, const gql_iv_t *in, const gql_type_t *t, const gql_path_t *path,
+                               gql_iv_t *out)
+{
+    if (in->kind != GQL_IV_OBJECT) {
+        const char *m = gql_arena_printf(c->a, "Expected value of type \"%s\" to be an object, found: %s.", t->name,
+                                         gql__inspect_iv(c->a, in));
+        report(c, path, m ? m : "invalid");
+        return -1;
+    }
+    size_t before = c->failures;
+    size_t n = t->ninput_fields;
+    const char **keys = gql_arena_alloc(c->a, (n ? n : 1) * sizeof(*keys));
+    gql_iv_t *vals = gql_arena_alloc(c->a, (n ? n : 1) * sizeof(*vals));
+    if (keys == NULL || vals == NULL)
+        return GQL_ENOMEM;
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        const gql_input_value_t *f = &t->input_fields[i];
+        const gql_iv_t *fv = gql_iv_get(in, f->name);
+        if (fv == NULL) {
+            if (f->default_value != NULL) {
+                if (gql_coerce_literal(c->s, c->a, f->default_value, f->type, NULL, &vals[count]) == 0)
+                    keys[count++] = f->name;
+            } else if (f->type->kind == GQL_KIND_NON_NULL) {
+                const char *m =
+                    gql_arena_printf(c->a, "Expected value of type \"%s\" to include required field \"%s\", found: %s.",
+                                     t->name, f->name, gql__inspect_iv(c->a, in));
+                report(c, path, m ? m : "invalid");
+            }
+            continue;
+        }
+        gql_path_t fp = {path, f->name, 0};
+        if (coerce_iv(c, fv, f->type, &fp, &vals[count]) == 0)
+            keys[count++] = f->name;
+    }
+    size_t known = 0;
+    const char *first_known = NULL;
+    for (size_t i = 0; i < in->u.obj.count; i++) {
+        const char *k = in->u.obj.keys[i];
+        if (gql_type_input_field(t, k) == NULL) {
+            gql_buf_t sugg = GQL_BUF_INIT, b = GQL_BUF_INIT;
+            did_you_mean_field(&sugg, t, k);
+            gql_buf_printf(&b, "Expected value of type \"%s\" not to include unknown field \"%s\"", t->name, k);
+            if (sugg.len > 0) {
+                gql_buf_putc(&b, '.');
+                gql_buf_append(&b, sugg.data, sugg.len);
+                gql_buf_puts(&b, " Found: ");
+            } else {
+                gql_buf_puts(&b, ", found: ");
+            }
+            gql_buf_free(&sugg);
+            gql_buf_puts(&b, gql__inspect_iv(c->a, in));
+            gql_buf_putc(&b, '.');
+            report(c, path, gql_buf_cstr(&b));
+            gql_buf_free(&b);
+            continue;
+        }
+        if (known++ == 0)
+            first_known = k;
+    }
+    if (t->one_of) {
+        static const char fmt[] = "Within OneOf Input Object type \"%s\", exactly one field must be specified, and the "
+                                  "value for that field must be non-null.";
+        const char *m = gql_arena_printf(c->a, fmt, t->name);
+        if (known != 1)
+            report(c, path, m ? m : "invalid");
+        if (first_known != NULL && gql_iv_get(in, first_known)->kind == GQL_IV_NULL) {
+            gql_path_t fp = {path, first_known, 0};
+            report(c, &fp, m ? m : "invalid");
+        }
+    }
+    if (c->failures != before)
+        return -1;
+    out->kind = GQL_IV_OBJECT;
+    out->u.obj.keys = keys;
+    out->u.obj.values = vals;
+    out->u.obj.count = count;
+    return 0;
+}
+
+static int coerce_iv(coerce_ctx_t *c, const gql_iv_t *in, const gql_type_t *t, const gql_path_t *path, gql_iv_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (t->kind == GQL_KIND_NON_NULL) {
+        if (in == NULL) {
+            const char *m = gql_arena_printf(c->a, "Expected a value of non-null type \"%s\" to be provided.",
+                                             gql__type_name_str(c->a, t));
+            report(c, path, m ? m : "invalid");
+            return -1;
+        }
+        if (in->kind == GQL_IV_NULL) {
+            const char *m = gql_arena_printf(c->a, "Expected value of non-null type \"%s\" not to be null.",
+                                             gql__type_name_str(c->a, t));
+            report(c, path, m ? m : "invalid");
+            return -1;
+        }
+        return coerce_iv(c, in, t->of_type, path, out);
+    }
+    if (in == NULL || in->kind == GQL_IV_NULL) {
+        out->kind = GQL_IV_NULL;
+        return 0;
+    }
+    if (t->kind == GQL_KIND_LIST) {
+        if (in->kind != GQL_IV_LIST) {
+            /* A single value stands for a list of one (spec §3.11). */
+            gql_iv_t *item = gql_arena_alloc(c->a, sizeof(*item));
+            if (item == NULL)
+                return GQL_ENOMEM;
+            int rc = coerce_iv(c, in, t->of_type, path, item);
+            if (rc != 0)
+                return rc;
+            out->kind = GQL_IV_LIST;
+            out->u.list.items = item;
+            out->u.list.count = 1;
+            return 0;
+        }
+        size_t n = in->u.list.count;
+        gql_iv_t *items = gql_arena_alloc(c->a, (n ? n : 1) * sizeof(*items));
+        if (items == NULL)
+            return GQL_ENOMEM;
+        int result = 0;
+        for (size_t i = 0; i < n; i++) {
+            gql_path_t ip = {path, NULL, i};
+            int rc = coerce_iv(c, &in->u.list.items[i], t->of_type, &ip, &items[i]);
+            if (rc == GQL_ENOMEM)
+                return rc;
+            if (rc != 0)
+                result = -1;
+        }
+        if (result != 0)
+            return result;
+        out->kind = GQL_IV_LIST;
+        out->u.list.items = items;
+        out->u.list.count = n;
+        return 0;
+    }
+    if (t->kind == GQL_KIND_INPUT_OBJECT)
+        return coerce_input_object(c, in, t, path, out);
+    if (t->kind != GQL_KIND_SCALAR && t->kind != GQL_KIND_ENUM) {
+        report(c, path, "Expected an input type.");
+        return -1;
+    }
+    gql_buf_t msg = GQL_BUF_INIT;
+    int rc = leaf_from_iv(c->a, t, in, out, &msg);
+    if (rc != 0)
+        report(c, path, gql_buf_cstr(&msg));
+    gql_buf_free(&msg);
+    return rc;
+}
+
+int gql_coerce_input(const gql_schema_t *s, gql_arena_t *a, const gql_iv_t *in, const gql_type_t *type,
+                     const char *what, const gql_loc_t *loc, gql_errors_t *errors, gql_iv_t *out)
+{
+    if (a == NULL || type == NULL || out == NULL)
+        return GQL_EINVAL;
+    coerce_ctx_t c = {s, a, what, loc, errors, 0};
+    int rc = coerce_iv(&c, in, type, NULL, out);
+    if (rc == GQL_ENOMEM)
+        return rc;
+    return rc == 0 && c.failures == 0 ? 0 : GQL_EFAIL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Literals: AST value -> typed value                                        */
+/* ------------------------------------------------------------------------ */
+
+/* The coerced value of variable `name`, or NULL when it was not provided. */
+static const gql_iv_t *var_value(const gql_iv_t *vars, const char *name)
+{
+    return vars != NULL ? gql_iv_get(vars, name) : NULL;
+}
+
+/* A literal as an untyped value (graphql-js valueFromASTUntyped), for custom
+ * scalars. Absent variables inside lists become null; inside objects they are
+ * left out. Returns 0, -1 for an absent top-level variable. */
+static int untyped_literal(gql_arena_t *a, const gql_value_t *lit, const gql_iv_t *vars, gql_iv_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    switch (lit->kind) {
+    case GQL_VALUE_VARIABLE: {
+        const gql_iv_t *v = var_value(vars, lit->str);
+        if (v == NULL)
+            return -1;
+        *out = *v;
+        return 0;
+    }
+    case GQL_VALUE_INT: {
+        errno = 0;
+        long long v = strtoll(lit->str, NULL, 10);
+        if (errno == 0) {
+            out->kind = GQL_IV_INT;
+            out->u.i = v;
+            return 0;
+        }
+        out->kind = GQL_IV_FLOAT;
+        out->u.f = strtod(lit->str, NULL);
+        return 0;
+    }
+    case GQL_VALUE_FLOAT:
+        out->kind = GQL_IV_FLOAT;
+        out->u.f = strtod(lit->str, NULL);
+        return 0;
+    case GQL_VALUE_STRING:
+    case GQL_VALUE_ENUM:
+        out->kind = GQL_IV_STRING;
+        out->u.s.ptr = lit->str;
+        out->u.s.len = lit->kind == GQL_VALUE_STRING ? lit->len : strlen(lit->str);
+        return 0;
+    case GQL_VALUE_BOOLEAN:
+        out->kind = GQL_IV_BOOLEAN;
+        out->u.b = lit->boolean;
+        return 0;
+    case GQL_VALUE_NULL:
+        out->kind = GQL_IV_NULL;
+        return 0;
+    case GQL_VALUE_LIST: {
+        size_t n = lit->list.count;
+        gql_iv_t *items = gql_arena_alloc(a, (n ? n : 1) * sizeof(*items));
+        if (items == NULL)
+            return GQL_ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+            int rc = untyped_literal(a, lit->list.items[i], vars, &items[i]);
+            if (rc == GQL_ENOMEM)
+                return rc;
+            if (rc != 0)
+                items[i].kind = GQL_IV_NULL;
+        }
+        out->kind = GQL_IV_LIST;
+        out->u.list.items = items;
+        out->u.list.count = n;
+        return 0;
+    }
+    case GQL_VALUE_OBJECT: {
+        size_t n = lit->object.count;
+        const char **keys = gql_arena_alloc(a, (n ? n : 1) * sizeof(*keys));
+        gql_iv_t *vals = gql_arena_alloc(a, (n ? n : 1) * sizeof(*vals));
+        if (keys == NULL || vals == NULL)
+            return GQL_ENOMEM;
+        size_t count = 0;
+        for (size_t i = 0; i < n; i++) {
+            int rc = untyped_literal(a, lit->object.fields[i].value, vars, &vals[count]);
+            if (rc == GQL_ENOMEM)
+                return rc;
+            if (rc == 0)
+                keys[count++] = lit->object.fields[i].name;
+        }
+        out->kind = GQL_IV_OBJECT;
+        out->u.obj.keys = keys;
+        out->u.obj.values = vals;
+        out->u.obj.count = count;
+        return 0;
+    }
+    }
+    return -1;
+}
+
+/* Leaf literal coercion (graphql-js coerceInputLiteral of scalars/enums). */
+static int leaf_from_literal(gql_arena_t *a, const gql_type_t *t, const gql_value_t *lit, const gql_iv_t *vars,
+                             gql_iv_t *out)
+{
+    if (t->kind == GQL_KIND_ENUM) {
+        if (lit->kind != GQL_VALUE_ENUM)
+            return -1;
+        const gql_enum_value_t *ev = enum_value(t, lit->str, strlen(lit->str));
+        if (ev == NULL)
+            return -1;
+        out->kind = GQL_IV_ENUM;
+        out->u.s.ptr = ev->name;
+        out->u.s.len = strlen(ev->name);
+        return 0;
+    }
+    switch (scalar_of(t)) {
+    case SC_INT: {
+        if (lit->kind != GQL_VALUE_INT)
+            return -1;
+        errno = 0;
+        long long v = strtoll(lit->str, NULL, 10);
+        if (errno != 0 || v < INT32_MIN || v > INT32_MAX)
+            return -1;
+        out->kind = GQL_IV_INT;
+        out->u.i = v;
+        return 0;
+    }
+    case SC_FLOAT:
+        if (lit->kind != GQL_VALUE_INT && lit->kind != GQL_VALUE_FLOAT)
+            return -1;
+        out->kind = GQL_IV_FLOAT;
+        out->u.f = strtod(lit->str, NULL);
+        return isfinite(out->u.f) ? 0 : -1;
+    case SC_STRING:
+        if (lit->kind != GQL_VALUE_STRING)
+            return -1;
+        out->kind = GQL_IV_STRING;
+        out->u.s.ptr = lit->str;
+        out->u.s.len = lit->len;
+        return 0;
+    case SC_BOOLEAN:
+        if (lit->kind != GQL_VALUE_BOOLEAN)
+            return -1;
+        out->kind = GQL_IV_BOOLEAN;
+        out->u.b = lit->boolean;
+        return 0;
+    case SC_ID:
+        if (lit->kind != GQL_VALUE_STRING && lit->kind != GQL_VALUE_INT)
+            return -1;
+        out->kind = GQL_IV_STRING;
+        out->u.s.ptr = lit->str;
+        out->u.s.len = lit->kind == GQL_VALUE_STRING ? lit->len : strlen(lit->str);
+        return 0;
+    case SC_CUSTOM: {
+        int rc = untyped_literal(a, lit, vars, out);
+        return rc == GQL_ENOMEM ? rc : (rc == 0 ? 0 : -1);
+    }
+    }
+    return -1;
+}
+
+static int coerce_lit(const gql_schema_t *s, gql_arena_t *a, const gql_value_t *lit, const gql_type_t *t,
+                      const gql_iv_t *vars, gql_iv_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (lit->kind == GQL_VALUE_VARIABLE) {
+        const gql_iv_t *v = var_value(vars, lit->str);
+        if ((v == NULL || v->kind == GQL_IV_NULL) && t->kind == GQL_KIND_NON_NULL)
+            return -1;
+        if (v == NULL)
+            return -1; /* absent: the caller decides (default, null in lists, left out of objects) */
+        *out = *v;
+        return 0;
+    }
+    if (t->kind == GQL_KIND_NON_NULL) {
+        if (lit->kind == GQL_VALUE_NULL)
+            return -1;
+        return coerce_lit(s, a, lit, t->of_type, vars, out);
+    }
+    if (lit->kind == GQL_VALUE_NULL) {
+        out->kind = GQL_IV_NULL;
+        return 0;
+    }
+    if (t->kind == GQL_KIND_LIST) {
+        if (lit->kind != GQL_VALUE_LIST) {
+            gql_iv_t *item = gql_arena_alloc(a, sizeof(*item));
+            if (item == NULL)
+                return GQL_ENOMEM;
+            int rc = coerce_lit(s, a, lit, t->of_type, vars, item);
+            if (rc != 0)
+                return rc;
+            out->kind = GQL_IV_LIST;
+            out->u.list.items = item;
+            out->u.list.count = 1;
+            return 0;
+        }
+        size_t n = lit->list.count;
+        gql_iv_t *items = gql_arena_alloc(a, (n ? n : 1) * sizeof(*items));
+        if (items == NULL)
+            return GQL_ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+            const gql_value_t *il = lit->list.items[i];
+            int rc = coerce_lit(s, a, il, t->of_type, vars, &items[i]);
+            if (rc == GQL_ENOMEM)
+                return rc;
+            if (rc != 0) {
+                /* An absent or null variable in a nullable item position is null. */
+                const gql_iv_t *v = il->kind == GQL_VALUE_VARIABLE ? var_value(vars, il->str) : NULL;
+                if (il->kind == GQL_VALUE_VARIABLE && (v == NULL || v->kind == GQL_IV_NULL) &&
+                    t->of_type->kind != GQL_KIND_NON_NULL)
+                    items[i].kind = GQL_IV_NULL;
+                else
+                    return -1;
+            }
+        }
+        out->kind = GQL_IV_LIST;
+        out->u.list.items = items;
+        out->u.list.count = n;
+        return 0;
+    }
+    if (t->kind == GQL_KIND_INPUT_OBJECT) {
+        if (lit->kind != GQL_VALUE_OBJECT)
+            return -1;
+        for (size_t i = 0; i < lit->object.count; i++)
+            if (gql_type_input_field(t, lit->object.fields[i].name) == NULL)
+                return -1;
+        size_t n = t->ninput_fields;
+        const char **keys = gql_arena_alloc(a, (n ? n : 1) * sizeof(*keys));
+        gql_iv_t *vals = gql_arena_alloc(a, (n ? n : 1) * sizeof(*vals));
+        if (keys == NULL || vals == NULL)
+            return GQL_ENOMEM;
+        size_t count = 0;
+        for (size_t i = 0; i < n; i++) {
+            const gql_input_value_t *f = &t->input_fields[i];
+            const gql_value_t *fl = NULL;
+            for (size_t j = 0; j < lit->object.count; j++)
+                if (strcmp(lit->object.fields[j].name, f->name) == 0)
+                    fl = lit->object.fields[j].value;
+            if (fl == NULL || (fl->kind == GQL_VALUE_VARIABLE && var_value(vars, fl->str) == NULL)) {
+                if (f->type->kind == GQL_KIND_NON_NULL && f->default_value == NULL)
+                    return -1;
+                if (f->default_value != NULL) {
+                    int rc = coerce_lit(s, a, f->default_value, f->type, NULL, &vals[count]);
+                    if (rc == GQL_ENOMEM)
+                        return rc;
+                    if (rc == 0)
+                        keys[count++] = f->name;
+                }
+                continue;
+            }
+            int rc = coerce_lit(s, a, fl, f->type, vars, &vals[count]);
+            if (rc != 0)
+                return rc;
+            keys[count++] = f->name;
+        }
+        if (t->one_of) {
+            if (lit->object.count != 1 || count != 1)
+                return -1;
+            if (lit->object.fields[0].value->kind == GQL_VALUE_NULL || vals[0].kind == GQL_IV_NULL)
+                return -1;
+        }
+        out->kind = GQL_IV_OBJECT;
+        out->u.obj.keys = keys;
+        out->u.obj.values = vals;
+        out->u.obj.count = count;
+        return 0;
+    }
+    if (t->kind != GQL_KIND_SCALAR && t->kind != GQL_KIND_ENUM)
+        return -1;
+    return leaf_from_literal(a, t, lit, vars, out);
+}
+
+int gql_coerce_literal(const gql_schema_t *s, gql_arena_t *a, const gql_value_t *lit, const gql_type_t *type,
+                       const gql_iv_t *variables, gql_iv_t *out)
+{
+    if (a == NULL || lit == NULL || type == NULL || out == NULL)
+        return GQL_EINVAL;
+    int rc = coerce_lit(s, a, lit, type, variables, out);
+    if (rc == GQL_ENOMEM)
+        return rc;
+    return rc == 0 ? 0 : GQL_EFAIL;
+}
+
+/* The reason a leaf literal does not coerce, as the scalar would say it. */
+static void leaf_literal_reason(gql_arena_t *a, const gql_type_t *t, const gql_value_t *lit, gql_buf_t *msg)
+{
+    const char *shown = literal_str(a, lit);
+    if (t->kind == GQL_KIND_ENUM) {
+        if (lit->kind != GQL_VALUE_ENUM)
+            gql_buf_printf(msg, "Enum \"%s\" cannot represent non-enum value: %s.", t->name, shown);
+        else
+            gql_buf_printf(msg, "Value \"%s\" does not exist in \"%s\" enum.", shown, t->name);
+        did_you_mean_enum(msg, t, shown);
+        return;
+    }
+    switch (scalar_of(t)) {
+    case SC_INT:
+        if (lit->kind == GQL_VALUE_INT)
+            gql_buf_printf(msg, "Int cannot represent non 32-bit signed integer value: %s", lit->str);
+        else
+            gql_buf_printf(msg, "Int cannot represent non-integer value: %s", shown);
+        return;
+    case SC_FLOAT:
+        gql_buf_printf(msg, "Float cannot represent non numeric value: %s", shown);
+        return;
+    case SC_STRING:
+        gql_buf_printf(msg, "String cannot represent a non string value: %s", shown);
+        return;
+    case SC_BOOLEAN:
+        gql_buf_printf(msg, "Boolean cannot represent a non boolean value: %s", shown);
+        return;
+    case SC_ID:
+        gql_buf_printf(msg, "ID cannot represent a non-string and non-integer value: %s", shown);
+        return;
+    case SC_CUSTOM:
+        gql_buf_printf(msg, "Expected value of type \"%s\", found: %s.", t->name, shown);
+        return;
+    }
+}
+
+/* Finds the first reason `lit` fails to coerce to t, the way graphql-js's
+ * validateInputLiteral words it. Writes "<path>: <reason>" to msg; returns
+ * true when a reason was found. */
+static bool literal_reason(const gql_schema_t *s, gql_arena_t *a, const gql_value_t *lit, const gql_type_t *t,
+                           const gql_iv_t *vars, const gql_path_t *path, gql_buf_t *msg)
+{
+#define REASON(...)                                                                                                    \
+    do {                                                                                                               \
+        if (path != NULL) {                                                                                            \
+            gql_buf_puts(msg, " at ");                                                                                 \
+            print_path(path, msg);                                                                                     \
+        }                                                                                                              \
+        gql_buf_puts(msg, ": ");                                                                                       \
+        gql_buf_printf(msg, __VA_ARGS__);                                                                              \
+        return true;                                                                                                   \
+    } while (0)
+    if (lit->kind == GQL_VALUE_VARIABLE) {
+        const gql_iv_t *v = var_value(vars, lit->str);
+        if (t->kind == GQL_KIND_NON_NULL) {
+            const char *ts = gql__type_name_str(a, t);
+            if (v == NULL)
+                REASON("Expected variable \"$%s\" provided to type \"%s\" to provide a runtime value.", lit->str, ts);
+            if (v->kind == GQL_IV_NULL)
+                REASON("Expected variable \"$%s\" provided to non-null type \"%s\" not to be null.", lit->str, ts);
+        }
+        return false;
+    }
+    if (t->kind == GQL_KIND_NON_NULL) {
+        if (lit->kind == GQL_VALUE_NULL)
+            REASON("Expected value of non-null type \"%s\" not to be null.", gql__type_name_str(a, t));
+        return literal_reason(s, a, lit, t->of_type, vars, path, msg);
+    }
+    if (lit->kind == GQL_VALUE_NULL)
+        return false;
+    if (t->kind == GQL_KIND_LIST) {
+        if (lit->kind != GQL_VALUE_LIST)
+            return literal_reason(s, a, lit, t->of_type, vars, path, msg);
+        for (size_t i = 0; i < lit->list.count; i++) {
+            gql_path_t ip = {path, NULL, i};
+            if (literal_reason(s, a, lit->list.items[i], t->of_type, vars, &ip, msg))
+                return true;
+        }
+        return false;
+    }
+    if (t->kind == GQL_KIND_INPUT_OBJECT) {
+        if (lit->kind != GQL_VALUE_OBJECT)
+            REASON("Expected value of type \"%s\" to be an object, found: %s.", t->name, literal_str(a, lit));
+        for (size_t i = 0; i < t->ninput_fields; i++) {
+            const gql_input_value_t *f = &t->input_fields[i];
+            const gql_value_t *fl = NULL;
+            for (size_t j = 0; j < lit->object.count; j++)
+                if (strcmp(lit->object.fields[j].name, f->name) == 0)
+                    fl = lit->object.fields[j].value;
+            if (fl == NULL) {
+                if (f->type->kind == GQL_KIND_NON_NULL && f->default_value == NULL)
+                    REASON("Expected value of type \"%s\" to include required field \"%s\", found: %s.", t->name,
+                           f->name, literal_str(a, lit));
+                continue;
+            }
+            if (fl->kind == GQL_VALUE_VARIABLE && t->one_of) {
+                const gql_iv_t *v = var_value(vars, fl->str);
+                if (v == NULL)
+                    REASON("Expected variable \"$%s\" provided to field \"%s\" for OneOf Input Object type \"%s\" to "
+                           "provide a runtime value.",
+                           fl->str, f->name, t->name);
+                if (v->kind == GQL_IV_NULL)
+                    REASON("Expected variable \"$%s\" provided to field \"%s\" for OneOf Input Object type \"%s\" not "
+                           "to be null.",
+                           fl->str, f->name, t->name);
+            }
+            gql_path_t fp = {path, f->name, 0};
+            if (literal_reason(s, a, fl, f->type, vars, &fp, msg))
+                return true;
+        }
+        size_t known = 0;
+        for (size_t j = 0; j < lit->object.count; j++) {
+            if (gql_type_input_field(t, lit->object.fields[j].name) == NULL)
+                REASON("Expected value of type \"%s\" not to include unknown field \"%s\", found: %s.", t->name,
+                       lit->object.fields[j].name, literal_str(a, lit));
+            known++;
+        }
+        if (t->one_of && (known != 1 || lit->object.fields[0].value->kind == GQL_VALUE_NULL))
+            REASON("Within OneOf Input Object type \"%s\", exactly one field must be specified, and the value for "
+                   "that field must be non-null.",
+                   t->name);
+        return false;
+    }
+    gql_iv_t tmp;
+    if (leaf_from_literal(a, t, lit, vars, &tmp) == 0)
+        return false;
+    if (path != NULL) {
+        gql_buf_puts(msg, " at ");
+        print_path(path, msg);
+    }
+    gql_buf_puts(msg, ": ");
+    leaf_literal_reason(a, t, lit, msg);
+    return true;
+#undef REASON
+}
+
+const char *gql__literal_error(const gql_schema_t *s, gql_arena_t *a, const gql_value_t *lit, const gql_type_t *type,
+                               const gql_iv_t *variables)
+{
+    gql_buf_t b = GQL_BUF_INIT;
+    if (!literal_reason(s, a, lit, type, variables, NULL, &b))
+        gql_buf_printf(&b, ": Expected value of type \"%s\", found: %s.", gql__type_name_str(a, type),
+                       literal_str(a, lit));
+    const char *r = b.oom ? ": invalid value" : gql_arena_strndup(a, b.data, b.len);
+    gql_buf_free(&b);
+    return r;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Values back to literals (graphql-js valueToLiteral + print)               */
+/* ------------------------------------------------------------------------ */
+
+static bool is_int_text(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (i < n && s[i] == '-')
+        i++;
+    if (i >= n)
+        return false;
+    if (s[i] == '0')
+        return i + 1 == n;
+    for (; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+/* defaultScalarValueToLiteral: any JSON value as a literal. */
+static void print_untyped(const gql_iv_t *v, gql_buf_t *out)
+{
+    switch (v->kind) {
+    case GQL_IV_NULL:
+        gql_buf_puts(out, "null");
+        return;
+    case GQL_IV_INT:
+        gql_buf_int(out, v->u.i);
+        return;
+    case GQL_IV_FLOAT:
+        gql_buf_double(out, v->u.f);
+        return; /* non-finite prints null */
+    case GQL_IV_BOOLEAN:
+        gql_buf_puts(out, v->u.b ? "true" : "false");
+        return;
+    case GQL_IV_STRING:
+        print_gql_string(v->u.s.ptr, v->u.s.len, out);
+        return;
+    case GQL_IV_ENUM:
+        gql_buf_append(out, v->u.s.ptr, v->u.s.len);
+        return;
+    case GQL_IV_LIST:
+        gql_buf_putc(out, '[');
+        for (size_t i = 0; i < v->u.list.count; i++) {
+            if (i)
+                gql_buf_puts(out, ", ");
+            print_untyped(&v->u.list.items[i], out);
+        }
+        gql_buf_putc(out, ']');
+        return;
+    case GQL_IV_OBJECT:
+        if (v->u.obj.count == 0) {
+            gql_buf_puts(out, "{}");
+            return;
+        }
+        gql_buf_puts(out, "{ ");
+        for (size_t i = 0; i < v->u.obj.count; i++) {
+            if (i)
+                gql_buf_puts(out, ", ");
+            gql_buf_puts(out, v->u.obj.keys[i]);
+            gql_buf_puts(out, ": ");
+            print_untyped(&v->u.obj.values[i], out);
+        }
+        gql_buf_puts(out, " }");
+        return;
+    }
+}
+
+void gql_print_iv_literal(const gql_iv_t *v, const gql_type_t *type, gql_buf_t *out)
+{
+    if (v == NULL || type == NULL) {
+        gql_buf_puts(out, "null");
+        return;
+    }
+    if (type->kind == GQL_KIND_NON_NULL) {
+        gql_print_iv_literal(v, type->of_type, out);
+        return;
+    }
+    if (v->kind == GQL_IV_NULL) {
+        gql_buf_puts(out, "null");
+        return;
+    }
+    if (type->kind == GQL_KIND_LIST) {
+        if (v->kind != GQL_IV_LIST) {
+            gql_print_iv_literal(v, type->of_type, out);
+            return;
+        }
+        gql_buf_putc(out, '[');
+        for (size_t i = 0; i < v->u.list.count; i++) {
+            if (i)
+                gql_buf_puts(out, ", ");
+            gql_print_iv_literal(&v->u.list.items[i], type->of_type, out);
+        }
+        gql_buf_putc(out, ']');
+        return;
+    }
+    if (type->kind == GQL_KIND_INPUT_OBJECT) {
+        if (v->kind != GQL_IV_OBJECT) {
+            print_untyped(v, out);
+            return;
+        }
+        size_t printed = 0;
+        for (size_t i = 0; i < type->ninput_fields; i++) {
+            const gql_input_value_t *f = &type->input_fields[i];
+            const gql_iv_t *fv = gql_iv_get(v, f->name);
+            if (fv == NULL)
+                continue;
+            gql_buf_puts(out, printed++ ? ", " : "{ ");
+            gql_buf_puts(out, f->name);
+            gql_buf_puts(out, ": ");
+            gql_print_iv_literal(fv, f->type, out);
+        }
+        gql_buf_puts(out, printed ? " }" : "{}");
+        return;
+    }
+    if (type->kind == GQL_KIND_ENUM) {
+        if (v->kind == GQL_IV_ENUM || v->kind == GQL_IV_STRING)
+            gql_buf_append(out, v->u.s.ptr, v->u.s.len);
+        else
+            print_untyped(v, out);
+        return;
+    }
+    if (scalar_of(type) == SC_ID && v->kind == GQL_IV_STRING && is_int_text(v->u.s.ptr, v->u.s.len)) {
+        gql_buf_append(out, v->u.s.ptr, v->u.s.len);
+        return;
+    }
+    print_untyped(v, out);
+}
