@@ -1124,7 +1124,7 @@ static int build(builder_t *b)
     for (size_t i = 0; i < s->ndirectives; i++)
         for (size_t j = 0; j < s->directives[i]->nargs; j++)
             collect(b, s->directives[i]->args[j].type);
-    collect(b, gql_schema_type(s, "__Schema"));
+    collect(b, pool_type(b, "__Schema"));
 
     s->types = gql_arena_alloc(s->arena, (b->norder ? b->norder : 1) * sizeof(*s->types));
     if (s->types == NULL)
