@@ -184,7 +184,9 @@ bool gw_txstore_get(const gw_txstore_t *s, uint64_t id, gw_tx_t *out);
 
 /* Any thread. The newest transactions of `iban`, newest first: at most
  * max_items of them written to out[]. Returns how many were written (0 for
- * an unknown IBAN). */
+ * an unknown IBAN). An IBAN's newest record is published just after the
+ * count, so while the writer runs this (and latest_per_iban) may not yet
+ * show the one append in progress that gw_txstore_count already counts. */
 size_t gw_txstore_by_iban(const gw_txstore_t *s, gw_str_t iban, gw_tx_t *out, size_t max_items);
 
 /* Any thread. The number of distinct IBANs seen so far. */
