@@ -318,7 +318,7 @@ static leaf_kind_t leaf_of(const gql_type_t *named)
     return LEAF_CUSTOM;
 }
 
-/* Spec CoerceArgumentValues for one planned field. Returns 0, or -1 with
+/* Spec CoerceArgumentValues for one planned field. Returns 0, or GQL_EFAIL with
  * ef->arg_error set; GQL_ENOMEM on allocation failure. */
 static int coerce_args(gql_operation_t *op, exec_field_t *ef, const gql_type_t *parent)
 {
@@ -353,7 +353,7 @@ static int coerce_args(gql_operation_t *op, exec_field_t *ef, const gql_type_t *
                 ef->arg_error =
                     gql_arena_printf(op->arena, "Argument \"%s.%s(%s:)\" of required type \"%s\" was not provided.",
                                      parent->name, def->name, ad->name, gql__type_name_str(op->arena, ad->type));
-                return -1;
+                return GQL_EFAIL;
             }
             continue;
         }
@@ -364,7 +364,7 @@ static int coerce_args(gql_operation_t *op, exec_field_t *ef, const gql_type_t *
             ef->arg_error =
                 gql_arena_printf(op->arena, "Argument \"%s.%s(%s:)\" has invalid value%s", parent->name, def->name,
                                  ad->name, gql__literal_error(op->schema, op->arena, an->value, ad->type, &op->vars));
-            return -1;
+            return GQL_EFAIL;
         }
         names[n++] = ad->name;
     }

@@ -429,7 +429,7 @@ static const gql_enum_value_t *enum_value(const gql_type_t *t, const char *s, si
 }
 
 /* Coerces a JSON value to a leaf type (graphql-js coerceInputValue of the
- * scalar or enum). Returns 0, or -1 with the reason appended to msg. */
+ * scalar or enum). Returns 0, or GQL_EFAIL with the reason appended to msg. */
 static int leaf_from_iv(gql_arena_t *a, const gql_type_t *t, const gql_iv_t *in, gql_iv_t *out, gql_buf_t *msg)
 {
     if (t->kind == GQL_KIND_ENUM) {
@@ -437,13 +437,13 @@ static int leaf_from_iv(gql_arena_t *a, const gql_type_t *t, const gql_iv_t *in,
             const char *shown = gql__inspect_iv(a, in);
             gql_buf_printf(msg, "Enum \"%s\" cannot represent non-string value: %s.", t->name, shown);
             did_you_mean_enum(msg, t, shown);
-            return -1;
+            return GQL_EFAIL;
         }
         const gql_enum_value_t *ev = enum_value(t, in->u.s.ptr, in->u.s.len);
         if (ev == NULL) {
             gql_buf_printf(msg, "Value \"%s\" does not exist in \"%s\" enum.", in->u.s.ptr, t->name);
             did_you_mean_enum(msg, t, in->u.s.ptr);
-            return -1;
+            return GQL_EFAIL;
         }
         out->kind = GQL_IV_ENUM;
         out->u.s.ptr = ev->name;
@@ -457,14 +457,14 @@ static int leaf_from_iv(gql_arena_t *a, const gql_type_t *t, const gql_iv_t *in,
                                                    : (in->u.f >= INT32_MIN && in->u.f <= INT32_MAX);
             if (!in_range) {
                 gql_buf_printf(msg, "Int cannot represent non 32-bit signed integer value: %s", gql__inspect_iv(a, in));
-                return -1;
+                return GQL_EFAIL;
             }
             out->kind = GQL_IV_INT;
             out->u.i = in->kind == GQL_IV_INT ? in->u.i : (int64_t)in->u.f;
             return 0;
         }
         gql_buf_printf(msg, "Int cannot represent non-integer value: %s", gql__inspect_iv(a, in));
-        return -1;
+        return GQL_EFAIL;
     case SC_FLOAT:
         if (in->kind == GQL_IV_INT || (in->kind == GQL_IV_FLOAT && isfinite(in->u.f))) {
             out->kind = GQL_IV_FLOAT;
@@ -472,21 +472,21 @@ static int leaf_from_iv(gql_arena_t *a, const gql_type_t *t, const gql_iv_t *in,
             return 0;
         }
         gql_buf_printf(msg, "Float cannot represent non numeric value: %s", gql__inspect_iv(a, in));
-        return -1;
+        return GQL_EFAIL;
     case SC_STRING:
         if (in->kind == GQL_IV_STRING) {
             *out = *in;
             return 0;
         }
         gql_buf_printf(msg, "String cannot represent a non string value: %s", gql__inspect_iv(a, in));
-        return -1;
+        return GQL_EFAIL;
     case SC_BOOLEAN:
         if (in->kind == GQL_IV_BOOLEAN) {
             *out = *in;
             return 0;
         }
         gql_buf_printf(msg, "Boolean cannot represent a non boolean value: %s", gql__inspect_iv(a, in));
-        return -1;
+        return GQL_EFAIL;
     case SC_ID:
         if (in->kind == GQL_IV_STRING) {
             *out = *in;
@@ -500,12 +500,12 @@ static int leaf_from_iv(gql_arena_t *a, const gql_type_t *t, const gql_iv_t *in,
             return 0;
         }
         gql_buf_printf(msg, "ID cannot represent value: %s", gql__inspect_iv(a, in));
-        return -1;
+        return GQL_EFAIL;
     case SC_CUSTOM:
         *out = *in; /* custom scalars take any JSON value as it is */
         return 0;
     }
-    return -1;
+    return GQL_EFAIL;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -557,7 +557,7 @@ static int coerce_input_object(coerce_ctx_t *c, const gql_iv_t *in, const gql_ty
         const char *m = gql_arena_printf(c->a, "Expected value of type \"%s\" to be an object, found: %s.", t->name,
                                          gql__inspect_iv(c->a, in));
         report(c, path, m ? m : "invalid");
-        return -1;
+        return GQL_EFAIL;
     }
     size_t before = c->failures;
     size_t n = t->ninput_fields;
@@ -622,7 +622,7 @@ static int coerce_input_object(coerce_ctx_t *c, const gql_iv_t *in, const gql_ty
         }
     }
     if (c->failures != before)
-        return -1;
+        return GQL_EFAIL;
     out->kind = GQL_IV_OBJECT;
     out->u.obj.keys = keys;
     out->u.obj.values = vals;
@@ -638,13 +638,13 @@ static int coerce_iv(coerce_ctx_t *c, const gql_iv_t *in, const gql_type_t *t, c
             const char *m = gql_arena_printf(c->a, "Expected a value of non-null type \"%s\" to be provided.",
                                              gql__type_name_str(c->a, t));
             report(c, path, m ? m : "invalid");
-            return -1;
+            return GQL_EFAIL;
         }
         if (in->kind == GQL_IV_NULL) {
             const char *m = gql_arena_printf(c->a, "Expected value of non-null type \"%s\" not to be null.",
                                              gql__type_name_str(c->a, t));
             report(c, path, m ? m : "invalid");
-            return -1;
+            return GQL_EFAIL;
         }
         return coerce_iv(c, in, t->of_type, path, out);
     }
@@ -677,7 +677,7 @@ static int coerce_iv(coerce_ctx_t *c, const gql_iv_t *in, const gql_type_t *t, c
             if (rc == GQL_ENOMEM)
                 return rc;
             if (rc != 0)
-                result = -1;
+                result = GQL_EFAIL;
         }
         if (result != 0)
             return result;
@@ -690,7 +690,7 @@ static int coerce_iv(coerce_ctx_t *c, const gql_iv_t *in, const gql_type_t *t, c
         return coerce_input_object(c, in, t, path, out);
     if (t->kind != GQL_KIND_SCALAR && t->kind != GQL_KIND_ENUM) {
         report(c, path, "Expected an input type.");
-        return -1;
+        return GQL_EFAIL;
     }
     gql_buf_t msg = GQL_BUF_INIT;
     int rc = leaf_from_iv(c->a, t, in, out, &msg);
@@ -724,7 +724,7 @@ static const gql_iv_t *var_value(const gql_iv_t *vars, const char *name)
 
 /* A literal as an untyped value (graphql-js valueFromASTUntyped), for custom
  * scalars. Absent variables inside lists become null; inside objects they are
- * left out. Returns 0, -1 for an absent top-level variable. */
+ * left out. Returns 0, GQL_EFAIL for an absent top-level variable. */
 static int untyped_literal(gql_arena_t *a, const gql_value_t *lit, const gql_iv_t *vars, gql_iv_t *out)
 {
     memset(out, 0, sizeof(*out));
@@ -732,7 +732,7 @@ static int untyped_literal(gql_arena_t *a, const gql_value_t *lit, const gql_iv_
     case GQL_VALUE_VARIABLE: {
         const gql_iv_t *v = var_value(vars, lit->str);
         if (v == NULL)
-            return -1;
+            return GQL_EFAIL;
         *out = *v;
         return 0;
     }
@@ -803,7 +803,7 @@ static int untyped_literal(gql_arena_t *a, const gql_value_t *lit, const gql_iv_
         return 0;
     }
     }
-    return -1;
+    return GQL_EFAIL;
 }
 
 /* Leaf literal coercion (graphql-js coerceInputLiteral of scalars/enums). */
@@ -812,10 +812,10 @@ static int leaf_from_literal(gql_arena_t *a, const gql_type_t *t, const gql_valu
 {
     if (t->kind == GQL_KIND_ENUM) {
         if (lit->kind != GQL_VALUE_ENUM)
-            return -1;
+            return GQL_EFAIL;
         const gql_enum_value_t *ev = enum_value(t, lit->str, strlen(lit->str));
         if (ev == NULL)
-            return -1;
+            return GQL_EFAIL;
         out->kind = GQL_IV_ENUM;
         out->u.s.ptr = ev->name;
         out->u.s.len = strlen(ev->name);
@@ -824,47 +824,47 @@ static int leaf_from_literal(gql_arena_t *a, const gql_type_t *t, const gql_valu
     switch (scalar_of(t)) {
     case SC_INT: {
         if (lit->kind != GQL_VALUE_INT)
-            return -1;
+            return GQL_EFAIL;
         errno = 0;
         long long v = strtoll(lit->str, NULL, 10);
         if (errno != 0 || v < INT32_MIN || v > INT32_MAX)
-            return -1;
+            return GQL_EFAIL;
         out->kind = GQL_IV_INT;
         out->u.i = v;
         return 0;
     }
     case SC_FLOAT:
         if (lit->kind != GQL_VALUE_INT && lit->kind != GQL_VALUE_FLOAT)
-            return -1;
+            return GQL_EFAIL;
         out->kind = GQL_IV_FLOAT;
         out->u.f = strtod(lit->str, NULL);
-        return isfinite(out->u.f) ? 0 : -1;
+        return isfinite(out->u.f) ? 0 : GQL_EFAIL;
     case SC_STRING:
         if (lit->kind != GQL_VALUE_STRING)
-            return -1;
+            return GQL_EFAIL;
         out->kind = GQL_IV_STRING;
         out->u.s.ptr = lit->str;
         out->u.s.len = lit->len;
         return 0;
     case SC_BOOLEAN:
         if (lit->kind != GQL_VALUE_BOOLEAN)
-            return -1;
+            return GQL_EFAIL;
         out->kind = GQL_IV_BOOLEAN;
         out->u.b = lit->boolean;
         return 0;
     case SC_ID:
         if (lit->kind != GQL_VALUE_STRING && lit->kind != GQL_VALUE_INT)
-            return -1;
+            return GQL_EFAIL;
         out->kind = GQL_IV_STRING;
         out->u.s.ptr = lit->str;
         out->u.s.len = lit->kind == GQL_VALUE_STRING ? lit->len : strlen(lit->str);
         return 0;
     case SC_CUSTOM: {
         int rc = untyped_literal(a, lit, vars, out);
-        return rc == GQL_ENOMEM ? rc : (rc == 0 ? 0 : -1);
+        return rc == GQL_ENOMEM ? rc : (rc == 0 ? 0 : GQL_EFAIL);
     }
     }
-    return -1;
+    return GQL_EFAIL;
 }
 
 static int coerce_lit(const gql_schema_t *s, gql_arena_t *a, const gql_value_t *lit, const gql_type_t *t,
@@ -874,15 +874,15 @@ static int coerce_lit(const gql_schema_t *s, gql_arena_t *a, const gql_value_t *
     if (lit->kind == GQL_VALUE_VARIABLE) {
         const gql_iv_t *v = var_value(vars, lit->str);
         if ((v == NULL || v->kind == GQL_IV_NULL) && t->kind == GQL_KIND_NON_NULL)
-            return -1;
+            return GQL_EFAIL;
         if (v == NULL)
-            return -1; /* absent: the caller decides (default, null in lists, left out of objects) */
+            return GQL_EFAIL; /* absent: the caller decides (default, null in lists, left out of objects) */
         *out = *v;
         return 0;
     }
     if (t->kind == GQL_KIND_NON_NULL) {
         if (lit->kind == GQL_VALUE_NULL)
-            return -1;
+            return GQL_EFAIL;
         return coerce_lit(s, a, lit, t->of_type, vars, out);
     }
     if (lit->kind == GQL_VALUE_NULL) {
@@ -918,7 +918,7 @@ static int coerce_lit(const gql_schema_t *s, gql_arena_t *a, const gql_value_t *
                     t->of_type->kind != GQL_KIND_NON_NULL)
                     items[i].kind = GQL_IV_NULL;
                 else
-                    return -1;
+                    return GQL_EFAIL;
             }
         }
         out->kind = GQL_IV_LIST;
@@ -928,10 +928,10 @@ static int coerce_lit(const gql_schema_t *s, gql_arena_t *a, const gql_value_t *
     }
     if (t->kind == GQL_KIND_INPUT_OBJECT) {
         if (lit->kind != GQL_VALUE_OBJECT)
-            return -1;
+            return GQL_EFAIL;
         for (size_t i = 0; i < lit->object.count; i++)
             if (gql_type_input_field(t, lit->object.fields[i].name) == NULL)
-                return -1;
+                return GQL_EFAIL;
         size_t n = t->ninput_fields;
         const char **keys = gql_arena_alloc(a, (n ? n : 1) * sizeof(*keys));
         gql_iv_t *vals = gql_arena_alloc(a, (n ? n : 1) * sizeof(*vals));
@@ -946,7 +946,7 @@ static int coerce_lit(const gql_schema_t *s, gql_arena_t *a, const gql_value_t *
                     fl = lit->object.fields[j].value;
             if (fl == NULL || (fl->kind == GQL_VALUE_VARIABLE && var_value(vars, fl->str) == NULL)) {
                 if (f->type->kind == GQL_KIND_NON_NULL && f->default_value == NULL)
-                    return -1;
+                    return GQL_EFAIL;
                 if (f->default_value != NULL) {
                     int rc = coerce_lit(s, a, f->default_value, f->type, NULL, &vals[count]);
                     if (rc == GQL_ENOMEM)
@@ -963,9 +963,9 @@ static int coerce_lit(const gql_schema_t *s, gql_arena_t *a, const gql_value_t *
         }
         if (t->one_of) {
             if (lit->object.count != 1 || count != 1)
-                return -1;
+                return GQL_EFAIL;
             if (lit->object.fields[0].value->kind == GQL_VALUE_NULL || vals[0].kind == GQL_IV_NULL)
-                return -1;
+                return GQL_EFAIL;
         }
         out->kind = GQL_IV_OBJECT;
         out->u.obj.keys = keys;
@@ -974,7 +974,7 @@ static int coerce_lit(const gql_schema_t *s, gql_arena_t *a, const gql_value_t *
         return 0;
     }
     if (t->kind != GQL_KIND_SCALAR && t->kind != GQL_KIND_ENUM)
-        return -1;
+        return GQL_EFAIL;
     return leaf_from_literal(a, t, lit, vars, out);
 }
 
