@@ -371,7 +371,7 @@ int gw_password_hash(const char *password, size_t len, char out[GW_PWHASH_MAX]);
 
 typedef struct gw_verify_result {
     void *user;
-    int ok; /* 1 password matches, 0 it does not (or no such user), < 0 error */
+    int ok; /* 1 the password matches; 0 otherwise (wrong password, no such user, bad hash) */
 } gw_verify_result_t;
 
 typedef struct gw_verifier gw_verifier_t;
