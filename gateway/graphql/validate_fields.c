@@ -77,11 +77,11 @@ void gql__rule_scalar_leafs(gql_vctx_t *c, const gql_selection_t *field, const g
     if (type == NULL)
         return;
     if (gql__vis_leaf(gql__vnamed(type))) {
-        if (field->selection_set.count > 0)
+        if (gql__vhas_set(&field->selection_set))
             gql__verr1(c, field->selection_set.loc,
                        "Field \"%s\" must not have a selection since type \"%s\" has no subfields.", field->name,
                        gql__vtype_str(c, type));
-    } else if (field->selection_set.count == 0) {
+    } else if (!gql__vhas_set(&field->selection_set)) {
         gql__verr1(c, field->loc,
                    "Field \"%s\" of type \"%s\" must have a selection of subfields. Did you mean \"%s { ... }\"?",
                    field->name, gql__vtype_str(c, type), field->name);

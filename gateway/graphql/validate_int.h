@@ -198,6 +198,13 @@ static inline bool gql__vis_leaf(const gql_type_t *t)
     return t != NULL && (t->kind == GQL_KIND_SCALAR || t->kind == GQL_KIND_ENUM);
 }
 
+/* Whether a selection set was written (graphql-js 17 accepts an empty
+ * "{}": it has no items but a location). */
+static inline bool gql__vhas_set(const gql_selection_set_t *ss)
+{
+    return ss->count > 0 || ss->loc.line != 0;
+}
+
 /* schema.getField(parent, name): the field of a composite type, including
  * __typename everywhere and __schema/__type on the query root. */
 const gql_field_t *gql__vfield(gql_vctx_t *c, const gql_type_t *parent, const char *name);

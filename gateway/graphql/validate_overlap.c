@@ -108,7 +108,7 @@ static void collect_impl(gql_vctx_t *c, ocollect_t *r, const gql_type_t *parent,
             for (size_t j = 0; j < s->ndirectives && f->stream == NULL; j++)
                 if (strcmp(s->directives[j].name, "stream") == 0)
                     f->stream = &s->directives[j];
-            f->simple_leaf = s->nargs == 0 && s->selection_set.count == 0 && f->stream == NULL;
+            f->simple_leaf = s->nargs == 0 && !gql__vhas_set(&s->selection_set) && f->stream == NULL;
             gql__vec_push(c, &g->fields, f);
         } else if (s->kind == GQL_SEL_FRAGMENT_SPREAD) {
             gql__vec_push(c, &r->spreads, s);
@@ -394,7 +394,7 @@ static oconflict_t *find_conflict(gql_vctx_t *c, bool parent_excl, const char *n
             gql__vabort(c);
         return conflict_new(c, name, reason, n1, n2);
     }
-    if (n1->selection_set.count > 0 && n2->selection_set.count > 0) {
+    if (gql__vhas_set(&n1->selection_set) && gql__vhas_set(&n2->selection_set)) {
         gql__vec_t sub = conflicts_between_sub_selections(c, excl, gql__vnamed(t1), &n1->selection_set, gql__vnamed(t2),
                                                           &n2->selection_set);
         if (sub.count == 0)

@@ -35,6 +35,78 @@ static const char *type_ref_str(gql_vctx_t *c, const gql_type_ref_t *t)
     }
 }
 
+/* Where graphql-js's VariableDefinition node starts: at its description
+ * when it has one (Sept 2025), else at the '$'. The AST keeps only the '$'
+ * location, so the description's opening quote is found by scanning back
+ * over ignored characters and the string token. Falls back to the '$'. */
+static gql_loc_t var_def_loc(gql_vctx_t *c, const gql_variable_def_t *v)
+{
+    const char *src = c->doc->source;
+    size_t end = v->loc.offset;
+    if (v->description == NULL || src == NULL || end > c->doc->source_len)
+        return v->loc;
+    size_t i = end;
+    while (i > 0 && (src[i - 1] == ' ' || src[i - 1] == '\t' || src[i - 1] == '\n' || src[i - 1] == '\r' ||
+                     src[i - 1] == ',' || (unsigned char)src[i - 1] == 0xBF))
+        i--; /* 0xBF: the tail of a UTF-8 BOM, ignored like white space */
+    if (i == 0 || src[i - 1] != '"')
+        return v->loc;
+    size_t start;
+    if (i >= 3 && src[i - 2] == '"' && src[i - 3] == '"' && (i < 4 || src[i - 4] != '\\' || i - 3 == 0)) {
+        /* a block string: find the opening triple quote not preceded by a backslash */
+        size_t j = i - 3;
+        for (;;) {
+            if (j < 3)
+                return v->loc;
+            if (src[j - 1] == '"' && src[j - 2] == '"' && src[j - 3] == '"' && (j < 4 || src[j - 4] != '\\')) {
+                start = j - 3;
+                break;
+            }
+            j--;
+        }
+    } else {
+        /* a one-line string: the nearest unescaped quote before it on the line */
+        size_t j = i - 1;
+        for (;;) {
+            if (j == 0 || src[j - 1] == '\n' || src[j - 1] == '\r')
+                return v->loc;
+            if (src[j - 1] == '"') {
+                size_t bs = 0;
+                while (j - 1 > bs && src[j - 2 - bs] == '\\')
+                    bs++;
+                if (bs % 2 == 0) {
+                    start = j - 1;
+                    break;
+                }
+            }
+            j--;
+        }
+    }
+    /* Line and column of `start`, counted from the '$' backwards. */
+    gql_loc_t l = v->loc;
+    size_t lines = 0;
+    for (size_t k = start; k < end; k++)
+        if (src[k] == '\n' || (src[k] == '\r' && (k + 1 >= end || src[k + 1] != '\n')))
+            lines++;
+    if (lines == 0) {
+        size_t cps = 0;
+        for (size_t k = start; k < end; k++)
+            cps += ((unsigned char)src[k] & 0xC0) != 0x80;
+        l.column = v->loc.column > cps ? v->loc.column - (uint32_t)cps : 1;
+    } else {
+        size_t ls = start;
+        while (ls > 0 && src[ls - 1] != '\n' && src[ls - 1] != '\r')
+            ls--;
+        size_t cps = 0;
+        for (size_t k = ls; k < start; k++)
+            cps += ((unsigned char)src[k] & 0xC0) != 0x80;
+        l.column = (uint32_t)cps + 1;
+        l.line = v->loc.line - (uint32_t)lines;
+    }
+    l.offset = (uint32_t)start;
+    return l;
+}
+
 /* The location of a variable definition's name (after the '$'). */
 static gql_loc_t var_name_loc(const gql_variable_def_t *v)
 {
@@ -121,9 +193,9 @@ void gql__rule_no_unused_variables(gql_vctx_t *c, const gql_definition_t *op)
         if (gql__smap_get(&used, v->name) != NULL)
             continue;
         if (op->name)
-            gql__verr1(c, v->loc, "Variable \"$%s\" is never used in operation \"%s\".", v->name, op->name);
+            gql__verr1(c, var_def_loc(c, v), "Variable \"$%s\" is never used in operation \"%s\".", v->name, op->name);
         else
-            gql__verr1(c, v->loc, "Variable \"$%s\" is never used.", v->name);
+            gql__verr1(c, var_def_loc(c, v), "Variable \"$%s\" is never used.", v->name);
     }
 }
 
@@ -153,7 +225,7 @@ void gql__rule_variables_in_allowed_position(gql_vctx_t *c, const gql_definition
         const gql_type_t *vt = gql__vtype_from_ref(c, v->type);
         if (vt == NULL)
             continue;
-        gql_loc_t locs[2] = {v->loc, use->node->loc};
+        gql_loc_t locs[2] = {var_def_loc(c, v), use->node->loc};
         if (!allowed_usage(vt, v->default_value, use->type, use->has_default))
             gql__verr(c, locs, 2, "Variable \"$%s\" of type \"%s\" used in position expecting type \"%s\".",
                       use->node->str, gql__vtype_str(c, vt), gql__vtype_str(c, use->type));
