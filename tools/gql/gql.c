@@ -1,0 +1,312 @@
+/*
+ * gql.c — the engine on the command line, for people and for tests:
+ *
+ *   gql validate --schema FILE.graphql QUERY.graphql
+ *   gql exec --schema FILE.graphql [--variables JSON] [--operation NAME] QUERY.graphql
+ *   gql print-schema --schema FILE.graphql
+ *
+ * `validate` prints {"errors":[...]} (message and locations; [] when valid)
+ * and exits 0 when valid, 1 when not (syntax errors included). `exec` runs
+ * the operation with no data resolvers, so every field but introspection
+ * resolves to null, and prints the response. `print-schema` prints the schema
+ * as SDL. QUERY may be `-` for standard input. Usage and I/O errors, and an
+ * invalid schema, exit 2 with the reason on stderr.
+ */
+#include "gql.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXIT_INVALID 1
+#define EXIT_USAGE 2
+
+static const char usage[] =
+    "usage:\n"
+    "  gql validate --schema FILE.graphql QUERY.graphql\n"
+    "  gql exec --schema FILE.graphql [--variables JSON] [--operation NAME] QUERY.graphql\n"
+    "  gql print-schema --schema FILE.graphql\n"
+    "options:\n"
+    "  --schema FILE                   the schema in SDL\n"
+    "  --variables JSON                variable values, a JSON object (exec)\n"
+    "  --operation NAME                the operation to run when the document has several (exec)\n"
+    "  --allow-deprecation-conflicts   accept deprecated implementation fields of non-deprecated\n"
+    "                                  interface fields (warnings go to stderr)\n"
+    "  --help                          this text\n"
+    "QUERY may be - for standard input.\n"
+    "exit status: 0 valid/executed, 1 invalid document, 2 usage, I/O or schema errors\n";
+
+typedef struct options {
+    const char *command;
+    const char *schema_path;
+    const char *query_path;
+    const char *variables;
+    const char *operation;
+    bool allow_deprecation_conflicts;
+} options_t;
+
+/* Reads a whole file (or stdin for "-") into a malloc'd, NUL-terminated
+ * buffer. NULL with a message on stderr when it cannot. */
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "gql: cannot open %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap);
+    while (buf != NULL) {
+        if (n + 1 >= cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (nb == NULL) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    bool failed = buf == NULL || ferror(f);
+    if (f != stdin)
+        fclose(f);
+    if (failed) {
+        fprintf(stderr, "gql: cannot read %s\n", path);
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* Writes errors as graphql-js shows them: message, locations, path. */
+static void write_errors(const gql_errors_t *e, gql_buf_t *out)
+{
+    gql_buf_putc(out, '[');
+    for (size_t i = 0; i < e->count; i++) {
+        const gql_error_t *err = &e->items[i];
+        if (i)
+            gql_buf_putc(out, ',');
+        gql_buf_puts(out, "{\"message\":");
+        gql_buf_json_string(out, err->message, strlen(err->message));
+        if (err->nlocations) {
+            gql_buf_puts(out, ",\"locations\":[");
+            for (size_t j = 0; j < err->nlocations; j++)
+                gql_buf_printf(out, "%s{\"line\":%u,\"column\":%u}", j ? "," : "", err->locations[j].line,
+                               err->locations[j].column);
+            gql_buf_putc(out, ']');
+        }
+        if (err->path_json) {
+            gql_buf_puts(out, ",\"path\":");
+            gql_buf_puts(out, err->path_json);
+        }
+        gql_buf_putc(out, '}');
+    }
+    if (e->dropped)
+        gql_buf_printf(out, "%s{\"message\":\"Too many errors: %zu more were not reported.\"}", e->count ? "," : "",
+                       e->dropped);
+    gql_buf_putc(out, ']');
+}
+
+static void print_errors_to(FILE *f, const char *what, const gql_errors_t *e)
+{
+    for (size_t i = 0; i < e->count; i++) {
+        const gql_error_t *err = &e->items[i];
+        if (err->nlocations)
+            fprintf(f, "gql: %s %u:%u: %s\n", what, err->locations[0].line, err->locations[0].column, err->message);
+        else
+            fprintf(f, "gql: %s: %s\n", what, err->message);
+    }
+    if (e->dropped)
+        fprintf(f, "gql: %s: %zu more\n", what, e->dropped);
+}
+
+static int parse_args(int argc, char **argv, options_t *o)
+{
+    memset(o, 0, sizeof(*o));
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(usage, stdout);
+            exit(0);
+        }
+        bool takes_value = strcmp(a, "--schema") == 0 || strcmp(a, "--variables") == 0 || strcmp(a, "--operation") == 0;
+        if (takes_value) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "gql: %s needs a value\n", a);
+                return -1;
+            }
+            const char *v = argv[++i];
+            if (strcmp(a, "--schema") == 0)
+                o->schema_path = v;
+            else if (strcmp(a, "--variables") == 0)
+                o->variables = v;
+            else
+                o->operation = v;
+        } else if (strcmp(a, "--allow-deprecation-conflicts") == 0) {
+            o->allow_deprecation_conflicts = true;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "gql: unknown option %s\n", a);
+            return -1;
+        } else if (o->command == NULL) {
+            o->command = a;
+        } else if (o->query_path == NULL) {
+            o->query_path = a;
+        } else {
+            fprintf(stderr, "gql: unexpected argument %s\n", a);
+            return -1;
+        }
+    }
+    if (o->command == NULL) {
+        fputs(usage, stderr);
+        return -1;
+    }
+    bool is_print = strcmp(o->command, "print-schema") == 0;
+    if (!is_print && strcmp(o->command, "validate") != 0 && strcmp(o->command, "exec") != 0) {
+        fprintf(stderr, "gql: unknown command %s (validate, exec, print-schema)\n", o->command);
+        return -1;
+    }
+    if (o->schema_path == NULL) {
+        fprintf(stderr, "gql: %s needs --schema FILE\n", o->command);
+        return -1;
+    }
+    if (!is_print && o->query_path == NULL) {
+        fprintf(stderr, "gql: %s needs a query file (or - for stdin)\n", o->command);
+        return -1;
+    }
+    if (is_print && o->query_path != NULL) {
+        fprintf(stderr, "gql: print-schema takes no query\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* Builds the schema; on failure prints why and returns NULL. */
+static gql_schema_t *load_schema(const options_t *o, gql_arena_t *a)
+{
+    size_t len;
+    char *sdl = read_file(o->schema_path, &len);
+    if (sdl == NULL)
+        return NULL;
+    gql_errors_t errors, warnings;
+    gql_errors_init(&errors, a, 100);
+    gql_errors_init(&warnings, a, 100);
+    gql_schema_options_t so = {o->allow_deprecation_conflicts};
+    gql_schema_t *s = gql_schema_build(sdl, len, &so, &errors, &warnings);
+    free(sdl);
+    print_errors_to(stderr, "schema warning", &warnings);
+    if (s == NULL) {
+        if (errors.count == 0)
+            fprintf(stderr, "gql: %s: the schema could not be built\n", o->schema_path);
+        print_errors_to(stderr, "schema error", &errors);
+    }
+    return s;
+}
+
+static int emit(gql_buf_t *out)
+{
+    gql_buf_putc(out, '\n');
+    if (out->oom) {
+        fprintf(stderr, "gql: out of memory\n");
+        return EXIT_USAGE;
+    }
+    if (fwrite(out->data, 1, out->len, stdout) != out->len || fflush(stdout) != 0) {
+        fprintf(stderr, "gql: cannot write the output\n");
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+static int run(const options_t *o)
+{
+    gql_arena_t *a = gql_arena_new(1 << 16, NULL);
+    if (a == NULL) {
+        fprintf(stderr, "gql: out of memory\n");
+        return EXIT_USAGE;
+    }
+    int status = EXIT_USAGE;
+    char *query = NULL;
+    gql_buf_t out = GQL_BUF_INIT;
+    gql_schema_t *s = load_schema(o, a);
+    if (s == NULL)
+        goto done;
+    if (strcmp(o->command, "print-schema") == 0) {
+        gql_schema_print(s, &out);
+        if (out.len > 0 && out.data[out.len - 1] == '\n')
+            out.len--;
+        status = emit(&out);
+        goto done;
+    }
+    size_t len;
+    query = read_file(o->query_path, &len);
+    if (query == NULL)
+        goto done;
+    gql_iv_t vars;
+    if (o->variables != NULL) {
+        char err[160];
+        if (gql_json_parse(a, o->variables, strlen(o->variables), &vars, err, sizeof(err)) != 0) {
+            fprintf(stderr, "gql: --variables: %s\n", err);
+            goto done;
+        }
+    }
+    gql_limits_t limits = gql_limits_default();
+    gql_errors_t errors;
+    gql_errors_init(&errors, a, limits.max_errors);
+    gql_document_t *doc = gql_parse(a, query, len, &limits, &errors);
+    if (doc != NULL)
+        gql_validate(s, doc, &limits, &errors);
+    bool is_validate = strcmp(o->command, "validate") == 0;
+    if (doc == NULL || errors.count > 0 || is_validate) {
+        gql_buf_puts(&out, "{\"errors\":");
+        write_errors(&errors, &out);
+        gql_buf_putc(&out, '}');
+        status = emit(&out);
+        if (status == 0 && (doc == NULL || errors.count > 0))
+            status = EXIT_INVALID;
+        goto done;
+    }
+    gql_request_t req = {s, doc, o->operation, o->variables ? &vars : NULL, NULL, NULL, a, &limits};
+    gql_operation_t *op = NULL;
+    int rc = gql_prepare(&req, &op, &errors);
+    if (rc == GQL_EFAIL) {
+        gql_buf_puts(&out, "{\"errors\":");
+        write_errors(&errors, &out);
+        gql_buf_putc(&out, '}');
+        status = emit(&out);
+        if (status == 0)
+            status = EXIT_INVALID;
+        goto done;
+    }
+    if (rc == 0)
+        rc = gql_execute(op, NULL, &out);
+    if (rc == GQL_PENDING) {
+        fprintf(stderr, "gql: a resolver answered later, which the command line cannot wait for\n");
+        goto done;
+    }
+    if (rc != 0) {
+        fprintf(stderr, "gql: execution failed (%d)\n", rc);
+        goto done;
+    }
+    status = emit(&out);
+done:
+    gql_buf_free(&out);
+    free(query);
+    gql_schema_free(s);
+    gql_arena_free(a);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    options_t o;
+    if (parse_args(argc, argv, &o) != 0)
+        return EXIT_USAGE;
+    return run(&o);
+}
