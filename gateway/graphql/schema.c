@@ -515,6 +515,7 @@ typedef struct type_build {
     const gql_definition_t **defs; /* the definition, then its extensions in order */
     size_t ndefs, capdefs;
     bool in_set; /* typeMap ordering: already collected */
+    bool placed; /* an SDL type already given its place */
 } type_build_t;
 
 typedef struct builder {
@@ -1110,11 +1111,9 @@ static int build(builder_t *b)
         int32_t k = pool_find(b, d->name);
         if (k < 0)
             continue;
-        bool seen = false; /* a repeated name (an SDL error) keeps its first place */
-        for (size_t j = 0; j < b->norder && !seen; j++)
-            seen = b->order[j] == b->pool[k];
-        if (seen)
-            continue;
+        if (b->tb[k].placed)
+            continue; /* a repeated name (an SDL error) keeps its first place */
+        b->tb[k].placed = true;
         b->order[b->norder++] = b->pool[k];
         collect_children(b, b->pool[k]);
     }

@@ -172,10 +172,25 @@ static void did_you_mean(gql_buf_t *out, const char *input, const char *const *o
 /* SDL rules                                                                 */
 /* ------------------------------------------------------------------------ */
 
+/* Definitions by name, so the rules stay linear on big schemas (GitHub's
+ * has ~1,600 types): for each definition of a type (or type extension) and
+ * each directive definition (or extension), the first and next definition of
+ * the same name in the same namespace, and per name the last non-extension
+ * definition (graphql-js keeps the last in its Maps). */
+typedef struct name_entry {
+    const char *name;
+    int ns; /* 0: types, 1: directives */
+    int32_t first, last, last_def;
+} name_entry_t;
+
 typedef struct sdl_ctx {
     const gql_document_t *doc;
     gql_errors_t *errors;
     size_t nerrors;
+    name_entry_t *map; /* open addressing, name NULL when empty */
+    uint32_t mask;
+    int32_t *first_same; /* per definition, -1 when unnamed */
+    int32_t *next_same;  /* per definition, -1 at the end of a chain */
 } sdl_ctx_t;
 
 #define SDL_ERR(c, l, ...)                                                                                             \
@@ -196,16 +211,67 @@ static const char *const kind_words[] = {
 
 static const char *const op_words[] = {"query", "mutation", "subscription"};
 
-/* The last non-extension type definition named `name` (graphql-js keeps the
- * last in its Map), or NULL. */
-static const gql_definition_t *find_type_def(const gql_document_t *doc, const char *name)
+static name_entry_t *name_slot(const sdl_ctx_t *c, int ns, const char *name)
 {
-    const gql_definition_t *found = NULL;
-    for (size_t i = 0; i < doc->count; i++)
-        if (is_type_def(&doc->definitions[i]) && !doc->definitions[i].is_extension &&
-            strcmp(doc->definitions[i].name, name) == 0)
-            found = &doc->definitions[i];
-    return found;
+    uint32_t h = (gql__name_hash(name) + (uint32_t)ns) & c->mask;
+    while (c->map[h].name != NULL && (c->map[h].ns != ns || strcmp(c->map[h].name, name) != 0))
+        h = (h + 1) & c->mask;
+    return &c->map[h];
+}
+
+static int def_namespace(const gql_definition_t *d)
+{
+    return is_type_def(d) ? 0 : d->kind == GQL_DEF_DIRECTIVE ? 1 : -1;
+}
+
+/* Builds the name index; false when out of memory. */
+static bool index_names(sdl_ctx_t *c)
+{
+    size_t n = c->doc->count, size = 8;
+    while (size < n * 2)
+        size *= 2;
+    c->map = calloc(size, sizeof(*c->map));
+    c->first_same = malloc((n ? n : 1) * sizeof(*c->first_same));
+    c->next_same = malloc((n ? n : 1) * sizeof(*c->next_same));
+    if (c->map == NULL || c->first_same == NULL || c->next_same == NULL)
+        return false;
+    c->mask = (uint32_t)(size - 1);
+    for (size_t i = 0; i < n; i++) {
+        const gql_definition_t *d = &c->doc->definitions[i];
+        int ns = def_namespace(d);
+        c->first_same[i] = c->next_same[i] = -1;
+        if (ns < 0 || d->name == NULL)
+            continue;
+        name_entry_t *e = name_slot(c, ns, d->name);
+        if (e->name == NULL) {
+            *e = (name_entry_t){d->name, ns, (int32_t)i, (int32_t)i, -1};
+        } else {
+            c->next_same[e->last] = (int32_t)i;
+            e->last = (int32_t)i;
+        }
+        if (!d->is_extension)
+            e->last_def = (int32_t)i;
+        c->first_same[i] = e->first;
+    }
+    return true;
+}
+
+/* The last non-extension definition named `name` in namespace `ns`, or
+ * NULL. */
+static const gql_definition_t *find_def(const sdl_ctx_t *c, int ns, const char *name)
+{
+    const name_entry_t *e = name_slot(c, ns, name);
+    return e->name != NULL && e->last_def >= 0 ? &c->doc->definitions[e->last_def] : NULL;
+}
+
+/* The first non-extension definition with the same name as definition i,
+ * before i, or NULL. */
+static const gql_definition_t *earlier_def(const sdl_ctx_t *c, size_t i)
+{
+    for (int32_t k = c->first_same[i]; k >= 0 && (size_t)k < i; k = c->next_same[k])
+        if (!c->doc->definitions[k].is_extension)
+            return &c->doc->definitions[k];
+    return NULL;
 }
 
 /* A directive known to the SDL: the document's definition (last wins) or a
@@ -239,15 +305,13 @@ static const struct {
 };
 #define N_BUILTIN_DIRECTIVES (sizeof(builtin_directives) / sizeof(builtin_directives[0]))
 
-static bool lookup_directive(const gql_document_t *doc, const char *name, known_directive_t *out)
+static bool lookup_directive(const sdl_ctx_t *c, const char *name, known_directive_t *out)
 {
     memset(out, 0, sizeof(*out));
     out->builtin = -1;
     bool found = false;
-    for (size_t i = 0; i < doc->count; i++) {
-        const gql_definition_t *d = &doc->definitions[i];
-        if (d->kind != GQL_DEF_DIRECTIVE || d->is_extension || strcmp(d->name, name) != 0)
-            continue;
+    const gql_definition_t *d = find_def(c, 1, name);
+    if (d != NULL) {
         out->name = d->name;
         out->locations = 0;
         for (size_t j = 0; j < d->nlocations; j++) {
@@ -313,7 +377,7 @@ static void check_directives(sdl_ctx_t *c, const gql_directive_t *dirs, size_t n
     for (size_t i = 0; i < n; i++) {
         const gql_directive_t *d = &dirs[i];
         known_directive_t kd;
-        if (!lookup_directive(c->doc, d->name, &kd)) {
+        if (!lookup_directive(c, d->name, &kd)) {
             locs_t l = {0};
             locs_add(&l, d->loc);
             SDL_ERR(c, &l, "Unknown directive \"@%s\".", d->name);
@@ -439,7 +503,7 @@ static void check_type_ref(sdl_ctx_t *c, const gql_type_ref_t *ref)
 {
     while (ref != NULL && ref->kind != GQL_TYPE_REF_NAMED)
         ref = ref->of;
-    if (ref == NULL || gql__is_standard_type_name(ref->name) || find_type_def(c->doc, ref->name) != NULL)
+    if (ref == NULL || gql__is_standard_type_name(ref->name) || find_def(c, 0, ref->name) != NULL)
         return;
     const char **names = malloc((c->doc->count + N_STANDARD) * sizeof(*names));
     gql_buf_t b = GQL_BUF_INIT;
@@ -506,9 +570,10 @@ static void check_members_unique(sdl_ctx_t *c, size_t upto)
         gql_loc_t loc = input ? d->input_values[i].loc : enums ? d->enum_values[i].loc : d->fields[i].loc;
         bool dup = false;
         gql_loc_t first = {0};
-        for (size_t k = 0; k <= upto && !dup; k++) {
+        for (int32_t kk = c->first_same[upto]; kk >= 0 && (size_t)kk <= upto && !dup; kk = c->next_same[kk]) {
+            size_t k = (size_t)kk;
             const gql_definition_t *o = &c->doc->definitions[k];
-            if (o->kind != d->kind || strcmp(o->name, d->name) != 0)
+            if (o->kind != d->kind)
                 continue;
             size_t m = k == upto ? i : (input ? o->ninput_values : enums ? o->nenum_values : o->nfields);
             for (size_t j = 0; j < m && !dup; j++) {
@@ -551,15 +616,21 @@ static gql_directive_location_t type_location(gql_def_kind_t k)
 
 size_t gql__schema_validate_sdl(const gql_document_t *doc, gql_errors_t *errors)
 {
-    sdl_ctx_t c = {doc, errors, 0};
+    sdl_ctx_t c = {doc, errors, 0, NULL, 0, NULL, NULL};
     size_t nschema = 0;
     const gql_root_op_def_t *root_ops[3] = {NULL, NULL, NULL};
     seen_set_t schema_seen = {0};
     /* Per type name: directives seen (UniqueDirectivesPerLocation spans a
      * type and its extensions). Kept in a parallel array over definitions. */
     seen_set_t *type_seen = calloc(doc->count ? doc->count : 1, sizeof(*type_seen));
-    if (type_seen == NULL)
-        return 0;
+    if (type_seen == NULL || !index_names(&c)) {
+        free(type_seen);
+        free(c.map);
+        free(c.first_same);
+        free(c.next_same);
+        gql_errors_add(errors, GQL_CODE_INTERNAL, NULL, NULL, 0, "Out of memory while validating the schema.");
+        return 1;
+    }
 
     for (size_t i = 0; i < doc->count; i++) {
         const gql_definition_t *d = &doc->definitions[i];
@@ -595,27 +666,19 @@ size_t gql__schema_validate_sdl(const gql_document_t *doc, gql_errors_t *errors)
         }
         case GQL_DEF_DIRECTIVE: {
             if (!d->is_extension) {
-                for (size_t k = 0; k < i; k++) {
-                    const gql_definition_t *o = &doc->definitions[k];
-                    if (o->kind == GQL_DEF_DIRECTIVE && !o->is_extension && strcmp(o->name, d->name) == 0) {
-                        locs_t l = {0};
-                        locs_add(&l, o->name_loc);
-                        locs_add(&l, d->name_loc);
-                        SDL_ERR(&c, &l, "There can be only one directive named \"@%s\".", d->name);
-                        break;
-                    }
+                const gql_definition_t *o = earlier_def(&c, i);
+                if (o != NULL) {
+                    locs_t l = {0};
+                    locs_add(&l, o->name_loc);
+                    locs_add(&l, d->name_loc);
+                    SDL_ERR(&c, &l, "There can be only one directive named \"@%s\".", d->name);
                 }
                 check_arg_defs_unique(&c, "@%s%s", d->name, "", d->input_values, d->ninput_values);
                 check_input_values(&c, d->input_values, d->ninput_values, GQL_DL_ARGUMENT_DEFINITION);
             }
             /* Directives on directive definitions and extensions share one
              * "seen" set per directive name. */
-            size_t owner = i;
-            for (size_t k = 0; k < i; k++)
-                if (doc->definitions[k].kind == GQL_DEF_DIRECTIVE && strcmp(doc->definitions[k].name, d->name) == 0) {
-                    owner = k;
-                    break;
-                }
+            size_t owner = c.first_same[i] >= 0 ? (size_t)c.first_same[i] : i;
             check_directives(&c, d->directives, d->ndirectives, GQL_DL_DIRECTIVE_DEFINITION, &type_seen[owner]);
             break;
         }
@@ -623,19 +686,16 @@ size_t gql__schema_validate_sdl(const gql_document_t *doc, gql_errors_t *errors)
             if (!is_type_def(d))
                 break;
             if (!d->is_extension) {
-                for (size_t k = 0; k < i; k++) {
-                    const gql_definition_t *o = &doc->definitions[k];
-                    if (is_type_def(o) && !o->is_extension && strcmp(o->name, d->name) == 0) {
-                        locs_t l = {0};
-                        locs_add(&l, o->name_loc);
-                        locs_add(&l, d->name_loc);
-                        SDL_ERR(&c, &l, "There can be only one type named \"%s\".", d->name);
-                        break;
-                    }
+                const gql_definition_t *o = earlier_def(&c, i);
+                if (o != NULL) {
+                    locs_t l = {0};
+                    locs_add(&l, o->name_loc);
+                    locs_add(&l, d->name_loc);
+                    SDL_ERR(&c, &l, "There can be only one type named \"%s\".", d->name);
                 }
             } else {
                 /* PossibleTypeExtensions. */
-                const gql_definition_t *def = find_type_def(doc, d->name);
+                const gql_definition_t *def = find_def(&c, 0, d->name);
                 if (def == NULL) {
                     const char **names = malloc((doc->count ? doc->count : 1) * sizeof(*names));
                     gql_buf_t b = GQL_BUF_INIT;
@@ -661,12 +721,7 @@ size_t gql__schema_validate_sdl(const gql_document_t *doc, gql_errors_t *errors)
             }
             /* Shared directive state for the type name: the first
              * definition or extension with this name owns it. */
-            size_t owner = i;
-            for (size_t k = 0; k < i; k++)
-                if (is_type_def(&doc->definitions[k]) && strcmp(doc->definitions[k].name, d->name) == 0) {
-                    owner = k;
-                    break;
-                }
+            size_t owner = c.first_same[i] >= 0 ? (size_t)c.first_same[i] : i;
             check_directives(&c, d->directives, d->ndirectives, type_location(d->kind), &type_seen[owner]);
             if (d->kind == GQL_DEF_ENUM || d->kind == GQL_DEF_INPUT_OBJECT || d->kind == GQL_DEF_OBJECT ||
                 d->kind == GQL_DEF_INTERFACE)
@@ -689,6 +744,9 @@ size_t gql__schema_validate_sdl(const gql_document_t *doc, gql_errors_t *errors)
         }
     }
     free(type_seen);
+    free(c.map);
+    free(c.first_same);
+    free(c.next_same);
     return c.nerrors;
 }
 

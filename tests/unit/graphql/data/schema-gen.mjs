@@ -1,0 +1,57 @@
+// Regenerates the expected sides of the schema tests with graphql-js
+// (node_modules/graphql); nothing expected is written by hand.
+//  - schema-errors.expected.json: for each "# case:" of schema-errors.graphql,
+//    the SDL rules' errors (validateSDL), or when they pass, validateSchema's
+//    errors for buildASTSchema's schema;
+//  - schema-kitchen.expected.graphql: printSchema of schema-kitchen.graphql;
+//  - schema-kitchen.introspection.json: the full introspection query (every
+//    getIntrospectionQuery option on) executed over schema-kitchen.graphql,
+//    with the query itself in schema-introspection-query.graphql.
+// Usage: node tests/unit/graphql/data/schema-gen.mjs
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const gqljs = path.join(here, '../../../../node_modules/graphql');
+const load = (p) => import(path.join(gqljs, p));
+const { parse } = await load('language/parser.mjs');
+const { validateSDL } = await load('validation/validate.mjs');
+const { buildASTSchema } = await load('utilities/buildASTSchema.mjs');
+const { printSchema } = await load('utilities/printSchema.mjs');
+const { getIntrospectionQuery } = await load('utilities/getIntrospectionQuery.mjs');
+const { validateSchema } = await load('type/validate.mjs');
+const { graphqlSync } = await load('graphql.mjs');
+
+const read = (name) => fs.readFileSync(path.join(here, name), 'utf8');
+const write = (name, text) => fs.writeFileSync(path.join(here, name), text);
+
+const cases = [];
+for (const chunk of read('schema-errors.graphql').split(/^# case: /m).slice(1)) {
+    const nl = chunk.indexOf('\n');
+    const doc = parse(chunk.slice(nl + 1));
+    let errors = validateSDL(doc);
+    if (errors.length === 0) errors = validateSchema(buildASTSchema(doc, { assumeValidSDL: true }));
+    cases.push({
+        name: chunk.slice(0, nl).trim(),
+        errors: errors.map((e) => ({ message: e.message, locations: e.locations ?? [] })),
+    });
+}
+write('schema-errors.expected.json', JSON.stringify(cases, null, 1) + '\n');
+
+const kitchen = buildASTSchema(parse(read('schema-kitchen.graphql')));
+if (validateSchema(kitchen).length !== 0) throw new Error('schema-kitchen.graphql must be valid');
+write('schema-kitchen.expected.graphql', printSchema(kitchen) + '\n');
+const query = getIntrospectionQuery({
+    descriptions: true,
+    specifiedByUrl: true,
+    directiveIsRepeatable: true,
+    schemaDescription: true,
+    inputValueDeprecation: true,
+    oneOf: true,
+});
+write('schema-introspection-query.graphql', query);
+const result = graphqlSync({ schema: kitchen, source: query });
+if (result.errors) throw new Error(JSON.stringify(result.errors));
+write('schema-kitchen.introspection.json', JSON.stringify(result) + '\n');
+console.log(`${cases.length} error cases, kitchen printed and introspected`);
