@@ -1,0 +1,531 @@
+/*
+ * config.c — defaults, the YAML file (libyaml's document API), environment
+ * overrides and checks for gw_config_t (see config.h).
+ *
+ * The file is walked against KEYS, a table of dotted key paths: each entry
+ * names its type, bounds and where the value goes, so the parser, the error
+ * messages and --check-config agree on the set of keys.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+typedef enum key_type {
+    K_INT,     /* int field, bounds lo..hi */
+    K_SIZE,    /* size_t field, bounds lo..hi */
+    K_U64,     /* uint64_t field, bounds lo..hi */
+    K_STR,     /* const char * field; empty string -> NULL when nullable */
+    K_PATH,    /* const char * field, resolved against the file's directory */
+    K_BOOL,    /* bool field */
+    K_LEVEL,   /* gw_log_level_t field */
+    K_STRLIST, /* cors origins */
+    K_MAP,     /* kafka.properties */
+    K_SECTION, /* a mapping holding other keys */
+} key_type_t;
+
+typedef struct key_def {
+    const char *path;
+    key_type_t type;
+    size_t offset;
+    long long lo, hi;
+    bool nullable; /* K_STR/K_PATH: "" or null means "not set" */
+} key_def_t;
+
+#define OFF(field) offsetof(gw_config_t, field)
+
+static const key_def_t KEYS[] = {
+    {"server", K_SECTION, 0, 0, 0, false},
+    {"server.bind", K_STR, OFF(server.bind), 0, 0, false},
+    {"server.port", K_INT, OFF(server.port), 0, 65535, false},
+    {"server.threads", K_INT, OFF(server.threads), 0, 256, false},
+    {"server.tls", K_SECTION, 0, 0, 0, false},
+    {"server.tls.certificate", K_PATH, OFF(server.tls_certificate), 0, 0, true},
+    {"server.tls.key", K_PATH, OFF(server.tls_key), 0, 0, true},
+    {"server.max_connections_per_thread", K_SIZE, OFF(server.max_connections_per_thread), 1, 1000000, false},
+    {"server.max_body_bytes", K_SIZE, OFF(server.max_body_bytes), 64, 1LL << 30, false},
+    {"server.max_header_bytes", K_SIZE, OFF(server.max_header_bytes), 256, 400000, false},
+    {"server.request_timeout_ms", K_U64, OFF(server.request_timeout_ms), 10, 3600000, false},
+    {"server.idle_timeout_ms", K_U64, OFF(server.idle_timeout_ms), 10, 3600000, false},
+    {"server.shutdown_timeout_ms", K_U64, OFF(server.shutdown_timeout_ms), 0, 600000, false},
+    {"server.cors_origins", K_STRLIST, 0, 0, 0, false},
+    {"graphql", K_SECTION, 0, 0, 0, false},
+    {"graphql.schema", K_PATH, OFF(graphql.schema), 0, 0, false},
+    {"graphql.doc_cache_entries", K_SIZE, OFF(graphql.doc_cache_entries), 0, 1000000, false},
+    {"graphql.max_document_bytes", K_SIZE, OFF(graphql.limits.max_document_bytes), 0, 1LL << 30, false},
+    {"graphql.max_tokens", K_SIZE, OFF(graphql.limits.max_tokens), 0, 100000000, false},
+    {"graphql.max_depth", K_SIZE, OFF(graphql.limits.max_depth), 0, 10000, false},
+    {"graphql.max_fields", K_SIZE, OFF(graphql.limits.max_fields), 0, 10000000, false},
+    {"graphql.max_aliases", K_SIZE, OFF(graphql.limits.max_aliases), 0, 10000000, false},
+    {"graphql.max_errors", K_SIZE, OFF(graphql.limits.max_errors), 0, 100000, false},
+    {"web", K_SECTION, 0, 0, 0, false},
+    {"web.graphiql", K_BOOL, OFF(web.graphiql), 0, 0, false},
+    {"web.root", K_PATH, OFF(web.root), 0, 0, false},
+    {"web.assets", K_PATH, OFF(web.assets), 0, 0, false},
+    {"log", K_SECTION, 0, 0, 0, false},
+    {"log.level", K_LEVEL, OFF(log.level), 0, 0, false},
+    {"kafka", K_SECTION, 0, 0, 0, false},
+    {"kafka.brokers", K_STR, OFF(kafka.brokers), 0, 0, false},
+    {"kafka.schema_registry_url", K_STR, OFF(kafka.schema_registry_url), 0, 0, false},
+    {"kafka.client_id", K_STR, OFF(kafka.client_id), 0, 0, false},
+    {"kafka.topics", K_SECTION, 0, 0, 0, false},
+    {"kafka.topics.balance_changed", K_STR, OFF(kafka.topic_balance_changed), 0, 0, false},
+    {"kafka.topics.confirm_money_transfer", K_STR, OFF(kafka.topic_confirm_money_transfer), 0, 0, false},
+    {"kafka.topics.confirm_account_creation", K_STR, OFF(kafka.topic_confirm_account_creation), 0, 0, false},
+    {"kafka.properties", K_MAP, 0, 0, 0, false},
+};
+
+static const char *const DEFAULT_CORS[] = {"http://localhost:8888", "http://localhost:8181", "http://localhost:4200"};
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...) GQL_PRINTF(3, 4);
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* `p` made absolute against `base` (an arena string); NULL when out of memory. */
+static const char *resolve_path(gql_arena_t *a, const char *base, const char *p)
+{
+    if (p[0] == '/' || base == NULL || base[0] == '\0')
+        return gql_arena_strdup(a, p);
+    return gql_arena_printf(a, "%s/%s", base, p);
+}
+
+int gw_config_defaults(gw_config_t *c, const char *base_dir)
+{
+    memset(c, 0, sizeof *c);
+    if ((c->arena = gql_arena_new(4096, NULL)) == NULL)
+        return -1;
+    gql_arena_t *a = c->arena;
+    c->base_dir = gql_arena_strdup(a, base_dir != NULL ? base_dir : ".");
+    c->server.bind = "0.0.0.0";
+    c->server.port = 8888;
+    c->server.threads = 0;
+    c->server.max_connections_per_thread = 4096;
+    c->server.max_body_bytes = 1 << 20;
+    c->server.max_header_bytes = 16384;
+    c->server.request_timeout_ms = 10000;
+    c->server.idle_timeout_ms = 60000;
+    c->server.shutdown_timeout_ms = 10000;
+    c->server.cors_origins = gql_arena_alloc(a, sizeof DEFAULT_CORS);
+    if (c->server.cors_origins == NULL)
+        return -1;
+    for (size_t i = 0; i < sizeof DEFAULT_CORS / sizeof *DEFAULT_CORS; i++)
+        c->server.cors_origins[i] = DEFAULT_CORS[i];
+    c->server.ncors_origins = sizeof DEFAULT_CORS / sizeof *DEFAULT_CORS;
+    c->graphql.schema = resolve_path(a, c->base_dir, "schema/bank.graphql");
+    c->graphql.doc_cache_entries = 1000;
+    c->graphql.limits = gql_limits_default();
+    c->web.graphiql = true;
+    c->web.root = resolve_path(a, c->base_dir, "static");
+    c->web.assets = resolve_path(a, c->base_dir, "node_modules");
+    c->log.level = GW_LOG_INFO;
+    c->kafka.brokers = "localhost:9092";
+    c->kafka.schema_registry_url = "http://localhost:8081";
+    c->kafka.client_id = "graphql-endpoint";
+    c->kafka.topic_balance_changed = "balance_changed";
+    c->kafka.topic_confirm_money_transfer = "confirm_money_transfer";
+    c->kafka.topic_confirm_account_creation = "confirm_account_creation";
+    if (c->graphql.schema == NULL || c->web.root == NULL || c->web.assets == NULL)
+        return -1;
+    return 0;
+}
+
+void gw_config_free(gw_config_t *c)
+{
+    gql_arena_free(c->arena);
+    c->arena = NULL;
+}
+
+static const key_def_t *find_key(const char *path)
+{
+    for (size_t i = 0; i < sizeof KEYS / sizeof *KEYS; i++)
+        if (strcmp(KEYS[i].path, path) == 0)
+            return &KEYS[i];
+    return NULL;
+}
+
+/* Parses a whole decimal integer; false on garbage or overflow. */
+static bool parse_ll(const char *s, long long *out)
+{
+    if (s == NULL || *s == '\0')
+        return false;
+    errno = 0;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (errno != 0 || *end != '\0')
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Sets a scalar key from its text. `where` prefixes error messages
+ * ("file:line" or "environment variable X"). Returns 0 or -1. */
+static int set_scalar(gw_config_t *c, const key_def_t *k, const char *text, bool is_null, const char *dir,
+                      const char *where, char *err, size_t errlen)
+{
+    char *base = (char *)c;
+    switch (k->type) {
+    case K_INT:
+    case K_SIZE:
+    case K_U64: {
+        long long v;
+        if (is_null || !parse_ll(text, &v) || v < k->lo || v > k->hi) {
+            seterr(err, errlen, "%s: %s: expected an integer from %lld to %lld, got \"%s\"", where, k->path, k->lo,
+                   k->hi, is_null ? "null" : text);
+            return -1;
+        }
+        if (k->type == K_INT)
+            *(int *)(base + k->offset) = (int)v;
+        else if (k->type == K_SIZE)
+            *(size_t *)(base + k->offset) = (size_t)v;
+        else
+            *(uint64_t *)(base + k->offset) = (uint64_t)v;
+        return 0;
+    }
+    case K_BOOL:
+        if (!is_null && (strcmp(text, "true") == 0 || strcmp(text, "yes") == 0 || strcmp(text, "on") == 0)) {
+            *(bool *)(base + k->offset) = true;
+            return 0;
+        }
+        if (!is_null && (strcmp(text, "false") == 0 || strcmp(text, "no") == 0 || strcmp(text, "off") == 0)) {
+            *(bool *)(base + k->offset) = false;
+            return 0;
+        }
+        seterr(err, errlen, "%s: %s: expected true or false, got \"%s\"", where, k->path, is_null ? "null" : text);
+        return -1;
+    case K_LEVEL: {
+        int lv = is_null ? -1 : gw_log_level_parse(text);
+        if (lv < 0) {
+            seterr(err, errlen, "%s: %s: expected one of debug, info, warn, error, got \"%s\"", where, k->path,
+                   is_null ? "null" : text);
+            return -1;
+        }
+        *(gw_log_level_t *)(base + k->offset) = (gw_log_level_t)lv;
+        return 0;
+    }
+    case K_STR:
+    case K_PATH: {
+        const char **slot = (const char **)(base + k->offset);
+        if (is_null || text[0] == '\0') {
+            if (!k->nullable) {
+                seterr(err, errlen, "%s: %s: must not be empty", where, k->path);
+                return -1;
+            }
+            *slot = NULL;
+            return 0;
+        }
+        const char *v = k->type == K_PATH ? resolve_path(c->arena, dir, text) : gql_arena_strdup(c->arena, text);
+        if (v == NULL) {
+            seterr(err, errlen, "%s: out of memory", where);
+            return -1;
+        }
+        *slot = v;
+        return 0;
+    }
+    default:
+        seterr(err, errlen, "%s: %s: expected a mapping or a list, got a scalar", where, k->path);
+        return -1;
+    }
+}
+
+typedef struct walk {
+    gw_config_t *c;
+    yaml_document_t *doc;
+    const char *file;
+    const char *dir;
+    char *err;
+    size_t errlen;
+} walk_t;
+
+static const char *scalar_text(yaml_node_t *n)
+{
+    return (const char *)n->data.scalar.value;
+}
+
+/* Whether a scalar is YAML's null (~, null, or an empty plain scalar). */
+static bool scalar_is_null(yaml_node_t *n)
+{
+    const char *t = scalar_text(n);
+    if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return false;
+    return t[0] == '\0' || strcmp(t, "~") == 0 || strcmp(t, "null") == 0 || strcmp(t, "Null") == 0 ||
+           strcmp(t, "NULL") == 0;
+}
+
+static int walk_mapping(walk_t *w, yaml_node_t *map, const char *prefix);
+
+static int walk_value(walk_t *w, const key_def_t *k, yaml_node_t *v)
+{
+    gw_config_t *c = w->c;
+    char where[1200];
+    snprintf(where, sizeof where, "%s:%lu", w->file, (unsigned long)v->start_mark.line + 1);
+    switch (k->type) {
+    case K_SECTION:
+        if (v->type == YAML_SCALAR_NODE && scalar_is_null(v))
+            return 0; /* an empty section */
+        if (v->type != YAML_MAPPING_NODE) {
+            seterr(w->err, w->errlen, "%s: %s: expected a mapping", where, k->path);
+            return -1;
+        }
+        return walk_mapping(w, v, k->path);
+    case K_STRLIST: {
+        if (v->type != YAML_SEQUENCE_NODE) {
+            seterr(w->err, w->errlen, "%s: %s: expected a list of strings", where, k->path);
+            return -1;
+        }
+        size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+        const char **list = gql_arena_alloc(c->arena, (n + 1) * sizeof *list);
+        if (list == NULL)
+            return -1;
+        for (size_t i = 0; i < n; i++) {
+            yaml_node_t *it = yaml_document_get_node(w->doc, v->data.sequence.items.start[i]);
+            if (it == NULL || it->type != YAML_SCALAR_NODE || scalar_is_null(it)) {
+                seterr(w->err, w->errlen, "%s:%lu: %s[%zu]: expected a string", w->file,
+                       (unsigned long)(it ? it->start_mark.line : v->start_mark.line) + 1, k->path, i);
+                return -1;
+            }
+            list[i] = gql_arena_strdup(c->arena, scalar_text(it));
+        }
+        c->server.cors_origins = list;
+        c->server.ncors_origins = n;
+        return 0;
+    }
+    case K_MAP: {
+        if (v->type == YAML_SCALAR_NODE && scalar_is_null(v)) {
+            c->kafka.properties = NULL;
+            c->kafka.nproperties = 0;
+            return 0;
+        }
+        if (v->type != YAML_MAPPING_NODE) {
+            seterr(w->err, w->errlen, "%s: %s: expected a mapping of librdkafka properties", where, k->path);
+            return -1;
+        }
+        size_t n = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
+        gw_kv_t *kv = gql_arena_alloc(c->arena, (n + 1) * sizeof *kv);
+        if (kv == NULL)
+            return -1;
+        for (size_t i = 0; i < n; i++) {
+            yaml_node_pair_t *p = &v->data.mapping.pairs.start[i];
+            yaml_node_t *pk = yaml_document_get_node(w->doc, p->key);
+            yaml_node_t *pv = yaml_document_get_node(w->doc, p->value);
+            if (pk == NULL || pv == NULL || pk->type != YAML_SCALAR_NODE || pv->type != YAML_SCALAR_NODE) {
+                seterr(w->err, w->errlen, "%s:%lu: %s: each property must be a scalar value", w->file,
+                       (unsigned long)(pk ? pk->start_mark.line : v->start_mark.line) + 1, k->path);
+                return -1;
+            }
+            kv[i].key = gql_arena_strdup(c->arena, scalar_text(pk));
+            kv[i].value = gql_arena_strdup(c->arena, scalar_text(pv));
+        }
+        c->kafka.properties = kv;
+        c->kafka.nproperties = n;
+        return 0;
+    }
+    default:
+        if (v->type != YAML_SCALAR_NODE) {
+            seterr(w->err, w->errlen, "%s: %s: expected a single value", where, k->path);
+            return -1;
+        }
+        return set_scalar(c, k, scalar_text(v), scalar_is_null(v), w->dir, where, w->err, w->errlen);
+    }
+}
+
+static int walk_mapping(walk_t *w, yaml_node_t *map, const char *prefix)
+{
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+        yaml_node_t *kn = yaml_document_get_node(w->doc, p->key);
+        yaml_node_t *vn = yaml_document_get_node(w->doc, p->value);
+        if (kn == NULL || vn == NULL)
+            continue;
+        if (kn->type != YAML_SCALAR_NODE) {
+            seterr(w->err, w->errlen, "%s:%lu: keys must be plain names", w->file,
+                   (unsigned long)kn->start_mark.line + 1);
+            return -1;
+        }
+        char path[256];
+        int n = snprintf(path, sizeof path, "%s%s%s", prefix, prefix[0] ? "." : "", scalar_text(kn));
+        const key_def_t *k = (n > 0 && (size_t)n < sizeof path) ? find_key(path) : NULL;
+        if (k == NULL) {
+            seterr(w->err, w->errlen, "%s:%lu: unknown key \"%s\"", w->file, (unsigned long)kn->start_mark.line + 1,
+                   path);
+            return -1;
+        }
+        /* a duplicate key is almost always a mistake: refuse it */
+        for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
+            yaml_node_t *qk = yaml_document_get_node(w->doc, q->key);
+            if (qk != NULL && qk->type == YAML_SCALAR_NODE && strcmp(scalar_text(qk), scalar_text(kn)) == 0) {
+                seterr(w->err, w->errlen, "%s:%lu: duplicate key \"%s\"", w->file,
+                       (unsigned long)kn->start_mark.line + 1, path);
+                return -1;
+            }
+        }
+        if (walk_value(w, k, vn) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int gw_config_load_file(gw_config_t *c, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    c->file = gql_arena_strdup(c->arena, path);
+    /* the directory holding the file, for relative paths inside it */
+    const char *slash = strrchr(path, '/');
+    const char *dir =
+        slash == NULL ? "." : (slash == path ? "/" : gql_arena_strndup(c->arena, path, (size_t)(slash - path)));
+
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    int rc = -1;
+    if (!yaml_parser_initialize(&parser)) {
+        fclose(f);
+        seterr(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    yaml_parser_set_input_file(&parser, f);
+    if (!yaml_parser_load(&parser, &doc)) {
+        seterr(err, errlen, "%s:%lu: YAML error: %s", path, (unsigned long)parser.problem_mark.line + 1,
+               parser.problem ? parser.problem : "unknown");
+        yaml_parser_delete(&parser);
+        fclose(f);
+        return -1;
+    }
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    walk_t w = {c, &doc, path, dir, err, errlen};
+    if (root == NULL || (root->type == YAML_SCALAR_NODE && scalar_is_null(root)))
+        rc = 0; /* an empty file: all defaults */
+    else if (root->type != YAML_MAPPING_NODE)
+        seterr(err, errlen, "%s:%lu: the top level must be a mapping", path, (unsigned long)root->start_mark.line + 1);
+    else
+        rc = walk_mapping(&w, root, "");
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    fclose(f);
+    return rc;
+}
+
+int gw_config_apply_env(gw_config_t *c, char *err, size_t errlen)
+{
+    static const struct {
+        const char *var;
+        const char *key;
+    } ENV[] = {
+        {"GATEWAY_PORT", "server.port"},
+        {"GATEWAY_THREADS", "server.threads"},
+        {"GATEWAY_LOG_LEVEL", "log.level"},
+        {"KAFKA_BROKERS", "kafka.brokers"},
+        {"SCHEMA_REGISTRY_URL", "kafka.schema_registry_url"},
+        {"KAFKA_CLIENT_ID", "kafka.client_id"},
+        {"KAFKA_BC_TOPIC", "kafka.topics.balance_changed"},
+        {"KAFKA_CMT_TOPIC", "kafka.topics.confirm_money_transfer"},
+        {"KAFKA_CAC_TOPIC", "kafka.topics.confirm_account_creation"},
+    };
+    for (size_t i = 0; i < sizeof ENV / sizeof *ENV; i++) {
+        const char *v = getenv(ENV[i].var);
+        if (v == NULL)
+            continue;
+        char where[96];
+        snprintf(where, sizeof where, "environment variable %s", ENV[i].var);
+        if (set_scalar(c, find_key(ENV[i].key), v, false, ".", where, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int gw_config_check(const gw_config_t *c, char *err, size_t errlen)
+{
+    if ((c->server.tls_certificate == NULL) != (c->server.tls_key == NULL)) {
+        seterr(err, errlen, "server.tls: certificate and key must be given together");
+        return -1;
+    }
+    for (size_t i = 0; i < c->server.ncors_origins; i++) {
+        const char *o = c->server.cors_origins[i];
+        if (strcmp(o, "*") != 0 && strncmp(o, "http://", 7) != 0 && strncmp(o, "https://", 8) != 0) {
+            seterr(err, errlen, "server.cors_origins: \"%s\" is not an origin (http://host[:port] or *)", o);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static bool secret_name(const char *k)
+{
+    return strstr(k, "password") != NULL || strstr(k, "secret") != NULL || strstr(k, "key") != NULL ||
+           strstr(k, "token") != NULL;
+}
+
+static void print_str(gql_buf_t *out, const char *s)
+{
+    if (s == NULL)
+        gql_buf_puts(out, "null");
+    else
+        gql_buf_json_string(out, s, strlen(s)); /* JSON strings are valid YAML */
+}
+
+void gw_config_print(const gw_config_t *c, gql_buf_t *out)
+{
+    gql_buf_printf(out, "# effective configuration (file: %s)\nserver:\n  bind: ", c->file ? c->file : "none");
+    print_str(out, c->server.bind);
+    gql_buf_printf(out, "\n  port: %d\n  threads: %d\n  tls:\n    certificate: ", c->server.port, c->server.threads);
+    print_str(out, c->server.tls_certificate);
+    gql_buf_puts(out, "\n    key: ");
+    print_str(out, c->server.tls_key);
+    gql_buf_printf(out,
+                   "\n  max_connections_per_thread: %zu\n  max_body_bytes: %zu\n  max_header_bytes: %zu\n"
+                   "  request_timeout_ms: %llu\n  idle_timeout_ms: %llu\n  shutdown_timeout_ms: %llu\n"
+                   "  cors_origins:\n",
+                   c->server.max_connections_per_thread, c->server.max_body_bytes, c->server.max_header_bytes,
+                   (unsigned long long)c->server.request_timeout_ms, (unsigned long long)c->server.idle_timeout_ms,
+                   (unsigned long long)c->server.shutdown_timeout_ms);
+    for (size_t i = 0; i < c->server.ncors_origins; i++) {
+        gql_buf_puts(out, "    - ");
+        print_str(out, c->server.cors_origins[i]);
+        gql_buf_putc(out, '\n');
+    }
+    gql_buf_puts(out, "graphql:\n  schema: ");
+    print_str(out, c->graphql.schema);
+    const gql_limits_t *l = &c->graphql.limits;
+    gql_buf_printf(out,
+                   "\n  doc_cache_entries: %zu\n  max_document_bytes: %zu\n  max_tokens: %zu\n  max_depth: %zu\n"
+                   "  max_fields: %zu\n  max_aliases: %zu\n  max_errors: %zu\n",
+                   c->graphql.doc_cache_entries, l->max_document_bytes, l->max_tokens, l->max_depth, l->max_fields,
+                   l->max_aliases, l->max_errors);
+    gql_buf_printf(out, "web:\n  graphiql: %s\n  root: ", c->web.graphiql ? "true" : "false");
+    print_str(out, c->web.root);
+    gql_buf_puts(out, "\n  assets: ");
+    print_str(out, c->web.assets);
+    gql_buf_printf(out, "\nlog:\n  level: %s\nkafka:\n  brokers: ", gw_log_level_name(c->log.level));
+    print_str(out, c->kafka.brokers);
+    gql_buf_puts(out, "\n  schema_registry_url: ");
+    print_str(out, c->kafka.schema_registry_url);
+    gql_buf_puts(out, "\n  client_id: ");
+    print_str(out, c->kafka.client_id);
+    gql_buf_puts(out, "\n  topics:\n    balance_changed: ");
+    print_str(out, c->kafka.topic_balance_changed);
+    gql_buf_puts(out, "\n    confirm_money_transfer: ");
+    print_str(out, c->kafka.topic_confirm_money_transfer);
+    gql_buf_puts(out, "\n    confirm_account_creation: ");
+    print_str(out, c->kafka.topic_confirm_account_creation);
+    gql_buf_puts(out, "\n  properties:");
+    if (c->kafka.nproperties == 0)
+        gql_buf_puts(out, " {}");
+    for (size_t i = 0; i < c->kafka.nproperties; i++) {
+        gql_buf_puts(out, "\n    ");
+        print_str(out, c->kafka.properties[i].key);
+        gql_buf_puts(out, ": ");
+        print_str(out, secret_name(c->kafka.properties[i].key) ? "********" : c->kafka.properties[i].value);
+    }
+    gql_buf_putc(out, '\n');
+}

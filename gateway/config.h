@@ -1,0 +1,105 @@
+/*
+ * config.h — the gateway's configuration: defaults, config/gateway.yaml,
+ * then environment variables, in that order of precedence (lowest first).
+ *
+ * Every key the file may hold is listed once in config.c's key table, with
+ * its type and bounds; an unknown key or a bad value stops the start with a
+ * message naming the key and the file line. docs/configuration.md lists the
+ * same keys for people.
+ *
+ * Ownership: a gw_config_t owns every string it points to (they live in its
+ * arena); gw_config_free releases them. After startup it is read-only and
+ * shared by all threads.
+ */
+#ifndef GW_CONFIG_H
+#define GW_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gql.h"
+#include "log.h"
+
+/* A string-to-string pair (kafka.properties). */
+typedef struct gw_kv {
+    const char *key;
+    const char *value;
+} gw_kv_t;
+
+typedef struct gw_config {
+    gql_arena_t *arena;   /* owns all strings below */
+    const char *file;     /* the file loaded, or NULL (built-in defaults) */
+    const char *base_dir; /* relative paths are resolved against this */
+
+    struct {
+        const char *bind;
+        int port;                    /* 0: any free port (logged at start) */
+        int threads;                 /* 0: one per core */
+        const char *tls_certificate; /* NULL: plain HTTP only */
+        const char *tls_key;
+        size_t max_connections_per_thread;
+        size_t max_body_bytes;
+        size_t max_header_bytes;
+        uint64_t request_timeout_ms;
+        uint64_t idle_timeout_ms;
+        uint64_t shutdown_timeout_ms;
+        const char **cors_origins;
+        size_t ncors_origins;
+    } server;
+
+    struct {
+        const char *schema; /* absolute path after loading */
+        size_t doc_cache_entries;
+        gql_limits_t limits;
+    } graphql;
+
+    struct {
+        bool graphiql;
+        const char *root;   /* static/: index.html, graphiql.html */
+        const char *assets; /* node_modules/ with graphiql, react, graphql-ws */
+    } web;
+
+    struct {
+        gw_log_level_t level;
+    } log;
+
+    struct {
+        const char *brokers;
+        const char *schema_registry_url;
+        const char *client_id;
+        const char *topic_balance_changed;
+        const char *topic_confirm_money_transfer;
+        const char *topic_confirm_account_creation;
+        gw_kv_t *properties; /* librdkafka properties, passed through as-is */
+        size_t nproperties;
+    } kafka;
+} gw_config_t;
+
+/* Fills `c` with the built-in defaults; relative paths resolve against
+ * `base_dir` (copied). Returns 0 or -1 when out of memory. */
+int gw_config_defaults(gw_config_t *c, const char *base_dir);
+
+/* Loads `path` over the current values (relative paths in the file resolve
+ * against the file's directory). Returns 0, or -1 with a message such as
+ * "config/gateway.yaml:7: server.port: expected an integer from 0 to 65535"
+ * in err. */
+int gw_config_load_file(gw_config_t *c, const char *path, char *err, size_t errlen);
+
+/* Applies the environment overrides (GATEWAY_PORT, GATEWAY_THREADS,
+ * GATEWAY_LOG_LEVEL, KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_CLIENT_ID,
+ * KAFKA_BC_TOPIC, KAFKA_CMT_TOPIC, KAFKA_CAC_TOPIC). Returns 0, or -1 with a
+ * message naming the variable. */
+int gw_config_apply_env(gw_config_t *c, char *err, size_t errlen);
+
+/* Cross-key checks (TLS needs both files, ...). Returns 0 or -1 with err. */
+int gw_config_check(const gw_config_t *c, char *err, size_t errlen);
+
+/* Prints the effective configuration as YAML (for --check-config). Never
+ * prints secrets: kafka.properties values whose key mentions "password",
+ * "secret" or "key" are masked. */
+void gw_config_print(const gw_config_t *c, gql_buf_t *out);
+
+void gw_config_free(gw_config_t *c);
+
+#endif

@@ -1,0 +1,180 @@
+/*
+ * http.c — the handler prologue (limits, CORS) and response sending shared
+ * by every gateway route (see http.h).
+ */
+#include "http.h"
+
+#include <string.h>
+#include <time.h>
+
+uint64_t gw_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+h2o_iovec_t gw_http_header(h2o_req_t *req, const h2o_token_t *token)
+{
+    ssize_t i = h2o_find_header(&req->headers, token, -1);
+    if (i < 0)
+        return h2o_iovec_init(NULL, 0);
+    return req->headers.entries[i].value;
+}
+
+void gw_http_add_header(h2o_req_t *req, const char *name, const char *value)
+{
+    size_t vlen = strlen(value);
+    char *v = h2o_mem_alloc_pool(&req->pool, vlen);
+    memcpy(v, value, vlen);
+    h2o_add_header_by_str(&req->pool, &req->res.headers, name, strlen(name), 1, NULL, v, vlen);
+}
+
+/* Adds a header whose value is given with its length (copied). */
+static void add_header_n(h2o_req_t *req, const char *name, const char *value, size_t vlen)
+{
+    char *v = h2o_mem_alloc_pool(&req->pool, vlen ? vlen : 1);
+    memcpy(v, value, vlen);
+    h2o_add_header_by_str(&req->pool, &req->res.headers, name, strlen(name), 1, NULL, v, vlen);
+}
+
+/* The reason phrase HTTP/1.1 shows for the statuses the gateway sends. */
+static const char *reason_phrase(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 406:
+        return "Not Acceptable";
+    case 413:
+        return "Payload Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Unknown";
+    }
+}
+
+void gw_http_send(gw_reqctx_t *rc, int status, const char *content_type, const char *body, size_t len)
+{
+    h2o_req_t *req = rc->req;
+    req->res.status = status;
+    req->res.reason = reason_phrase(status);
+    if (content_type != NULL)
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type, strlen(content_type));
+    /* h2o_send_inline does not set it: without it HTTP/1.1 falls back to chunked */
+    req->res.content_length = len;
+    uint64_t ns = gw_now_ns() - rc->start_ns;
+    gw_metrics_request(&rc->thread->metrics, rc->op, status, ns);
+    gw_log_line_t l;
+    if (gw_log_begin(&l, &rc->server->log, status >= 500 ? GW_LOG_ERROR : GW_LOG_DEBUG, "request")) {
+        gw_log_strn(&l, "method", req->method.base, req->method.len);
+        /* the path only: query strings may carry variables */
+        size_t plen = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
+        gw_log_strn(&l, "path", req->path.base, plen);
+        gw_log_int(&l, "status", status);
+        gw_log_int(&l, "bytes", (int64_t)len);
+        gw_log_double(&l, "ms", (double)ns / 1e6);
+        gw_log_int(&l, "thread", (int64_t)rc->thread->index);
+        gw_log_end(&l);
+    }
+    rc->thread->inflight--;
+    h2o_send_inline(req, body, len);
+}
+
+void gw_http_send_error(gw_reqctx_t *rc, int status, const char *content_type, const char *msg)
+{
+    gql_buf_t b = GQL_BUF_INIT;
+    gql_buf_puts(&b, "{\"errors\":[{\"message\":");
+    gql_buf_json_string(&b, msg, strlen(msg));
+    gql_buf_puts(&b, "}]}");
+    if (b.oom)
+        gw_http_send(rc, 500, "text/plain; charset=utf-8", "internal error", 14);
+    else
+        gw_http_send(rc, status, content_type ? content_type : "application/json; charset=utf-8", b.data, b.len);
+    gql_buf_free(&b);
+}
+
+/* Whether `origin` may call us: listed, "*" listed, or the same origin as
+ * the request's own authority (GraphiQL served by this gateway). */
+static bool origin_allowed(const gw_config_t *c, h2o_req_t *req, h2o_iovec_t origin)
+{
+    for (size_t i = 0; i < c->server.ncors_origins; i++) {
+        const char *o = c->server.cors_origins[i];
+        if (strcmp(o, "*") == 0 || (strlen(o) == origin.len && memcmp(o, origin.base, origin.len) == 0))
+            return true;
+    }
+    const char *host = origin.base;
+    size_t hlen = origin.len;
+    if (hlen > 7 && memcmp(host, "http://", 7) == 0)
+        host += 7, hlen -= 7;
+    else if (hlen > 8 && memcmp(host, "https://", 8) == 0)
+        host += 8, hlen -= 8;
+    else
+        return false;
+    return req->authority.len == hlen && h2o_lcstris(req->authority.base, req->authority.len, host, hlen);
+}
+
+bool gw_http_begin(gw_reqctx_t *rc, gw_handler_t *h, h2o_req_t *req)
+{
+    rc->server = h->server;
+    rc->thread = gw_thread_of(req);
+    rc->req = req;
+    rc->start_ns = gw_now_ns();
+    rc->op = GW_OPL_NONE;
+    rc->thread->inflight++;
+
+    const gw_config_t *c = &rc->server->config;
+    size_t hbytes = req->input.method.len + req->input.path.len + 12;
+    for (size_t i = 0; i < req->headers.size; i++)
+        hbytes += req->headers.entries[i].name->len + req->headers.entries[i].value.len + 4;
+    if (hbytes > c->server.max_header_bytes) {
+        req->http1_is_persistent = 0;
+        gw_http_send_error(rc, 431, NULL, "Request header fields too large");
+        return false;
+    }
+
+    h2o_iovec_t origin = h2o_iovec_init(NULL, 0);
+    ssize_t oi = h2o_find_header_by_str(&req->headers, H2O_STRLIT("origin"), -1);
+    if (oi >= 0)
+        origin = req->headers.entries[oi].value;
+    bool preflight = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("OPTIONS"));
+    if (origin.base == NULL) {
+        if (preflight) {
+            gw_http_add_header(req, "allow", "GET, POST, OPTIONS");
+            gw_http_send(rc, 204, NULL, "", 0);
+            return false;
+        }
+        return true;
+    }
+    gw_http_add_header(req, "vary", "Origin");
+    if (!origin_allowed(c, req, origin)) {
+        gw_http_send_error(rc, 403, NULL, "Origin not allowed");
+        return false;
+    }
+    add_header_n(req, "access-control-allow-origin", origin.base, origin.len);
+    if (preflight) {
+        gw_http_add_header(req, "access-control-allow-methods", "GET, POST, OPTIONS");
+        gw_http_add_header(req, "access-control-allow-headers", "content-type, accept, authorization");
+        gw_http_add_header(req, "access-control-max-age", "600");
+        gw_http_send(rc, 204, NULL, "", 0);
+        return false;
+    }
+    return true;
+}

@@ -1,0 +1,437 @@
+/*
+ * server.c — listeners, event-loop threads, connection accounting and
+ * graceful shutdown (see server.h).
+ *
+ * Start: the main thread binds one listening socket per thread to the same
+ * address with SO_REUSEPORT (port 0 picks a free port once, the others reuse
+ * it), starts the threads and waits until each has its loop, context and
+ * document cache. Then it waits for SIGTERM or SIGINT.
+ *
+ * Stop: the main thread posts a message to each loop's h2o multithread
+ * queue (its wakeup pipe). Each loop closes its listener, asks h2o to shut
+ * connections down (HTTP/1.1 answers with Connection: close from then on,
+ * HTTP/2 sends GOAWAY) and checks every 50 ms until no request is in flight
+ * — a handler still running, or a connection holding bytes of a request not
+ * yet answered — or server.shutdown_timeout_ms has passed. Then it closes
+ * idle keep-alive connections through h2o's own timeouts, waits for the
+ * count to reach zero (at most one more second) and returns.
+ * WebSocket and SSE connections get their close frames at that point in the
+ * subscriptions task (see the hook in drain_check).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "http.h"
+
+/* One accepted connection, tracked from accept to close. */
+typedef struct gw_conn {
+    h2o_linklist_t link; /* in gw_thread_t.conns */
+    gw_thread_t *thread;
+    h2o_socket_t *sock;
+    gw_conn_kind_t kind;
+} gw_conn_t;
+
+int gw_server_add_ready_check(gw_server_t *s, const char *name, gw_ready_fn fn, void *data)
+{
+    if (s->nready >= GW_MAX_READY_CHECKS)
+        return -1;
+    s->ready[s->nready++] = (gw_ready_check_t){name, fn, data};
+    return 0;
+}
+
+static void on_conn_close(void *data)
+{
+    gw_conn_t *c = data;
+    gw_thread_t *t = c->thread;
+    t->connections--;
+    gw_gauge_add(&t->metrics.connections[c->kind], -1);
+    h2o_linklist_unlink(&c->link);
+    free(c);
+}
+
+static void on_reject_written(h2o_socket_t *sock, const char *err)
+{
+    (void)err;
+    h2o_socket_close(sock);
+}
+
+static void on_accept(h2o_socket_t *listener, const char *err)
+{
+    gw_thread_t *t = listener->data;
+    if (err != NULL)
+        return;
+    /* a bounded batch per wakeup keeps one busy listener from starving the loop */
+    for (int i = 0; i < 64; i++) {
+        h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
+        if (sock == NULL)
+            return;
+        if (t->connections >= t->server->config.server.max_connections_per_thread || t->stopping) {
+            gw_metric_add(&t->metrics.connections_rejected, 1);
+            if (t->accept_ctx.ssl_ctx == NULL) {
+                static const h2o_iovec_t busy = {
+                    H2O_STRLIT("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\n"
+                               "Connection: close\r\nRetry-After: 1\r\nContent-Length: 60\r\n\r\n"
+                               "{\"errors\":[{\"message\":\"Too many connections, retry later\"}]}")};
+                h2o_socket_write(sock, (h2o_iovec_t *)&busy, 1, on_reject_written);
+            } else {
+                h2o_socket_close(sock);
+            }
+            continue;
+        }
+        gw_conn_t *c = malloc(sizeof *c);
+        if (c == NULL) {
+            h2o_socket_close(sock);
+            continue;
+        }
+        c->link = (h2o_linklist_t){NULL, NULL};
+        c->thread = t;
+        c->sock = sock;
+        c->kind = t->accept_ctx.ssl_ctx != NULL ? GW_CONN_HTTPS : GW_CONN_HTTP;
+        h2o_linklist_insert(&t->conns, &c->link);
+        t->connections++;
+        gw_gauge_add(&t->metrics.connections[c->kind], 1);
+        sock->on_close.cb = on_conn_close;
+        sock->on_close.data = c;
+        h2o_accept(&t->accept_ctx, sock);
+    }
+}
+
+/* Whether any request is still being received or answered on this loop. */
+static bool loop_busy(gw_thread_t *t)
+{
+    if (t->inflight > 0)
+        return true;
+    for (h2o_linklist_t *n = t->conns.next; n != &t->conns; n = n->next) {
+        gw_conn_t *c = H2O_STRUCT_FROM_MEMBER(gw_conn_t, link, n);
+        /* HTTP/1 keeps a request's bytes in the input buffer until its
+         * response is written; an idle keep-alive connection holds none */
+        if (c->sock->input != NULL && c->sock->input->size > 0)
+            return true;
+    }
+    return false;
+}
+
+static void drain_check(h2o_timeout_entry_t *entry)
+{
+    gw_thread_t *t = H2O_STRUCT_FROM_MEMBER(gw_thread_t, drain_entry, entry);
+    uint64_t now = h2o_now(t->ctx.loop);
+    bool busy = loop_busy(t);
+    if (busy && now < t->stop_deadline) {
+        h2o_timeout_link(t->ctx.loop, &t->drain_timeout, &t->drain_entry);
+        return;
+    }
+    /* Nothing in flight (or out of time): close idle connections by making
+     * h2o's own idle timeouts expire at once. (Hook: the subscriptions task
+     * sends WebSocket close frames and ends SSE streams here.) */
+    t->ctx.http1.req_timeout.timeout = 0;
+    t->ctx.http2.idle_timeout.timeout = 0;
+    t->ctx.handshake_timeout.timeout = 0;
+    if (t->connections == 0 || now >= t->stop_deadline + 1000) {
+        if (t->connections != 0 || busy) {
+            gw_log_line_t l;
+            if (gw_log_begin(&l, &t->server->log, GW_LOG_WARN, "shutdown timeout: closing connections")) {
+                gw_log_int(&l, "thread", (int64_t)t->index);
+                gw_log_int(&l, "connections", (int64_t)t->connections);
+                gw_log_end(&l);
+            }
+        }
+        t->exit_loop = true;
+        return;
+    }
+    h2o_timeout_link(t->ctx.loop, &t->drain_timeout, &t->drain_entry);
+}
+
+static void begin_shutdown(gw_thread_t *t)
+{
+    if (t->stopping)
+        return;
+    t->stopping = true;
+    if (t->listener != NULL) {
+        h2o_socket_read_stop(t->listener);
+        h2o_socket_close(t->listener);
+        t->listener = NULL;
+    }
+    h2o_context_request_shutdown(&t->ctx);
+    t->stop_deadline = h2o_now(t->ctx.loop) + t->server->config.server.shutdown_timeout_ms;
+    h2o_timeout_link(t->ctx.loop, &t->drain_timeout, &t->drain_entry);
+}
+
+static void on_control(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+    gw_thread_t *t = H2O_STRUCT_FROM_MEMBER(gw_thread_t, control, receiver);
+    while (!h2o_linklist_is_empty(messages)) {
+        h2o_multithread_message_t *m = H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, messages->next);
+        h2o_linklist_unlink(&m->link);
+    }
+    begin_shutdown(t);
+}
+
+static void report_started(gw_server_t *s, bool ok)
+{
+    pthread_mutex_lock(&s->start_mu);
+    if (ok)
+        s->nstarted++;
+    else
+        s->nfailed++;
+    pthread_cond_broadcast(&s->start_cv);
+    pthread_mutex_unlock(&s->start_mu);
+}
+
+static void *thread_main(void *arg)
+{
+    gw_thread_t *t = arg;
+    gw_server_t *s = t->server;
+    h2o_evloop_t *loop = h2o_evloop_create();
+    h2o_context_init(&t->ctx, loop, &s->globalconf);
+    t->accept_ctx.ctx = &t->ctx;
+    t->accept_ctx.hosts = s->globalconf.hosts;
+    t->accept_ctx.ssl_ctx = s->ssl_ctx;
+    h2o_linklist_init_anchor(&t->conns);
+    h2o_multithread_register_receiver(t->ctx.queue, &t->control, on_control);
+    h2o_timeout_init(loop, &t->drain_timeout, 50);
+    t->drain_entry = (h2o_timeout_entry_t){0};
+    t->drain_entry.cb = drain_check;
+#ifdef GW_HAVE_DOC_CACHE
+    t->doc_cache = gql_doc_cache_new(s->schema, s->config.graphql.doc_cache_entries, &t->arena_bytes);
+#else
+    t->doc_cache = (gql_doc_cache_t *)&t->doc_cache; /* not dereferenced: see http_graphql.c */
+#endif
+    if (t->doc_cache == NULL) {
+        gw_log_msg(&s->log, GW_LOG_ERROR, "cannot create the document cache", NULL);
+        report_started(s, false);
+        /* the main thread stops everyone; still serve the stop message */
+    } else {
+        t->listener = h2o_evloop_socket_create(loop, t->listen_fd, H2O_SOCKET_FLAG_DONT_READ);
+        t->listen_fd = -1; /* the socket owns it now */
+        t->listener->data = t;
+        h2o_socket_read_start(t->listener, on_accept);
+        report_started(s, true);
+    }
+
+    while (!t->exit_loop)
+        h2o_evloop_run(loop, INT32_MAX);
+
+    if (h2o_timeout_is_linked(&t->drain_entry))
+        h2o_timeout_unlink(&t->drain_entry);
+    h2o_multithread_unregister_receiver(t->ctx.queue, &t->control);
+    bool clean = t->connections == 0;
+    if (clean) {
+        /* let h2o free what it closed (sockets are released on the next run) */
+        h2o_evloop_run(loop, 0);
+        h2o_timeout_dispose(loop, &t->drain_timeout);
+        /* h2o_context_request_shutdown arms HTTP/2's GOAWAY timer even
+         * without HTTP/2 connections; h2o_context_dispose asserts it is gone */
+        if (h2o_timeout_is_linked(&t->ctx.http2._graceful_shutdown_timeout))
+            h2o_timeout_unlink(&t->ctx.http2._graceful_shutdown_timeout);
+        h2o_multithread_queue_t *queue = t->ctx.queue;
+        h2o_context_dispose(&t->ctx);
+        h2o_evloop_destroy(loop);
+        /* h2o 2.2.5's h2o_multithread_destroy_queue (evloop flavour) closes
+         * the queue's pipe but never frees the queue itself */
+        free(queue);
+    }
+    /* else: connections outlived the deadline; the process exits anyway */
+#ifdef GW_HAVE_DOC_CACHE
+    gql_doc_cache_free(t->doc_cache);
+#endif
+    t->doc_cache = NULL;
+    return NULL;
+}
+
+/* Opens one listening socket. `port` 0 picks a free one. Returns the fd, or
+ * -1 with errno set. */
+static int open_listener(const char *host, int port, int *bound_port)
+{
+    struct addrinfo hints = {0}, *res = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    char portstr[16];
+    snprintf(portstr, sizeof portstr, "%d", port);
+    int gai = getaddrinfo(host, portstr, &hints, &res);
+    if (gai != 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0 ||
+        bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        freeaddrinfo(res);
+        errno = e;
+        return -1;
+    }
+    freeaddrinfo(res);
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+        *bound_port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                                     : ((struct sockaddr_in *)&ss)->sin_port);
+    return fd;
+}
+
+static int setup_tls(gw_server_t *s)
+{
+    const gw_config_t *c = &s->config;
+    if (c->server.tls_certificate == NULL)
+        return 0;
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (ctx == NULL)
+        return -1;
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+    if (SSL_CTX_use_certificate_chain_file(ctx, c->server.tls_certificate) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx, c->server.tls_key, SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(ctx) != 1) {
+        gw_log_line_t l;
+        if (gw_log_begin(&l, &s->log, GW_LOG_ERROR, "cannot load the TLS certificate or key")) {
+            gw_log_str(&l, "certificate", c->server.tls_certificate);
+            gw_log_str(&l, "key", c->server.tls_key);
+            gw_log_end(&l);
+        }
+        SSL_CTX_free(ctx);
+        return -1;
+    }
+    /* ALPN: h2 first, then http/1.1 */
+    h2o_ssl_register_alpn_protocols(ctx, h2o_http2_alpn_protocols);
+    s->ssl_ctx = ctx;
+    return 0;
+}
+
+static void setup_globalconf(gw_server_t *s)
+{
+    const gw_config_t *c = &s->config;
+    h2o_config_init(&s->globalconf);
+    s->globalconf.server_name = h2o_iovec_init(H2O_STRLIT("openbank-gateway/" GW_VERSION));
+    /* h2o's default is 1 GiB; bodies are buffered whole, so keep this small */
+    s->globalconf.max_request_entity_size = c->server.max_body_bytes;
+    s->globalconf.http1.req_timeout = c->server.request_timeout_ms;
+    s->globalconf.http2.idle_timeout = c->server.idle_timeout_ms;
+    s->globalconf.http2.graceful_shutdown_timeout = c->server.shutdown_timeout_ms;
+    s->globalconf.handshake_timeout = c->server.request_timeout_ms;
+    h2o_hostconf_t *host = h2o_config_register_host(&s->globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    gw_routes_register(s, host);
+}
+
+int gw_server_run(gw_server_t *s)
+{
+    const gw_config_t *c = &s->config;
+    int rc = -1;
+    size_t n = c->server.threads > 0 ? (size_t)c->server.threads : (size_t)sysconf(_SC_NPROCESSORS_ONLN);
+    if (n == 0 || n > 256)
+        n = 1;
+    s->nthreads = n;
+    s->threads = calloc(n, sizeof *s->threads);
+    s->thread_metrics = calloc(n, sizeof *s->thread_metrics);
+    if (s->threads == NULL || s->thread_metrics == NULL) {
+        gw_log_msg(&s->log, GW_LOG_ERROR, "out of memory", NULL);
+        goto out;
+    }
+    pthread_mutex_init(&s->start_mu, NULL);
+    pthread_cond_init(&s->start_cv, NULL);
+
+    /* SIGTERM/SIGINT are taken by sigwait below; every thread inherits the mask */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (setup_tls(s) != 0)
+        goto out;
+    setup_globalconf(s);
+
+    int port = c->server.port;
+    for (size_t i = 0; i < n; i++) {
+        gw_thread_t *t = &s->threads[i];
+        t->server = s;
+        t->index = i;
+        s->thread_metrics[i] = &t->metrics;
+        t->listen_fd = open_listener(c->server.bind, port, &port);
+        if (t->listen_fd < 0) {
+            gw_log_line_t l;
+            if (gw_log_begin(&l, &s->log, GW_LOG_ERROR, "cannot listen")) {
+                gw_log_str(&l, "bind", c->server.bind);
+                gw_log_int(&l, "port", port);
+                gw_log_str(&l, "error", strerror(errno));
+                gw_log_end(&l);
+            }
+            goto close_fds;
+        }
+    }
+    s->port = port;
+
+    for (size_t i = 0; i < n; i++) {
+        if (pthread_create(&s->threads[i].tid, NULL, thread_main, &s->threads[i]) != 0) {
+            gw_log_msg(&s->log, GW_LOG_ERROR, "cannot start a thread", strerror(errno));
+            break;
+        }
+        s->threads[i].started = true;
+    }
+    size_t started = 0;
+    for (size_t i = 0; i < n; i++)
+        started += s->threads[i].started;
+    pthread_mutex_lock(&s->start_mu);
+    while (s->nstarted + s->nfailed < started)
+        pthread_cond_wait(&s->start_cv, &s->start_mu);
+    bool ok = s->nfailed == 0 && started == n;
+    pthread_mutex_unlock(&s->start_mu);
+
+    if (ok) {
+        gw_log_line_t l;
+        if (gw_log_begin(&l, &s->log, GW_LOG_INFO, "listening")) {
+            gw_log_str(&l, "bind", c->server.bind);
+            gw_log_int(&l, "port", s->port);
+            gw_log_int(&l, "threads", (int64_t)n);
+            gw_log_str(&l, "tls", s->ssl_ctx ? "h2+http/1.1" : "off");
+            gw_log_str(&l, "version", GW_VERSION);
+            gw_log_end(&l);
+        }
+        int sig = 0;
+        while (sigwait(&sigs, &sig) != 0)
+            ;
+        gw_log_line_t l2;
+        if (gw_log_begin(&l2, &s->log, GW_LOG_INFO, "shutting down")) {
+            gw_log_str(&l2, "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+            gw_log_int(&l2, "timeout_ms", (int64_t)c->server.shutdown_timeout_ms);
+            gw_log_end(&l2);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        if (s->threads[i].started)
+            h2o_multithread_send_message(&s->threads[i].control, &s->threads[i].control_msg);
+    for (size_t i = 0; i < n; i++)
+        if (s->threads[i].started)
+            pthread_join(s->threads[i].tid, NULL);
+    rc = ok ? 0 : -1;
+    if (ok)
+        gw_log_msg(&s->log, GW_LOG_INFO, "stopped", NULL);
+
+close_fds:
+    for (size_t i = 0; i < n; i++)
+        if (s->threads[i].listen_fd > 0 && !s->threads[i].started)
+            close(s->threads[i].listen_fd);
+    h2o_config_dispose(&s->globalconf);
+    if (s->ssl_ctx != NULL)
+        SSL_CTX_free(s->ssl_ctx);
+out:
+    free(s->threads);
+    free(s->thread_metrics);
+    s->threads = NULL;
+    s->thread_metrics = NULL;
+    return rc;
+}
