@@ -5,6 +5,8 @@
 #include "test.h"
 
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 static gw_str_t S(const char *s)
@@ -229,7 +231,57 @@ TEST(verify_bounds_and_bad_input)
     gw_verifier_free(NULL);
 }
 
-TEST_MAIN(TEST_ENTRY(uuid_text_form), TEST_ENTRY(uuid_v4_random), TEST_ENTRY(password_hash_shape),
-          TEST_ENTRY(first_registration_wins), TEST_ENTRY(bad_account_records), TEST_ENTRY(many_accounts),
-          TEST_ENTRY(verify_on_the_pool), TEST_ENTRY(verify_partial_collect_resignals),
+/* A reader looking names up while the writer adds them (run under
+ * -fsanitize=thread too): a found account is always whole. */
+typedef struct acc_mt {
+    gw_accounts_t *a;
+    atomic_bool done;
+    long found, bad;
+} acc_mt_t;
+
+static void *acc_reader(void *arg)
+{
+    acc_mt_t *m = arg;
+    char name[32];
+    unsigned i = 0;
+    while (!atomic_load(&m->done)) {
+        unsigned k = (i++ * 7919u) % 3000;
+        snprintf(name, sizeof(name), "user%u", k);
+        const gw_account_t *x = gw_accounts_find(m->a, S(name));
+        if (x != NULL) {
+            m->found++;
+            if (x->uuid[0] != (uint8_t)k || x->uuid[1] != (uint8_t)(k >> 8) || strcmp(x->username.ptr, name) != 0 ||
+                strncmp(x->pwhash.ptr, "$argon2id$", 10) != 0)
+                m->bad++;
+        }
+    }
+    return NULL;
+}
+
+TEST(lookups_while_adding)
+{
+    static acc_mt_t m;
+    m.a = gw_accounts_new();
+    ASSERT(m.a != NULL);
+    atomic_init(&m.done, false);
+    pthread_t th;
+    ASSERT(pthread_create(&th, NULL, acc_reader, &m) == 0);
+    char name[32];
+    uint8_t u[16] = {0};
+    for (unsigned k = 0; k < 3000; k++) {
+        snprintf(name, sizeof(name), "user%u", k);
+        u[0] = (uint8_t)k;
+        u[1] = (uint8_t)(k >> 8);
+        EXPECT(gw_accounts_put(m.a, S(name), u, S(hash_pw1)) == 1);
+    }
+    atomic_store(&m.done, true);
+    pthread_join(th, NULL);
+    EXPECT(m.bad == 0);
+    ASSERT_EQ_INT(3000, gw_accounts_count(m.a));
+    gw_accounts_free(m.a);
+}
+
+TEST_MAIN(TEST_ENTRY(lookups_while_adding), TEST_ENTRY(uuid_text_form), TEST_ENTRY(uuid_v4_random),
+          TEST_ENTRY(password_hash_shape), TEST_ENTRY(first_registration_wins), TEST_ENTRY(bad_account_records),
+          TEST_ENTRY(many_accounts), TEST_ENTRY(verify_on_the_pool), TEST_ENTRY(verify_partial_collect_resignals),
           TEST_ENTRY(verify_bounds_and_bad_input))

@@ -4,6 +4,7 @@
 #include "store.h"
 #include "test.h"
 
+#include <pthread.h>
 #include <stdint.h>
 
 typedef struct req {
@@ -347,7 +348,68 @@ TEST(random_against_model)
     gw_pending_free(p);
 }
 
-TEST_MAIN(TEST_ENTRY(join_and_complete), TEST_ENTRY(stored_outcome_answers_a_repeat),
-          TEST_ENTRY(feedback_for_unknown_ids_is_ignored), TEST_ENTRY(expiry_in_deadline_order),
-          TEST_ENTRY(bound_rejects_new_entries), TEST_ENTRY(outcome_lru_is_bounded),
-          TEST_ENTRY(leave_unlinks_one_waiter), TEST_ENTRY(bad_arguments), TEST_ENTRY(random_against_model))
+/* Two threads beginning and two completing the same uuids at once (run under
+ * -fsanitize=thread too): every begin is answered exactly once, by feedback,
+ * a stored outcome or the final drain. */
+typedef struct mt {
+    gw_pending_t *p;
+    int role; /* 0, 1: begin; 2, 3: complete */
+    long answered, waiting, completed;
+    req_t reqs[2000];
+} mt_t;
+
+static void *mt_main(void *arg)
+{
+    mt_t *m = arg;
+    gw_feedback_t fb = {GW_OUTCOME_RESULT, true, {"", 0}, {NULL, 0}, {NULL, 0}};
+    for (unsigned i = 0; i < 2000; i++) {
+        uint8_t u[16];
+        uuid_n(u, i % 500);
+        u[2] = (uint8_t)(i / 500);
+        gw_outcome_t *o = NULL;
+        gw_pending_waiter_t *ws = NULL;
+        if (m->role < 2) {
+            int rc = gw_pending_begin(m->p, u, 1000, &m->reqs[i].w, &o);
+            if (rc == GW_PENDING_ANSWERED)
+                m->answered++;
+            else if (rc == GW_PENDING_NEW || rc == GW_PENDING_JOINED)
+                m->waiting++;
+        } else if (gw_pending_complete(m->p, u, &fb, &ws, &o) == 1) {
+            for (; ws != NULL; ws = ws->next)
+                m->completed++;
+        }
+        gw_outcome_release(o);
+    }
+    return NULL;
+}
+
+TEST(threads_share_the_table)
+{
+    gw_pending_t *p = gw_pending_new(100000, 100000);
+    ASSERT(p != NULL);
+    static mt_t m[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        memset(&m[i], 0, sizeof(m[i]));
+        m[i].p = p;
+        m[i].role = i;
+        ASSERT(pthread_create(&th[i], NULL, mt_main, &m[i]) == 0);
+    }
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    gw_pending_waiter_t *ws;
+    gw_pending_expire(p, INT64_MAX, &ws);
+    long drained = 0;
+    for (; ws != NULL; ws = ws->next)
+        drained++;
+    long waiting = m[0].waiting + m[1].waiting, completed = m[2].completed + m[3].completed;
+    EXPECT(m[0].answered + m[1].answered + waiting == 4000);
+    EXPECT(completed + drained == waiting);
+    gw_pending_free(p);
+}
+
+TEST_MAIN(TEST_ENTRY(threads_share_the_table), TEST_ENTRY(join_and_complete),
+          TEST_ENTRY(stored_outcome_answers_a_repeat), TEST_ENTRY(feedback_for_unknown_ids_is_ignored),
+          TEST_ENTRY(expiry_in_deadline_order), TEST_ENTRY(bound_rejects_new_entries),
+          TEST_ENTRY(outcome_lru_is_bounded), TEST_ENTRY(leave_unlinks_one_waiter), TEST_ENTRY(bad_arguments),
+          TEST_ENTRY(random_against_model))
