@@ -59,6 +59,7 @@ typedef struct exec_field {
     const char *parent_name;       /* the object type the field was collected on */
     bool is_typename;              /* __typename: answered here, no resolver */
     leaf_kind_t leaf;              /* for scalar return types */
+    bool scalar;                   /* the type is a scalar S or S!: values may take the fast path */
     const gql_selection_t **nodes; /* merged field nodes, in document order */
     size_t nnodes;
     gql_loc_t *locs; /* their locations, for errors */
@@ -101,6 +102,89 @@ struct gql_operation {
     bool internal; /* an internal failure (out of memory) */
     bool data_null;
 };
+
+/* ------------------------------------------------------------------------ */
+/* Output: the hot writers                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Appends n bytes; inline for the common case of enough room. */
+static inline void put(gql_buf_t *b, const char *p, size_t n)
+{
+    if (b->len + n < b->cap) {
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+    } else {
+        gql_buf_append(b, p, n);
+    }
+}
+
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* Whether s[0..n) can be written between quotes as it is: no control
+ * characters, quotes or backslashes, and valid UTF-8. Eight bytes at a time
+ * while they are plain ASCII. */
+static bool json_clean(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        if (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            uint64_t ctrl = (w - ONES * 0x20) & ~w;
+            uint64_t q = w ^ (ONES * '"'), bs = w ^ (ONES * '\\');
+            uint64_t special = ctrl | ((q - ONES) & ~q) | ((bs - ONES) & ~bs) | w;
+            if ((special & HIGHS) == 0) {
+                i += 8;
+                continue;
+            }
+        }
+        unsigned c = s[i];
+        if (c < 0x80) {
+            if (c < 0x20 || c == '"' || c == '\\')
+                return false;
+            i++;
+            continue;
+        }
+        /* A UTF-8 sequence: accept only well-formed ones (else the slow
+         * writer replaces bytes with U+FFFD). */
+        size_t len;
+        unsigned cp, min;
+        if ((c & 0xE0) == 0xC0)
+            len = 2, cp = c & 0x1F, min = 0x80;
+        else if ((c & 0xF0) == 0xE0)
+            len = 3, cp = c & 0x0F, min = 0x800;
+        else if ((c & 0xF8) == 0xF0)
+            len = 4, cp = c & 0x07, min = 0x10000;
+        else
+            return false;
+        if (i + len > n)
+            return false;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+/* A JSON string literal: one copy when nothing needs escaping. */
+static inline void put_string(gql_buf_t *b, const char *s, size_t n)
+{
+    if (json_clean((const unsigned char *)s, n) && gql_buf_reserve(b, n + 2)) {
+        char *d = b->data + b->len;
+        d[0] = '"';
+        memcpy(d + 1, s, n);
+        d[n + 1] = '"';
+        b->len += n + 2;
+        return;
+    }
+    gql_buf_json_string(b, s, n);
+}
 
 /* ------------------------------------------------------------------------ */
 /* Errors                                                                    */
@@ -406,6 +490,7 @@ static exec_plan_t *build_plan(gql_operation_t *op, const gql_type_t *type, cons
         ef->parent_name = type->name;
         ef->is_typename = def == op->schema->meta_typename || strcmp(def->name, "__typename") == 0;
         ef->leaf = leaf_of(gql_type_named(def->type));
+        ef->scalar = gql_type_nullable(def->type)->kind == GQL_KIND_SCALAR;
         ef->nodes = e->nodes;
         ef->nnodes = e->n;
         ef->locs = gql_arena_alloc_raw(op->arena, e->n * sizeof(*ef->locs));
@@ -463,7 +548,7 @@ static int complete(gql_operation_t *op, exec_field_t *ef, const gql_type_t *t, 
 
 static int write_null_error(gql_operation_t *op)
 {
-    gql_buf_append(op->out, "null", 4);
+    put(op->out, "null", 4);
     return C_ERRNULL;
 }
 
@@ -509,7 +594,7 @@ static int write_custom(gql_operation_t *op, const gql_rv_t *rv)
     gql_buf_t *out = op->out;
     switch (rv->kind) {
     case GQL_RV_STRING:
-        gql_buf_json_string(out, rv->u.s.ptr, rv->u.s.len);
+        put_string(out, rv->u.s.ptr, rv->u.s.len);
         return C_VALUE;
     case GQL_RV_JSON:
         gql_buf_append(out, rv->u.s.ptr, rv->u.s.len);
@@ -551,7 +636,7 @@ static int complete_scalar(gql_operation_t *op, exec_field_t *ef, const gql_type
     case LEAF_STRING:
         switch (rv->kind) {
         case GQL_RV_STRING:
-            gql_buf_json_string(out, rv->u.s.ptr, rv->u.s.len);
+            put_string(out, rv->u.s.ptr, rv->u.s.len);
             return C_VALUE;
         case GQL_RV_BOOLEAN:
             gql_buf_puts(out, rv->u.b ? "\"true\"" : "\"false\"");
@@ -652,7 +737,7 @@ static int complete_scalar(gql_operation_t *op, exec_field_t *ef, const gql_type
     case LEAF_ID:
         switch (rv->kind) {
         case GQL_RV_STRING:
-            gql_buf_json_string(out, rv->u.s.ptr, rv->u.s.len);
+            put_string(out, rv->u.s.ptr, rv->u.s.len);
             return C_VALUE;
         case GQL_RV_INT:
             gql_buf_putc(out, '"');
@@ -686,8 +771,9 @@ static int complete_enum(gql_operation_t *op, exec_field_t *ef, const gql_type_t
     if (rv->kind == GQL_RV_STRING) {
         for (size_t i = 0; i < t->nvalues; i++) {
             const char *n = t->values[i].name;
-            if (strncmp(n, rv->u.s.ptr, rv->u.s.len) == 0 && n[rv->u.s.len] == '\0') {
-                gql_buf_json_string(op->out, rv->u.s.ptr, rv->u.s.len);
+            if (rv->u.s.len > 0 && n[0] == rv->u.s.ptr[0] && strncmp(n, rv->u.s.ptr, rv->u.s.len) == 0 &&
+                n[rv->u.s.len] == '\0') {
+                put_string(op->out, rv->u.s.ptr, rv->u.s.len);
                 return C_VALUE;
             }
         }
@@ -762,7 +848,7 @@ static int complete_nullable(gql_operation_t *op, exec_field_t *ef, const gql_ty
 {
     switch (rv->kind) {
     case GQL_RV_NULL:
-        gql_buf_append(op->out, "null", 4);
+        put(op->out, "null", 4);
         return C_NULL;
     case GQL_RV_ERROR:
         field_error(op, ef, path, "%.*s", (int)rv->u.s.len, rv->u.s.ptr ? rv->u.s.ptr : "");
@@ -812,7 +898,7 @@ static int complete(gql_operation_t *op, exec_field_t *ef, const gql_type_t *t, 
     int r = complete_nullable(op, ef, t, rv, path);
     if (r == C_FAIL) {
         op->out->len = mark;
-        gql_buf_append(op->out, "null", 4);
+        put(op->out, "null", 4);
         return C_ERRNULL;
     }
     return r;
@@ -848,6 +934,18 @@ static int execute_field(gql_operation_t *op, exec_field_t *ef, const gql_type_t
     }
     gql_rv_t rv;
     resolve(op, ef, parent_type, parent, path, &rv);
+    if (ef->scalar) {
+        /* The common leaves, written without the general completion. */
+        if (rv.kind == GQL_RV_STRING && (ef->leaf == LEAF_STRING || ef->leaf == LEAF_ID || ef->leaf == LEAF_CUSTOM)) {
+            put_string(op->out, rv.u.s.ptr, rv.u.s.len);
+            return C_VALUE;
+        }
+        if (rv.kind == GQL_RV_INT && (ef->leaf == LEAF_FLOAT || ef->leaf == LEAF_CUSTOM ||
+                                      (ef->leaf == LEAF_INT && rv.u.i >= INT32_MIN && rv.u.i <= INT32_MAX))) {
+            gql_buf_int(op->out, rv.u.i);
+            return C_VALUE;
+        }
+    }
     return complete(op, ef, ef->def->type, &rv, path);
 }
 
@@ -869,7 +967,7 @@ static int complete_object(gql_operation_t *op, exec_field_t *ef, const gql_type
     gql_buf_putc(out, '{');
     for (size_t i = 0; i < plan->count; i++) {
         exec_field_t *f = &plan->fields[i];
-        gql_buf_append(out, f->prefix + (i == 0), f->prefix_len - (i == 0));
+        put(out, f->prefix + (i == 0), f->prefix_len - (i == 0));
         gql_path_t fp = {path, f->key, 0};
         if (execute_field(op, f, t, parent, &fp) == C_FAIL)
             return C_FAIL;

@@ -641,6 +641,60 @@ TEST(introspection_through_executor)
     gql_schema_free(s);
 }
 
+static const char *const odd_strings[] = {
+    "plain ascii longer than eight bytes",
+    "quote\" at 6",
+    "0123456789abcde\\",
+    "tab\there",
+    "\x01"
+    "ctl",
+    "\xE2\x82\xAC"
+    "1.234,56 euro",
+    "bad \xFF byte",
+    "truncated \xE2\x82",
+    "surrogate \xED\xA0\x80 x",
+    "overlong \xC0\xAF",
+    "four \xF0\x9F\x98\x80 bytes",
+    "",
+    "12345678\"",
+};
+
+static void odd_string(const gql_resolve_info_t *info, const void *parent, const gql_args_t *args, gql_rv_t *out)
+{
+    (void)parent, (void)args;
+    const char *s = odd_strings[*(const size_t *)info->context];
+    out->kind = GQL_RV_STRING;
+    out->u.s.ptr = s;
+    out->u.s.len = strlen(s);
+}
+
+/* Strings are written with a fast path; the shared writer is the oracle. */
+TEST(strings_escape_like_the_shared_writer)
+{
+    gql_schema_t *s = schema_of(SDL);
+    ASSERT(s != NULL);
+    gql_schema_bind(s, "Query", "a", odd_string, NULL);
+    gql_schema_bind(s, "Query", "e", odd_string, NULL);
+    gql_arena_t *a = gql_arena_new(0, NULL);
+    for (size_t i = 0; i < sizeof(odd_strings) / sizeof(odd_strings[0]); i++) {
+        run_opts_t o = {NULL, NULL, NULL, &i};
+        gql_buf_t want = GQL_BUF_INIT;
+        gql_buf_puts(&want, "{\"data\":{\"a\":");
+        gql_buf_json_string(&want, odd_strings[i], strlen(odd_strings[i]));
+        gql_buf_puts(&want, ",\"e\":");
+        gql_buf_json_string(&want, odd_strings[i], strlen(odd_strings[i]));
+        gql_buf_puts(&want, "}}");
+        const char *got = run_with(s, a, "{ a e }", o);
+        bool same = strcmp(gql_buf_cstr(&want), got) == 0;
+        if (!same)
+            fprintf(stderr, "  string %zu: want %s got %s\n", i, gql_buf_cstr(&want), got);
+        gql_buf_free(&want);
+        ASSERT(same);
+    }
+    gql_arena_free(a);
+    gql_schema_free(s);
+}
+
 TEST(bad_calls)
 {
     ASSERT_EQ_INT(GQL_EINVAL, gql_prepare(NULL, NULL, NULL));
@@ -653,4 +707,5 @@ TEST_MAIN(TEST_ENTRY(scalars_and_nesting), TEST_ENTRY(leaf_serialization_errors)
           TEST_ENTRY(fragments_directives_and_merging), TEST_ENTRY(abstract_types_and_typename),
           TEST_ENTRY(arguments_and_variables), TEST_ENTRY(variable_errors), TEST_ENTRY(operation_selection),
           TEST_ENTRY(mutations_run_serially), TEST_ENTRY(pending_and_resume), TEST_ENTRY(subscriptions_two_steps),
-          TEST_ENTRY(introspection_through_executor), TEST_ENTRY(bad_calls))
+          TEST_ENTRY(introspection_through_executor), TEST_ENTRY(strings_escape_like_the_shared_writer),
+          TEST_ENTRY(bad_calls))
