@@ -77,21 +77,30 @@ typedef struct intern_slot {
     const istr_t *s;
 } intern_slot_t;
 
+/* Fields are grouped by who writes them, each group on its own cache line,
+ * so that readers loading the directory or the map do not keep pulling the
+ * line the writer dirties on every append. */
+#define LINE 64
+
 struct gw_txstore {
-    /* Shared with readers. */
-    _Atomic uint64_t count;
-    _Atomic(chunk_dir_t *) dir;
+    /* Read by readers, replaced rarely by the writer. */
+    _Alignas(LINE) _Atomic(chunk_dir_t *) dir;
     _Atomic(iban_map_t *) map;
     iban_ent_t *skip_head; /* sentinel, SKIP_LEVELS links */
-    _Atomic uint64_t n_ibans, n_strings, string_bytes, bytes, duplicates;
+
+    /* Written by every append. */
+    _Alignas(LINE) _Atomic uint64_t count;
+
+    /* Counters for stats, written when they change. */
+    _Alignas(LINE) _Atomic uint64_t n_ibans, n_strings, string_bytes, bytes, duplicates;
 
     /* Writer only. */
-    gw__region_t region; /* strings and IBAN entries */
+    _Alignas(LINE) gw__region_t region; /* strings and IBAN entries */
     intern_slot_t *intern;
     size_t intern_mask, intern_used;
     size_t map_used;
     uint64_t rng; /* skip list levels: xorshift state */
-    uint64_t chunk_bytes, table_bytes;
+    uint64_t chunk_bytes, table_bytes, published_bytes;
     int64_t last_offset[MAX_PARTITIONS];
 };
 
@@ -114,8 +123,11 @@ static int str_cmp(const istr_t *a, const char *b, uint32_t blen)
 
 static void publish_bytes(gw_txstore_t *s)
 {
-    atomic_store_explicit(&s->bytes, (uint64_t)sizeof(*s) + s->region.bytes + s->chunk_bytes + s->table_bytes,
-                          memory_order_relaxed);
+    uint64_t b = (uint64_t)sizeof(*s) + s->region.bytes + s->chunk_bytes + s->table_bytes;
+    if (b != s->published_bytes) {
+        s->published_bytes = b;
+        atomic_store_explicit(&s->bytes, b, memory_order_relaxed);
+    }
 }
 
 static const tx_rec_t *rec_at(const gw_txstore_t *s, uint64_t id)
@@ -150,9 +162,11 @@ static istr_t *new_istr(gw_txstore_t *s, const char *p, uint32_t len)
 
 gw_txstore_t *gw_txstore_new(void)
 {
-    gw_txstore_t *s = calloc(1, sizeof(*s));
+    /* Aligned for the cache-line groups; sizeof is a multiple of LINE. */
+    gw_txstore_t *s = aligned_alloc(LINE, sizeof(*s));
     if (s == NULL)
         return NULL;
+    memset(s, 0, sizeof(*s));
     gw__region_init(&s->region, 256 * 1024);
     for (int i = 0; i < MAX_PARTITIONS; i++)
         s->last_offset[i] = -1;
@@ -602,43 +616,33 @@ size_t gw_txstore_since(const gw_txstore_t *s, uint64_t after_id, const gw_tx_fi
 
 /* ---- checksum and stats ------------------------------------------------- */
 
-#define FNV_OFFSET 0xcbf29ce484222325ULL
-#define FNV_PRIME 0x100000001b3ULL
-
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
+/* Ordered combination: each step multiplies, so swapping two values changes
+ * the result. The string hash is fixed (unkeyed), so digests compare across
+ * runs and processes. */
+static uint64_t combine(uint64_t h, uint64_t v)
 {
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * FNV_PRIME;
-    return h;
+    h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    return h * 0xff51afd7ed558ccdULL;
 }
 
-static uint64_t fnv_u64(uint64_t h, uint64_t v)
+static uint64_t str_digest(const istr_t *s)
 {
-    unsigned char b[8];
-    for (int i = 0; i < 8; i++)
-        b[i] = (unsigned char)(v >> (8 * i));
-    return fnv(h, b, 8);
-}
-
-static uint64_t fnv_str(uint64_t h, const istr_t *s)
-{
-    /* Length first, so ("ab","c") and ("a","bc") differ. */
-    return fnv(fnv_u64(h, s->len), s->s, s->len);
+    /* The length goes in too, so ("ab", "c") and ("a", "bc") differ. */
+    return gw__hash_bytes(s->s, s->len) ^ ((uint64_t)s->len << 48);
 }
 
 uint64_t gw_txstore_checksum(const gw_txstore_t *s, uint64_t *count)
 {
     uint64_t n = gw_txstore_count(s);
-    uint64_t h = FNV_OFFSET;
+    uint64_t h = 0xcbf29ce484222325ULL;
     for (uint64_t id = 1; id <= n; id++) {
         const tx_rec_t *r = rec_at(s, id);
-        h = fnv_u64(h, id);
-        h = fnv_str(h, r->iban->name);
-        h = fnv_u64(h, (uint64_t)r->new_balance);
-        h = fnv_u64(h, (uint64_t)r->changed_by);
-        h = fnv_str(h, r->from_to);
-        h = fnv_str(h, r->description);
+        h = combine(h, id);
+        h = combine(h, str_digest(r->iban->name));
+        h = combine(h, (uint64_t)r->new_balance);
+        h = combine(h, (uint64_t)r->changed_by);
+        h = combine(h, str_digest(r->from_to));
+        h = combine(h, str_digest(r->description));
     }
     if (count != NULL)
         *count = n;
