@@ -217,8 +217,8 @@ static void print_literal(const gql_value_t *v, gql_buf_t *out)
         gql_buf_putc(out, ']');
         break;
     case GQL_VALUE_OBJECT:
-        if (v->object.count == 0) {
-            gql_buf_puts(out, "{}");
+        if (v->object.count == 0) { /* graphql-js print() of an empty object value */
+            gql_buf_puts(out, "{  }");
             break;
         }
         gql_buf_puts(out, "{ ");
@@ -1190,7 +1190,7 @@ static void print_untyped(const gql_iv_t *v, gql_buf_t *out)
         return;
     case GQL_IV_OBJECT:
         if (v->u.obj.count == 0) {
-            gql_buf_puts(out, "{}");
+            gql_buf_puts(out, "{  }");
             return;
         }
         gql_buf_puts(out, "{ ");
@@ -1250,7 +1250,7 @@ void gql_print_iv_literal(const gql_iv_t *v, const gql_type_t *type, gql_buf_t *
             gql_buf_puts(out, ": ");
             gql_print_iv_literal(fv, f->type, out);
         }
-        gql_buf_puts(out, printed ? " }" : "{}");
+        gql_buf_puts(out, printed ? " }" : "{  }");
         return;
     }
     if (type->kind == GQL_KIND_ENUM) {
