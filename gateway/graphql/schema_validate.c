@@ -19,6 +19,7 @@
 #include "schema_int.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,7 +137,7 @@ static int suggestion_cmp(const void *x, const void *y)
 
 /* Appends " Did you mean "A", "B", or "C"?" for the best of `options` (at
  * most five), or nothing. Duplicate options count once. */
-static void did_you_mean(gql_buf_t *out, const char *input, const char *const *options, size_t n)
+static void did_you_mean_sub(gql_buf_t *out, const char *sub, const char *input, const char *const *options, size_t n)
 {
     suggestion_t *s = malloc((n ? n : 1) * sizeof(*s));
     if (s == NULL)
@@ -158,6 +159,10 @@ static void did_you_mean(gql_buf_t *out, const char *input, const char *const *o
         k = 5;
     if (k > 0) {
         gql_buf_puts(out, " Did you mean ");
+        if (sub != NULL) {
+            gql_buf_puts(out, sub);
+            gql_buf_putc(out, ' ');
+        }
         for (size_t i = 0; i < k; i++) {
             if (i > 0)
                 gql_buf_puts(out, k == 2 ? " or " : (i + 1 == k ? ", or " : ", "));
@@ -166,6 +171,11 @@ static void did_you_mean(gql_buf_t *out, const char *input, const char *const *o
         gql_buf_putc(out, '?');
     }
     free(s);
+}
+
+static void did_you_mean(gql_buf_t *out, const char *input, const char *const *options, size_t n)
+{
+    did_you_mean_sub(out, NULL, input, options, n);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -888,6 +898,216 @@ static void validate_root_types(tv_ctx_t *c)
 
 /* Checks one argument of a field or directive. `owner` is "Type.field" or
  * "@dir". */
+/* Default values (graphql-js validateDefaultValue with validateInputLiteral
+ * in its static form: variables are not checked). Each problem is reported
+ * as "<owner> has invalid default value[ at .path]: <why>" at the literal. */
+typedef struct vpath {
+    const struct vpath *prev;
+    const char *key; /* NULL: index */
+    size_t index;
+} vpath_t;
+
+static void literal_error(tv_ctx_t *c, const char *owner, const vpath_t *path, gql_loc_t loc, const char *fmt, ...)
+    GQL_PRINTF(5, 6);
+static void literal_error(tv_ctx_t *c, const char *owner, const vpath_t *path, gql_loc_t loc, const char *fmt, ...)
+{
+    const vpath_t *stack[64];
+    size_t depth = 0;
+    for (const vpath_t *p = path; p != NULL && depth < 64; p = p->prev)
+        stack[depth++] = p;
+    gql_buf_t b = GQL_BUF_INIT;
+    gql_buf_printf(&b, "%s has invalid default value", owner);
+    if (depth > 0)
+        gql_buf_puts(&b, " at ");
+    for (size_t i = depth; i-- > 0;) {
+        if (stack[i]->key != NULL)
+            gql_buf_printf(&b, ".%s", stack[i]->key);
+        else
+            gql_buf_printf(&b, "[%zu]", stack[i]->index);
+    }
+    gql_buf_puts(&b, ": ");
+    char tmp[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    gql_buf_puts(&b, tmp);
+    locs_t l = {0};
+    locs_add(&l, loc);
+    tv_error(c, &l, "%s", gql_buf_cstr(&b));
+    gql_buf_free(&b);
+}
+
+/* print(valueNode), truncated for messages. */
+static const char *literal_str(char *buf, size_t size, const gql_value_t *v)
+{
+    gql_buf_t b = GQL_BUF_INIT;
+    gql_print_value(v, &b);
+    snprintf(buf, size, "%s", gql_buf_cstr(&b));
+    gql_buf_free(&b);
+    return buf;
+}
+
+static bool int32_literal(const char *text)
+{
+    char *end;
+    long long n = strtoll(text, &end, 10);
+    return *end == '\0' && n >= INT32_MIN && n <= INT32_MAX && !(n == LLONG_MAX || n == LLONG_MIN);
+}
+
+static void validate_literal(tv_ctx_t *c, const char *owner, const gql_value_t *v, const gql_type_t *type,
+                             const vpath_t *path)
+{
+    char lit[300], ts[256];
+    if (v == NULL || type == NULL || v->kind == GQL_VALUE_VARIABLE)
+        return;
+    if (type->kind == GQL_KIND_NON_NULL) {
+        if (v->kind == GQL_VALUE_NULL) {
+            literal_error(c, owner, path, v->loc, "Expected value of non-null type \"%s\" not to be null.",
+                          tstr(c, type));
+            return;
+        }
+        validate_literal(c, owner, v, type->of_type, path);
+        return;
+    }
+    if (v->kind == GQL_VALUE_NULL)
+        return;
+    snprintf(ts, sizeof(ts), "%s", tstr(c, type));
+    switch (type->kind) {
+    case GQL_KIND_LIST:
+        if (v->kind != GQL_VALUE_LIST) {
+            validate_literal(c, owner, v, type->of_type, path);
+            return;
+        }
+        for (size_t i = 0; i < v->list.count; i++) {
+            vpath_t p = {path, NULL, i};
+            validate_literal(c, owner, v->list.items[i], type->of_type, &p);
+        }
+        return;
+    case GQL_KIND_INPUT_OBJECT: {
+        if (v->kind != GQL_VALUE_OBJECT) {
+            literal_error(c, owner, path, v->loc, "Expected value of type \"%s\" to be an object, found: %s.", ts,
+                          literal_str(lit, sizeof(lit), v));
+            return;
+        }
+        for (size_t i = 0; i < type->ninput_fields; i++) {
+            const gql_input_value_t *f = &type->input_fields[i];
+            const gql_object_field_t *given = NULL;
+            for (size_t j = 0; j < v->object.count && given == NULL; j++)
+                if (strcmp(v->object.fields[j].name, f->name) == 0)
+                    given = &v->object.fields[j];
+            if (given == NULL) {
+                if (gql__input_value_required(f))
+                    literal_error(c, owner, path, v->loc,
+                                  "Expected value of type \"%s\" to include required field \"%s\", found: %s.", ts,
+                                  f->name, literal_str(lit, sizeof(lit), v));
+                continue;
+            }
+            vpath_t p = {path, f->name, 0};
+            validate_literal(c, owner, given->value, f->type, &p);
+        }
+        size_t known = 0;
+        const gql_object_field_t *only = NULL;
+        for (size_t j = 0; j < v->object.count; j++) {
+            const gql_object_field_t *of = &v->object.fields[j];
+            if (gql_type_input_field(type, of->name) != NULL) {
+                known++;
+                only = of;
+                continue;
+            }
+            const char **names = malloc((type->ninput_fields ? type->ninput_fields : 1) * sizeof(*names));
+            gql_buf_t sug = GQL_BUF_INIT;
+            if (names != NULL) {
+                for (size_t k = 0; k < type->ninput_fields; k++)
+                    names[k] = type->input_fields[k].name;
+                did_you_mean(&sug, of->name, names, type->ninput_fields);
+                free(names);
+            }
+            if (sug.len)
+                literal_error(c, owner, path, of->loc,
+                              "Expected value of type \"%s\" not to include unknown field \"%s\".%s Found: %s.", ts,
+                              of->name, gql_buf_cstr(&sug), literal_str(lit, sizeof(lit), v));
+            else
+                literal_error(c, owner, path, of->loc,
+                              "Expected value of type \"%s\" not to include unknown field \"%s\", found: %s.", ts,
+                              of->name, literal_str(lit, sizeof(lit), v));
+            gql_buf_free(&sug);
+        }
+        if (type->one_of) {
+            static const char *const fmt = "Within OneOf Input Object type \"%s\", exactly one field must be "
+                                           "specified, and the value for that field must be non-null.";
+            if (known != 1) {
+                literal_error(c, owner, path, v->loc, fmt, ts);
+            } else if (only->value->kind == GQL_VALUE_NULL) {
+                vpath_t p = {path, only->name, 0};
+                literal_error(c, owner, &p, v->loc, fmt, ts);
+            }
+        }
+        return;
+    }
+    case GQL_KIND_ENUM: {
+        bool ok = v->kind == GQL_VALUE_ENUM && gql_type_enum_value(type, v->str) != NULL;
+        if (ok)
+            return;
+        literal_str(lit, sizeof(lit), v);
+        const char **names = malloc((type->nvalues ? type->nvalues : 1) * sizeof(*names));
+        gql_buf_t sug = GQL_BUF_INIT;
+        if (names != NULL) {
+            for (size_t k = 0; k < type->nvalues; k++)
+                names[k] = type->values[k].name;
+            did_you_mean_sub(&sug, "the enum value", lit, names, type->nvalues);
+            free(names);
+        }
+        if (v->kind != GQL_VALUE_ENUM)
+            literal_error(c, owner, path, v->loc, "Enum \"%s\" cannot represent non-enum value: %s.%s", type->name, lit,
+                          gql_buf_cstr(&sug));
+        else
+            literal_error(c, owner, path, v->loc, "Value \"%s\" does not exist in \"%s\" enum.%s", lit, type->name,
+                          gql_buf_cstr(&sug));
+        gql_buf_free(&sug);
+        return;
+    }
+    case GQL_KIND_SCALAR: {
+        const char *n = type->name;
+        if (!type->builtin)
+            return; /* custom scalars accept any literal */
+        if (strcmp(n, "Int") == 0) {
+            if (v->kind != GQL_VALUE_INT)
+                literal_error(c, owner, path, v->loc, "Int cannot represent non-integer value: %s",
+                              literal_str(lit, sizeof(lit), v));
+            else if (!int32_literal(v->str))
+                literal_error(c, owner, path, v->loc, "Int cannot represent non 32-bit signed integer value: %s",
+                              v->str);
+        } else if (strcmp(n, "Float") == 0) {
+            if (v->kind != GQL_VALUE_INT && v->kind != GQL_VALUE_FLOAT)
+                literal_error(c, owner, path, v->loc, "Float cannot represent non numeric value: %s",
+                              literal_str(lit, sizeof(lit), v));
+        } else if (strcmp(n, "String") == 0) {
+            if (v->kind != GQL_VALUE_STRING)
+                literal_error(c, owner, path, v->loc, "String cannot represent a non string value: %s",
+                              literal_str(lit, sizeof(lit), v));
+        } else if (strcmp(n, "Boolean") == 0) {
+            if (v->kind != GQL_VALUE_BOOLEAN)
+                literal_error(c, owner, path, v->loc, "Boolean cannot represent a non boolean value: %s",
+                              literal_str(lit, sizeof(lit), v));
+        } else if (strcmp(n, "ID") == 0) {
+            if (v->kind != GQL_VALUE_STRING && v->kind != GQL_VALUE_INT)
+                literal_error(c, owner, path, v->loc, "ID cannot represent a non-string and non-integer value: %s",
+                              literal_str(lit, sizeof(lit), v));
+        }
+        return;
+    }
+    default:
+        return;
+    }
+}
+
+static void validate_default_value(tv_ctx_t *c, const char *owner, const gql_input_value_t *v)
+{
+    if (v->default_value != NULL && gql_type_is_input(v->type))
+        validate_literal(c, owner, v->default_value, v->type, NULL);
+}
+
 static void validate_arg(tv_ctx_t *c, const char *owner, const gql_input_value_t *a)
 {
     gql_loc_t name_loc = a->ast ? a->ast->loc : (gql_loc_t){0};
@@ -906,6 +1126,9 @@ static void validate_arg(tv_ctx_t *c, const char *owner, const gql_input_value_t
         }
         tv_error(c, &l, "Required argument %s(%s:) cannot be deprecated.", owner, a->name);
     }
+    char full[700];
+    snprintf(full, sizeof(full), "%s(%s:)", owner, a->name);
+    validate_default_value(c, full, a);
 }
 
 static void validate_directives(tv_ctx_t *c)
@@ -1141,6 +1364,9 @@ static void validate_input_object(tv_ctx_t *c, const gql_type_t *t)
             }
             tv_error(c, &l, "Required input field %s.%s cannot be deprecated.", t->name, f->name);
         }
+        char full[600];
+        snprintf(full, sizeof(full), "%s.%s", t->name, f->name);
+        validate_default_value(c, full, f);
         if (t->one_of) {
             if (f->type->kind == GQL_KIND_NON_NULL) {
                 locs_t l = {0};
@@ -1282,11 +1508,118 @@ static void validate_input_cycles(tv_ctx_t *c)
     free(path);
 }
 
+/* Default values that reference themselves (graphql-js
+ * createInputObjectDefaultValueCircularRefsValidator): an input field whose
+ * default, followed through the defaults of the fields it leaves out, comes
+ * back to the same field. State is shared across all input objects. */
+typedef struct cycle_step {
+    const gql_type_t *owner;
+    const gql_input_value_t *field;
+} cycle_step_t;
+
+typedef struct cycle_ctx {
+    tv_ctx_t *c;
+    const gql_input_value_t **visited;
+    size_t nvisited, capvisited;
+    cycle_step_t *path; /* the current chain of defaults */
+    size_t depth, cap;
+} cycle_ctx_t;
+
+static void field_default_cycle(cycle_ctx_t *cc, const gql_type_t *owner, const gql_input_value_t *field,
+                                const gql_type_t *field_type);
+
+static void literal_default_cycle(cycle_ctx_t *cc, const gql_type_t *obj, const gql_value_t *v)
+{
+    if (v->kind == GQL_VALUE_LIST) {
+        for (size_t i = 0; i < v->list.count; i++)
+            literal_default_cycle(cc, obj, v->list.items[i]);
+        return;
+    }
+    if (v->kind != GQL_VALUE_OBJECT)
+        return;
+    for (size_t i = 0; i < obj->ninput_fields; i++) {
+        const gql_input_value_t *f = &obj->input_fields[i];
+        const gql_type_t *named = gql_type_named(f->type);
+        if (named == NULL || named->kind != GQL_KIND_INPUT_OBJECT)
+            continue;
+        const gql_value_t *given = NULL;
+        for (size_t j = 0; j < v->object.count; j++)
+            if (strcmp(v->object.fields[j].name, f->name) == 0)
+                given = v->object.fields[j].value; /* the last one, as keyMap keeps */
+        if (given != NULL)
+            literal_default_cycle(cc, named, given);
+        else
+            field_default_cycle(cc, obj, f, named);
+    }
+}
+
+static void field_default_cycle(cycle_ctx_t *cc, const gql_type_t *owner, const gql_input_value_t *field,
+                                const gql_type_t *field_type)
+{
+    if (field->default_value == NULL)
+        return;
+    for (size_t k = 0; k < cc->depth; k++) {
+        if (cc->path[k].field != field)
+            continue;
+        /* A cycle: report it with the defaults it goes through. */
+        gql_buf_t b = GQL_BUF_INIT;
+        gql_buf_printf(&b,
+                       "Invalid circular reference. The default value of Input Object field %s.%s references itself",
+                       owner->name, field->name);
+        if (k + 1 < cc->depth) {
+            gql_buf_puts(&b, " via the default values of: ");
+            for (size_t j = k + 1; j < cc->depth; j++)
+                gql_buf_printf(&b, "%s%s.%s", j > k + 1 ? ", " : "", cc->path[j].owner->name, cc->path[j].field->name);
+        }
+        gql_buf_putc(&b, '.');
+        locs_t l = {0};
+        for (size_t j = k; j < cc->depth; j++)
+            locs_add(&l, cc->path[j].field->default_value->loc);
+        tv_error(cc->c, &l, "%s", gql_buf_cstr(&b));
+        gql_buf_free(&b);
+        return;
+    }
+    for (size_t k = 0; k < cc->nvisited; k++)
+        if (cc->visited[k] == field)
+            return;
+    if (cc->nvisited == cc->capvisited) {
+        size_t ncap = cc->capvisited ? cc->capvisited * 2 : 16;
+        const gql_input_value_t **p = realloc(cc->visited, ncap * sizeof(*p));
+        if (p == NULL)
+            return;
+        cc->visited = p;
+        cc->capvisited = ncap;
+    }
+    cc->visited[cc->nvisited++] = field;
+    if (cc->depth == cc->cap) {
+        size_t ncap = cc->cap ? cc->cap * 2 : 16;
+        cycle_step_t *p = realloc(cc->path, ncap * sizeof(*p));
+        if (p == NULL)
+            return;
+        cc->path = p;
+        cc->cap = ncap;
+    }
+    cc->path[cc->depth++] = (cycle_step_t){owner, field};
+    literal_default_cycle(cc, field_type, field->default_value);
+    cc->depth--;
+}
+
+/* graphql-js starts from each input object as if given an empty object. */
+static void default_cycles_from(cycle_ctx_t *cc, const gql_type_t *t)
+{
+    for (size_t j = 0; j < t->ninput_fields; j++) {
+        const gql_type_t *named = gql_type_named(t->input_fields[j].type);
+        if (named != NULL && named->kind == GQL_KIND_INPUT_OBJECT)
+            field_default_cycle(cc, t, &t->input_fields[j], named);
+    }
+}
+
 size_t gql__schema_validate(const gql_schema_t *s, const gql_schema_options_t *options, gql_errors_t *errors,
                             gql_errors_t *warnings)
 {
     static const gql_schema_options_t no_options = {0};
     tv_ctx_t c = {s, options ? options : &no_options, errors, warnings, 0};
+    cycle_ctx_t cc = {&c, NULL, 0, 0, NULL, 0, 0};
     validate_root_types(&c);
     validate_directives(&c);
     for (size_t i = 0; i < s->ntypes; i++) {
@@ -1307,11 +1640,14 @@ size_t gql__schema_validate(const gql_schema_t *s, const gql_schema_options_t *o
             break;
         case GQL_KIND_INPUT_OBJECT:
             validate_input_object(&c, t);
+            default_cycles_from(&cc, t);
             break;
         default:
             break;
         }
     }
+    free(cc.visited);
+    free(cc.path);
     validate_input_cycles(&c);
     return c.nerrors;
 }
