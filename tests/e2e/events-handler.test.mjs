@@ -1,0 +1,195 @@
+// events-handler.test.mjs — the real binaries end to end: embedded-kafka and
+// command-handler; commands produced in the wire format with kcat, feedback read
+// back and decoded by an independent Avro codec (events-lib.mjs). Covers every
+// rule's outcome, a garbage message, repeated ids, restarts with and without a
+// snapshot (nothing applied twice), the merged topology (keys = username), and
+// the refusal to start on a snapshot the cluster no longer has.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+
+import {
+  COMMAND_HANDLER,
+  EMBEDDED_KAFKA,
+  SOURCE_DIR,
+  consumeAll,
+  decode,
+  encode,
+  ibanValid,
+  produce,
+  readTopology,
+  runToEnd,
+  sleep,
+  start,
+  stop,
+  uuid,
+} from './events-lib.mjs';
+
+const COMPANY = 'NL66OPEN0000000000';
+
+async function broker(topologyFile, brokers = 1) {
+  const { proc, line } = await start(EMBEDDED_KAFKA, ['--brokers', String(brokers), '--topology', topologyFile], /^BOOTSTRAP=/);
+  return { proc, bootstrap: line.slice('BOOTSTRAP='.length) };
+}
+
+async function handler(bootstrap, topologyFile, stateDir) {
+  const { proc } = await start(
+    COMMAND_HANDLER,
+    ['--brokers', bootstrap, '--topology', topologyFile, '--state-dir', stateDir, '--snapshot-interval', '1', '--fetch-wait-ms', '5'],
+    /^READY$/,
+  );
+  return proc;
+}
+
+/** A client of the bank: sends commands, reads every output topic. */
+function client(bootstrap, topo, username) {
+  const send = (record, values, key) => {
+    const topic = topo.topicOf(record);
+    const k = topic.key === 'username' ? username : topic.key === 'id' ? values.id : null;
+    produce(bootstrap, topic.name, key ?? k, encode(topo, record, values));
+  };
+  const outputs = async () => {
+    const names = [...new Set(['AccountCreationConfirmed', 'AccountCreationFailed', 'MoneyTransferConfirmed', 'MoneyTransferFailed', 'BalanceChanged'].map((r) => topo.topicOf(r).name))];
+    const all = [];
+    for (const n of names) for (const m of await consumeAll(bootstrap, n)) all.push({ ...decode(topo, m.value), key: m.key, topic: m.topic });
+    return all;
+  };
+  /** Waits until `pred(outputs)` holds; returns the outputs. */
+  const until = async (pred, what) => {
+    for (let i = 0; i < 100; i++) {
+      const o = await outputs();
+      if (pred(o)) return o;
+      await sleep(100);
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  };
+  const feedback = (o, id) => o.filter((e) => e.id === id);
+  return { send, outputs, until, feedback };
+}
+
+async function scenario(topologyFile, brokers) {
+  const topo = readTopology(topologyFile);
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'handler-state-'));
+  const k = await broker(topologyFile, brokers);
+  let h = await handler(k.bootstrap, topologyFile, stateDir);
+  const c = client(k.bootstrap, topo, 'alice');
+  try {
+    // two accounts
+    const a1 = uuid();
+    const a2 = uuid();
+    c.send('ConfirmAccountCreation', { id: a1, a_type: 'AUTO' });
+    c.send('ConfirmAccountCreation', { id: a2, a_type: 'MANUAL' });
+    let o = await c.until((o) => c.feedback(o, a1).length && c.feedback(o, a2).length, 'accounts');
+    const [accA] = c.feedback(o, a1);
+    const [accB] = c.feedback(o, a2);
+    assert.equal(accA.record, 'AccountCreationConfirmed');
+    assert.match(accA.iban, /^NL\d\dOPEN0\d{9}$/);
+    assert.ok(ibanValid(accA.iban), `mod-97 of ${accA.iban}`);
+    assert.match(accA.token, /^\d{20}$/);
+    assert.equal(accA.a_type, 'AUTO');
+    assert.equal(accB.a_type, 'MANUAL');
+    assert.notEqual(accA.iban, accB.iban);
+    if (topo.topicOf('AccountCreationConfirmed').key === 'username') assert.equal(accA.key, 'alice');
+    else assert.equal(accA.key, a1);
+
+    // a garbage message on the transfer topic is skipped, not fatal
+    const cmdTopic = topo.topicOf('ConfirmMoneyTransfer').name;
+    produce(k.bootstrap, cmdTopic, 'x', Buffer.from('definitely not avro'));
+
+    const t = {};
+    const transfer = (name, from, to, amount, token, description = name) => {
+      t[name] = uuid();
+      c.send('ConfirmMoneyTransfer', { id: t[name], token, amount, from, to, description });
+    };
+    transfer('deposit', 'cash', accA.iban, 10000, '');
+    transfer('pay', accA.iban, accB.iban, 2500, accA.token);
+    transfer('badToken', accA.iban, accB.iban, 1, '12345678901234567890');
+    transfer('tooMuch', accA.iban, accB.iban, 100000, accA.token);
+    transfer('badFrom', 'NL00OPEN0000000001', accB.iban, 1, accA.token);
+    transfer('same', accA.iban, accA.iban, 1, accA.token);
+    transfer('unknown', 'cash', 'NL91ABNA0417164300', 1, '');
+    transfer('fromCompany', COMPANY, accB.iban, 700, '00000000000000000000');
+    const names = Object.keys(t);
+    o = await c.until((o) => names.every((n) => c.feedback(o, t[n]).length === 1), 'transfer feedback');
+    const reason = (n) => c.feedback(o, t[n])[0].reason;
+    assert.equal(c.feedback(o, t.deposit)[0].record, 'MoneyTransferConfirmed');
+    assert.equal(c.feedback(o, t.pay)[0].record, 'MoneyTransferConfirmed');
+    assert.equal(c.feedback(o, t.fromCompany)[0].record, 'MoneyTransferConfirmed');
+    assert.equal(reason('badToken'), 'invalid token');
+    assert.equal(reason('tooMuch'), 'insufficient funds');
+    assert.equal(reason('badFrom'), 'from is invalid');
+    assert.equal(reason('same'), "from and to can't be same for transfer");
+    assert.equal(reason('unknown'), 'both to and from not known at this bank');
+
+    const changes = (o, iban) => o.filter((e) => e.record === 'BalanceChanged' && e.iban === iban);
+    const balanceOf = (o, iban) => changes(o, iban).reduce((s, e) => s + e.changed_by, 0n);
+    assert.equal(balanceOf(o, accA.iban), 7500n);
+    assert.equal(balanceOf(o, accB.iban), 3200n);
+    const debit = changes(o, accA.iban).find((e) => e.changed_by === -2500n);
+    assert.equal(debit.from_to, accB.iban);
+    assert.equal(debit.description, 'pay');
+    assert.equal(debit.new_balance, 7500n);
+    const credit = changes(o, accB.iban).find((e) => e.changed_by === 2500n);
+    assert.equal(credit.from_to, accA.iban);
+    assert.equal(changes(o, 'NL91ABNA0417164300').length, 0);
+    const eventsBefore = o.length;
+
+    // repeated ids: the same answers, no money moves
+    c.send('ConfirmMoneyTransfer', { id: t.pay, token: accA.token, amount: 2500, from: accA.iban, to: accB.iban, description: 'again' });
+    c.send('ConfirmAccountCreation', { id: a1, a_type: 'AUTO' });
+    o = await c.until((o) => c.feedback(o, t.pay).length === 2 && c.feedback(o, a1).length === 2, 'repeated answers');
+    assert.equal(c.feedback(o, a1)[1].iban, accA.iban);
+    assert.equal(c.feedback(o, a1)[1].token, accA.token);
+    assert.equal(o.length, eventsBefore + 2);
+
+    // restart with the snapshot: nothing applied twice, and the state is intact
+    assert.equal((await stop(h)).code, 0);
+    assert.ok(fs.existsSync(path.join(stateDir, 'snapshot')));
+    h = await handler(k.bootstrap, topologyFile, stateDir);
+    const back = uuid();
+    c.send('ConfirmMoneyTransfer', { id: back, token: accB.token, amount: 200, from: accB.iban, to: accA.iban, description: 'back' });
+    o = await c.until((o) => c.feedback(o, back).length === 1, 'transfer after restart');
+    assert.equal(c.feedback(o, back)[0].record, 'MoneyTransferConfirmed');
+    assert.equal(o.length, eventsBefore + 2 + 3, 'only the new transfer produced events');
+    assert.equal(changes(o, accB.iban).at(-1).new_balance, 3000n);
+
+    // restart without the snapshot (rebuilt from the topics alone): same state
+    assert.equal((await stop(h)).code, 0);
+    fs.rmSync(path.join(stateDir, 'snapshot'));
+    h = await handler(k.bootstrap, topologyFile, stateDir);
+    const back2 = uuid();
+    c.send('ConfirmMoneyTransfer', { id: back2, token: accB.token, amount: 3000, from: accB.iban, to: accA.iban, description: 'all' });
+    c.send('ConfirmMoneyTransfer', { id: t.deposit, token: '', amount: 10000, from: 'cash', to: accA.iban, description: 'dup' });
+    o = await c.until((o) => c.feedback(o, back2).length === 1 && c.feedback(o, t.deposit).length === 2, 'after rebuild');
+    assert.equal(c.feedback(o, back2)[0].record, 'MoneyTransferConfirmed');
+    assert.equal(changes(o, accB.iban).at(-1).new_balance, 0n);
+    assert.equal(changes(o, accA.iban).at(-1).new_balance, 10700n);
+    assert.equal(o.length, eventsBefore + 2 + 3 + 3 + 1);
+
+    // a new broker (all data gone) with the old snapshot: refuse, say why
+    assert.equal((await stop(h)).code, 0);
+    await stop(k.proc);
+    const k2 = await broker(topologyFile, brokers);
+    try {
+      const r = await runToEnd(COMMAND_HANDLER, ['--brokers', k2.bootstrap, '--topology', topologyFile, '--state-dir', stateDir]);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /refusing to start/);
+      assert.match(r.stderr, /lost data/);
+    } finally {
+      await stop(k2.proc);
+    }
+  } catch (e) {
+    console.error('handler stderr:\n' + h.stderrText());
+    throw e;
+  } finally {
+    await stop(h);
+    await stop(k.proc);
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+test('original topology, 1 broker', { timeout: 60000 }, () => scenario(path.join(SOURCE_DIR, 'schema/topology.yaml'), 1));
+
+test('merged topology, 3 brokers', { timeout: 60000 }, () => scenario(path.join(SOURCE_DIR, 'schema/topology-merged.yaml'), 3));

@@ -1,0 +1,562 @@
+/*
+ * bank.c — the command handler's state machine (see bank.h for the rules):
+ * accounts in an array indexed by an open-addressing table on the IBAN, answers
+ * in another keyed by command id, IBAN generation and the mod-97 check.
+ */
+#include "bank_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+/* ------------------------------------------------------------------ IBANs */
+
+/* The ISO 7064 mod-97 of the rearranged IBAN s (country+check moved to the end). */
+static int iban_mod97(const char *s, size_t len)
+{
+    unsigned r = 0;
+    for (size_t k = 0; k < len; k++) {
+        char ch = s[(k + 4) % len];
+        if (ch >= '0' && ch <= '9')
+            r = (r * 10 + (unsigned)(ch - '0')) % 97;
+        else if (ch >= 'A' && ch <= 'Z')
+            r = (r * 100 + (unsigned)(ch - 'A' + 10)) % 97;
+        else
+            return -1;
+    }
+    return (int)r;
+}
+
+int gw_iban_valid(const char *s)
+{
+    if (s == NULL)
+        return 0;
+    size_t len = strlen(s);
+    if (len < 15 || len > 34)
+        return 0;
+    if (s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' || s[1] > 'Z' || s[2] < '0' || s[2] > '9' || s[3] < '0' || s[3] > '9')
+        return 0;
+    return iban_mod97(s, len) == 1;
+}
+
+int gw_iban_is_open(const char *s)
+{
+    if (s == NULL || strlen(s) != GW_IBAN_LEN || strncmp(s, "NL", 2) != 0 || strncmp(s + 4, "OPEN", 4) != 0)
+        return 0;
+    for (int i = 8; i < GW_IBAN_LEN; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return gw_iban_valid(s);
+}
+
+void gw_iban_make(const char digits[10], char out[GW_IBAN_LEN + 1])
+{
+    memcpy(out, "NL00OPEN", 8);
+    memcpy(out + 8, digits, 10);
+    out[GW_IBAN_LEN] = '\0';
+    int check = 98 - iban_mod97(out, GW_IBAN_LEN);
+    out[2] = (char)('0' + check / 10);
+    out[3] = (char)('0' + check % 10);
+}
+
+/* ----------------------------------------------------------- hash tables */
+
+/* Open addressing over indices (stored +1; 0 = empty). Power-of-two capacity. */
+typedef struct index {
+    uint32_t *slots;
+    size_t cap; /* 0 or a power of two */
+} index_t;
+
+static uint64_t fnv(const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ULL;
+    return h;
+}
+
+/* ------------------------------------------------------------------- bank */
+
+/* An answer already given to a command id. */
+typedef struct answer {
+    gw_uuid_t id;
+    int kind;
+    uint32_t account; /* ANS_ACCOUNT_OK: index into accounts */
+    char *reason;     /* the *_FAILED kinds: owned */
+} answer_t;
+
+struct gw_bank {
+    gw_account_t *accounts; /* owned, grows */
+    size_t naccounts, capaccounts;
+    index_t by_iban;
+    answer_t *answers; /* owned, grows */
+    size_t nanswers, capanswers;
+    index_t by_id;
+    gw_bank_rng_fn rng;
+    void *rng_ctx;
+};
+
+static uint64_t hash_iban(const char *iban)
+{
+    return fnv(iban, strlen(iban));
+}
+
+static uint64_t hash_id(const gw_uuid_t *id)
+{
+    return fnv(id->b, 16);
+}
+
+static long find_account(const gw_bank_t *b, const char *iban)
+{
+    if (b->by_iban.cap == 0 || iban == NULL)
+        return -1;
+    size_t mask = b->by_iban.cap - 1;
+    for (size_t i = hash_iban(iban) & mask;; i = (i + 1) & mask) {
+        uint32_t s = b->by_iban.slots[i];
+        if (s == 0)
+            return -1;
+        if (strcmp(b->accounts[s - 1].iban, iban) == 0)
+            return (long)s - 1;
+    }
+}
+
+static long find_answer(const gw_bank_t *b, const gw_uuid_t *id)
+{
+    if (b->by_id.cap == 0)
+        return -1;
+    size_t mask = b->by_id.cap - 1;
+    for (size_t i = hash_id(id) & mask;; i = (i + 1) & mask) {
+        uint32_t s = b->by_id.slots[i];
+        if (s == 0)
+            return -1;
+        if (memcmp(b->answers[s - 1].id.b, id->b, 16) == 0)
+            return (long)s - 1;
+    }
+}
+
+/* Rebuilds an index for n entries at half load at most; 0 or GW_EV_ENOMEM. */
+static int reindex(gw_bank_t *b, int accounts, size_t n)
+{
+    index_t *ix = accounts ? &b->by_iban : &b->by_id;
+    if (n * 2 < ix->cap)
+        return 0;
+    size_t cap = ix->cap ? ix->cap : 64;
+    while (n * 2 >= cap)
+        cap *= 2;
+    uint32_t *slots = calloc(cap, sizeof(*slots));
+    if (slots == NULL)
+        return GW_EV_ENOMEM;
+    size_t have = accounts ? b->naccounts : b->nanswers;
+    for (size_t k = 0; k < have; k++) {
+        uint64_t h = accounts ? hash_iban(b->accounts[k].iban) : hash_id(&b->answers[k].id);
+        size_t i = h & (cap - 1);
+        while (slots[i] != 0)
+            i = (i + 1) & (cap - 1);
+        slots[i] = (uint32_t)k + 1;
+    }
+    free(ix->slots);
+    ix->slots = slots;
+    ix->cap = cap;
+    return 0;
+}
+
+/* Adds an account (iban must be new); its index or GW_EV_ENOMEM. */
+static long add_account(gw_bank_t *b, const char *iban, const char *token, int64_t balance, gw_atype_t a_type)
+{
+    if (strlen(iban) > GW_IBAN_LEN || strlen(token) > GW_TOKEN_LEN)
+        return GW_EV_EINVAL;
+    if (b->naccounts == b->capaccounts) {
+        size_t cap = b->capaccounts ? b->capaccounts * 2 : 64;
+        gw_account_t *na = realloc(b->accounts, cap * sizeof(*na));
+        if (na == NULL)
+            return GW_EV_ENOMEM;
+        b->accounts = na;
+        b->capaccounts = cap;
+    }
+    if (reindex(b, 1, b->naccounts + 1) != 0)
+        return GW_EV_ENOMEM;
+    gw_account_t *a = &b->accounts[b->naccounts];
+    memset(a, 0, sizeof(*a));
+    strcpy(a->iban, iban);
+    strcpy(a->token, token);
+    a->balance = balance;
+    a->limit = GW_BANK_LIMIT;
+    a->a_type = a_type;
+    size_t mask = b->by_iban.cap - 1, i = hash_iban(iban) & mask;
+    while (b->by_iban.slots[i] != 0)
+        i = (i + 1) & mask;
+    b->by_iban.slots[i] = (uint32_t)++b->naccounts;
+    return (long)b->naccounts - 1;
+}
+
+/* Makes room for one more answer, so that adding it cannot fail; 0 or GW_EV_ENOMEM. */
+static int reserve_answer(gw_bank_t *b)
+{
+    if (b->nanswers == b->capanswers) {
+        size_t cap = b->capanswers ? b->capanswers * 2 : 256;
+        answer_t *na = realloc(b->answers, cap * sizeof(*na));
+        if (na == NULL)
+            return GW_EV_ENOMEM;
+        b->answers = na;
+        b->capanswers = cap;
+    }
+    return reindex(b, 0, b->nanswers + 1);
+}
+
+/* Records an answer (id must be new); 0 or GW_EV_ENOMEM. Cannot fail without a
+ * reason after a successful reserve_answer. */
+static int add_answer(gw_bank_t *b, const gw_uuid_t *id, int kind, long account, const char *reason)
+{
+    char *r = NULL;
+    if (reason != NULL && (r = strdup(reason)) == NULL)
+        return GW_EV_ENOMEM;
+    if (reserve_answer(b) != 0) {
+        free(r);
+        return GW_EV_ENOMEM;
+    }
+    answer_t *a = &b->answers[b->nanswers];
+    a->id = *id;
+    a->kind = kind;
+    a->account = account < 0 ? 0 : (uint32_t)account;
+    a->reason = r;
+    size_t mask = b->by_id.cap - 1, i = hash_id(id) & mask;
+    while (b->by_id.slots[i] != 0)
+        i = (i + 1) & mask;
+    b->by_id.slots[i] = (uint32_t)++b->nanswers;
+    return 0;
+}
+
+static void system_rng(void *ctx, uint8_t *buf, size_t n)
+{
+    (void)ctx;
+    while (n > 0) {
+        ssize_t got = getrandom(buf, n, 0);
+        if (got > 0) {
+            buf += got;
+            n -= (size_t)got;
+        }
+    }
+}
+
+gw_bank_t *gw_bank_new(gw_bank_rng_fn rng, void *rng_ctx)
+{
+    gw_bank_t *b = calloc(1, sizeof(*b));
+    if (b == NULL)
+        return NULL;
+    b->rng = rng ? rng : system_rng;
+    b->rng_ctx = rng_ctx;
+    if (add_account(b, GW_COMPANY_IBAN, GW_COMPANY_TOKEN, GW_COMPANY_BALANCE, GW_ATYPE_MANUAL) < 0) {
+        gw_bank_free(b);
+        return NULL;
+    }
+    return b;
+}
+
+void gw_bank_free(gw_bank_t *b)
+{
+    if (b == NULL)
+        return;
+    for (size_t i = 0; i < b->nanswers; i++)
+        free(b->answers[i].reason);
+    free(b->answers);
+    free(b->accounts);
+    free(b->by_iban.slots);
+    free(b->by_id.slots);
+    free(b);
+}
+
+/* n random decimal digits (unbiased: bytes >= 250 are drawn again). */
+static void random_digits(gw_bank_t *b, char *out, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint8_t buf[32];
+        b->rng(b->rng_ctx, buf, sizeof(buf));
+        for (size_t k = 0; k < sizeof(buf) && i < n; k++)
+            if (buf[k] < 250)
+                out[i++] = (char)('0' + buf[k] % 10);
+    }
+}
+
+/* ------------------------------------------------------------- commands */
+
+static void out_account_ok(const gw_bank_t *b, const gw_uuid_t *id, uint32_t account, gw_bank_out_t *out)
+{
+    gw_event_t *e = &out->ev[out->n++];
+    const gw_account_t *a = &b->accounts[account];
+    e->type = GW_REC_ACCOUNT_CREATION_CONFIRMED;
+    e->u.account_creation_confirmed.id = *id;
+    e->u.account_creation_confirmed.iban = a->iban;
+    e->u.account_creation_confirmed.token = a->token;
+    e->u.account_creation_confirmed.a_type = a->a_type;
+}
+
+static void out_failed(gw_rec_type_t type, const gw_uuid_t *id, const char *reason, gw_bank_out_t *out)
+{
+    gw_event_t *e = &out->ev[out->n++];
+    e->type = type;
+    if (type == GW_REC_ACCOUNT_CREATION_FAILED) {
+        e->u.account_creation_failed.id = *id;
+        e->u.account_creation_failed.reason = reason;
+    } else {
+        e->u.money_transfer_failed.id = *id;
+        e->u.money_transfer_failed.reason = reason;
+    }
+}
+
+static void out_transfer_ok(const gw_uuid_t *id, gw_bank_out_t *out)
+{
+    gw_event_t *e = &out->ev[out->n++];
+    e->type = GW_REC_MONEY_TRANSFER_CONFIRMED;
+    e->u.money_transfer_confirmed.id = *id;
+}
+
+static void out_balance(const gw_account_t *a, int64_t by, const char *other, const char *description,
+                        gw_bank_out_t *out)
+{
+    gw_event_t *e = &out->ev[out->n++];
+    e->type = GW_REC_BALANCE_CHANGED;
+    e->u.balance_changed.iban = a->iban;
+    e->u.balance_changed.new_balance = a->balance;
+    e->u.balance_changed.changed_by = by;
+    e->u.balance_changed.from_to = other;
+    e->u.balance_changed.description = description;
+}
+
+/* The earlier answer to a repeated command id, with no state change. */
+static void repeat_answer(const gw_bank_t *b, const answer_t *a, gw_bank_out_t *out)
+{
+    out->repeated = 1;
+    switch (a->kind) {
+    case ANS_ACCOUNT_OK:
+        out_account_ok(b, &a->id, a->account, out);
+        break;
+    case ANS_ACCOUNT_FAILED:
+        out_failed(GW_REC_ACCOUNT_CREATION_FAILED, &a->id, a->reason, out);
+        break;
+    case ANS_TRANSFER_OK:
+        out_transfer_ok(&a->id, out);
+        break;
+    default:
+        out_failed(GW_REC_MONEY_TRANSFER_FAILED, &a->id, a->reason, out);
+        break;
+    }
+}
+
+static int create_account(gw_bank_t *b, const gw_uuid_t *id, gw_atype_t a_type, gw_bank_out_t *out)
+{
+    char digits[10], iban[GW_IBAN_LEN + 1], token[GW_TOKEN_LEN + 1];
+    digits[0] = '0';
+    random_digits(b, digits + 1, 9);
+    gw_iban_make(digits, iban);
+    random_digits(b, token, GW_TOKEN_LEN);
+    token[GW_TOKEN_LEN] = '\0';
+    if (find_account(b, iban) >= 0) {
+        if (add_answer(b, id, ANS_ACCOUNT_FAILED, -1, GW_REASON_IBAN_EXISTS) != 0)
+            return GW_EV_ENOMEM;
+        out_failed(GW_REC_ACCOUNT_CREATION_FAILED, id, b->answers[b->nanswers - 1].reason, out);
+        return 0;
+    }
+    if (reserve_answer(b) != 0)
+        return GW_EV_ENOMEM;
+    long k = add_account(b, iban, token, 0, a_type);
+    if (k < 0)
+        return (int)k;
+    add_answer(b, id, ANS_ACCOUNT_OK, k, NULL); /* reserved: cannot fail */
+    out_account_ok(b, id, (uint32_t)k, out);
+    return 0;
+}
+
+/* Refuses a transfer with reason: records the answer and emits the feedback. */
+static int refuse(gw_bank_t *b, const gw_uuid_t *id, const char *reason, gw_bank_out_t *out)
+{
+    if (add_answer(b, id, ANS_TRANSFER_FAILED, -1, reason) != 0)
+        return GW_EV_ENOMEM;
+    out_failed(GW_REC_MONEY_TRANSFER_FAILED, id, b->answers[b->nanswers - 1].reason, out);
+    return 0;
+}
+
+static int transfer(gw_bank_t *b, const gw_event_t *cmd, gw_bank_out_t *out)
+{
+    const gw_uuid_t *id = &cmd->u.confirm_money_transfer.id;
+    const char *from = cmd->u.confirm_money_transfer.from, *to = cmd->u.confirm_money_transfer.to;
+    const char *token = cmd->u.confirm_money_transfer.token;
+    const char *desc = cmd->u.confirm_money_transfer.description;
+    int64_t amount = cmd->u.confirm_money_transfer.amount;
+    if (from == NULL || to == NULL || token == NULL || desc == NULL)
+        return GW_EV_EINVAL;
+
+    if (strcmp(from, "cash") != 0 && !gw_iban_is_open(from))
+        return refuse(b, id, GW_REASON_FROM_INVALID, out);
+    if (strcmp(from, to) == 0)
+        return refuse(b, id, GW_REASON_SAME, out);
+    if (amount <= 0)
+        return refuse(b, id, GW_REASON_AMOUNT, out);
+    long fi = find_account(b, from), ti = find_account(b, to);
+    int64_t new_from = 0, new_to = 0;
+    if (fi >= 0) {
+        gw_account_t *fa = &b->accounts[fi];
+        if (strcmp(fa->token, token) != 0)
+            return refuse(b, id, GW_REASON_TOKEN, out);
+        if (__builtin_sub_overflow(fa->balance, amount, &new_from) || new_from < fa->limit)
+            return refuse(b, id, GW_REASON_FUNDS, out);
+    } else if (ti < 0) {
+        return refuse(b, id, GW_REASON_UNKNOWN, out);
+    }
+    if (ti >= 0 && __builtin_add_overflow(b->accounts[ti].balance, amount, &new_to))
+        return refuse(b, id, GW_REASON_AMOUNT, out);
+    if (add_answer(b, id, ANS_TRANSFER_OK, -1, NULL) != 0)
+        return GW_EV_ENOMEM;
+    /* from here on nothing can fail */
+    if (fi >= 0) {
+        b->accounts[fi].balance = new_from;
+        out_balance(&b->accounts[fi], -amount, to, desc, out);
+    }
+    if (ti >= 0) {
+        b->accounts[ti].balance = new_to;
+        out_balance(&b->accounts[ti], amount, from, desc, out);
+    }
+    out_transfer_ok(id, out);
+    return 0;
+}
+
+int gw_bank_handle(gw_bank_t *b, const gw_event_t *cmd, gw_bank_out_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    const gw_uuid_t *id = gw_event_id(cmd);
+    if (cmd->type != GW_REC_CONFIRM_ACCOUNT_CREATION && cmd->type != GW_REC_CONFIRM_MONEY_TRANSFER)
+        return GW_EV_EINVAL;
+    long ai = find_answer(b, id);
+    if (ai >= 0) { /* also when the id is reused for the other kind of command */
+        repeat_answer(b, &b->answers[ai], out);
+        return 0;
+    }
+    if (cmd->type == GW_REC_CONFIRM_ACCOUNT_CREATION)
+        return create_account(b, id, cmd->u.confirm_account_creation.a_type, out);
+    return transfer(b, cmd, out);
+}
+
+/* --------------------------------------------------------------- replay */
+
+int gw_bank_apply(gw_bank_t *b, const gw_event_t *ev)
+{
+    const gw_uuid_t *id = gw_event_id(ev);
+    switch (ev->type) {
+    case GW_REC_ACCOUNT_CREATION_CONFIRMED: {
+        const char *iban = ev->u.account_creation_confirmed.iban;
+        long k = find_account(b, iban);
+        if (k < 0) {
+            k = add_account(b, iban, ev->u.account_creation_confirmed.token, 0,
+                            ev->u.account_creation_confirmed.a_type);
+            if (k < 0)
+                return (int)k;
+        }
+        if (find_answer(b, id) < 0)
+            return add_answer(b, id, ANS_ACCOUNT_OK, k, NULL);
+        return 0;
+    }
+    case GW_REC_ACCOUNT_CREATION_FAILED:
+        if (find_answer(b, id) < 0)
+            return add_answer(b, id, ANS_ACCOUNT_FAILED, -1, ev->u.account_creation_failed.reason);
+        return 0;
+    case GW_REC_MONEY_TRANSFER_CONFIRMED:
+        if (find_answer(b, id) < 0)
+            return add_answer(b, id, ANS_TRANSFER_OK, -1, NULL);
+        return 0;
+    case GW_REC_MONEY_TRANSFER_FAILED:
+        if (find_answer(b, id) < 0)
+            return add_answer(b, id, ANS_TRANSFER_FAILED, -1, ev->u.money_transfer_failed.reason);
+        return 0;
+    case GW_REC_BALANCE_CHANGED: {
+        long k = find_account(b, ev->u.balance_changed.iban);
+        if (k >= 0)
+            b->accounts[k].balance = ev->u.balance_changed.new_balance;
+        return 0;
+    }
+    default:
+        return GW_EV_EINVAL;
+    }
+}
+
+int gw_bank_answered(const gw_bank_t *b, const gw_uuid_t *id)
+{
+    return find_answer(b, id) >= 0;
+}
+
+const gw_account_t *gw_bank_account(const gw_bank_t *b, const char *iban)
+{
+    long k = find_account(b, iban);
+    return k < 0 ? NULL : &b->accounts[k];
+}
+
+size_t gw_bank_account_count(const gw_bank_t *b)
+{
+    return b->naccounts;
+}
+
+size_t gw_bank_answer_count(const gw_bank_t *b)
+{
+    return b->nanswers;
+}
+
+/* ------------------------------------------------------------- snapshot */
+
+/* Internal accessors for snapshot.c. */
+const gw_account_t *gw__bank_accounts(const gw_bank_t *b, size_t *n)
+{
+    *n = b->naccounts;
+    return b->accounts;
+}
+
+int gw__bank_answer(const gw_bank_t *b, size_t i, gw_uuid_t *id, int *kind, const char **iban, const char **reason)
+{
+    if (i >= b->nanswers)
+        return -1;
+    const answer_t *a = &b->answers[i];
+    *id = a->id;
+    *kind = a->kind;
+    *iban = a->kind == ANS_ACCOUNT_OK ? b->accounts[a->account].iban : NULL;
+    *reason = a->reason;
+    return 0;
+}
+
+int gw__bank_restore_account(gw_bank_t *b, const char *iban, const char *token, int64_t balance, int64_t limit,
+                             gw_atype_t a_type)
+{
+    long k = find_account(b, iban);
+    if (k < 0)
+        k = add_account(b, iban, token, balance, a_type);
+    if (k < 0)
+        return (int)k;
+    gw_account_t *a = &b->accounts[k];
+    strcpy(a->token, token);
+    a->balance = balance;
+    a->limit = limit;
+    a->a_type = a_type;
+    return 0;
+}
+
+int gw__bank_restore_answer(gw_bank_t *b, const gw_uuid_t *id, int kind, const char *iban, const char *reason)
+{
+    if (find_answer(b, id) >= 0)
+        return GW_EV_EINVAL;
+    long k = -1;
+    if (kind == ANS_ACCOUNT_OK && (k = find_account(b, iban)) < 0)
+        return GW_EV_EINVAL;
+    if (kind < ANS_ACCOUNT_OK || kind > ANS_TRANSFER_FAILED)
+        return GW_EV_EINVAL;
+    return add_answer(b, id, kind, k, kind == ANS_ACCOUNT_FAILED || kind == ANS_TRANSFER_FAILED ? reason : NULL);
+}
+
+void gw__bank_swap(gw_bank_t *a, gw_bank_t *b)
+{
+    gw_bank_t t = *a;
+    *a = *b;
+    *b = t;
+    /* each keeps its own random source */
+    b->rng = a->rng;
+    b->rng_ctx = a->rng_ctx;
+    a->rng = t.rng;
+    a->rng_ctx = t.rng_ctx;
+}

@@ -1,0 +1,25 @@
+/*
+ * bank_int.h — what snapshot.c needs of bank.c's internals: read access to every
+ * account and answer, and restoring them.
+ */
+#ifndef GW_BANK_INT_H
+#define GW_BANK_INT_H
+
+#include "bank.h"
+
+/* Answer kinds, as stored in the snapshot. */
+enum { ANS_ACCOUNT_OK, ANS_ACCOUNT_FAILED, ANS_TRANSFER_OK, ANS_TRANSFER_FAILED };
+
+/* All accounts (valid until the bank changes); *n gets their count. */
+const gw_account_t *gw__bank_accounts(const gw_bank_t *b, size_t *n);
+/* Answer i: its id, kind, account IBAN (ANS_ACCOUNT_OK) or reason (failures); -1 past the end. */
+int gw__bank_answer(const gw_bank_t *b, size_t i, gw_uuid_t *id, int *kind, const char **iban, const char **reason);
+/* Creates or overwrites an account; 0 or negative. */
+int gw__bank_restore_account(gw_bank_t *b, const char *iban, const char *token, int64_t balance, int64_t limit,
+                             gw_atype_t a_type);
+/* Adds an answer (the id must be new, an ANS_ACCOUNT_OK's account must exist); 0 or negative. */
+int gw__bank_restore_answer(gw_bank_t *b, const gw_uuid_t *id, int kind, const char *iban, const char *reason);
+/* Exchanges the accounts and answers of two banks (each keeps its random source). */
+void gw__bank_swap(gw_bank_t *a, gw_bank_t *b);
+
+#endif

@@ -1,0 +1,526 @@
+/*
+ * command-handler — the bank's back office: consumes ConfirmAccountCreation and
+ * ConfirmMoneyTransfer, applies the bank's rules (bank.c) and produces the
+ * feedback and BalanceChanged events, on whatever topics the topology names.
+ *
+ *   command-handler --brokers HOST:PORT [--topology FILE] [--state-dir DIR]
+ *                   [--snapshot-interval SECONDS] [--fetch-wait-ms N]
+ *   (env: KAFKA_BROKERS, GW_TOPOLOGY, GW_STATE_DIR)
+ *
+ * Start-up, event-sourced: load DIR/snapshot if there is one, then replay the
+ * output topics from the snapshot's offsets (or from offset 0) to the end they
+ * had at start; refuse to start, saying why, when the log cannot give that (the
+ * broker lost data the snapshot saw, or retention dropped events no snapshot
+ * covers). Then read the command topics from the snapshot's offsets: commands
+ * answered before (their feedback was replayed) are passed over in silence, the
+ * rest are handled. Live, a repeated command id gets its earlier answer again.
+ *
+ * A snapshot is written every --snapshot-interval seconds when no message is in
+ * flight (so the state it holds is exactly what the output topics hold up to its
+ * offsets) and at SIGTERM/SIGINT after a flush. A message that cannot be
+ * delivered stops the handler without a snapshot: the restart replays what
+ * landed.
+ *
+ * stdout gets one line, `READY`, once live; logs and counters go to stderr, and
+ * DIR/metrics holds the counters in Prometheus text form.
+ */
+#include "bank.h"
+#include "events.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_TOPICS 16
+
+/* The handler's whole state; one per process, passed to every callback. */
+typedef struct handler {
+    gw_topology_t *topo;
+    gw_codec_t *codec;
+    gw_bank_t *bank;
+    gw_producer_t *prod;
+    const char *state_dir;
+    gw_kafka_conf_t kconf;
+    sigset_t signals;
+    /* positions covered by the state: outputs delivered (or replayed), commands handled */
+    gw_snap_offset_t *offs;
+    size_t noffs, capoffs;
+    int live;          /* the command topics' replay is done */
+    int fatal;         /* a message was not delivered */
+    int dirty;         /* state changed since the last snapshot */
+    const char *topic; /* the topic of the message being handled (for errors) */
+    /* counters */
+    uint64_t commands, repeated, skipped_answered, bad_messages, foreign_records, produced, delivered, failed;
+    uint64_t replayed_events, resets, snapshots;
+} handler_t;
+
+static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logf_(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("command-handler: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+/* Records that topic/partition is covered up to next (never moves backwards). */
+static void note_offset(handler_t *h, const char *topic, int32_t partition, int64_t next)
+{
+    for (size_t i = 0; i < h->noffs; i++)
+        if (h->offs[i].partition == partition && strcmp(h->offs[i].topic, topic) == 0) {
+            if (next > h->offs[i].offset)
+                h->offs[i].offset = next;
+            return;
+        }
+    if (h->noffs == h->capoffs) {
+        size_t cap = h->capoffs ? h->capoffs * 2 : 64;
+        gw_snap_offset_t *n = realloc(h->offs, cap * sizeof(*n));
+        if (n == NULL) {
+            logf_("out of memory noting offsets");
+            h->fatal = 1;
+            return;
+        }
+        h->offs = n;
+        h->capoffs = cap;
+    }
+    gw_snap_offset_t *o = &h->offs[h->noffs++];
+    snprintf(o->topic, sizeof(o->topic), "%s", topic);
+    o->partition = partition;
+    o->offset = next;
+}
+
+/* The snapshot offsets that belong to `topics`, as consumer start offsets. */
+static size_t starts_for(const handler_t *h, const char *const *topics, size_t nt, gw_start_offset_t *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < h->noffs && n < cap; i++)
+        for (size_t t = 0; t < nt; t++)
+            if (strcmp(h->offs[i].topic, topics[t]) == 0)
+                out[n++] = (gw_start_offset_t){h->offs[i].topic, h->offs[i].partition, h->offs[i].offset};
+    return n;
+}
+
+static void write_metrics(const handler_t *h)
+{
+    char path[4096], tmp[4200];
+    snprintf(path, sizeof(path), "%s/metrics", h->state_dir);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL)
+        return;
+    const gw_codec_stats_t *cs = gw_codec_stats(h->codec);
+    fprintf(f,
+            "handler_commands_total %" PRIu64 "\nhandler_commands_repeated_total %" PRIu64
+            "\nhandler_commands_skipped_answered_total %" PRIu64 "\nhandler_bad_messages_total %" PRIu64
+            "\nhandler_foreign_records_total %" PRIu64 "\nhandler_produced_total %" PRIu64
+            "\nhandler_delivered_total %" PRIu64 "\nhandler_delivery_failed_total %" PRIu64
+            "\nhandler_replayed_events_total %" PRIu64 "\nhandler_offset_resets_total %" PRIu64
+            "\nhandler_snapshots_total %" PRIu64 "\nhandler_accounts %zu\nhandler_answers %zu\n"
+            "codec_rejected_total{cause=\"magic\"} %" PRIu64 "\ncodec_rejected_total{cause=\"unknown_id\"} %" PRIu64
+            "\ncodec_rejected_total{cause=\"malformed\"} %" PRIu64 "\ncodec_rejected_total{cause=\"too_big\"} %" PRIu64
+            "\n",
+            h->commands, h->repeated, h->skipped_answered, h->bad_messages, h->foreign_records, h->produced,
+            h->delivered, h->failed, h->replayed_events, h->resets, h->snapshots, gw_bank_account_count(h->bank),
+            gw_bank_answer_count(h->bank), cs->err_magic, cs->err_unknown, cs->err_malformed, cs->err_too_big);
+    if (fclose(f) == 0)
+        rename(tmp, path);
+}
+
+static int snapshot(handler_t *h)
+{
+    char err[512];
+    if (gw_bank_snapshot_write(h->bank, h->state_dir, h->offs, h->noffs, err, sizeof(err)) != 0) {
+        logf_("snapshot failed: %s", err);
+        return -1;
+    }
+    h->snapshots++;
+    h->dirty = 0;
+    write_metrics(h);
+    return 0;
+}
+
+/* ------------------------------------------------------------- callbacks */
+
+static void on_delivery(void *ctx, const gw_delivery_t *d)
+{
+    handler_t *h = ctx;
+    if (d->err) {
+        h->failed++;
+        h->fatal = 1;
+        logf_("FATAL: a message to %s was not delivered (%s); stopping without a snapshot", d->topic, d->error);
+        return;
+    }
+    h->delivered++;
+    note_offset(h, d->topic, d->partition, d->offset + 1);
+}
+
+static void on_reset(void *ctx, const char *topic, int32_t partition, int64_t offset, const char *reason)
+{
+    handler_t *h = ctx;
+    h->resets++;
+    logf_("WARNING: %s[%d] at %" PRId64 ": %s; reading it again from its beginning (commands may have been lost)",
+          topic, (int)partition, offset, reason);
+}
+
+static void on_error(void *ctx, const char *msg)
+{
+    (void)ctx;
+    logf_("kafka: %s", msg);
+}
+
+/* Replay: one of our own output events. */
+static void on_output(void *ctx, const gw_kmsg_t *m)
+{
+    handler_t *h = ctx;
+    gw_event_t ev;
+    char err[256];
+    note_offset(h, m->topic, m->partition, m->offset + 1);
+    if (m->value == NULL || gw_codec_decode(h->codec, m->value, m->vlen, &ev, err, sizeof(err)) != 0) {
+        h->bad_messages++;
+        logf_("skipping %s[%d]@%" PRId64 ": %s", m->topic, (int)m->partition, m->offset, m->value ? err : "no value");
+        return;
+    }
+    int rc = gw_bank_apply(h->bank, &ev);
+    if (rc == GW_EV_EINVAL)
+        h->foreign_records++;
+    else if (rc != 0) {
+        logf_("FATAL: out of memory replaying");
+        h->fatal = 1;
+    } else
+        h->replayed_events++;
+    gw_event_clear(&ev);
+}
+
+/* Sends one produced event to its topic, keyed as the topology says. A full
+ * producer queue is waited out (delivery reports served) for up to ~10 s. */
+static int send_event(handler_t *h, const gw_event_t *ev, const gw_kmsg_t *cmd)
+{
+    const gw_topic_t *t = gw_topology_topic_of(h->topo, ev->type);
+    char key[512], err[256];
+    int klen = gw_topology_key(t, ev, cmd->key, cmd->key ? cmd->klen : 0, key, sizeof(key));
+    for (int attempt = 0; klen >= 0 && attempt < 100; attempt++) {
+        void *buf;
+        size_t len;
+        if (gw_codec_encode(h->codec, ev, &buf, &len) != 0)
+            break;
+        if (gw_producer_send(h->prod, t->name, -1, klen > 0 ? key : NULL, (size_t)klen, buf, len, NULL, err,
+                             sizeof(err)) == 0) {
+            h->produced++;
+            return 0;
+        }
+        gw_producer_poll(h->prod, 100);
+    }
+    logf_("FATAL: cannot send a %s to %s", gw_rec_name(ev->type), t->name);
+    h->fatal = 1;
+    return -1;
+}
+
+/* Live: a command. */
+static void on_command(void *ctx, const gw_kmsg_t *m)
+{
+    handler_t *h = ctx;
+    gw_event_t cmd;
+    char err[256];
+    if (h->fatal)
+        return;
+    if (m->value == NULL || gw_codec_decode(h->codec, m->value, m->vlen, &cmd, err, sizeof(err)) != 0) {
+        h->bad_messages++;
+        logf_("skipping %s[%d]@%" PRId64 ": %s", m->topic, (int)m->partition, m->offset, m->value ? err : "no value");
+        note_offset(h, m->topic, m->partition, m->offset + 1);
+        h->dirty = 1;
+        return;
+    }
+    if (cmd.type != GW_REC_CONFIRM_ACCOUNT_CREATION && cmd.type != GW_REC_CONFIRM_MONEY_TRANSFER) {
+        h->foreign_records++;
+    } else if (!h->live && gw_bank_answered(h->bank, gw_event_id(&cmd))) {
+        /* answered before this start: its feedback is already in the output topics */
+        h->skipped_answered++;
+    } else {
+        gw_bank_out_t out;
+        int rc = gw_bank_handle(h->bank, &cmd, &out);
+        if (rc != 0) {
+            logf_("FATAL: %s handling %s[%d]@%" PRId64, gw_ev_strerror(rc), m->topic, (int)m->partition, m->offset);
+            h->fatal = 1;
+            gw_event_clear(&cmd);
+            return;
+        }
+        h->commands++;
+        h->repeated += (uint64_t)out.repeated;
+        for (int i = 0; i < out.n; i++)
+            if (send_event(h, &out.ev[i], m) != 0)
+                break;
+    }
+    note_offset(h, m->topic, m->partition, m->offset + 1);
+    h->dirty = 1;
+    gw_event_clear(&cmd);
+}
+
+static void on_commands_replayed(void *ctx)
+{
+    handler_t *h = ctx;
+    h->live = 1;
+    logf_("live: %zu accounts, %zu answers, %" PRIu64 " replayed events, %" PRIu64 " commands handled at start",
+          gw_bank_account_count(h->bank), gw_bank_answer_count(h->bank), h->replayed_events, h->commands);
+    printf("READY\n");
+    fflush(stdout);
+}
+
+static void on_outputs_replayed(void *ctx)
+{
+    (void)ctx;
+}
+
+/* ------------------------------------------------------------------ main */
+
+static int stop_requested(handler_t *h)
+{
+    struct timespec zero = {0, 0};
+    int sig = sigtimedwait(&h->signals, NULL, &zero);
+    return sig == SIGTERM || sig == SIGINT;
+}
+
+/* Adds the topic of record type t to list (once). */
+static void add_topic(const gw_topology_t *topo, gw_rec_type_t t, const char **list, size_t *n)
+{
+    const gw_topic_t *tp = gw_topology_topic_of(topo, t);
+    if (tp == NULL)
+        return;
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(list[i], tp->name) == 0)
+            return;
+    if (*n < MAX_TOPICS)
+        list[(*n)++] = tp->name;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: command-handler --brokers HOST:PORT [--topology FILE] [--state-dir DIR]\n"
+               "                       [--snapshot-interval SECONDS] [--fetch-wait-ms N]\n"
+               "env: KAFKA_BROKERS, GW_TOPOLOGY (default schema/topology.yaml), GW_STATE_DIR\n"
+               "     (default ./command-handler-state)\n");
+}
+
+static int run(handler_t *h, int snapshot_interval)
+{
+    char err[1024];
+    const char *outputs[MAX_TOPICS], *commands[MAX_TOPICS];
+    size_t nout = 0, ncmd = 0;
+    static const gw_rec_type_t out_types[] = {GW_REC_ACCOUNT_CREATION_CONFIRMED, GW_REC_ACCOUNT_CREATION_FAILED,
+                                              GW_REC_MONEY_TRANSFER_CONFIRMED, GW_REC_MONEY_TRANSFER_FAILED,
+                                              GW_REC_BALANCE_CHANGED};
+    for (size_t i = 0; i < sizeof(out_types) / sizeof(out_types[0]); i++) {
+        if (gw_topology_topic_of(h->topo, out_types[i]) == NULL) {
+            logf_("the topology has no topic for %s", gw_rec_name(out_types[i]));
+            return 1;
+        }
+        add_topic(h->topo, out_types[i], outputs, &nout);
+    }
+    add_topic(h->topo, GW_REC_CONFIRM_ACCOUNT_CREATION, commands, &ncmd);
+    add_topic(h->topo, GW_REC_CONFIRM_MONEY_TRANSFER, commands, &ncmd);
+    if (ncmd == 0) {
+        logf_("the topology has no command topic");
+        return 1;
+    }
+    for (size_t i = 0; i < ncmd; i++)
+        for (size_t j = 0; j < nout; j++)
+            if (strcmp(commands[i], outputs[j]) == 0) {
+                logf_("topic %s carries both commands and their outcomes; not supported", commands[i]);
+                return 1;
+            }
+
+    /* 1. the snapshot */
+    gw_snap_offset_t *soffs = NULL;
+    size_t nsoffs = 0;
+    int src = gw_bank_snapshot_read(h->bank, h->state_dir, &soffs, &nsoffs, err, sizeof(err));
+    if (src < 0) {
+        logf_("refusing to start: the snapshot cannot be read: %s (move it away to rebuild from the topics alone)",
+              err);
+        return 1;
+    }
+    for (size_t i = 0; i < nsoffs; i++)
+        note_offset(h, soffs[i].topic, soffs[i].partition, soffs[i].offset);
+    free(soffs);
+    logf_(src == 0 ? "snapshot loaded: %zu accounts, %zu answers" : "no snapshot: rebuilding from offset 0 (%zu, %zu)",
+          gw_bank_account_count(h->bank), gw_bank_answer_count(h->bank));
+
+    h->prod = gw_producer_new(&h->kconf, on_delivery, h, err, sizeof(err));
+    if (h->prod == NULL) {
+        logf_("%s", err);
+        return 1;
+    }
+
+    /* 2. replay our own outputs */
+    gw_start_offset_t starts[1024];
+    size_t ns = starts_for(h, outputs, nout, starts, 1024);
+    gw_consumer_opts_t opts = {starts, ns, 1};
+    gw_consumer_cbs_t rcbs = {on_output, on_outputs_replayed, on_reset, on_error};
+    int rc;
+    gw_consumer_t *c = gw_consumer_new(&h->kconf, outputs, nout, &opts, &rcbs, h, &rc, err, sizeof(err));
+    if (c == NULL) {
+        if (rc == GW_EV_ERANGE)
+            logf_("refusing to start: the state cannot be rebuilt: %s. %s", err,
+                  src == 0 ? "The snapshot does not match this cluster (a restarted embedded broker loses all data: "
+                             "start with an empty --state-dir then)."
+                           : "Retention dropped events and no snapshot covers them.");
+        else
+            logf_("refusing to start: %s", err);
+        return 1;
+    }
+    size_t np;
+    const gw_partition_info_t *pi = gw_consumer_partitions(c, &np);
+    for (size_t i = 0; i < np; i++)
+        note_offset(h, pi[i].topic, pi[i].partition, pi[i].position);
+    while (!gw_consumer_replayed(c) && !h->fatal) {
+        if (stop_requested(h)) {
+            gw_consumer_free(c);
+            return 0;
+        }
+        gw_consumer_poll(c, 100, 1000);
+    }
+    gw_consumer_free(c);
+    if (h->fatal)
+        return 1;
+    logf_("outputs replayed: %zu accounts, %zu answers", gw_bank_account_count(h->bank), gw_bank_answer_count(h->bank));
+
+    /* 3. commands: catch up in silence on what was answered, then live */
+    ns = starts_for(h, commands, ncmd, starts, 1024);
+    opts = (gw_consumer_opts_t){starts, ns, 0};
+    gw_consumer_cbs_t ccbs = {on_command, on_commands_replayed, on_reset, on_error};
+    c = gw_consumer_new(&h->kconf, commands, ncmd, &opts, &ccbs, h, &rc, err, sizeof(err));
+    if (c == NULL) {
+        logf_("cannot read the commands: %s", err);
+        return 1;
+    }
+    pi = gw_consumer_partitions(c, &np);
+    for (size_t i = 0; i < np; i++)
+        note_offset(h, pi[i].topic, pi[i].partition, pi[i].position);
+
+    time_t last = time(NULL);
+    int stopping = 0;
+    while (!h->fatal && !stopping) {
+        gw_consumer_poll(c, 50, 500);
+        gw_producer_poll(h->prod, 0);
+        stopping = stop_requested(h);
+        time_t now = time(NULL);
+        if (h->dirty && now - last >= snapshot_interval && gw_producer_inflight(h->prod) == 0) {
+            gw_producer_poll(h->prod, 0);
+            if (!h->fatal && gw_producer_inflight(h->prod) == 0)
+                snapshot(h);
+            last = now;
+        }
+    }
+    gw_consumer_free(c);
+    if (h->fatal)
+        return 1;
+    logf_("stopping: flushing");
+    if (gw_producer_flush(h->prod, 15000) != 0 || h->fatal) {
+        logf_("FATAL: messages still undelivered at shutdown; no snapshot written");
+        return 1;
+    }
+    snapshot(h);
+    logf_("stopped: %" PRIu64 " commands (%" PRIu64 " repeated), %" PRIu64 " events delivered, %" PRIu64
+          " bad messages skipped",
+          h->commands, h->repeated, h->delivered, h->bad_messages);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    handler_t h;
+    memset(&h, 0, sizeof(h));
+    const char *brokers = getenv("KAFKA_BROKERS");
+    const char *topo_path = getenv("GW_TOPOLOGY");
+    h.state_dir = getenv("GW_STATE_DIR");
+    int interval = 10, fetch_wait = 10;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        }
+        if (v == NULL) {
+            usage(stderr);
+            return 2;
+        }
+        if (strcmp(a, "--brokers") == 0)
+            brokers = v;
+        else if (strcmp(a, "--topology") == 0)
+            topo_path = v;
+        else if (strcmp(a, "--state-dir") == 0)
+            h.state_dir = v;
+        else if (strcmp(a, "--snapshot-interval") == 0)
+            interval = atoi(v);
+        else if (strcmp(a, "--fetch-wait-ms") == 0)
+            fetch_wait = atoi(v);
+        else {
+            usage(stderr);
+            return 2;
+        }
+        i++;
+    }
+    if (brokers == NULL || *brokers == '\0') {
+        fprintf(stderr, "command-handler: --brokers (or KAFKA_BROKERS) is required\n");
+        usage(stderr);
+        return 2;
+    }
+    if (topo_path == NULL || *topo_path == '\0')
+        topo_path = "schema/topology.yaml";
+    if (h.state_dir == NULL || *h.state_dir == '\0')
+        h.state_dir = "command-handler-state";
+    if (interval < 1)
+        interval = 1;
+    if (mkdir(h.state_dir, 0755) != 0 && errno != EEXIST) {
+        logf_("refusing to start: cannot create the state directory %s: %s", h.state_dir, strerror(errno));
+        return 1;
+    }
+
+    sigemptyset(&h.signals);
+    sigaddset(&h.signals, SIGTERM);
+    sigaddset(&h.signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &h.signals, NULL);
+
+    char err[1024];
+    int status = 1;
+    if (gw_topology_load(topo_path, &h.topo, err, sizeof(err)) != 0) {
+        logf_("%s", err);
+        return 1;
+    }
+    h.codec = gw_codec_new(0, err, sizeof(err));
+    h.bank = gw_bank_new(NULL, NULL);
+    if (h.codec == NULL || h.bank == NULL) {
+        logf_("%s", h.codec ? "out of memory" : err);
+        goto out;
+    }
+    for (int t = 0; t < GW_REC__COUNT; t++) {
+        if (h.topo->schema_ids[t] == 0) {
+            logf_("the topology pins no schema id for %s (a Schema Registry client is not built yet)",
+                  gw_rec_name((gw_rec_type_t)t));
+            goto out;
+        }
+        if (gw_codec_use_id(h.codec, (gw_rec_type_t)t, h.topo->schema_ids[t], err, sizeof(err)) != 0) {
+            logf_("%s", err);
+            goto out;
+        }
+    }
+    h.kconf = (gw_kafka_conf_t){brokers, "command-handler", 1, fetch_wait, getenv("GW_KAFKA_DEBUG")};
+    status = run(&h, interval);
+out:
+    gw_producer_free(h.prod);
+    if (h.codec && h.bank)
+        write_metrics(&h);
+    gw_codec_free(h.codec);
+    gw_bank_free(h.bank);
+    gw_topology_free(h.topo);
+    free(h.offs);
+    return status;
+}

@@ -1,0 +1,247 @@
+/*
+ * snapshot.c — the command handler's state on disk, so that a restart need not
+ * replay every output topic from offset 0 (and still works after retention has
+ * dropped old events). A line-oriented text file, DIR/snapshot:
+ *
+ *   openbank-command-handler snapshot 1
+ *   offset TOPIC PARTITION NEXT_OFFSET
+ *   account IBAN TOKEN BALANCE LIMIT AUTO|MANUAL
+ *   answer UUID account IBAN | account-failed - REASON | transfer - | transfer-failed - REASON
+ *   end ACCOUNTS ANSWERS OFFSETS
+ *
+ * A reason is percent-encoded (bytes below 0x21, '%' and DEL as %XX). The `end`
+ * line with the counts proves the file complete. Written to snapshot.tmp,
+ * fsync'd, renamed, and the directory fsync'd: a crash leaves the old snapshot or
+ * the new one, never a mix.
+ */
+#include "bank_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAGIC "openbank-command-handler snapshot 1"
+#define MAX_LINE 65536
+
+static const char *const kind_names[] = {"account", "account-failed", "transfer", "transfer-failed"};
+
+static void put_reason(FILE *f, const char *r)
+{
+    for (const unsigned char *p = (const unsigned char *)r; *p; p++) {
+        if (*p <= 0x20 || *p == '%' || *p == 0x7f)
+            fprintf(f, "%%%02X", *p);
+        else
+            fputc(*p, f);
+    }
+}
+
+int gw_bank_snapshot_write(const gw_bank_t *b, const char *dir, const gw_snap_offset_t *offs, size_t n, char *err,
+                           size_t errlen)
+{
+    char path[4096], tmp[4096];
+    if ((size_t)snprintf(path, sizeof(path), "%s/snapshot", dir) >= sizeof(path) ||
+        (size_t)snprintf(tmp, sizeof(tmp), "%s/snapshot.tmp", dir) >= sizeof(tmp)) {
+        snprintf(err, errlen, "state directory path too long");
+        return GW_EV_EINVAL;
+    }
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL) {
+        snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+        return GW_EV_EIO;
+    }
+    fprintf(f, "%s\n", MAGIC);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "offset %s %" PRId32 " %" PRId64 "\n", offs[i].topic, offs[i].partition, offs[i].offset);
+    size_t na;
+    const gw_account_t *acc = gw__bank_accounts(b, &na);
+    for (size_t i = 0; i < na; i++)
+        fprintf(f, "account %s %s %" PRId64 " %" PRId64 " %s\n", acc[i].iban, acc[i].token, acc[i].balance,
+                acc[i].limit, acc[i].a_type == GW_ATYPE_MANUAL ? "MANUAL" : "AUTO");
+    size_t nans = 0;
+    gw_uuid_t id;
+    int kind;
+    const char *iban, *reason;
+    for (size_t i = 0; gw__bank_answer(b, i, &id, &kind, &iban, &reason) == 0; i++, nans++) {
+        char u[GW_UUID_STRLEN + 1];
+        gw_uuid_format(&id, u);
+        fprintf(f, "answer %s %s %s", u, kind_names[kind], iban ? iban : "-");
+        if (kind == ANS_ACCOUNT_FAILED || kind == ANS_TRANSFER_FAILED) {
+            fputc(' ', f);
+            put_reason(f, reason ? reason : "");
+        }
+        fputc('\n', f);
+    }
+    fprintf(f, "end %zu %zu %zu\n", na, nans, n);
+    int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
+    int saved = errno;
+    if (fclose(f) != 0)
+        bad = 1;
+    if (bad || rename(tmp, path) != 0) {
+        snprintf(err, errlen, "%s: %s", tmp, strerror(bad ? saved : errno));
+        unlink(tmp);
+        return GW_EV_EIO;
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return 0;
+}
+
+/* Decodes a percent-encoded reason in place; 0 or -1. */
+static int get_reason(char *s)
+{
+    char *w = s;
+    for (char *p = s; *p; p++) {
+        if (*p == '%') {
+            unsigned v;
+            if (sscanf(p + 1, "%2X", &v) != 1 || v == 0)
+                return -1;
+            *w++ = (char)v;
+            p += 2;
+        } else {
+            *w++ = *p;
+        }
+    }
+    *w = '\0';
+    return 0;
+}
+
+int gw_bank_snapshot_read(gw_bank_t *b, const char *dir, gw_snap_offset_t **offs_out, size_t *n_out, char *err,
+                          size_t errlen)
+{
+    char path[4096];
+    *offs_out = NULL;
+    *n_out = 0;
+    if ((size_t)snprintf(path, sizeof(path), "%s/snapshot", dir) >= sizeof(path)) {
+        snprintf(err, errlen, "state directory path too long");
+        return GW_EV_EINVAL;
+    }
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        if (errno == ENOENT)
+            return 1;
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return GW_EV_EIO;
+    }
+    gw_bank_t *nb = gw_bank_new(NULL, NULL);
+    char *line = malloc(MAX_LINE);
+    gw_snap_offset_t *offs = NULL;
+    size_t n = 0, cap = 0, nacc = 0, nans = 0, lineno = 0;
+    int rc = GW_EV_EINVAL, ended = 0;
+    if (nb == NULL || line == NULL) {
+        rc = GW_EV_ENOMEM;
+        goto out;
+    }
+    while (fgets(line, MAX_LINE, f) != NULL) {
+        lineno++;
+        size_t len = strlen(line);
+        if (len == 0 || line[len - 1] != '\n') {
+            snprintf(err, errlen, "%s:%zu: line too long or cut short", path, lineno);
+            goto out;
+        }
+        line[--len] = '\0';
+        if (ended) {
+            snprintf(err, errlen, "%s:%zu: data after the end line", path, lineno);
+            goto out;
+        }
+        if (lineno == 1) {
+            if (strcmp(line, MAGIC) != 0) {
+                snprintf(err, errlen, "%s: not a snapshot of this version", path);
+                goto out;
+            }
+            continue;
+        }
+        char a[256], c[256], d[256];
+        int64_t x, y;
+        int32_t p;
+        int used = 0;
+        if (strncmp(line, "offset ", 7) == 0) {
+            if (sscanf(line, "offset %255s %" SCNd32 " %" SCNd64 "%n", a, &p, &x, &used) != 3 || line[used] != '\0' ||
+                p < 0 || x < 0)
+                goto bad_line;
+            if (n == cap) {
+                cap = cap ? cap * 2 : 32;
+                gw_snap_offset_t *no = realloc(offs, cap * sizeof(*no));
+                if (no == NULL) {
+                    rc = GW_EV_ENOMEM;
+                    goto out;
+                }
+                offs = no;
+            }
+            snprintf(offs[n].topic, sizeof(offs[n].topic), "%s", a);
+            offs[n].partition = p;
+            offs[n].offset = x;
+            n++;
+        } else if (strncmp(line, "account ", 8) == 0) {
+            if (sscanf(line, "account %255s %255s %" SCNd64 " %" SCNd64 " %255s%n", a, c, &x, &y, d, &used) != 5 ||
+                line[used] != '\0' || strlen(a) > GW_IBAN_LEN || strlen(c) > GW_TOKEN_LEN ||
+                (strcmp(d, "AUTO") != 0 && strcmp(d, "MANUAL") != 0))
+                goto bad_line;
+            if (gw__bank_restore_account(nb, a, c, x, y, strcmp(d, "MANUAL") == 0 ? GW_ATYPE_MANUAL : GW_ATYPE_AUTO))
+                goto bad_line;
+            nacc++;
+        } else if (strncmp(line, "answer ", 7) == 0) {
+            gw_uuid_t id;
+            if (sscanf(line, "answer %255s %255s %255s%n", a, c, d, &used) != 3 || gw_uuid_parse(a, &id) != 0)
+                goto bad_line;
+            int kind = -1;
+            for (int k = 0; k < 4; k++)
+                if (strcmp(c, kind_names[k]) == 0)
+                    kind = k;
+            char *reason = NULL;
+            if (kind == ANS_ACCOUNT_FAILED || kind == ANS_TRANSFER_FAILED) {
+                if (line[used] != ' ')
+                    goto bad_line;
+                reason = line + used + 1;
+                if (get_reason(reason) != 0)
+                    goto bad_line;
+            } else if (line[used] != '\0') {
+                goto bad_line;
+            }
+            if (kind < 0 || gw__bank_restore_answer(nb, &id, kind, d, reason) != 0)
+                goto bad_line;
+            nans++;
+        } else if (strncmp(line, "end ", 4) == 0) {
+            size_t ea, es, eo;
+            if (sscanf(line, "end %zu %zu %zu%n", &ea, &es, &eo, &used) != 3 || line[used] != '\0')
+                goto bad_line;
+            if (ea != nacc || es != nans || eo != n) {
+                snprintf(err, errlen, "%s: counts do not match the end line", path);
+                goto out;
+            }
+            ended = 1;
+        } else {
+            goto bad_line;
+        }
+        continue;
+    bad_line:
+        snprintf(err, errlen, "%s:%zu: cannot read this line", path, lineno);
+        goto out;
+    }
+    if (ferror(f)) {
+        snprintf(err, errlen, "%s: read error", path);
+        rc = GW_EV_EIO;
+        goto out;
+    }
+    if (!ended) {
+        snprintf(err, errlen, "%s: truncated (no end line)", path);
+        goto out;
+    }
+    gw__bank_swap(b, nb);
+    *offs_out = offs;
+    *n_out = n;
+    offs = NULL;
+    rc = 0;
+out:
+    fclose(f);
+    free(line);
+    free(offs);
+    gw_bank_free(nb);
+    return rc;
+}
