@@ -115,6 +115,11 @@ static void *reader_main(void *arg)
                     BAD(r, "by_iban chain gap %llu -> %llu", (unsigned long long)out[k - 1].id,
                         (unsigned long long)out[k].id);
             }
+            /* The chain is complete: every id of this IBAN up to the count
+             * (bar the one append in progress) is there, up to 50. */
+            uint64_t jj = j == 0 ? N_IBANS : j, have = n > jj ? (n - 1 - jj) / N_IBANS + 1 : 0;
+            if (got < (have < 50 ? have : 50))
+                BAD(r, "by_iban gave %zu of at least %llu", got, (unsigned long long)(have < 50 ? have : 50));
             /* The head may lag the count by the one append in progress. */
             if (got > 0 && out[0].id + N_IBANS < n)
                 BAD(r, "by_iban head %llu older than count %llu allows", (unsigned long long)out[0].id,

@@ -257,6 +257,35 @@ TEST(since_with_each_filter)
     gw_txstore_free(s);
 }
 
+TEST(filter_boundaries)
+{
+    gw_txstore_t *s = gw_txstore_new();
+    ASSERT(s != NULL);
+    int64_t changes[] = {-500, 500, 499, -499, 0, INT64_MIN, INT64_MAX};
+    for (size_t i = 0; i < 7; i++) {
+        gw_balance_changed_t e = {S("NL01"), 0, changes[i], S("cash"), S("d")};
+        ASSERT_EQ_INT(i + 1, gw_txstore_append(s, &e, -1, 0));
+    }
+    gw_tx_t out[8];
+    uint64_t next;
+    gw_tx_filter_t f = {{NULL, 0}, 500, GW_DIR_ANY};
+    ASSERT_EQ_INT(4, gw_txstore_since(s, 0, &f, out, 8, &next));
+    EXPECT(out[0].id == 1 && out[1].id == 2 && out[2].id == 6 && out[3].id == 7 && next == 7);
+    f.direction = GW_DIR_DEBIT;
+    ASSERT_EQ_INT(2, gw_txstore_since(s, 0, &f, out, 8, &next));
+    EXPECT(out[0].id == 1 && out[1].id == 6);
+    f.direction = GW_DIR_CREDIT;
+    f.min_amount = 0;
+    ASSERT_EQ_INT(4, gw_txstore_since(s, 0, &f, out, 8, &next)); /* 0 is CREDIT */
+    EXPECT(out[0].id == 2 && out[1].id == 3 && out[2].id == 5 && out[3].id == 7);
+    f.iban = S("NL01");
+    f.min_amount = (uint64_t)1 << 63; /* |INT64_MIN| exactly */
+    f.direction = GW_DIR_ANY;
+    ASSERT_EQ_INT(1, gw_txstore_since(s, 0, &f, out, 8, &next));
+    EXPECT(out[0].id == 6);
+    gw_txstore_free(s);
+}
+
 TEST(filter_match_agrees_with_model)
 {
     make_events(evs, 500, 19, 5);
@@ -414,7 +443,7 @@ TEST(many_ibans_grow_the_maps)
 }
 
 TEST_MAIN(TEST_ENTRY(ids_and_get), TEST_ENTRY(by_iban_newest_first_and_max_items),
-          TEST_ENTRY(latest_per_iban_in_iban_order), TEST_ENTRY(since_with_each_filter),
+          TEST_ENTRY(latest_per_iban_in_iban_order), TEST_ENTRY(since_with_each_filter), TEST_ENTRY(filter_boundaries),
           TEST_ENTRY(filter_match_agrees_with_model), TEST_ENTRY(checksum_same_log_same_digest),
           TEST_ENTRY(redelivery_is_ignored), TEST_ENTRY(bad_input), TEST_ENTRY(interning_and_stats),
           TEST_ENTRY(many_ibans_grow_the_maps))
