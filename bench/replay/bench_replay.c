@@ -125,24 +125,27 @@ static const char *const phrases[] = {
     "transfer",
 };
 
-/* Strings live in one arena for the run, never freed before exit. */
+/* Strings live in 16 MiB blocks for the run; blocks are chained through
+ * their first bytes and freed together at the end. */
 typedef struct text {
-    char *buf;
+    char *buf; /* newest block; starts with the pointer to the previous one */
     size_t used, cap;
 } text_t;
 
 static gw_str_t keep(text_t *t, const char *s)
 {
     size_t n = strlen(s);
-    if (t->used + n + 1 > t->cap) {
-        /* Never realloc: earlier strings are referenced. Leak the old block. */
-        t->cap = 1 << 24;
-        t->buf = malloc(t->cap);
-        t->used = 0;
-        if (t->buf == NULL) {
+    if (t->buf == NULL || t->used + n + 1 > t->cap) {
+        /* Never realloc: earlier strings are referenced. */
+        char *b = malloc(1 << 24);
+        if (b == NULL) {
             fprintf(stderr, "out of memory\n");
             exit(1);
         }
+        memcpy(b, &t->buf, sizeof(char *));
+        t->buf = b;
+        t->cap = 1 << 24;
+        t->used = sizeof(char *);
     }
     char *p = t->buf + t->used;
     memcpy(p, s, n + 1);
@@ -151,19 +154,31 @@ static gw_str_t keep(text_t *t, const char *s)
     return r;
 }
 
+static void text_free(text_t *t)
+{
+    char *b = t->buf;
+    while (b != NULL) {
+        char *prev;
+        memcpy(&prev, b, sizeof(char *));
+        free(b);
+        b = prev;
+    }
+    t->buf = NULL;
+}
+
 static void iban_text(char *buf, size_t cap, uint64_t n)
 {
     /* NLkk OPEN 0000 0000 nn: a plausible Dutch IBAN of the test bank. */
     snprintf(buf, cap, "NL%02uOPEN%010" PRIu64, (unsigned)(n * 7 % 89 + 10), n);
 }
 
-static ev_t *generate(size_t n, size_t nibans, uint64_t seed)
+static ev_t *generate(size_t n, size_t nibans, uint64_t seed, text_t *text)
 {
     ev_t *evs = malloc(n * sizeof(*evs));
     int64_t *balance = calloc(nibans, sizeof(*balance));
     gw_str_t *ibans = malloc(nibans * sizeof(*ibans));
     gw_str_t *descs = malloc(600 * sizeof(*descs));
-    text_t t = {0};
+    text_t t = *text;
     if (evs == NULL || balance == NULL || ibans == NULL || descs == NULL) {
         fprintf(stderr, "out of memory\n");
         exit(1);
@@ -209,6 +224,7 @@ static ev_t *generate(size_t n, size_t nibans, uint64_t seed)
     free(balance);
     free(ibans);
     free(descs);
+    *text = t;
     return evs;
 }
 
@@ -282,7 +298,8 @@ int main(int argc, char **argv)
         return 2;
     }
     machine(argc, argv);
-    ev_t *evs = generate(n, nibans, 0x1234567);
+    text_t text = {0};
+    ev_t *evs = generate(n, nibans, 0x1234567, &text);
     size_t flat_bytes = 0;
     for (size_t i = 0; i < n; i++)
         flat_bytes += 16 + evs[i].e.iban.len + evs[i].e.from_to.len + evs[i].e.description.len + 3;
@@ -427,5 +444,6 @@ int main(int argc, char **argv)
         printf(" \n");
     free(flat);
     free(evs);
+    text_free(&text);
     return 0;
 }
