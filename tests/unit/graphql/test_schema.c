@@ -554,7 +554,106 @@ TEST(standard_type_names)
     built_free(&b);
 }
 
+#ifndef MUTATIONS /* -DMUTATIONS=100000 for a longer run */
+#define MUTATIONS 1500
+#endif
+
+/* Deterministic mutations of valid and invalid SDL: every result is a
+ * schema or at least one error, never a crash or a leak (ASan checks). */
+TEST(mutated_sdl_is_handled)
+{
+    char *seeds[2] = {read_source("tests/unit/graphql/data/schema-kitchen.graphql", NULL),
+                      read_source("tests/unit/graphql/data/schema-errors.graphql", NULL)};
+    ASSERT(seeds[0] != NULL && seeds[1] != NULL);
+    static const char tokens[] = "{}()[]!:=@\"#\n $&|.\\extendtypeinputenumunioninterfacedirective";
+    uint64_t rng = 0x9E3779B97F4A7C15u;
+    size_t built = 0, failed = 0;
+    for (int iter = 0; iter < MUTATIONS; iter++) {
+        const char *seed = seeds[iter & 1];
+        size_t n = strlen(seed);
+        char *buf = malloc(n * 2 + 64);
+        ASSERT(buf != NULL);
+        memcpy(buf, seed, n);
+        int nmut = 1 + (int)(rng % 4);
+        for (int m = 0; m < nmut; m++) {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            size_t at = n ? (size_t)(rng % n) : 0;
+            size_t span = 1 + (size_t)((rng >> 32) % 24);
+            switch ((rng >> 20) % 4) {
+            case 0: /* replace a byte */
+                if (n)
+                    buf[at] = tokens[(rng >> 40) % (sizeof(tokens) - 1)];
+                break;
+            case 1: /* delete a span */
+                if (at + span > n)
+                    span = n - at;
+                memmove(buf + at, buf + at + span, n - at - span);
+                n -= span;
+                break;
+            case 2: /* duplicate a span */
+                if (at + span > n)
+                    span = n - at;
+                if (n + span <= strlen(seed) * 2 + 32) {
+                    memmove(buf + at + span, buf + at, n - at);
+                    n += span;
+                }
+                break;
+            default: /* truncate */
+                n = at;
+            }
+        }
+        built_t b;
+        build_with(&b, buf, n, (iter & 2) != 0);
+        if (b.schema != NULL) {
+            built++;
+            gql_buf_t out = GQL_BUF_INIT;
+            gql_schema_print(b.schema, &out);
+            ASSERT(!out.oom);
+            gql_buf_free(&out);
+        } else {
+            failed++;
+            ASSERT(b.errors.count > 0);
+        }
+        built_free(&b);
+        free(buf);
+    }
+    printf("     %d mutations: %zu built, %zu rejected with errors\n", MUTATIONS, built, failed);
+    ASSERT(built > 0 && failed > 0);
+    free(seeds[0]);
+    free(seeds[1]);
+}
+
+TEST(directive_deprecation)
+{
+    built_t b;
+    build(&b, "directive @old(a: Int @deprecated) @deprecated(reason: \"gone\") on FIELD\n"
+              "directive @older on FIELD\n"
+              "extend directive @older @deprecated\n"
+              "type Query { a: Int }\n");
+    if (b.schema == NULL)
+        FAIL_("%s", first_error(&b));
+    ASSERT(b.schema != NULL);
+    const gql_directive_def_t *old = gql_schema_directive(b.schema, "old");
+    const gql_directive_def_t *older = gql_schema_directive(b.schema, "older");
+    ASSERT(old->deprecated && older->deprecated);
+    ASSERT_EQ_STR("gone", old->deprecation_reason);
+    ASSERT_EQ_STR("No longer supported", older->deprecation_reason);
+    ASSERT(old->args[0].deprecated);
+    ASSERT(!gql_schema_directive(b.schema, "include")->deprecated);
+    gql_buf_t out = GQL_BUF_INIT;
+    gql_schema_print(b.schema, &out);
+    ASSERT_EQ_STR("directive @old(a: Int @deprecated) @deprecated(reason: \"gone\") on FIELD\n\n"
+                  "directive @older @deprecated on FIELD\n\n"
+                  "type Query {\n  a: Int\n}",
+                  gql_buf_cstr(&out));
+    gql_buf_free(&out);
+    built_free(&b);
+}
+
 TEST_MAIN(TEST_ENTRY(bank_schema_builds), TEST_ENTRY(kitchen_prints_like_graphql_js), TEST_ENTRY(extensions_are_merged),
           TEST_ENTRY(type_map_order_follows_graphql_js), TEST_ENTRY(lookups_at_scale), TEST_ENTRY(type_helpers),
           TEST_ENTRY(bind_resolvers), TEST_ENTRY(validation_errors_match_graphql_js),
-          TEST_ENTRY(deprecation_conflicts_option), TEST_ENTRY(bad_input), TEST_ENTRY(standard_type_names))
+          TEST_ENTRY(deprecation_conflicts_option), TEST_ENTRY(bad_input), TEST_ENTRY(standard_type_names),
+          TEST_ENTRY(mutated_sdl_is_handled), TEST_ENTRY(directive_deprecation))
