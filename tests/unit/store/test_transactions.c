@@ -361,6 +361,33 @@ TEST(redelivery_is_ignored)
     gw_txstore_free(s);
 }
 
+/* A replay that sees redeliveries (a consumer restarting mid-partition) folds
+ * to the same projection as a clean one. */
+TEST(redelivered_replay_same_checksum)
+{
+    make_events(evs, NEV, 31, 30);
+    gw_txstore_t *clean = gw_txstore_new(), *noisy = gw_txstore_new();
+    ASSERT(clean != NULL && noisy != NULL);
+    for (size_t i = 0; i < NEV; i++) {
+        gw_balance_changed_t b = to_event(&evs[i]);
+        int32_t part = (int32_t)(i % 9);
+        int64_t off = (int64_t)(i / 9);
+        ASSERT(gw_txstore_append(clean, &b, part, off) > 0);
+        ASSERT(gw_txstore_append(noisy, &b, part, off) > 0);
+        if (i % 97 == 0 && i >= 9) {
+            /* Redeliver the previous event of this partition, then this one. */
+            gw_balance_changed_t prev = to_event(&evs[i - 9]);
+            ASSERT_EQ_INT(GW_STORE_EDUP, gw_txstore_append(noisy, &prev, part, off - 1));
+            ASSERT_EQ_INT(GW_STORE_EDUP, gw_txstore_append(noisy, &b, part, off));
+        }
+    }
+    uint64_t nc, nn;
+    EXPECT(gw_txstore_checksum(clean, &nc) == gw_txstore_checksum(noisy, &nn));
+    EXPECT(nc == NEV && nn == NEV);
+    gw_txstore_free(clean);
+    gw_txstore_free(noisy);
+}
+
 TEST(bad_input)
 {
     gw_txstore_t *s = gw_txstore_new();
@@ -445,5 +472,5 @@ TEST(many_ibans_grow_the_maps)
 TEST_MAIN(TEST_ENTRY(ids_and_get), TEST_ENTRY(by_iban_newest_first_and_max_items),
           TEST_ENTRY(latest_per_iban_in_iban_order), TEST_ENTRY(since_with_each_filter), TEST_ENTRY(filter_boundaries),
           TEST_ENTRY(filter_match_agrees_with_model), TEST_ENTRY(checksum_same_log_same_digest),
-          TEST_ENTRY(redelivery_is_ignored), TEST_ENTRY(bad_input), TEST_ENTRY(interning_and_stats),
-          TEST_ENTRY(many_ibans_grow_the_maps))
+          TEST_ENTRY(redelivery_is_ignored), TEST_ENTRY(redelivered_replay_same_checksum), TEST_ENTRY(bad_input),
+          TEST_ENTRY(interning_and_stats), TEST_ENTRY(many_ibans_grow_the_maps))
