@@ -139,6 +139,10 @@ bool gw_http_begin(gw_reqctx_t *rc, gw_handler_t *h, h2o_req_t *req)
     rc->start_ns = gw_now_ns();
     rc->op = GW_OPL_NONE;
     rc->thread->inflight++;
+    /* h2o decides keep-alive when the headers arrive; a request that was
+     * already arriving when shutdown began must close its connection too */
+    if (rc->thread->stopping)
+        req->http1_is_persistent = 0;
 
     const gw_config_t *c = &rc->server->config;
     size_t hbytes = req->input.method.len + req->input.path.len + 12;

@@ -128,6 +128,16 @@ static void drain_check(h2o_timeout_entry_t *entry)
         h2o_timeout_link(t->ctx.loop, &t->drain_timeout, &t->drain_entry);
         return;
     }
+    if (busy && !t->warned) {
+        t->warned = true;
+        gw_log_line_t l;
+        if (gw_log_begin(&l, &t->server->log, GW_LOG_WARN, "shutdown timeout: closing connections in flight")) {
+            gw_log_int(&l, "thread", (int64_t)t->index);
+            gw_log_int(&l, "connections", (int64_t)t->connections);
+            gw_log_int(&l, "inflight", (int64_t)t->inflight);
+            gw_log_end(&l);
+        }
+    }
     /* Nothing in flight (or out of time): close idle connections by making
      * h2o's own idle timeouts expire at once. (Hook: the subscriptions task
      * sends WebSocket close frames and ends SSE streams here.) */
@@ -135,9 +145,9 @@ static void drain_check(h2o_timeout_entry_t *entry)
     t->ctx.http2.idle_timeout.timeout = 0;
     t->ctx.handshake_timeout.timeout = 0;
     if (t->connections == 0 || now >= t->stop_deadline + 1000) {
-        if (t->connections != 0 || busy) {
+        if (t->connections != 0) {
             gw_log_line_t l;
-            if (gw_log_begin(&l, &t->server->log, GW_LOG_WARN, "shutdown timeout: closing connections")) {
+            if (gw_log_begin(&l, &t->server->log, GW_LOG_WARN, "connections still open at exit")) {
                 gw_log_int(&l, "thread", (int64_t)t->index);
                 gw_log_int(&l, "connections", (int64_t)t->connections);
                 gw_log_end(&l);
@@ -237,8 +247,8 @@ static void *thread_main(void *arg)
         /* h2o 2.2.5's h2o_multithread_destroy_queue (evloop flavour) closes
          * the queue's pipe but never frees the queue itself */
         free(queue);
-    }
-    /* else: connections outlived the deadline; the process exits anyway */
+    } else
+        t->unclean = true; /* connections outlived the bound; the process exits anyway */
 #ifdef GW_HAVE_DOC_CACHE
     gql_doc_cache_free(t->doc_cache);
 #endif
@@ -330,6 +340,7 @@ int gw_server_run(gw_server_t *s)
 {
     const gw_config_t *c = &s->config;
     int rc = -1;
+    bool unclean = false; /* a loop could not free its connections in time */
     size_t n = c->server.threads > 0 ? (size_t)c->server.threads : (size_t)sysconf(_SC_NPROCESSORS_ONLN);
     if (n == 0 || n > 256)
         n = 1;
@@ -425,13 +436,20 @@ close_fds:
     for (size_t i = 0; i < n; i++)
         if (s->threads[i].listen_fd > 0 && !s->threads[i].started)
             close(s->threads[i].listen_fd);
-    h2o_config_dispose(&s->globalconf);
-    if (s->ssl_ctx != NULL)
-        SSL_CTX_free(s->ssl_ctx);
+    for (size_t i = 0; i < n; i++)
+        unclean = unclean || s->threads[i].unclean;
+    if (!unclean) {
+        h2o_config_dispose(&s->globalconf);
+        if (s->ssl_ctx != NULL)
+            SSL_CTX_free(s->ssl_ctx);
+    }
 out:
-    free(s->threads);
-    free(s->thread_metrics);
-    s->threads = NULL;
-    s->thread_metrics = NULL;
+    if (!unclean) {
+        /* else the loops' connections still point into the threads: keep them */
+        free(s->threads);
+        free(s->thread_metrics);
+        s->threads = NULL;
+        s->thread_metrics = NULL;
+    }
     return rc;
 }

@@ -68,6 +68,8 @@ typedef struct gw_thread {
     h2o_multithread_message_t control_msg;
     bool stopping;
     bool exit_loop;
+    bool warned;            /* the shutdown-timeout warning was logged */
+    bool unclean;           /* connections outlived the shutdown bound: loop not freed */
     uint64_t stop_deadline; /* h2o_now() ms by which to give up waiting */
     h2o_timeout_t drain_timeout;
     h2o_timeout_entry_t drain_entry;
