@@ -43,18 +43,12 @@ typedef struct ocollect {
     gql__vec_t groups;        /* ogroup_t *, in order */
     gql__vec_t spreads;       /* fragment spread selections */
     gql__vec_t *frag_spreads; /* unique by fragment definition: ospread_t * */
-    gql__pmap_t overlapping;  /* other ocollect_t * -> gql__vec_t * of ooverlap_t * */
 } ocollect_t;
 
 typedef struct ospread {
     const gql_selection_t *node;
     const gql_definition_t *def; /* NULL: unknown fragment */
 } ospread_t;
-
-typedef struct ooverlap {
-    const ogroup_t *g1;
-    const ogroup_t *g2;
-} ooverlap_t;
 
 typedef struct oconflict {
     const char *name;
@@ -68,6 +62,7 @@ struct gql__overlap {
     gql__pmap_t fields_frag_pairs; /* (ocollect_t *, fragment) -> 1 + mutually exclusive */
     gql__pmap_t frag_pairs;        /* (fragment, fragment) -> 1 + mutually exclusive */
     gql__pmap_t value_keys;        /* value node -> canonical key */
+    ocollect_t **by_fragment;      /* collected fields of each fragment, by definition index */
     long budget;
 };
 
@@ -129,7 +124,6 @@ static ocollect_t *collect(gql_vctx_t *c, const gql_type_t *parent, const gql_se
         return *slot;
     ocollect_t *r = alloc(c, sizeof(*r));
     gql__smap_init(&r->index, c->arena);
-    gql__pmap_init(&r->overlapping, c->arena);
     collect_impl(c, r, parent, ss);
     /* the slot may have moved while collecting: look it up again */
     slot = gql__pmap_slot(&c->overlap->collect_cache, parent, ss, &found);
@@ -141,7 +135,11 @@ static ocollect_t *collect(gql_vctx_t *c, const gql_type_t *parent, const gql_se
 
 static ocollect_t *collect_fragment(gql_vctx_t *c, const gql_definition_t *f)
 {
-    return collect(c, gql_schema_type(c->schema, f->type_condition), &f->selection_set);
+    size_t i = (size_t)(f - c->doc->definitions);
+    ocollect_t **slot = &c->overlap->by_fragment[i];
+    if (*slot == NULL)
+        *slot = collect(c, gql_schema_type(c->schema, f->type_condition), &f->selection_set);
+    return *slot;
 }
 
 static const gql__vec_t *fragment_spreads(gql_vctx_t *c, ocollect_t *r)
@@ -431,64 +429,46 @@ static void conflicts_within(gql_vctx_t *c, gql__vec_t *out, ocollect_t *r)
     }
 }
 
-static const gql__vec_t *overlapping(gql_vctx_t *c, ocollect_t *r1, ocollect_t *r2)
-{
-    gql__vec_t *cached = gql__pmap_get(&r1->overlapping, r2, NULL);
-    if (cached != NULL)
-        return cached;
-    gql__vec_t *list = alloc(c, sizeof(*list));
-    for (size_t i = 0; i < r1->groups.count; i++) {
-        spend(c, 1);
-        const ogroup_t *g1 = r1->groups.items[i];
-        const ogroup_t *g2 = gql__smap_get(&r2->index, g1->name);
-        if (g2 != NULL) {
-            ooverlap_t *o = alloc(c, sizeof(*o));
-            o->g1 = g1;
-            o->g2 = g2;
-            gql__vec_push(c, list, o);
-        }
-    }
-    bool found;
-    void **slot = gql__pmap_slot(&r1->overlapping, r2, NULL, &found);
-    if (slot == NULL)
-        gql__vabort(c);
-    *slot = list;
-    return list;
-}
-
 static void conflicts_between(gql_vctx_t *c, gql__vec_t *out, bool excl, ocollect_t *r1, ocollect_t *r2)
 {
     if (r1->groups.count == 0 || r2->groups.count == 0)
         return;
-    const gql__vec_t *ov = overlapping(c, r1, r2);
-    for (size_t i = 0; i < ov->count; i++) {
-        const ooverlap_t *o = ov->items[i];
-        for (size_t a = 0; a < o->g1->fields.count; a++)
-            for (size_t b = 0; b < o->g2->fields.count; b++) {
-                oconflict_t *k = find_conflict(c, excl, o->g1->name, o->g1->fields.items[a], o->g2->fields.items[b]);
+    /* graphql-js caches the overlapping keys per pair of field sets; the
+     * pair sets below already keep pairs from being compared twice, so the
+     * overlap is computed in place (same order, same budget). */
+    for (size_t i = 0; i < r1->groups.count; i++) {
+        spend(c, 1);
+        const ogroup_t *g1 = r1->groups.items[i];
+        const ogroup_t *g2 = gql__smap_get(&r2->index, g1->name);
+        if (g2 == NULL)
+            continue;
+        for (size_t a = 0; a < g1->fields.count; a++)
+            for (size_t b = 0; b < g2->fields.count; b++) {
+                oconflict_t *k = find_conflict(c, excl, g1->name, g1->fields.items[a], g2->fields.items[b]);
                 if (k != NULL)
                     gql__vec_push(c, out, k);
             }
     }
 }
 
-/* graphql-js OrderedPairSet.has: present, and when not weakly asked, stored
- * with the same (false) exclusivity. Values are 1 + exclusivity. */
-static bool pair_has(const gql__pmap_t *m, const void *a, const void *b, bool excl)
-{
-    uintptr_t v = (uintptr_t)gql__pmap_get(m, a, b);
-    if (v == 0)
-        return false;
-    return excl ? true : v == 1;
-}
-
-static void pair_add(gql_vctx_t *c, gql__pmap_t *m, const void *a, const void *b, bool excl)
+/* graphql-js's pair sets, in one probe: a pair already compared is skipped
+ * when it was compared without assuming mutually exclusive parents, or when
+ * this comparison assumes them (a weaker check). Otherwise the pair is
+ * recorded (values are 1 + exclusive) and the caller compares it. A
+ * PairSet (unordered) stores both orders under one key; since a pair is only
+ * added after the check failed, "some stored flag is false" is kept as
+ * "the stored flag is false", which is what the check needs. */
+static bool pair_seen_or_add(gql_vctx_t *c, gql__pmap_t *m, const void *a, const void *b, bool excl)
 {
     bool found;
     void **slot = gql__pmap_slot(m, a, b, &found);
     if (slot == NULL)
         gql__vabort(c);
-    *slot = (void *)(uintptr_t)(1 + excl);
+    uintptr_t v = (uintptr_t)*slot;
+    if (found && (excl || v == 1))
+        return true;
+    *slot = (void *)(uintptr_t)(found ? 1 : 1 + excl);
+    return false;
 }
 
 static void conflicts_between_fields_and_fragment(gql_vctx_t *c, gql__vec_t *out, bool excl, ocollect_t *r,
@@ -498,9 +478,8 @@ static void conflicts_between_fields_and_fragment(gql_vctx_t *c, gql__vec_t *out
     if (r->groups.count == 0)
         return;
     const gql_definition_t *frag = sp->def;
-    if (pair_has(&c->overlap->fields_frag_pairs, r, frag, excl))
+    if (pair_seen_or_add(c, &c->overlap->fields_frag_pairs, r, frag, excl))
         return;
-    pair_add(c, &c->overlap->fields_frag_pairs, r, frag, excl);
     if (frag == NULL)
         return;
     ocollect_t *r2 = collect_fragment(c, frag);
@@ -519,10 +498,10 @@ static void conflicts_between_fragments(gql_vctx_t *c, gql__vec_t *out, bool exc
     spend(c, 2);
     if (f1 == f2)
         return;
-    gql__pmap_t *pairs = &c->overlap->frag_pairs;
-    if (pair_has(pairs, f1, f2, excl) || pair_has(pairs, f2, f1, excl))
+    const void *lo = (uintptr_t)f1 < (uintptr_t)f2 ? (const void *)f1 : (const void *)f2;
+    const void *hi = lo == f1 ? (const void *)f2 : (const void *)f1;
+    if (pair_seen_or_add(c, &c->overlap->frag_pairs, lo, hi, excl))
         return;
-    pair_add(c, pairs, f1, f2, excl);
     if (f1 == NULL || f2 == NULL)
         return;
     ocollect_t *r1 = collect_fragment(c, f1);
@@ -544,6 +523,7 @@ void gql__rule_overlapping_fields(gql_vctx_t *c, const gql_selection_set_t *ss, 
         gql__pmap_init(&c->overlap->fields_frag_pairs, c->arena);
         gql__pmap_init(&c->overlap->frag_pairs, c->arena);
         gql__pmap_init(&c->overlap->value_keys, c->arena);
+        c->overlap->by_fragment = alloc(c, (c->doc->count ? c->doc->count : 1) * sizeof(ocollect_t *));
         c->overlap->budget = MAX_COMPLEXITY_BUDGET;
     }
     gql__vec_t out = {0};
