@@ -315,8 +315,10 @@ static int setup_tls(gw_server_t *s)
         SSL_CTX_free(ctx);
         return -1;
     }
-    /* ALPN: h2 first, then http/1.1 */
-    h2o_ssl_register_alpn_protocols(ctx, h2o_http2_alpn_protocols);
+    /* ALPN: h2 first, then http/1.1 (h2o's own list has only the h2 names,
+     * so a client offering just http/1.1 would get no ALPN answer) */
+    static const h2o_iovec_t ALPN[] = {{H2O_STRLIT("h2")}, {H2O_STRLIT("http/1.1")}, {NULL, 0}};
+    h2o_ssl_register_alpn_protocols(ctx, ALPN);
     s->ssl_ctx = ctx;
     return 0;
 }

@@ -1,0 +1,67 @@
+// tests/integration/tls.test.mjs — with a certificate and key configured the
+// gateway speaks TLS, and ALPN chooses HTTP/2 or HTTP/1.1.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http2 from 'node:http2';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { baseConfig, startGateway } from './helpers.mjs';
+
+let gw;
+before(async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-tls-'));
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+  gw = await startGateway({ config: baseConfig(`  tls:\n    certificate: "${cert}"\n    key: "${key}"\n`) });
+});
+after(async () => {
+  const { code, logs } = await gw.stop();
+  assert.equal(code, 0, logs);
+});
+
+test('the listening line says TLS is on', () => {
+  assert.match(gw.logs(), /"tls":"h2\+http\/1\.1"/);
+});
+
+test('HTTP/2 over TLS (ALPN h2) serves GraphQL', async () => {
+  const client = http2.connect(`https://127.0.0.1:${gw.port}`, { rejectUnauthorized: false });
+  try {
+    assert.equal(await new Promise((r) => client.on('connect', () => r(client.alpnProtocol))), 'h2');
+    const req = client.request({ ':method': 'POST', ':path': '/graphql', 'content-type': 'application/json', accept: 'application/graphql-response+json' });
+    req.end(JSON.stringify({ query: '{ __typename }' }));
+    const [headers, body] = await new Promise((resolve, reject) => {
+      let h;
+      let b = '';
+      req.on('response', (x) => (h = x));
+      req.on('data', (d) => (b += d));
+      req.on('end', () => resolve([h, b]));
+      req.on('error', reject);
+    });
+    assert.equal(headers[':status'], 200);
+    assert.equal(headers['content-type'], 'application/graphql-response+json; charset=utf-8');
+    assert.deepEqual(JSON.parse(body), { data: { __typename: 'Query' } });
+  } finally {
+    client.close();
+  }
+});
+
+test('HTTP/1.1 over TLS when the client offers only http/1.1', async () => {
+  const body = await new Promise((resolve, reject) => {
+    const req = https.request({ host: '127.0.0.1', port: gw.port, path: '/healthz', rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] }, (res) => {
+      assert.equal(res.socket.alpnProtocol, 'http/1.1');
+      assert.equal(res.statusCode, 200);
+      let b = '';
+      res.on('data', (d) => (b += d));
+      res.on('end', () => resolve(b));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  assert.deepEqual(JSON.parse(body), { status: 'alive' });
+});
