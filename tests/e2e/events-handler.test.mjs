@@ -14,7 +14,6 @@ import {
   COMMAND_HANDLER,
   EMBEDDED_KAFKA,
   SOURCE_DIR,
-  consumeAll,
   decode,
   encode,
   ibanValid,
@@ -24,6 +23,7 @@ import {
   sleep,
   start,
   stop,
+  tail,
   uuid,
 } from './events-lib.mjs';
 
@@ -43,30 +43,42 @@ async function handler(bootstrap, topologyFile, stateDir) {
   return proc;
 }
 
-/** A client of the bank: sends commands, reads every output topic. */
+/** A client of the bank: sends commands, follows every output topic. */
 function client(bootstrap, topo, username) {
   const send = (record, values, key) => {
     const topic = topo.topicOf(record);
     const k = topic.key === 'username' ? username : topic.key === 'id' ? values.id : null;
     produce(bootstrap, topic.name, key ?? k, encode(topo, record, values));
   };
-  const outputs = async () => {
-    const names = [...new Set(['AccountCreationConfirmed', 'AccountCreationFailed', 'MoneyTransferConfirmed', 'MoneyTransferFailed', 'BalanceChanged'].map((r) => topo.topicOf(r).name))];
-    const all = [];
-    for (const n of names) for (const m of await consumeAll(bootstrap, n)) all.push({ ...decode(topo, m.value), key: m.key, topic: m.topic });
-    return all;
-  };
+  const names = [
+    ...new Set(
+      ['AccountCreationConfirmed', 'AccountCreationFailed', 'MoneyTransferConfirmed', 'MoneyTransferFailed', 'BalanceChanged'].map(
+        (r) => topo.topicOf(r).name,
+      ),
+    ),
+  ];
+  const tails = names.map((n) => tail(bootstrap, n));
+  const outputs = () => tails.flatMap((t) => t.messages.map((m) => ({ ...decode(topo, m.value), key: m.key, topic: m.topic })));
   /** Waits until `pred(outputs)` holds; returns the outputs. */
   const until = async (pred, what) => {
-    for (let i = 0; i < 100; i++) {
-      const o = await outputs();
+    for (let i = 0; i < 200; i++) {
+      const o = outputs();
       if (pred(o)) return o;
-      await sleep(100);
+      await sleep(50);
     }
     throw new Error(`timed out waiting for ${what}`);
   };
+  /** Waits until no new output arrived for 300 ms (stragglers on other partitions, or duplicates). */
+  const settle = async () => {
+    for (let n = -1; ; await sleep(300)) {
+      const o = outputs();
+      if (o.length === n) return o;
+      n = o.length;
+    }
+  };
   const feedback = (o, id) => o.filter((e) => e.id === id);
-  return { send, outputs, until, feedback };
+  const close = () => Promise.all(tails.map((t) => t.close()));
+  return { send, outputs, until, settle, feedback, close };
 }
 
 async function scenario(topologyFile, brokers) {
@@ -82,6 +94,7 @@ async function scenario(topologyFile, brokers) {
     c.send('ConfirmAccountCreation', { id: a1, a_type: 'AUTO' });
     c.send('ConfirmAccountCreation', { id: a2, a_type: 'MANUAL' });
     let o = await c.until((o) => c.feedback(o, a1).length && c.feedback(o, a2).length, 'accounts');
+    o = await c.settle();
     const [accA] = c.feedback(o, a1);
     const [accB] = c.feedback(o, a2);
     assert.equal(accA.record, 'AccountCreationConfirmed');
@@ -113,6 +126,7 @@ async function scenario(topologyFile, brokers) {
     transfer('fromCompany', COMPANY, accB.iban, 700, '00000000000000000000');
     const names = Object.keys(t);
     o = await c.until((o) => names.every((n) => c.feedback(o, t[n]).length === 1), 'transfer feedback');
+    o = await c.settle();
     const reason = (n) => c.feedback(o, t[n])[0].reason;
     assert.equal(c.feedback(o, t.deposit)[0].record, 'MoneyTransferConfirmed');
     assert.equal(c.feedback(o, t.pay)[0].record, 'MoneyTransferConfirmed');
@@ -140,6 +154,7 @@ async function scenario(topologyFile, brokers) {
     c.send('ConfirmMoneyTransfer', { id: t.pay, token: accA.token, amount: 2500, from: accA.iban, to: accB.iban, description: 'again' });
     c.send('ConfirmAccountCreation', { id: a1, a_type: 'AUTO' });
     o = await c.until((o) => c.feedback(o, t.pay).length === 2 && c.feedback(o, a1).length === 2, 'repeated answers');
+    o = await c.settle();
     assert.equal(c.feedback(o, a1)[1].iban, accA.iban);
     assert.equal(c.feedback(o, a1)[1].token, accA.token);
     assert.equal(o.length, eventsBefore + 2);
@@ -151,6 +166,7 @@ async function scenario(topologyFile, brokers) {
     const back = uuid();
     c.send('ConfirmMoneyTransfer', { id: back, token: accB.token, amount: 200, from: accB.iban, to: accA.iban, description: 'back' });
     o = await c.until((o) => c.feedback(o, back).length === 1, 'transfer after restart');
+    o = await c.settle();
     assert.equal(c.feedback(o, back)[0].record, 'MoneyTransferConfirmed');
     assert.equal(o.length, eventsBefore + 2 + 3, 'only the new transfer produced events');
     assert.equal(changes(o, accB.iban).at(-1).new_balance, 3000n);
@@ -163,6 +179,7 @@ async function scenario(topologyFile, brokers) {
     c.send('ConfirmMoneyTransfer', { id: back2, token: accB.token, amount: 3000, from: accB.iban, to: accA.iban, description: 'all' });
     c.send('ConfirmMoneyTransfer', { id: t.deposit, token: '', amount: 10000, from: 'cash', to: accA.iban, description: 'dup' });
     o = await c.until((o) => c.feedback(o, back2).length === 1 && c.feedback(o, t.deposit).length === 2, 'after rebuild');
+    o = await c.settle();
     assert.equal(c.feedback(o, back2)[0].record, 'MoneyTransferConfirmed');
     assert.equal(changes(o, accB.iban).at(-1).new_balance, 0n);
     assert.equal(changes(o, accA.iban).at(-1).new_balance, 10700n);
@@ -184,6 +201,7 @@ async function scenario(topologyFile, brokers) {
     console.error('handler stderr:\n' + h.stderrText());
     throw e;
   } finally {
+    await c.close();
     await stop(h);
     await stop(k.proc);
     fs.rmSync(stateDir, { recursive: true, force: true });

@@ -209,25 +209,40 @@ export function produce(bootstrap, topic, key, value) {
   if (r.status !== 0) throw new Error(`kcat -P: ${r.stderr}`);
 }
 
-/** Every message now in `topic`: [{topic, partition, offset, key, value: Buffer}]. */
-export async function consumeAll(bootstrap, topic) {
-  const r = await runToEnd(KCAT, ['-C', '-b', bootstrap, '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%t %p %o %K %S\n%k%s']);
-  if (r.code !== 0) throw new Error(`kcat -C ${topic}: ${r.stderr}`);
-  const buf = r.stdout;
-  const msgs = [];
-  let p = 0;
-  while (p < buf.length) {
-    const nl = buf.indexOf(10, p);
-    const [t, part, off, klen, vlen] = buf.subarray(p, nl).toString().split(' ');
-    p = nl + 1;
-    const kl = Math.max(0, Number(klen));
-    const key = Number(klen) < 0 ? null : buf.subarray(p, p + kl).toString();
-    p += kl;
-    const vl = Math.max(0, Number(vlen));
-    msgs.push({ topic: t, partition: Number(part), offset: Number(off), key, value: buf.subarray(p, p + vl) });
-    p += vl;
-  }
-  return msgs;
+/**
+ * Follows `topic` from its beginning with a long-lived kcat (a one-shot `kcat -e`
+ * costs ~0.5 s per partition count). `messages` grows as they arrive:
+ * [{topic, partition, offset, key, value: Buffer}]. Call close() when done.
+ */
+export function tail(bootstrap, topic) {
+  const proc = spawn(KCAT, ['-C', '-b', bootstrap, '-t', topic, '-o', 'beginning', '-u', '-q', '-f', '%t %p %o %K %S\n%k%s'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const messages = [];
+  let buf = Buffer.alloc(0);
+  proc.stdout.on('data', (d) => {
+    buf = Buffer.concat([buf, d]);
+    for (;;) {
+      const nl = buf.indexOf(10);
+      if (nl < 0) return;
+      const [t, part, off, klen, vlen] = buf.subarray(0, nl).toString().split(' ');
+      const kl = Math.max(0, Number(klen));
+      const vl = Math.max(0, Number(vlen));
+      if (buf.length < nl + 1 + kl + vl) return;
+      let p = nl + 1;
+      const key = Number(klen) < 0 ? null : buf.subarray(p, p + kl).toString();
+      p += kl;
+      messages.push({ topic: t, partition: Number(part), offset: Number(off), key, value: Buffer.from(buf.subarray(p, p + vl)) });
+      buf = buf.subarray(p + vl);
+    }
+  });
+  return {
+    messages,
+    close: () => {
+      proc.kill('SIGTERM');
+      return new Promise((r) => (proc.exitCode !== null ? r() : proc.on('exit', r)));
+    },
+  };
 }
 
 export const uuid = () => randomUUID();
