@@ -395,15 +395,7 @@ int gw_graphql_on_req(h2o_handler_t *self, h2o_req_t *req)
     }
     gql_errors_t errs;
     gql_errors_init(&errs, a, c->graphql.limits.max_errors);
-#ifdef GW_HAVE_DOC_CACHE
     gql_cached_doc_t *doc = gql_doc_cache_get(t->doc_cache, p.query, p.query_len, &c->graphql.limits, &errs);
-#else
-    /* until the engine's document cache links: parse and validate each time */
-    gql_document_t *doc = gql_parse(a, p.query, p.query_len, &c->graphql.limits, &errs);
-    if (doc != NULL && gql_validate(s->schema, doc, &c->graphql.limits, &errs) != 0)
-        doc = NULL;
-#define gql_cached_doc_document(d) (d)
-#endif
     gql_operation_t *op = NULL;
     gql_iv_t vars;
     bool have_vars = false;
@@ -466,15 +458,11 @@ int gw_graphql_on_req(h2o_handler_t *self, h2o_req_t *req)
 
 done:
     gql_buf_free(&out);
-#ifdef GW_HAVE_DOC_CACHE
     if (doc != NULL)
         gql_doc_cache_release(doc);
-#endif
     gql_arena_free(a);
     json_decref(p.root);
     atomic_store_explicit(&t->metrics.arena_bytes, t->arena_bytes, memory_order_relaxed);
-#ifdef GW_HAVE_DOC_CACHE
     atomic_store_explicit(&t->metrics.doc_cache_entries, gql_doc_cache_size(t->doc_cache), memory_order_relaxed);
-#endif
     return 0;
 }

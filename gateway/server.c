@@ -209,11 +209,7 @@ static void *thread_main(void *arg)
     h2o_timeout_init(loop, &t->drain_timeout, 50);
     t->drain_entry = (h2o_timeout_entry_t){0};
     t->drain_entry.cb = drain_check;
-#ifdef GW_HAVE_DOC_CACHE
     t->doc_cache = gql_doc_cache_new(s->schema, s->config.graphql.doc_cache_entries, &t->arena_bytes);
-#else
-    t->doc_cache = (gql_doc_cache_t *)&t->doc_cache; /* not dereferenced: see http_graphql.c */
-#endif
     if (t->doc_cache == NULL) {
         gw_log_msg(&s->log, GW_LOG_ERROR, "cannot create the document cache", NULL);
         report_started(s, false);
@@ -249,9 +245,7 @@ static void *thread_main(void *arg)
         free(queue);
     } else
         t->unclean = true; /* connections outlived the bound; the process exits anyway */
-#ifdef GW_HAVE_DOC_CACHE
     gql_doc_cache_free(t->doc_cache);
-#endif
     t->doc_cache = NULL;
     return NULL;
 }
