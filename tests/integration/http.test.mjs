@@ -262,10 +262,33 @@ describe('gateway over HTTP', () => {
     assert.ok(m['gateway_http_request_duration_seconds_count'] >= 6);
     assert.equal(m['gateway_http_request_duration_seconds_bucket{le="+Inf"}'], m['gateway_http_request_duration_seconds_count']);
     assert.ok(m['gateway_open_connections{kind="http"}'] >= 1);
+    assert.ok(m.gateway_document_cache_entries >= 2, 'documents are cached per loop');
+    assert.ok(m.gateway_arena_bytes_in_use > 0, 'cached documents hold arena memory');
     for (const name of ['gateway_active_subscriptions', 'gateway_kafka_produced_total', 'gateway_kafka_consumed_total',
       'gateway_kafka_consumer_lag', 'gateway_projection_size{projection="transactions"}', 'gateway_arena_bytes_in_use']) {
       assert.ok(name in m, name);
     }
+  });
+
+  test('hostile input gets a clear answer and no crash', async () => {
+    const deep = (n) => '['.repeat(n) + ']'.repeat(n);
+    const bodies = [
+      Buffer.from([0x7b, 0x22, 0x71, 0x75, 0x65, 0x72, 0x79, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), // bad UTF-8
+      `{"query":"{ __typename }","variables":{"a":${deep(3000)}}}`,
+      `{"query":"{ __typename }","variables":{"a":${deep(1000)}}}`,
+      `{"query":"${'{ a '.repeat(5000)}"}`,
+      `{"query":"query($a: [Int]) { transaction_by_id(id: 1) { id } }","variables":{"a":${JSON.stringify(Array(10000).fill(1))}}}`,
+      '{"query":"\u0000"}',
+      '{"query":"{ __typename }"} trailing',
+      `{"query":"${'x'.repeat(200000)}"}`,
+    ];
+    for (const body of bodies) {
+      const res = await fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      assert.ok([200, 400].includes(res.status), `status ${res.status} for ${String(body).slice(0, 40)}`);
+      const json = await res.json();
+      assert.ok(Array.isArray(json.errors) || json.data, String(body).slice(0, 40));
+    }
+    assert.equal((await fetch(`${gw.url}/healthz`)).status, 200, 'still alive');
   });
 
   test('logs are JSON lines and never show variable values', async () => {

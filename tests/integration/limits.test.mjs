@@ -53,6 +53,15 @@ describe('limits', () => {
     assert.ok(took >= 1400 && took < 4000, `closed after ${took} ms`);
   });
 
+  test('an idle keep-alive connection is closed after request_timeout_ms', async () => {
+    const t0 = Date.now();
+    const r = await rawRequest(gw.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n', { timeoutMs: 6000 });
+    const took = Date.now() - t0;
+    assert.equal(statusOf(r.data), 200);
+    assert.equal(r.closed, true);
+    assert.ok(took >= 1400 && took < 4000, `closed after ${took} ms`);
+  });
+
   test('a stalled client does not stall its loop', async () => {
     const timed = async () => {
       const t0 = Date.now();
