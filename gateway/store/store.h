@@ -286,6 +286,11 @@ typedef struct gw_pending_stats {
 
 typedef struct gw_pending gw_pending_t;
 
+/* Suggested bounds for the gateway: commands in flight per table, and
+ * answered outcomes kept for repeated uuids. */
+#define GW_PENDING_DEFAULT_ENTRIES 65536
+#define GW_PENDING_DEFAULT_OUTCOMES 100000
+
 /* A table holding at most max_entries in-flight uuids and max_outcomes
  * answered ones (0 = no outcome store). NULL when out of memory. */
 gw_pending_t *gw_pending_new(size_t max_entries, size_t max_outcomes);
