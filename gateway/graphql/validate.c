@@ -190,7 +190,12 @@ void gql__vec_push(gql_vctx_t *c, gql__vec_t *v, const void *item)
 
 static void verr_v(gql_vctx_t *c, const gql_loc_t *locs, size_t nlocs, const char *fmt, va_list ap)
 {
-    if (c->nerrors >= c->max_errors) {
+    /* graphql-js keeps maxErrors errors, then adds one "Too many" error and
+     * stops. When the caller's collection is full first, the same happens
+     * there: its bound grows by one for that final error. */
+    if (c->nerrors >= c->max_errors || c->errors->count >= c->errors->max) {
+        if (c->errors->count >= c->errors->max)
+            c->errors->max = c->errors->count + 1;
         gql_errors_add(c->errors, GQL_CODE_VALIDATION, NULL, NULL, 0,
                        "Too many validation errors, error limit reached. Validation aborted.");
         c->nerrors++;
@@ -218,6 +223,8 @@ void gql__verr1(gql_vctx_t *c, gql_loc_t loc, const char *fmt, ...)
 
 _Noreturn void gql__vabort(gql_vctx_t *c)
 {
+    if (c->errors->count >= c->errors->max)
+        c->errors->max = c->errors->count + 1; /* room for the final error, as in verr_v */
     gql_errors_add(c->errors, GQL_CODE_VALIDATION, NULL, NULL, 0, "Validation aborted.");
     c->nerrors++;
     longjmp(c->abort_jmp, 1);
@@ -782,9 +789,28 @@ const gql__vec_t *gql__vspreads(gql_vctx_t *c, const gql_selection_set_t *ss)
     return out;
 }
 
-gql__vec_t gql__vreferenced_fragments(gql_vctx_t *c, const gql_definition_t *const *ops, size_t nops)
+void gql__vspend_fragment_work(gql_vctx_t *c, size_t cost)
 {
-    gql__vec_t names = {0}, frags = {0};
+    c->fragment_work -= (long)cost;
+    if (c->fragment_work < 0)
+        gql__vabort(c);
+}
+
+/* A cached list of referenced fragments, and the variable usages of those
+ * fragments once computed. */
+struct gql__frag_list {
+    gql__vec_t frags;
+    gql__usages_t *usages;
+};
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static struct gql__frag_list *referenced(gql_vctx_t *c, const gql_definition_t *const *ops, size_t nops)
+{
+    gql__vec_t names = {0};
     gql__smap_t seen;
     gql__smap_init(&seen, c->arena);
     for (size_t i = 0; i < nops; i++) {
@@ -797,12 +823,31 @@ gql__vec_t gql__vreferenced_fragments(gql_vctx_t *c, const gql_definition_t *con
             }
         }
     }
+    /* The cache key: the set of names, sorted, each prefixed with its length. */
+    const char **sorted = gql_arena_alloc_raw(c->arena, (names.count ? names.count : 1) * sizeof(*sorted));
+    if (sorted == NULL)
+        oom(c);
+    if (names.count)
+        memcpy(sorted, names.items, names.count * sizeof(*sorted));
+    qsort(sorted, names.count, sizeof(*sorted), cmp_names);
+    gql_buf_t kb = GQL_BUF_INIT;
+    for (size_t i = 0; i < names.count; i++)
+        gql_buf_printf(&kb, "%zu:%s", strlen(sorted[i]), sorted[i]);
+    const char *key = gql__vbuf_take(c, &kb);
+    struct gql__frag_list *fl = gql__smap_get(&c->referenced_cache, key);
+    if (fl != NULL)
+        return fl;
+    fl = gql_arena_alloc(c->arena, sizeof(*fl));
+    if (fl == NULL)
+        oom(c);
+    gql__vspend_fragment_work(c, names.count);
     for (size_t i = 0; i < names.count; i++) {
         const gql_definition_t *f = gql__vfragment(c, names.items[i]);
         if (f == NULL)
             continue;
-        gql__vec_push(c, &frags, f);
+        gql__vec_push(c, &fl->frags, f);
         const gql__vec_t *sp = gql__vspreads(c, &f->selection_set);
+        gql__vspend_fragment_work(c, sp->count);
         for (size_t j = 0; j < sp->count; j++) {
             const gql_selection_t *s = sp->items[j];
             if (gql__smap_get(&seen, s->name) == NULL) {
@@ -811,7 +856,13 @@ gql__vec_t gql__vreferenced_fragments(gql_vctx_t *c, const gql_definition_t *con
             }
         }
     }
-    return frags;
+    gql__smap_put(&c->referenced_cache, key, fl);
+    return fl;
+}
+
+const gql__vec_t *gql__vreferenced_fragments(gql_vctx_t *c, const gql_definition_t *const *ops, size_t nops)
+{
+    return &referenced(c, ops, nops)->frags;
 }
 
 static void usage_push(gql_vctx_t *c, gql__usages_t *u, const gql_value_t *node, const gql_type_t *type,
@@ -949,20 +1000,44 @@ const gql__usages_t *gql__vusages(gql_vctx_t *c, const gql_definition_t *def)
     return u;
 }
 
-gql__usages_t gql__vrecursive_usages(gql_vctx_t *c, const gql_definition_t *op)
+static void usages_append(gql_vctx_t *c, gql__usages_t *dst, const gql__usages_t *src)
 {
-    gql__usages_t all = {0};
-    const gql__usages_t *own = gql__vusages(c, op);
-    for (size_t i = 0; i < own->count; i++)
-        usage_push(c, &all, own->items[i].node, own->items[i].type, own->items[i].parent_type,
-                   own->items[i].has_default);
-    gql__vec_t frags = gql__vreferenced_fragments(c, &op, 1);
-    for (size_t f = 0; f < frags.count; f++) {
-        const gql__usages_t *fu = gql__vusages(c, frags.items[f]);
-        for (size_t i = 0; i < fu->count; i++)
-            usage_push(c, &all, fu->items[i].node, fu->items[i].type, fu->items[i].parent_type,
-                       fu->items[i].has_default);
+    for (size_t i = 0; i < src->count; i++)
+        usage_push(c, dst, src->items[i].node, src->items[i].type, src->items[i].parent_type,
+                   src->items[i].has_default);
+}
+
+const gql__usages_t *gql__vrecursive_usages(gql_vctx_t *c, const gql_definition_t *op)
+{
+    bool found;
+    void **slot = gql__pmap_slot(&c->usages_cache, op, (const void *)1, &found);
+    if (slot == NULL)
+        return oom(c);
+    if (found && *slot != NULL)
+        return *slot;
+    struct gql__frag_list *fl = referenced(c, &op, 1);
+    if (fl->usages == NULL) {
+        gql__usages_t *fu = gql_arena_alloc(c->arena, sizeof(*fu));
+        if (fu == NULL)
+            oom(c);
+        gql__vspend_fragment_work(c, fl->frags.count);
+        for (size_t f = 0; f < fl->frags.count; f++) {
+            const gql__usages_t *local = gql__vusages(c, fl->frags.items[f]);
+            gql__vspend_fragment_work(c, local->count);
+            usages_append(c, fu, local);
+        }
+        fl->usages = fu;
     }
+    gql__vspend_fragment_work(c, fl->usages->count);
+    gql__usages_t *all = gql_arena_alloc(c->arena, sizeof(*all));
+    if (all == NULL)
+        oom(c);
+    usages_append(c, all, gql__vusages(c, op));
+    usages_append(c, all, fl->usages);
+    slot = gql__pmap_slot(&c->usages_cache, op, (const void *)1, &found);
+    if (slot == NULL)
+        oom(c);
+    *slot = all;
     return all;
 }
 
@@ -1252,6 +1327,8 @@ static void setup(gql_vctx_t *c)
         gql__smap_init(maps[i], c->arena);
     gql__pmap_init(&c->spreads_cache, c->arena);
     gql__pmap_init(&c->usages_cache, c->arena);
+    gql__smap_init(&c->referenced_cache, c->arena);
+    c->fragment_work = 50000;
 
     for (size_t i = 0; i < c->schema->ndirectives; i++) {
         const gql_directive_def_t *d = c->schema->directives[i];

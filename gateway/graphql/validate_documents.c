@@ -125,6 +125,14 @@ static bool condition_matches(gql_vctx_t *c, const char *cond, const gql_type_t 
 
 static void sub_collect(gql_vctx_t *c, sub_collect_t *sc, const gql_selection_set_t *ss)
 {
+    /* graphql-js charges its fragment work budget here */
+    gql__vspend_fragment_work(c, ss->count);
+    for (size_t i = 0; i < ss->count; i++) {
+        const gql_selection_t *sel = &ss->items[i];
+        gql__vspend_fragment_work(c, sel->ndirectives);
+        const gql_directive_t *defer = find_directive(sel->directives, sel->ndirectives, "defer");
+        gql__vspend_fragment_work(c, defer ? defer->nargs : 0);
+    }
     for (size_t i = 0; i < ss->count; i++) {
         const gql_selection_t *s = &ss->items[i];
         if (!sub_include(c, sc, s))
@@ -247,11 +255,11 @@ void gql__rule_no_unused_fragments(gql_vctx_t *c)
     for (size_t i = 0; i < c->doc->count; i++)
         if (c->doc->definitions[i].kind == GQL_DEF_OPERATION)
             gql__vec_push(c, &ops, &c->doc->definitions[i]);
-    gql__vec_t used = gql__vreferenced_fragments(c, (const gql_definition_t *const *)ops.items, ops.count);
+    const gql__vec_t *used = gql__vreferenced_fragments(c, (const gql_definition_t *const *)ops.items, ops.count);
     gql__smap_t names;
     gql__smap_init(&names, c->arena);
-    for (size_t i = 0; i < used.count; i++)
-        gql__smap_put(&names, ((const gql_definition_t *)used.items[i])->name, (void *)used.items[i]);
+    for (size_t i = 0; i < used->count; i++)
+        gql__smap_put(&names, ((const gql_definition_t *)used->items[i])->name, (void *)used->items[i]);
     for (size_t i = 0; i < c->doc->count; i++) {
         const gql_definition_t *d = &c->doc->definitions[i];
         if (d->kind == GQL_DEF_FRAGMENT && gql__smap_get(&names, d->name) == NULL)

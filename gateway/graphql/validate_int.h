@@ -116,8 +116,10 @@ struct gql_vctx {
     size_t noperations;
 
     /* Caches of document-wide facts. */
-    gql__pmap_t spreads_cache; /* selection set -> gql__vec_t * of spreads */
-    gql__pmap_t usages_cache;  /* definition -> gql__usages_t * */
+    gql__pmap_t spreads_cache;    /* selection set -> gql__vec_t * of spreads */
+    gql__pmap_t usages_cache;     /* definition -> gql__usages_t *; (op, 1) -> recursive usages */
+    gql__smap_t referenced_cache; /* sorted spread names -> struct gql__frag_list * */
+    long fragment_work;           /* remaining fragment work budget */
 
     /* Rule state that spans the walk. */
     gql__smap_t op_names;            /* UniqueOperationNames */
@@ -229,12 +231,16 @@ const char *gql__vprint_value(gql_vctx_t *c, const gql_value_t *v, bool replace_
 /* The fragment spreads inside a selection set, not following spreads, in
  * graphql-js getFragmentSpreads order. Cached. */
 const gql__vec_t *gql__vspreads(gql_vctx_t *c, const gql_selection_set_t *ss);
-/* The fragments an operation reaches, transitively, in graphql-js order. */
-gql__vec_t gql__vreferenced_fragments(gql_vctx_t *c, const gql_definition_t *const *ops, size_t nops);
+/* The fragments operations reach, transitively, in graphql-js order
+ * (cached by the set of names the operations spread, as graphql-js does). */
+const gql__vec_t *gql__vreferenced_fragments(gql_vctx_t *c, const gql_definition_t *const *ops, size_t nops);
 /* Variable usages of an operation or fragment (not following spreads). */
 const gql__usages_t *gql__vusages(gql_vctx_t *c, const gql_definition_t *def);
 /* Variable usages of an operation and every fragment it reaches. */
-gql__usages_t gql__vrecursive_usages(gql_vctx_t *c, const gql_definition_t *op);
+const gql__usages_t *gql__vrecursive_usages(gql_vctx_t *c, const gql_definition_t *op);
+/* graphql-js's fragment work budget (50000): spreads and usages looked at
+ * while following fragments; exhausting it aborts the validation. */
+void gql__vspend_fragment_work(gql_vctx_t *c, size_t cost);
 /* The fragment named `name`, or NULL. */
 static inline const gql_definition_t *gql__vfragment(gql_vctx_t *c, const char *name)
 {

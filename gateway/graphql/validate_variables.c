@@ -166,9 +166,9 @@ static const gql_variable_def_t *find_var(const gql_definition_t *op, const char
 
 void gql__rule_no_undefined_variables(gql_vctx_t *c, const gql_definition_t *op)
 {
-    gql__usages_t u = gql__vrecursive_usages(c, op);
-    for (size_t i = 0; i < u.count; i++) {
-        const gql_value_t *node = u.items[i].node;
+    const gql__usages_t *u = gql__vrecursive_usages(c, op);
+    for (size_t i = 0; i < u->count; i++) {
+        const gql_value_t *node = u->items[i].node;
         if (find_var(op, node->str, false) != NULL)
             continue;
         gql_loc_t locs[2] = {node->loc, op->loc};
@@ -183,11 +183,11 @@ void gql__rule_no_unused_variables(gql_vctx_t *c, const gql_definition_t *op)
 {
     if (op->nvariables == 0)
         return;
-    gql__usages_t u = gql__vrecursive_usages(c, op);
+    const gql__usages_t *u = gql__vrecursive_usages(c, op);
     gql__smap_t used;
     gql__smap_init(&used, c->arena);
-    for (size_t i = 0; i < u.count; i++)
-        gql__smap_put(&used, u.items[i].node->str, (void *)1);
+    for (size_t i = 0; i < u->count; i++)
+        gql__smap_put(&used, u->items[i].node->str, (void *)1);
     for (size_t i = 0; i < op->nvariables; i++) {
         const gql_variable_def_t *v = &op->variables[i];
         if (gql__smap_get(&used, v->name) != NULL)
@@ -216,9 +216,9 @@ void gql__rule_variables_in_allowed_position(gql_vctx_t *c, const gql_definition
 {
     if (op->nvariables == 0)
         return;
-    gql__usages_t u = gql__vrecursive_usages(c, op);
-    for (size_t i = 0; i < u.count; i++) {
-        const gql__var_usage_t *use = &u.items[i];
+    const gql__usages_t *u = gql__vrecursive_usages(c, op);
+    for (size_t i = 0; i < u->count; i++) {
+        const gql__var_usage_t *use = &u->items[i];
         const gql_variable_def_t *v = find_var(op, use->node->str, true);
         if (v == NULL || use->type == NULL)
             continue;
