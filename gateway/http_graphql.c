@@ -140,8 +140,8 @@ static bool url_decode(h2o_mem_pool_t *pool, const char *s, size_t n, h2o_iovec_
     return true;
 }
 
-/* The request parameters, as jansson values owned by `root` (or by the
- * parameter itself for GET). */
+/* The request parameters; `root` owns every jansson value (for GET, an
+ * object built from the query string). */
 typedef struct params {
     json_t *root; /* POST body, or an object built from GET parameters */
     const char *query;
@@ -168,11 +168,12 @@ static const char *params_from_query(h2o_req_t *req, params_t *p)
         if (!url_decode(&req->pool, s, (size_t)((eq ? eq : amp) - s), &name) ||
             !url_decode(&req->pool, eq ? eq + 1 : amp, eq ? (size_t)(amp - eq - 1) : 0, &value))
             return "Malformed query string";
+        /* other parameters are ignored, as the specification allows */
         const char *key = NULL;
-        if (strcmp(name.base, "query") == 0 || strcmp(name.base, "operationName") == 0)
-            key = name.base;
-        else if (strcmp(name.base, "variables") == 0 || strcmp(name.base, "extensions") == 0)
-            key = name.base;
+        static const char *const KNOWN[] = {"query", "operationName", "variables", "extensions"};
+        for (size_t k = 0; k < sizeof KNOWN / sizeof *KNOWN; k++)
+            if (strcmp(name.base, KNOWN[k]) == 0)
+                key = KNOWN[k];
         if (key != NULL) {
             if (json_object_get(p->root, key) != NULL)
                 return "Duplicate query parameter";
