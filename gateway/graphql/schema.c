@@ -16,7 +16,8 @@
  *     introspection lists): each defined type in document order followed by
  *     the not-yet-seen types it references, depth first, then the types of
  *     directive arguments, then the introspection types;
- *  5. validate the types (schema_validate.c).
+ *  5. check the values given to @deprecated and @specifiedBy, then validate
+ *     the types (schema_validate.c).
  * Everything lives in the schema's arena; the builder's scratch in another
  * arena freed before returning.
  */
@@ -1174,6 +1175,8 @@ gql_schema_t *gql_schema_build(const char *sdl, size_t len, const gql_schema_opt
         builder_t b = {.s = s, .scratch = scratch, .errors = errors, .doc = doc};
         rc = build(&b);
     }
+    if (rc == 0 && gql__schema_validate_directive_values(s, errors) > 0)
+        rc = GQL_EFAIL;
     if (rc == 0 && gql__schema_validate(s, options, errors, warnings) > 0)
         rc = GQL_EFAIL;
     gql_arena_free(scratch);

@@ -27,6 +27,12 @@ bool gql__is_standard_type_name(const char *name);
  * type-system document. Adds errors in graphql-js wording; returns how many. */
 size_t gql__schema_validate_sdl(const gql_document_t *doc, gql_errors_t *errors);
 
+/* The values given to @deprecated(reason:) and @specifiedBy(url:) in the
+ * SDL of a built schema, which building reads: errors as graphql-js's
+ * "Argument "@deprecated(reason:)" has invalid value: ...". Returns how
+ * many were added. */
+size_t gql__schema_validate_directive_values(const gql_schema_t *s, gql_errors_t *errors);
+
 /* Type validation of a built schema (spec §3 "Type Validation", graphql-js
  * validateSchema). Deprecation conflicts (a deprecated implementation field
  * whose interface field is not deprecated) go to `warnings` when

@@ -898,9 +898,11 @@ static void validate_root_types(tv_ctx_t *c)
 
 /* Checks one argument of a field or directive. `owner` is "Type.field" or
  * "@dir". */
-/* Default values (graphql-js validateDefaultValue with validateInputLiteral
- * in its static form: variables are not checked). Each problem is reported
- * as "<owner> has invalid default value[ at .path]: <why>" at the literal. */
+/* Literals checked against input types (graphql-js validateInputLiteral in
+ * its static form: variables are not checked), for default values and the
+ * arguments of @deprecated and @specifiedBy. Each problem is reported as
+ * "<owner>[ at .path]: <why>" at the literal, where owner is e.g.
+ * "Query.f(x:) has invalid default value". */
 typedef struct vpath {
     const struct vpath *prev;
     const char *key; /* NULL: index */
@@ -916,7 +918,7 @@ static void literal_error(tv_ctx_t *c, const char *owner, const vpath_t *path, g
     for (const vpath_t *p = path; p != NULL && depth < 64; p = p->prev)
         stack[depth++] = p;
     gql_buf_t b = GQL_BUF_INIT;
-    gql_buf_printf(&b, "%s has invalid default value", owner);
+    gql_buf_puts(&b, owner);
     if (depth > 0)
         gql_buf_puts(&b, " at ");
     for (size_t i = depth; i-- > 0;) {
@@ -1104,8 +1106,51 @@ static void validate_literal(tv_ctx_t *c, const char *owner, const gql_value_t *
 
 static void validate_default_value(tv_ctx_t *c, const char *owner, const gql_input_value_t *v)
 {
+    char prefix[800];
+    snprintf(prefix, sizeof(prefix), "%s has invalid default value", owner);
     if (v->default_value != NULL && gql_type_is_input(v->type))
-        validate_literal(c, owner, v->default_value, v->type, NULL);
+        validate_literal(c, prefix, v->default_value, v->type, NULL);
+}
+
+/* The arguments of the built-in directives whose values building reads
+ * (@deprecated(reason:), @specifiedBy(url:)); graphql-js's buildASTSchema
+ * throws "Argument "@deprecated(reason:)" has invalid value: ..." for them. */
+static void check_builtin_directive_values(tv_ctx_t *c, const gql_directive_t *dirs, size_t n)
+{
+    const gql_type_t *string_nn = gql_type_non_null_of(c->s, gql_schema_type(c->s, "String"));
+    for (size_t i = 0; i < n; i++) {
+        const char *arg = strcmp(dirs[i].name, "deprecated") == 0    ? "reason"
+                          : strcmp(dirs[i].name, "specifiedBy") == 0 ? "url"
+                                                                     : NULL;
+        if (arg == NULL)
+            continue; /* graphql-js reads them as the built-ins even when the SDL redefines them */
+        for (size_t j = 0; j < dirs[i].nargs; j++)
+            if (strcmp(dirs[i].args[j].name, arg) == 0) {
+                char prefix[128];
+                snprintf(prefix, sizeof(prefix), "Argument \"@%s(%s:)\" has invalid value", dirs[i].name, arg);
+                validate_literal(c, prefix, dirs[i].args[j].value, string_nn, NULL);
+            }
+    }
+}
+
+size_t gql__schema_validate_directive_values(const gql_schema_t *s, gql_errors_t *errors)
+{
+    tv_ctx_t c = {s, NULL, errors, NULL, 0};
+    const gql_document_t *doc = s->sdl;
+    for (size_t i = 0; doc != NULL && i < doc->count; i++) {
+        const gql_definition_t *d = &doc->definitions[i];
+        check_builtin_directive_values(&c, d->directives, d->ndirectives);
+        for (size_t j = 0; j < d->nfields; j++) {
+            check_builtin_directive_values(&c, d->fields[j].directives, d->fields[j].ndirectives);
+            for (size_t k = 0; k < d->fields[j].nargs; k++)
+                check_builtin_directive_values(&c, d->fields[j].args[k].directives, d->fields[j].args[k].ndirectives);
+        }
+        for (size_t j = 0; j < d->ninput_values; j++)
+            check_builtin_directive_values(&c, d->input_values[j].directives, d->input_values[j].ndirectives);
+        for (size_t j = 0; j < d->nenum_values; j++)
+            check_builtin_directive_values(&c, d->enum_values[j].directives, d->enum_values[j].ndirectives);
+    }
+    return c.nerrors;
 }
 
 static void validate_arg(tv_ctx_t *c, const char *owner, const gql_input_value_t *a)
