@@ -108,7 +108,8 @@ const char *gql_buf_cstr(gql_buf_t *b);
 /* ------------------------------------------------------------------------ */
 
 /* A position in a source text: 1-based line and column (columns count
- * Unicode code points, as graphql-js does), and the 0-based byte offset. */
+ * UTF-16 code units, as graphql-js does: one per code point below U+10000,
+ * two above), and the 0-based byte offset. */
 typedef struct gql_loc {
     uint32_t line;
     uint32_t column;
