@@ -118,6 +118,23 @@ static inline void put(gql_buf_t *b, const char *p, size_t n)
     }
 }
 
+/* Appends a field's `,"key":` prefix (skipping the comma for the first
+ * field). Prefixes are padded to 16-byte chunks, so with room for the
+ * padding the copy is a few fixed-size moves instead of a memcpy call. */
+static inline void put_prefix(gql_buf_t *b, const exec_field_t *f, bool first)
+{
+    const char *src = f->prefix + first;
+    size_t n = f->prefix_len - first;
+    if (b->len + n + 16 < b->cap) {
+        char *d = b->data + b->len;
+        for (size_t k = 0; k < n; k += 16)
+            memcpy(d + k, src + k, 16);
+        b->len += n;
+        return;
+    }
+    gql_buf_append(b, src, n);
+}
+
 #define ONES 0x0101010101010101ull
 #define HIGHS 0x8080808080808080ull
 
@@ -498,7 +515,11 @@ static exec_plan_t *build_plan(gql_operation_t *op, const gql_type_t *type, cons
         gql_buf_putc(&b, ',');
         gql_buf_json_string(&b, e->key, strlen(e->key));
         gql_buf_putc(&b, ':');
-        ef->prefix = b.oom ? NULL : gql_arena_strndup(op->arena, b.data, b.len);
+        /* Padded so put_prefix may copy whole 16-byte chunks from prefix + 1. */
+        char *prefix = b.oom ? NULL : gql_arena_alloc(op->arena, (b.len + 31) & ~(size_t)15);
+        if (prefix != NULL)
+            memcpy(prefix, b.data, b.len);
+        ef->prefix = prefix;
         ef->prefix_len = b.len;
         if (ef->locs == NULL || ef->prefix == NULL) {
             gql_buf_free(&b);
@@ -967,7 +988,7 @@ static int complete_object(gql_operation_t *op, exec_field_t *ef, const gql_type
     gql_buf_putc(out, '{');
     for (size_t i = 0; i < plan->count; i++) {
         exec_field_t *f = &plan->fields[i];
-        put(out, f->prefix + (i == 0), f->prefix_len - (i == 0));
+        put_prefix(out, f, i == 0);
         gql_path_t fp = {path, f->key, 0};
         if (execute_field(op, f, t, parent, &fp) == C_FAIL)
             return C_FAIL;
@@ -1202,7 +1223,7 @@ static int run_root(gql_operation_t *op)
     gql_buf_t *out = op->out;
     for (; op->next < plan->count; op->next++) {
         exec_field_t *ef = &plan->fields[op->next];
-        gql_buf_append(out, ef->prefix + (op->next == 0), ef->prefix_len - (op->next == 0));
+        put_prefix(out, ef, op->next == 0);
         gql_path_t path = {NULL, ef->key, 0};
         int r;
         if (ef->is_typename) {
