@@ -565,8 +565,9 @@ static void check_arg_defs_unique(sdl_ctx_t *c, const char *parent_fmt, const ch
     }
 }
 
-/* Index of the first definition (type definition or extension) of the same
- * type name before `upto`, for checks that span a type and its extensions. */
+/* UniqueFieldDefinitionNames and UniqueEnumValueNames for definition `upto`:
+ * each field (or enum value) against those of the same name earlier in it and
+ * in the definitions and extensions of the same type before it. */
 static void check_members_unique(sdl_ctx_t *c, size_t upto)
 {
     const gql_definition_t *d = &c->doc->definitions[upto];
@@ -1450,12 +1451,17 @@ static const gql_type_t *finite_target(const gql_type_t *obj, const gql_type_t *
     return NULL;
 }
 
+static int finite_cmp(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)((const finite_state_t *)a)->t, y = (uintptr_t)((const finite_state_t *)b)->t;
+    return x < y ? -1 : x > y;
+}
+
+/* The state of input object t; st is sorted by type pointer. */
 static finite_state_t *finite_find(finite_state_t *st, size_t n, const gql_type_t *t)
 {
-    for (size_t i = 0; i < n; i++)
-        if (st[i].t == t)
-            return &st[i];
-    return NULL;
+    finite_state_t key = {t, false, false, -1};
+    return bsearch(&key, st, n, sizeof(*st), finite_cmp);
 }
 
 typedef struct path_entry {
@@ -1518,6 +1524,7 @@ static void validate_input_cycles(tv_ctx_t *c)
     for (size_t i = 0; i < s->ntypes; i++)
         if (s->types[i]->kind == GQL_KIND_INPUT_OBJECT)
             st[n++] = (finite_state_t){s->types[i], false, false, -1};
+    qsort(st, n, sizeof(*st), finite_cmp);
     /* Fixed point: finite when (non-OneOf) every target is finite, or
      * (OneOf) some field is not a target or its target is finite. */
     for (bool changed = true; changed;) {
@@ -1546,9 +1553,11 @@ static void validate_input_cycles(tv_ctx_t *c)
             }
         }
     }
-    for (size_t i = 0; i < n; i++)
-        if (!st[i].finite)
-            report_cycles(c, st, n, &st[i], path, 0);
+    for (size_t i = 0; i < s->ntypes; i++) { /* reported in typeMap order */
+        finite_state_t *fs = s->types[i]->kind == GQL_KIND_INPUT_OBJECT ? finite_find(st, n, s->types[i]) : NULL;
+        if (fs != NULL && !fs->finite)
+            report_cycles(c, st, n, fs, path, 0);
+    }
     free(st);
     free(path);
 }
