@@ -32,6 +32,7 @@ typedef struct piece {
 
 typedef struct printer {
     gql_arena_t *arena; /* scratch, owned by the caller of the entry point */
+    gql_buf_t tmp;      /* reused to format string literals; freed at the end */
     bool oom;
 } printer_t;
 
@@ -347,22 +348,22 @@ void gql_print_string(const char *s, size_t len, bool prefer_block, gql_buf_t *o
 /* A string value or description as a piece. */
 static piece_t p_string(printer_t *pr, const char *s, size_t n, bool block_string)
 {
-    gql_buf_t b = GQL_BUF_INIT;
+    gql_buf_t *b = &pr->tmp;
+    b->len = 0;
     if (block_string)
-        write_block(&b, s, n);
+        write_block(b, s, n);
     else
-        write_quoted(&b, s, n);
+        write_quoted(b, s, n);
     piece_t r = EMPTY;
-    if (b.oom) {
+    if (b->oom) {
         pr->oom = true;
     } else {
-        char *copy = gql_arena_strndup(pr->arena, b.data, b.len);
+        char *copy = gql_arena_strndup(pr->arena, b->data, b->len);
         if (copy == NULL)
             pr->oom = true;
         else
-            r = measure(copy, b.len);
+            r = measure(copy, b->len);
     }
-    gql_buf_free(&b);
     return r;
 }
 
@@ -542,7 +543,8 @@ static piece_t p_fragment(printer_t *pr, const gql_definition_t *d)
 /* Type system                                                              */
 /* ------------------------------------------------------------------------ */
 
-static piece_t p_input_values(printer_t *pr, const gql_input_value_def_t *ivs, size_t n, piece_t **items_out)
+/* One piece per argument or input field definition (NULL when none). */
+static piece_t *p_input_values(printer_t *pr, const gql_input_value_def_t *ivs, size_t n)
 {
     piece_t *items = pieces(pr, n);
     for (size_t i = 0; items && i < n; i++) {
@@ -552,15 +554,13 @@ static piece_t p_input_values(printer_t *pr, const gql_input_value_def_t *ivs, s
                 p_type(pr, iv->type), wrap(pr, " = ", iv->default_value ? p_value(pr, iv->default_value) : EMPTY, ""),
                 wrap(pr, " ", p_directives(pr, iv->directives, iv->ndirectives), ""));
     }
-    *items_out = items;
-    return EMPTY;
+    return items;
 }
 
 /* Argument definitions: (a, b) or, when any spans lines, one per line. */
 static piece_t p_argument_defs(printer_t *pr, const gql_input_value_def_t *ivs, size_t n)
 {
-    piece_t *items = NULL;
-    p_input_values(pr, ivs, n, &items);
+    piece_t *items = p_input_values(pr, ivs, n);
     if (items == NULL)
         return EMPTY;
     if (any_multiline(items, n))
@@ -620,8 +620,7 @@ static piece_t p_type_system(printer_t *pr, const gql_definition_t *d)
         return CAT(pr, desc, JOIN(pr, " ", str(ext ? "extend enum" : "enum"), name, dirs, body));
     }
     case GQL_DEF_INPUT_OBJECT: {
-        piece_t *fields = NULL;
-        p_input_values(pr, d->input_values, d->ninput_values, &fields);
+        piece_t *fields = p_input_values(pr, d->input_values, d->ninput_values);
         piece_t body = fields ? block(pr, fields, d->ninput_values) : EMPTY;
         return CAT(pr, desc, JOIN(pr, " ", str(ext ? "extend input" : "input"), name, dirs, body));
     }
@@ -660,7 +659,7 @@ void gql_print(const gql_document_t *doc, gql_buf_t *out)
 {
     if (doc == NULL || doc->count == 0)
         return;
-    printer_t pr = {gql_arena_new(0, NULL), false};
+    printer_t pr = {gql_arena_new(0, NULL), GQL_BUF_INIT, false};
     if (pr.arena == NULL) {
         out->oom = true;
         return;
@@ -673,6 +672,7 @@ void gql_print(const gql_document_t *doc, gql_buf_t *out)
         out->oom = true;
     else
         gql_buf_append(out, all.s, all.n);
+    gql_buf_free(&pr.tmp);
     gql_arena_free(pr.arena);
 }
 
@@ -702,7 +702,7 @@ void gql_print_value(const gql_value_t *v, gql_buf_t *out)
         gql_buf_puts(out, v->str);
         return;
     }
-    printer_t pr = {gql_arena_new(1024, NULL), false};
+    printer_t pr = {gql_arena_new(1024, NULL), GQL_BUF_INIT, false};
     if (pr.arena == NULL) {
         out->oom = true;
         return;
@@ -712,6 +712,7 @@ void gql_print_value(const gql_value_t *v, gql_buf_t *out)
         out->oom = true;
     else
         gql_buf_append(out, p.s, p.n);
+    gql_buf_free(&pr.tmp);
     gql_arena_free(pr.arena);
 }
 
