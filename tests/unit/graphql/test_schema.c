@@ -10,6 +10,7 @@
 #include "schema.h"
 #include "test.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -554,6 +555,50 @@ TEST(standard_type_names)
     built_free(&b);
 }
 
+/* Wrappers are made lazily on a shared schema: threads asking for [T] and
+ * T! of the same types at once must all get the same, complete wrappers. */
+typedef struct wrap_job {
+    const gql_schema_t *s;
+    const gql_type_t *got[2000][2];
+} wrap_job_t;
+
+static void *wrap_worker(void *arg)
+{
+    wrap_job_t *j = arg;
+    char name[32];
+    for (size_t i = 0; i < 2000; i++) {
+        snprintf(name, sizeof(name), "T%zu", i);
+        const gql_type_t *t = gql_schema_type(j->s, name);
+        j->got[i][0] = gql_type_list_of(j->s, gql_type_non_null_of(j->s, t));
+        j->got[i][1] = gql_type_non_null_of(j->s, j->got[i][0]);
+    }
+    return NULL;
+}
+
+TEST(wrappers_are_thread_safe)
+{
+    char *sdl = big_sdl(2000, 1);
+    built_t b;
+    build(&b, sdl);
+    free(sdl);
+    ASSERT(b.schema != NULL);
+    static wrap_job_t jobs[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        jobs[i].s = b.schema;
+        ASSERT(pthread_create(&th[i], NULL, wrap_worker, &jobs[i]) == 0);
+    }
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    for (size_t k = 0; k < 2000; k++) {
+        const gql_type_t *l = jobs[0].got[k][0];
+        ASSERT(l != NULL && l->kind == GQL_KIND_LIST && l->of_type->kind == GQL_KIND_NON_NULL);
+        for (int i = 1; i < 4; i++)
+            ASSERT(jobs[i].got[k][0] == l && jobs[i].got[k][1] == jobs[0].got[k][1]);
+    }
+    built_free(&b);
+}
+
 #ifndef MUTATIONS /* -DMUTATIONS=100000 for a longer run */
 #define MUTATIONS 1500
 #endif
@@ -656,4 +701,4 @@ TEST_MAIN(TEST_ENTRY(bank_schema_builds), TEST_ENTRY(kitchen_prints_like_graphql
           TEST_ENTRY(type_map_order_follows_graphql_js), TEST_ENTRY(lookups_at_scale), TEST_ENTRY(type_helpers),
           TEST_ENTRY(bind_resolvers), TEST_ENTRY(validation_errors_match_graphql_js),
           TEST_ENTRY(deprecation_conflicts_option), TEST_ENTRY(bad_input), TEST_ENTRY(standard_type_names),
-          TEST_ENTRY(mutated_sdl_is_handled), TEST_ENTRY(directive_deprecation))
+          TEST_ENTRY(mutated_sdl_is_handled), TEST_ENTRY(wrappers_are_thread_safe), TEST_ENTRY(directive_deprecation))
