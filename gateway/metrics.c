@@ -5,7 +5,7 @@
 #include "metrics.h"
 
 /* Status codes with their own label value; anything else is "other". */
-static const int STATUSES[GW_NSTATUS - 1] = {200, 204, 304, 400, 403, 404, 405, 406, 408, 413, 415, 431, 500, 503, 101};
+static const int STATUSES[GW_NSTATUS - 1] = {200, 204, 304, 400, 403, 404, 405, 406, 408, 413, 415, 431, 500, 501, 503};
 /* Upper bounds of the latency buckets in seconds; the last is +Inf. */
 static const double BUCKETS[GW_NBUCKETS - 1] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
                                                 0.025,  0.05,    0.1,    0.25,  0.5,    1.0};

@@ -3,6 +3,7 @@
  *
  *   /graphql            GraphQL over HTTP (http_graphql.c); WebSocket
  *                       upgrades land here too in the subscriptions task
+ *   /graphql-ws         WebSocket subscriptions: 501 until that task
  *   /graphiql           the GraphiQL page (static/graphiql.html)
  *   /graphiql/assets/…  GraphiQL, React and graphql-ws builds from web.assets
  *   /healthz            alive
@@ -128,6 +129,16 @@ static int on_graphiql(h2o_handler_t *self, h2o_req_t *req)
     return 0;
 }
 
+/* Routes that the subscriptions task fills in: a clear 501 until then. */
+static int on_not_yet(h2o_handler_t *self, h2o_req_t *req)
+{
+    gw_reqctx_t rc;
+    if (!gw_http_begin(&rc, (gw_handler_t *)self, req))
+        return 0;
+    gw_http_send_error(&rc, 501, NULL, "WebSocket subscriptions are not served yet");
+    return 0;
+}
+
 /* --bench only: the same bytes the engine gives for the bench query, with
  * the same headers, without parsing or executing anything. */
 static int on_bench_raw(h2o_handler_t *self, h2o_req_t *req)
@@ -174,6 +185,7 @@ int gw_routes_register(gw_server_t *s, h2o_hostconf_t *host)
         {"/graphiql/assets/react-dom.production.min.js", "react-dom/umd/react-dom.production.min.js"},
         {"/graphiql/assets/graphql-ws.min.js", "graphql-ws/umd/graphql-ws.min.js"},
     };
+    add_handler(s, host, "/graphql-ws", on_not_yet);
     add_handler(s, host, "/graphql", gw_graphql_on_req);
     if (s->config.web.graphiql) {
         for (size_t i = 0; i < sizeof ASSETS / sizeof *ASSETS; i++) {

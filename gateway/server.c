@@ -24,6 +24,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -45,6 +46,16 @@ int gw_server_add_ready_check(gw_server_t *s, const char *name, gw_ready_fn fn, 
         return -1;
     s->ready[s->nready++] = (gw_ready_check_t){name, fn, data};
     return 0;
+}
+
+/* Readiness: false from the stop signal on, so balancers stop sending. */
+static bool accepting_ready(const gw_server_t *s, void *data, char *reason, size_t reasonlen)
+{
+    (void)data;
+    if (!atomic_load_explicit(&s->stopping, memory_order_relaxed))
+        return true;
+    snprintf(reason, reasonlen, "shutting down");
+    return false;
 }
 
 static void on_conn_close(void *data)
@@ -358,6 +369,7 @@ int gw_server_run(gw_server_t *s)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    gw_server_add_ready_check(s, "accepting", accepting_ready, NULL);
     if (setup_tls(s) != 0)
         goto out;
     setup_globalconf(s);
@@ -411,6 +423,7 @@ int gw_server_run(gw_server_t *s)
         int sig = 0;
         while (sigwait(&sigs, &sig) != 0)
             ;
+        atomic_store_explicit(&s->stopping, true, memory_order_relaxed);
         gw_log_line_t l2;
         if (gw_log_begin(&l2, &s->log, GW_LOG_INFO, "shutting down")) {
             gw_log_str(&l2, "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");

@@ -95,6 +95,7 @@ struct gw_server {
     gw_metrics_shared_t shared;
     gw_ready_check_t ready[GW_MAX_READY_CHECKS];
     size_t nready;
+    _Atomic bool stopping; /* set by the main thread when a stop signal arrives */
     /* startup handshake: threads report ready (or failed) under start_mu */
     pthread_mutex_t start_mu;
     pthread_cond_t start_cv;
@@ -106,8 +107,8 @@ struct gw_server {
 int gw_server_add_ready_check(gw_server_t *s, const char *name, gw_ready_fn fn, void *data);
 
 /* Binds the listeners, starts the threads, waits for SIGTERM/SIGINT, drains
- * and joins. Returns 0 after a clean shutdown, -1 when the start failed
- * (logged). The caller has filled config, log, schema and store. */
+ * and joins. Adds the readiness check "accepting" (fails once stopping). Returns 0 after a clean shutdown, -1 when the
+ * start failed (logged). The caller has filled config, log, schema and store. */
 int gw_server_run(gw_server_t *s);
 
 /* The routes (routes.c): registers every path on `host`. Returns 0 or -1. */

@@ -57,7 +57,9 @@ describe('gateway over HTTP', () => {
   test('GET /readyz lists its checks', async () => {
     const res = await fetch(`${gw.url}/readyz`);
     assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), { checks: { schema: { ok: true } }, status: 'ready' });
+    assert.deepEqual(await res.json(), { checks: { schema: { ok: true }, accepting: { ok: true } }, status: 'ready' });
+    const ws = await fetch(`${gw.url}/graphql-ws`);
+    assert.equal(ws.status, 501);
   });
 
   test('GET / serves the index page; unknown paths are 404 with a JSON error', async () => {

@@ -53,6 +53,34 @@ test('SIGTERM finishes the request in flight, then exits 0', async () => {
   assert.doesNotMatch(logs, /LeakSanitizer|AddressSanitizer/);
 });
 
+test('while draining, /readyz answers 503 with the reason', async () => {
+  const gw = await startGateway({ config: baseConfig().replace('threads: 2', 'threads: 1') });
+  // a keep-alive connection, opened before the signal
+  const ka = net.connect(gw.port, '127.0.0.1');
+  await new Promise((r) => ka.on('connect', r));
+  let kaData = '';
+  ka.on('data', (d) => (kaData += d));
+  ka.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+  // a request in flight keeps the loop draining
+  const busy = net.connect(gw.port, '127.0.0.1');
+  await new Promise((r) => busy.on('connect', r));
+  busy.on('error', () => {});
+  busy.write('POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{');
+  await sleep(100);
+  gw.proc.kill('SIGTERM');
+  await sleep(200);
+  kaData = '';
+  ka.write('GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n');
+  await sleep(200);
+  assert.equal(statusOf(kaData), 503, kaData);
+  const body = JSON.parse(kaData.slice(kaData.indexOf('\r\n\r\n') + 4));
+  assert.deepEqual(body, { checks: { schema: { ok: true }, accepting: { ok: false, reason: 'shutting down' } }, status: 'not ready' });
+  busy.destroy();
+  const { code, logs } = await gw.stop();
+  assert.equal(code, 0, logs);
+  ka.destroy();
+});
+
 test('idle keep-alive connections do not delay SIGINT', async () => {
   const gw = await startGateway();
   const sock = net.connect(gw.port, '127.0.0.1');
