@@ -12,13 +12,15 @@ import { after, before, test } from 'node:test';
 import { baseConfig, startGateway } from './helpers.mjs';
 
 let gw;
+let tlsConfig;
 before(async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-tls-'));
   const cert = path.join(dir, 'cert.pem');
   const key = path.join(dir, 'key.pem');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
     '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
-  gw = await startGateway({ config: baseConfig(`  tls:\n    certificate: "${cert}"\n    key: "${key}"\n`) });
+  tlsConfig = baseConfig(`  tls:\n    certificate: "${cert}"\n    key: "${key}"\n`);
+  gw = await startGateway({ config: tlsConfig });
 });
 after(async () => {
   const { code, logs } = await gw.stop();
@@ -64,4 +66,26 @@ test('HTTP/1.1 over TLS when the client offers only http/1.1', async () => {
     req.end();
   });
   assert.deepEqual(JSON.parse(body), { status: 'alive' });
+});
+
+test('SIGTERM sends GOAWAY to an idle HTTP/2 session and exits 0', async () => {
+  const own = await startGateway({ config: tlsConfig });
+  const client = http2.connect(`https://127.0.0.1:${own.port}`, { rejectUnauthorized: false });
+  client.on('error', () => {});
+  let goaway = false;
+  let closed = false;
+  client.on('goaway', () => (goaway = true));
+  client.on('close', () => (closed = true));
+  await new Promise((r) => client.on('connect', r));
+  const req = client.request({ ':path': '/healthz' });
+  req.end();
+  req.resume();
+  await new Promise((r) => req.on('end', r));
+  const t0 = Date.now();
+  const { code, logs } = await own.stop();
+  assert.equal(code, 0, logs);
+  assert.ok(Date.now() - t0 < 2000);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(goaway, true);
+  assert.equal(closed, true);
 });
