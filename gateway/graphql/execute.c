@@ -92,6 +92,7 @@ struct gql_operation {
     uint64_t sub_key;
 
     /* State of the execution in progress. */
+    gql_arena_t *scratch; /* this execution's allocations: the request arena, or gql_execute_scratch's */
     gql_errors_t errors;
     gql_buf_t *out;
     const void *root;
@@ -679,7 +680,7 @@ static int complete_scalar(gql_operation_t *op, exec_field_t *ef, const gql_type
         default:
             break;
         }
-        field_error(op, ef, path, "String cannot represent value: %s", inspect_rv(op->arena, rv));
+        field_error(op, ef, path, "String cannot represent value: %s", inspect_rv(op->scratch, rv));
         return write_null_error(op);
     case LEAF_INT:
         switch (rv->kind) {
@@ -689,7 +690,7 @@ static int complete_scalar(gql_operation_t *op, exec_field_t *ef, const gql_type
                 return C_VALUE;
             }
             field_error(op, ef, path, "Int cannot represent non 32-bit signed integer value: %s",
-                        inspect_rv(op->arena, rv));
+                        inspect_rv(op->scratch, rv));
             return write_null_error(op);
         case GQL_RV_BOOLEAN:
             gql_buf_putc(out, rv->u.b ? '1' : '0');
@@ -704,7 +705,7 @@ static int complete_scalar(gql_operation_t *op, exec_field_t *ef, const gql_type
                 break;
             if (f < INT32_MIN || f > INT32_MAX) {
                 field_error(op, ef, path, "Int cannot represent non 32-bit signed integer value: %s",
-                            inspect_rv(op->arena, rv));
+                            inspect_rv(op->scratch, rv));
                 return write_null_error(op);
             }
             gql_buf_int(out, (int64_t)f);
@@ -712,7 +713,7 @@ static int complete_scalar(gql_operation_t *op, exec_field_t *ef, const gql_type
         default:
             break;
         }
-        field_error(op, ef, path, "Int cannot represent non-integer value: %s", inspect_rv(op->arena, rv));
+        field_error(op, ef, path, "Int cannot represent non-integer value: %s", inspect_rv(op->scratch, rv));
         return write_null_error(op);
     case LEAF_FLOAT:
         switch (rv->kind) {
@@ -735,7 +736,7 @@ static int complete_scalar(gql_operation_t *op, exec_field_t *ef, const gql_type
         default:
             break;
         }
-        field_error(op, ef, path, "Float cannot represent non numeric value: %s", inspect_rv(op->arena, rv));
+        field_error(op, ef, path, "Float cannot represent non numeric value: %s", inspect_rv(op->scratch, rv));
         return write_null_error(op);
     case LEAF_BOOLEAN:
         switch (rv->kind) {
@@ -753,7 +754,7 @@ static int complete_scalar(gql_operation_t *op, exec_field_t *ef, const gql_type
         default:
             break;
         }
-        field_error(op, ef, path, "Boolean cannot represent a non boolean value: %s", inspect_rv(op->arena, rv));
+        field_error(op, ef, path, "Boolean cannot represent a non boolean value: %s", inspect_rv(op->scratch, rv));
         return write_null_error(op);
     case LEAF_ID:
         switch (rv->kind) {
@@ -773,7 +774,7 @@ static int complete_scalar(gql_operation_t *op, exec_field_t *ef, const gql_type
         default:
             break;
         }
-        field_error(op, ef, path, "ID cannot represent value: %s", inspect_rv(op->arena, rv));
+        field_error(op, ef, path, "ID cannot represent value: %s", inspect_rv(op->scratch, rv));
         return write_null_error(op);
     case LEAF_CUSTOM:
         if (rv->kind == GQL_RV_OBJECT) {
@@ -799,7 +800,7 @@ static int complete_enum(gql_operation_t *op, exec_field_t *ef, const gql_type_t
             }
         }
     }
-    field_error(op, ef, path, "Enum \"%s\" cannot represent value: %s", t->name, inspect_rv(op->arena, rv));
+    field_error(op, ef, path, "Enum \"%s\" cannot represent value: %s", t->name, inspect_rv(op->scratch, rv));
     return write_null_error(op);
 }
 
@@ -898,8 +899,8 @@ static int complete_nullable(gql_operation_t *op, exec_field_t *ef, const gql_ty
     default:
         break;
     }
-    field_error(op, ef, path, "Expected value of type \"%s\" but got: %s.", gql__type_name_str(op->arena, t),
-                inspect_rv(op->arena, rv));
+    field_error(op, ef, path, "Expected value of type \"%s\" but got: %s.", gql__type_name_str(op->scratch, t),
+                inspect_rv(op->scratch, rv));
     return write_null_error(op);
 }
 
@@ -939,7 +940,7 @@ static inline void resolve(gql_operation_t *op, const exec_field_t *ef, const gq
     const gql_field_t *def = ef->def;
     if (def->resolve == NULL)
         return;
-    gql_resolve_info_t info = {op->context, def->resolve_data, op->arena, parent_type->name, def->name, path, def};
+    gql_resolve_info_t info = {op->context, def->resolve_data, op->scratch, parent_type->name, def->name, path, def};
     def->resolve(&info, parent, &ef->args, rv);
 }
 
@@ -974,7 +975,7 @@ static int complete_object(gql_operation_t *op, exec_field_t *ef, const gql_type
                            const gql_path_t *path)
 {
     if (rv->kind != GQL_RV_OBJECT) {
-        field_error(op, ef, path, "Expected value of type \"%s\" but got: %s.", t->name, inspect_rv(op->arena, rv));
+        field_error(op, ef, path, "Expected value of type \"%s\" but got: %s.", t->name, inspect_rv(op->scratch, rv));
         return write_null_error(op);
     }
     exec_plan_t *plan = child_plan(op, ef, t);
@@ -1245,11 +1246,17 @@ static int run_root(gql_operation_t *op)
 
 int gql_execute(gql_operation_t *op, const void *root_value, gql_buf_t *out)
 {
+    return gql_execute_scratch(op, root_value, NULL, out);
+}
+
+int gql_execute_scratch(gql_operation_t *op, const void *root_value, gql_arena_t *scratch, gql_buf_t *out)
+{
     if (op == NULL || out == NULL || op->running)
         return GQL_EINVAL;
+    op->scratch = scratch != NULL ? scratch : op->arena;
     if (ensure_root_plan(op) != 0)
         return GQL_ENOMEM;
-    gql_errors_init(&op->errors, op->arena, op->limits.max_errors);
+    gql_errors_init(&op->errors, op->scratch, op->limits.max_errors);
     op->out = out;
     op->root = root_value != NULL ? root_value : op->request_root;
     op->base = out->len;

@@ -394,6 +394,12 @@ const char *gql_operation_name(const gql_operation_t *op);
 int gql_execute(gql_operation_t *op, const void *root_value, gql_buf_t *out);
 /* Continues after GQL_PENDING with the pending field's value. Same returns. */
 int gql_resume(gql_operation_t *op, const gql_rv_t *value, gql_buf_t *out);
+/* gql_execute, with what this one execution allocates (resolver results via
+ * gql_resolve_info_t.arena, error messages) going to `scratch` instead of
+ * the request arena; NULL means the request arena. A subscription executes
+ * each event this way and resets `scratch` afterwards (after the last
+ * gql_resume, when pending), so its own arena does not grow per event. */
+int gql_execute_scratch(gql_operation_t *op, const void *root_value, gql_arena_t *scratch, gql_buf_t *out);
 
 /* Subscriptions, spec §6.2.3, in the two steps transports drive:
  * 1. gql_subscribe creates the source event stream by calling the root

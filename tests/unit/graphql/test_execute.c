@@ -626,6 +626,37 @@ TEST(subscriptions_two_steps)
     gql_schema_free(s);
 }
 
+TEST(scratch_arena_keeps_subscription_arena_flat)
+{
+    gql_schema_t *s = schema_of(SDL);
+    ASSERT(s != NULL);
+    gql_schema_bind(s, "Subscription", "events", event_field, NULL);
+    gql_arena_t *a = gql_arena_new(0, NULL);
+    gql_arena_t *scratch = gql_arena_new(0, NULL);
+    gql_iv_t data, ev;
+    gql_operation_t *op = prepare(s, a, "subscription { events(topic: \"t\") { n topic } }", NULL, &data, NULL);
+    ASSERT(op != NULL);
+    const char *e1 = "{\"events\":{\"n\":1,\"topic\":\"!err:bad topic\"}}";
+    ASSERT_EQ_INT(0, gql_json_parse(scratch, e1, strlen(e1), &ev, NULL, 0));
+    gql_buf_t out = GQL_BUF_INIT;
+    ASSERT_EQ_INT(0, gql_execute_scratch(op, &ev, scratch, &out)); /* builds the plans */
+    size_t flat = gql_arena_bytes(a);
+    for (int i = 0; i < 2000; i++) {
+        gql_arena_reset(scratch);
+        ASSERT_EQ_INT(0, gql_json_parse(scratch, e1, strlen(e1), &ev, NULL, 0));
+        out.len = 0;
+        ASSERT_EQ_INT(0, gql_execute_scratch(op, &ev, scratch, &out));
+    }
+    ASSERT_EQ_STR("{\"errors\":[{\"message\":\"bad topic\",\"locations\":[{\"line\":1,\"column\":39}],\"path\":["
+                  "\"events\",\"topic\"]}],\"data\":{\"events\":{\"n\":1,\"topic\":null}}}",
+                  gql_buf_cstr(&out));
+    ASSERT_EQ_INT(flat, gql_arena_bytes(a));
+    gql_buf_free(&out);
+    gql_arena_free(scratch);
+    gql_arena_free(a);
+    gql_schema_free(s);
+}
+
 TEST(introspection_through_executor)
 {
     gql_schema_t *s = schema_of(SDL);
@@ -707,5 +738,5 @@ TEST_MAIN(TEST_ENTRY(scalars_and_nesting), TEST_ENTRY(leaf_serialization_errors)
           TEST_ENTRY(fragments_directives_and_merging), TEST_ENTRY(abstract_types_and_typename),
           TEST_ENTRY(arguments_and_variables), TEST_ENTRY(variable_errors), TEST_ENTRY(operation_selection),
           TEST_ENTRY(mutations_run_serially), TEST_ENTRY(pending_and_resume), TEST_ENTRY(subscriptions_two_steps),
-          TEST_ENTRY(introspection_through_executor), TEST_ENTRY(strings_escape_like_the_shared_writer),
-          TEST_ENTRY(bad_calls))
+          TEST_ENTRY(scratch_arena_keeps_subscription_arena_flat), TEST_ENTRY(introspection_through_executor),
+          TEST_ENTRY(strings_escape_like_the_shared_writer), TEST_ENTRY(bad_calls))
