@@ -216,7 +216,10 @@ int main(int argc, char **argv)
         }
     }
 
-    static gw_server_t server; /* one per process; zeroed, lives until exit */
+    /* The process's one server, owned here. Static rather than on the stack:
+     * when connections outlive the shutdown bound, the loops (and what they
+     * point to) are left for the exit, still reachable from here. */
+    static gw_server_t server;
     gw_server_t *s = &server;
     char err[1024];
     int status = 1;
