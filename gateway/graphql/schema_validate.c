@@ -368,18 +368,16 @@ static void check_values_unique_fields(sdl_ctx_t *c, const gql_value_t *v)
     }
 }
 
-/* KnownDirectives, KnownArgumentNamesOnDirectives, UniqueArgumentNames,
- * UniqueInputFieldNames and ProvidedRequiredArgumentsOnDirectives for the
- * directives applied at one location. `seen` (may be NULL) carries
- * UniqueDirectivesPerLocation state shared between a type and its
- * extensions: an array of first uses, grown in c's arena. */
+/* UniqueDirectivesPerLocation for the directives applied to one node, run
+ * when the node is entered (before its directives are visited). `seen` (may
+ * be NULL: this node only) carries the first uses shared by a type and its
+ * extensions, grown in the errors' arena. */
 typedef struct seen_set {
     const gql_directive_t **items;
     size_t n, cap;
 } seen_set_t;
 
-static void check_directives(sdl_ctx_t *c, const gql_directive_t *dirs, size_t n, gql_directive_location_t where,
-                             seen_set_t *seen)
+static void check_repeated(sdl_ctx_t *c, const gql_directive_t *dirs, size_t n, seen_set_t *seen)
 {
     seen_set_t local = {0};
     if (seen == NULL)
@@ -387,7 +385,44 @@ static void check_directives(sdl_ctx_t *c, const gql_directive_t *dirs, size_t n
     for (size_t i = 0; i < n; i++) {
         const gql_directive_t *d = &dirs[i];
         known_directive_t kd;
-        if (!lookup_directive(c, d->name, &kd)) {
+        if (!lookup_directive(c, d->name, &kd) || kd.repeatable)
+            continue;
+        const gql_directive_t *first = NULL;
+        for (size_t j = 0; j < seen->n && first == NULL; j++)
+            if (strcmp(seen->items[j]->name, d->name) == 0)
+                first = seen->items[j];
+        if (first != NULL) {
+            locs_t l = {0};
+            locs_add(&l, first->loc);
+            locs_add(&l, d->loc);
+            SDL_ERR(c, &l, "The directive \"@%s\" can only be used once at this location.", d->name);
+            continue;
+        }
+        if (seen->n == seen->cap) {
+            size_t cap = seen->cap ? seen->cap * 2 : 4;
+            const gql_directive_t **p = gql_arena_alloc(c->errors->arena, cap * sizeof(*p));
+            if (p == NULL)
+                continue;
+            if (seen->n)
+                memcpy(p, seen->items, seen->n * sizeof(*p));
+            seen->items = p;
+            seen->cap = cap;
+        }
+        seen->items[seen->n++] = d;
+    }
+}
+
+/* The rules that visit each applied directive, in graphql-js's order:
+ * KnownDirectives, KnownArgumentNamesOnDirectives and UniqueArgumentNames on
+ * entering it, UniqueInputFieldNames in its values, and
+ * ProvidedRequiredArgumentsOnDirectives on leaving it. */
+static void check_applied(sdl_ctx_t *c, const gql_directive_t *dirs, size_t n, gql_directive_location_t where)
+{
+    for (size_t i = 0; i < n; i++) {
+        const gql_directive_t *d = &dirs[i];
+        known_directive_t kd;
+        bool known = lookup_directive(c, d->name, &kd);
+        if (!known) {
             locs_t l = {0};
             locs_add(&l, d->loc);
             SDL_ERR(c, &l, "Unknown directive \"@%s\".", d->name);
@@ -397,50 +432,24 @@ static void check_directives(sdl_ctx_t *c, const gql_directive_t *dirs, size_t n
                 locs_add(&l, d->loc);
                 SDL_ERR(c, &l, "Directive \"@%s\" may not be used on %s.", d->name, gql_directive_location_name(where));
             }
-            if (!kd.repeatable) {
-                const gql_directive_t *first = NULL;
-                for (size_t j = 0; j < seen->n && first == NULL; j++)
-                    if (strcmp(seen->items[j]->name, d->name) == 0)
-                        first = seen->items[j];
-                if (first != NULL) {
-                    locs_t l = {0};
-                    locs_add(&l, first->loc);
-                    locs_add(&l, d->loc);
-                    SDL_ERR(c, &l, "The directive \"@%s\" can only be used once at this location.", d->name);
-                } else {
-                    if (seen->n == seen->cap) {
-                        size_t cap = seen->cap ? seen->cap * 2 : 4;
-                        const gql_directive_t **p = gql_arena_alloc(c->errors->arena, cap * sizeof(*p));
-                        if (p != NULL) {
-                            if (seen->n)
-                                memcpy(p, seen->items, seen->n * sizeof(*p));
-                            seen->items = p;
-                            seen->cap = cap;
-                        }
-                    }
-                    if (seen->n < seen->cap)
-                        seen->items[seen->n++] = d;
-                }
-            }
-            /* Known argument names. */
             for (size_t j = 0; j < d->nargs; j++) {
                 const char *an = d->args[j].name;
-                bool known = false;
+                bool found = false;
                 const char *names[64];
                 size_t nn = 0;
                 if (kd.builtin >= 0) {
                     if (builtin_directives[kd.builtin].arg != NULL) {
                         names[nn++] = builtin_directives[kd.builtin].arg;
-                        known = strcmp(an, builtin_directives[kd.builtin].arg) == 0;
+                        found = strcmp(an, builtin_directives[kd.builtin].arg) == 0;
                     }
                 } else {
                     for (size_t k = 0; k < kd.nargs; k++) {
                         if (nn < 64)
                             names[nn++] = kd.args[k].name;
-                        known = known || strcmp(an, kd.args[k].name) == 0;
+                        found = found || strcmp(an, kd.args[k].name) == 0;
                     }
                 }
-                if (!known) {
+                if (!found) {
                     gql_buf_t b = GQL_BUF_INIT;
                     did_you_mean(&b, an, names, nn);
                     locs_t l = {0};
@@ -450,56 +459,64 @@ static void check_directives(sdl_ctx_t *c, const gql_directive_t *dirs, size_t n
                     gql_buf_free(&b);
                 }
             }
-            /* Required arguments. */
-            if (kd.builtin >= 0) {
-                const char *arg = builtin_directives[kd.builtin].arg;
-                if (arg != NULL && builtin_directives[kd.builtin].arg_required) {
-                    bool given = false;
-                    for (size_t j = 0; j < d->nargs; j++)
-                        given = given || strcmp(d->args[j].name, arg) == 0;
-                    if (!given) {
-                        locs_t l = {0};
-                        locs_add(&l, d->loc);
-                        SDL_ERR(c, &l, "Argument \"@%s(%s:)\" of type \"%s\" is required, but it was not provided.",
-                                d->name, arg, builtin_directives[kd.builtin].arg_type);
-                    }
-                }
-            } else {
-                for (size_t k = 0; k < kd.nargs; k++) {
-                    const gql_input_value_def_t *ad = &kd.args[k];
-                    if (ad->type->kind != GQL_TYPE_REF_NON_NULL || ad->default_value != NULL)
-                        continue;
-                    bool given = false;
-                    for (size_t j = 0; j < d->nargs; j++)
-                        given = given || strcmp(d->args[j].name, ad->name) == 0;
-                    if (!given) {
-                        gql_buf_t b = GQL_BUF_INIT;
-                        gql_print_type_ref(ad->type, &b);
-                        locs_t l = {0};
-                        locs_add(&l, d->loc);
-                        SDL_ERR(c, &l, "Argument \"@%s(%s:)\" of type \"%s\" is required, but it was not provided.",
-                                d->name, ad->name, gql_buf_cstr(&b));
-                        gql_buf_free(&b);
-                    }
-                }
-            }
         }
-        /* Unique argument names and input field names inside the values. */
         for (size_t j = 0; j < d->nargs; j++) {
             bool first = true;
             for (size_t k = 0; k < j && first; k++)
                 first = strcmp(d->args[k].name, d->args[j].name) != 0;
-            if (first) {
-                locs_t l = {0};
-                for (size_t k = j; k < d->nargs; k++)
-                    if (strcmp(d->args[k].name, d->args[j].name) == 0)
-                        locs_add(&l, d->args[k].loc);
-                if (l.n > 1)
-                    SDL_ERR(c, &l, "There can be only one argument named \"%s\".", d->args[j].name);
-            }
+            if (!first)
+                continue;
+            locs_t l = {0};
+            for (size_t k = j; k < d->nargs; k++)
+                if (strcmp(d->args[k].name, d->args[j].name) == 0)
+                    locs_add(&l, d->args[k].loc);
+            if (l.n > 1)
+                SDL_ERR(c, &l, "There can be only one argument named \"%s\".", d->args[j].name);
+        }
+        for (size_t j = 0; j < d->nargs; j++)
             check_values_unique_fields(c, d->args[j].value);
+        if (!known)
+            continue;
+        if (kd.builtin >= 0) {
+            const char *arg = builtin_directives[kd.builtin].arg;
+            if (arg == NULL || !builtin_directives[kd.builtin].arg_required)
+                continue;
+            bool given = false;
+            for (size_t j = 0; j < d->nargs; j++)
+                given = given || strcmp(d->args[j].name, arg) == 0;
+            if (!given) {
+                locs_t l = {0};
+                locs_add(&l, d->loc);
+                SDL_ERR(c, &l, "Argument \"@%s(%s:)\" of type \"%s\" is required, but it was not provided.", d->name,
+                        arg, builtin_directives[kd.builtin].arg_type);
+            }
+            continue;
+        }
+        for (size_t k = 0; k < kd.nargs; k++) {
+            const gql_input_value_def_t *ad = &kd.args[k];
+            if (ad->type->kind != GQL_TYPE_REF_NON_NULL || ad->default_value != NULL)
+                continue;
+            bool given = false;
+            for (size_t j = 0; j < d->nargs; j++)
+                given = given || strcmp(d->args[j].name, ad->name) == 0;
+            if (!given) {
+                gql_buf_t b = GQL_BUF_INIT;
+                gql_print_type_ref(ad->type, &b);
+                locs_t l = {0};
+                locs_add(&l, d->loc);
+                SDL_ERR(c, &l, "Argument \"@%s(%s:)\" of type \"%s\" is required, but it was not provided.", d->name,
+                        ad->name, gql_buf_cstr(&b));
+                gql_buf_free(&b);
+            }
         }
     }
+}
+
+/* Both, for a node whose directives are its last children. */
+static void check_directives(sdl_ctx_t *c, const gql_directive_t *dirs, size_t n, gql_directive_location_t where)
+{
+    check_repeated(c, dirs, n, NULL);
+    check_applied(c, dirs, n, where);
 }
 
 /* All type names the document defines plus the standard ones, for
@@ -533,12 +550,15 @@ static void check_type_ref(sdl_ctx_t *c, const gql_type_ref_t *ref)
     gql_buf_free(&b);
 }
 
+/* Argument and input field definitions: on entering each, its repeated
+ * directives; then its type, default value and directives. */
 static void check_input_values(sdl_ctx_t *c, const gql_input_value_def_t *v, size_t n, gql_directive_location_t where)
 {
     for (size_t i = 0; i < n; i++) {
+        check_repeated(c, v[i].directives, v[i].ndirectives, NULL);
         check_type_ref(c, v[i].type);
         check_values_unique_fields(c, v[i].default_value);
-        check_directives(c, v[i].directives, v[i].ndirectives, where, NULL);
+        check_applied(c, v[i].directives, v[i].ndirectives, where);
     }
 }
 
@@ -657,7 +677,6 @@ size_t gql__schema_validate_sdl(const gql_document_t *doc, gql_errors_t *errors)
                     SDL_ERR(&c, &l, "Must provide only one schema definition.");
                 }
             }
-            check_directives(&c, d->directives, d->ndirectives, GQL_DL_SCHEMA, &schema_seen);
             for (size_t j = 0; j < d->nroot_ops; j++) {
                 const gql_root_op_def_t *op = &d->root_ops[j];
                 if ((unsigned)op->operation >= 3)
@@ -670,13 +689,18 @@ size_t gql__schema_validate_sdl(const gql_document_t *doc, gql_errors_t *errors)
                 } else {
                     root_ops[op->operation] = op;
                 }
-                gql_type_ref_t ref = {GQL_TYPE_REF_NAMED, op->type_loc, op->type_name, NULL};
+            }
+            check_repeated(&c, d->directives, d->ndirectives, &schema_seen);
+            check_applied(&c, d->directives, d->ndirectives, GQL_DL_SCHEMA);
+            for (size_t j = 0; j < d->nroot_ops; j++) {
+                gql_type_ref_t ref = {GQL_TYPE_REF_NAMED, d->root_ops[j].type_loc, d->root_ops[j].type_name, NULL};
                 check_type_ref(&c, &ref);
             }
             break;
         }
         case GQL_DEF_DIRECTIVE: {
             if (!d->is_extension) {
+                check_arg_defs_unique(&c, "@%s%s", d->name, "", d->input_values, d->ninput_values);
                 const gql_definition_t *o = earlier_def(&c, i);
                 if (o != NULL) {
                     locs_t l = {0};
@@ -684,18 +708,22 @@ size_t gql__schema_validate_sdl(const gql_document_t *doc, gql_errors_t *errors)
                     locs_add(&l, d->name_loc);
                     SDL_ERR(&c, &l, "There can be only one directive named \"@%s\".", d->name);
                 }
-                check_arg_defs_unique(&c, "@%s%s", d->name, "", d->input_values, d->ninput_values);
-                check_input_values(&c, d->input_values, d->ninput_values, GQL_DL_ARGUMENT_DEFINITION);
             }
             /* Directives on directive definitions and extensions share one
              * "seen" set per directive name. */
             size_t owner = c.first_same[i] >= 0 ? (size_t)c.first_same[i] : i;
-            check_directives(&c, d->directives, d->ndirectives, GQL_DL_DIRECTIVE_DEFINITION, &type_seen[owner]);
+            check_repeated(&c, d->directives, d->ndirectives, &type_seen[owner]);
+            if (!d->is_extension)
+                check_input_values(&c, d->input_values, d->ninput_values, GQL_DL_ARGUMENT_DEFINITION);
+            check_applied(&c, d->directives, d->ndirectives, GQL_DL_DIRECTIVE_DEFINITION);
             break;
         }
         default: {
             if (!is_type_def(d))
                 break;
+            /* Entering the definition: UniqueTypeNames, UniqueEnumValueNames,
+             * UniqueFieldDefinitionNames, UniqueArgumentDefinitionNames,
+             * UniqueDirectivesPerLocation, PossibleTypeExtensions. */
             if (!d->is_extension) {
                 const gql_definition_t *o = earlier_def(&c, i);
                 if (o != NULL) {
@@ -704,8 +732,17 @@ size_t gql__schema_validate_sdl(const gql_document_t *doc, gql_errors_t *errors)
                     locs_add(&l, d->name_loc);
                     SDL_ERR(&c, &l, "There can be only one type named \"%s\".", d->name);
                 }
-            } else {
-                /* PossibleTypeExtensions. */
+            }
+            if (d->kind == GQL_DEF_ENUM || d->kind == GQL_DEF_INPUT_OBJECT || d->kind == GQL_DEF_OBJECT ||
+                d->kind == GQL_DEF_INTERFACE)
+                check_members_unique(&c, i);
+            for (size_t j = 0; j < d->nfields; j++)
+                check_arg_defs_unique(&c, "%s.%s", d->name, d->fields[j].name, d->fields[j].args, d->fields[j].nargs);
+            /* The first definition or extension with this name owns the
+             * directive state the type's extensions share. */
+            size_t owner = c.first_same[i] >= 0 ? (size_t)c.first_same[i] : i;
+            check_repeated(&c, d->directives, d->ndirectives, &type_seen[owner]);
+            if (d->is_extension) {
                 const gql_definition_t *def = find_def(&c, 0, d->name);
                 if (def == NULL) {
                     const char **names = malloc((doc->count ? doc->count : 1) * sizeof(*names));
@@ -730,25 +767,24 @@ size_t gql__schema_validate_sdl(const gql_document_t *doc, gql_errors_t *errors)
                     SDL_ERR(&c, &l, "Cannot extend non-%s type \"%s\".", kind_words[d->kind], d->name);
                 }
             }
-            /* Shared directive state for the type name: the first
-             * definition or extension with this name owns it. */
-            size_t owner = c.first_same[i] >= 0 ? (size_t)c.first_same[i] : i;
-            check_directives(&c, d->directives, d->ndirectives, type_location(d->kind), &type_seen[owner]);
-            if (d->kind == GQL_DEF_ENUM || d->kind == GQL_DEF_INPUT_OBJECT || d->kind == GQL_DEF_OBJECT ||
-                d->kind == GQL_DEF_INTERFACE)
-                check_members_unique(&c, i);
-            for (size_t j = 0; j < d->ntypes; j++)
+            /* The children, in graphql-js's key order: interfaces before
+             * directives for objects and interfaces, members after them for
+             * unions, then fields, values or input fields. */
+            bool refs_first = d->kind == GQL_DEF_OBJECT || d->kind == GQL_DEF_INTERFACE;
+            for (size_t j = 0; refs_first && j < d->ntypes; j++)
+                check_type_ref(&c, d->types[j]);
+            check_applied(&c, d->directives, d->ndirectives, type_location(d->kind));
+            for (size_t j = 0; !refs_first && j < d->ntypes; j++)
                 check_type_ref(&c, d->types[j]);
             for (size_t j = 0; j < d->nfields; j++) {
                 const gql_field_def_t *f = &d->fields[j];
-                check_arg_defs_unique(&c, "%s.%s", d->name, f->name, f->args, f->nargs);
+                check_repeated(&c, f->directives, f->ndirectives, NULL);
                 check_input_values(&c, f->args, f->nargs, GQL_DL_ARGUMENT_DEFINITION);
                 check_type_ref(&c, f->type);
-                check_directives(&c, f->directives, f->ndirectives, GQL_DL_FIELD_DEFINITION, NULL);
+                check_applied(&c, f->directives, f->ndirectives, GQL_DL_FIELD_DEFINITION);
             }
             for (size_t j = 0; j < d->nenum_values; j++)
-                check_directives(&c, d->enum_values[j].directives, d->enum_values[j].ndirectives, GQL_DL_ENUM_VALUE,
-                                 NULL);
+                check_directives(&c, d->enum_values[j].directives, d->enum_values[j].ndirectives, GQL_DL_ENUM_VALUE);
             if (d->kind == GQL_DEF_INPUT_OBJECT)
                 check_input_values(&c, d->input_values, d->ninput_values, GQL_DL_INPUT_FIELD_DEFINITION);
         }
