@@ -444,6 +444,35 @@ static size_t read_escape(const unsigned char *s, size_t n, size_t p, uint32_t *
     return 0;
 }
 
+/* The offset of the first byte at or after p that is not printable ASCII
+ * from `lowest` to '~', or is '"' or '\\': the bytes of a string that need
+ * no attention, skipped in one tight loop. */
+static inline size_t skip_plain(const unsigned char *s, size_t n, size_t p, unsigned lowest)
+{
+#if defined(__GNUC__)
+    /* Eight bytes at a time while none of them needs attention (the
+     * has-less / has-more / has-zero-byte word tricks; lowest <= 0x20). */
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    while (p + 8 <= n) {
+        uint64_t w;
+        memcpy(&w, s + p, 8);
+        uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+        uint64_t special =
+            ((w - ones * lowest) | (w + ones * (127 - '~')) | w | ((q - ones) & ~q) | ((b - ones) & ~b)) & highs;
+        if (special != 0)
+            break;
+        p += 8;
+    }
+#endif
+    while (p < n) {
+        unsigned c = s[p];
+        if (c < lowest || c > '~' || c == '"' || c == '\\')
+            break;
+        p++;
+    }
+    return p;
+}
+
 /* StringValue :: " StringCharacter* " */
 static int read_string(gql_lexer_t *lx, gql_token_t *tok, size_t start)
 {
@@ -453,6 +482,7 @@ static int read_string(gql_lexer_t *lx, gql_token_t *tok, size_t start)
     char buf[32];
     /* Pass 1: find the closing quote, validating characters and escapes. */
     for (;;) {
+        p = skip_plain(s, n, p, ' ');
         if (p >= n)
             return gql__lex_error(lx, p, "Unterminated string.");
         unsigned c = s[p];
@@ -530,10 +560,20 @@ static int read_block_string(gql_lexer_t *lx, gql_token_t *tok, size_t start)
      * non-blank lines after the first. */
     size_t line = 0, common = SIZE_MAX, first_kept = SIZE_MAX, last_kept = 0;
     size_t indent = 0;
-    bool blank = true;
+    bool blank = true, saw_cr = false;
     uint32_t lines_seen = 0;
     size_t line_start = lx->line_start, line_extra = lx->line_extra;
     for (;;) {
+        if (!blank || (p < n && s[p] > ' ')) {
+            /* past the indentation, a run of plain text (spaces included)
+             * only makes the line non-blank */
+            size_t q = skip_plain(s, n, p, ' ');
+            if (q != p) {
+                blank = false;
+                p = q;
+                continue;
+            }
+        }
         if (p >= n)
             return gql__lex_error(lx, p, "Unterminated string.");
         unsigned c = s[p];
@@ -548,6 +588,7 @@ static int read_block_string(gql_lexer_t *lx, gql_token_t *tok, size_t start)
             }
             if (closing)
                 break;
+            saw_cr |= c == '\r';
             p += (c == '\r' && p + 1 < n && s[p + 1] == '\n') ? 2 : 1;
             line++;
             lines_seen++;
@@ -590,8 +631,13 @@ static int read_block_string(gql_lexer_t *lx, gql_token_t *tok, size_t start)
         size_t q = start + 3;
         for (size_t i = 0; i <= last_kept; i++) {
             size_t e = q;
-            while (e < close && s[e] != '\n' && s[e] != '\r')
-                e++;
+            if (!saw_cr) {
+                const unsigned char *nl = memchr(s + q, '\n', close - q);
+                e = nl ? (size_t)(nl - s) : close;
+            } else {
+                while (e < close && s[e] != '\n' && s[e] != '\r')
+                    e++;
+            }
             if (i >= first_kept) {
                 if (i > first_kept)
                     out[len++] = '\n';
@@ -599,12 +645,20 @@ static int read_block_string(gql_lexer_t *lx, gql_token_t *tok, size_t start)
                 if (i != 0)
                     from = (e - q) < common ? e : q + common;
                 while (from < e) {
+                    const unsigned char *bs = memchr(s + from, '\\', e - from);
+                    size_t stop = bs ? (size_t)(bs - s) : e;
+                    memcpy(out + len, s + from, stop - from);
+                    len += stop - from;
+                    from = stop;
+                    if (from == e)
+                        break;
                     if (is_block_escape(s, e, from)) {
                         memcpy(out + len, "\"\"\"", 3);
                         len += 3;
                         from += 4;
                     } else {
-                        out[len++] = (char)s[from++];
+                        out[len++] = '\\';
+                        from++;
                     }
                 }
             }
