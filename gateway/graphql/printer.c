@@ -103,6 +103,8 @@ static piece_t join_sep(printer_t *pr, const piece_t *parts, size_t k, const cha
     return r;
 }
 
+/* CAT(pr, a, b, ...) concatenates pieces, JOIN(pr, sep, a, b, ...) joins
+ * them with a separator; empty pieces are skipped by both. */
 #define CAT(pr, ...)                                                                                                   \
     join_sep((pr), (const piece_t[]){__VA_ARGS__}, sizeof((const piece_t[]){__VA_ARGS__}) / sizeof(piece_t), "")
 #define JOIN(pr, sep, ...)                                                                                             \
