@@ -260,6 +260,10 @@ typedef struct gw_kafka_conf {
     int linger_ms;         /* producer batching delay; < 0 = 1 ms */
     int fetch_wait_ms;     /* consumer fetch.wait.max.ms; < 0 = 10 ms (see tools/embedded-kafka) */
     const char *debug;     /* librdkafka `debug` contexts, or NULL */
+    /* More librdkafka properties (security.protocol, ...): "key", "value", ..., NULL; or NULL.
+     * Applied last, so they override the settings above except the consumer's and
+     * producer's own rules (idempotence, acks, group.id, auto.offset.reset). */
+    const char *const *props;
 } gw_kafka_conf_t;
 
 /* The outcome of one produced message, as reported by the broker. */

@@ -58,6 +58,17 @@ static rd_kafka_conf_t *base_conf(const gw_kafka_conf_t *kc, char *err, size_t e
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
+    for (size_t i = 0; kc->props && kc->props[i]; i += 2) {
+        if (kc->props[i + 1] == NULL) {
+            gw__err(err, errlen, "property %s has no value", kc->props[i]);
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
+        if (set(conf, kc->props[i], kc->props[i + 1], err, errlen) != 0) {
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
+    }
     return conf;
 }
 
@@ -406,18 +417,26 @@ gw_consumer_t *gw_consumer_new(const gw_kafka_conf_t *kc, const char *const *top
     return c;
 }
 
-/* Restarts a partition whose position was lost at the log's beginning. */
+/* Restarts a partition whose position was lost at the log's beginning. A seek
+ * does not revive a partition stopped by auto.offset.reset=error, so it is
+ * unassigned and assigned again. */
 static void reset_partition(gw_consumer_t *c, const char *topic, int32_t partition, int64_t offset, const char *why)
 {
     if (c->cbs.offset_reset)
         c->cbs.offset_reset(c->ctx, topic, partition, offset, why);
+    /* the log start the broker told us with its fetch answers (cached, no request) */
+    int64_t lo = -1, hi = -1;
+    if (rd_kafka_get_watermark_offsets(c->rk, topic, partition, &lo, &hi) != RD_KAFKA_RESP_ERR_NO_ERROR || lo < 0)
+        lo = RD_KAFKA_OFFSET_BEGINNING;
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(l, topic, partition)->offset = RD_KAFKA_OFFSET_BEGINNING;
-    rd_kafka_error_t *e = rd_kafka_seek_partitions(c->rk, l, 0);
+    rd_kafka_topic_partition_list_add(l, topic, partition)->offset = lo;
+    rd_kafka_error_t *e = rd_kafka_incremental_unassign(c->rk, l);
+    if (e == NULL)
+        e = rd_kafka_incremental_assign(c->rk, l);
     if (e != NULL) {
         if (c->cbs.error) {
             char b[256];
-            snprintf(b, sizeof(b), "%s[%d]: seek after reset: %s", topic, (int)partition, rd_kafka_error_string(e));
+            snprintf(b, sizeof(b), "%s[%d]: reassign after reset: %s", topic, (int)partition, rd_kafka_error_string(e));
             c->cbs.error(c->ctx, b);
         }
         rd_kafka_error_destroy(e);

@@ -512,7 +512,11 @@ int main(int argc, char **argv)
             goto out;
         }
     }
-    h.kconf = (gw_kafka_conf_t){brokers, "command-handler", 1, fetch_wait, getenv("GW_KAFKA_DEBUG")};
+    h.kconf = (gw_kafka_conf_t){.brokers = brokers,
+                                .client_id = "command-handler",
+                                .linger_ms = 1,
+                                .fetch_wait_ms = fetch_wait,
+                                .debug = getenv("GW_KAFKA_DEBUG")};
     status = run(&h, interval);
 out:
     gw_producer_free(h.prod);

@@ -69,6 +69,11 @@ const char *gw_mock_bootstrap(const gw_mock_t *m)
     return rd_kafka_mock_cluster_bootstraps(m->cluster);
 }
 
+void *gw_mock_cluster(gw_mock_t *m)
+{
+    return m->cluster;
+}
+
 void gw_mock_stop(gw_mock_t *m)
 {
     if (m == NULL)

@@ -29,6 +29,9 @@ int gw_mock_create_topic(gw_mock_t *m, const char *topic, int partitions, int re
 /* The bootstrap.servers list ("127.0.0.1:PORT,..."), valid until gw_mock_stop. */
 const char *gw_mock_bootstrap(const gw_mock_t *m);
 
+/* The rd_kafka_mock_cluster_t, for fault injection (rdkafka_mock.h) in tests. */
+void *gw_mock_cluster(gw_mock_t *m);
+
 /* Stops the brokers and frees everything; all data is lost. */
 void gw_mock_stop(gw_mock_t *m);
 
