@@ -455,6 +455,49 @@ TEST(validation_errors_match_graphql_js)
     free(cases);
 }
 
+/* Random edits of the error cases (data/schema-mutants.expected.json, made
+ * and answered by graphql-js): same errors, same order, same locations. */
+TEST(mutants_match_graphql_js)
+{
+    size_t jlen;
+    char *json = read_source("tests/unit/graphql/data/schema-mutants.expected.json", &jlen);
+    ASSERT(json != NULL);
+    gql_arena_t *ja = gql_arena_new(0, NULL);
+    gql_iv_t all;
+    char err[128];
+    ASSERT_EQ_INT(0, gql_json_parse(ja, json, jlen, &all, err, sizeof(err)));
+    ASSERT(all.kind == GQL_IV_LIST && all.u.list.count > 0);
+    size_t differ = 0;
+    for (size_t i = 0; i < all.u.list.count; i++) {
+        const gql_iv_t *sdl = gql_iv_get(&all.u.list.items[i], "sdl");
+        const gql_iv_t *want = gql_iv_get(&all.u.list.items[i], "errors");
+        built_t b;
+        build_with(&b, sdl->u.s.ptr, sdl->u.s.len, false);
+        bool same = b.errors.count == want->u.list.count && (b.schema != NULL) == (want->u.list.count == 0);
+        for (size_t k = 0; same && k < b.errors.count; k++) {
+            const gql_iv_t *w = &want->u.list.items[k];
+            const gql_error_t *g = &b.errors.items[k];
+            const gql_iv_t *wl = gql_iv_get(w, "locations");
+            same = strcmp(gql_iv_get(w, "message")->u.s.ptr, g->message) == 0 && wl->u.list.count == g->nlocations;
+            for (size_t j = 0; same && j < g->nlocations; j++)
+                same = gql_iv_get(&wl->u.list.items[j], "line")->u.i == (int64_t)g->locations[j].line &&
+                       gql_iv_get(&wl->u.list.items[j], "column")->u.i == (int64_t)g->locations[j].column;
+        }
+        if (!same && differ++ < 3) {
+            FAIL_("mutant %zu differs from graphql-js:\n%s", i, sdl->u.s.ptr);
+            for (size_t k = 0; k < b.errors.count; k++)
+                fprintf(stderr, "    got: %s\n", b.errors.items[k].message);
+            for (size_t k = 0; k < want->u.list.count; k++)
+                fprintf(stderr, "    js:  %s\n", gql_iv_get(&want->u.list.items[k], "message")->u.s.ptr);
+        }
+        built_free(&b);
+    }
+    printf("     %zu mutants, %zu differ\n", all.u.list.count, differ);
+    ASSERT_EQ_INT(0, differ);
+    gql_arena_free(ja);
+    free(json);
+}
+
 TEST(deprecation_conflicts_option)
 {
     const char *sdl = "interface Node { id: ID! }\n"
@@ -700,5 +743,6 @@ TEST(directive_deprecation)
 TEST_MAIN(TEST_ENTRY(bank_schema_builds), TEST_ENTRY(kitchen_prints_like_graphql_js), TEST_ENTRY(extensions_are_merged),
           TEST_ENTRY(type_map_order_follows_graphql_js), TEST_ENTRY(lookups_at_scale), TEST_ENTRY(type_helpers),
           TEST_ENTRY(bind_resolvers), TEST_ENTRY(validation_errors_match_graphql_js),
-          TEST_ENTRY(deprecation_conflicts_option), TEST_ENTRY(bad_input), TEST_ENTRY(standard_type_names),
-          TEST_ENTRY(mutated_sdl_is_handled), TEST_ENTRY(wrappers_are_thread_safe), TEST_ENTRY(directive_deprecation))
+          TEST_ENTRY(mutants_match_graphql_js), TEST_ENTRY(deprecation_conflicts_option), TEST_ENTRY(bad_input),
+          TEST_ENTRY(standard_type_names), TEST_ENTRY(mutated_sdl_is_handled), TEST_ENTRY(wrappers_are_thread_safe),
+          TEST_ENTRY(directive_deprecation))
