@@ -82,6 +82,11 @@ void gw_http_send(gw_reqctx_t *rc, int status, const char *content_type, const c
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type, strlen(content_type));
     /* h2o_send_inline does not set it: without it HTTP/1.1 falls back to chunked */
     req->res.content_length = len;
+    /* h2o decides keep-alive when the headers arrive; a request that arrived
+     * (or waited for an answer) across the start of a shutdown must close
+     * its connection too */
+    if (rc->thread->stopping)
+        req->http1_is_persistent = 0;
     uint64_t ns = gw_now_ns() - rc->start_ns;
     gw_metrics_request(&rc->thread->metrics, rc->op, status, ns);
     gw_log_line_t l;
@@ -141,10 +146,6 @@ bool gw_http_begin(gw_reqctx_t *rc, gw_handler_t *h, h2o_req_t *req)
     rc->start_ns = gw_now_ns();
     rc->op = GW_OPL_NONE;
     rc->thread->inflight++;
-    /* h2o decides keep-alive when the headers arrive; a request that was
-     * already arriving when shutdown began must close its connection too */
-    if (rc->thread->stopping)
-        req->http1_is_persistent = 0;
 
     const gw_config_t *c = &rc->server->config;
     size_t hbytes = req->input.method.len + req->input.path.len + 12;

@@ -293,6 +293,105 @@ static bool to_iv(gql_arena_t *a, json_t *j, gql_iv_t *out, int depth)
     return false;
 }
 
+/* One GraphQL execution running inside gql_execute/gql_resume on a loop
+ * (gw_thread_t.running); `pending` is made when a resolver holds it. */
+struct gw_exec {
+    gw_pending_t *pending;
+    bool held; /* gw_pending_hold was called during this run */
+};
+
+/* A request whose execution waits for a resolver (see http.h). Owns the
+ * request's GraphQL state; malloc'd, freed by pending_free. */
+struct gw_pending {
+    gw_thread_t *thread;
+    h2o_req_t *req;            /* NULL once the client is gone */
+    struct pending_link *link; /* the chunk in req->pool pointing here */
+    gw_reqctx_t rc;            /* metrics and logs of the request */
+    media_t media;
+    gql_arena_t *arena; /* owns op, variables, out */
+    gql_cached_doc_t *doc;
+    json_t *root; /* the parameters (operationName points in) */
+    gql_operation_t *op;
+    gql_buf_t *out;
+};
+
+/* Lives in the request's pool; its dispose callback tells the pending state
+ * that the request is gone (client closed, HTTP/2 stream reset). */
+typedef struct pending_link {
+    gw_pending_t *p; /* NULL once the pending state is done */
+} pending_link_t;
+
+static void publish_metrics(gw_thread_t *t)
+{
+    atomic_store_explicit(&t->metrics.arena_bytes, t->arena_bytes, memory_order_relaxed);
+    atomic_store_explicit(&t->metrics.doc_cache_entries, gql_doc_cache_size(t->doc_cache), memory_order_relaxed);
+}
+
+static void on_link_dispose(void *data)
+{
+    pending_link_t *link = data;
+    gw_pending_t *p = link->p;
+    if (p == NULL)
+        return;
+    p->req = NULL;
+    p->link = NULL;
+    p->thread->inflight--; /* no response will be sent */
+    gw_log_msg(&p->thread->server->log, GW_LOG_DEBUG, "client gone before a pending answer", NULL);
+}
+
+static void pending_free(gw_pending_t *p)
+{
+    if (p->link != NULL)
+        p->link->p = NULL;
+    gql_buf_free(p->out);
+    gql_doc_cache_release(p->doc);
+    gql_arena_free(p->arena);
+    json_decref(p->root);
+    publish_metrics(p->thread);
+    free(p);
+}
+
+gw_pending_t *gw_pending_hold(const gql_resolve_info_t *info)
+{
+    gw_thread_t *t = info->context;
+    struct gw_exec *x = t != NULL ? t->running : NULL;
+    if (x == NULL)
+        return NULL;
+    if (x->pending == NULL)
+        x->pending = calloc(1, sizeof *x->pending);
+    x->held = x->pending != NULL;
+    return x->pending;
+}
+
+gql_arena_t *gw_pending_arena(gw_pending_t *p)
+{
+    return p->arena;
+}
+
+void gw_pending_resume(gw_pending_t *p, const gql_rv_t *value)
+{
+    gw_thread_t *t = p->thread;
+    if (p->req == NULL) {
+        pending_free(p);
+        return;
+    }
+    struct gw_exec x = {p, false};
+    struct gw_exec *saved = t->running;
+    t->running = &x;
+    int rcode = gql_resume(p->op, value, p->out);
+    t->running = saved;
+    if (rcode == GQL_PENDING && x.held)
+        return; /* a later field waits too */
+    if (rcode == 0 && !p->out->oom) {
+        gw_http_send(&p->rc, 200, media_ct(p->media), p->out->data, p->out->len);
+    } else {
+        gw_log_msg(&t->server->log, GW_LOG_ERROR, "graphql internal error",
+                   rcode == GQL_PENDING ? "a resolver answered later without gw_pending_hold" : "gql_resume failed");
+        gw_http_send_error(&p->rc, 500, media_ct(p->media), "Internal server error");
+    }
+    pending_free(p);
+}
+
 /* Sends {"errors":[...]} for request errors (no "data"). */
 static void send_request_errors(gw_reqctx_t *rc, media_t media, const gql_errors_t *errs)
 {
@@ -400,7 +499,13 @@ int gw_graphql_on_req(h2o_handler_t *self, h2o_req_t *req)
     gql_operation_t *op = NULL;
     gql_iv_t vars;
     bool have_vars = false;
-    gql_buf_t out = GQL_BUF_INIT;
+    /* in the arena: gql_resume needs the same buffer at the same address */
+    gql_buf_t *out = gql_arena_alloc(a, sizeof *out);
+    if (out == NULL) {
+        internal_error(&rc, media, "out of memory");
+        goto done;
+    }
+    *out = (gql_buf_t)GQL_BUF_INIT;
     if (doc == NULL) {
         if (errs.count > 0)
             send_request_errors(&rc, media, &errs);
@@ -447,23 +552,45 @@ int gw_graphql_on_req(h2o_handler_t *self, h2o_req_t *req)
                            "Subscriptions are served over WebSocket (/graphql-ws) or Server-Sent Events, not POST");
         goto done;
     }
-    rcode = gql_execute(op, NULL, &out);
-    if (rcode == 0 && !out.oom) {
-        gw_http_send(&rc, 200, ct, out.data, out.len);
-    } else if (rcode == GQL_PENDING) {
-        /* answered-later resolvers arrive with the Kafka-backed mutations */
-        internal_error(&rc, media, "a resolver answered later; not supported on HTTP yet");
-    } else {
-        internal_error(&rc, media, "gql_execute failed");
+    struct gw_exec x = {NULL, false};
+    t->running = &x;
+    rcode = gql_execute(op, NULL, out);
+    t->running = NULL;
+    if (rcode == GQL_PENDING && x.pending != NULL) {
+        /* a resolver answers later: the pending state owns everything now,
+         * and the request stays in flight until gw_pending_resume */
+        gw_pending_t *pd = x.pending;
+        pending_link_t *link = h2o_mem_alloc_shared(&req->pool, sizeof *link, on_link_dispose);
+        link->p = pd;
+        *pd = (gw_pending_t){
+            .thread = t,
+            .req = req,
+            .link = link,
+            .rc = rc,
+            .media = media,
+            .arena = a,
+            .doc = doc,
+            .root = p.root,
+            .op = op,
+            .out = out,
+        };
+        return 0;
     }
+    free(x.pending); /* held but answered at once: nothing waits for it */
+    if (rcode == 0 && !out->oom)
+        gw_http_send(&rc, 200, ct, out->data, out->len);
+    else if (rcode == GQL_PENDING)
+        internal_error(&rc, media, "a resolver answered later without gw_pending_hold");
+    else
+        internal_error(&rc, media, "gql_execute failed");
 
 done:
-    gql_buf_free(&out);
+    if (out != NULL)
+        gql_buf_free(out);
     if (doc != NULL)
         gql_doc_cache_release(doc);
     gql_arena_free(a);
     json_decref(p.root);
-    atomic_store_explicit(&t->metrics.arena_bytes, t->arena_bytes, memory_order_relaxed);
-    atomic_store_explicit(&t->metrics.doc_cache_entries, gql_doc_cache_size(t->doc_cache), memory_order_relaxed);
+    publish_metrics(t);
     return 0;
 }

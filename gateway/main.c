@@ -37,7 +37,8 @@ static void usage(FILE *f)
           "  --check-config   load and check the configuration and the schema, print\n"
           "                   the effective configuration and exit\n"
           "  --bench          serve a fixed list of ten transactions and POST\n"
-          "                   /bench/raw (the same bytes without the engine)\n"
+          "                   /bench/raw (the same bytes without the engine);\n"
+          "                   money_transfer answers 20 ms later, always successful\n"
           "  --help           this text\n"
           "  --version        the version\n"
           "\n"
@@ -240,6 +241,10 @@ int main(int argc, char **argv)
 
     if (load_schema(s) != 0 || load_pages(s) != 0 || (bench && prepare_bench(s) != 0))
         goto out;
+    if (bench && gw_bench_bind(s->schema) != 0) {
+        fprintf(stderr, "gateway: --bench: the schema lacks Mutation.money_transfer or MoneyTransferResult\n");
+        goto out;
+    }
     if (check_only) {
         gql_buf_t b = GQL_BUF_INIT;
         gw_config_print(&s->config, &b);

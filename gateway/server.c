@@ -218,6 +218,7 @@ static void *thread_main(void *arg)
     h2o_linklist_init_anchor(&t->conns);
     h2o_multithread_register_receiver(t->ctx.queue, &t->control, on_control);
     h2o_timeout_init(loop, &t->drain_timeout, 50);
+    h2o_timeout_init(loop, &t->bench_timeout, GW_BENCH_DELAY_MS);
     t->drain_entry = (h2o_timeout_entry_t){0};
     t->drain_entry.cb = drain_check;
     t->doc_cache = gql_doc_cache_new(s->schema, s->config.graphql.doc_cache_entries, &t->arena_bytes);
@@ -240,10 +241,13 @@ static void *thread_main(void *arg)
         h2o_timeout_unlink(&t->drain_entry);
     h2o_multithread_unregister_receiver(t->ctx.queue, &t->control);
     bool clean = t->connections == 0;
+    if (clean)
+        gw_bench_thread_end(t);
     if (clean) {
         /* let h2o free what it closed (sockets are released on the next run) */
         h2o_evloop_run(loop, 0);
         h2o_timeout_dispose(loop, &t->drain_timeout);
+        h2o_timeout_dispose(loop, &t->bench_timeout);
         /* h2o_context_request_shutdown arms HTTP/2's GOAWAY timer even
          * without HTTP/2 connections; h2o_context_dispose asserts it is gone */
         if (h2o_timeout_is_linked(&t->ctx.http2._graceful_shutdown_timeout))

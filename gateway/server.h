@@ -73,6 +73,8 @@ typedef struct gw_thread {
     uint64_t stop_deadline; /* h2o_now() ms by which to give up waiting */
     h2o_timeout_t drain_timeout;
     h2o_timeout_entry_t drain_entry;
+    struct gw_exec *running;     /* the GraphQL execution inside gql_execute/gql_resume now, or NULL */
+    h2o_timeout_t bench_timeout; /* --bench: the simulated command latency (bench.c) */
 } gw_thread_t;
 
 struct gw_server {
@@ -110,6 +112,14 @@ int gw_server_add_ready_check(gw_server_t *s, const char *name, gw_ready_fn fn, 
  * and joins. Adds the readiness check "accepting" (fails once stopping). Returns 0 after a clean shutdown, -1 when the
  * start failed (logged). The caller has filled config, log, schema and store. */
 int gw_server_run(gw_server_t *s);
+
+/* --bench (bench.c): binds Mutation.money_transfer to a resolver that
+ * answers after GW_BENCH_DELAY_MS through gw_pending_hold/resume, as the
+ * Kafka-backed one will. Returns 0 or GQL_EINVAL. */
+#define GW_BENCH_DELAY_MS 20
+int gw_bench_bind(gql_schema_t *schema);
+/* Ends the loop's outstanding bench timers (at thread exit). */
+void gw_bench_thread_end(gw_thread_t *t);
 
 /* The routes (routes.c): registers every path on `host`. Returns 0 or -1. */
 int gw_routes_register(gw_server_t *s, h2o_hostconf_t *host);
