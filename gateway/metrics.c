@@ -106,7 +106,7 @@ void gw_metrics_render(gql_buf_t *out, gw_metrics_t *const *threads, size_t nthr
                    "# HELP gateway_active_subscriptions GraphQL subscriptions running now.\n"
                    "# TYPE gateway_active_subscriptions gauge\n"
                    "gateway_active_subscriptions %lld\n"
-                   "# HELP gateway_arena_bytes_in_use Bytes held by request arenas (gql_arena_new counters).\n"
+                   "# HELP gateway_arena_bytes_in_use Bytes the engine holds on the loops: request arenas and cached documents.\n"
                    "# TYPE gateway_arena_bytes_in_use gauge\n"
                    "gateway_arena_bytes_in_use %llu\n"
                    "# HELP gateway_document_cache_entries Parsed and validated documents cached, all loops.\n"
