@@ -99,20 +99,21 @@ void gw_metrics_render(gql_buf_t *out, gw_metrics_t *const *threads, size_t nthr
         docs += LOAD(threads[t]->doc_cache_entries);
         subs += LOAD(threads[t]->subscriptions);
     }
-    gql_buf_printf(out,
-                   "# HELP gateway_connections_rejected_total Connections closed at once because the loop was full.\n"
-                   "# TYPE gateway_connections_rejected_total counter\n"
-                   "gateway_connections_rejected_total %llu\n"
-                   "# HELP gateway_active_subscriptions GraphQL subscriptions running now.\n"
-                   "# TYPE gateway_active_subscriptions gauge\n"
-                   "gateway_active_subscriptions %lld\n"
-                   "# HELP gateway_arena_bytes_in_use Bytes the engine holds on the loops: request arenas and cached documents.\n"
-                   "# TYPE gateway_arena_bytes_in_use gauge\n"
-                   "gateway_arena_bytes_in_use %llu\n"
-                   "# HELP gateway_document_cache_entries Parsed and validated documents cached, all loops.\n"
-                   "# TYPE gateway_document_cache_entries gauge\n"
-                   "gateway_document_cache_entries %llu\n",
-                   (unsigned long long)rejected, (long long)subs, (unsigned long long)arena, (unsigned long long)docs);
+    gql_buf_printf(
+        out,
+        "# HELP gateway_connections_rejected_total Connections closed at once because the loop was full.\n"
+        "# TYPE gateway_connections_rejected_total counter\n"
+        "gateway_connections_rejected_total %llu\n"
+        "# HELP gateway_active_subscriptions GraphQL subscriptions running now.\n"
+        "# TYPE gateway_active_subscriptions gauge\n"
+        "gateway_active_subscriptions %lld\n"
+        "# HELP gateway_arena_bytes_in_use Bytes the engine holds on the loops: request arenas and cached documents.\n"
+        "# TYPE gateway_arena_bytes_in_use gauge\n"
+        "gateway_arena_bytes_in_use %llu\n"
+        "# HELP gateway_document_cache_entries Parsed and validated documents cached, all loops.\n"
+        "# TYPE gateway_document_cache_entries gauge\n"
+        "gateway_document_cache_entries %llu\n",
+        (unsigned long long)rejected, (long long)subs, (unsigned long long)arena, (unsigned long long)docs);
 
     gql_buf_printf(out,
                    "# HELP gateway_kafka_produced_total Records produced to Kafka and acknowledged.\n"
