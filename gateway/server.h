@@ -63,7 +63,10 @@ typedef struct gw_thread {
     size_t connections;   /* open now (all kinds) */
     size_t inflight;      /* requests inside a handler, answer not yet sent */
     h2o_linklist_t conns; /* gw_conn_t of every open connection */
-    /* shutdown: a message from the main thread, then a periodic drain check */
+    /* Shutdown: a message from the main thread, then a periodic drain check.
+     * ctx.queue is h2o's per-loop message queue (woken through a pipe):
+     * other threads (Kafka) register their own receivers on it to hand
+     * events to this loop. */
     h2o_multithread_receiver_t control;
     h2o_multithread_message_t control_msg;
     bool stopping;
