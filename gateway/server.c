@@ -224,6 +224,8 @@ static void *thread_main(void *arg)
     t->doc_cache = gql_doc_cache_new(s->schema, s->config.graphql.doc_cache_entries, &t->arena_bytes);
     if (t->doc_cache == NULL) {
         gw_log_msg(&s->log, GW_LOG_ERROR, "cannot create the document cache", NULL);
+        close(t->listen_fd);
+        t->listen_fd = -1;
         report_started(s, false);
         /* the main thread stops everyone; still serve the stop message */
     } else {
