@@ -219,6 +219,37 @@ static void field_error(gql_operation_t *op, const exec_field_t *ef, const gql_p
     va_end(ap);
 }
 
+static const char *inspect_rv(gql_arena_t *a, const gql_rv_t *rv);
+
+static void inspect_rv_list(gql_arena_t *a, const gql_rv_t *rv, gql_buf_t *b, int depth)
+{
+    size_t n = rv->u.list.count;
+    if (n == 0) {
+        gql_buf_puts(b, "[]");
+        return;
+    }
+    if (depth > 2) {
+        gql_buf_puts(b, "[Array]");
+        return;
+    }
+    size_t shown = n < 10 ? n : 10;
+    gql_buf_putc(b, '[');
+    for (size_t i = 0; i < shown; i++) {
+        const gql_rv_t *it = &rv->u.list.items[i];
+        if (i)
+            gql_buf_puts(b, ", ");
+        if (it->kind == GQL_RV_LIST)
+            inspect_rv_list(a, it, b, depth + 1);
+        else
+            gql_buf_puts(b, inspect_rv(a, it));
+    }
+    if (n - shown == 1)
+        gql_buf_puts(b, ", ... 1 more item");
+    else if (n > shown)
+        gql_buf_printf(b, ", ... %zu more items", n - shown);
+    gql_buf_putc(b, ']');
+}
+
 /* A resolved value as graphql-js inspect() would show it. */
 static const char *inspect_rv(gql_arena_t *a, const gql_rv_t *rv)
 {
@@ -247,9 +278,15 @@ static const char *inspect_rv(gql_arena_t *a, const gql_rv_t *rv)
     case GQL_RV_JSON:
         return gql_arena_strndup(a, rv->u.s.ptr, rv->u.s.len);
     case GQL_RV_OBJECT:
-        return "{}";
-    case GQL_RV_LIST:
-        return "[]";
+        return "{}"; /* opaque to the engine */
+    case GQL_RV_LIST: {
+        /* inspect() shows a list's items (up to 10, two levels deep). */
+        gql_buf_t b = GQL_BUF_INIT;
+        inspect_rv_list(a, rv, &b, 1);
+        const char *r = b.oom ? "[]" : gql_arena_strndup(a, b.data, b.len);
+        gql_buf_free(&b);
+        return r;
+    }
     default:
         return "null";
     }
@@ -811,7 +848,7 @@ static int complete_object(gql_operation_t *op, exec_field_t *ef, const gql_type
 static int complete_abstract(gql_operation_t *op, exec_field_t *ef, const gql_type_t *t, const gql_rv_t *rv,
                              const gql_path_t *path)
 {
-    const char *name = rv->u.obj.type_name;
+    const char *name = rv->kind == GQL_RV_OBJECT ? rv->u.obj.type_name : NULL;
     if (name == NULL) {
         field_error(op, ef, path,
                     "Abstract type \"%s\" must resolve to an Object type at runtime for field \"%s.%s\". Either the "
@@ -893,8 +930,8 @@ static int complete_nullable(gql_operation_t *op, exec_field_t *ef, const gql_ty
         return complete_object(op, ef, t, rv, path);
     case GQL_KIND_INTERFACE:
     case GQL_KIND_UNION:
-        if (rv->kind != GQL_RV_OBJECT)
-            break;
+        /* A value that is no object names no type: graphql-js says so with
+         * the abstract-type message. */
         return complete_abstract(op, ef, t, rv, path);
     default:
         break;

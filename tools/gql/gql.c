@@ -2,17 +2,21 @@
  * gql.c — the engine on the command line, for people and for tests:
  *
  *   gql validate --schema FILE.graphql QUERY.graphql
- *   gql exec --schema FILE.graphql [--variables JSON] [--operation NAME] QUERY.graphql
+ *   gql exec --schema FILE.graphql [--variables JSON] [--operation NAME] [--data JSON] QUERY.graphql
  *   gql print-schema --schema FILE.graphql
  *
  * `validate` prints {"errors":[...]} (message and locations; [] when valid)
  * and exits 0 when valid, 1 when not (syntax errors included). `exec` runs
  * the operation with no data resolvers, so every field but introspection
- * resolves to null, and prints the response. `print-schema` prints the schema
+ * resolves to null, and prints the response; with --data, fields resolve
+ * from that JSON instead, as graphql-js's default resolvers would from the
+ * same root value (a member per field, "__typename" naming the runtime type
+ * of abstract fields), which makes differential tests with data possible. `print-schema` prints the schema
  * as SDL. QUERY may be `-` for standard input. Usage and I/O errors, and an
  * invalid schema, exit 2 with the reason on stderr.
  */
 #include "gql.h"
+#include "schema.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -25,12 +29,13 @@
 static const char usage[] =
     "usage:\n"
     "  gql validate --schema FILE.graphql QUERY.graphql\n"
-    "  gql exec --schema FILE.graphql [--variables JSON] [--operation NAME] QUERY.graphql\n"
+    "  gql exec --schema FILE.graphql [--variables JSON] [--operation NAME] [--data JSON] QUERY.graphql\n"
     "  gql print-schema --schema FILE.graphql\n"
     "options:\n"
     "  --schema FILE                   the schema in SDL\n"
     "  --variables JSON                variable values, a JSON object (exec)\n"
     "  --operation NAME                the operation to run when the document has several (exec)\n"
+    "  --data JSON                     the root value: fields resolve from its members (exec)\n"
     "  --allow-deprecation-conflicts   accept deprecated implementation fields of non-deprecated\n"
     "                                  interface fields (warnings go to stderr)\n"
     "  --help                          this text\n"
@@ -43,6 +48,7 @@ typedef struct options {
     const char *query_path;
     const char *variables;
     const char *operation;
+    const char *data;
     bool allow_deprecation_conflicts;
 } options_t;
 
@@ -137,7 +143,8 @@ static int parse_args(int argc, char **argv, options_t *o)
             fputs(usage, stdout);
             exit(0);
         }
-        bool takes_value = strcmp(a, "--schema") == 0 || strcmp(a, "--variables") == 0 || strcmp(a, "--operation") == 0;
+        bool takes_value = strcmp(a, "--schema") == 0 || strcmp(a, "--variables") == 0 ||
+                           strcmp(a, "--operation") == 0 || strcmp(a, "--data") == 0;
         if (takes_value) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "gql: %s needs a value\n", a);
@@ -148,6 +155,8 @@ static int parse_args(int argc, char **argv, options_t *o)
                 o->schema_path = v;
             else if (strcmp(a, "--variables") == 0)
                 o->variables = v;
+            else if (strcmp(a, "--data") == 0)
+                o->data = v;
             else
                 o->operation = v;
         } else if (strcmp(a, "--allow-deprecation-conflicts") == 0) {
@@ -186,6 +195,92 @@ static int parse_args(int argc, char **argv, options_t *o)
         return -1;
     }
     return 0;
+}
+
+/* --data: a JSON value as a resolved value. Objects pass themselves on as
+ * parents; "__typename" names their type for abstract fields. */
+static void rv_from_json(gql_arena_t *a, const gql_iv_t *v, gql_rv_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    switch (v->kind) {
+    case GQL_IV_NULL:
+        break;
+    case GQL_IV_INT:
+        out->kind = GQL_RV_INT;
+        out->u.i = v->u.i;
+        break;
+    case GQL_IV_FLOAT:
+        out->kind = GQL_RV_FLOAT;
+        out->u.f = v->u.f;
+        break;
+    case GQL_IV_BOOLEAN:
+        out->kind = GQL_RV_BOOLEAN;
+        out->u.b = v->u.b;
+        break;
+    case GQL_IV_STRING:
+    case GQL_IV_ENUM:
+        out->kind = GQL_RV_STRING;
+        out->u.s.ptr = v->u.s.ptr;
+        out->u.s.len = v->u.s.len;
+        break;
+    case GQL_IV_LIST: {
+        gql_rv_t *items = gql_arena_alloc(a, (v->u.list.count ? v->u.list.count : 1) * sizeof(*items));
+        if (items == NULL) {
+            out->kind = GQL_RV_ERROR;
+            out->u.s.ptr = "out of memory";
+            out->u.s.len = 13;
+            break;
+        }
+        for (size_t i = 0; i < v->u.list.count; i++)
+            rv_from_json(a, &v->u.list.items[i], &items[i]);
+        out->kind = GQL_RV_LIST;
+        out->u.list.items = items;
+        out->u.list.count = v->u.list.count;
+        break;
+    }
+    case GQL_IV_OBJECT: {
+        const gql_iv_t *t = gql_iv_get(v, "__typename");
+        out->kind = GQL_RV_OBJECT;
+        out->u.obj.ptr = v;
+        out->u.obj.type_name = t != NULL && t->kind == GQL_IV_STRING ? t->u.s.ptr : NULL;
+        break;
+    }
+    }
+}
+
+/* Resolves a field to its parent object's member of the same name. */
+static void resolve_from_json(const gql_resolve_info_t *info, const void *parent, const gql_args_t *args, gql_rv_t *out)
+{
+    (void)args;
+    const gql_iv_t *v = gql_iv_get(parent, info->field_name);
+    if (v == NULL)
+        return;
+    const gql_type_t *named = gql_type_named(info->field->type);
+    if (named->kind == GQL_KIND_SCALAR && !named->builtin && v->kind != GQL_IV_NULL) {
+        /* A custom scalar answers its JSON as it is. */
+        gql_buf_t b = GQL_BUF_INIT;
+        gql_iv_write_json(v, &b);
+        out->kind = GQL_RV_JSON;
+        out->u.s.ptr = b.oom ? NULL : gql_arena_strndup(info->arena, b.data, b.len);
+        out->u.s.len = b.len;
+        gql_buf_free(&b);
+        if (out->u.s.ptr == NULL)
+            out->kind = GQL_RV_NULL;
+        return;
+    }
+    rv_from_json(info->arena, v, out);
+}
+
+/* Binds resolve_from_json to every field of the schema's own object types. */
+static void bind_json_resolvers(gql_schema_t *s)
+{
+    for (size_t i = 0; i < s->ntypes; i++) {
+        const gql_type_t *t = s->types[i];
+        if (t->kind != GQL_KIND_OBJECT || strncmp(t->name, "__", 2) == 0)
+            continue;
+        for (size_t j = 0; j < t->nfields; j++)
+            gql_schema_bind(s, t->name, t->fields[j].name, resolve_from_json, NULL);
+    }
 }
 
 /* Builds the schema; on failure prints why and returns NULL. */
@@ -272,7 +367,16 @@ static int run(const options_t *o)
             status = EXIT_INVALID;
         goto done;
     }
-    gql_request_t req = {s, doc, o->operation, o->variables ? &vars : NULL, NULL, NULL, a, &limits};
+    gql_iv_t data;
+    if (o->data != NULL) {
+        char err[160];
+        if (gql_json_parse(a, o->data, strlen(o->data), &data, err, sizeof(err)) != 0) {
+            fprintf(stderr, "gql: --data: %s\n", err);
+            goto done;
+        }
+        bind_json_resolvers(s);
+    }
+    gql_request_t req = {s, doc, o->operation, o->variables ? &vars : NULL, NULL, o->data ? &data : NULL, a, &limits};
     gql_operation_t *op = NULL;
     int rc = gql_prepare(&req, &op, &errors);
     if (rc == GQL_EFAIL) {
