@@ -9,7 +9,11 @@
  *   --print-values FILE   gql_print_value of each record of FILE
  *   --print-strings FILE  gql_print_string (plain, preferring block) and a
  *                         block string value for each record of FILE
- * Records are separated by lines reading "# ---". */
+ *   --parse-records FILE  for each record of FILE (separated by the byte
+ *                         0x1E): "OK <FNV-1a of the printed document>" or
+ *                         "<error message> @line:column", one line each
+ *                         (newlines in messages written as \n)
+ * Records are separated by lines reading "# ---" unless said otherwise. */
 #include "ast.h"
 #include "test.h"
 
@@ -107,6 +111,42 @@ static int print_mode(const char *mode, const char *text, size_t len, gql_buf_t 
     }
     gql_arena_free(a);
     return rc;
+}
+
+/* --parse-records: what the parser and printer make of each record. */
+static void parse_records(const char *text, size_t len, gql_buf_t *out)
+{
+    const char *p = text, *end = text + len;
+    while (p <= end) {
+        const char *q = memchr(p, 0x1E, (size_t)(end - p));
+        if (q == NULL)
+            q = end;
+        gql_arena_t *a = gql_arena_new(0, NULL);
+        gql_errors_t e;
+        gql_errors_init(&e, a, 1);
+        gql_document_t *doc = gql_parse(a, p, (size_t)(q - p), NULL, &e);
+        if (doc != NULL) {
+            gql_buf_t printed = GQL_BUF_INIT;
+            gql_print(doc, &printed);
+            uint32_t h = 2166136261u;
+            for (size_t i = 0; i < printed.len; i++)
+                h = (h ^ (unsigned char)printed.data[i]) * 16777619u;
+            gql_buf_printf(out, "OK %08x\n", h);
+            gql_buf_free(&printed);
+        } else {
+            for (const char *m = e.items[0].message; *m; m++) {
+                if (*m == '\n')
+                    gql_buf_puts(out, "\\n");
+                else
+                    gql_buf_putc(out, *m);
+            }
+            if (e.items[0].nlocations)
+                gql_buf_printf(out, " @%u:%u", e.items[0].locations[0].line, e.items[0].locations[0].column);
+            gql_buf_putc(out, '\n');
+        }
+        gql_arena_free(a);
+        p = q + 1;
+    }
 }
 
 /* Compares the engine's output for data/<input> with data/<golden>. */
@@ -236,6 +276,20 @@ static const test_entry_t tests[] = {
 
 int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "--parse-records") == 0) {
+        size_t n;
+        char *text = read_file(argv[2], &n);
+        if (text == NULL) {
+            fprintf(stderr, "cannot read %s\n", argv[2]);
+            return 2;
+        }
+        gql_buf_t out = GQL_BUF_INIT;
+        parse_records(text, n, &out);
+        fwrite(out.data, 1, out.len, stdout);
+        gql_buf_free(&out);
+        free(text);
+        return 0;
+    }
     if (argc == 3 && strncmp(argv[1], "--print", 7) == 0) {
         size_t n;
         char *text = read_file(argv[2], &n);
