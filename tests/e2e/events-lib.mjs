@@ -211,11 +211,12 @@ export function produce(bootstrap, topic, key, value) {
 
 /**
  * Follows `topic` from its beginning with a long-lived kcat (a one-shot `kcat -e`
- * costs ~0.5 s per partition count). `messages` grows as they arrive:
+ * costs ~0.5 s per partition count). Its fetch.wait.max.ms is 5: the mock holds a
+ * fetch on an idle partition for all of it, even when data arrives meanwhile. `messages` grows as they arrive:
  * [{topic, partition, offset, key, value: Buffer}]. Call close() when done.
  */
 export function tail(bootstrap, topic) {
-  const proc = spawn(KCAT, ['-C', '-b', bootstrap, '-t', topic, '-o', 'beginning', '-u', '-q', '-f', '%t %p %o %K %S\n%k%s'], {
+  const proc = spawn(KCAT, ['-C', '-b', bootstrap, '-t', topic, '-o', 'beginning', '-u', '-q', '-X', 'fetch.wait.max.ms=5', '-f', '%t %p %o %K %S\n%k%s'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const messages = [];

@@ -93,6 +93,11 @@ struct gw_bank {
     answer_t *answers; /* owned, grows */
     size_t nanswers, capanswers;
     index_t by_id;
+    /* Replay only: the latest balance of IBANs whose creation event has not been
+     * read yet (the account topic and the balance topic are read side by side). */
+    gw_account_t *pending; /* owned; only iban and balance used */
+    size_t npending, cappending;
+    index_t by_pending;
     gw_bank_rng_fn rng;
     void *rng_ctx;
 };
@@ -121,6 +126,20 @@ static long find_account(const gw_bank_t *b, const char *iban)
     }
 }
 
+static long find_pending(const gw_bank_t *b, const char *iban)
+{
+    if (b->by_pending.cap == 0 || iban == NULL)
+        return -1;
+    size_t mask = b->by_pending.cap - 1;
+    for (size_t i = hash_iban(iban) & mask;; i = (i + 1) & mask) {
+        uint32_t s = b->by_pending.slots[i];
+        if (s == 0)
+            return -1;
+        if (strcmp(b->pending[s - 1].iban, iban) == 0)
+            return (long)s - 1;
+    }
+}
+
 static long find_answer(const gw_bank_t *b, const gw_uuid_t *id)
 {
     if (b->by_id.cap == 0)
@@ -135,10 +154,12 @@ static long find_answer(const gw_bank_t *b, const gw_uuid_t *id)
     }
 }
 
-/* Rebuilds an index for n entries at half load at most; 0 or GW_EV_ENOMEM. */
-static int reindex(gw_bank_t *b, int accounts, size_t n)
+enum { IX_ANSWERS, IX_ACCOUNTS, IX_PENDING };
+
+/* Rebuilds index `which` for n entries at half load at most; 0 or GW_EV_ENOMEM. */
+static int reindex(gw_bank_t *b, int which, size_t n)
 {
-    index_t *ix = accounts ? &b->by_iban : &b->by_id;
+    index_t *ix = which == IX_ACCOUNTS ? &b->by_iban : which == IX_PENDING ? &b->by_pending : &b->by_id;
     if (n * 2 < ix->cap)
         return 0;
     size_t cap = ix->cap ? ix->cap : 64;
@@ -147,9 +168,11 @@ static int reindex(gw_bank_t *b, int accounts, size_t n)
     uint32_t *slots = calloc(cap, sizeof(*slots));
     if (slots == NULL)
         return GW_EV_ENOMEM;
-    size_t have = accounts ? b->naccounts : b->nanswers;
+    size_t have = which == IX_ACCOUNTS ? b->naccounts : which == IX_PENDING ? b->npending : b->nanswers;
     for (size_t k = 0; k < have; k++) {
-        uint64_t h = accounts ? hash_iban(b->accounts[k].iban) : hash_id(&b->answers[k].id);
+        uint64_t h = which == IX_ACCOUNTS  ? hash_iban(b->accounts[k].iban)
+                     : which == IX_PENDING ? hash_iban(b->pending[k].iban)
+                                           : hash_id(&b->answers[k].id);
         size_t i = h & (cap - 1);
         while (slots[i] != 0)
             i = (i + 1) & (cap - 1);
@@ -174,7 +197,7 @@ static long add_account(gw_bank_t *b, const char *iban, const char *token, int64
         b->accounts = na;
         b->capaccounts = cap;
     }
-    if (reindex(b, 1, b->naccounts + 1) != 0)
+    if (reindex(b, IX_ACCOUNTS, b->naccounts + 1) != 0)
         return GW_EV_ENOMEM;
     gw_account_t *a = &b->accounts[b->naccounts];
     memset(a, 0, sizeof(*a));
@@ -190,6 +213,37 @@ static long add_account(gw_bank_t *b, const char *iban, const char *token, int64
     return (long)b->naccounts - 1;
 }
 
+/* Remembers iban's latest balance until its account is created; 0 or negative. */
+static int set_pending(gw_bank_t *b, const char *iban, int64_t balance)
+{
+    long k = find_pending(b, iban);
+    if (k >= 0) {
+        b->pending[k].balance = balance;
+        return 0;
+    }
+    if (strlen(iban) > GW_IBAN_LEN)
+        return 0; /* never one of our accounts */
+    if (b->npending == b->cappending) {
+        size_t cap = b->cappending ? b->cappending * 2 : 64;
+        gw_account_t *np = realloc(b->pending, cap * sizeof(*np));
+        if (np == NULL)
+            return GW_EV_ENOMEM;
+        b->pending = np;
+        b->cappending = cap;
+    }
+    if (reindex(b, IX_PENDING, b->npending + 1) != 0)
+        return GW_EV_ENOMEM;
+    gw_account_t *a = &b->pending[b->npending];
+    memset(a, 0, sizeof(*a));
+    strcpy(a->iban, iban);
+    a->balance = balance;
+    size_t mask = b->by_pending.cap - 1, i = hash_iban(iban) & mask;
+    while (b->by_pending.slots[i] != 0)
+        i = (i + 1) & mask;
+    b->by_pending.slots[i] = (uint32_t)++b->npending;
+    return 0;
+}
+
 /* Makes room for one more answer, so that adding it cannot fail; 0 or GW_EV_ENOMEM. */
 static int reserve_answer(gw_bank_t *b)
 {
@@ -201,7 +255,7 @@ static int reserve_answer(gw_bank_t *b)
         b->answers = na;
         b->capanswers = cap;
     }
-    return reindex(b, 0, b->nanswers + 1);
+    return reindex(b, IX_ANSWERS, b->nanswers + 1);
 }
 
 /* Records an answer (id must be new); 0 or GW_EV_ENOMEM. Cannot fail without a
@@ -263,6 +317,7 @@ void gw_bank_free(gw_bank_t *b)
     free(b->accounts);
     free(b->by_iban.slots);
     free(b->by_id.slots);
+    gw_bank_replay_done(b);
     free(b);
 }
 
@@ -447,7 +502,8 @@ int gw_bank_apply(gw_bank_t *b, const gw_event_t *ev)
         const char *iban = ev->u.account_creation_confirmed.iban;
         long k = find_account(b, iban);
         if (k < 0) {
-            k = add_account(b, iban, ev->u.account_creation_confirmed.token, 0,
+            long pk = find_pending(b, iban);
+            k = add_account(b, iban, ev->u.account_creation_confirmed.token, pk >= 0 ? b->pending[pk].balance : 0,
                             ev->u.account_creation_confirmed.a_type);
             if (k < 0)
                 return (int)k;
@@ -470,13 +526,24 @@ int gw_bank_apply(gw_bank_t *b, const gw_event_t *ev)
         return 0;
     case GW_REC_BALANCE_CHANGED: {
         long k = find_account(b, ev->u.balance_changed.iban);
-        if (k >= 0)
+        if (k >= 0) {
             b->accounts[k].balance = ev->u.balance_changed.new_balance;
-        return 0;
+            return 0;
+        }
+        return set_pending(b, ev->u.balance_changed.iban, ev->u.balance_changed.new_balance);
     }
     default:
         return GW_EV_EINVAL;
     }
+}
+
+void gw_bank_replay_done(gw_bank_t *b)
+{
+    free(b->pending);
+    free(b->by_pending.slots);
+    b->pending = NULL;
+    b->npending = b->cappending = 0;
+    b->by_pending = (index_t){NULL, 0};
 }
 
 int gw_bank_answered(const gw_bank_t *b, const gw_uuid_t *id)

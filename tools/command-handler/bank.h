@@ -87,6 +87,15 @@ int gw_bank_handle(gw_bank_t *b, const gw_event_t *cmd, gw_bank_out_t *out);
  */
 int gw_bank_apply(gw_bank_t *b, const gw_event_t *ev);
 
+/*
+ * Ends a replay. Output topics are read side by side, so a BalanceChanged may
+ * come before the AccountCreationConfirmed of its account: until then its
+ * balance is kept aside and given to the account when it appears (the events of
+ * one IBAN keep their order: one key, one partition). This drops what is still
+ * set aside.
+ */
+void gw_bank_replay_done(gw_bank_t *b);
+
 /* 1 when command id was answered. */
 int gw_bank_answered(const gw_bank_t *b, const gw_uuid_t *id);
 /* The account with this IBAN, or NULL. Valid until the bank changes. */

@@ -390,6 +390,7 @@ static int run(handler_t *h, int snapshot_interval)
     gw_consumer_free(c);
     if (h->fatal)
         return 1;
+    gw_bank_replay_done(h->bank);
     logf_("outputs replayed: %zu accounts, %zu answers", gw_bank_account_count(h->bank), gw_bank_answer_count(h->bank));
 
     /* 3. commands: catch up in silence on what was answered, then live */

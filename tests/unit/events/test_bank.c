@@ -367,6 +367,38 @@ TEST(rebuild_from_output_events)
     ASSERT(b && m);
     ASSERT_EQ_INT(0, workload(b, m, 1));
     EXPECT(same_state(b, m, 1000, 2200));
+
+    /* a balance read before its account's creation (two topics read side by side) */
+    gw_bank_t *x = gw_bank_new(test_rng, &r);
+    ASSERT(x != NULL);
+    gw_event_t bc, acc;
+    memset(&bc, 0, sizeof(bc));
+    bc.type = GW_REC_BALANCE_CHANGED;
+    bc.u.balance_changed.iban = "NL11OPEN0123456789";
+    bc.u.balance_changed.from_to = bc.u.balance_changed.description = "";
+    bc.u.balance_changed.new_balance = 500;
+    ASSERT_EQ_INT(0, gw_bank_apply(x, &bc));
+    bc.u.balance_changed.new_balance = 700;
+    ASSERT_EQ_INT(0, gw_bank_apply(x, &bc));
+    EXPECT(gw_bank_account(x, "NL11OPEN0123456789") == NULL);
+    memset(&acc, 0, sizeof(acc));
+    acc.type = GW_REC_ACCOUNT_CREATION_CONFIRMED;
+    acc.u.account_creation_confirmed.id = uid(1);
+    acc.u.account_creation_confirmed.iban = "NL11OPEN0123456789";
+    acc.u.account_creation_confirmed.token = "12345678901234567890";
+    ASSERT_EQ_INT(0, gw_bank_apply(x, &acc));
+    ASSERT(gw_bank_account(x, "NL11OPEN0123456789") != NULL);
+    EXPECT(gw_bank_account(x, "NL11OPEN0123456789")->balance == 700);
+    /* after the replay nothing is set aside any more */
+    bc.u.balance_changed.iban = "NL22OPEN0123456789";
+    ASSERT_EQ_INT(0, gw_bank_apply(x, &bc));
+    gw_bank_replay_done(x);
+    acc.u.account_creation_confirmed.id = uid(2);
+    acc.u.account_creation_confirmed.iban = "NL22OPEN0123456789";
+    ASSERT_EQ_INT(0, gw_bank_apply(x, &acc));
+    EXPECT(gw_bank_account(x, "NL22OPEN0123456789")->balance == 0);
+    gw_bank_free(x);
+
     gw_event_t hb;
     memset(&hb, 0, sizeof(hb));
     hb.type = GW_REC_CONFIRM_MONEY_TRANSFER;
