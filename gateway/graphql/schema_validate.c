@@ -855,6 +855,78 @@ static void named_ref_locs(const gql_schema_t *s, const gql_type_t *t, const cha
     }
 }
 
+/* Where graphql-js locates a whole field, argument, input field or enum
+ * value definition: at its description when it has one. The AST keeps the
+ * name's location for these, so the description's opening quote is found
+ * in the source just before the name (only when nothing but white space and
+ * commas separates them; otherwise the name's location is kept). */
+static gql_loc_t node_loc(const gql_schema_t *s, gql_loc_t name, const char *description, bool block)
+{
+    const gql_document_t *doc = s->sdl;
+    if (description == NULL || doc == NULL || doc->source == NULL || name.offset > doc->source_len || name.line == 0)
+        return name;
+    const char *src = doc->source;
+    size_t i = name.offset;
+    while (i > 0 &&
+           (src[i - 1] == ' ' || src[i - 1] == '\t' || src[i - 1] == ',' || src[i - 1] == '\n' || src[i - 1] == '\r'))
+        i--;
+    if (i == 0 || src[i - 1] != '"')
+        return name;
+    size_t start;
+    if (block) {
+        if (i < 6 || memcmp(src + i - 3, "\"\"\"", 3) != 0)
+            return name;
+        size_t j = i - 3; /* the closing delimiter */
+        for (;;) {
+            if (j < 3)
+                return name;
+            j--;
+            if (memcmp(src + j - 2, "\"\"\"", 3) == 0 && !(j >= 3 && src[j - 3] == '\\'))
+                break;
+        }
+        start = j - 2;
+        while (start > 0 && src[start - 1] == '"')
+            start--;
+    } else {
+        size_t j = i - 1; /* the closing quote */
+        for (;;) {
+            if (j == 0 || src[j - 1] == '\n' || src[j - 1] == '\r')
+                return name;
+            j--;
+            if (src[j] != '"')
+                continue;
+            size_t bs = 0;
+            while (j > bs && src[j - 1 - bs] == '\\')
+                bs++;
+            if (bs % 2 == 0)
+                break;
+        }
+        start = j;
+    }
+    /* Line and column (in code points) of `start`. */
+    gql_loc_t loc = {name.line, 1, (uint32_t)start};
+    for (size_t k = start; k < name.offset; k++)
+        if (src[k] == '\n' || (src[k] == '\r' && (k + 1 >= doc->source_len || src[k + 1] != '\n')))
+            loc.line--;
+    size_t ls = start;
+    while (ls > 0 && src[ls - 1] != '\n' && src[ls - 1] != '\r')
+        ls--;
+    for (size_t k = ls; k < start; k++)
+        if (((unsigned char)src[k] & 0xC0) != 0x80)
+            loc.column++;
+    return loc;
+}
+
+static gql_loc_t field_loc(const gql_schema_t *s, const gql_field_def_t *f)
+{
+    return f ? node_loc(s, f->loc, f->description, f->description_block) : (gql_loc_t){0};
+}
+
+static gql_loc_t input_loc(const gql_schema_t *s, const gql_input_value_def_t *v)
+{
+    return v ? node_loc(s, v->loc, v->description, v->description_block) : (gql_loc_t){0};
+}
+
 static gql_loc_t deprecated_loc(const gql_directive_t *dirs, size_t n)
 {
     const gql_directive_t *d = gql__find_directive(dirs, n, "deprecated");
@@ -1192,7 +1264,7 @@ size_t gql__schema_validate_directive_values(const gql_schema_t *s, gql_errors_t
 
 static void validate_arg(tv_ctx_t *c, const char *owner, const gql_input_value_t *a)
 {
-    gql_loc_t name_loc = a->ast ? a->ast->loc : (gql_loc_t){0};
+    gql_loc_t name_loc = input_loc(c->s, a->ast);
     validate_name(c, a->name, name_loc);
     if (!gql_type_is_input(a->type)) {
         locs_t l = {0};
@@ -1266,7 +1338,7 @@ static void validate_implements(tv_ctx_t *c, const gql_type_t *t, const gql_type
         if (tfield == NULL) {
             locs_t l = {0};
             if (ifield->ast)
-                locs_add(&l, ifield->ast->loc);
+                locs_add(&l, field_loc(s, ifield->ast));
             type_def_locs(s, t, &l);
             tv_error(c, &l, "Interface field %s.%s expected but %s does not provide it.", iface->name, ifield->name,
                      t->name);
@@ -1287,9 +1359,9 @@ static void validate_implements(tv_ctx_t *c, const gql_type_t *t, const gql_type
             if (targ == NULL) {
                 locs_t l = {0};
                 if (iarg->ast)
-                    locs_add(&l, iarg->ast->loc);
+                    locs_add(&l, input_loc(s, iarg->ast));
                 if (tfield->ast)
-                    locs_add(&l, tfield->ast->loc);
+                    locs_add(&l, field_loc(s, tfield->ast));
                 tv_error(c, &l, "Interface field argument %s.%s(%s:) expected but %s.%s does not provide it.",
                          iface->name, ifield->name, iarg->name, t->name, tfield->name);
                 continue;
@@ -1310,9 +1382,9 @@ static void validate_implements(tv_ctx_t *c, const gql_type_t *t, const gql_type
             if (gql__input_value_required(targ) && find_arg(ifield, targ->name) == NULL) {
                 locs_t l = {0};
                 if (targ->ast)
-                    locs_add(&l, targ->ast->loc);
+                    locs_add(&l, input_loc(s, targ->ast));
                 if (ifield->ast)
-                    locs_add(&l, ifield->ast->loc);
+                    locs_add(&l, field_loc(s, ifield->ast));
                 tv_error(c, &l,
                          "Argument \"%s.%s(%s:)\" must not be required type \"%s\" if not provided by the Interface "
                          "field \"%s.%s\".",
@@ -1348,7 +1420,7 @@ static void validate_fields_and_interfaces(tv_ctx_t *c, const gql_type_t *t)
     }
     for (size_t i = 0; i < t->nfields; i++) {
         const gql_field_t *f = &t->fields[i];
-        validate_name(c, f->name, f->ast ? f->ast->loc : (gql_loc_t){0});
+        validate_name(c, f->name, field_loc(c->s, f->ast));
         if (!gql_type_is_output(f->type)) {
             locs_t l = {0};
             if (f->ast)
@@ -1419,7 +1491,10 @@ static void validate_enum(tv_ctx_t *c, const gql_type_t *t)
         tv_error(c, &l, "Enum type %s must define one or more values.", t->name);
     }
     for (size_t i = 0; i < t->nvalues; i++)
-        validate_name(c, t->values[i].name, t->values[i].ast ? t->values[i].ast->loc : (gql_loc_t){0});
+        validate_name(c, t->values[i].name,
+                      t->values[i].ast ? node_loc(c->s, t->values[i].ast->loc, t->values[i].ast->description,
+                                                  t->values[i].ast->description_block)
+                                       : (gql_loc_t){0});
 }
 
 static void validate_input_object(tv_ctx_t *c, const gql_type_t *t)
@@ -1431,7 +1506,7 @@ static void validate_input_object(tv_ctx_t *c, const gql_type_t *t)
     }
     for (size_t i = 0; i < t->ninput_fields; i++) {
         const gql_input_value_t *f = &t->input_fields[i];
-        validate_name(c, f->name, f->ast ? f->ast->loc : (gql_loc_t){0});
+        validate_name(c, f->name, input_loc(c->s, f->ast));
         if (!gql_type_is_input(f->type)) {
             locs_t l = {0};
             if (f->ast)
@@ -1459,7 +1534,7 @@ static void validate_input_object(tv_ctx_t *c, const gql_type_t *t)
             if (f->default_value != NULL) {
                 locs_t l = {0};
                 if (f->ast)
-                    locs_add(&l, f->ast->loc);
+                    locs_add(&l, input_loc(c->s, f->ast));
                 tv_error(c, &l, "OneOf input field %s.%s cannot have a default value.", t->name, f->name);
             }
         }
@@ -1529,7 +1604,7 @@ static void report_cycles(tv_ctx_t *c, finite_state_t *st, size_t n, finite_stat
             for (size_t k = (size_t)ts->path_index; k <= depth; k++) {
                 gql_buf_printf(&b, "%s%s.%s", k > (size_t)ts->path_index ? ", " : "", path[k].t->name, path[k].f->name);
                 if (path[k].f->ast)
-                    locs_add(&l, path[k].f->ast->loc);
+                    locs_add(&l, input_loc(c->s, path[k].f->ast));
             }
             tv_error(c, &l,
                      "Input Object %s cannot be provided a finite value because it references itself through "
