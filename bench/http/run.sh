@@ -6,11 +6,11 @@
 #   POST /graphql     the all_last_transactions query through the engine
 #                     (JSON body parsed, document cache, execute, JSON out)
 #   POST /bench/raw   an h2o handler sending the same response bytes
-# and prints requests/s of both (best of two interleaved runs) and their ratio, with the machine and the
+# and prints requests/s of both (best of REPEAT interleaved runs) and their ratio, with the machine and the
 # commands. Build a release binary first:
 #   cmake -S . -B build && cmake --build build --target gateway   (RelWithDebInfo, no sanitizers)
 # Environment: GATEWAY_BIN (default build/bin/gateway), DURATION (10s),
-# CONNECTIONS (64), WRK_THREADS (2), PORT (18980).
+# CONNECTIONS (64), WRK_THREADS (2), PORT (18980), REPEAT (2: runs per endpoint).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BIN="${GATEWAY_BIN:-$ROOT/build/bin/gateway}"
@@ -18,13 +18,14 @@ DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-64}"
 WRK_THREADS="${WRK_THREADS:-2}"
 PORT="${PORT:-18980}"
+REPEAT="${REPEAT:-2}"
 LUA="$ROOT/bench/http/post.lua"
 URL="http://127.0.0.1:$PORT"
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(free -g | awk '/Mem:/{print $2}') GiB, Linux $(uname -r)"
 echo "gateway: $("$BIN" --version) ($BIN)"
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) before the run"
-echo "wrk:     $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2), wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION -s bench/http/post.lua"
+echo "wrk:     $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2), wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION -s bench/http/post.lua, best of $REPEAT"
 echo
 
 rps() { # url -> requests/s
@@ -47,9 +48,9 @@ for threads in 1 2; do
         exit 1
     fi
     echo "gateway threads: $threads   (response: ${#a} bytes, 10 transactions)"
-    # interleaved, best of two each, so a burst of other load hits both
+    # interleaved, best of $REPEAT each, so a burst of other load hits both
     gql=0 raw=0
-    for _ in 1 2; do
+    for _ in $(seq "$REPEAT"); do
         gql=$(awk -v a="$gql" -v b="$(rps "$URL/graphql")" 'BEGIN { print (b > a ? b : a) }')
         raw=$(awk -v a="$raw" -v b="$(rps "$URL/bench/raw")" 'BEGIN { print (b > a ? b : a) }')
     done
