@@ -480,8 +480,8 @@ static int parse_selection_set(parser_t *ps, gql_selection_set_t *set);
 
 static int parse_field(parser_t *ps, gql_selection_t *sel)
 {
-    const char *first;
-    gql_loc_t first_loc;
+    const char *first = NULL;
+    gql_loc_t first_loc = {0, 0, 0};
     sel->kind = GQL_SEL_FIELD;
     sel->loc = ps->tok.loc;
     TRY(parse_name(ps, &first, &first_loc));
