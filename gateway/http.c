@@ -80,8 +80,9 @@ void gw_http_send(gw_reqctx_t *rc, int status, const char *content_type, const c
     req->res.reason = reason_phrase(status);
     if (content_type != NULL)
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type, strlen(content_type));
-    /* h2o_send_inline does not set it: without it HTTP/1.1 falls back to chunked */
-    req->res.content_length = len;
+    /* h2o_send_inline does not set it: without it HTTP/1.1 falls back to
+     * chunked. A 204 carries no Content-Length at all (RFC 9110 §8.6). */
+    req->res.content_length = status == 204 ? SIZE_MAX : len;
     /* h2o decides keep-alive when the headers arrive; a request that arrived
      * (or waited for an answer) across the start of a shutdown must close
      * its connection too */

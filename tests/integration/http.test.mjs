@@ -229,6 +229,8 @@ describe('gateway over HTTP', () => {
       headers: { origin: 'http://localhost:4200', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
     });
     assert.equal(pre.status, 204);
+    assert.equal(pre.headers.get('content-length'), null);
+    assert.equal(pre.headers.get('transfer-encoding'), null);
     assert.equal(pre.headers.get('access-control-allow-origin'), 'http://localhost:4200');
     assert.match(pre.headers.get('access-control-allow-methods'), /POST/);
     assert.match(pre.headers.get('access-control-allow-headers'), /content-type/);
