@@ -10,6 +10,10 @@
 // primitive in an object position graphql-js runs the sub-selection on the
 // primitive, which a C resolver contract does not allow).
 //
+// A second round does the same for variable values: random JSON for a
+// variable of each input type, compared as the errors (message, locations)
+// or the response both engines give.
+//
 // Usage: node tools/gql/random-diff.mjs GQL_BIN [RUNS=300] [SEED=1]
 // Prints the first differences and {same, diff}; exits 1 on any difference.
 import { execFileSync } from 'node:child_process';
@@ -125,6 +129,54 @@ try {
     } else {
       diff++;
       if (diff <= 5) console.log(`query ${query}\ndata  ${json}\nours  ${ours}\nref   ${ref}\n`);
+    }
+  }
+
+  // Variables.
+  const vsdl = `enum Color { RED GREEN BLUE }
+input In { alpha: Int!, beta: [String], gamma: Float = 1.5, sub: In, color: Color }
+input One @oneOf { x: Int, y: String, z: In }
+scalar Any
+type Query { f(a: Int, i: ID, c: Color, n: In, o: One, x: Any, l: [In!], m: [[Int]]): Int }`;
+  const vschema = buildSchema(vsdl);
+  const vfile = path.join(dir, 'variables.graphql');
+  writeFileSync(vfile, vsdl);
+  const vleaves = [null, 0, 1, -7, 2147483647, 2147483648, 1.5, 3.0, 1e21, true, '', 'x', '12', 'RED', 'GREEN', 'BLU',
+    'red', 'alpah'];
+  const value = (d) => {
+    const r = rnd();
+    if (d > 3 || r < 0.4) return pick(vleaves);
+    if (r < 0.6) return Array.from({ length: Math.floor(rnd() * 4) }, () => value(d + 1));
+    const o = {};
+    for (const k of ['alpha', 'beta', 'gamma', 'sub', 'color', 'x', 'y', 'z', 'alpah', 'bogus']) {
+      if (rnd() < 0.35) o[k] = value(d + 1);
+    }
+    return o;
+  };
+  const positions = [['Int', 'a'], ['Int!', 'a'], ['ID', 'i'], ['ID!', 'i'], ['Color', 'c'], ['In', 'n'], ['In!', 'n'],
+    ['One', 'o'], ['Any', 'x'], ['[In!]', 'l'], ['[[Int]]', 'm'], ['[[Int!]!]', 'm'], ['Boolean!', null]];
+  for (let i = 0; i < runs; i++) {
+    const [type, arg] = pick(positions);
+    const query = arg ? `query($v: ${type}) { f(${arg}: $v) }` : `query($v: ${type}) { f @include(if: $v) }`;
+    const vars = rnd() < 0.1 ? {} : { v: value(0) };
+    const r = execute({ schema: vschema, document: parse(query), variableValues: vars });
+    const ref = JSON.stringify(
+      r.errors ? { errors: r.errors.map((e) => ({ message: e.message, locations: e.locations })) } : r,
+    );
+    let ours;
+    try {
+      ours = execFileSync(gqlBin, ['exec', '--schema', vfile, '--variables', JSON.stringify(vars), '-'], {
+        input: query,
+        encoding: 'utf8',
+      }).trim();
+    } catch (e) {
+      ours = (e.stdout ?? '').trim() || `exit ${e.status}: ${e.stderr}`;
+    }
+    if (ours === ref) {
+      same++;
+    } else {
+      diff++;
+      if (diff <= 5) console.log(`query ${query}\nvars  ${JSON.stringify(vars)}\nours  ${ours}\nref   ${ref}\n`);
     }
   }
 } finally {
