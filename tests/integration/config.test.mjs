@@ -3,6 +3,7 @@
 // and that every bad key or value stops the start naming the key and line.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import { test } from 'node:test';
 
 import { baseConfig, runGateway, SOURCE_DIR, startGateway, writeConfig } from './helpers.mjs';
@@ -92,4 +93,17 @@ test('port 0 picks a free port and logs it', async () => {
   assert.ok(gw.port > 0);
   assert.equal((await fetch(`${gw.url}/healthz`)).status, 200);
   assert.equal((await gw.stop()).code, 0);
+});
+
+test('a port taken by another program stops the start', async () => {
+  const blocker = net.createServer();
+  await new Promise((r) => blocker.listen(0, '0.0.0.0', r));
+  const { port } = blocker.address();
+  try {
+    const r = await runGateway(['--config', writeConfig(baseConfig())], { GATEWAY_PORT: String(port) });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /"msg":"cannot listen".*"error":"Address already in use"/);
+  } finally {
+    blocker.close();
+  }
 });
