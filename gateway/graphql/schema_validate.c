@@ -526,17 +526,20 @@ static const char *const standard_names[] = {
     "__Type", "__Field", "__InputValue", "__EnumValue", "__TypeKind"};
 #define N_STANDARD (sizeof(standard_names) / sizeof(standard_names[0]))
 
-static void check_type_ref(sdl_ctx_t *c, const gql_type_ref_t *ref)
+/* KnownTypeNames. Outside type-system definitions (variable types and type
+ * conditions of executable definitions in the same document) graphql-js
+ * does not exempt the standard names and does not suggest them. */
+static void check_type_ref_in(sdl_ctx_t *c, const gql_type_ref_t *ref, bool sdl)
 {
     while (ref != NULL && ref->kind != GQL_TYPE_REF_NAMED)
         ref = ref->of;
-    if (ref == NULL || gql__is_standard_type_name(ref->name) || find_def(c, 0, ref->name) != NULL)
+    if (ref == NULL || (sdl && gql__is_standard_type_name(ref->name)) || find_def(c, 0, ref->name) != NULL)
         return;
     const char **names = malloc((c->doc->count + N_STANDARD) * sizeof(*names));
     gql_buf_t b = GQL_BUF_INIT;
     if (names != NULL) {
         size_t n = 0;
-        for (size_t i = 0; i < N_STANDARD; i++)
+        for (size_t i = 0; sdl && i < N_STANDARD; i++)
             names[n++] = standard_names[i];
         for (size_t i = 0; i < c->doc->count; i++)
             if (is_type_def(&c->doc->definitions[i]) && !c->doc->definitions[i].is_extension)
@@ -548,6 +551,77 @@ static void check_type_ref(sdl_ctx_t *c, const gql_type_ref_t *ref)
     locs_add(&l, ref->loc);
     SDL_ERR(c, &l, "Unknown type \"%s\".%s", ref->name, b.len ? gql_buf_cstr(&b) : "");
     gql_buf_free(&b);
+}
+
+static void check_type_ref(sdl_ctx_t *c, const gql_type_ref_t *ref)
+{
+    check_type_ref_in(c, ref, true);
+}
+
+/* Executable definitions in an SDL document: graphql-js's buildASTSchema
+ * ignores them, but its SDL rules still visit them (unknown types and
+ * directives, repeated directives and arguments, input field names). */
+static void check_selections(sdl_ctx_t *c, const gql_selection_set_t *ss)
+{
+    for (size_t i = 0; i < ss->count; i++) {
+        const gql_selection_t *sel = &ss->items[i];
+        check_repeated(c, sel->directives, sel->ndirectives, NULL);
+        switch (sel->kind) {
+        case GQL_SEL_FIELD:
+            for (size_t j = 0; j < sel->nargs; j++) {
+                bool first = true;
+                for (size_t k = 0; k < j && first; k++)
+                    first = strcmp(sel->args[k].name, sel->args[j].name) != 0;
+                if (!first)
+                    continue;
+                locs_t l = {0};
+                for (size_t k = j; k < sel->nargs; k++)
+                    if (strcmp(sel->args[k].name, sel->args[j].name) == 0)
+                        locs_add(&l, sel->args[k].loc);
+                if (l.n > 1)
+                    SDL_ERR(c, &l, "There can be only one argument named \"%s\".", sel->args[j].name);
+            }
+            for (size_t j = 0; j < sel->nargs; j++)
+                check_values_unique_fields(c, sel->args[j].value);
+            check_applied(c, sel->directives, sel->ndirectives, GQL_DL_FIELD);
+            check_selections(c, &sel->selection_set);
+            break;
+        case GQL_SEL_FRAGMENT_SPREAD:
+            check_applied(c, sel->directives, sel->ndirectives, GQL_DL_FRAGMENT_SPREAD);
+            break;
+        case GQL_SEL_INLINE_FRAGMENT:
+            if (sel->type_condition != NULL) {
+                gql_type_ref_t ref = {GQL_TYPE_REF_NAMED, sel->type_condition_loc, sel->type_condition, NULL};
+                check_type_ref_in(c, &ref, false);
+            }
+            check_applied(c, sel->directives, sel->ndirectives, GQL_DL_INLINE_FRAGMENT);
+            check_selections(c, &sel->selection_set);
+            break;
+        }
+    }
+}
+
+static void check_executable(sdl_ctx_t *c, const gql_definition_t *d)
+{
+    check_repeated(c, d->directives, d->ndirectives, NULL);
+    if (d->kind == GQL_DEF_OPERATION) {
+        for (size_t i = 0; i < d->nvariables; i++) {
+            const gql_variable_def_t *v = &d->variables[i];
+            check_repeated(c, v->directives, v->ndirectives, NULL);
+            check_type_ref_in(c, v->type, false);
+            check_values_unique_fields(c, v->default_value);
+            check_applied(c, v->directives, v->ndirectives, GQL_DL_VARIABLE_DEFINITION);
+        }
+        static const gql_directive_location_t op_locations[] = {GQL_DL_QUERY, GQL_DL_MUTATION, GQL_DL_SUBSCRIPTION};
+        check_applied(c, d->directives, d->ndirectives, op_locations[(unsigned)d->operation < 3 ? d->operation : 0]);
+    } else {
+        if (d->type_condition != NULL) {
+            gql_type_ref_t ref = {GQL_TYPE_REF_NAMED, d->type_condition_loc, d->type_condition, NULL};
+            check_type_ref_in(c, &ref, false);
+        }
+        check_applied(c, d->directives, d->ndirectives, GQL_DL_FRAGMENT_DEFINITION);
+    }
+    check_selections(c, &d->selection_set);
 }
 
 /* Argument and input field definitions: on entering each, its repeated
@@ -668,7 +742,8 @@ size_t gql__schema_validate_sdl(const gql_document_t *doc, gql_errors_t *errors)
         switch (d->kind) {
         case GQL_DEF_OPERATION:
         case GQL_DEF_FRAGMENT:
-            break; /* graphql-js ignores executable definitions when building */
+            check_executable(&c, d);
+            break;
         case GQL_DEF_SCHEMA: {
             if (!d->is_extension) {
                 if (nschema++ > 0) {
