@@ -54,9 +54,17 @@ static piece_t measure(const char *s, size_t n)
     return p;
 }
 
+/* A piece for ASCII text: names, keywords, numbers and punctuation (the
+ * lexer admits nothing else in them), where bytes are UTF-16 units. */
 static piece_t str(const char *s)
 {
-    return s ? measure(s, strlen(s)) : EMPTY;
+    if (s == NULL)
+        return EMPTY;
+    size_t n = strlen(s);
+    piece_t p = {s, n, n, 0};
+    for (const char *q = memchr(s, '\n', n); q != NULL; q = memchr(q + 1, '\n', n - (size_t)(q + 1 - s)))
+        p.nl++;
+    return p;
 }
 
 /* The concatenation of parts[0..k), skipping empty ones, separated by sep
@@ -129,12 +137,16 @@ static piece_t indent(printer_t *pr, piece_t x)
         pr->oom = true;
         return EMPTY;
     }
-    size_t pos = 0;
+    size_t pos = 0, from = 0;
     out[pos++] = ' ';
     out[pos++] = ' ';
-    for (size_t i = 0; i < x.n; i++) {
-        out[pos++] = x.s[i];
-        if (x.s[i] == '\n') {
+    while (from < x.n) {
+        const char *nl = memchr(x.s + from, '\n', x.n - from);
+        size_t upto = nl ? (size_t)(nl - x.s) + 1 : x.n;
+        memcpy(out + pos, x.s + from, upto - from);
+        pos += upto - from;
+        from = upto;
+        if (nl != NULL) {
             out[pos++] = ' ';
             out[pos++] = ' ';
         }
