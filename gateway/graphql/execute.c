@@ -64,7 +64,8 @@ typedef struct exec_field {
     size_t nnodes;
     gql_loc_t *locs; /* their locations, for errors */
     gql_args_t args;
-    const char *arg_error; /* argument coercion failed: the field error */
+    const char *arg_error;   /* argument coercion failed: the field error */
+    gql_loc_t arg_error_loc; /* where: the field, or the value node at fault */
     /* Child plans per runtime object type, built on first use. */
     plan_slot_t one;
     plan_slot_t *more;
@@ -492,6 +493,7 @@ static int coerce_args(gql_operation_t *op, exec_field_t *ef, const gql_type_t *
                 ef->arg_error =
                     gql_arena_printf(op->arena, "Argument \"%s.%s(%s:)\" of required type \"%s\" was not provided.",
                                      parent->name, def->name, ad->name, gql__type_name_str(op->arena, ad->type));
+                ef->arg_error_loc = node->loc;
                 return GQL_EFAIL;
             }
             continue;
@@ -500,9 +502,9 @@ static int coerce_args(gql_operation_t *op, exec_field_t *ef, const gql_type_t *
         if (rc == GQL_ENOMEM)
             return rc;
         if (rc != 0) {
-            ef->arg_error =
-                gql_arena_printf(op->arena, "Argument \"%s.%s(%s:)\" has invalid value%s", parent->name, def->name,
-                                 ad->name, gql__literal_error(op->schema, op->arena, an->value, ad->type, &op->vars));
+            ef->arg_error = gql_arena_printf(
+                op->arena, "Argument \"%s.%s(%s:)\" has invalid value%s", parent->name, def->name, ad->name,
+                gql__literal_error(op->schema, op->arena, an->value, ad->type, &op->vars, &ef->arg_error_loc));
             return GQL_EFAIL;
         }
         names[n++] = ad->name;
@@ -910,7 +912,10 @@ static int complete_nullable(gql_operation_t *op, exec_field_t *ef, const gql_ty
         put(op->out, "null", 4);
         return C_NULL;
     case GQL_RV_ERROR:
-        field_error(op, ef, path, "%.*s", (int)rv->u.s.len, rv->u.s.ptr ? rv->u.s.ptr : "");
+        if (rv->u.s.ptr != NULL && rv->u.s.ptr == ef->arg_error) /* located at the argument value */
+            gql_errors_add(&op->errors, NULL, path, &ef->arg_error_loc, 1, "%s", ef->arg_error);
+        else
+            field_error(op, ef, path, "%.*s", (int)rv->u.s.len, rv->u.s.ptr ? rv->u.s.ptr : "");
         return write_null_error(op);
     case GQL_RV_PENDING:
         field_error(op, ef, path, "Only top-level fields may answer later (field \"%s.%s\").", ef->parent_name,
@@ -1100,7 +1105,7 @@ static size_t coerce_variables(gql_operation_t *op, const gql_iv_t *given, gql_e
                 else
                     gql_errors_add(errors, GQL_CODE_BAD_INPUT, NULL, &vd->loc, 1,
                                    "Variable \"$%s\" has invalid default value%s", vd->name,
-                                   gql__literal_error(op->schema, op->arena, vd->default_value, type, NULL));
+                                   gql__literal_error(op->schema, op->arena, vd->default_value, type, NULL, NULL));
                 continue;
             }
             if (type->kind != GQL_KIND_NON_NULL)
@@ -1342,7 +1347,7 @@ int gql_subscribe(gql_operation_t *op, void **stream, gql_errors_t *errors)
     exec_field_t *ef = &op->root_plan->fields[0];
     gql_path_t path = {NULL, ef->key, 0};
     if (ef->arg_error != NULL) {
-        gql_errors_add(errors, NULL, &path, ef->locs, ef->nnodes, "%s", ef->arg_error);
+        gql_errors_add(errors, NULL, &path, &ef->arg_error_loc, 1, "%s", ef->arg_error);
         return GQL_EFAIL;
     }
     const gql_field_t *def = ef->def;

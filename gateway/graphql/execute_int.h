@@ -22,8 +22,10 @@ const char *gql__inspect_iv(gql_arena_t *a, const gql_iv_t *v);
  * graphql-js validateInputLiteral's words, as the tail of "... has invalid
  * value<tail>": e.g. ": Expected variable \"$id\" provided to type \"Int!\" to
  * provide a runtime value." or " at .a: Int cannot represent ...". Call only
- * after gql_coerce_literal failed. An arena string. */
+ * after gql_coerce_literal failed. An arena string. `where`, when not NULL,
+ * receives the location of the value node at fault (graphql-js reports that
+ * node, not the field). */
 const char *gql__literal_error(const gql_schema_t *s, gql_arena_t *a, const gql_value_t *lit, const gql_type_t *type,
-                               const gql_iv_t *variables);
+                               const gql_iv_t *variables, gql_loc_t *where);
 
 #endif

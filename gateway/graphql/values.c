@@ -1027,13 +1027,16 @@ static void leaf_literal_reason(gql_arena_t *a, const gql_type_t *t, const gql_v
 }
 
 /* Finds the first reason `lit` fails to coerce to t, the way graphql-js's
- * validateInputLiteral words it. Writes "<path>: <reason>" to msg; returns
- * true when a reason was found. */
+ * validateInputLiteral words it. Writes "<path>: <reason>" to msg and the
+ * location of the node at fault to *where; returns true when a reason was
+ * found. */
 static bool literal_reason(const gql_schema_t *s, gql_arena_t *a, const gql_value_t *lit, const gql_type_t *t,
-                           const gql_iv_t *vars, const gql_path_t *path, gql_buf_t *msg)
+                           const gql_iv_t *vars, const gql_path_t *path, gql_buf_t *msg, gql_loc_t *where)
 {
-#define REASON(...)                                                                                                    \
+#define REASON(...) REASON_AT(lit->loc, __VA_ARGS__)
+#define REASON_AT(node_loc, ...)                                                                                       \
     do {                                                                                                               \
+        *where = (node_loc);                                                                                           \
         if (path != NULL) {                                                                                            \
             gql_buf_puts(msg, " at ");                                                                                 \
             print_path(path, msg);                                                                                     \
@@ -1056,16 +1059,16 @@ static bool literal_reason(const gql_schema_t *s, gql_arena_t *a, const gql_valu
     if (t->kind == GQL_KIND_NON_NULL) {
         if (lit->kind == GQL_VALUE_NULL)
             REASON("Expected value of non-null type \"%s\" not to be null.", gql__type_name_str(a, t));
-        return literal_reason(s, a, lit, t->of_type, vars, path, msg);
+        return literal_reason(s, a, lit, t->of_type, vars, path, msg, where);
     }
     if (lit->kind == GQL_VALUE_NULL)
         return false;
     if (t->kind == GQL_KIND_LIST) {
         if (lit->kind != GQL_VALUE_LIST)
-            return literal_reason(s, a, lit, t->of_type, vars, path, msg);
+            return literal_reason(s, a, lit, t->of_type, vars, path, msg, where);
         for (size_t i = 0; i < lit->list.count; i++) {
             gql_path_t ip = {path, NULL, i};
-            if (literal_reason(s, a, lit->list.items[i], t->of_type, vars, &ip, msg))
+            if (literal_reason(s, a, lit->list.items[i], t->of_type, vars, &ip, msg, where))
                 return true;
         }
         return false;
@@ -1085,6 +1088,9 @@ static bool literal_reason(const gql_schema_t *s, gql_arena_t *a, const gql_valu
                            f->name, literal_str(a, lit));
                 continue;
             }
+            bool required = f->type->kind == GQL_KIND_NON_NULL && f->default_value == NULL;
+            if (fl->kind == GQL_VALUE_VARIABLE && !t->one_of && !required && var_value(vars, fl->str) == NULL)
+                continue; /* an absent variable leaves the field to its default */
             if (fl->kind == GQL_VALUE_VARIABLE && t->one_of) {
                 const gql_iv_t *v = var_value(vars, fl->str);
                 if (v == NULL)
@@ -1097,14 +1103,15 @@ static bool literal_reason(const gql_schema_t *s, gql_arena_t *a, const gql_valu
                            fl->str, f->name, t->name);
             }
             gql_path_t fp = {path, f->name, 0};
-            if (literal_reason(s, a, fl, f->type, vars, &fp, msg))
+            if (literal_reason(s, a, fl, f->type, vars, &fp, msg, where))
                 return true;
         }
         size_t known = 0;
         for (size_t j = 0; j < lit->object.count; j++) {
             if (gql_type_input_field(t, lit->object.fields[j].name) == NULL)
-                REASON("Expected value of type \"%s\" not to include unknown field \"%s\", found: %s.", t->name,
-                       lit->object.fields[j].name, literal_str(a, lit));
+                REASON_AT(lit->object.fields[j].loc,
+                          "Expected value of type \"%s\" not to include unknown field \"%s\", found: %s.", t->name,
+                          lit->object.fields[j].name, literal_str(a, lit));
             known++;
         }
         if (t->one_of && (known != 1 || lit->object.fields[0].value->kind == GQL_VALUE_NULL))
@@ -1116,6 +1123,7 @@ static bool literal_reason(const gql_schema_t *s, gql_arena_t *a, const gql_valu
     gql_iv_t tmp;
     if (leaf_from_literal(a, t, lit, vars, &tmp) == 0)
         return false;
+    *where = lit->loc;
     if (path != NULL) {
         gql_buf_puts(msg, " at ");
         print_path(path, msg);
@@ -1124,13 +1132,18 @@ static bool literal_reason(const gql_schema_t *s, gql_arena_t *a, const gql_valu
     leaf_literal_reason(a, t, lit, msg);
     return true;
 #undef REASON
+#undef REASON_AT
 }
 
 const char *gql__literal_error(const gql_schema_t *s, gql_arena_t *a, const gql_value_t *lit, const gql_type_t *type,
-                               const gql_iv_t *variables)
+                               const gql_iv_t *variables, gql_loc_t *where)
 {
     gql_buf_t b = GQL_BUF_INIT;
-    if (!literal_reason(s, a, lit, type, variables, NULL, &b))
+    gql_loc_t dummy;
+    if (where == NULL)
+        where = &dummy;
+    *where = lit->loc;
+    if (!literal_reason(s, a, lit, type, variables, NULL, &b, where))
         gql_buf_printf(&b, ": Expected value of type \"%s\", found: %s.", gql__type_name_str(a, type),
                        literal_str(a, lit));
     const char *r = b.oom ? ": invalid value" : gql_arena_strndup(a, b.data, b.len);

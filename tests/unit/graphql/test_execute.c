@@ -454,7 +454,7 @@ TEST(variable_errors)
     o.vars = "{\"r\":null}";
     ASSERT_EQ_STR("{\"errors\":[{\"message\":\"Argument \\\"Query.echo(req:)\\\" has invalid value: Expected variable "
                   "\\\"$r\\\" provided to non-null type \\\"Int!\\\" not to be null.\",\"locations\":[{\"line\":1,"
-                  "\"column\":22}],\"path\":[\"echo\"]}],\"data\":{\"echo\":null}}",
+                  "\"column\":32}],\"path\":[\"echo\"]}],\"data\":{\"echo\":null}}",
                   run_with(s, a, "query($r: Int = 1) { echo(req: $r) }", o));
     o.vars = "[1]";
     ASSERT_EQ_STR("PREPARE [{\"message\":\"Variables must be provided as an Object where each property is a variable "
