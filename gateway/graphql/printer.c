@@ -11,7 +11,9 @@
  * parents join, wrap and indent their children's pieces, and only the
  * document's piece is written to the output. Pieces live in a scratch arena
  * freed when printing ends; names and values are not copied, pieces point
- * at the tree's own strings.
+ * at the tree's own strings. Each level of nesting copies its children once,
+ * so printing costs O(output size x nesting depth): fine for documents that
+ * passed validation's depth limit, not meant for hostile ones.
  *
  * gql_print_value, gql_print_type_ref and gql_print_string write the same
  * formats for the schema printer and introspection (default values).
