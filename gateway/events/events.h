@@ -280,6 +280,13 @@ typedef void (*gw_delivery_cb)(void *ctx, const gw_delivery_t *d);
 
 typedef struct gw_producer gw_producer_t;
 
+/* A Kafka message header; name and value are borrowed for the call. */
+typedef struct gw_header {
+    const char *name;
+    const void *value;
+    size_t len;
+} gw_header_t;
+
 /*
  * An idempotent producer (enable.idempotence, acks=all, murmur2 partitioning as
  * Java clients do). Every message's outcome arrives exactly once through `cb`,
@@ -289,11 +296,12 @@ gw_producer_t *gw_producer_new(const gw_kafka_conf_t *conf, gw_delivery_cb cb, v
 
 /*
  * Queues value (vlen bytes, malloc'd; ownership passes to the producer in every
- * case) for topic, keyed by key (klen bytes, copied; may be NULL), partition -1
- * = chosen from the key. Never blocks: a full queue returns GW_EV_EKAFKA at once.
+ * case) for topic, keyed by key (klen bytes, copied; may be NULL), with nheaders
+ * headers (copied), partition -1 = chosen from the key. Never blocks: a full
+ * queue returns GW_EV_EKAFKA at once.
  */
 int gw_producer_send(gw_producer_t *p, const char *topic, int32_t partition, const void *key, size_t klen, void *value,
-                     size_t vlen, void *opaque, char *err, size_t errlen);
+                     size_t vlen, const gw_header_t *headers, size_t nheaders, void *opaque, char *err, size_t errlen);
 
 /* Serves delivery reports; waits at most timeout_ms (0 in an event loop). Returns the count served. */
 int gw_producer_poll(gw_producer_t *p, int timeout_ms);
@@ -316,7 +324,11 @@ typedef struct gw_kmsg {
     const void *value; /* NULL for a tombstone */
     size_t vlen;
     int64_t timestamp_ms; /* -1 when unknown */
+    const void *_msg;     /* the librdkafka message, for gw_kmsg_header */
 } gw_kmsg_t;
+
+/* The last header named `name` of m: 0 with *value and *len (valid during the callback), or -1. */
+int gw_kmsg_header(const gw_kmsg_t *m, const char *name, const void **value, size_t *len);
 
 typedef struct gw_consumer_cbs {
     void (*message)(void *ctx, const gw_kmsg_t *m);

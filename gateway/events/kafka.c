@@ -159,13 +159,21 @@ gw_producer_t *gw_producer_new(const gw_kafka_conf_t *kc, gw_delivery_cb cb, voi
 }
 
 int gw_producer_send(gw_producer_t *p, const char *topic, int32_t partition, const void *key, size_t klen, void *value,
-                     size_t vlen, void *opaque, char *err, size_t errlen)
+                     size_t vlen, const gw_header_t *headers, size_t nheaders, void *opaque, char *err, size_t errlen)
 {
+    rd_kafka_headers_t *hdrs = NULL;
+    if (nheaders > 0) {
+        hdrs = rd_kafka_headers_new(nheaders);
+        for (size_t i = 0; i < nheaders; i++)
+            rd_kafka_header_add(hdrs, headers[i].name, -1, headers[i].value, (ssize_t)headers[i].len);
+    }
     rd_kafka_resp_err_t e = rd_kafka_producev(
         p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
         RD_KAFKA_V_KEY(key, key ? klen : 0), RD_KAFKA_V_VALUE(value, vlen), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
-        RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+        RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (hdrs)
+            rd_kafka_headers_destroy(hdrs); /* not taken on failure */
         free(value);
         gw__err(err, errlen, "produce to %s: %s", topic, rd_kafka_err2str(e));
         return GW_EV_EKAFKA;
@@ -473,7 +481,7 @@ int gw_consumer_poll(gw_consumer_t *c, int timeout_ms, int max)
                 c->cbs.error(c->ctx, b);
             }
         } else {
-            gw_kmsg_t km = {topic, m->partition, m->offset, m->key, m->key_len, m->payload, m->len, -1};
+            gw_kmsg_t km = {topic, m->partition, m->offset, m->key, m->key_len, m->payload, m->len, -1, m};
             rd_kafka_timestamp_type_t tt;
             km.timestamp_ms = rd_kafka_message_timestamp(m, &tt);
             if (p)
@@ -490,6 +498,14 @@ int gw_consumer_poll(gw_consumer_t *c, int timeout_ms, int max)
             c->cbs.replay_done(c->ctx);
     }
     return n;
+}
+
+int gw_kmsg_header(const gw_kmsg_t *m, const char *name, const void **value, size_t *len)
+{
+    rd_kafka_headers_t *h = NULL;
+    if (m->_msg == NULL || rd_kafka_message_headers(m->_msg, &h) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return -1;
+    return rd_kafka_header_get_last(h, name, value, len) == RD_KAFKA_RESP_ERR_NO_ERROR ? 0 : -1;
 }
 
 int gw_consumer_replayed(const gw_consumer_t *c)

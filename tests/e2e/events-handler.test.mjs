@@ -58,7 +58,8 @@ function client(bootstrap, topo, username) {
     ),
   ];
   const tails = names.map((n) => tail(bootstrap, n));
-  const outputs = () => tails.flatMap((t) => t.messages.map((m) => ({ ...decode(topo, m.value), key: m.key, topic: m.topic })));
+  const outputs = () =>
+    tails.flatMap((t) => t.messages.map((m) => ({ ...decode(topo, m.value), key: m.key, topic: m.topic, cause: m.headers['command-id'] })));
   /** Waits until `pred(outputs)` holds; returns the outputs. */
   const until = async (pred, what) => {
     for (let i = 0; i < 200; i++) {
@@ -207,6 +208,58 @@ async function scenario(topologyFile, brokers) {
     fs.rmSync(stateDir, { recursive: true, force: true });
   }
 }
+
+/** SIGKILL in the middle of a burst: after the restart every transfer is answered
+ * once and moved money once, whatever the moment of the kill. */
+async function killScenario(topologyFile) {
+  const topo = readTopology(topologyFile);
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'handler-state-'));
+  const k = await broker(topologyFile, 1);
+  let h = await handler(k.bootstrap, topologyFile, stateDir);
+  const c = client(k.bootstrap, topo, 'bob');
+  try {
+    const a1 = uuid();
+    const a2 = uuid();
+    c.send('ConfirmAccountCreation', { id: a1, a_type: 'AUTO' });
+    c.send('ConfirmAccountCreation', { id: a2, a_type: 'AUTO' });
+    let o = await c.until((o) => c.feedback(o, a1).length && c.feedback(o, a2).length, 'accounts');
+    const [A] = c.feedback(o, a1);
+    const [B] = c.feedback(o, a2);
+    const ids = [];
+    for (let i = 0; i < 40; i++) {
+      const id = uuid();
+      ids.push(id);
+      if (i % 2 === 0) c.send('ConfirmMoneyTransfer', { id, token: '', amount: 100, from: 'cash', to: A.iban, description: `d${i}` });
+      else c.send('ConfirmMoneyTransfer', { id, token: A.token, amount: 30, from: A.iban, to: B.iban, description: `t${i}` });
+      if (i === 25) {
+        await stop(h, 'SIGKILL');
+        h = await handler(k.bootstrap, topologyFile, stateDir);
+      }
+    }
+    o = await c.until((o) => ids.every((id) => c.feedback(o, id).length >= 1), 'every transfer answered');
+    o = await c.settle();
+    for (const id of ids) {
+      assert.equal(c.feedback(o, id).length, 1, `one answer for ${id}`);
+      assert.equal(c.feedback(o, id)[0].record, 'MoneyTransferConfirmed');
+      const moves = o.filter((e) => e.record === 'BalanceChanged' && e.cause === id);
+      assert.ok(moves.length >= 1 && moves.length <= 2, `${moves.length} balance changes for ${id}`);
+      assert.equal(new Set(moves.map((e) => e.iban)).size, moves.length, 'each account changed once');
+    }
+    const last = (iban) => o.filter((e) => e.record === 'BalanceChanged' && e.iban === iban).at(-1).new_balance;
+    assert.equal(last(A.iban), 20n * 100n - 20n * 30n);
+    assert.equal(last(B.iban), 20n * 30n);
+  } catch (e) {
+    console.error('handler stderr:\n' + h.stderrText());
+    throw e;
+  } finally {
+    await c.close();
+    await stop(h);
+    await stop(k.proc);
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+test('SIGKILL during a burst: nothing applied twice', { timeout: 60000 }, () => killScenario(path.join(SOURCE_DIR, 'schema/topology.yaml')));
 
 test('original topology, 1 broker', { timeout: 60000 }, () => scenario(path.join(SOURCE_DIR, 'schema/topology.yaml'), 1));
 

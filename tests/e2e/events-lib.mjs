@@ -213,10 +213,11 @@ export function produce(bootstrap, topic, key, value) {
  * Follows `topic` from its beginning with a long-lived kcat (a one-shot `kcat -e`
  * costs ~0.5 s per partition count). Its fetch.wait.max.ms is 5: the mock holds a
  * fetch on an idle partition for all of it, even when data arrives meanwhile. `messages` grows as they arrive:
- * [{topic, partition, offset, key, value: Buffer}]. Call close() when done.
+ * [{topic, partition, offset, key, value: Buffer, headers: {name: value}}]. Call
+ * close() when done.
  */
 export function tail(bootstrap, topic) {
-  const proc = spawn(KCAT, ['-C', '-b', bootstrap, '-t', topic, '-o', 'beginning', '-u', '-q', '-X', 'fetch.wait.max.ms=5', '-f', '%t %p %o %K %S\n%k%s'], {
+  const proc = spawn(KCAT, ['-C', '-b', bootstrap, '-t', topic, '-o', 'beginning', '-u', '-q', '-X', 'fetch.wait.max.ms=5', '-f', '%t %p %o %K %S %h\n%k%s'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const messages = [];
@@ -226,14 +227,15 @@ export function tail(bootstrap, topic) {
     for (;;) {
       const nl = buf.indexOf(10);
       if (nl < 0) return;
-      const [t, part, off, klen, vlen] = buf.subarray(0, nl).toString().split(' ');
+      const [t, part, off, klen, vlen, hdrs] = buf.subarray(0, nl).toString().split(' ');
       const kl = Math.max(0, Number(klen));
       const vl = Math.max(0, Number(vlen));
       if (buf.length < nl + 1 + kl + vl) return;
       let p = nl + 1;
       const key = Number(klen) < 0 ? null : buf.subarray(p, p + kl).toString();
       p += kl;
-      messages.push({ topic: t, partition: Number(part), offset: Number(off), key, value: Buffer.from(buf.subarray(p, p + vl)) });
+      const headers = Object.fromEntries((hdrs ?? '').split(',').filter(Boolean).map((h) => h.split('=')));
+      messages.push({ topic: t, partition: Number(part), offset: Number(off), key, value: Buffer.from(buf.subarray(p, p + vl)), headers });
       buf = buf.subarray(p + vl);
     }
   });

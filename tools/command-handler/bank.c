@@ -86,6 +86,13 @@ typedef struct answer {
     char *reason;     /* the *_FAILED kinds: owned */
 } answer_t;
 
+/* The accounts whose BalanceChanged for one transfer were seen. */
+typedef struct cause {
+    gw_uuid_t id;
+    char ibans[2][GW_IBAN_LEN + 1]; /* "" = none */
+    int done;                       /* completed (kept so that the index stays valid) */
+} cause_t;
+
 struct gw_bank {
     gw_account_t *accounts; /* owned, grows */
     size_t naccounts, capaccounts;
@@ -98,6 +105,13 @@ struct gw_bank {
     gw_account_t *pending; /* owned; only iban and balance used */
     size_t npending, cappending;
     index_t by_pending;
+    /* Which accounts each transfer's BalanceChanged events touched, by command id
+     * (from their command-id header). During a replay: all of them; after it, only
+     * the transfers with no feedback yet: the handler stopped half-way, and the
+     * command, when it comes again, is completed rather than applied again. */
+    cause_t *causes; /* owned */
+    size_t ncauses, capcauses;
+    index_t by_cause;
     gw_bank_rng_fn rng;
     void *rng_ctx;
 };
@@ -140,6 +154,20 @@ static long find_pending(const gw_bank_t *b, const char *iban)
     }
 }
 
+static long find_cause(const gw_bank_t *b, const gw_uuid_t *id)
+{
+    if (b->by_cause.cap == 0)
+        return -1;
+    size_t mask = b->by_cause.cap - 1;
+    for (size_t i = hash_id(id) & mask;; i = (i + 1) & mask) {
+        uint32_t s = b->by_cause.slots[i];
+        if (s == 0)
+            return -1;
+        if (memcmp(b->causes[s - 1].id.b, id->b, 16) == 0)
+            return (long)s - 1;
+    }
+}
+
 static long find_answer(const gw_bank_t *b, const gw_uuid_t *id)
 {
     if (b->by_id.cap == 0)
@@ -154,12 +182,20 @@ static long find_answer(const gw_bank_t *b, const gw_uuid_t *id)
     }
 }
 
-enum { IX_ANSWERS, IX_ACCOUNTS, IX_PENDING };
+enum { IX_ANSWERS, IX_ACCOUNTS, IX_PENDING, IX_CAUSES };
 
 /* Rebuilds index `which` for n entries at half load at most; 0 or GW_EV_ENOMEM. */
 static int reindex(gw_bank_t *b, int which, size_t n)
 {
-    index_t *ix = which == IX_ACCOUNTS ? &b->by_iban : which == IX_PENDING ? &b->by_pending : &b->by_id;
+    index_t *ix = which == IX_ACCOUNTS  ? &b->by_iban
+                  : which == IX_PENDING ? &b->by_pending
+                  : which == IX_CAUSES  ? &b->by_cause
+                                        : &b->by_id;
+    if (n == 0) { /* emptied: start afresh */
+        free(ix->slots);
+        *ix = (index_t){NULL, 0};
+        return 0;
+    }
     if (n * 2 < ix->cap)
         return 0;
     size_t cap = ix->cap ? ix->cap : 64;
@@ -168,10 +204,14 @@ static int reindex(gw_bank_t *b, int which, size_t n)
     uint32_t *slots = calloc(cap, sizeof(*slots));
     if (slots == NULL)
         return GW_EV_ENOMEM;
-    size_t have = which == IX_ACCOUNTS ? b->naccounts : which == IX_PENDING ? b->npending : b->nanswers;
+    size_t have = which == IX_ACCOUNTS  ? b->naccounts
+                  : which == IX_PENDING ? b->npending
+                  : which == IX_CAUSES  ? b->ncauses
+                                        : b->nanswers;
     for (size_t k = 0; k < have; k++) {
         uint64_t h = which == IX_ACCOUNTS  ? hash_iban(b->accounts[k].iban)
                      : which == IX_PENDING ? hash_iban(b->pending[k].iban)
+                     : which == IX_CAUSES  ? hash_id(&b->causes[k].id)
                                            : hash_id(&b->answers[k].id);
         size_t i = h & (cap - 1);
         while (slots[i] != 0)
@@ -242,6 +282,49 @@ static int set_pending(gw_bank_t *b, const char *iban, int64_t balance)
         i = (i + 1) & mask;
     b->by_pending.slots[i] = (uint32_t)++b->npending;
     return 0;
+}
+
+/* Records that transfer `id` changed `iban`; 0 or GW_EV_ENOMEM. */
+static int note_cause(gw_bank_t *b, const gw_uuid_t *id, const char *iban)
+{
+    if (strlen(iban) > GW_IBAN_LEN)
+        return 0;
+    long k = find_cause(b, id);
+    if (k < 0) {
+        if (b->ncauses == b->capcauses) {
+            size_t cap = b->capcauses ? b->capcauses * 2 : 64;
+            cause_t *nc = realloc(b->causes, cap * sizeof(*nc));
+            if (nc == NULL)
+                return GW_EV_ENOMEM;
+            b->causes = nc;
+            b->capcauses = cap;
+        }
+        if (reindex(b, IX_CAUSES, b->ncauses + 1) != 0)
+            return GW_EV_ENOMEM;
+        cause_t *c = &b->causes[b->ncauses];
+        memset(c, 0, sizeof(*c));
+        c->id = *id;
+        size_t mask = b->by_cause.cap - 1, i = hash_id(id) & mask;
+        while (b->by_cause.slots[i] != 0)
+            i = (i + 1) & mask;
+        b->by_cause.slots[i] = (uint32_t)++b->ncauses;
+        k = (long)b->ncauses - 1;
+    }
+    cause_t *c = &b->causes[k];
+    for (int j = 0; j < 2; j++) {
+        if (strcmp(c->ibans[j], iban) == 0)
+            return 0;
+        if (c->ibans[j][0] == '\0') {
+            strcpy(c->ibans[j], iban);
+            return 0;
+        }
+    }
+    return 0;
+}
+
+static int cause_saw(const cause_t *c, const char *iban)
+{
+    return strcmp(c->ibans[0], iban) == 0 || strcmp(c->ibans[1], iban) == 0;
 }
 
 /* Makes room for one more answer, so that adding it cannot fail; 0 or GW_EV_ENOMEM. */
@@ -317,7 +400,10 @@ void gw_bank_free(gw_bank_t *b)
     free(b->accounts);
     free(b->by_iban.slots);
     free(b->by_id.slots);
-    gw_bank_replay_done(b);
+    free(b->pending);
+    free(b->by_pending.slots);
+    free(b->causes);
+    free(b->by_cause.slots);
     free(b);
 }
 
@@ -476,6 +562,35 @@ static int transfer(gw_bank_t *b, const gw_event_t *cmd, gw_bank_out_t *out)
     return 0;
 }
 
+/* Finishes a transfer that was approved and partly applied before a stop (some of
+ * its BalanceChanged landed, its feedback did not): the sides not yet changed are
+ * changed now, without checking again, and the transfer is confirmed. */
+static int complete_transfer(gw_bank_t *b, long ci, const gw_event_t *cmd, gw_bank_out_t *out)
+{
+    const char *from = cmd->u.confirm_money_transfer.from, *to = cmd->u.confirm_money_transfer.to;
+    const char *desc = cmd->u.confirm_money_transfer.description;
+    int64_t amount = cmd->u.confirm_money_transfer.amount, v;
+    if (from == NULL || to == NULL || desc == NULL)
+        return GW_EV_EINVAL;
+    if (reserve_answer(b) != 0)
+        return GW_EV_ENOMEM;
+    cause_t *c = &b->causes[ci];
+    long fi = find_account(b, from), ti = find_account(b, to);
+    out->completed = 1;
+    if (fi >= 0 && !cause_saw(c, from) && !__builtin_sub_overflow(b->accounts[fi].balance, amount, &v)) {
+        b->accounts[fi].balance = v;
+        out_balance(&b->accounts[fi], -amount, to, desc, out);
+    }
+    if (ti >= 0 && !cause_saw(c, to) && !__builtin_add_overflow(b->accounts[ti].balance, amount, &v)) {
+        b->accounts[ti].balance = v;
+        out_balance(&b->accounts[ti], amount, from, desc, out);
+    }
+    c->done = 1;
+    add_answer(b, &cmd->u.confirm_money_transfer.id, ANS_TRANSFER_OK, -1, NULL); /* reserved: cannot fail */
+    out_transfer_ok(&cmd->u.confirm_money_transfer.id, out);
+    return 0;
+}
+
 int gw_bank_handle(gw_bank_t *b, const gw_event_t *cmd, gw_bank_out_t *out)
 {
     memset(out, 0, sizeof(*out));
@@ -489,12 +604,15 @@ int gw_bank_handle(gw_bank_t *b, const gw_event_t *cmd, gw_bank_out_t *out)
     }
     if (cmd->type == GW_REC_CONFIRM_ACCOUNT_CREATION)
         return create_account(b, id, cmd->u.confirm_account_creation.a_type, out);
+    long ci = find_cause(b, id);
+    if (ci >= 0 && !b->causes[ci].done)
+        return complete_transfer(b, ci, cmd, out);
     return transfer(b, cmd, out);
 }
 
 /* --------------------------------------------------------------- replay */
 
-int gw_bank_apply(gw_bank_t *b, const gw_event_t *ev)
+int gw_bank_apply(gw_bank_t *b, const gw_event_t *ev, const gw_uuid_t *cause)
 {
     const gw_uuid_t *id = gw_event_id(ev);
     switch (ev->type) {
@@ -525,6 +643,8 @@ int gw_bank_apply(gw_bank_t *b, const gw_event_t *ev)
             return add_answer(b, id, ANS_TRANSFER_FAILED, -1, ev->u.money_transfer_failed.reason);
         return 0;
     case GW_REC_BALANCE_CHANGED: {
+        if (cause != NULL && !gw_bank_answered(b, cause) && note_cause(b, cause, ev->u.balance_changed.iban) != 0)
+            return GW_EV_ENOMEM;
         long k = find_account(b, ev->u.balance_changed.iban);
         if (k >= 0) {
             b->accounts[k].balance = ev->u.balance_changed.new_balance;
@@ -537,13 +657,23 @@ int gw_bank_apply(gw_bank_t *b, const gw_event_t *ev)
     }
 }
 
-void gw_bank_replay_done(gw_bank_t *b)
+size_t gw_bank_replay_done(gw_bank_t *b)
 {
     free(b->pending);
     free(b->by_pending.slots);
     b->pending = NULL;
     b->npending = b->cappending = 0;
     b->by_pending = (index_t){NULL, 0};
+    /* keep only the transfers that were applied without feedback */
+    size_t n = 0;
+    for (size_t i = 0; i < b->ncauses; i++)
+        if (!b->causes[i].done && !gw_bank_answered(b, &b->causes[i].id))
+            b->causes[n++] = b->causes[i];
+    b->ncauses = n;
+    free(b->by_cause.slots);
+    b->by_cause = (index_t){NULL, 0};
+    reindex(b, IX_CAUSES, n); /* on failure the transfers are simply not completed */
+    return n;
 }
 
 int gw_bank_answered(const gw_bank_t *b, const gw_uuid_t *id)
@@ -585,6 +715,28 @@ int gw__bank_answer(const gw_bank_t *b, size_t i, gw_uuid_t *id, int *kind, cons
     *kind = a->kind;
     *iban = a->kind == ANS_ACCOUNT_OK ? b->accounts[a->account].iban : NULL;
     *reason = a->reason;
+    return 0;
+}
+
+int gw__bank_incomplete(const gw_bank_t *b, size_t i, gw_uuid_t *id, const char **iban1, const char **iban2)
+{
+    for (; i < b->ncauses; i++) {
+        if (b->causes[i].done)
+            continue;
+        *id = b->causes[i].id;
+        *iban1 = b->causes[i].ibans[0];
+        *iban2 = b->causes[i].ibans[1];
+        return (int)i;
+    }
+    return -1;
+}
+
+int gw__bank_restore_incomplete(gw_bank_t *b, const gw_uuid_t *id, const char *iban1, const char *iban2)
+{
+    if (*iban1 && note_cause(b, id, iban1) != 0)
+        return GW_EV_ENOMEM;
+    if (*iban2 && note_cause(b, id, iban2) != 0)
+        return GW_EV_ENOMEM;
     return 0;
 }
 

@@ -70,7 +70,8 @@ void gw_bank_free(gw_bank_t *b);
 typedef struct gw_bank_out {
     gw_event_t ev[3];
     int n;
-    int repeated; /* 1: the command id was answered before; nothing changed */
+    int repeated;  /* 1: the command id was answered before; nothing changed */
+    int completed; /* 1: a transfer left half-done by a stop was finished */
 } gw_bank_out_t;
 
 /*
@@ -82,19 +83,23 @@ int gw_bank_handle(gw_bank_t *b, const gw_event_t *cmd, gw_bank_out_t *out);
 /*
  * Rebuilds state from one of the handler's own output events (replay at start):
  * accounts from AccountCreationConfirmed, balances from BalanceChanged, answers
- * from the feedback. Idempotent. Returns 0, GW_EV_EINVAL (not an output type) or
- * GW_EV_ENOMEM.
+ * from the feedback. `cause` is the id of the command a BalanceChanged was made
+ * for (the handler sends it in the message header "command-id"), or NULL: a
+ * transfer whose balance changes landed but whose feedback did not is completed,
+ * not applied again, when its command is handled. Idempotent. Returns 0,
+ * GW_EV_EINVAL (not an output type) or GW_EV_ENOMEM.
  */
-int gw_bank_apply(gw_bank_t *b, const gw_event_t *ev);
+int gw_bank_apply(gw_bank_t *b, const gw_event_t *ev, const gw_uuid_t *cause);
 
 /*
  * Ends a replay. Output topics are read side by side, so a BalanceChanged may
  * come before the AccountCreationConfirmed of its account: until then its
  * balance is kept aside and given to the account when it appears (the events of
  * one IBAN keep their order: one key, one partition). This drops what is still
- * set aside.
+ * set aside, and returns how many transfers were left half-done (to be completed
+ * when their commands are read again).
  */
-void gw_bank_replay_done(gw_bank_t *b);
+size_t gw_bank_replay_done(gw_bank_t *b);
 
 /* 1 when command id was answered. */
 int gw_bank_answered(const gw_bank_t *b, const gw_uuid_t *id);

@@ -14,6 +14,10 @@ enum { ANS_ACCOUNT_OK, ANS_ACCOUNT_FAILED, ANS_TRANSFER_OK, ANS_TRANSFER_FAILED 
 const gw_account_t *gw__bank_accounts(const gw_bank_t *b, size_t *n);
 /* Answer i: its id, kind, account IBAN (ANS_ACCOUNT_OK) or reason (failures); -1 past the end. */
 int gw__bank_answer(const gw_bank_t *b, size_t i, gw_uuid_t *id, int *kind, const char **iban, const char **reason);
+/* The first half-done transfer at index >= i: its index, id and the accounts already changed ("" = none); -1. */
+int gw__bank_incomplete(const gw_bank_t *b, size_t i, gw_uuid_t *id, const char **iban1, const char **iban2);
+/* Restores a half-done transfer; 0 or negative. */
+int gw__bank_restore_incomplete(gw_bank_t *b, const gw_uuid_t *id, const char *iban1, const char *iban2);
 /* Creates or overwrites an account; 0 or negative. */
 int gw__bank_restore_account(gw_bank_t *b, const char *iban, const char *token, int64_t balance, int64_t limit,
                              gw_atype_t a_type);

@@ -190,7 +190,18 @@ static void on_output(void *ctx, const gw_kmsg_t *m)
         logf_("skipping %s[%d]@%" PRId64 ": %s", m->topic, (int)m->partition, m->offset, m->value ? err : "no value");
         return;
     }
-    int rc = gw_bank_apply(h->bank, &ev);
+    /* the command a BalanceChanged was made for, if its producer said */
+    gw_uuid_t cause;
+    const void *hv;
+    size_t hl;
+    char hs[GW_UUID_STRLEN + 1];
+    int have_cause = gw_kmsg_header(m, "command-id", &hv, &hl) == 0 && hl == GW_UUID_STRLEN;
+    if (have_cause) {
+        memcpy(hs, hv, hl);
+        hs[hl] = '\0';
+        have_cause = gw_uuid_parse(hs, &cause) == 0;
+    }
+    int rc = gw_bank_apply(h->bank, &ev, have_cause ? &cause : NULL);
     if (rc == GW_EV_EINVAL)
         h->foreign_records++;
     else if (rc != 0) {
@@ -201,19 +212,24 @@ static void on_output(void *ctx, const gw_kmsg_t *m)
     gw_event_clear(&ev);
 }
 
-/* Sends one produced event to its topic, keyed as the topology says. A full
- * producer queue is waited out (delivery reports served) for up to ~10 s. */
-static int send_event(handler_t *h, const gw_event_t *ev, const gw_kmsg_t *cmd)
+/* Sends one produced event to its topic, keyed as the topology says. A
+ * BalanceChanged carries the id of its command in the header "command-id" (so
+ * that a restart can tell a half-applied transfer). A full producer queue is
+ * waited out (delivery reports served) for up to ~10 s. */
+static int send_event(handler_t *h, const gw_event_t *ev, const gw_event_t *command, const gw_kmsg_t *cmd)
 {
     const gw_topic_t *t = gw_topology_topic_of(h->topo, ev->type);
-    char key[512], err[256];
+    char key[512], err[256], cid[GW_UUID_STRLEN + 1];
     int klen = gw_topology_key(t, ev, cmd->key, cmd->key ? cmd->klen : 0, key, sizeof(key));
+    gw_uuid_format(gw_event_id(command), cid);
+    gw_header_t hdr = {"command-id", cid, GW_UUID_STRLEN};
+    size_t nhdr = ev->type == GW_REC_BALANCE_CHANGED ? 1 : 0;
     for (int attempt = 0; klen >= 0 && attempt < 100; attempt++) {
         void *buf;
         size_t len;
         if (gw_codec_encode(h->codec, ev, &buf, &len) != 0)
             break;
-        if (gw_producer_send(h->prod, t->name, -1, klen > 0 ? key : NULL, (size_t)klen, buf, len, NULL, err,
+        if (gw_producer_send(h->prod, t->name, -1, klen > 0 ? key : NULL, (size_t)klen, buf, len, &hdr, nhdr, NULL, err,
                              sizeof(err)) == 0) {
             h->produced++;
             return 0;
@@ -256,8 +272,11 @@ static void on_command(void *ctx, const gw_kmsg_t *m)
         }
         h->commands++;
         h->repeated += (uint64_t)out.repeated;
+        if (out.completed)
+            logf_("completed a transfer left half-done by the last stop (%s[%d]@%" PRId64 ")", m->topic,
+                  (int)m->partition, m->offset);
         for (int i = 0; i < out.n; i++)
-            if (send_event(h, &out.ev[i], m) != 0)
+            if (send_event(h, &out.ev[i], &cmd, m) != 0)
                 break;
     }
     note_offset(h, m->topic, m->partition, m->offset + 1);
@@ -390,8 +409,9 @@ static int run(handler_t *h, int snapshot_interval)
     gw_consumer_free(c);
     if (h->fatal)
         return 1;
-    gw_bank_replay_done(h->bank);
-    logf_("outputs replayed: %zu accounts, %zu answers", gw_bank_account_count(h->bank), gw_bank_answer_count(h->bank));
+    size_t half = gw_bank_replay_done(h->bank);
+    logf_("outputs replayed: %zu accounts, %zu answers, %zu transfers half-done (completed when read again)",
+          gw_bank_account_count(h->bank), gw_bank_answer_count(h->bank), half);
 
     /* 3. commands: catch up in silence on what was answered, then live */
     ns = starts_for(h, commands, ncmd, starts, 1024);

@@ -7,7 +7,8 @@
  *   offset TOPIC PARTITION NEXT_OFFSET
  *   account IBAN TOKEN BALANCE LIMIT AUTO|MANUAL
  *   answer UUID account IBAN | account-failed - REASON | transfer - | transfer-failed - REASON
- *   end ACCOUNTS ANSWERS OFFSETS
+ *   incomplete UUID IBAN|- IBAN|-     (a transfer half-applied before a stop)
+ *   end ACCOUNTS ANSWERS OFFSETS INCOMPLETE
  *
  * A reason is percent-encoded (bytes below 0x21, '%' and DEL as %XX). The `end`
  * line with the counts proves the file complete. Written to snapshot.tmp,
@@ -75,7 +76,14 @@ int gw_bank_snapshot_write(const gw_bank_t *b, const char *dir, const gw_snap_of
         }
         fputc('\n', f);
     }
-    fprintf(f, "end %zu %zu %zu\n", na, nans, n);
+    size_t ninc = 0;
+    const char *i1, *i2;
+    for (int i = 0; (i = gw__bank_incomplete(b, (size_t)i, &id, &i1, &i2)) >= 0; i++, ninc++) {
+        char u[GW_UUID_STRLEN + 1];
+        gw_uuid_format(&id, u);
+        fprintf(f, "incomplete %s %s %s\n", u, *i1 ? i1 : "-", *i2 ? i2 : "-");
+    }
+    fprintf(f, "end %zu %zu %zu %zu\n", na, nans, n, ninc);
     int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
     int saved = errno;
     if (fclose(f) != 0)
@@ -132,7 +140,7 @@ int gw_bank_snapshot_read(gw_bank_t *b, const char *dir, gw_snap_offset_t **offs
     gw_bank_t *nb = gw_bank_new(NULL, NULL);
     char *line = malloc(MAX_LINE);
     gw_snap_offset_t *offs = NULL;
-    size_t n = 0, cap = 0, nacc = 0, nans = 0, lineno = 0;
+    size_t n = 0, cap = 0, nacc = 0, nans = 0, ninc = 0, lineno = 0;
     int rc = GW_EV_EINVAL, ended = 0;
     if (nb == NULL || line == NULL) {
         rc = GW_EV_ENOMEM;
@@ -207,11 +215,19 @@ int gw_bank_snapshot_read(gw_bank_t *b, const char *dir, gw_snap_offset_t **offs
             if (kind < 0 || gw__bank_restore_answer(nb, &id, kind, d, reason) != 0)
                 goto bad_line;
             nans++;
-        } else if (strncmp(line, "end ", 4) == 0) {
-            size_t ea, es, eo;
-            if (sscanf(line, "end %zu %zu %zu%n", &ea, &es, &eo, &used) != 3 || line[used] != '\0')
+        } else if (strncmp(line, "incomplete ", 11) == 0) {
+            gw_uuid_t id;
+            if (sscanf(line, "incomplete %255s %255s %255s%n", a, c, d, &used) != 3 || line[used] != '\0' ||
+                gw_uuid_parse(a, &id) != 0 || strlen(c) > GW_IBAN_LEN || strlen(d) > GW_IBAN_LEN)
                 goto bad_line;
-            if (ea != nacc || es != nans || eo != n) {
+            if (gw__bank_restore_incomplete(nb, &id, strcmp(c, "-") ? c : "", strcmp(d, "-") ? d : "") != 0)
+                goto bad_line;
+            ninc++;
+        } else if (strncmp(line, "end ", 4) == 0) {
+            size_t ea, es, eo, ei;
+            if (sscanf(line, "end %zu %zu %zu %zu%n", &ea, &es, &eo, &ei, &used) != 4 || line[used] != '\0')
+                goto bad_line;
+            if (ea != nacc || es != nans || eo != n || ei != ninc) {
                 snprintf(err, errlen, "%s: counts do not match the end line", path);
                 goto out;
             }

@@ -311,7 +311,7 @@ static int workload(gw_bank_t *b, gw_bank_t *mirror, int twice)
         strcpy(ib[i], out.ev[0].u.account_creation_confirmed.iban);
         strcpy(tk[i], out.ev[0].u.account_creation_confirmed.token);
         for (int k = 0; mirror && k <= twice; k++)
-            if (gw_bank_apply(mirror, &out.ev[0]) != 0)
+            if (gw_bank_apply(mirror, &out.ev[0], NULL) != 0)
                 return -1;
     }
     for (int i = 0; i < 200; i++) {
@@ -322,7 +322,7 @@ static int workload(gw_bank_t *b, gw_bank_t *mirror, int twice)
             return -1;
         for (int k = 0; mirror && k < out.n; k++)
             for (int rep = 0; rep <= twice; rep++)
-                if (gw_bank_apply(mirror, &out.ev[k]) != 0)
+                if (gw_bank_apply(mirror, &out.ev[k], NULL) != 0)
                     return -1;
     }
     return 0;
@@ -377,32 +377,95 @@ TEST(rebuild_from_output_events)
     bc.u.balance_changed.iban = "NL11OPEN0123456789";
     bc.u.balance_changed.from_to = bc.u.balance_changed.description = "";
     bc.u.balance_changed.new_balance = 500;
-    ASSERT_EQ_INT(0, gw_bank_apply(x, &bc));
+    ASSERT_EQ_INT(0, gw_bank_apply(x, &bc, NULL));
     bc.u.balance_changed.new_balance = 700;
-    ASSERT_EQ_INT(0, gw_bank_apply(x, &bc));
+    ASSERT_EQ_INT(0, gw_bank_apply(x, &bc, NULL));
     EXPECT(gw_bank_account(x, "NL11OPEN0123456789") == NULL);
     memset(&acc, 0, sizeof(acc));
     acc.type = GW_REC_ACCOUNT_CREATION_CONFIRMED;
     acc.u.account_creation_confirmed.id = uid(1);
     acc.u.account_creation_confirmed.iban = "NL11OPEN0123456789";
     acc.u.account_creation_confirmed.token = "12345678901234567890";
-    ASSERT_EQ_INT(0, gw_bank_apply(x, &acc));
+    ASSERT_EQ_INT(0, gw_bank_apply(x, &acc, NULL));
     ASSERT(gw_bank_account(x, "NL11OPEN0123456789") != NULL);
     EXPECT(gw_bank_account(x, "NL11OPEN0123456789")->balance == 700);
     /* after the replay nothing is set aside any more */
     bc.u.balance_changed.iban = "NL22OPEN0123456789";
-    ASSERT_EQ_INT(0, gw_bank_apply(x, &bc));
+    ASSERT_EQ_INT(0, gw_bank_apply(x, &bc, NULL));
     gw_bank_replay_done(x);
     acc.u.account_creation_confirmed.id = uid(2);
     acc.u.account_creation_confirmed.iban = "NL22OPEN0123456789";
-    ASSERT_EQ_INT(0, gw_bank_apply(x, &acc));
+    ASSERT_EQ_INT(0, gw_bank_apply(x, &acc, NULL));
     EXPECT(gw_bank_account(x, "NL22OPEN0123456789")->balance == 0);
     gw_bank_free(x);
 
     gw_event_t hb;
     memset(&hb, 0, sizeof(hb));
     hb.type = GW_REC_CONFIRM_MONEY_TRANSFER;
-    EXPECT(gw_bank_apply(m, &hb) == GW_EV_EINVAL);
+    EXPECT(gw_bank_apply(m, &hb, NULL) == GW_EV_EINVAL);
+    gw_bank_free(b);
+    gw_bank_free(m);
+}
+
+/* A stop between a transfer's BalanceChanged and its feedback: the restart
+ * completes the transfer once, instead of applying it again. */
+TEST(half_done_transfer_is_completed)
+{
+    rng_t r = {99, 0};
+    gw_bank_t *b = gw_bank_new(test_rng, &r), *m = gw_bank_new(test_rng, &r);
+    ASSERT(b && m);
+    char a[GW_IBAN_LEN + 1], at[GW_TOKEN_LEN + 1], c[GW_IBAN_LEN + 1], ct[GW_TOKEN_LEN + 1];
+    ASSERT_EQ_INT(0, open_account(b, 1, a, at));
+    ASSERT_EQ_INT(0, open_account(b, 2, c, ct));
+    gw_bank_out_t out;
+    gw_event_t t1 = transfer_cmd(10, a, c, 1234, at), t2 = transfer_cmd(11, "cash", a, 50, "");
+    ASSERT_EQ_INT(0, gw_bank_handle(b, &t1, &out));
+    ASSERT_EQ_INT(3, out.n);
+    /* what landed before the stop: both accounts, only the debit of t1 */
+    for (int i = 1; i <= 2; i++) {
+        gw_event_t cc = create_cmd(i, GW_ATYPE_AUTO);
+        gw_bank_out_t o2;
+        ASSERT_EQ_INT(0, gw_bank_handle(b, &cc, &o2)); /* repeated: the same answer */
+        ASSERT_EQ_INT(0, gw_bank_apply(m, &o2.ev[0], NULL));
+    }
+    ASSERT_EQ_INT(0, gw_bank_apply(m, &out.ev[0], &t1.u.confirm_money_transfer.id));
+    ASSERT_EQ_INT(1, gw_bank_replay_done(m));
+    EXPECT(gw_bank_account(m, a)->balance == -1234 && gw_bank_account(m, c)->balance == 0);
+    EXPECT(!gw_bank_answered(m, &t1.u.confirm_money_transfer.id));
+
+    /* the half-done state survives a snapshot */
+    char dir[] = "/tmp/test_bank_half_XXXXXX", err[256];
+    ASSERT(mkdtemp(dir) != NULL);
+    ASSERT_EQ_INT(0, gw_bank_snapshot_write(m, dir, NULL, 0, err, sizeof(err)));
+    gw_bank_t *l = gw_bank_new(test_rng, &r);
+    gw_snap_offset_t *offs;
+    size_t n;
+    ASSERT_EQ_INT(0, gw_bank_snapshot_read(l, dir, &offs, &n, err, sizeof(err)));
+    free(offs);
+    char path[128];
+    snprintf(path, sizeof(path), "%s/snapshot", dir);
+    unlink(path);
+    rmdir(dir);
+
+    /* the command read again: only the credit, then the confirmation */
+    gw_bank_t *banks[2] = {m, l};
+    for (int k = 0; k < 2; k++) {
+        gw_bank_t *x = banks[k];
+        ASSERT_EQ_INT(0, gw_bank_handle(x, &t1, &out));
+        EXPECT(out.completed && !out.repeated);
+        ASSERT_EQ_INT(2, out.n);
+        ASSERT_EQ_STR(c, out.ev[0].u.balance_changed.iban);
+        EXPECT(out.ev[0].u.balance_changed.new_balance == 1234);
+        ASSERT_EQ_INT(GW_REC_MONEY_TRANSFER_CONFIRMED, out.ev[1].type);
+        /* and never again */
+        ASSERT_EQ_INT(0, gw_bank_handle(x, &t1, &out));
+        EXPECT(out.repeated && out.n == 1);
+        EXPECT(gw_bank_account(x, a)->balance == -1234 && gw_bank_account(x, c)->balance == 1234);
+        /* other commands are unaffected */
+        ASSERT_EQ_INT(0, gw_bank_handle(x, &t2, &out));
+        EXPECT(!out.completed && out.n == 2 && gw_bank_account(x, a)->balance == -1184);
+    }
+    gw_bank_free(l);
     gw_bank_free(b);
     gw_bank_free(m);
 }
@@ -435,7 +498,7 @@ TEST(snapshot_round_trip)
     odd.type = GW_REC_MONEY_TRANSFER_FAILED;
     odd.u.money_transfer_failed.id = uid(9999);
     odd.u.money_transfer_failed.reason = "two\nlines 100% and\ta tab";
-    ASSERT_EQ_INT(0, gw_bank_apply(b, &odd));
+    ASSERT_EQ_INT(0, gw_bank_apply(b, &odd, NULL));
 
     char *dir = tmpdir();
     ASSERT(dir != NULL);
@@ -506,4 +569,5 @@ TEST(snapshot_round_trip)
 }
 
 TEST_MAIN(TEST_ENTRY(iban_check_digits), TEST_ENTRY(account_creation), TEST_ENTRY(iban_collision),
-          TEST_ENTRY(transfer_rules_in_order), TEST_ENTRY(rebuild_from_output_events), TEST_ENTRY(snapshot_round_trip))
+          TEST_ENTRY(transfer_rules_in_order), TEST_ENTRY(rebuild_from_output_events),
+          TEST_ENTRY(half_done_transfer_is_completed), TEST_ENTRY(snapshot_round_trip))

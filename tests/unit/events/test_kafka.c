@@ -43,6 +43,7 @@ static void on_delivery(void *ctx, const gw_delivery_t *d)
 typedef struct cctx {
     int messages, replay_done, resets, live_after_replay;
     int64_t reset_at, first_after_reset; /* position reported lost; first offset read after it */
+    int headers_bad;                     /* messages without the "index" header the producer set */
     int64_t last_offset[16];
     int order_ok;
 } cctx_t;
@@ -50,6 +51,10 @@ typedef struct cctx {
 static void on_message(void *ctx, const gw_kmsg_t *m)
 {
     cctx_t *c = ctx;
+    const void *hv;
+    size_t hl;
+    if (gw_kmsg_header(m, "index", &hv, &hl) != 0 || hl != sizeof(int) || gw_kmsg_header(m, "nope", &hv, &hl) == 0)
+        c->headers_bad++;
     c->messages++;
     if (c->resets && c->first_after_reset < 0)
         c->first_after_reset = m->offset;
@@ -103,8 +108,9 @@ static int produce(gw_producer_t *p, const char *topic, int n, int keys, size_t 
         if (v == NULL)
             return -1;
         memset(v, 'a' + i % 26, size);
-        if (gw_producer_send(p, topic, -1, key, strlen(key), v, size, (void *)(intptr_t)(i % 256), err, sizeof(err)) !=
-            0) {
+        gw_header_t h = {"index", &i, sizeof(i)};
+        if (gw_producer_send(p, topic, -1, key, strlen(key), v, size, &h, 1, (void *)(intptr_t)(i % 256), err,
+                             sizeof(err)) != 0) {
             fprintf(stderr, "  send: %s\n", err);
             return -1;
         }
@@ -163,6 +169,7 @@ TEST(produce_and_replay)
     EXPECT(c.replay_done == 1);
     ASSERT_EQ_INT(100, c.messages);
     EXPECT(c.order_ok);
+    EXPECT(c.headers_bad == 0);
 
     /* live: more messages arrive after the replay, replay_done is not repeated */
     ASSERT_EQ_INT(0, produce(p, "t9", 20, 5, 64));
