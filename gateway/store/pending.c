@@ -34,7 +34,7 @@ typedef struct entry {
     hnode_t h; /* first: an hnode_t * is an entry_t * */
     int64_t deadline;
     size_t heap_idx;
-    gw_pending_waiter_t *head, *tail;
+    gw_inflight_waiter_t *head, *tail;
 } entry_t;
 
 typedef struct onode {
@@ -44,7 +44,7 @@ typedef struct onode {
     char text[]; /* reason, iban and token, each NUL-terminated */
 } onode_t;
 
-struct gw_pending {
+struct gw_inflight {
     pthread_mutex_t mu;
     uint8_t key[crypto_shorthash_KEYBYTES];
     size_t max_entries, max_outcomes;
@@ -52,12 +52,12 @@ struct gw_pending {
     entry_t **heap; /* max_entries slots */
     size_t heap_n;
     onode_t *lru_head, *lru_tail;
-    gw_pending_stats_t st;
+    gw_inflight_stats_t st;
 };
 
 /* ---- hash tables -------------------------------------------------------- */
 
-static size_t slot(const gw_pending_t *p, const htab_t *t, const uint8_t uuid[16])
+static size_t slot(const gw_inflight_t *p, const htab_t *t, const uint8_t uuid[16])
 {
     unsigned char h[crypto_shorthash_BYTES];
     crypto_shorthash(h, uuid, 16, p->key);
@@ -74,7 +74,7 @@ static int htab_init(htab_t *t, size_t buckets)
     return t->buckets != NULL ? GW_STORE_OK : GW_STORE_ENOMEM;
 }
 
-static hnode_t *htab_find(const gw_pending_t *p, const htab_t *t, const uint8_t uuid[16])
+static hnode_t *htab_find(const gw_inflight_t *p, const htab_t *t, const uint8_t uuid[16])
 {
     for (hnode_t *n = t->buckets[slot(p, t, uuid)]; n != NULL; n = n->hnext)
         if (memcmp(n->uuid, uuid, 16) == 0)
@@ -84,7 +84,7 @@ static hnode_t *htab_find(const gw_pending_t *p, const htab_t *t, const uint8_t 
 
 /* Insert n (its uuid set, not present yet). Grows the table past one node
  * per bucket; if growing fails the table just gets longer chains. */
-static void htab_insert(const gw_pending_t *p, htab_t *t, hnode_t *n)
+static void htab_insert(const gw_inflight_t *p, htab_t *t, hnode_t *n)
 {
     if (t->n + 1 > t->mask + 1) {
         size_t cap = (t->mask + 1) * 2;
@@ -111,7 +111,7 @@ static void htab_insert(const gw_pending_t *p, htab_t *t, hnode_t *n)
     t->n++;
 }
 
-static void htab_remove(const gw_pending_t *p, htab_t *t, hnode_t *n)
+static void htab_remove(const gw_inflight_t *p, htab_t *t, hnode_t *n)
 {
     hnode_t **pp = &t->buckets[slot(p, t, n->uuid)];
     while (*pp != NULL && *pp != n)
@@ -124,13 +124,13 @@ static void htab_remove(const gw_pending_t *p, htab_t *t, hnode_t *n)
 
 /* ---- deadline heap ------------------------------------------------------ */
 
-static void heap_set(gw_pending_t *p, size_t i, entry_t *e)
+static void heap_set(gw_inflight_t *p, size_t i, entry_t *e)
 {
     p->heap[i] = e;
     e->heap_idx = i;
 }
 
-static void heap_up(gw_pending_t *p, size_t i)
+static void heap_up(gw_inflight_t *p, size_t i)
 {
     entry_t *e = p->heap[i];
     while (i > 0) {
@@ -143,7 +143,7 @@ static void heap_up(gw_pending_t *p, size_t i)
     heap_set(p, i, e);
 }
 
-static void heap_down(gw_pending_t *p, size_t i)
+static void heap_down(gw_inflight_t *p, size_t i)
 {
     entry_t *e = p->heap[i];
     for (;;) {
@@ -160,7 +160,7 @@ static void heap_down(gw_pending_t *p, size_t i)
     heap_set(p, i, e);
 }
 
-static void heap_remove(gw_pending_t *p, entry_t *e)
+static void heap_remove(gw_inflight_t *p, entry_t *e)
 {
     size_t i = e->heap_idx;
     p->heap_n--;
@@ -213,7 +213,7 @@ static onode_t *outcome_new(const uint8_t uuid[16], const gw_feedback_t *fb)
     return n;
 }
 
-static void lru_unlink(gw_pending_t *p, onode_t *n)
+static void lru_unlink(gw_inflight_t *p, onode_t *n)
 {
     if (n->prev != NULL)
         n->prev->next = n->next;
@@ -226,7 +226,7 @@ static void lru_unlink(gw_pending_t *p, onode_t *n)
     n->prev = n->next = NULL;
 }
 
-static void lru_push_front(gw_pending_t *p, onode_t *n)
+static void lru_push_front(gw_inflight_t *p, onode_t *n)
 {
     n->prev = NULL;
     n->next = p->lru_head;
@@ -239,11 +239,11 @@ static void lru_push_front(gw_pending_t *p, onode_t *n)
 
 /* ---- the table ---------------------------------------------------------- */
 
-gw_pending_t *gw_pending_new(size_t max_entries, size_t max_outcomes)
+gw_inflight_t *gw_inflight_new(size_t max_entries, size_t max_outcomes)
 {
     if (max_entries == 0 || gw_store_init() != GW_STORE_OK)
         return NULL;
-    gw_pending_t *p = calloc(1, sizeof(*p));
+    gw_inflight_t *p = calloc(1, sizeof(*p));
     if (p == NULL)
         return NULL;
     p->max_entries = max_entries;
@@ -261,7 +261,7 @@ gw_pending_t *gw_pending_new(size_t max_entries, size_t max_outcomes)
     return p;
 }
 
-void gw_pending_free(gw_pending_t *p)
+void gw_inflight_free(gw_inflight_t *p)
 {
     if (p == NULL)
         return;
@@ -281,7 +281,7 @@ void gw_pending_free(gw_pending_t *p)
     free(p);
 }
 
-static void add_waiter(entry_t *e, gw_pending_waiter_t *w)
+static void add_waiter(entry_t *e, gw_inflight_waiter_t *w)
 {
     if (w == NULL)
         return;
@@ -293,7 +293,7 @@ static void add_waiter(entry_t *e, gw_pending_waiter_t *w)
     e->tail = w;
 }
 
-int gw_pending_begin(gw_pending_t *p, const uint8_t uuid[16], int64_t deadline_ms, gw_pending_waiter_t *w,
+int gw_inflight_begin(gw_inflight_t *p, const uint8_t uuid[16], int64_t deadline_ms, gw_inflight_waiter_t *w,
                      gw_outcome_t **outcome)
 {
     if (p == NULL || uuid == NULL || outcome == NULL)
@@ -309,10 +309,10 @@ int gw_pending_begin(gw_pending_t *p, const uint8_t uuid[16], int64_t deadline_m
         __atomic_add_fetch(&o->pub._refs, 1, __ATOMIC_RELAXED);
         *outcome = &o->pub;
         p->st.replayed++;
-        rc = GW_PENDING_ANSWERED;
+        rc = GW_INFLIGHT_ANSWERED;
     } else if ((e = (entry_t *)htab_find(p, &p->entries, uuid)) != NULL) {
         add_waiter(e, w);
-        rc = GW_PENDING_JOINED;
+        rc = GW_INFLIGHT_JOINED;
     } else if (p->heap_n >= p->max_entries) {
         p->st.rejected++;
         rc = GW_STORE_EFULL;
@@ -326,20 +326,20 @@ int gw_pending_begin(gw_pending_t *p, const uint8_t uuid[16], int64_t deadline_m
         p->heap[p->heap_n] = e;
         e->heap_idx = p->heap_n++;
         heap_up(p, e->heap_idx);
-        rc = GW_PENDING_NEW;
+        rc = GW_INFLIGHT_NEW;
     }
     pthread_mutex_unlock(&p->mu);
     return rc;
 }
 
-bool gw_pending_leave(gw_pending_t *p, const uint8_t uuid[16], gw_pending_waiter_t *w)
+bool gw_inflight_leave(gw_inflight_t *p, const uint8_t uuid[16], gw_inflight_waiter_t *w)
 {
     bool found = false;
     pthread_mutex_lock(&p->mu);
     entry_t *e = (entry_t *)htab_find(p, &p->entries, uuid);
     if (e != NULL) {
-        gw_pending_waiter_t *prev = NULL;
-        for (gw_pending_waiter_t *x = e->head; x != NULL; prev = x, x = x->next) {
+        gw_inflight_waiter_t *prev = NULL;
+        for (gw_inflight_waiter_t *x = e->head; x != NULL; prev = x, x = x->next) {
             if (x != w)
                 continue;
             if (prev != NULL)
@@ -357,7 +357,7 @@ bool gw_pending_leave(gw_pending_t *p, const uint8_t uuid[16], gw_pending_waiter
     return found;
 }
 
-int gw_pending_complete(gw_pending_t *p, const uint8_t uuid[16], const gw_feedback_t *fb, gw_pending_waiter_t **waiters,
+int gw_inflight_complete(gw_inflight_t *p, const uint8_t uuid[16], const gw_feedback_t *fb, gw_inflight_waiter_t **waiters,
                         gw_outcome_t **outcome)
 {
     if (p == NULL || uuid == NULL || fb == NULL || waiters == NULL || outcome == NULL)
@@ -404,9 +404,9 @@ int gw_pending_complete(gw_pending_t *p, const uint8_t uuid[16], const gw_feedba
     return rc;
 }
 
-size_t gw_pending_expire(gw_pending_t *p, int64_t now_ms, gw_pending_waiter_t **waiters)
+size_t gw_inflight_expire(gw_inflight_t *p, int64_t now_ms, gw_inflight_waiter_t **waiters)
 {
-    gw_pending_waiter_t *head = NULL, *tail = NULL;
+    gw_inflight_waiter_t *head = NULL, *tail = NULL;
     size_t n = 0;
     pthread_mutex_lock(&p->mu);
     while (p->heap_n > 0 && p->heap[0]->deadline <= now_ms) {
@@ -430,7 +430,7 @@ size_t gw_pending_expire(gw_pending_t *p, int64_t now_ms, gw_pending_waiter_t **
     return n;
 }
 
-int64_t gw_pending_next_deadline(gw_pending_t *p)
+int64_t gw_inflight_next_deadline(gw_inflight_t *p)
 {
     pthread_mutex_lock(&p->mu);
     int64_t d = p->heap_n > 0 ? p->heap[0]->deadline : INT64_MAX;
@@ -438,7 +438,7 @@ int64_t gw_pending_next_deadline(gw_pending_t *p)
     return d;
 }
 
-void gw_pending_stats(gw_pending_t *p, gw_pending_stats_t *out)
+void gw_inflight_stats(gw_inflight_t *p, gw_inflight_stats_t *out)
 {
     pthread_mutex_lock(&p->mu);
     *out = p->st;

@@ -14,7 +14,7 @@
  *    never move and are never freed while the store lives, so every pointer a
  *    query hands out stays valid until gw_txstore_free.
  *  - gw_accounts_t: one writer, many readers; lookups take a read lock.
- *  - gw_pending_t: fully locked inside; any thread may call it.
+ *  - gw_inflight_t: fully locked inside; any thread may call it.
  *  - gw_verifier_t: any thread may submit; results are picked up by the
  *    thread that polls the eventfd.
  *
@@ -83,11 +83,11 @@ const char *gw_direction_name(gw_direction_t d);
 
 /* Parse the canonical 8-4-4-4-12 hex form (either case) of exactly len == 36
  * bytes. Returns 0, or GW_STORE_EINVAL (out untouched) on anything else. */
-int gw_uuid_parse(const char *s, size_t len, uint8_t out[16]);
+int gw_uuidstr_parse(const char *s, size_t len, uint8_t out[16]);
 /* True when s[0..len) is a canonical UUID. */
-bool gw_uuid_valid(const char *s, size_t len);
+bool gw_uuidstr_valid(const char *s, size_t len);
 /* Write the lower-case canonical form and a NUL into out. */
-void gw_uuid_format(const uint8_t u[16], char out[GW_UUID_STRLEN + 1]);
+void gw_uuidstr_format(const uint8_t u[16], char out[GW_UUID_STRLEN + 1]);
 /* A random (version 4, RFC 4122 variant) UUID from libsodium's CSPRNG. */
 void gw_uuid_v4(uint8_t out[16]);
 
@@ -226,7 +226,7 @@ void gw_txstore_stats(const gw_txstore_t *s, gw_txstore_stats_t *out);
 /*
  * Commands sent to Kafka wait here, keyed by their 16-byte UUID, until
  * feedback arrives or their deadline passes. Waiters are the caller's: a
- * gw_pending_waiter_t embedded in whatever the caller keeps per request; the
+ * gw_inflight_waiter_t embedded in whatever the caller keeps per request; the
  * table links them but never allocates, frees or calls them. Answered
  * outcomes are kept in a bounded LRU so a repeated UUID gets the stored
  * result without producing the command again.
@@ -235,9 +235,9 @@ void gw_txstore_stats(const gw_txstore_t *s, gw_txstore_stats_t *out);
  * under it (waiters are handed back as lists, outcomes as references).
  */
 
-typedef struct gw_pending_waiter {
-    struct gw_pending_waiter *next; /* the table's link; the caller owns the memory */
-} gw_pending_waiter_t;
+typedef struct gw_inflight_waiter {
+    struct gw_inflight_waiter *next; /* the table's link; the caller owns the memory */
+} gw_inflight_waiter_t;
 
 typedef enum gw_outcome_kind {
     GW_OUTCOME_RESULT = 1, /* {success, reason} e.g. money transfer confirmed/failed */
@@ -268,13 +268,13 @@ typedef struct gw_outcome {
 
 void gw_outcome_release(gw_outcome_t *o);
 
-typedef enum gw_pending_begin_result {
-    GW_PENDING_NEW = 1,      /* a new entry: the caller must now produce the command */
-    GW_PENDING_JOINED = 2,   /* already in flight: the waiter joined, do not produce */
-    GW_PENDING_ANSWERED = 3, /* answered before: *outcome holds a reference */
-} gw_pending_begin_result_t;
+typedef enum gw_inflight_begin_result {
+    GW_INFLIGHT_NEW = 1,      /* a new entry: the caller must now produce the command */
+    GW_INFLIGHT_JOINED = 2,   /* already in flight: the waiter joined, do not produce */
+    GW_INFLIGHT_ANSWERED = 3, /* answered before: *outcome holds a reference */
+} gw_inflight_begin_result_t;
 
-typedef struct gw_pending_stats {
+typedef struct gw_inflight_stats {
     uint64_t in_flight; /* entries waiting */
     uint64_t outcomes;  /* stored outcomes */
     uint64_t completed; /* entries answered by feedback */
@@ -282,50 +282,50 @@ typedef struct gw_pending_stats {
     uint64_t rejected;  /* begin() refused by the bound */
     uint64_t ignored;   /* feedback for unknown ids */
     uint64_t replayed;  /* begin() answered from the stored outcomes */
-} gw_pending_stats_t;
+} gw_inflight_stats_t;
 
-typedef struct gw_pending gw_pending_t;
+typedef struct gw_inflight gw_inflight_t;
 
 /* Suggested bounds for the gateway: commands in flight per table, and
  * answered outcomes kept for repeated uuids. */
-#define GW_PENDING_DEFAULT_ENTRIES 65536
-#define GW_PENDING_DEFAULT_OUTCOMES 100000
+#define GW_INFLIGHT_DEFAULT_ENTRIES 65536
+#define GW_INFLIGHT_DEFAULT_OUTCOMES 100000
 
 /* A table holding at most max_entries in-flight uuids and max_outcomes
  * answered ones (0 = no outcome store). NULL when out of memory. */
-gw_pending_t *gw_pending_new(size_t max_entries, size_t max_outcomes);
+gw_inflight_t *gw_inflight_new(size_t max_entries, size_t max_outcomes);
 /* Free the table and its outcome references. Waiters still linked are
- * simply forgotten: collect them first with gw_pending_expire(p, INT64_MAX). */
-void gw_pending_free(gw_pending_t *p);
+ * simply forgotten: collect them first with gw_inflight_expire(p, INT64_MAX). */
+void gw_inflight_free(gw_inflight_t *p);
 
 /* Register waiter w for `uuid`, expiring at deadline_ms (the caller's clock)
  * unless the uuid is already in flight (then the first deadline stays).
- * Returns a gw_pending_begin_result_t (for ANSWERED, w is not linked and
+ * Returns a gw_inflight_begin_result_t (for ANSWERED, w is not linked and
  * *outcome receives a reference), GW_STORE_EFULL when max_entries are in
  * flight, GW_STORE_EINVAL or GW_STORE_ENOMEM. */
-int gw_pending_begin(gw_pending_t *p, const uint8_t uuid[16], int64_t deadline_ms, gw_pending_waiter_t *w,
+int gw_inflight_begin(gw_inflight_t *p, const uint8_t uuid[16], int64_t deadline_ms, gw_inflight_waiter_t *w,
                      gw_outcome_t **outcome);
 
 /* Remove one waiter (its client went away) from the uuid's list. The entry
  * stays until feedback or its deadline. Returns true when it was linked. */
-bool gw_pending_leave(gw_pending_t *p, const uint8_t uuid[16], gw_pending_waiter_t *w);
+bool gw_inflight_leave(gw_inflight_t *p, const uint8_t uuid[16], gw_inflight_waiter_t *w);
 
 /* Feedback arrived for `uuid`. When it is in flight: the entry is removed,
  * the outcome stored, *waiters receives its waiter list (oldest first) and
  * *outcome one reference; returns 1. Unknown uuid: ignored, returns 0.
  * GW_STORE_ENOMEM when the outcome cannot be copied (the entry stays). */
-int gw_pending_complete(gw_pending_t *p, const uint8_t uuid[16], const gw_feedback_t *fb, gw_pending_waiter_t **waiters,
+int gw_inflight_complete(gw_inflight_t *p, const uint8_t uuid[16], const gw_feedback_t *fb, gw_inflight_waiter_t **waiters,
                         gw_outcome_t **outcome);
 
 /* Drop every entry whose deadline is <= now_ms; their waiters are chained
  * into *waiters (entry by entry in deadline order). Returns the number of
  * entries expired. now_ms = INT64_MAX drains the table. */
-size_t gw_pending_expire(gw_pending_t *p, int64_t now_ms, gw_pending_waiter_t **waiters);
+size_t gw_inflight_expire(gw_inflight_t *p, int64_t now_ms, gw_inflight_waiter_t **waiters);
 
 /* The earliest deadline in flight, or INT64_MAX when none: when to tick. */
-int64_t gw_pending_next_deadline(gw_pending_t *p);
+int64_t gw_inflight_next_deadline(gw_inflight_t *p);
 
-void gw_pending_stats(gw_pending_t *p, gw_pending_stats_t *out);
+void gw_inflight_stats(gw_inflight_t *p, gw_inflight_stats_t *out);
 
 /* ------------------------------------------------------------------------ */
 /* Accounts (credentials)                                                   */

@@ -52,7 +52,7 @@ static bool is_dash_pos(size_t i)
     return i == 8 || i == 13 || i == 18 || i == 23;
 }
 
-int gw_uuid_parse(const char *s, size_t len, uint8_t out[16])
+int gw_uuidstr_parse(const char *s, size_t len, uint8_t out[16])
 {
     if (s == NULL || len != GW_UUID_STRLEN)
         return GW_STORE_EINVAL;
@@ -78,13 +78,13 @@ int gw_uuid_parse(const char *s, size_t len, uint8_t out[16])
     return GW_STORE_OK;
 }
 
-bool gw_uuid_valid(const char *s, size_t len)
+bool gw_uuidstr_valid(const char *s, size_t len)
 {
     uint8_t u[16];
-    return gw_uuid_parse(s, len, u) == GW_STORE_OK;
+    return gw_uuidstr_parse(s, len, u) == GW_STORE_OK;
 }
 
-void gw_uuid_format(const uint8_t u[16], char out[GW_UUID_STRLEN + 1])
+void gw_uuidstr_format(const uint8_t u[16], char out[GW_UUID_STRLEN + 1])
 {
     static const char hex[] = "0123456789abcdef";
     size_t o = 0;

@@ -20,9 +20,9 @@ TEST(uuid_text_form)
     uint8_t u[16];
     char text[GW_UUID_STRLEN + 1];
     const char *s = "0F1e2D3c-4B5a-6978-8a9B-aBcDeF012345";
-    ASSERT_EQ_INT(0, gw_uuid_parse(s, strlen(s), u));
+    ASSERT_EQ_INT(0, gw_uuidstr_parse(s, strlen(s), u));
     EXPECT(u[0] == 0x0f && u[1] == 0x1e && u[15] == 0x45);
-    gw_uuid_format(u, text);
+    gw_uuidstr_format(u, text);
     ASSERT_EQ_STR("0f1e2d3c-4b5a-6978-8a9b-abcdef012345", text);
     static const char *bad[] = {
         "",
@@ -37,13 +37,13 @@ TEST(uuid_text_form)
     memset(keep, 0xAA, 16);
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         memcpy(u, keep, 16);
-        EXPECT(gw_uuid_parse(bad[i], strlen(bad[i]), u) == GW_STORE_EINVAL);
+        EXPECT(gw_uuidstr_parse(bad[i], strlen(bad[i]), u) == GW_STORE_EINVAL);
         EXPECT(memcmp(u, keep, 16) == 0);
-        EXPECT(!gw_uuid_valid(bad[i], strlen(bad[i])));
+        EXPECT(!gw_uuidstr_valid(bad[i], strlen(bad[i])));
     }
-    EXPECT(gw_uuid_parse(NULL, 36, u) == GW_STORE_EINVAL);
+    EXPECT(gw_uuidstr_parse(NULL, 36, u) == GW_STORE_EINVAL);
     /* A NUL inside the 36 bytes is not hex. */
-    EXPECT(!gw_uuid_valid("0f1e2d3c-4b5a-6978-8a9b-abcdef01234\0", 36));
+    EXPECT(!gw_uuidstr_valid("0f1e2d3c-4b5a-6978-8a9b-abcdef01234\0", 36));
 }
 
 TEST(uuid_v4_random)
@@ -55,11 +55,11 @@ TEST(uuid_v4_random)
         gw_uuid_v4(a);
         gw_uuid_v4(b);
         EXPECT(memcmp(a, b, 16) != 0);
-        gw_uuid_format(a, text);
+        gw_uuidstr_format(a, text);
         EXPECT(text[14] == '4');
         EXPECT(strchr("89ab", text[19]) != NULL);
         uint8_t back[16];
-        ASSERT_EQ_INT(0, gw_uuid_parse(text, GW_UUID_STRLEN, back));
+        ASSERT_EQ_INT(0, gw_uuidstr_parse(text, GW_UUID_STRLEN, back));
         EXPECT(memcmp(back, a, 16) == 0);
     }
 }

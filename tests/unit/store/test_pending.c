@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 typedef struct req {
-    gw_pending_waiter_t w; /* first, so a waiter pointer is a req pointer */
+    gw_inflight_waiter_t w; /* first, so a waiter pointer is a req pointer */
     int id;
 } req_t;
 
@@ -26,7 +26,7 @@ static gw_str_t S(const char *s)
     return r;
 }
 
-static size_t list_ids(gw_pending_waiter_t *w, int *ids, size_t cap)
+static size_t list_ids(gw_inflight_waiter_t *w, int *ids, size_t cap)
 {
     size_t n = 0;
     for (; w != NULL; w = w->next)
@@ -37,21 +37,21 @@ static size_t list_ids(gw_pending_waiter_t *w, int *ids, size_t cap)
 
 TEST(join_and_complete)
 {
-    gw_pending_t *p = gw_pending_new(10, 10);
+    gw_inflight_t *p = gw_inflight_new(10, 10);
     ASSERT(p != NULL);
     uint8_t u[16];
     uuid_n(u, 1);
     req_t a = {.id = 1}, b = {.id = 2}, c = {.id = 3};
     gw_outcome_t *o = NULL;
-    ASSERT_EQ_INT(GW_PENDING_NEW, gw_pending_begin(p, u, 1000, &a.w, &o));
+    ASSERT_EQ_INT(GW_INFLIGHT_NEW, gw_inflight_begin(p, u, 1000, &a.w, &o));
     ASSERT(o == NULL);
-    ASSERT_EQ_INT(GW_PENDING_JOINED, gw_pending_begin(p, u, 5000, &b.w, &o));
-    ASSERT_EQ_INT(GW_PENDING_JOINED, gw_pending_begin(p, u, 5000, &c.w, &o));
-    ASSERT_EQ_INT(1000, gw_pending_next_deadline(p)); /* the first deadline stays */
+    ASSERT_EQ_INT(GW_INFLIGHT_JOINED, gw_inflight_begin(p, u, 5000, &b.w, &o));
+    ASSERT_EQ_INT(GW_INFLIGHT_JOINED, gw_inflight_begin(p, u, 5000, &c.w, &o));
+    ASSERT_EQ_INT(1000, gw_inflight_next_deadline(p)); /* the first deadline stays */
 
     gw_feedback_t fb = {GW_OUTCOME_RESULT, false, S("insufficient funds"), {NULL, 0}, {NULL, 0}};
-    gw_pending_waiter_t *ws = NULL;
-    ASSERT_EQ_INT(1, gw_pending_complete(p, u, &fb, &ws, &o));
+    gw_inflight_waiter_t *ws = NULL;
+    ASSERT_EQ_INT(1, gw_inflight_complete(p, u, &fb, &ws, &o));
     int ids[8];
     ASSERT_EQ_INT(3, list_ids(ws, ids, 8));
     EXPECT(ids[0] == 1 && ids[1] == 2 && ids[2] == 3);
@@ -62,29 +62,29 @@ TEST(join_and_complete)
     gw_outcome_release(o);
 
     /* Second feedback for the same uuid: no longer in flight, ignored. */
-    ASSERT_EQ_INT(0, gw_pending_complete(p, u, &fb, &ws, &o));
+    ASSERT_EQ_INT(0, gw_inflight_complete(p, u, &fb, &ws, &o));
     EXPECT(ws == NULL && o == NULL);
-    ASSERT_EQ_INT(INT64_MAX, gw_pending_next_deadline(p));
+    ASSERT_EQ_INT(INT64_MAX, gw_inflight_next_deadline(p));
 
-    gw_pending_stats_t st;
-    gw_pending_stats(p, &st);
+    gw_inflight_stats_t st;
+    gw_inflight_stats(p, &st);
     EXPECT(st.in_flight == 0 && st.completed == 1 && st.ignored == 1 && st.outcomes == 1);
-    gw_pending_free(p);
+    gw_inflight_free(p);
 }
 
 TEST(stored_outcome_answers_a_repeat)
 {
-    gw_pending_t *p = gw_pending_new(10, 10);
+    gw_inflight_t *p = gw_inflight_new(10, 10);
     ASSERT(p != NULL);
     uint8_t u[16];
     uuid_n(u, 7);
     req_t a = {.id = 1}, b = {.id = 2};
     gw_outcome_t *o, *o2;
-    gw_pending_waiter_t *ws;
-    ASSERT_EQ_INT(GW_PENDING_NEW, gw_pending_begin(p, u, 100, &a.w, &o));
+    gw_inflight_waiter_t *ws;
+    ASSERT_EQ_INT(GW_INFLIGHT_NEW, gw_inflight_begin(p, u, 100, &a.w, &o));
     gw_feedback_t fb = {GW_OUTCOME_ACCOUNT, true, S(""), S("NL66OPEN0000000042"), S("tok-123")};
-    ASSERT_EQ_INT(1, gw_pending_complete(p, u, &fb, &ws, &o));
-    ASSERT_EQ_INT(GW_PENDING_ANSWERED, gw_pending_begin(p, u, 200, &b.w, &o2));
+    ASSERT_EQ_INT(1, gw_inflight_complete(p, u, &fb, &ws, &o));
+    ASSERT_EQ_INT(GW_INFLIGHT_ANSWERED, gw_inflight_begin(p, u, 200, &b.w, &o2));
     ASSERT(o2 == o); /* the same stored outcome, a second reference */
     EXPECT(o2->kind == GW_OUTCOME_ACCOUNT && o2->success);
     ASSERT_EQ_STR("NL66OPEN0000000042", o2->iban.ptr);
@@ -92,32 +92,32 @@ TEST(stored_outcome_answers_a_repeat)
     EXPECT(o2->iban.len == 18 && o2->token.len == 7);
     gw_outcome_release(o);
     /* The table still holds its reference: o2 stays valid after free. */
-    gw_pending_free(p);
+    gw_inflight_free(p);
     ASSERT_EQ_STR("tok-123", o2->token.ptr);
     gw_outcome_release(o2);
 }
 
 TEST(feedback_for_unknown_ids_is_ignored)
 {
-    gw_pending_t *p = gw_pending_new(10, 10);
+    gw_inflight_t *p = gw_inflight_new(10, 10);
     ASSERT(p != NULL);
     uint8_t u[16];
     uuid_n(u, 9);
     gw_feedback_t fb = {GW_OUTCOME_RESULT, true, S(""), {NULL, 0}, {NULL, 0}};
-    gw_pending_waiter_t *ws = (gw_pending_waiter_t *)1;
+    gw_inflight_waiter_t *ws = (gw_inflight_waiter_t *)1;
     gw_outcome_t *o = (gw_outcome_t *)1;
-    ASSERT_EQ_INT(0, gw_pending_complete(p, u, &fb, &ws, &o));
+    ASSERT_EQ_INT(0, gw_inflight_complete(p, u, &fb, &ws, &o));
     EXPECT(ws == NULL && o == NULL);
     /* It was not stored either: a begin afterwards is new. */
     req_t a = {.id = 1};
-    ASSERT_EQ_INT(GW_PENDING_NEW, gw_pending_begin(p, u, 1, &a.w, &o));
-    gw_pending_expire(p, INT64_MAX, &ws);
-    gw_pending_free(p);
+    ASSERT_EQ_INT(GW_INFLIGHT_NEW, gw_inflight_begin(p, u, 1, &a.w, &o));
+    gw_inflight_expire(p, INT64_MAX, &ws);
+    gw_inflight_free(p);
 }
 
 TEST(expiry_in_deadline_order)
 {
-    gw_pending_t *p = gw_pending_new(100, 10);
+    gw_inflight_t *p = gw_inflight_new(100, 10);
     ASSERT(p != NULL);
     req_t r[20];
     gw_outcome_t *o;
@@ -126,11 +126,11 @@ TEST(expiry_in_deadline_order)
         uint8_t u[16];
         uuid_n(u, (unsigned)i);
         r[i].id = i;
-        ASSERT_EQ_INT(GW_PENDING_NEW, gw_pending_begin(p, u, (i * 37) % 20 * 10, &r[i].w, &o));
+        ASSERT_EQ_INT(GW_INFLIGHT_NEW, gw_inflight_begin(p, u, (i * 37) % 20 * 10, &r[i].w, &o));
     }
-    ASSERT_EQ_INT(0, gw_pending_next_deadline(p));
-    gw_pending_waiter_t *ws;
-    ASSERT_EQ_INT(10, gw_pending_expire(p, 95, &ws));
+    ASSERT_EQ_INT(0, gw_inflight_next_deadline(p));
+    gw_inflight_waiter_t *ws;
+    ASSERT_EQ_INT(10, gw_inflight_expire(p, 95, &ws));
     int ids[20];
     size_t n = list_ids(ws, ids, 20);
     ASSERT_EQ_INT(10, n);
@@ -140,8 +140,8 @@ TEST(expiry_in_deadline_order)
         if (k > 0)
             EXPECT(ids[k - 1] * 37 % 20 * 10 <= deadline);
     }
-    ASSERT_EQ_INT(100, gw_pending_next_deadline(p));
-    ASSERT_EQ_INT(0, gw_pending_expire(p, 99, &ws));
+    ASSERT_EQ_INT(100, gw_inflight_next_deadline(p));
+    ASSERT_EQ_INT(0, gw_inflight_expire(p, 99, &ws));
     EXPECT(ws == NULL);
     /* Completing one in the middle keeps the heap right. */
     uint8_t u[16];
@@ -149,147 +149,147 @@ TEST(expiry_in_deadline_order)
     int done = 0;
     for (int i = 0; i < 20; i++) {
         uuid_n(u, (unsigned)i);
-        if (i * 37 % 20 * 10 >= 150 && gw_pending_complete(p, u, &fb, &ws, &o) == 1) {
+        if (i * 37 % 20 * 10 >= 150 && gw_inflight_complete(p, u, &fb, &ws, &o) == 1) {
             gw_outcome_release(o);
             done++;
         }
     }
     ASSERT_EQ_INT(5, done);
-    ASSERT_EQ_INT(5, gw_pending_expire(p, INT64_MAX, &ws));
+    ASSERT_EQ_INT(5, gw_inflight_expire(p, INT64_MAX, &ws));
     n = list_ids(ws, ids, 20);
     ASSERT_EQ_INT(5, n);
     for (size_t k = 1; k < n; k++)
         EXPECT(ids[k - 1] * 37 % 20 <= ids[k] * 37 % 20);
-    gw_pending_stats_t st;
-    gw_pending_stats(p, &st);
+    gw_inflight_stats_t st;
+    gw_inflight_stats(p, &st);
     EXPECT(st.expired == 15 && st.completed == 5 && st.in_flight == 0);
-    gw_pending_free(p);
+    gw_inflight_free(p);
 }
 
 TEST(bound_rejects_new_entries)
 {
-    gw_pending_t *p = gw_pending_new(3, 10);
+    gw_inflight_t *p = gw_inflight_new(3, 10);
     ASSERT(p != NULL);
     req_t r[5];
     gw_outcome_t *o;
     uint8_t u[16];
     for (int i = 0; i < 3; i++) {
         uuid_n(u, (unsigned)i);
-        ASSERT_EQ_INT(GW_PENDING_NEW, gw_pending_begin(p, u, 10, &r[i].w, &o));
+        ASSERT_EQ_INT(GW_INFLIGHT_NEW, gw_inflight_begin(p, u, 10, &r[i].w, &o));
     }
     uuid_n(u, 3);
-    ASSERT_EQ_INT(GW_STORE_EFULL, gw_pending_begin(p, u, 10, &r[3].w, &o));
+    ASSERT_EQ_INT(GW_STORE_EFULL, gw_inflight_begin(p, u, 10, &r[3].w, &o));
     ASSERT_EQ_STR("limit reached", gw_store_strerror(GW_STORE_EFULL));
     /* Joining an existing one is still fine at the bound. */
     uuid_n(u, 1);
-    ASSERT_EQ_INT(GW_PENDING_JOINED, gw_pending_begin(p, u, 10, &r[4].w, &o));
+    ASSERT_EQ_INT(GW_INFLIGHT_JOINED, gw_inflight_begin(p, u, 10, &r[4].w, &o));
     /* After one leaves by expiry there is room again. */
-    gw_pending_waiter_t *ws;
-    ASSERT_EQ_INT(3, gw_pending_expire(p, 10, &ws));
+    gw_inflight_waiter_t *ws;
+    ASSERT_EQ_INT(3, gw_inflight_expire(p, 10, &ws));
     uuid_n(u, 3);
-    ASSERT_EQ_INT(GW_PENDING_NEW, gw_pending_begin(p, u, 10, &r[3].w, &o));
-    gw_pending_stats_t st;
-    gw_pending_stats(p, &st);
+    ASSERT_EQ_INT(GW_INFLIGHT_NEW, gw_inflight_begin(p, u, 10, &r[3].w, &o));
+    gw_inflight_stats_t st;
+    gw_inflight_stats(p, &st);
     EXPECT(st.rejected == 1);
-    gw_pending_expire(p, INT64_MAX, &ws);
-    gw_pending_free(p);
+    gw_inflight_expire(p, INT64_MAX, &ws);
+    gw_inflight_free(p);
 }
 
 TEST(outcome_lru_is_bounded)
 {
-    gw_pending_t *p = gw_pending_new(100, 4);
+    gw_inflight_t *p = gw_inflight_new(100, 4);
     ASSERT(p != NULL);
     gw_outcome_t *o;
-    gw_pending_waiter_t *ws;
+    gw_inflight_waiter_t *ws;
     uint8_t u[16];
     gw_feedback_t fb = {GW_OUTCOME_RESULT, true, S("ok"), {NULL, 0}, {NULL, 0}};
     for (unsigned i = 0; i < 6; i++) {
         uuid_n(u, i);
-        ASSERT_EQ_INT(GW_PENDING_NEW, gw_pending_begin(p, u, 10, NULL, &o));
+        ASSERT_EQ_INT(GW_INFLIGHT_NEW, gw_inflight_begin(p, u, 10, NULL, &o));
         if (i == 4) {
             /* Touch uuid 2 so it becomes the most recently used. */
             uuid_n(u, 2);
-            ASSERT_EQ_INT(GW_PENDING_ANSWERED, gw_pending_begin(p, u, 10, NULL, &o));
+            ASSERT_EQ_INT(GW_INFLIGHT_ANSWERED, gw_inflight_begin(p, u, 10, NULL, &o));
             gw_outcome_release(o);
             uuid_n(u, i);
         }
-        ASSERT_EQ_INT(1, gw_pending_complete(p, u, &fb, &ws, &o));
+        ASSERT_EQ_INT(1, gw_inflight_complete(p, u, &fb, &ws, &o));
         EXPECT(ws == NULL);
         gw_outcome_release(o);
     }
-    gw_pending_stats_t st;
-    gw_pending_stats(p, &st);
+    gw_inflight_stats_t st;
+    gw_inflight_stats(p, &st);
     ASSERT_EQ_INT(4, st.outcomes);
     /* 0, 1 and 3 were evicted in LRU order (2 was touched); 2, 4, 5 remain. */
     unsigned kept[] = {2, 4, 5}, gone[] = {0, 1};
     for (int i = 0; i < 3; i++) {
         uuid_n(u, kept[i]);
-        ASSERT_EQ_INT(GW_PENDING_ANSWERED, gw_pending_begin(p, u, 10, NULL, &o));
+        ASSERT_EQ_INT(GW_INFLIGHT_ANSWERED, gw_inflight_begin(p, u, 10, NULL, &o));
         gw_outcome_release(o);
     }
     for (int i = 0; i < 2; i++) {
         uuid_n(u, gone[i]);
-        ASSERT_EQ_INT(GW_PENDING_NEW, gw_pending_begin(p, u, 10, NULL, &o));
+        ASSERT_EQ_INT(GW_INFLIGHT_NEW, gw_inflight_begin(p, u, 10, NULL, &o));
     }
-    gw_pending_expire(p, INT64_MAX, &ws);
-    gw_pending_free(p);
+    gw_inflight_expire(p, INT64_MAX, &ws);
+    gw_inflight_free(p);
 
     /* max_outcomes 0: nothing stored, the caller's reference is the only one. */
-    p = gw_pending_new(10, 0);
+    p = gw_inflight_new(10, 0);
     ASSERT(p != NULL);
     uuid_n(u, 1);
-    ASSERT_EQ_INT(GW_PENDING_NEW, gw_pending_begin(p, u, 10, NULL, &o));
-    ASSERT_EQ_INT(1, gw_pending_complete(p, u, &fb, &ws, &o));
+    ASSERT_EQ_INT(GW_INFLIGHT_NEW, gw_inflight_begin(p, u, 10, NULL, &o));
+    ASSERT_EQ_INT(1, gw_inflight_complete(p, u, &fb, &ws, &o));
     gw_outcome_release(o);
-    ASSERT_EQ_INT(GW_PENDING_NEW, gw_pending_begin(p, u, 10, NULL, &o));
-    gw_pending_expire(p, INT64_MAX, &ws);
-    gw_pending_free(p);
+    ASSERT_EQ_INT(GW_INFLIGHT_NEW, gw_inflight_begin(p, u, 10, NULL, &o));
+    gw_inflight_expire(p, INT64_MAX, &ws);
+    gw_inflight_free(p);
 }
 
 TEST(leave_unlinks_one_waiter)
 {
-    gw_pending_t *p = gw_pending_new(10, 10);
+    gw_inflight_t *p = gw_inflight_new(10, 10);
     ASSERT(p != NULL);
     uint8_t u[16];
     uuid_n(u, 1);
     req_t a = {.id = 1}, b = {.id = 2}, c = {.id = 3};
     gw_outcome_t *o;
-    gw_pending_begin(p, u, 10, &a.w, &o);
-    gw_pending_begin(p, u, 10, &b.w, &o);
-    gw_pending_begin(p, u, 10, &c.w, &o);
-    EXPECT(gw_pending_leave(p, u, &c.w)); /* the tail */
-    EXPECT(!gw_pending_leave(p, u, &c.w));
-    EXPECT(gw_pending_leave(p, u, &a.w)); /* the head */
+    gw_inflight_begin(p, u, 10, &a.w, &o);
+    gw_inflight_begin(p, u, 10, &b.w, &o);
+    gw_inflight_begin(p, u, 10, &c.w, &o);
+    EXPECT(gw_inflight_leave(p, u, &c.w)); /* the tail */
+    EXPECT(!gw_inflight_leave(p, u, &c.w));
+    EXPECT(gw_inflight_leave(p, u, &a.w)); /* the head */
     req_t d = {.id = 4};
-    ASSERT_EQ_INT(GW_PENDING_JOINED, gw_pending_begin(p, u, 10, &d.w, &o));
-    gw_pending_waiter_t *ws;
-    ASSERT_EQ_INT(1, gw_pending_expire(p, 10, &ws));
+    ASSERT_EQ_INT(GW_INFLIGHT_JOINED, gw_inflight_begin(p, u, 10, &d.w, &o));
+    gw_inflight_waiter_t *ws;
+    ASSERT_EQ_INT(1, gw_inflight_expire(p, 10, &ws));
     int ids[4];
     ASSERT_EQ_INT(2, list_ids(ws, ids, 4));
     EXPECT(ids[0] == 2 && ids[1] == 4);
-    gw_pending_free(p);
+    gw_inflight_free(p);
 }
 
 TEST(bad_arguments)
 {
-    EXPECT(gw_pending_new(0, 10) == NULL);
-    gw_pending_t *p = gw_pending_new(1, 1);
+    EXPECT(gw_inflight_new(0, 10) == NULL);
+    gw_inflight_t *p = gw_inflight_new(1, 1);
     ASSERT(p != NULL);
     uint8_t u[16] = {0};
     gw_outcome_t *o;
-    gw_pending_waiter_t *ws;
-    ASSERT_EQ_INT(GW_STORE_EINVAL, gw_pending_begin(p, NULL, 1, NULL, &o));
-    ASSERT_EQ_INT(GW_STORE_EINVAL, gw_pending_begin(p, u, 1, NULL, NULL));
-    ASSERT_EQ_INT(GW_STORE_EINVAL, gw_pending_complete(p, u, NULL, &ws, &o));
-    gw_pending_free(p);
-    gw_pending_free(NULL);
+    gw_inflight_waiter_t *ws;
+    ASSERT_EQ_INT(GW_STORE_EINVAL, gw_inflight_begin(p, NULL, 1, NULL, &o));
+    ASSERT_EQ_INT(GW_STORE_EINVAL, gw_inflight_begin(p, u, 1, NULL, NULL));
+    ASSERT_EQ_INT(GW_STORE_EINVAL, gw_inflight_complete(p, u, NULL, &ws, &o));
+    gw_inflight_free(p);
+    gw_inflight_free(NULL);
 }
 
 /* Random operations against a naive model of in-flight deadlines. */
 TEST(random_against_model)
 {
     enum { U = 300 };
-    gw_pending_t *p = gw_pending_new(U, 50);
+    gw_inflight_t *p = gw_inflight_new(U, 50);
     ASSERT(p != NULL);
     int64_t deadline[U]; /* -1: not in flight */
     for (int i = 0; i < U; i++)
@@ -305,21 +305,21 @@ TEST(random_against_model)
         uint8_t u[16];
         uuid_n(u, k);
         gw_outcome_t *o = NULL;
-        gw_pending_waiter_t *ws;
+        gw_inflight_waiter_t *ws;
         switch ((x >> 20) % 3) {
         case 0: {
-            int rc = gw_pending_begin(p, u, now + (int64_t)((x >> 30) % 100), NULL, &o);
+            int rc = gw_inflight_begin(p, u, now + (int64_t)((x >> 30) % 100), NULL, &o);
             if (deadline[k] >= 0)
-                ASSERT_EQ_INT(GW_PENDING_JOINED, rc);
-            else if (rc == GW_PENDING_NEW)
+                ASSERT_EQ_INT(GW_INFLIGHT_JOINED, rc);
+            else if (rc == GW_INFLIGHT_NEW)
                 deadline[k] = now + (int64_t)((x >> 30) % 100);
             else
-                ASSERT_EQ_INT(GW_PENDING_ANSWERED, rc);
+                ASSERT_EQ_INT(GW_INFLIGHT_ANSWERED, rc);
             gw_outcome_release(o);
             break;
         }
         case 1: {
-            int rc = gw_pending_complete(p, u, &fb, &ws, &o);
+            int rc = gw_inflight_complete(p, u, &fb, &ws, &o);
             ASSERT_EQ_INT(deadline[k] >= 0 ? 1 : 0, rc);
             deadline[k] = -1;
             gw_outcome_release(o);
@@ -337,22 +337,22 @@ TEST(random_against_model)
                     next = deadline[i];
                 }
             }
-            ASSERT_EQ_INT(expect, gw_pending_expire(p, now, &ws));
-            ASSERT_EQ_INT(next, gw_pending_next_deadline(p));
+            ASSERT_EQ_INT(expect, gw_inflight_expire(p, now, &ws));
+            ASSERT_EQ_INT(next, gw_inflight_next_deadline(p));
             break;
         }
         }
     }
-    gw_pending_waiter_t *ws;
-    gw_pending_expire(p, INT64_MAX, &ws);
-    gw_pending_free(p);
+    gw_inflight_waiter_t *ws;
+    gw_inflight_expire(p, INT64_MAX, &ws);
+    gw_inflight_free(p);
 }
 
 /* Two threads beginning and two completing the same uuids at once (run under
  * -fsanitize=thread too): every begin is answered exactly once, by feedback,
  * a stored outcome or the final drain. */
 typedef struct mt {
-    gw_pending_t *p;
+    gw_inflight_t *p;
     int role; /* 0, 1: begin; 2, 3: complete */
     long answered, waiting, completed;
     req_t reqs[2000];
@@ -367,14 +367,14 @@ static void *mt_main(void *arg)
         uuid_n(u, i % 500);
         u[2] = (uint8_t)(i / 500);
         gw_outcome_t *o = NULL;
-        gw_pending_waiter_t *ws = NULL;
+        gw_inflight_waiter_t *ws = NULL;
         if (m->role < 2) {
-            int rc = gw_pending_begin(m->p, u, 1000, &m->reqs[i].w, &o);
-            if (rc == GW_PENDING_ANSWERED)
+            int rc = gw_inflight_begin(m->p, u, 1000, &m->reqs[i].w, &o);
+            if (rc == GW_INFLIGHT_ANSWERED)
                 m->answered++;
-            else if (rc == GW_PENDING_NEW || rc == GW_PENDING_JOINED)
+            else if (rc == GW_INFLIGHT_NEW || rc == GW_INFLIGHT_JOINED)
                 m->waiting++;
-        } else if (gw_pending_complete(m->p, u, &fb, &ws, &o) == 1) {
+        } else if (gw_inflight_complete(m->p, u, &fb, &ws, &o) == 1) {
             for (; ws != NULL; ws = ws->next)
                 m->completed++;
         }
@@ -385,7 +385,7 @@ static void *mt_main(void *arg)
 
 TEST(threads_share_the_table)
 {
-    gw_pending_t *p = gw_pending_new(100000, 100000);
+    gw_inflight_t *p = gw_inflight_new(100000, 100000);
     ASSERT(p != NULL);
     static mt_t m[4];
     pthread_t th[4];
@@ -397,15 +397,15 @@ TEST(threads_share_the_table)
     }
     for (int i = 0; i < 4; i++)
         pthread_join(th[i], NULL);
-    gw_pending_waiter_t *ws;
-    gw_pending_expire(p, INT64_MAX, &ws);
+    gw_inflight_waiter_t *ws;
+    gw_inflight_expire(p, INT64_MAX, &ws);
     long drained = 0;
     for (; ws != NULL; ws = ws->next)
         drained++;
     long waiting = m[0].waiting + m[1].waiting, completed = m[2].completed + m[3].completed;
     EXPECT(m[0].answered + m[1].answered + waiting == 4000);
     EXPECT(completed + drained == waiting);
-    gw_pending_free(p);
+    gw_inflight_free(p);
 }
 
 TEST_MAIN(TEST_ENTRY(threads_share_the_table), TEST_ENTRY(join_and_complete),
