@@ -251,9 +251,9 @@ static inline const gql__vdirective_t *gql__vdirective(gql_vctx_t *c, const char
 {
     return gql__smap_get(&c->directives, name);
 }
-/* The directive argument named `name` of a directive known to the document,
- * and its count of arguments: from the schema's definition or the
- * document's. */
+/* The argument names of a directive known to the document (from the
+ * document's definition when it has one, else the schema's): sets *names to
+ * an arena array and returns its length. */
 size_t gql__vdirective_arg_names(gql_vctx_t *c, const gql__vdirective_t *d, const char ***names);
 
 /* Moves a buffer's text into the scratch arena and frees the buffer (do
