@@ -104,17 +104,6 @@ static media_t negotiate(h2o_iovec_t accept)
     return best;
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes one application/x-www-form-urlencoded component into the pool.
  * Returns false on a bad %-escape. */
 static bool url_decode(h2o_mem_pool_t *pool, const char *s, size_t n, h2o_iovec_t *out)
@@ -125,11 +114,10 @@ static bool url_decode(h2o_mem_pool_t *pool, const char *s, size_t n, h2o_iovec_
         if (s[i] == '+') {
             d[o++] = ' ';
         } else if (s[i] == '%') {
-            int hi = i + 2 < n ? hex_value(s[i + 1]) : -1;
-            int lo = i + 2 < n ? hex_value(s[i + 2]) : -1;
-            if (hi < 0 || lo < 0)
+            unsigned char byte;
+            if (i + 2 >= n || h2o_hex_decode(&byte, s + i + 1, 2) != 0)
                 return false;
-            d[o++] = (char)(hi * 16 + lo);
+            d[o++] = (char)byte;
             i += 2;
         } else {
             d[o++] = s[i];
