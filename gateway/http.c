@@ -22,20 +22,17 @@ h2o_iovec_t gw_http_header(h2o_req_t *req, const h2o_token_t *token)
     return req->headers.entries[i].value;
 }
 
-void gw_http_add_header(h2o_req_t *req, const char *name, const char *value)
-{
-    size_t vlen = strlen(value);
-    char *v = h2o_mem_alloc_pool(&req->pool, vlen);
-    memcpy(v, value, vlen);
-    h2o_add_header_by_str(&req->pool, &req->res.headers, name, strlen(name), 1, NULL, v, vlen);
-}
-
 /* Adds a header whose value is given with its length (copied). */
 static void add_header_n(h2o_req_t *req, const char *name, const char *value, size_t vlen)
 {
     char *v = h2o_mem_alloc_pool(&req->pool, vlen ? vlen : 1);
     memcpy(v, value, vlen);
     h2o_add_header_by_str(&req->pool, &req->res.headers, name, strlen(name), 1, NULL, v, vlen);
+}
+
+void gw_http_add_header(h2o_req_t *req, const char *name, const char *value)
+{
+    add_header_n(req, name, value, strlen(value));
 }
 
 /* The reason phrase HTTP/1.1 shows for the statuses the gateway sends. */
