@@ -162,7 +162,8 @@ if (!fs.existsSync(bin)) {
 }
 
 const checks = GOLDEN.map(([kind, input]) => [kind, path.join(DATA, input)]);
-for (const file of [path.join(SOURCE_DIR, 'schema', 'bank.graphql'), ...extra]) {
+const github = path.join(SOURCE_DIR, 'node_modules', '@octokit', 'graphql-schema', 'schema.graphql');
+for (const file of [path.join(SOURCE_DIR, 'schema', 'bank.graphql'), github, ...extra]) {
     if (fs.existsSync(file)) checks.push(['document', file]);
 }
 const mode = { document: '--print', values: '--print-values', strings: '--print-strings' };
