@@ -16,8 +16,9 @@
 //   node tests/diff/printer.mjs [--bin PATH] [FILE.graphql ...]
 //       Runs the engine's printer (the printer unit test binary's --print,
 //       --print-values and --print-strings modes) on the same inputs, plus
-//       schema/bank.graphql and any FILEs given, and compares with graphql-js
-//       live. Exits non-zero on any difference, printing the first lines
+//       schema/bank.graphql, GitHub's public schema (npm package
+//       @octokit/graphql-schema) and any FILEs given, and compares with
+//       graphql-js live. Exits non-zero on any difference, printing the first lines
 //       that differ. PATH defaults to $PRINTER_BIN, else
 //       $BUILD_DIR/tests/unit_graphql_test_printer.
 //
