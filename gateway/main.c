@@ -237,7 +237,7 @@ int main(int argc, char **argv)
     s->log.level = s->config.log.level;
     s->log.fd = 2;
     s->bench = bench;
-    s->store = bench ? gw_store_bench() : gw_store_empty();
+    s->store = bench ? gw_bank_store_bench() : gw_bank_store_empty();
 
     if (load_schema(s) != 0 || load_pages(s) != 0 || (bench && prepare_bench(s) != 0))
         goto out;

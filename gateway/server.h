@@ -24,11 +24,11 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "bank_store.h"
 #include "config.h"
 #include "gql.h"
 #include "log.h"
 #include "metrics.h"
-#include "store.h"
 
 #define GW_VERSION "0.1.0"
 
@@ -84,7 +84,7 @@ struct gw_server {
     gw_config_t config;
     gw_log_t log;
     gql_schema_t *schema;
-    gw_store_t store;
+    gw_bank_store_t store;
     bool bench;               /* --bench: static transactions and the raw handler */
     gql_buf_t bench_response; /* the bytes /bench/raw answers */
     char *graphiql_html;      /* static/graphiql.html, loaded at start */

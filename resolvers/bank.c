@@ -1,5 +1,5 @@
 /*
- * bank.c — the bank schema's Query fields over a gw_store_t (bank.h).
+ * bank.c — the bank schema's Query fields over a gw_bank_store_t (bank.h).
  *
  * Root fields put gw_transaction_t pointers in GQL_RV_OBJECT values; the
  * Transaction fields read them through a small table of member offsets.
@@ -78,7 +78,7 @@ static void transaction_list(const gql_resolve_info_t *info, const gw_transactio
 static void resolve_all_last(const gql_resolve_info_t *info, const void *parent, const gql_args_t *args, gql_rv_t *out)
 {
     (void)parent, (void)args;
-    const gw_store_t *st = info->field_data;
+    const gw_bank_store_t *st = info->field_data;
     const gw_transaction_t **rows = gql_arena_alloc(info->arena, MAX_LIST * sizeof *rows);
     if (rows == NULL)
         return;
@@ -89,7 +89,7 @@ static void resolve_all_last(const gql_resolve_info_t *info, const void *parent,
 static void resolve_by_id(const gql_resolve_info_t *info, const void *parent, const gql_args_t *args, gql_rv_t *out)
 {
     (void)parent;
-    const gw_store_t *st = info->field_data;
+    const gw_bank_store_t *st = info->field_data;
     const gql_iv_t *id = gql_arg(args, "id");
     if (id == NULL || id->kind != GQL_IV_INT)
         return;
@@ -103,7 +103,7 @@ static void resolve_by_id(const gql_resolve_info_t *info, const void *parent, co
 static void resolve_by_iban(const gql_resolve_info_t *info, const void *parent, const gql_args_t *args, gql_rv_t *out)
 {
     (void)parent;
-    const gw_store_t *st = info->field_data;
+    const gw_bank_store_t *st = info->field_data;
     const gql_iv_t *iban = gql_arg(args, "iban");
     const gql_iv_t *max = gql_arg(args, "max_items");
     if (iban == NULL || iban->kind != GQL_IV_STRING)
@@ -127,7 +127,7 @@ static void note_missing(gql_buf_t *missing, const char *type, const char *field
     gql_buf_printf(missing, "%s.%s", type, field);
 }
 
-int gw_bank_bind(gql_schema_t *schema, const gw_store_t *store, gql_buf_t *missing)
+int gw_bank_bind(gql_schema_t *schema, const gw_bank_store_t *store, gql_buf_t *missing)
 {
     static const struct {
         const char *field;

@@ -1,8 +1,8 @@
 /*
- * store.h — the minimal read interface the bank resolvers need from the
+ * bank_store.h — the minimal read interface the bank resolvers need from the
  * projections (gateway/store/ implements the real one in a later task).
  *
- * A gw_store_t is a table of functions plus its object. Two are built in:
+ * A gw_bank_store_t is a table of functions plus its object. Two are built in:
  * the empty store (the default: every query answers an empty list or null)
  * and the bench store, a fixed list of ten transactions used only with the
  * gateway's --bench flag. Both are immutable and safe to read from any
@@ -11,8 +11,8 @@
  * Ownership: transactions handed out are owned by the store and stay valid
  * while it lives (the static lists: forever).
  */
-#ifndef GW_STORE_H
-#define GW_STORE_H
+#ifndef GW_BANK_STORE_H
+#define GW_BANK_STORE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -28,7 +28,7 @@ typedef struct gw_transaction {
     const char *descr;
 } gw_transaction_t;
 
-typedef struct gw_store_ops {
+typedef struct gw_bank_store_ops {
     /* The last transaction of every account, newest first: up to `max`
      * pointers into *out; returns how many. */
     size_t (*last_transactions)(const void *self, const gw_transaction_t **out, size_t max);
@@ -38,16 +38,16 @@ typedef struct gw_store_ops {
     size_t (*transactions_by_iban)(const void *self, const char *iban, const gw_transaction_t **out, size_t max);
     /* Number of transactions held (for /metrics). */
     size_t (*size)(const void *self);
-} gw_store_ops_t;
+} gw_bank_store_ops_t;
 
-typedef struct gw_store {
-    const gw_store_ops_t *ops;
+typedef struct gw_bank_store {
+    const gw_bank_store_ops_t *ops;
     const void *self;
-} gw_store_t;
+} gw_bank_store_t;
 
 /* The empty store. */
-gw_store_t gw_store_empty(void);
+gw_bank_store_t gw_bank_store_empty(void);
 /* The bench store: ten fixed transactions for all_last_transactions. */
-gw_store_t gw_store_bench(void);
+gw_bank_store_t gw_bank_store_bench(void);
 
 #endif

@@ -1,7 +1,7 @@
 /*
- * store.c — the two built-in stores: empty, and the bench list (store.h).
+ * bank_store.c — the two built-in stores: empty, and the bench list (bank_store.h).
  */
-#include "store.h"
+#include "bank_store.h"
 
 #include <string.h>
 
@@ -29,11 +29,11 @@ static size_t empty_size(const void *self)
     return 0;
 }
 
-static const gw_store_ops_t EMPTY_OPS = {empty_last, empty_by_id, empty_by_iban, empty_size};
+static const gw_bank_store_ops_t EMPTY_OPS = {empty_last, empty_by_id, empty_by_iban, empty_size};
 
-gw_store_t gw_store_empty(void)
+gw_bank_store_t gw_bank_store_empty(void)
 {
-    return (gw_store_t){&EMPTY_OPS, NULL};
+    return (gw_bank_store_t){&EMPTY_OPS, NULL};
 }
 
 /* Ten accounts' latest transactions, newest first (ids descending). */
@@ -85,9 +85,9 @@ static size_t bench_size(const void *self)
     return NBENCH;
 }
 
-static const gw_store_ops_t BENCH_OPS = {bench_last, bench_by_id, bench_by_iban, bench_size};
+static const gw_bank_store_ops_t BENCH_OPS = {bench_last, bench_by_id, bench_by_iban, bench_size};
 
-gw_store_t gw_store_bench(void)
+gw_bank_store_t gw_bank_store_bench(void)
 {
-    return (gw_store_t){&BENCH_OPS, NULL};
+    return (gw_bank_store_t){&BENCH_OPS, NULL};
 }
