@@ -194,15 +194,44 @@ static bool json_clean(const unsigned char *s, size_t n)
 /* A JSON string literal: one copy when nothing needs escaping. */
 static inline void put_string(gql_buf_t *b, const char *s, size_t n)
 {
-    if (json_clean((const unsigned char *)s, n) && gql_buf_reserve(b, n + 2)) {
+    /* One pass: copy eight bytes at a time while they are plain ASCII; at
+     * the first chunk that is not, check the rest (UTF-8 included) and copy
+     * it whole, or hand the string to the escaping writer. */
+    if (b->len + n + 10 >= b->cap && !gql_buf_reserve(b, n + 10))
+        return;
+    char *d = b->data + b->len;
+    size_t i = 0;
+    d[0] = '"';
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        uint64_t ctrl = (w - ONES * 0x20) & ~w;
+        uint64_t q = w ^ (ONES * '"'), bs = w ^ (ONES * '\\');
+        if (((ctrl | ((q - ONES) & ~q) | ((bs - ONES) & ~bs) | w) & HIGHS) != 0)
+            break;
+        memcpy(d + 1 + i, &w, 8);
+    }
+    if (i < n) {
+        if (!json_clean((const unsigned char *)s + i, n - i)) {
+            gql_buf_json_string(b, s, n); /* nothing was counted yet */
+            return;
+        }
+        memcpy(d + 1 + i, s + i, n - i);
+    }
+    d[n + 1] = '"';
+    b->len += n + 2;
+}
+
+/* A name known to need no escaping (enum values), quoted. */
+static inline void put_name(gql_buf_t *b, const char *s, size_t n)
+{
+    if (b->len + n + 2 < b->cap || gql_buf_reserve(b, n + 2)) {
         char *d = b->data + b->len;
         d[0] = '"';
         memcpy(d + 1, s, n);
         d[n + 1] = '"';
         b->len += n + 2;
-        return;
     }
-    gql_buf_json_string(b, s, n);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -834,7 +863,7 @@ static int complete_enum(gql_operation_t *op, exec_field_t *ef, const gql_type_t
             const char *n = t->values[i].name;
             if (rv->u.s.len > 0 && n[0] == rv->u.s.ptr[0] && strncmp(n, rv->u.s.ptr, rv->u.s.len) == 0 &&
                 n[rv->u.s.len] == '\0') {
-                put_string(op->out, rv->u.s.ptr, rv->u.s.len);
+                put_name(op->out, n, rv->u.s.len);
                 return C_VALUE;
             }
         }
