@@ -251,6 +251,35 @@ int gw_topology_key(const gw_topic_t *topic, const gw_event_t *ev, const char *o
 /* Schema Registry subject of `type` on `topic` under the topology's strategy. */
 int gw_topology_subject(const gw_topology_t *t, const gw_topic_t *topic, gw_rec_type_t type, char *out, size_t cap);
 
+/* --------------------------------------------------------- schema registry */
+
+/*
+ * A Confluent Schema Registry client (http:// only). Every call BLOCKS on the
+ * network for at most timeout_ms per request: use it at start-up or from a
+ * thread that may wait, never from an event loop.
+ */
+typedef struct gw_registry gw_registry_t;
+
+/* A client of the registry at url ("http://host[:port][/path]"), timeout_ms <= 0 = 5 s. NULL with err. */
+gw_registry_t *gw_registry_new(const char *url, int timeout_ms, char *err, size_t errlen);
+void gw_registry_free(gw_registry_t *r);
+
+/* Registers schema (Avro JSON text) under subject; *id gets its id. 0, GW_EV_ESCHEMA (refused), GW_EV_EIO... */
+int gw_registry_register(gw_registry_t *r, const char *subject, const char *schema, int32_t *id, char *err,
+                         size_t errlen);
+/* Fetches the schema text of id into *schema (malloc'd). 0, GW_EV_EUNKNOWN (no such id), GW_EV_EIO... */
+int gw_registry_schema(gw_registry_t *r, int32_t id, char **schema, char *err, size_t errlen);
+
+/*
+ * Registers our schema of every record type the topology carries under its
+ * subject (topology's subject_strategy) and makes the codec stamp the ids the
+ * registry gives. Replaces the topology's pinned ids.
+ */
+int gw_registry_setup_codec(gw_registry_t *r, const gw_topology_t *t, gw_codec_t *c, char *err, size_t errlen);
+
+/* Fetches the writer schema of id and registers it in the codec (after GW_EV_EUNKNOWN from a decode). */
+int gw_registry_learn(gw_registry_t *r, gw_codec_t *c, int32_t id, char *err, size_t errlen);
+
 /* ------------------------------------------------------------------ kafka */
 
 /* Connection settings shared by producers and consumers. Strings are borrowed for the call. */

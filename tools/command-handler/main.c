@@ -4,8 +4,12 @@
  * feedback and BalanceChanged events, on whatever topics the topology names.
  *
  *   command-handler --brokers HOST:PORT [--topology FILE] [--state-dir DIR]
- *                   [--snapshot-interval SECONDS] [--fetch-wait-ms N]
- *   (env: KAFKA_BROKERS, GW_TOPOLOGY, GW_STATE_DIR)
+ *                   [--snapshot-interval SECONDS] [--fetch-wait-ms N] [--schema-registry URL]
+ *   (env: KAFKA_BROKERS, GW_TOPOLOGY, GW_STATE_DIR, SCHEMA_REGISTRY_URL)
+ *
+ * Schema ids: pinned by the topology, or, with a registry, learned by registering
+ * our schemas under the topology's subjects; writer schemas of unknown ids are
+ * fetched from the registry when met.
  *
  * Start-up, event-sourced: load DIR/snapshot if there is one, then replay the
  * output topics from the snapshot's offsets (or from offset 0) to the end they
@@ -50,6 +54,9 @@
 typedef struct handler {
     gw_topology_t *topo;
     gw_codec_t *codec;
+    gw_registry_t *registry; /* NULL: schema ids pinned by the topology */
+    int32_t missing_ids[64]; /* ids the registry did not know: not asked again */
+    size_t nmissing;
     gw_bank_t *bank;
     gw_producer_t *prod;
     const char *state_dir;
@@ -183,6 +190,31 @@ static void on_error(void *ctx, const char *msg)
     logf_("kafka: %s", msg);
 }
 
+/* Decodes m into *ev; with a registry, learns a writer schema it has not seen
+ * (blocking: this program has no event loop) and tries again. 0 or negative. */
+static int decode(handler_t *h, const gw_kmsg_t *m, gw_event_t *ev, char *err, size_t errlen)
+{
+    if (m->value == NULL) {
+        snprintf(err, errlen, "no value");
+        return GW_EV_EMALFORMED;
+    }
+    int rc = gw_codec_decode(h->codec, m->value, m->vlen, ev, err, errlen);
+    int32_t id;
+    if (rc != GW_EV_EUNKNOWN || h->registry == NULL || gw_wire_schema_id(m->value, m->vlen, &id) != 0)
+        return rc;
+    for (size_t i = 0; i < h->nmissing; i++)
+        if (h->missing_ids[i] == id)
+            return rc;
+    char e2[512];
+    if (gw_registry_learn(h->registry, h->codec, id, e2, sizeof(e2)) != 0) {
+        logf_("schema id %d: %s", (int)id, e2);
+        if (h->nmissing < sizeof(h->missing_ids) / sizeof(h->missing_ids[0]))
+            h->missing_ids[h->nmissing++] = id;
+        return rc;
+    }
+    return gw_codec_decode(h->codec, m->value, m->vlen, ev, err, errlen);
+}
+
 /* Replay: one of our own output events. */
 static void on_output(void *ctx, const gw_kmsg_t *m)
 {
@@ -190,9 +222,9 @@ static void on_output(void *ctx, const gw_kmsg_t *m)
     gw_event_t ev;
     char err[256];
     note_offset(h, m->topic, m->partition, m->offset + 1);
-    if (m->value == NULL || gw_codec_decode(h->codec, m->value, m->vlen, &ev, err, sizeof(err)) != 0) {
+    if (decode(h, m, &ev, err, sizeof(err)) != 0) {
         h->bad_messages++;
-        logf_("skipping %s[%d]@%" PRId64 ": %s", m->topic, (int)m->partition, m->offset, m->value ? err : "no value");
+        logf_("skipping %s[%d]@%" PRId64 ": %s", m->topic, (int)m->partition, m->offset, err);
         return;
     }
     /* the command a BalanceChanged was made for, if its producer said */
@@ -254,9 +286,9 @@ static void on_command(void *ctx, const gw_kmsg_t *m)
     char err[256];
     if (h->fatal)
         return;
-    if (m->value == NULL || gw_codec_decode(h->codec, m->value, m->vlen, &cmd, err, sizeof(err)) != 0) {
+    if (decode(h, m, &cmd, err, sizeof(err)) != 0) {
         h->bad_messages++;
-        logf_("skipping %s[%d]@%" PRId64 ": %s", m->topic, (int)m->partition, m->offset, m->value ? err : "no value");
+        logf_("skipping %s[%d]@%" PRId64 ": %s", m->topic, (int)m->partition, m->offset, err);
         note_offset(h, m->topic, m->partition, m->offset + 1);
         h->dirty = 1;
         return;
@@ -329,8 +361,8 @@ static void add_topic(const gw_topology_t *topo, gw_rec_type_t t, const char **l
 static void usage(FILE *f)
 {
     fprintf(f, "usage: command-handler --brokers HOST:PORT [--topology FILE] [--state-dir DIR]\n"
-               "                       [--snapshot-interval SECONDS] [--fetch-wait-ms N]\n"
-               "env: KAFKA_BROKERS, GW_TOPOLOGY (default schema/topology.yaml), GW_STATE_DIR\n"
+               "                       [--snapshot-interval SECONDS] [--fetch-wait-ms N] [--schema-registry URL]\n"
+               "env: KAFKA_BROKERS, GW_TOPOLOGY (default schema/topology.yaml), GW_STATE_DIR, SCHEMA_REGISTRY_URL\n"
                "     (default ./command-handler-state)\n");
 }
 
@@ -467,6 +499,7 @@ int main(int argc, char **argv)
     const char *brokers = getenv("KAFKA_BROKERS");
     const char *topo_path = getenv("GW_TOPOLOGY");
     h.state_dir = getenv("GW_STATE_DIR");
+    const char *registry_url = getenv("SCHEMA_REGISTRY_URL");
     int interval = 10, fetch_wait = 1; /* see tools/embedded-kafka/README.md */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -486,6 +519,8 @@ int main(int argc, char **argv)
             h.state_dir = v;
         else if (strcmp(a, "--snapshot-interval") == 0)
             interval = atoi(v);
+        else if (strcmp(a, "--schema-registry") == 0)
+            registry_url = v;
         else if (strcmp(a, "--fetch-wait-ms") == 0)
             fetch_wait = atoi(v);
         else {
@@ -527,15 +562,25 @@ int main(int argc, char **argv)
         logf_("%s", h.codec ? "out of memory" : err);
         goto out;
     }
-    for (int t = 0; t < GW_REC__COUNT; t++) {
-        if (h.topo->schema_ids[t] == 0) {
-            logf_("the topology pins no schema id for %s (a Schema Registry client is not built yet)",
-                  gw_rec_name((gw_rec_type_t)t));
+    if (registry_url != NULL && *registry_url) {
+        /* ids from the registry; writer schemas of unknown ids fetched on demand */
+        h.registry = gw_registry_new(registry_url, 5000, err, sizeof(err));
+        if (h.registry == NULL || gw_registry_setup_codec(h.registry, h.topo, h.codec, err, sizeof(err)) != 0) {
+            logf_("refusing to start: %s", err);
             goto out;
         }
-        if (gw_codec_use_id(h.codec, (gw_rec_type_t)t, h.topo->schema_ids[t], err, sizeof(err)) != 0) {
-            logf_("%s", err);
-            goto out;
+        logf_("schemas registered at %s", registry_url);
+    } else {
+        for (int t = 0; t < GW_REC__COUNT; t++) {
+            if (h.topo->schema_ids[t] == 0) {
+                logf_("the topology pins no schema id for %s and no SCHEMA_REGISTRY_URL is set",
+                      gw_rec_name((gw_rec_type_t)t));
+                goto out;
+            }
+            if (gw_codec_use_id(h.codec, (gw_rec_type_t)t, h.topo->schema_ids[t], err, sizeof(err)) != 0) {
+                logf_("%s", err);
+                goto out;
+            }
         }
     }
     h.kconf = (gw_kafka_conf_t){.brokers = brokers,
@@ -546,6 +591,7 @@ int main(int argc, char **argv)
     status = run(&h, interval);
 out:
     gw_producer_free(h.prod);
+    gw_registry_free(h.registry);
     if (h.codec && h.bank)
         write_metrics(&h);
     gw_codec_free(h.codec);
