@@ -170,6 +170,8 @@ void gw_loopq_detach(gw_loopq_t *q)
 
 void gw_loopq_dispose(gw_loopq_t *q)
 {
+    if (q->_tail == NULL)
+        return; /* never initialised */
     gw_loopq_msg_t *m;
     while ((m = pop(q)) != NULL)
         dispose_msg(m);

@@ -39,19 +39,19 @@ struct st_h2o_evloop_t;
 
 /* What a message says. */
 typedef enum gw_loopq_kind {
-    GW_LOOPQ_TX = 0,    /* transactions 1..u.tx.upto are readable in the txstore (no message allocated) */
-    GW_LOOPQ_ANSWER,    /* a command this loop waits for was answered, failed or timed out (u.answer) */
-    GW_LOOPQ_ACCOUNT,   /* a credentials record became visible (u.account) */
-    GW_LOOPQ_READY,     /* the Kafka side's readiness changed (u.ready) */
-    GW_LOOPQ_CALL,      /* run u.call.fn(thread, u.call.arg) on the loop (password results, ...) */
+    GW_LOOPQ_TX = 0,  /* transactions 1..u.tx.upto are readable in the txstore (no message allocated) */
+    GW_LOOPQ_ANSWER,  /* a command this loop waits for was answered, failed or timed out (u.answer) */
+    GW_LOOPQ_ACCOUNT, /* a credentials record became visible (u.account) */
+    GW_LOOPQ_READY,   /* the Kafka side's readiness changed (u.ready) */
+    GW_LOOPQ_CALL,    /* run u.call.fn(thread, u.call.arg) on the loop (password results, ...) */
     GW_LOOPQ__COUNT
 } gw_loopq_kind_t;
 
 /* How a waited-for command ended. */
 typedef enum gw_answer_status {
-    GW_ANSWER_OK = 0,       /* feedback arrived: see success/reason/iban/token */
-    GW_ANSWER_TIMEOUT,      /* no feedback before the deadline (the command still stands) */
-    GW_ANSWER_UNDELIVERED,  /* the command could not be written to Kafka: reason says why */
+    GW_ANSWER_OK = 0,      /* feedback arrived: see success/reason/iban/token */
+    GW_ANSWER_TIMEOUT,     /* no feedback before the deadline (the command still stands) */
+    GW_ANSWER_UNDELIVERED, /* the command could not be written to Kafka: reason says why */
 } gw_answer_status_t;
 
 #define GW_LOOPQ_TEXT 128 /* room for a reason/iban/token copy, NUL included */
@@ -103,10 +103,10 @@ typedef struct gw_loopq {
     gw_loopq_msg_t *_Atomic _head; /* producers swing this */
     gw_loopq_msg_t *_tail;         /* consumer only */
     gw_loopq_msg_t _stub;
-    _Atomic uint64_t _tx_upto;  /* raised by gw_loopq_publish_tx */
-    uint64_t _tx_seen;          /* consumer: last upto dispatched */
-    _Atomic int _wake;          /* 1 while a wakeup is written and not yet drained */
-    int _efd;                   /* eventfd, -1 when none */
+    _Atomic uint64_t _tx_upto;     /* raised by gw_loopq_publish_tx */
+    uint64_t _tx_seen;             /* consumer: last upto dispatched */
+    _Atomic int _wake;             /* 1 while a wakeup is written and not yet drained */
+    int _efd;                      /* eventfd, -1 when none */
     struct st_h2o_socket_t *_sock; /* the eventfd on the loop, once attached */
     struct gw_thread *_owner;
     gw_loopq_hook_t _hooks[GW_LOOPQ__COUNT][GW_LOOPQ_MAX_HOOKS];

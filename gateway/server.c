@@ -48,6 +48,46 @@ int gw_server_add_ready_check(gw_server_t *s, const char *name, gw_ready_fn fn, 
     return 0;
 }
 
+int gw_server_add_thread_hook(gw_server_t *s, gw_thread_hook_fn start, gw_thread_hook_fn end, void *data)
+{
+    if (s->nthread_hooks >= GW_MAX_THREAD_HOOKS)
+        return -1;
+    s->thread_hooks[s->nthread_hooks++] = (gw_thread_hook_t){start, end, data};
+    return 0;
+}
+
+void gw_server_prepare(gw_server_t *s)
+{
+    pthread_mutex_init(&s->loopq_mu, NULL);
+}
+
+size_t gw_server_each_loop(gw_server_t *s, void (*fn)(gw_loopq_t *q, size_t index, void *arg), void *arg)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&s->loopq_mu);
+    if (s->loopq_open)
+        for (; n < s->nthreads; n++)
+            fn(&s->threads[n].loopq, n, arg);
+    pthread_mutex_unlock(&s->loopq_mu);
+    return n;
+}
+
+bool gw_server_push(gw_server_t *s, size_t index, gw_loopq_msg_t *m)
+{
+    pthread_mutex_lock(&s->loopq_mu);
+    bool open = s->loopq_open && index < s->nthreads;
+    if (open)
+        gw_loopq_push(&s->threads[index].loopq, m);
+    pthread_mutex_unlock(&s->loopq_mu);
+    if (!open) {
+        if (m->dispose != NULL)
+            m->dispose(m);
+        else
+            free(m);
+    }
+    return open;
+}
+
 /* Readiness: false from the stop signal on, so balancers stop sending. */
 static bool accepting_ready(const gw_server_t *s, void *data, char *reason, size_t reasonlen)
 {
@@ -233,6 +273,10 @@ static void *thread_main(void *arg)
         t->listen_fd = -1; /* the socket owns it now */
         t->listener->data = t;
         h2o_socket_read_start(t->listener, on_accept);
+        gw_loopq_attach(&t->loopq, loop, t);
+        for (size_t i = 0; i < s->nthread_hooks; i++)
+            if (s->thread_hooks[i].start != NULL)
+                s->thread_hooks[i].start(t, s->thread_hooks[i].data);
         report_started(s, true);
     }
 
@@ -242,6 +286,12 @@ static void *thread_main(void *arg)
     if (h2o_timeout_is_linked(&t->drain_entry))
         h2o_timeout_unlink(&t->drain_entry);
     h2o_multithread_unregister_receiver(t->ctx.queue, &t->control);
+    if (t->loopq._owner != NULL) /* attached: the start hooks ran */
+        for (size_t i = s->nthread_hooks; i-- > 0;)
+            if (s->thread_hooks[i].end != NULL)
+                s->thread_hooks[i].end(t, s->thread_hooks[i].data);
+    gw_loopq_drain(&t->loopq); /* answers already queued reach their owners' cleanup */
+    gw_loopq_detach(&t->loopq);
     bool clean = t->connections == 0;
     if (clean)
         gw_bench_thread_end(t);
@@ -400,6 +450,14 @@ int gw_server_run(gw_server_t *s)
     }
     s->port = port;
 
+    for (size_t i = 0; i < n; i++)
+        if (gw_loopq_init(&s->threads[i].loopq) != 0) {
+            gw_log_msg(&s->log, GW_LOG_ERROR, "cannot create an eventfd", strerror(errno));
+            goto close_fds;
+        }
+    pthread_mutex_lock(&s->loopq_mu);
+    s->loopq_open = true;
+    pthread_mutex_unlock(&s->loopq_mu);
     for (size_t i = 0; i < n; i++) {
         if (pthread_create(&s->threads[i].tid, NULL, thread_main, &s->threads[i]) != 0) {
             gw_log_msg(&s->log, GW_LOG_ERROR, "cannot start a thread", strerror(errno));
@@ -445,14 +503,22 @@ int gw_server_run(gw_server_t *s)
     for (size_t i = 0; i < n; i++)
         if (s->threads[i].started)
             pthread_join(s->threads[i].tid, NULL);
+    pthread_mutex_lock(&s->loopq_mu);
+    s->loopq_open = false;
+    pthread_mutex_unlock(&s->loopq_mu);
     rc = ok ? 0 : -1;
     if (ok)
         gw_log_msg(&s->log, GW_LOG_INFO, "stopped", NULL);
 
 close_fds:
+    pthread_mutex_lock(&s->loopq_mu);
+    s->loopq_open = false;
+    pthread_mutex_unlock(&s->loopq_mu);
     for (size_t i = 0; i < n; i++)
         if (s->threads[i].listen_fd > 0 && !s->threads[i].started)
             close(s->threads[i].listen_fd);
+    for (size_t i = 0; i < n; i++)
+        gw_loopq_dispose(&s->threads[i].loopq);
     for (size_t i = 0; i < n; i++)
         unclean = unclean || s->threads[i].unclean;
     if (!unclean) {

@@ -28,6 +28,7 @@
 #include "config.h"
 #include "gql.h"
 #include "log.h"
+#include "loopq.h"
 #include "metrics.h"
 
 #define GW_VERSION "0.1.0"
@@ -78,7 +79,19 @@ typedef struct gw_thread {
     h2o_timeout_entry_t drain_entry;
     struct gw_exec *running;     /* the GraphQL execution inside gql_execute/gql_resume now, or NULL */
     h2o_timeout_t bench_timeout; /* --bench: the simulated command latency (bench.c) */
+    gw_loopq_t loopq;            /* inbox from other threads (loopq.h); initialised before the thread starts */
 } gw_thread_t;
+
+/* Called on each loop thread once its loop exists and before it serves
+ * (start), and after it stopped serving, before its loop is destroyed (end). */
+typedef void (*gw_thread_hook_fn)(gw_thread_t *t, void *data);
+
+typedef struct gw_thread_hook {
+    gw_thread_hook_fn start, end;
+    void *data;
+} gw_thread_hook_t;
+
+#define GW_MAX_THREAD_HOOKS 4
 
 struct gw_server {
     gw_config_t config;
@@ -100,6 +113,13 @@ struct gw_server {
     gw_metrics_shared_t shared;
     gw_ready_check_t ready[GW_MAX_READY_CHECKS];
     size_t nready;
+    gw_thread_hook_t thread_hooks[GW_MAX_THREAD_HOOKS];
+    size_t nthread_hooks;
+    /* Other threads reach the loops' inboxes through gw_server_each_loop,
+     * under loopq_mu, only while loopq_open (from the threads' start until
+     * they are joined). */
+    pthread_mutex_t loopq_mu;
+    bool loopq_open;
     _Atomic bool stopping; /* set by the main thread when a stop signal arrives */
     /* startup handshake: threads report ready (or failed) under start_mu */
     pthread_mutex_t start_mu;
@@ -110,6 +130,24 @@ struct gw_server {
 
 /* Adds a readiness check (before gw_server_run). Returns 0 or -1 when full. */
 int gw_server_add_ready_check(gw_server_t *s, const char *name, gw_ready_fn fn, void *data);
+
+/* Adds per-thread start/end hooks (before gw_server_run). Returns 0 or -1 when full. */
+int gw_server_add_thread_hook(gw_server_t *s, gw_thread_hook_fn start, gw_thread_hook_fn end, void *data);
+
+/* Any thread: calls fn(&thread.loopq, index, arg) for every loop while the
+ * loops run, under a mutex (keep fn short: a push). Returns the number of
+ * loops visited (0 before start and after shutdown). Initialise
+ * s->loopq_mu with PTHREAD_MUTEX_INITIALIZER semantics (gw_server_run's
+ * caller zeroes the struct; the mutex is initialised by gw_server_prepare). */
+size_t gw_server_each_loop(gw_server_t *s, void (*fn)(gw_loopq_t *q, size_t index, void *arg), void *arg);
+
+/* Any thread: push m to loop `index`'s inbox; when the loops are not running
+ * (or index is out of range) m is disposed at once. Returns true if queued. */
+bool gw_server_push(gw_server_t *s, size_t index, gw_loopq_msg_t *m);
+
+/* Initialises what other threads may touch before gw_server_run (the loop
+ * mutex). Call once after zeroing the struct. */
+void gw_server_prepare(gw_server_t *s);
 
 /* Binds the listeners, starts the threads, waits for SIGTERM/SIGINT, drains
  * and joins. Adds the readiness check "accepting" (fails once stopping). Returns 0 after a clean shutdown, -1 when the
