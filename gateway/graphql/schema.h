@@ -233,9 +233,11 @@ int gql__introspection_install(gql_schema_t *s);
 int gql_coerce_literal(const gql_schema_t *s, gql_arena_t *a, const gql_value_t *lit, const gql_type_t *type,
                        const gql_iv_t *variables, gql_iv_t *out);
 
-/* Coerces an untyped JSON value to `type` (variable values). On failure adds
- * errors in graphql-js wording ("Variable \"$x\" got invalid value ...;
- * Expected type ...") using `what` as the subject, and returns GQL_EFAIL. */
+/* Coerces an untyped JSON value to `type` (variable values). `in` NULL means
+ * "not provided". On failure adds errors in graphql-js 17 wording, e.g.
+ * "Variable \"$x\" has invalid value at .a[0]: Int cannot represent
+ * non-integer value: \"abc\"", using `what` as the subject (`Variable "$x"`)
+ * and `loc` as the location, and returns GQL_EFAIL. */
 int gql_coerce_input(const gql_schema_t *s, gql_arena_t *a, const gql_iv_t *in, const gql_type_t *type,
                      const char *what, const gql_loc_t *loc, gql_errors_t *errors, gql_iv_t *out);
 
