@@ -62,11 +62,17 @@ function typeOf(t) {
   return typeof t === 'string' ? t : t.type;
 }
 
-/** Encodes record `name` (values by field name; longs as Number or BigInt) with the schema id. */
-export function encode(topo, name, values) {
-  const s = schemas[name];
+/** Our schema of record `name` (parsed schema/avro/NAME.avsc). */
+export const schemaOf = (name) => schemas[name];
+
+/**
+ * Encodes record `name` (values by field name; longs as Number or BigInt) with
+ * the topology's schema id, or with another writer `schema` and `id`.
+ */
+export function encode(topo, name, values, { schema, id } = {}) {
+  const s = schema ?? schemas[name];
   const parts = [Buffer.from([0, 0, 0, 0, 0])];
-  parts[0].writeInt32BE(topo.ids[name], 1);
+  parts[0].writeInt32BE(id ?? topo.ids[name], 1);
   for (const f of s.fields) {
     const v = values[f.name] ?? f.default;
     if (v === undefined) throw new Error(`${name}.${f.name} missing`);
