@@ -399,15 +399,21 @@ typedef struct gw_partition_info {
 /*
  * A consumer of every partition of `topics` (assign, never subscribe: no group
  * join, no rebalances; a unique group.id is set only because librdkafka needs one
- * for assign). BLOCKS while it reads the topics' metadata and watermarks (up to
- * ~10 s), so create consumers at start-up. Topics must exist. Returns NULL and
- * *rc (GW_EV_EKAFKA, GW_EV_ERANGE, GW_EV_EINVAL) with err on failure.
+ * for assign). BLOCKS while it reads the topics' metadata and watermarks (three
+ * round trips per broker; at most ~10 s each), so create consumers at start-up.
+ * Topics must exist. Returns NULL and *rc (GW_EV_EKAFKA, GW_EV_ERANGE,
+ * GW_EV_EINVAL) with err on failure.
  */
 gw_consumer_t *gw_consumer_new(const gw_kafka_conf_t *conf, const char *const *topics, size_t ntopics,
                                const gw_consumer_opts_t *opts, const gw_consumer_cbs_t *cbs, void *ctx, int *rc,
                                char *err, size_t errlen);
 
-/* Delivers up to max messages through the callbacks, waiting at most timeout_ms for the first. Returns the count. */
+/*
+ * Delivers up to max messages through the callbacks, waiting at most timeout_ms
+ * for the first (0 in an event loop). Returns the count. Driven by
+ * gw_consumer_fd, poll again while it returns max: the fd is only written when
+ * the queue goes from empty to not empty.
+ */
 int gw_consumer_poll(gw_consumer_t *c, int timeout_ms, int max);
 /* 1 once replay_done has been reported. */
 int gw_consumer_replayed(const gw_consumer_t *c);

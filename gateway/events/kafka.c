@@ -252,6 +252,36 @@ static void advance(gw_consumer_t *c, gw_partition_info_t *p, int64_t pos)
         c->remaining--;
 }
 
+/* Fills low and high of every partition of c: one ListOffsets request per broker
+ * for each (earliest = -2, latest = -1 as "timestamps"). 0 or -1 with err. */
+static int watermarks(gw_consumer_t *c, char *err, size_t errlen)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)c->nparts);
+        for (size_t i = 0; i < c->nparts; i++)
+            rd_kafka_topic_partition_list_add(l, c->parts[i].topic, c->parts[i].partition)->offset =
+                pass == 0 ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END;
+        rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(c->rk, l, META_TIMEOUT_MS);
+        for (int k = 0; k < l->cnt; k++) {
+            const rd_kafka_topic_partition_t *tp = &l->elems[k];
+            gw_partition_info_t *pi = find_part(c, tp->topic, tp->partition);
+            if (e == RD_KAFKA_RESP_ERR_NO_ERROR && tp->err)
+                e = tp->err;
+            if (e == RD_KAFKA_RESP_ERR_NO_ERROR && tp->offset < 0)
+                e = RD_KAFKA_RESP_ERR__BAD_MSG;
+            if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                gw__err(err, errlen, "%s[%d]: watermarks: %s", tp->topic, (int)tp->partition, rd_kafka_err2str(e));
+                rd_kafka_topic_partition_list_destroy(l);
+                return -1;
+            }
+            if (pi != NULL)
+                *(pass == 0 ? &pi->low : &pi->high) = tp->offset;
+        }
+        rd_kafka_topic_partition_list_destroy(l);
+    }
+    return 0;
+}
+
 void gw_consumer_free(gw_consumer_t *c)
 {
     if (c == NULL)
@@ -368,8 +398,8 @@ gw_consumer_t *gw_consumer_new(const gw_kafka_conf_t *kc, const char *const *top
         return NULL;
     }
 
-    /* watermarks and start positions */
-    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)total);
+    /* the partitions, their watermarks (batched: two requests per broker, not two
+     * per partition), and where each starts */
     char *np = c->names;
     for (size_t i = 0; i < ntopics; i++) {
         size_t l = strlen(topics[i]) + 1;
@@ -378,37 +408,39 @@ gw_consumer_t *gw_consumer_new(const gw_kafka_conf_t *kc, const char *const *top
             gw_partition_info_t *pi = &c->parts[c->nparts++];
             pi->topic = np;
             pi->partition = pt;
-            rd_kafka_resp_err_t we =
-                rd_kafka_query_watermark_offsets(c->rk, np, pt, &pi->low, &pi->high, META_TIMEOUT_MS);
-            if (we != RD_KAFKA_RESP_ERR_NO_ERROR) {
-                gw__err(err, errlen, "%s[%d]: watermarks: %s", np, (int)pt, rd_kafka_err2str(we));
+        }
+        np += l;
+    }
+    if (watermarks(c, err, errlen) != 0) {
+        *rc = GW_EV_EKAFKA;
+        gw_consumer_free(c);
+        return NULL;
+    }
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)total);
+    for (size_t i = 0; i < c->nparts; i++) {
+        gw_partition_info_t *pi = &c->parts[i];
+        const char *tn = pi->topic;
+        int32_t pt = pi->partition;
+        const gw_start_offset_t *so = find_start(opts, tn, pt);
+        int64_t start = so ? so->offset : (opts && opts->strict ? 0 : pi->low);
+        if (start < pi->low || start > pi->high) {
+            if (opts && opts->strict) {
+                gw__err(err, errlen, "%s[%d]: offset %lld is not in the log [%lld, %lld]%s", tn, (int)pt,
+                        (long long)start, (long long)pi->low, (long long)pi->high,
+                        start > pi->high ? " (the broker lost data)" : " (retention dropped it)");
                 rd_kafka_topic_partition_list_destroy(list);
-                *rc = GW_EV_EKAFKA;
+                *rc = GW_EV_ERANGE;
                 gw_consumer_free(c);
                 return NULL;
             }
-            const gw_start_offset_t *so = find_start(opts, np, pt);
-            int64_t start = so ? so->offset : (opts && opts->strict ? 0 : pi->low);
-            if (start < pi->low || start > pi->high) {
-                if (opts && opts->strict) {
-                    gw__err(err, errlen, "%s[%d]: offset %lld is not in the log [%lld, %lld]%s", np, (int)pt,
-                            (long long)start, (long long)pi->low, (long long)pi->high,
-                            start > pi->high ? " (the broker lost data)" : " (retention dropped it)");
-                    rd_kafka_topic_partition_list_destroy(list);
-                    *rc = GW_EV_ERANGE;
-                    gw_consumer_free(c);
-                    return NULL;
-                }
-                if (c->cbs.offset_reset)
-                    c->cbs.offset_reset(ctx, np, pt, start, "start offset not in the log");
-                start = pi->low;
-            }
-            pi->position = start;
-            if (pi->position < pi->high)
-                c->remaining++;
-            rd_kafka_topic_partition_list_add(list, np, pt)->offset = start;
+            if (c->cbs.offset_reset)
+                c->cbs.offset_reset(ctx, tn, pt, start, "start offset not in the log");
+            start = pi->low;
         }
-        np += l;
+        pi->position = start;
+        if (pi->position < pi->high)
+            c->remaining++;
+        rd_kafka_topic_partition_list_add(list, tn, pt)->offset = start;
     }
     rd_kafka_resp_err_t ae = rd_kafka_assign(c->rk, list);
     rd_kafka_topic_partition_list_destroy(list);
