@@ -41,6 +41,7 @@ struct gql_doc_cache {
     size_t mask;
     gql_cached_doc_t *head, *tail;
     size_t count;
+    uint64_t hits, misses, evictions;
 };
 
 /* A 64-bit hash of the text, eight bytes at a time. */
@@ -151,10 +152,12 @@ gql_cached_doc_t *gql_doc_cache_get(gql_doc_cache_t *c, const char *text, size_t
         if (d->hash == h && d->len == len && memcmp(d->text, text, len) == 0) {
             move_to_front(c, d);
             d->refs++;
+            c->hits++;
             return d;
         }
     }
     /* A miss: parse and validate into a fresh arena sized to the text. */
+    c->misses++;
     gql_arena_t *a = gql_arena_new(len * 8 + 4096, c->bytes_in_use);
     if (a == NULL) {
         gql_errors_add(errors, GQL_CODE_INTERNAL, NULL, NULL, 0, "Out of memory.");
@@ -178,8 +181,10 @@ gql_cached_doc_t *gql_doc_cache_get(gql_doc_cache_t *c, const char *text, size_t
     }
     /* Make room, then insert at the front holding two references: the
      * cache's and the caller's. */
-    while (c->count >= c->max && c->tail != NULL)
+    while (c->count >= c->max && c->tail != NULL) {
         entry_remove(c, c->tail);
+        c->evictions++;
+    }
     d->refs = 2;
     d->cached = true;
     gql_cached_doc_t **bucket = &c->buckets[h & c->mask];
@@ -214,4 +219,14 @@ void gql_doc_cache_release(gql_cached_doc_t *d)
 size_t gql_doc_cache_size(const gql_doc_cache_t *c)
 {
     return c->count;
+}
+
+void gql_doc_cache_stats(const gql_doc_cache_t *c, uint64_t *hits, uint64_t *misses, uint64_t *evictions)
+{
+    if (hits != NULL)
+        *hits = c->hits;
+    if (misses != NULL)
+        *misses = c->misses;
+    if (evictions != NULL)
+        *evictions = c->evictions;
 }

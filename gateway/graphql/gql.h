@@ -435,6 +435,10 @@ const gql_document_t *gql_cached_doc_document(const gql_cached_doc_t *d);
 void gql_doc_cache_hold(gql_cached_doc_t *d);
 void gql_doc_cache_release(gql_cached_doc_t *d);
 size_t gql_doc_cache_size(const gql_doc_cache_t *c);
+/* Counters since the cache was made, for /metrics: lookups answered from
+ * the cache, lookups that parsed (valid or not), entries evicted. Any
+ * pointer may be NULL. */
+void gql_doc_cache_stats(const gql_doc_cache_t *c, uint64_t *hits, uint64_t *misses, uint64_t *evictions);
 
 #ifdef __cplusplus
 }

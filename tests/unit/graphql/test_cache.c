@@ -38,6 +38,11 @@ TEST(hit_returns_same_document)
     gql_cached_doc_t *d3 = get(c, a, "{ b }", &e);
     ASSERT(d3 != NULL && d3 != d1);
     ASSERT_EQ_INT(2, gql_doc_cache_size(c));
+    uint64_t hits, misses, evictions;
+    gql_doc_cache_stats(c, &hits, &misses, &evictions);
+    ASSERT_EQ_INT(1, hits);
+    ASSERT_EQ_INT(2, misses);
+    ASSERT_EQ_INT(0, evictions);
     gql_doc_cache_release(d1);
     gql_doc_cache_release(d2);
     gql_doc_cache_release(d3);
@@ -95,6 +100,9 @@ TEST(lru_eviction_spares_held_entries)
     gql_cached_doc_t *v = get(c, a, "{ a a }", &e);
     ASSERT(w != NULL && v != NULL);
     ASSERT_EQ_INT(2, gql_doc_cache_size(c));
+    uint64_t evictions = 0;
+    gql_doc_cache_stats(c, NULL, NULL, &evictions);
+    ASSERT_EQ_INT(3, evictions); /* y, z and x */
     const gql_document_t *doc = gql_cached_doc_document(x);
     gql_buf_t out = GQL_BUF_INIT;
     gql_print(doc, &out); /* reads the whole tree: ASan would catch a use after free */
