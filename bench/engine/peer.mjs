@@ -1,4 +1,4 @@
-// bench/engine/peer.mjs — the graphql-js side of bench/engine: the same three
+// bench/engine/peer.mjs — the graphql-js side of bench/engine: the same four
 // cases as bench_engine.c, measured the same way, printed in the same format
 // ("case<TAB>ops_per_second<TAB>ops<TAB>seconds"), so bench/engine/run can
 // put them side by side.
@@ -9,6 +9,8 @@
 //   transactions   graphqlSync of `{ all_last_transactions { ... } }` with a
 //                  root resolver returning the same 100 rows as the C side
 //                  (graphql-js's default resolvers read the row fields);
+//   transactions-cached  the same query parsed and validated once: execute()
+//                  + JSON.stringify per operation;
 //   github-schema  buildSchema(GitHub's SDL) + validateSchema, which is what
 //                  the engine's gql_schema_build does (parse, build, validate).
 //
@@ -18,7 +20,7 @@
 // DIR/<case>.json. A measurement, not a test.
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildSchema, graphqlSync, validateSchema } from 'graphql';
+import { buildSchema, execute, graphqlSync, parse, validate, validateSchema } from 'graphql';
 
 function parseArgs(argv) {
     const opts = { seconds: 3 };
@@ -114,6 +116,13 @@ function query(source) {
 const want = (name) => !opts.only || opts.only === name;
 if (want('introspection')) runCase('introspection', () => query(introspection), opts.seconds, opts.responses);
 if (want('transactions')) runCase('transactions', () => query(transactionsQuery), opts.seconds, opts.responses);
+if (want('transactions-cached')) {
+    // Parsed and validated once, as a server's document cache would hold it.
+    const document = parse(transactionsQuery);
+    const errors = validate(bank, document);
+    if (errors.length) throw new Error(`graphql-js: ${JSON.stringify(errors)}`);
+    runCase('transactions-cached', () => JSON.stringify(execute({ schema: bank, document, rootValue })), opts.seconds);
+}
 if (opts.github && want('github-schema')) {
     const sdl = fs.readFileSync(opts.github, 'utf8');
     runCase(
