@@ -294,7 +294,7 @@ static void add_waiter(entry_t *e, gw_inflight_waiter_t *w)
 }
 
 int gw_inflight_begin(gw_inflight_t *p, const uint8_t uuid[16], int64_t deadline_ms, gw_inflight_waiter_t *w,
-                     gw_outcome_t **outcome)
+                      gw_outcome_t **outcome)
 {
     if (p == NULL || uuid == NULL || outcome == NULL)
         return GW_STORE_EINVAL;
@@ -357,8 +357,8 @@ bool gw_inflight_leave(gw_inflight_t *p, const uint8_t uuid[16], gw_inflight_wai
     return found;
 }
 
-int gw_inflight_complete(gw_inflight_t *p, const uint8_t uuid[16], const gw_feedback_t *fb, gw_inflight_waiter_t **waiters,
-                        gw_outcome_t **outcome)
+int gw_inflight_complete(gw_inflight_t *p, const uint8_t uuid[16], const gw_feedback_t *fb,
+                         gw_inflight_waiter_t **waiters, gw_outcome_t **outcome)
 {
     if (p == NULL || uuid == NULL || fb == NULL || waiters == NULL || outcome == NULL)
         return GW_STORE_EINVAL;
@@ -402,6 +402,21 @@ int gw_inflight_complete(gw_inflight_t *p, const uint8_t uuid[16], const gw_feed
     }
     pthread_mutex_unlock(&p->mu);
     return rc;
+}
+
+int gw_inflight_abort(gw_inflight_t *p, const uint8_t uuid[16], gw_inflight_waiter_t **waiters)
+{
+    *waiters = NULL;
+    pthread_mutex_lock(&p->mu);
+    entry_t *e = (entry_t *)htab_find(p, &p->entries, uuid);
+    if (e != NULL) {
+        htab_remove(p, &p->entries, &e->h);
+        heap_remove(p, e);
+        *waiters = e->head;
+        free(e);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return e != NULL;
 }
 
 size_t gw_inflight_expire(gw_inflight_t *p, int64_t now_ms, gw_inflight_waiter_t **waiters)

@@ -304,7 +304,7 @@ void gw_inflight_free(gw_inflight_t *p);
  * *outcome receives a reference), GW_STORE_EFULL when max_entries are in
  * flight, GW_STORE_EINVAL or GW_STORE_ENOMEM. */
 int gw_inflight_begin(gw_inflight_t *p, const uint8_t uuid[16], int64_t deadline_ms, gw_inflight_waiter_t *w,
-                     gw_outcome_t **outcome);
+                      gw_outcome_t **outcome);
 
 /* Remove one waiter (its client went away) from the uuid's list. The entry
  * stays until feedback or its deadline. Returns true when it was linked. */
@@ -314,8 +314,13 @@ bool gw_inflight_leave(gw_inflight_t *p, const uint8_t uuid[16], gw_inflight_wai
  * the outcome stored, *waiters receives its waiter list (oldest first) and
  * *outcome one reference; returns 1. Unknown uuid: ignored, returns 0.
  * GW_STORE_ENOMEM when the outcome cannot be copied (the entry stays). */
-int gw_inflight_complete(gw_inflight_t *p, const uint8_t uuid[16], const gw_feedback_t *fb, gw_inflight_waiter_t **waiters,
-                        gw_outcome_t **outcome);
+int gw_inflight_complete(gw_inflight_t *p, const uint8_t uuid[16], const gw_feedback_t *fb,
+                         gw_inflight_waiter_t **waiters, gw_outcome_t **outcome);
+
+/* Drop the entry of `uuid` without storing an outcome (its command never
+ * reached Kafka, so a retry with the same uuid must send it again);
+ * *waiters receives its waiter list. Returns 1 when it was in flight, else 0. */
+int gw_inflight_abort(gw_inflight_t *p, const uint8_t uuid[16], gw_inflight_waiter_t **waiters);
 
 /* Drop every entry whose deadline is <= now_ms; their waiters are chained
  * into *waiters (entry by entry in deadline order). Returns the number of

@@ -97,6 +97,29 @@ TEST(stored_outcome_answers_a_repeat)
     gw_outcome_release(o2);
 }
 
+/* An aborted command (never delivered) hands back its waiters and stores no
+ * outcome: the same uuid starts afresh. */
+TEST(abort_stores_no_outcome)
+{
+    gw_inflight_t *p = gw_inflight_new(10, 10);
+    ASSERT(p != NULL);
+    uint8_t u[16];
+    uuid_n(u, 9);
+    req_t a = {.id = 1}, b = {.id = 2};
+    gw_outcome_t *o;
+    gw_inflight_waiter_t *ws;
+    ASSERT_EQ_INT(GW_INFLIGHT_NEW, gw_inflight_begin(p, u, 100, &a.w, &o));
+    ASSERT_EQ_INT(GW_INFLIGHT_JOINED, gw_inflight_begin(p, u, 100, &b.w, &o));
+    ASSERT_EQ_INT(1, gw_inflight_abort(p, u, &ws));
+    ASSERT(ws == &a.w && ws->next == &b.w && b.w.next == NULL);
+    ASSERT_EQ_INT(0, gw_inflight_abort(p, u, &ws));
+    ASSERT(ws == NULL);
+    EXPECT(gw_inflight_next_deadline(p) == INT64_MAX);
+    ASSERT_EQ_INT(GW_INFLIGHT_NEW, gw_inflight_begin(p, u, 100, &a.w, &o));
+    gw_inflight_expire(p, INT64_MAX, &ws);
+    gw_inflight_free(p);
+}
+
 TEST(feedback_for_unknown_ids_is_ignored)
 {
     gw_inflight_t *p = gw_inflight_new(10, 10);
@@ -409,7 +432,7 @@ TEST(threads_share_the_table)
 }
 
 TEST_MAIN(TEST_ENTRY(threads_share_the_table), TEST_ENTRY(join_and_complete),
-          TEST_ENTRY(stored_outcome_answers_a_repeat), TEST_ENTRY(feedback_for_unknown_ids_is_ignored),
-          TEST_ENTRY(expiry_in_deadline_order), TEST_ENTRY(bound_rejects_new_entries),
-          TEST_ENTRY(outcome_lru_is_bounded), TEST_ENTRY(leave_unlinks_one_waiter), TEST_ENTRY(bad_arguments),
-          TEST_ENTRY(random_against_model))
+          TEST_ENTRY(stored_outcome_answers_a_repeat), TEST_ENTRY(abort_stores_no_outcome),
+          TEST_ENTRY(feedback_for_unknown_ids_is_ignored), TEST_ENTRY(expiry_in_deadline_order),
+          TEST_ENTRY(bound_rejects_new_entries), TEST_ENTRY(outcome_lru_is_bounded),
+          TEST_ENTRY(leave_unlinks_one_waiter), TEST_ENTRY(bad_arguments), TEST_ENTRY(random_against_model))
