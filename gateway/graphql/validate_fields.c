@@ -56,7 +56,7 @@ void gql__rule_known_type_names(gql_vctx_t *c, const char *name, gql_loc_t loc, 
         opts[k++] = c->schema->types[i]->name;
     for (size_t i = 0; i < c->doc_types.count; i++)
         opts[k++] = c->doc_types.keys[i];
-    const char **sugg;
+    const char **sugg = NULL;
     size_t ns = gql__suggest(c, name, opts, k, &sugg);
     gql__verr1(c, loc, "Unknown type \"%s\".%s", name, gql__did_you_mean(c, NULL, sugg, ns));
 }
@@ -168,7 +168,7 @@ void gql__rule_fields_on_correct_type(gql_vctx_t *c, const gql_selection_t *fiel
     const gql_type_t *type = pos->parent_type;
     if (type == NULL || def != NULL)
         return;
-    const char **names;
+    const char **names = NULL;
     size_t n = suggested_type_names(c, type, field->name, &names);
     const char *suggestion = gql__did_you_mean(c, "to use an inline fragment on", names, n);
     if (suggestion[0] == '\0' && (type->kind == GQL_KIND_OBJECT || type->kind == GQL_KIND_INTERFACE)) {
@@ -177,7 +177,7 @@ void gql__rule_fields_on_correct_type(gql_vctx_t *c, const gql_selection_t *fiel
             gql__vabort(c);
         for (size_t i = 0; i < type->nfields; i++)
             opts[i] = type->fields[i].name;
-        const char **sugg;
+        const char **sugg = NULL;
         size_t ns = gql__suggest(c, field->name, opts, type->nfields, &sugg);
         suggestion = gql__did_you_mean(c, NULL, sugg, ns);
     }
