@@ -3,7 +3,7 @@
  * (strings with RFC 8259 escaping, integers, doubles as JavaScript prints
  * them). Responses are written straight into these; nothing builds a tree.
  */
-#include "gql.h"
+#include "gql_int.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -85,39 +85,6 @@ const char *gql_buf_cstr(gql_buf_t *b)
     return b->data;
 }
 
-/* Length of the valid UTF-8 sequence at s (max n bytes), 0 when invalid. */
-static size_t utf8_valid_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t len;
-    unsigned min;
-    if (c < 0x80)
-        return 1;
-    if ((c & 0xE0) == 0xC0) {
-        len = 2;
-        min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-        len = 3;
-        min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-        len = 4;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    unsigned cp = c & (0x7F >> len);
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
-
 void gql_buf_json_string(gql_buf_t *b, const char *str, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
@@ -132,7 +99,8 @@ void gql_buf_json_string(gql_buf_t *b, const char *str, size_t n)
             i++;
             continue;
         }
-        size_t vl = c >= 0x80 ? utf8_valid_len(s + i, n - i) : 0;
+        uint32_t cp;
+        size_t vl = c >= 0x80 ? (size_t)gql__utf8_decode(s + i, n - i, &cp) : 0;
         if (vl > 0) {
             i += vl;
             continue;
@@ -142,13 +110,27 @@ void gql_buf_json_string(gql_buf_t *b, const char *str, size_t n)
         size_t el = 2;
         esc[0] = '\\';
         switch (c) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\f': esc[1] = 'f'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
+        case '"':
+            esc[1] = '"';
+            break;
+        case '\\':
+            esc[1] = '\\';
+            break;
+        case '\b':
+            esc[1] = 'b';
+            break;
+        case '\f':
+            esc[1] = 'f';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
         default:
             if (c < 0x20) {
                 esc[1] = 'u';

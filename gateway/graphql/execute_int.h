@@ -7,7 +7,7 @@
 #define GQL_EXECUTE_INT_H
 
 #include "ast.h"
-#include "gql.h"
+#include "gql_int.h"
 #include "schema.h"
 
 /* A type as GraphQL writes it ("[Int!]!"); named types return their own

@@ -10,7 +10,7 @@
  * lexer). Integers that fit in int64 stay exact; every other number becomes
  * a double, as JavaScript would read it.
  */
-#include "gql.h"
+#include "gql_int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -85,75 +85,18 @@ static void skip_ws(json_reader_t *r)
         r->p++;
 }
 
+/* The value of four hex digits at p, or -1. */
 static int hex4(const unsigned char *p, unsigned *out)
 {
-    unsigned v = 0;
+    int v = 0;
     for (int i = 0; i < 4; i++) {
-        unsigned c = p[i], d;
-        if (c >= '0' && c <= '9')
-            d = c - '0';
-        else if (c >= 'a' && c <= 'f')
-            d = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F')
-            d = c - 'A' + 10;
-        else
+        int d = gql__hex_value(p[i]);
+        if (d < 0)
             return -1;
         v = (v << 4) | d;
     }
-    *out = v;
+    *out = (unsigned)v;
     return 0;
-}
-
-static size_t utf8_encode(unsigned cp, char *out)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-/* Length of a valid UTF-8 sequence at p (at most n bytes), 0 when invalid. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-    unsigned c = p[0], cp, min;
-    size_t len;
-    if (c < 0x80)
-        return 1;
-    if ((c & 0xE0) == 0xC0) {
-        len = 2, min = 0x80, cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-        len = 3, min = 0x800, cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-        len = 4, min = 0x10000, cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
 }
 
 /* Reads a string starting at the opening quote. The decoded text is never
@@ -235,7 +178,7 @@ static int read_string(json_reader_t *r, const char **out, size_t *outlen)
                     cp = 0xFFFD; /* lone low surrogate */
                 }
                 /* \uXXXX is 6 source bytes, at most 4 output bytes: fits. */
-                n += utf8_encode(cp, buf + n);
+                n += gql__utf8_encode(cp, buf + n);
                 continue;
             }
             default:
@@ -243,7 +186,8 @@ static int read_string(json_reader_t *r, const char **out, size_t *outlen)
             }
         }
         if (c >= 0x80) {
-            size_t l = utf8_len(s, (size_t)(q - s));
+            uint32_t cp;
+            size_t l = (size_t)gql__utf8_decode(s, (size_t)(q - s), &cp);
             if (l == 0)
                 return fail_at(r, s, "Invalid UTF-8 in string");
             memcpy(buf + n, s, l);

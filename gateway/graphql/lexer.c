@@ -63,59 +63,9 @@ static inline bool is_name_continue(int c)
     return (char_class[c & 0xFF] & (CC_NAME | CC_DIGIT)) != 0;
 }
 
-static inline int hex_value(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 static inline bool is_scalar_value(uint32_t cp)
 {
     return cp <= 0xD7FF || (cp >= 0xE000 && cp <= 0x10FFFF);
-}
-
-int gql__utf8_decode(const unsigned char *s, size_t avail, uint32_t *cp)
-{
-    if (avail == 0)
-        return 0;
-    unsigned c = s[0];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c < 0xC2)
-        return 0; /* continuation byte or overlong 2-byte lead */
-    if (c < 0xE0) {
-        if (avail < 2 || (s[1] & 0xC0) != 0x80)
-            return 0;
-        *cp = ((uint32_t)(c & 0x1F) << 6) | (s[1] & 0x3F);
-        return 2;
-    }
-    if (c < 0xF0) {
-        if (avail < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
-            return 0;
-        uint32_t v = ((uint32_t)(c & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
-        if (v < 0x800 || (v >= 0xD800 && v <= 0xDFFF))
-            return 0;
-        *cp = v;
-        return 3;
-    }
-    if (c < 0xF5) {
-        if (avail < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
-            return 0;
-        uint32_t v = ((uint32_t)(c & 0x07) << 18) | ((uint32_t)(s[1] & 0x3F) << 12) | ((uint32_t)(s[2] & 0x3F) << 6) |
-                     (s[3] & 0x3F);
-        if (v < 0x10000 || v > 0x10FFFF)
-            return 0;
-        *cp = v;
-        return 4;
-    }
-    return 0;
 }
 
 /* Bytes of a sequence of `n` bytes that are not UTF-16 units of their own:
@@ -123,31 +73,6 @@ int gql__utf8_decode(const unsigned char *s, size_t avail, uint32_t *cp)
 static inline size_t utf8_extra(int n)
 {
     return n == 4 ? 2 : (size_t)(n - 1);
-}
-
-/* Writes code point cp as UTF-8 at out; returns the bytes written. */
-static size_t utf8_encode(uint32_t cp, char *out)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
 }
 
 /* The byte offset just after `units` UTF-16 units starting at byte p (or the
@@ -411,7 +336,7 @@ static size_t read_escape(const unsigned char *s, size_t n, size_t p, uint32_t *
                 *cp = point;
                 return size;
             }
-            int h = hex_value(d);
+            int h = gql__hex_value(d);
             point = h < 0 ? UINT32_MAX : (point << 4) | (uint32_t)h;
             if ((int32_t)point < 0)
                 break;
@@ -422,7 +347,7 @@ static size_t read_escape(const unsigned char *s, size_t n, size_t p, uint32_t *
     /* \uXXXX, or a surrogate pair \uD83D\uDE00. */
     int32_t code = 0;
     for (size_t i = 2; i < 6; i++) {
-        int h = hex_value(p + i < n ? s[p + i] : -1);
+        int h = gql__hex_value(p + i < n ? s[p + i] : -1);
         code = h < 0 ? -1 : (code < 0 ? -1 : (code << 4) | h);
     }
     if (code >= 0 && is_scalar_value((uint32_t)code)) {
@@ -432,7 +357,7 @@ static size_t read_escape(const unsigned char *s, size_t n, size_t p, uint32_t *
     if (code >= 0xD800 && code <= 0xDBFF && p + 7 < n && s[p + 6] == '\\' && s[p + 7] == 'u') {
         int32_t trail = 0;
         for (size_t i = 8; i < 12; i++) {
-            int h = hex_value(p + i < n ? s[p + i] : -1);
+            int h = gql__hex_value(p + i < n ? s[p + i] : -1);
             trail = h < 0 ? -1 : (trail < 0 ? -1 : (trail << 4) | h);
         }
         if (trail >= 0xDC00 && trail <= 0xDFFF) {
@@ -534,7 +459,7 @@ static int read_string(gql_lexer_t *lx, gql_token_t *tok, size_t start)
             size_t bad;
             bool unicode;
             q += read_escape(s, n, q, &cp, &bad, &unicode);
-            len += utf8_encode(cp, out + len);
+            len += gql__utf8_encode(cp, out + len);
         }
     }
     out[len] = '\0';

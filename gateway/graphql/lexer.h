@@ -19,7 +19,7 @@
 #ifndef GQL_LEXER_H
 #define GQL_LEXER_H
 
-#include "gql.h"
+#include "gql_int.h" /* gql__utf8_decode and friends */
 
 /* Nesting bound of the parser (selection sets, list and object values, list
  * types combined): deeper documents are rejected before the C stack is at
@@ -103,10 +103,5 @@ gql_loc_t gql__loc_at(const char *src, size_t len, size_t offset);
  * followed by the formatted text and lx->error_loc. Returns GQL_EFAIL (or
  * GQL_ENOMEM when the message cannot be allocated). */
 int gql__lex_error(gql_lexer_t *lx, size_t offset, const char *fmt, ...) GQL_PRINTF(3, 4);
-
-/* Decodes one UTF-8 sequence at s[0..avail): returns its length (1-4) and the
- * code point in *cp, or 0 when the bytes are not well-formed UTF-8 (overlong
- * forms, surrogates and values above U+10FFFF are rejected). */
-int gql__utf8_decode(const unsigned char *s, size_t avail, uint32_t *cp);
 
 #endif

@@ -19,6 +19,7 @@
  * formats for the schema printer and introspection (default values).
  */
 #include "ast.h"
+#include "gql_int.h"
 
 #include <string.h>
 
@@ -351,6 +352,11 @@ static bool printable_as_block(const char *s, size_t n)
     if (common_indent && seen_non_empty)
         return false;
     return true;
+}
+
+void gql__print_block_string(const char *s, size_t n, gql_buf_t *out)
+{
+    write_block(out, s, n);
 }
 
 void gql_print_string(const char *s, size_t len, bool prefer_block, gql_buf_t *out)

@@ -30,16 +30,6 @@
 /* Small shared helpers                                                      */
 /* ------------------------------------------------------------------------ */
 
-uint32_t gql__name_hash(const char *s)
-{
-    uint32_t h = 2166136261u;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 16777619u;
-    }
-    return h;
-}
-
 const gql_directive_t *gql__find_directive(const gql_directive_t *dirs, size_t n, const char *name)
 {
     for (size_t i = 0; i < n; i++)

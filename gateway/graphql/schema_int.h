@@ -7,10 +7,8 @@
 #ifndef GQL_SCHEMA_INT_H
 #define GQL_SCHEMA_INT_H
 
+#include "gql_int.h"
 #include "schema.h"
-
-/* FNV-1a of a NUL-terminated name: the hash every schema table uses. */
-uint32_t gql__name_hash(const char *s);
 
 /* The directive named `name` in a list of applied directives, or NULL. */
 const gql_directive_t *gql__find_directive(const gql_directive_t *dirs, size_t n, const char *name);

@@ -18,7 +18,6 @@
  */
 #include "schema_int.h"
 
-#include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,146 +35,6 @@ static void locs_add(locs_t *l, gql_loc_t loc)
 {
     if (l->n < MAX_LOCS && loc.line != 0)
         l->items[l->n++] = loc;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Suggestions ("Did you mean ...?"), as graphql-js suggestionList         */
-/* ------------------------------------------------------------------------ */
-
-/* Damerau-Levenshtein distance between lowercased strings, or -1 when over
- * `threshold` (graphql-js LexicalDistance). */
-static int lexical_distance(const char *input, const char *option, int threshold)
-{
-    if (strcmp(input, option) == 0)
-        return 0;
-    size_t la = strlen(option), lb = strlen(input);
-    if (la > 255 || lb > 255)
-        return -1;
-    char a[256], b[256];
-    for (size_t i = 0; i < la; i++)
-        a[i] = (char)tolower((unsigned char)option[i]);
-    for (size_t i = 0; i < lb; i++)
-        b[i] = (char)tolower((unsigned char)input[i]);
-    if (la == lb && memcmp(a, b, la) == 0)
-        return 1;
-    const char *pa = a, *pb = b;
-    if (la < lb) {
-        const char *t = pa;
-        pa = pb;
-        pb = t;
-        size_t tl = la;
-        la = lb;
-        lb = tl;
-    }
-    if ((int)(la - lb) > threshold)
-        return -1;
-    int rows[3][257];
-    for (size_t j = 0; j <= lb; j++)
-        rows[0][j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        int *up = rows[(i - 1) % 3], *cur = rows[i % 3];
-        int smallest = cur[0] = (int)i;
-        for (size_t j = 1; j <= lb; j++) {
-            int cost = pa[i - 1] == pb[j - 1] ? 0 : 1;
-            int cell = up[j] + 1;
-            if (cur[j - 1] + 1 < cell)
-                cell = cur[j - 1] + 1;
-            if (up[j - 1] + cost < cell)
-                cell = up[j - 1] + cost;
-            if (i > 1 && j > 1 && pa[i - 1] == pb[j - 2] && pa[i - 2] == pb[j - 1]) {
-                int dd = rows[(i - 2) % 3][j - 2] + 1;
-                if (dd < cell)
-                    cell = dd;
-            }
-            if (cell < smallest)
-                smallest = cell;
-            cur[j] = cell;
-        }
-        if (smallest > threshold)
-            return -1;
-    }
-    int d = rows[la % 3][lb];
-    return d <= threshold ? d : -1;
-}
-
-/* graphql-js naturalCompare. */
-static int natural_compare(const char *a, const char *b)
-{
-    while (*a && *b) {
-        if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
-            unsigned long na = 0, nb = 0;
-            do
-                na = na * 10 + (unsigned long)(*a++ - '0');
-            while (isdigit((unsigned char)*a) && na > 0);
-            do
-                nb = nb * 10 + (unsigned long)(*b++ - '0');
-            while (isdigit((unsigned char)*b) && nb > 0);
-            if (na != nb)
-                return na < nb ? -1 : 1;
-        } else {
-            if (*a != *b)
-                return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
-            a++;
-            b++;
-        }
-    }
-    return (int)strlen(a) - (int)strlen(b);
-}
-
-typedef struct suggestion {
-    const char *name;
-    int distance;
-} suggestion_t;
-
-static int suggestion_cmp(const void *x, const void *y)
-{
-    const suggestion_t *a = x, *b = y;
-    if (a->distance != b->distance)
-        return a->distance - b->distance;
-    return natural_compare(a->name, b->name);
-}
-
-/* Appends " Did you mean "A", "B", or "C"?" for the best of `options` (at
- * most five), or nothing. Duplicate options count once. */
-static void did_you_mean_sub(gql_buf_t *out, const char *sub, const char *input, const char *const *options, size_t n)
-{
-    suggestion_t *s = malloc((n ? n : 1) * sizeof(*s));
-    if (s == NULL)
-        return;
-    size_t k = 0;
-    int threshold = (int)(strlen(input) * 4 / 10) + 1;
-    for (size_t i = 0; i < n; i++) {
-        bool dup = false;
-        for (size_t j = 0; j < k && !dup; j++)
-            dup = strcmp(s[j].name, options[i]) == 0;
-        if (dup)
-            continue;
-        int d = lexical_distance(input, options[i], threshold);
-        if (d >= 0)
-            s[k++] = (suggestion_t){options[i], d};
-    }
-    qsort(s, k, sizeof(*s), suggestion_cmp);
-    if (k > 5)
-        k = 5;
-    if (k > 0) {
-        gql_buf_puts(out, " Did you mean ");
-        if (sub != NULL) {
-            gql_buf_puts(out, sub);
-            gql_buf_putc(out, ' ');
-        }
-        for (size_t i = 0; i < k; i++) {
-            if (i > 0)
-                gql_buf_puts(out, k == 2 ? " or " : (i + 1 == k ? ", or " : ", "));
-            gql_buf_printf(out, "\"%s\"", s[i].name);
-        }
-        gql_buf_putc(out, '?');
-    }
-    free(s);
-}
-
-static void did_you_mean(gql_buf_t *out, const char *input, const char *const *options, size_t n)
-{
-    did_you_mean_sub(out, NULL, input, options, n);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -451,7 +310,7 @@ static void check_applied(sdl_ctx_t *c, const gql_directive_t *dirs, size_t n, g
                 }
                 if (!found) {
                     gql_buf_t b = GQL_BUF_INIT;
-                    did_you_mean(&b, an, names, nn);
+                    gql__suggest(&b, NULL, an, names, nn);
                     locs_t l = {0};
                     locs_add(&l, d->args[j].loc);
                     SDL_ERR(c, &l, "Unknown argument \"%s\" on directive \"@%s\".%s", an, d->name,
@@ -544,7 +403,7 @@ static void check_type_ref_in(sdl_ctx_t *c, const gql_type_ref_t *ref, bool sdl)
         for (size_t i = 0; i < c->doc->count; i++)
             if (is_type_def(&c->doc->definitions[i]) && !c->doc->definitions[i].is_extension)
                 names[n++] = c->doc->definitions[i].name;
-        did_you_mean(&b, ref->name, names, n);
+        gql__suggest(&b, NULL, ref->name, names, n);
         free(names);
     }
     locs_t l = {0};
@@ -827,7 +686,7 @@ size_t gql__schema_validate_sdl(const gql_document_t *doc, gql_errors_t *errors)
                         for (size_t k = 0; k < doc->count; k++)
                             if (is_type_def(&doc->definitions[k]) && !doc->definitions[k].is_extension)
                                 names[n++] = doc->definitions[k].name;
-                        did_you_mean(&b, d->name, names, n);
+                        gql__suggest(&b, NULL, d->name, names, n);
                         free(names);
                     }
                     locs_t l = {0};
@@ -1206,7 +1065,7 @@ static void validate_literal(tv_ctx_t *c, const char *owner, const gql_value_t *
             if (names != NULL) {
                 for (size_t k = 0; k < type->ninput_fields; k++)
                     names[k] = type->input_fields[k].name;
-                did_you_mean(&sug, of->name, names, type->ninput_fields);
+                gql__suggest(&sug, NULL, of->name, names, type->ninput_fields);
                 free(names);
             }
             if (sug.len)
@@ -1241,7 +1100,7 @@ static void validate_literal(tv_ctx_t *c, const char *owner, const gql_value_t *
         if (names != NULL) {
             for (size_t k = 0; k < type->nvalues; k++)
                 names[k] = type->values[k].name;
-            did_you_mean_sub(&sug, "the enum value", lit, names, type->nvalues);
+            gql__suggest(&sug, "the enum value", lit, names, type->nvalues);
             free(names);
         }
         if (v->kind != GQL_VALUE_ENUM)

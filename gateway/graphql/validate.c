@@ -16,14 +16,6 @@
 /* Maps and vectors                                                         */
 /* ------------------------------------------------------------------------ */
 
-static uint32_t hash_str(const char *s)
-{
-    uint32_t h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
-
 _Noreturn static void *oom(gql_vctx_t *c);
 
 void gql__smap_init(gql__smap_t *m, gql_arena_t *a)
@@ -47,7 +39,7 @@ static bool smap_grow(gql__smap_t *m)
     }
     uint32_t mask = nslots - 1;
     for (size_t i = 0; i < m->count; i++) {
-        uint32_t h = hash_str(keys[i]) & mask;
+        uint32_t h = gql__name_hash(keys[i]) & mask;
         while (slots[h])
             h = (h + 1) & mask;
         slots[h] = (uint32_t)i + 1;
@@ -64,7 +56,7 @@ void *gql__smap_get(const gql__smap_t *m, const char *key)
 {
     if (m->count == 0)
         return NULL;
-    uint32_t h = hash_str(key) & m->mask;
+    uint32_t h = gql__name_hash(key) & m->mask;
     while (m->slots[h]) {
         uint32_t i = m->slots[h] - 1;
         if (strcmp(m->keys[i], key) == 0)
@@ -77,7 +69,7 @@ void *gql__smap_get(const gql__smap_t *m, const char *key)
 void *gql__smap_put(gql__smap_t *m, const char *key, void *val)
 {
     if (m->count) {
-        uint32_t h = hash_str(key) & m->mask;
+        uint32_t h = gql__name_hash(key) & m->mask;
         while (m->slots[h]) {
             uint32_t i = m->slots[h] - 1;
             if (strcmp(m->keys[i], key) == 0) {
@@ -90,7 +82,7 @@ void *gql__smap_put(gql__smap_t *m, const char *key, void *val)
     }
     if (m->count == m->cap && !smap_grow(m))
         return NULL;
-    uint32_t h = hash_str(key) & m->mask;
+    uint32_t h = gql__name_hash(key) & m->mask;
     while (m->slots[h])
         h = (h + 1) & m->mask;
     m->keys[m->count] = key;
@@ -415,157 +407,24 @@ const gql_input_value_t *gql__varg(const gql_input_value_t *args, size_t nargs, 
 }
 
 /* ------------------------------------------------------------------------ */
-/* Suggestions (graphql-js suggestionList, didYouMean, naturalCompare)      */
+/* Suggestions: suggest.c's, with the lists and texts in the arena           */
 /* ------------------------------------------------------------------------ */
 
-static bool is_digit(int ch)
+size_t gql__vsuggest(gql_vctx_t *c, const char *input, const char *const *options, size_t n, const char ***out)
 {
-    return ch >= '0' && ch <= '9';
-}
-
-int gql__natural_compare(const char *a, const char *b)
-{
-    size_t ai = 0, bi = 0, al = strlen(a), bl = strlen(b);
-    while (ai < al && bi < bl) {
-        int ac = (unsigned char)a[ai], bc = (unsigned char)b[bi];
-        if (is_digit(ac) && is_digit(bc)) {
-            double an = 0, bn = 0;
-            do {
-                ++ai;
-                an = an * 10 + (ac - '0');
-                ac = ai < al ? (unsigned char)a[ai] : -1;
-            } while (is_digit(ac) && an > 0);
-            do {
-                ++bi;
-                bn = bn * 10 + (bc - '0');
-                bc = bi < bl ? (unsigned char)b[bi] : -1;
-            } while (is_digit(bc) && bn > 0);
-            if (an < bn)
-                return -1;
-            if (an > bn)
-                return 1;
-        } else {
-            if (ac < bc)
-                return -1;
-            if (ac > bc)
-                return 1;
-            ++ai;
-            ++bi;
-        }
-    }
-    return (int)((long)al - (long)bl);
-}
-
-static char lower(char ch)
-{
-    return ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
-}
-
-/* Damerau-Levenshtein distance (optimal string alignment) between the
- * lower-cased strings, or -1 when above threshold; graphql-js LexicalDistance. */
-static int lexical_distance(gql_vctx_t *c, const char *input, const char *option, int threshold)
-{
-    if (strcmp(input, option) == 0)
-        return 0;
-    size_t il = strlen(input), ol = strlen(option);
-    bool same_lower = il == ol;
-    for (size_t i = 0; same_lower && i < il; i++)
-        if (lower(input[i]) != lower(option[i]))
-            same_lower = false;
-    if (same_lower)
-        return 1;
-    const char *a = option, *b = input;
-    size_t alen = ol, blen = il;
-    if (alen < blen) {
-        a = input;
-        b = option;
-        alen = il;
-        blen = ol;
-    }
-    if ((int)(alen - blen) > threshold)
-        return -1;
-    int *rows = gql_arena_alloc_raw(c->arena, 3 * (blen + 1) * sizeof(int));
-    if (rows == NULL)
-        oom(c);
-    int *r[3] = {rows, rows + blen + 1, rows + 2 * (blen + 1)};
-    for (size_t j = 0; j <= blen; j++)
-        r[0][j] = (int)j;
-    for (size_t i = 1; i <= alen; i++) {
-        int *up = r[(i - 1) % 3], *cur = r[i % 3];
-        int smallest = cur[0] = (int)i;
-        for (size_t j = 1; j <= blen; j++) {
-            int cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
-            int cell = up[j] + 1;
-            if (cur[j - 1] + 1 < cell)
-                cell = cur[j - 1] + 1;
-            if (up[j - 1] + cost < cell)
-                cell = up[j - 1] + cost;
-            if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) && lower(a[i - 2]) == lower(b[j - 1])) {
-                int dd = r[(i - 2) % 3][j - 2] + 1;
-                if (dd < cell)
-                    cell = dd;
-            }
-            if (cell < smallest)
-                smallest = cell;
-            cur[j] = cell;
-        }
-        if (smallest > threshold)
-            return -1;
-    }
-    int d = r[alen % 3][blen];
-    return d <= threshold ? d : -1;
-}
-
-size_t gql__suggest(gql_vctx_t *c, const char *input, const char *const *options, size_t n, const char ***out)
-{
-    int threshold = (int)(strlen(input) * 4 / 10) + 1; /* floor(len * 0.4) + 1 */
     const char **names = gql_arena_alloc_raw(c->arena, (n ? n : 1) * sizeof(*names));
-    int *dist = gql_arena_alloc_raw(c->arena, (n ? n : 1) * sizeof(*dist));
-    if (names == NULL || dist == NULL)
+    if (names == NULL)
         oom(c);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        bool dup = false; /* options are an object's keys in graphql-js: unique */
-        for (size_t j = 0; j < k && !dup; j++)
-            dup = strcmp(names[j], options[i]) == 0;
-        if (dup)
-            continue;
-        int d = lexical_distance(c, input, options[i], threshold);
-        if (d < 0)
-            continue;
-        /* insertion sort: by distance, then naturally */
-        size_t p = k;
-        while (p > 0 && (dist[p - 1] > d || (dist[p - 1] == d && gql__natural_compare(names[p - 1], options[i]) > 0))) {
-            names[p] = names[p - 1];
-            dist[p] = dist[p - 1];
-            p--;
-        }
-        names[p] = options[i];
-        dist[p] = d;
-        k++;
-    }
     *out = names;
-    return k;
+    return gql__suggestion_list(input, options, n, names);
 }
 
-const char *gql__did_you_mean(gql_vctx_t *c, const char *sub, const char *const *items, size_t n)
+const char *gql__vdid_you_mean(gql_vctx_t *c, const char *sub, const char *const *items, size_t n)
 {
     if (n == 0)
         return "";
-    if (n > 5)
-        n = 5;
     gql_buf_t b = GQL_BUF_INIT;
-    gql_buf_puts(&b, " Did you mean ");
-    if (sub != NULL) {
-        gql_buf_puts(&b, sub);
-        gql_buf_putc(&b, ' ');
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0)
-            gql_buf_puts(&b, n == 2 ? " or " : (i + 1 == n ? ", or " : ", "));
-        gql_buf_printf(&b, "\"%s\"", items[i]);
-    }
-    gql_buf_putc(&b, '?');
+    gql__did_you_mean(&b, sub, items, n);
     char *s = b.oom ? NULL : gql_arena_strndup(c->arena, b.data, b.len);
     gql_buf_free(&b);
     return s ? s : oom(c);
@@ -574,91 +433,6 @@ const char *gql__did_you_mean(gql_vctx_t *c, const char *sub, const char *const 
 /* ------------------------------------------------------------------------ */
 /* Printing values as graphql-js printForError does                         */
 /* ------------------------------------------------------------------------ */
-
-static void print_string_lit(gql_buf_t *b, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    gql_buf_putc(b, '"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch == '"') {
-            gql_buf_puts(b, "\\\"");
-        } else if (ch == '\\') {
-            gql_buf_puts(b, "\\\\");
-        } else if (ch == '\b') {
-            gql_buf_puts(b, "\\b");
-        } else if (ch == '\t') {
-            gql_buf_puts(b, "\\t");
-        } else if (ch == '\n') {
-            gql_buf_puts(b, "\\n");
-        } else if (ch == '\f') {
-            gql_buf_puts(b, "\\f");
-        } else if (ch == '\r') {
-            gql_buf_puts(b, "\\r");
-        } else if (ch < 0x20 || ch == 0x7F) {
-            gql_buf_puts(b, "\\u00");
-            gql_buf_putc(b, hex[ch >> 4]);
-            gql_buf_putc(b, hex[ch & 15]);
-        } else if (ch == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9F) {
-            unsigned cp = (unsigned char)s[i + 1];
-            gql_buf_puts(b, "\\u00");
-            gql_buf_putc(b, hex[cp >> 4]);
-            gql_buf_putc(b, hex[cp & 15]);
-            i++;
-        } else {
-            gql_buf_putc(b, (char)ch);
-        }
-    }
-    gql_buf_putc(b, '"');
-}
-
-static bool is_ws(char ch)
-{
-    return ch == ' ' || ch == '\t';
-}
-
-static void print_block_string(gql_buf_t *b, const char *s, size_t n)
-{
-    gql_buf_t esc = GQL_BUF_INIT;
-    for (size_t i = 0; i < n; i++) {
-        if (i + 2 < n && s[i] == '"' && s[i + 1] == '"' && s[i + 2] == '"') {
-            gql_buf_puts(&esc, "\\\"\"\"");
-            i += 2;
-        } else {
-            gql_buf_putc(&esc, s[i]);
-        }
-    }
-    const char *e = esc.data ? esc.data : "";
-    size_t el = esc.len;
-    size_t nlines = 1;
-    bool rest_ws = true; /* every line after the first is empty or starts with white space */
-    for (size_t i = 0; i < el; i++) {
-        if (e[i] == '\n' || e[i] == '\r') {
-            if (e[i] == '\r' && i + 1 < el && e[i + 1] == '\n')
-                i++;
-            nlines++;
-            char next = i + 1 < el ? e[i + 1] : '\0';
-            if (!(next == '\0' || next == '\n' || next == '\r' || is_ws(next)))
-                rest_ws = false;
-        }
-    }
-    bool single = nlines == 1;
-    bool force_leading = nlines > 1 && rest_ws;
-    bool trailing_triple = el >= 4 && memcmp(e + el - 4, "\\\"\"\"", 4) == 0;
-    bool trailing_quote = n > 0 && s[n - 1] == '"' && !trailing_triple;
-    bool trailing_slash = n > 0 && s[n - 1] == '\\';
-    bool force_trailing = trailing_quote || trailing_slash;
-    bool multiple = !single || n > 70 || force_trailing || force_leading || trailing_triple;
-    bool skip_leading = single && n > 0 && is_ws(s[0]);
-    gql_buf_puts(b, "\"\"\"");
-    if ((multiple && !skip_leading) || force_leading)
-        gql_buf_putc(b, '\n');
-    gql_buf_append(b, e, el);
-    if (multiple || force_trailing)
-        gql_buf_putc(b, '\n');
-    gql_buf_puts(b, "\"\"\"");
-    gql_buf_free(&esc);
-}
 
 /* Indents every line of s by two spaces. */
 static void append_indented(gql_buf_t *b, const char *s)
@@ -688,9 +462,9 @@ static char *print_value_rec(gql_vctx_t *c, const gql_value_t *v, bool replace, 
         break;
     case GQL_VALUE_STRING:
         if (v->block)
-            print_block_string(&b, v->str, v->len);
+            gql__print_block_string(v->str, v->len, &b);
         else
-            print_string_lit(&b, v->str, v->len);
+            gql_print_string(v->str, v->len, false, &b);
         break;
     case GQL_VALUE_BOOLEAN:
         gql_buf_puts(&b, v->boolean ? "true" : "false");

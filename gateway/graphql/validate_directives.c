@@ -84,9 +84,9 @@ void gql__rule_known_argument_names_on_directive(gql_vctx_t *c, const gql_direct
         if (known)
             continue;
         const char **sugg;
-        size_t ns = gql__suggest(c, d->args[i].name, names, n, &sugg);
+        size_t ns = gql__vsuggest(c, d->args[i].name, names, n, &sugg);
         gql__verr1(c, d->args[i].loc, "Unknown argument \"%s\" on directive \"@%s\".%s", d->args[i].name, d->name,
-                   gql__did_you_mean(c, NULL, sugg, ns));
+                   gql__vdid_you_mean(c, NULL, sugg, ns));
     }
 }
 
@@ -112,9 +112,9 @@ void gql__rule_known_argument_name(gql_vctx_t *c, const gql_argument_t *arg, con
     for (size_t i = 0; i < field_def->nargs; i++)
         opts[i] = field_def->args[i].name;
     const char **sugg;
-    size_t ns = gql__suggest(c, arg->name, opts, field_def->nargs, &sugg);
+    size_t ns = gql__vsuggest(c, arg->name, opts, field_def->nargs, &sugg);
     gql__verr1(c, arg->loc, "Unknown argument \"%s\" on field \"%s\".%s", arg->name, field_str(c, field_def),
-               gql__did_you_mean(c, NULL, sugg, ns));
+               gql__vdid_you_mean(c, NULL, sugg, ns));
 }
 
 void gql__rule_unique_argument_names(gql_vctx_t *c, const gql_argument_t *args, size_t n)

@@ -57,8 +57,8 @@ void gql__rule_known_type_names(gql_vctx_t *c, const char *name, gql_loc_t loc, 
     for (size_t i = 0; i < c->doc_types.count; i++)
         opts[k++] = c->doc_types.keys[i];
     const char **sugg = NULL;
-    size_t ns = gql__suggest(c, name, opts, k, &sugg);
-    gql__verr1(c, loc, "Unknown type \"%s\".%s", name, gql__did_you_mean(c, NULL, sugg, ns));
+    size_t ns = gql__vsuggest(c, name, opts, k, &sugg);
+    gql__verr1(c, loc, "Unknown type \"%s\".%s", name, gql__vdid_you_mean(c, NULL, sugg, ns));
 }
 
 void gql__rule_fragments_on_composite_types(gql_vctx_t *c, const char *frag_name, const char *type_name, gql_loc_t loc)
@@ -170,7 +170,7 @@ void gql__rule_fields_on_correct_type(gql_vctx_t *c, const gql_selection_t *fiel
         return;
     const char **names = NULL;
     size_t n = suggested_type_names(c, type, field->name, &names);
-    const char *suggestion = gql__did_you_mean(c, "to use an inline fragment on", names, n);
+    const char *suggestion = gql__vdid_you_mean(c, "to use an inline fragment on", names, n);
     if (suggestion[0] == '\0' && (type->kind == GQL_KIND_OBJECT || type->kind == GQL_KIND_INTERFACE)) {
         const char **opts = gql_arena_alloc_raw(c->arena, (type->nfields ? type->nfields : 1) * sizeof(*opts));
         if (opts == NULL)
@@ -178,8 +178,8 @@ void gql__rule_fields_on_correct_type(gql_vctx_t *c, const gql_selection_t *fiel
         for (size_t i = 0; i < type->nfields; i++)
             opts[i] = type->fields[i].name;
         const char **sugg = NULL;
-        size_t ns = gql__suggest(c, field->name, opts, type->nfields, &sugg);
-        suggestion = gql__did_you_mean(c, NULL, sugg, ns);
+        size_t ns = gql__vsuggest(c, field->name, opts, type->nfields, &sugg);
+        suggestion = gql__vdid_you_mean(c, NULL, sugg, ns);
     }
     gql__verr1(c, field->loc, "Cannot query field \"%s\" on type \"%s\".%s", field->name, type->name, suggestion);
 }

@@ -20,7 +20,7 @@
 #define GQL_VALIDATE_INT_H
 
 #include "ast.h"
-#include "gql.h"
+#include "gql_int.h"
 #include "schema.h"
 
 #include <setjmp.h>
@@ -214,14 +214,12 @@ const gql_field_t *gql__vfield(gql_vctx_t *c, const gql_type_t *parent, const ch
 const gql_field_t *gql__vfield_plain(gql_vctx_t *c, const gql_type_t *parent, const char *name);
 const gql_input_value_t *gql__varg(const gql_input_value_t *args, size_t nargs, const char *name);
 
-/* graphql-js suggestionList: the options close to `input`, best first.
- * Returns the count; *out is an arena array. */
-size_t gql__suggest(gql_vctx_t *c, const char *input, const char *const *options, size_t n, const char ***out);
-/* graphql-js didYouMean: "" or " Did you mean [sub ]"a", "b", or "c"?"
- * (at most 5). */
-const char *gql__did_you_mean(gql_vctx_t *c, const char *sub, const char *const *items, size_t n);
-/* graphql-js naturalCompare. */
-int gql__natural_compare(const char *a, const char *b);
+/* gql__suggestion_list (gql_int.h) with the list in the arena: the options
+ * close to `input`, best first. Returns the count; *out is an arena array. */
+size_t gql__vsuggest(gql_vctx_t *c, const char *input, const char *const *options, size_t n, const char ***out);
+/* gql__did_you_mean as an arena string: "" or " Did you mean [sub ]"a",
+ * "b", or "c"?" (at most 5). */
+const char *gql__vdid_you_mean(gql_vctx_t *c, const char *sub, const char *const *items, size_t n);
 
 /* Prints a value literal as graphql-js printForError does. With
  * `replace_vars`, variables print as null and object fields whose value is

@@ -69,8 +69,8 @@ static void check_leaf(gql_vctx_t *c, const gql_value_t *v, const gql_type_t *t)
         for (size_t i = 0; i < t->nvalues; i++)
             names[i] = t->values[i].name;
         const char **sugg;
-        size_t ns = gql__suggest(c, str, names, t->nvalues, &sugg);
-        const char *dym = gql__did_you_mean(c, "the enum value", sugg, ns);
+        size_t ns = gql__vsuggest(c, str, names, t->nvalues, &sugg);
+        const char *dym = gql__vdid_you_mean(c, "the enum value", sugg, ns);
         if (unknown)
             gql__verr1(c, v->loc, "Value \"%s\" does not exist in \"%s\" enum.%s", str, t->name, dym);
         else
@@ -170,8 +170,8 @@ static void check_literal(gql_vctx_t *c, const gql_value_t *v, const gql_type_t 
             for (size_t j = 0; j < t->ninput_fields; j++)
                 names[j] = t->input_fields[j].name;
             const char **sugg;
-            size_t ns = gql__suggest(c, fn->name, names, t->ninput_fields, &sugg);
-            const char *dym = gql__did_you_mean(c, NULL, sugg, ns);
+            size_t ns = gql__vsuggest(c, fn->name, names, t->ninput_fields, &sugg);
+            const char *dym = gql__vdid_you_mean(c, NULL, sugg, ns);
             const char *printed = gql__vprint_value(c, v, false);
             if (dym[0])
                 gql__verr1(c, fn->loc,

@@ -23,8 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_SUGGESTIONS 5
-
 /* ------------------------------------------------------------------------ */
 /* Printing helpers: types, JavaScript's inspect(), GraphQL literals         */
 /* ------------------------------------------------------------------------ */
@@ -136,55 +134,6 @@ const char *gql__inspect_iv(gql_arena_t *a, const gql_iv_t *v)
     return s;
 }
 
-/* graphql-js printString: "..." escaping controls, `"`, `\` and U+007F..U+009F. */
-static void print_gql_string(const char *s, size_t len, gql_buf_t *out)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    gql_buf_putc(out, '"');
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        unsigned cp = c;
-        size_t extra = 0;
-        if (c == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9F) {
-            cp = (unsigned char)s[i + 1];
-            extra = 1;
-        }
-        if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && extra)) {
-            const char *simple = NULL;
-            switch (cp) {
-            case '\b':
-                simple = "\\b";
-                break;
-            case '\t':
-                simple = "\\t";
-                break;
-            case '\n':
-                simple = "\\n";
-                break;
-            case '\f':
-                simple = "\\f";
-                break;
-            case '\r':
-                simple = "\\r";
-                break;
-            }
-            if (simple != NULL) {
-                gql_buf_puts(out, simple);
-            } else {
-                char esc[7] = {'\\', 'u', '0', '0', hex[cp >> 4], hex[cp & 15], 0};
-                gql_buf_append(out, esc, 6);
-            }
-            i += extra;
-        } else if (c == '"' || c == '\\') {
-            gql_buf_putc(out, '\\');
-            gql_buf_putc(out, (char)c);
-        } else {
-            gql_buf_putc(out, (char)c);
-        }
-    }
-    gql_buf_putc(out, '"');
-}
-
 /* A literal as graphql-js print() shows it (without its 80-column wrap). */
 static void print_literal(const gql_value_t *v, gql_buf_t *out)
 {
@@ -199,7 +148,7 @@ static void print_literal(const gql_value_t *v, gql_buf_t *out)
         gql_buf_puts(out, v->str);
         break;
     case GQL_VALUE_STRING:
-        print_gql_string(v->str, v->len, out);
+        gql_print_string(v->str, v->len, false, out);
         break;
     case GQL_VALUE_BOOLEAN:
         gql_buf_puts(out, v->boolean ? "true" : "false");
@@ -247,145 +196,28 @@ static const char *literal_str(gql_arena_t *a, const gql_value_t *v)
 /* "Did you mean" (graphql-js suggestionList + didYouMean)                   */
 /* ------------------------------------------------------------------------ */
 
-static int lower(int c)
-{
-    return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
-/* Damerau-Levenshtein distance (adjacent transpositions) of the lowercased
- * strings, or -1 when above `threshold`; 0 for equal, 1 for equal ignoring
- * case, as graphql-js's LexicalDistance measures it. */
-static int lexical_distance(const char *input, const char *option, int threshold)
-{
-    if (strcmp(input, option) == 0)
-        return 0;
-    size_t la = strlen(option), lb = strlen(input);
-    const char *a = option, *b = input;
-    if (la < lb) {
-        const char *t = a;
-        a = b;
-        b = t;
-        size_t tl = la;
-        la = lb;
-        lb = tl;
-    }
-    bool same_ci = strlen(input) == strlen(option);
-    for (size_t i = 0; same_ci && input[i]; i++)
-        same_ci = lower((unsigned char)input[i]) == lower((unsigned char)option[i]);
-    if (same_ci)
-        return 1;
-    if ((int)(la - lb) > threshold || lb > 200)
-        return -1;
-    int rows[3][202];
-    for (size_t j = 0; j <= lb; j++)
-        rows[0][j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        int *up = rows[(i - 1) % 3], *cur = rows[i % 3];
-        int smallest = cur[0] = (int)i;
-        for (size_t j = 1; j <= lb; j++) {
-            int ca = lower((unsigned char)a[i - 1]), cb = lower((unsigned char)b[j - 1]);
-            int cost = ca == cb ? 0 : 1;
-            int cell = up[j] + 1;
-            if (cur[j - 1] + 1 < cell)
-                cell = cur[j - 1] + 1;
-            if (up[j - 1] + cost < cell)
-                cell = up[j - 1] + cost;
-            if (i > 1 && j > 1 && ca == lower((unsigned char)b[j - 2]) && lower((unsigned char)a[i - 2]) == cb) {
-                int dd = rows[(i - 2) % 3][j - 2] + 1;
-                if (dd < cell)
-                    cell = dd;
-            }
-            if (cell < smallest)
-                smallest = cell;
-            cur[j] = cell;
-        }
-        if (smallest > threshold)
-            return -1;
-    }
-    int d = rows[la % 3][lb];
-    return d <= threshold ? d : -1;
-}
-
-static int natural_compare(const char *a, const char *b)
-{
-    size_t i = 0, j = 0, la = strlen(a), lb = strlen(b);
-    while (i < la && j < lb) {
-        unsigned ca = (unsigned char)a[i], cb = (unsigned char)b[j];
-        if (ca >= '0' && ca <= '9' && cb >= '0' && cb <= '9') {
-            unsigned long long na = 0, nb = 0;
-            do {
-                na = na * 10 + (a[i++] - '0');
-            } while (i < la && a[i] >= '0' && a[i] <= '9' && na > 0);
-            do {
-                nb = nb * 10 + (b[j++] - '0');
-            } while (j < lb && b[j] >= '0' && b[j] <= '9' && nb > 0);
-            if (na != nb)
-                return na < nb ? -1 : 1;
-        } else {
-            if (ca != cb)
-                return ca < cb ? -1 : 1;
-            i++;
-            j++;
-        }
-    }
-    return (int)la - (int)lb;
-}
-
-/* Appends " Did you mean <sub> "a", "b", or "c"?" for the options close to
- * `input`, as graphql-js didYouMean(sub, suggestionList(input, options)). */
-static void did_you_mean(gql_buf_t *out, const char *sub, const char *input, const char *const *options,
-                         size_t noptions)
-{
-    int threshold = (int)(strlen(input) * 4 / 10) + 1;
-    const char *best[64];
-    int dist[64];
-    size_t n = 0;
-    for (size_t i = 0; i < noptions && n < 64; i++) {
-        int d = lexical_distance(input, options[i], threshold);
-        if (d < 0)
-            continue;
-        size_t k = n++;
-        while (k > 0 && (dist[k - 1] > d || (dist[k - 1] == d && natural_compare(best[k - 1], options[i]) > 0))) {
-            best[k] = best[k - 1];
-            dist[k] = dist[k - 1];
-            k--;
-        }
-        best[k] = options[i];
-        dist[k] = d;
-    }
-    if (n == 0)
-        return;
-    if (n > MAX_SUGGESTIONS)
-        n = MAX_SUGGESTIONS;
-    gql_buf_puts(out, " Did you mean ");
-    if (sub != NULL) {
-        gql_buf_puts(out, sub);
-        gql_buf_putc(out, ' ');
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0)
-            gql_buf_puts(out, n == 2 ? " or " : (i + 1 == n ? ", or " : ", "));
-        gql_buf_printf(out, "\"%s\"", best[i]);
-    }
-    gql_buf_putc(out, '?');
-}
-
+/* The did-you-mean tail for `input` among an enum's values. */
 static void did_you_mean_enum(gql_buf_t *out, const gql_type_t *t, const char *input)
 {
-    const char *names[64];
-    size_t n = 0;
-    for (size_t i = 0; i < t->nvalues && n < 64; i++)
-        names[n++] = t->values[i].name;
-    did_you_mean(out, "the enum value", input, names, n);
+    const char **names = malloc((t->nvalues ? t->nvalues : 1) * sizeof(*names));
+    if (names == NULL)
+        return;
+    for (size_t i = 0; i < t->nvalues; i++)
+        names[i] = t->values[i].name;
+    gql__suggest(out, "the enum value", input, names, t->nvalues);
+    free(names);
 }
 
+/* The did-you-mean tail for `input` among an input object's fields. */
 static void did_you_mean_field(gql_buf_t *out, const gql_type_t *t, const char *input)
 {
-    const char *names[64];
-    size_t n = 0;
-    for (size_t i = 0; i < t->ninput_fields && n < 64; i++)
-        names[n++] = t->input_fields[i].name;
-    did_you_mean(out, NULL, input, names, n);
+    const char **names = malloc((t->ninput_fields ? t->ninput_fields : 1) * sizeof(*names));
+    if (names == NULL)
+        return;
+    for (size_t i = 0; i < t->ninput_fields; i++)
+        names[i] = t->input_fields[i].name;
+    gql__suggest(out, NULL, input, names, t->ninput_fields);
+    free(names);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1187,7 +1019,7 @@ static void print_untyped(const gql_iv_t *v, gql_buf_t *out)
         gql_buf_puts(out, v->u.b ? "true" : "false");
         return;
     case GQL_IV_STRING:
-        print_gql_string(v->u.s.ptr, v->u.s.len, out);
+        gql_print_string(v->u.s.ptr, v->u.s.len, false, out);
         return;
     case GQL_IV_ENUM:
         gql_buf_append(out, v->u.s.ptr, v->u.s.len);
