@@ -1,17 +1,11 @@
 /* Unit tests of cache.c: hits, LRU eviction, holds outliving eviction and
  * the cache itself, invalid documents not cached, memory accounting. */
-#include "gql.h"
-#include "test.h"
+#include "helpers.h"
 
 static gql_schema_t *small_schema(void)
 {
     const char *sdl = "type Query { a: Int b: String }";
-    gql_arena_t *a = gql_arena_new(0, NULL);
-    gql_errors_t e;
-    gql_errors_init(&e, a, 10);
-    gql_schema_t *s = gql_schema_build(sdl, strlen(sdl), NULL, &e, NULL);
-    gql_arena_free(a);
-    return s;
+    return th_schema(sdl, strlen(sdl));
 }
 
 static gql_cached_doc_t *get(gql_doc_cache_t *c, gql_arena_t *a, const char *text, gql_errors_t *e)

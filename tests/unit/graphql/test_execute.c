@@ -10,9 +10,7 @@
  * type. A few fields get their own resolvers (echo of arguments, mutations
  * that log their order, pending answers, subscription sources).
  */
-#include "gql.h"
-#include "schema.h"
-#include "test.h"
+#include "helpers.h"
 
 /* JSON value -> resolved value (see the header comment). */
 static void rv_from_iv(gql_arena_t *a, const gql_iv_t *v, gql_rv_t *out)
@@ -125,38 +123,19 @@ static int open_stream(const gql_resolve_info_t *info, const gql_args_t *args, v
     return 0;
 }
 
+/* A schema from `sdl` with json_field bound to every field of its object
+ * types, or NULL. */
 static gql_schema_t *schema_of(const char *sdl)
 {
-    gql_arena_t *a = gql_arena_new(0, NULL);
-    gql_errors_t e;
-    gql_errors_init(&e, a, 10);
-    gql_schema_t *s = gql_schema_build(sdl, strlen(sdl), NULL, &e, NULL);
-    if (s == NULL) {
-        gql_buf_t b = GQL_BUF_INIT;
-        gql_errors_write_json(&e, &b);
-        fprintf(stderr, "schema errors: %s\n", gql_buf_cstr(&b));
-        gql_buf_free(&b);
-    } else {
-        for (size_t i = 0; i < s->ntypes; i++) {
-            const gql_type_t *t = s->types[i];
-            if (t->kind != GQL_KIND_OBJECT || t->name[0] == '_')
-                continue;
-            for (size_t j = 0; j < t->nfields; j++)
-                gql_schema_bind(s, t->name, t->fields[j].name, json_field, NULL);
-        }
+    gql_schema_t *s = th_schema(sdl, strlen(sdl));
+    for (size_t i = 0; s != NULL && i < s->ntypes; i++) {
+        const gql_type_t *t = s->types[i];
+        if (t->kind != GQL_KIND_OBJECT || t->name[0] == '_')
+            continue;
+        for (size_t j = 0; j < t->nfields; j++)
+            gql_schema_bind(s, t->name, t->fields[j].name, json_field, NULL);
     }
-    gql_arena_free(a);
     return s;
-}
-
-static const char *errors_str(gql_arena_t *a, const char *prefix, gql_errors_t *e)
-{
-    gql_buf_t b = GQL_BUF_INIT;
-    gql_buf_puts(&b, prefix);
-    gql_errors_write_json(e, &b);
-    const char *r = gql_arena_strdup(a, gql_buf_cstr(&b));
-    gql_buf_free(&b);
-    return r;
 }
 
 typedef struct run_opts {
@@ -170,30 +149,17 @@ typedef struct run_opts {
  * "PARSE/INVALID/PREPARE <errors json>" when a step before execution fails. */
 static const char *run_with(gql_schema_t *s, gql_arena_t *a, const char *query, run_opts_t o)
 {
-    gql_errors_t e;
-    gql_errors_init(&e, a, 50);
-    gql_document_t *doc = gql_parse(a, query, strlen(query), NULL, &e);
-    if (doc == NULL)
-        return errors_str(a, "PARSE ", &e);
-    if (gql_validate(s, doc, NULL, &e) != 0)
-        return errors_str(a, "INVALID ", &e);
-    gql_iv_t vars, data;
-    const gql_iv_t *vp = NULL;
-    if (o.vars != NULL) {
-        if (gql_json_parse(a, o.vars, strlen(o.vars), &vars, NULL, 0) != 0)
-            return "BAD VARS JSON";
-        vp = &vars;
-    }
+    gql_iv_t *data = gql_arena_alloc(a, sizeof(*data));
     const char *dj = o.data ? o.data : "{}";
-    if (gql_json_parse(a, dj, strlen(dj), &data, NULL, 0) != 0)
+    if (data == NULL || gql_json_parse(a, dj, strlen(dj), data, NULL, 0) != 0)
         return "BAD DATA JSON";
-    gql_request_t req = {s, doc, o.opname, vp, o.context, &data, a, NULL};
-    gql_operation_t *op;
-    int rc = gql_prepare(&req, &op, &e);
-    if (rc != 0)
-        return errors_str(a, "PREPARE ", &e);
+    gql_errors_t e;
+    const char *stage = NULL;
+    gql_operation_t *op = th_prepare(s, a, query, (th_request_t){o.vars, data, o.context, o.opname}, &e, &stage);
+    if (op == NULL)
+        return th_errors_json(a, gql_arena_printf(a, "%s ", stage), &e);
     gql_buf_t out = GQL_BUF_INIT;
-    rc = gql_execute(op, NULL, &out);
+    int rc = gql_execute(op, NULL, &out);
     const char *r = rc == 0 ? gql_arena_strdup(a, gql_buf_cstr(&out)) : gql_arena_printf(a, "RC %d", rc);
     gql_buf_free(&out);
     return r;
@@ -520,20 +486,10 @@ TEST(mutations_run_serially)
 static gql_operation_t *prepare(gql_schema_t *s, gql_arena_t *a, const char *query, const char *vars,
                                 gql_iv_t *data_store, const char *data)
 {
-    gql_errors_t e;
-    gql_errors_init(&e, a, 10);
-    gql_document_t *d = gql_parse(a, query, strlen(query), NULL, &e);
-    if (d == NULL || gql_validate(s, d, NULL, &e) != 0)
-        return NULL;
-    gql_iv_t *v = NULL;
-    if (vars != NULL) {
-        v = gql_arena_alloc(a, sizeof(*v));
-        gql_json_parse(a, vars, strlen(vars), v, NULL, 0);
-    }
     gql_json_parse(a, data ? data : "{}", strlen(data ? data : "{}"), data_store, NULL, 0);
-    gql_request_t req = {s, d, NULL, v, NULL, data_store, a, NULL};
-    gql_operation_t *op = NULL;
-    return gql_prepare(&req, &op, &e) == 0 ? op : NULL;
+    gql_errors_t e;
+    const char *stage;
+    return th_prepare(s, a, query, (th_request_t){vars, data_store, NULL, NULL}, &e, &stage);
 }
 
 TEST(pending_and_resume)

@@ -2,34 +2,8 @@
  * expected trees, printing and parsing again is stable, syntax errors come
  * with graphql-js's messages and locations, limits and nesting bounds hold. */
 #include "ast.h"
+#include "helpers.h"
 #include "lexer.h"
-#include "test.h"
-
-/* The contents of SOURCE_DIR/tests/unit/graphql/data/<name> (malloc'd,
- * NUL-terminated), or NULL. */
-static char *read_data(const char *name, size_t *len)
-{
-    const char *dir = getenv("SOURCE_DIR");
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/tests/unit/graphql/data/%s", dir ? dir : ".", name);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (s != NULL && fread(s, 1, (size_t)n, f) != (size_t)n) {
-        free(s);
-        s = NULL;
-    }
-    fclose(f);
-    if (s != NULL) {
-        s[n] = '\0';
-        *len = (size_t)n;
-    }
-    return s;
-}
 
 static gql_document_t *parse(gql_arena_t *a, const char *src, gql_errors_t *e)
 {
@@ -75,7 +49,7 @@ static const char *type_str(const gql_type_ref_t *t, gql_buf_t *b)
 TEST(kitchen_sink_executable)
 {
     size_t len;
-    char *src = read_data("kitchen-sink.graphql", &len);
+    char *src = th_read_data("kitchen-sink.graphql", &len);
     ASSERT(src != NULL);
     gql_arena_t *a = gql_arena_new(0, NULL);
     gql_errors_t e;
@@ -206,7 +180,7 @@ TEST(kitchen_sink_executable)
 TEST(kitchen_sink_type_system)
 {
     size_t len;
-    char *src = read_data("schema-kitchen-sink.graphql", &len);
+    char *src = th_read_data("schema-kitchen-sink.graphql", &len);
     ASSERT(src != NULL);
     gql_arena_t *a = gql_arena_new(0, NULL);
     gql_errors_t e;
@@ -330,7 +304,7 @@ TEST(print_is_idempotent)
     static const char *const files[] = {"kitchen-sink.graphql", "schema-kitchen-sink.graphql"};
     for (size_t i = 0; i < 2; i++) {
         size_t len;
-        char *src = read_data(files[i], &len);
+        char *src = th_read_data(files[i], &len);
         ASSERT(src != NULL);
         gql_arena_t *a = gql_arena_new(0, NULL);
         gql_errors_t e;

@@ -15,38 +15,9 @@
  *                         (newlines in messages written as \n)
  * Records are separated by lines reading "# ---" unless said otherwise. */
 #include "ast.h"
-#include "test.h"
+#include "helpers.h"
 
 #define SEP "\n# ---\n"
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (s != NULL && fread(s, 1, (size_t)n, f) != (size_t)n) {
-        free(s);
-        s = NULL;
-    }
-    fclose(f);
-    if (s != NULL) {
-        s[n] = '\0';
-        *len = (size_t)n;
-    }
-    return s;
-}
-
-static char *read_data(const char *name, size_t *len)
-{
-    const char *dir = getenv("SOURCE_DIR");
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/tests/unit/graphql/data/%s", dir ? dir : ".", name);
-    return read_file(path, len);
-}
 
 /* Parses `record` as the value of an argument and returns that value. */
 static const gql_value_t *parse_value(gql_arena_t *a, const char *record, size_t n)
@@ -153,8 +124,8 @@ static void parse_records(const char *text, size_t len, gql_buf_t *out)
 static bool matches_golden(test_state_t *t_, const char *mode, const char *input, const char *golden)
 {
     size_t n, gn;
-    char *text = read_data(input, &n);
-    char *expected = read_data(golden, &gn);
+    char *text = th_read_data(input, &n);
+    char *expected = th_read_data(golden, &gn);
     bool ok = false;
     if (text == NULL || expected == NULL) {
         FAIL_("cannot read %s or %s (is SOURCE_DIR set?)", input, golden);
@@ -212,7 +183,7 @@ TEST(golden_prints_are_fixed_points)
     static const char *const files[] = {"kitchen-sink.printed.graphql", "schema-kitchen-sink.printed.graphql"};
     for (size_t i = 0; i < 2; i++) {
         size_t n;
-        char *text = read_data(files[i], &n);
+        char *text = th_read_data(files[i], &n);
         ASSERT(text != NULL);
         gql_buf_t out = GQL_BUF_INIT;
         ASSERT_EQ_INT(0, print_mode("--print", text, n, &out));
@@ -278,7 +249,7 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--parse-records") == 0) {
         size_t n;
-        char *text = read_file(argv[2], &n);
+        char *text = th_read_file(argv[2], &n);
         if (text == NULL) {
             fprintf(stderr, "cannot read %s\n", argv[2]);
             return 2;
@@ -292,7 +263,7 @@ int main(int argc, char **argv)
     }
     if (argc == 3 && strncmp(argv[1], "--print", 7) == 0) {
         size_t n;
-        char *text = read_file(argv[2], &n);
+        char *text = th_read_file(argv[2], &n);
         if (text == NULL) {
             fprintf(stderr, "cannot read %s\n", argv[2]);
             return 2;

@@ -6,39 +6,11 @@
  * deprecation-conflict option, printing against graphql-js's printSchema,
  * and bad input.
  */
-#include "gql.h"
-#include "schema.h"
-#include "test.h"
+#include "helpers.h"
 
 #include <pthread.h>
 #include <stdint.h>
 #include <time.h>
-
-/* Reads SOURCE_DIR/rel (or ../../rel from the build's tests folder) into a
- * malloc'd NUL-terminated buffer; NULL when missing. */
-static char *read_source(const char *rel, size_t *len)
-{
-    const char *dir = getenv("SOURCE_DIR");
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/%s", dir ? dir : ".", rel);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        fclose(f);
-        return NULL;
-    }
-    buf[n] = '\0';
-    fclose(f);
-    if (len)
-        *len = (size_t)n;
-    return buf;
-}
 
 /* A schema built from text, with its error list and arena. */
 typedef struct built {
@@ -78,7 +50,7 @@ static const char *first_error(const built_t *b)
 TEST(bank_schema_builds)
 {
     size_t len;
-    char *sdl = read_source("schema/bank.graphql", &len);
+    char *sdl = th_read_source("schema/bank.graphql", &len);
     ASSERT(sdl != NULL);
     built_t b;
     build_with(&b, sdl, len, false);
@@ -128,8 +100,8 @@ TEST(bank_schema_builds)
 
 TEST(kitchen_prints_like_graphql_js)
 {
-    char *sdl = read_source("tests/unit/graphql/data/schema-kitchen.graphql", NULL);
-    char *expected = read_source("tests/unit/graphql/data/schema-kitchen.expected.graphql", NULL);
+    char *sdl = th_read_source("tests/unit/graphql/data/schema-kitchen.graphql", NULL);
+    char *expected = th_read_source("tests/unit/graphql/data/schema-kitchen.expected.graphql", NULL);
     ASSERT(sdl != NULL && expected != NULL);
     built_t b;
     build(&b, sdl);
@@ -151,7 +123,7 @@ TEST(kitchen_prints_like_graphql_js)
 
 TEST(extensions_are_merged)
 {
-    char *sdl = read_source("tests/unit/graphql/data/schema-kitchen.graphql", NULL);
+    char *sdl = th_read_source("tests/unit/graphql/data/schema-kitchen.graphql", NULL);
     ASSERT(sdl != NULL);
     built_t b;
     build(&b, sdl);
@@ -387,9 +359,9 @@ static const gql_iv_t *iv_get(const gql_iv_t *o, const char *key)
 
 TEST(validation_errors_match_graphql_js)
 {
-    char *cases = read_source("tests/unit/graphql/data/schema-errors.graphql", NULL);
+    char *cases = th_read_source("tests/unit/graphql/data/schema-errors.graphql", NULL);
     size_t jlen;
-    char *json = read_source("tests/unit/graphql/data/schema-errors.expected.json", &jlen);
+    char *json = th_read_source("tests/unit/graphql/data/schema-errors.expected.json", &jlen);
     ASSERT(cases != NULL && json != NULL);
     gql_arena_t *ja = gql_arena_new(0, NULL);
     gql_iv_t expected;
@@ -460,7 +432,7 @@ TEST(validation_errors_match_graphql_js)
 TEST(mutants_match_graphql_js)
 {
     size_t jlen;
-    char *json = read_source("tests/unit/graphql/data/schema-mutants.expected.json", &jlen);
+    char *json = th_read_source("tests/unit/graphql/data/schema-mutants.expected.json", &jlen);
     ASSERT(json != NULL);
     gql_arena_t *ja = gql_arena_new(0, NULL);
     gql_iv_t all;
@@ -650,8 +622,8 @@ TEST(wrappers_are_thread_safe)
  * schema or at least one error, never a crash or a leak (ASan checks). */
 TEST(mutated_sdl_is_handled)
 {
-    char *seeds[2] = {read_source("tests/unit/graphql/data/schema-kitchen.graphql", NULL),
-                      read_source("tests/unit/graphql/data/schema-errors.graphql", NULL)};
+    char *seeds[2] = {th_read_source("tests/unit/graphql/data/schema-kitchen.graphql", NULL),
+                      th_read_source("tests/unit/graphql/data/schema-errors.graphql", NULL)};
     ASSERT(seeds[0] != NULL && seeds[1] != NULL);
     static const char tokens[] = "{}()[]!:=@\"#\n $&|.\\extendtypeinputenumunioninterfacedirective";
     uint64_t rng = 0x9E3779B97F4A7C15u;

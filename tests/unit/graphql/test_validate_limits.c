@@ -9,7 +9,7 @@
 
 static gql_schema_t *pets(void)
 {
-    return vt_schema("tests/diff/validation/pets.graphql");
+    return th_schema_file("tests/diff/validation/pets.graphql");
 }
 
 /* A document nesting `depth` levels of relatives { ... } under human. */
@@ -184,7 +184,7 @@ TEST(bad_arguments_are_refused)
 
 TEST(bank_client_operations_are_valid)
 {
-    gql_schema_t *s = vt_schema("schema/bank.graphql");
+    gql_schema_t *s = th_schema_file("schema/bank.graphql");
     ASSERT(s != NULL);
     const char *docs[] = {
         "query Transactions($iban: String!, $max: Int!) { transactions_by_iban(iban: $iban, max_items: $max) "
@@ -209,7 +209,7 @@ TEST(bank_client_operations_are_valid)
 
 TEST(bank_mistakes_are_reported)
 {
-    gql_schema_t *s = vt_schema("schema/bank.graphql");
+    gql_schema_t *s = th_schema_file("schema/bank.graphql");
     ASSERT(s != NULL);
     size_t n = 0;
     char *got =

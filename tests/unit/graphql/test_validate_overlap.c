@@ -108,7 +108,7 @@ TEST(list_and_non_null_shapes)
  * with "Validation aborted." instead of comparing 4.5 million pairs. */
 TEST(pathological_repetition_aborts_quickly)
 {
-    gql_schema_t *s = vt_schema("tests/diff/validation/pets.graphql");
+    gql_schema_t *s = th_schema_file("tests/diff/validation/pets.graphql");
     ASSERT(s != NULL);
     gql_buf_t doc = GQL_BUF_INIT;
     gql_buf_puts(&doc, "{ dog { ");
@@ -132,7 +132,7 @@ TEST(pathological_repetition_aborts_quickly)
  * once thanks to the pair set. */
 TEST(many_fragment_spreads)
 {
-    gql_schema_t *s = vt_schema("tests/diff/validation/pets.graphql");
+    gql_schema_t *s = th_schema_file("tests/diff/validation/pets.graphql");
     ASSERT(s != NULL);
     gql_buf_t doc = GQL_BUF_INIT;
     gql_buf_puts(&doc, "{ dog { ");

@@ -3,9 +3,7 @@
  * graphql-js 17.1 says for the same inputs), literal coercion with
  * variables, and printing coerced values back as literals.
  */
-#include "gql.h"
-#include "schema.h"
-#include "test.h"
+#include "helpers.h"
 
 static const char *SDL = "enum Color { RED GREEN BLUE }\n"
                          "input In { alpha: Int!, beta: [String], gamma: Float = 1.5 }\n"
@@ -87,12 +85,7 @@ static const struct {
 
 static gql_schema_t *schema(void)
 {
-    gql_arena_t *a = gql_arena_new(0, NULL);
-    gql_errors_t e;
-    gql_errors_init(&e, a, 10);
-    gql_schema_t *s = gql_schema_build(SDL, strlen(SDL), NULL, &e, NULL);
-    gql_arena_free(a);
-    return s;
+    return th_schema(SDL, strlen(SDL));
 }
 
 TEST(variable_messages_match_graphql_js)
