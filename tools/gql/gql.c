@@ -92,33 +92,13 @@ static char *read_file(const char *path, size_t *len)
     return buf;
 }
 
-/* Writes errors as graphql-js shows them: message, locations, path. */
-static void write_errors(const gql_errors_t *e, gql_buf_t *out)
+/* Writes errors as graphql-js's validate() and execute() show them:
+ * errors.c's writer without extensions.code (the tool is not a server). */
+static void write_errors(gql_errors_t *e, gql_buf_t *out)
 {
-    gql_buf_putc(out, '[');
-    for (size_t i = 0; i < e->count; i++) {
-        const gql_error_t *err = &e->items[i];
-        if (i)
-            gql_buf_putc(out, ',');
-        gql_buf_puts(out, "{\"message\":");
-        gql_buf_json_string(out, err->message, strlen(err->message));
-        if (err->nlocations) {
-            gql_buf_puts(out, ",\"locations\":[");
-            for (size_t j = 0; j < err->nlocations; j++)
-                gql_buf_printf(out, "%s{\"line\":%u,\"column\":%u}", j ? "," : "", err->locations[j].line,
-                               err->locations[j].column);
-            gql_buf_putc(out, ']');
-        }
-        if (err->path_json) {
-            gql_buf_puts(out, ",\"path\":");
-            gql_buf_puts(out, err->path_json);
-        }
-        gql_buf_putc(out, '}');
-    }
-    if (e->dropped)
-        gql_buf_printf(out, "%s{\"message\":\"Too many errors: %zu more were not reported.\"}", e->count ? "," : "",
-                       e->dropped);
-    gql_buf_putc(out, ']');
+    for (size_t i = 0; i < e->count; i++)
+        e->items[i].code = NULL;
+    gql_errors_write_json(e, out);
 }
 
 static void print_errors_to(FILE *f, const char *what, const gql_errors_t *e)
