@@ -67,6 +67,15 @@ static const key_def_t KEYS[] = {
     {"web.graphiql", K_BOOL, OFF(web.graphiql), 0, 0, false},
     {"web.root", K_PATH, OFF(web.root), 0, 0, false},
     {"web.assets", K_PATH, OFF(web.assets), 0, 0, false},
+    {"subscriptions", K_SECTION, 0, 0, 0, false},
+    {"subscriptions.max_connections", K_SIZE, OFF(subscriptions.max_connections), 0, 10000000, false},
+    {"subscriptions.max_per_connection", K_SIZE, OFF(subscriptions.max_per_connection), 1, 100000, false},
+    {"subscriptions.max_message_bytes", K_SIZE, OFF(subscriptions.max_message_bytes), 256, 1LL << 26, false},
+    {"subscriptions.init_timeout_ms", K_U64, OFF(subscriptions.init_timeout_ms), 10, 3600000, false},
+    {"subscriptions.keepalive_ms", K_U64, OFF(subscriptions.keepalive_ms), 0, 3600000, false},
+    {"subscriptions.idle_timeout_ms", K_U64, OFF(subscriptions.idle_timeout_ms), 0, 86400000, false},
+    {"subscriptions.max_unsent_bytes", K_SIZE, OFF(subscriptions.max_unsent_bytes), 1024, 1LL << 32, false},
+    {"subscriptions.slow_grace_ms", K_U64, OFF(subscriptions.slow_grace_ms), 0, 600000, false},
     {"log", K_SECTION, 0, 0, 0, false},
     {"log.level", K_LEVEL, OFF(log.level), 0, 0, false},
     {"kafka", K_SECTION, 0, 0, 0, false},
@@ -78,6 +87,13 @@ static const key_def_t KEYS[] = {
     {"kafka.topics.confirm_money_transfer", K_STR, OFF(kafka.topic_confirm_money_transfer), 0, 0, false},
     {"kafka.topics.confirm_account_creation", K_STR, OFF(kafka.topic_confirm_account_creation), 0, 0, false},
     {"kafka.properties", K_MAP, 0, 0, 0, false},
+    {"kafka.enabled", K_BOOL, OFF(kafka.enabled), 0, 0, false},
+    {"kafka.topology", K_PATH, OFF(kafka.topology), 0, 0, false},
+    {"kafka.topics.accounts", K_STR, OFF(kafka.topic_accounts), 0, 0, false},
+    {"kafka.fetch_wait_ms", K_INT, OFF(kafka.fetch_wait_ms), 0, 10000, false},
+    {"kafka.linger_ms", K_INT, OFF(kafka.linger_ms), 0, 1000, false},
+    {"kafka.command_timeout_ms", K_U64, OFF(kafka.command_timeout_ms), 10, 600000, false},
+    {"kafka.max_pending", K_SIZE, OFF(kafka.max_pending), 1, 10000000, false},
 };
 
 static const char *const DEFAULT_CORS[] = {"http://localhost:8888", "http://localhost:8181", "http://localhost:4200"};
@@ -128,13 +144,30 @@ int gw_config_defaults(gw_config_t *c, const char *base_dir)
     c->web.root = resolve_path(a, c->base_dir, "static");
     c->web.assets = resolve_path(a, c->base_dir, "node_modules");
     c->log.level = GW_LOG_INFO;
+    c->subscriptions = (gw_subs_limits_t){
+        .max_connections = 20000,
+        .max_per_connection = 100,
+        .max_message_bytes = 65536,
+        .init_timeout_ms = 10000,
+        .keepalive_ms = 12000,
+        .idle_timeout_ms = 0,
+        .max_unsent_bytes = 1 << 20,
+        .slow_grace_ms = 2000,
+    };
     c->kafka.brokers = "localhost:9092";
     c->kafka.schema_registry_url = "http://localhost:8081";
     c->kafka.client_id = "graphql-endpoint";
     c->kafka.topic_balance_changed = "balance_changed";
     c->kafka.topic_confirm_money_transfer = "confirm_money_transfer";
     c->kafka.topic_confirm_account_creation = "confirm_account_creation";
-    if (c->graphql.schema == NULL || c->web.root == NULL || c->web.assets == NULL)
+    c->kafka.enabled = false;
+    c->kafka.topology = resolve_path(a, c->base_dir, "schema/topology.yaml");
+    c->kafka.topic_accounts = "gateway_accounts";
+    c->kafka.fetch_wait_ms = 1;
+    c->kafka.linger_ms = 1;
+    c->kafka.command_timeout_ms = 5000;
+    c->kafka.max_pending = 65536;
+    if (c->kafka.topology == NULL || c->graphql.schema == NULL || c->web.root == NULL || c->web.assets == NULL)
         return -1;
     return 0;
 }
@@ -431,7 +464,14 @@ int gw_config_apply_env(gw_config_t *c, char *err, size_t errlen)
         {"KAFKA_BC_TOPIC", "kafka.topics.balance_changed"},
         {"KAFKA_CMT_TOPIC", "kafka.topics.confirm_money_transfer"},
         {"KAFKA_CAC_TOPIC", "kafka.topics.confirm_account_creation"},
+        {"GW_TOPOLOGY", "kafka.topology"},
+        {"KAFKA_ENABLED", "kafka.enabled"},
+        {"KAFKA_FETCH_WAIT_MS", "kafka.fetch_wait_ms"},
+        {"KAFKA_COMMAND_TIMEOUT_MS", "kafka.command_timeout_ms"},
     };
+    const char *brokers = getenv("KAFKA_BROKERS");
+    if (brokers != NULL && *brokers != '\0')
+        c->kafka.enabled = true;
     for (size_t i = 0; i < sizeof ENV / sizeof *ENV; i++) {
         const char *v = getenv(ENV[i].var);
         if (v == NULL)
@@ -506,6 +546,15 @@ void gw_config_print(const gw_config_t *c, gql_buf_t *out)
     print_str(out, c->web.root);
     gql_buf_puts(out, "\n  assets: ");
     print_str(out, c->web.assets);
+    const gw_subs_limits_t *sl = &c->subscriptions;
+    gql_buf_printf(out,
+                   "\nsubscriptions:\n  max_connections: %zu\n  max_per_connection: %zu\n  max_message_bytes: %zu\n"
+                   "  init_timeout_ms: %llu\n  keepalive_ms: %llu\n  idle_timeout_ms: %llu\n  max_unsent_bytes: %zu\n"
+                   "  slow_grace_ms: %llu",
+                   sl->max_connections, sl->max_per_connection, sl->max_message_bytes,
+                   (unsigned long long)sl->init_timeout_ms, (unsigned long long)sl->keepalive_ms,
+                   (unsigned long long)sl->idle_timeout_ms, sl->max_unsent_bytes,
+                   (unsigned long long)sl->slow_grace_ms);
     gql_buf_printf(out, "\nlog:\n  level: %s\nkafka:\n  brokers: ", gw_log_level_name(c->log.level));
     print_str(out, c->kafka.brokers);
     gql_buf_puts(out, "\n  schema_registry_url: ");
@@ -518,6 +567,13 @@ void gw_config_print(const gw_config_t *c, gql_buf_t *out)
     print_str(out, c->kafka.topic_confirm_money_transfer);
     gql_buf_puts(out, "\n    confirm_account_creation: ");
     print_str(out, c->kafka.topic_confirm_account_creation);
+    gql_buf_puts(out, "\n    accounts: ");
+    print_str(out, c->kafka.topic_accounts);
+    gql_buf_printf(out, "\n  enabled: %s\n  topology: ", c->kafka.enabled ? "true" : "false");
+    print_str(out, c->kafka.topology);
+    gql_buf_printf(out, "\n  fetch_wait_ms: %d\n  linger_ms: %d\n  command_timeout_ms: %llu\n  max_pending: %zu",
+                   c->kafka.fetch_wait_ms, c->kafka.linger_ms, (unsigned long long)c->kafka.command_timeout_ms,
+                   c->kafka.max_pending);
     gql_buf_puts(out, "\n  properties:");
     if (c->kafka.nproperties == 0)
         gql_buf_puts(out, " {}");

@@ -27,6 +27,18 @@ typedef struct gw_kv {
     const char *value;
 } gw_kv_t;
 
+/* Subscriptions (subs.h): limits and timers of WebSocket and SSE. */
+typedef struct gw_subs_limits {
+    size_t max_connections;    /* WebSocket + SSE connections, whole process */
+    size_t max_per_connection; /* operations at once on one WebSocket */
+    size_t max_message_bytes;  /* one incoming WebSocket message (close 1009 beyond) */
+    uint64_t init_timeout_ms;  /* connection_init must arrive within this (close 4408) */
+    uint64_t keepalive_ms;     /* WebSocket ping, graphql-ws "ka", SSE comment period (0: none) */
+    uint64_t idle_timeout_ms;  /* close a socket silent for this long (0: never) */
+    size_t max_unsent_bytes;   /* a connection's queue bound */
+    uint64_t slow_grace_ms;    /* over the bound this long: closed as a slow consumer */
+} gw_subs_limits_t;
+
 typedef struct gw_config {
     gql_arena_t *arena;   /* owns all strings below */
     const char *file;     /* the file loaded, or NULL (built-in defaults) */
@@ -60,6 +72,8 @@ typedef struct gw_config {
         const char *assets; /* node_modules/ with graphiql, react, graphql-ws */
     } web;
 
+    gw_subs_limits_t subscriptions;
+
     struct {
         gw_log_level_t level;
     } log;
@@ -73,6 +87,13 @@ typedef struct gw_config {
         const char *topic_confirm_account_creation;
         gw_kv_t *properties; /* librdkafka properties, passed through as-is */
         size_t nproperties;
+        bool enabled;                /* connect to Kafka (also true when KAFKA_BROKERS is set) */
+        const char *topology;        /* schema/topology*.yaml: topics, keys, schema ids */
+        const char *topic_accounts;  /* the credentials topic */
+        int fetch_wait_ms;           /* consumer fetch.wait.max.ms */
+        int linger_ms;               /* producer linger.ms */
+        uint64_t command_timeout_ms; /* a mutation waits this long for its feedback */
+        size_t max_pending;          /* commands in flight at once, per kind */
     } kafka;
 } gw_config_t;
 
@@ -88,7 +109,9 @@ int gw_config_load_file(gw_config_t *c, const char *path, char *err, size_t errl
 
 /* Applies the environment overrides (GATEWAY_PORT, GATEWAY_THREADS,
  * GATEWAY_LOG_LEVEL, KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_CLIENT_ID,
- * KAFKA_BC_TOPIC, KAFKA_CMT_TOPIC, KAFKA_CAC_TOPIC). Returns 0, or -1 with a
+ * KAFKA_BC_TOPIC, KAFKA_CMT_TOPIC, KAFKA_CAC_TOPIC, GW_TOPOLOGY, KAFKA_ENABLED,
+ * KAFKA_FETCH_WAIT_MS, KAFKA_COMMAND_TIMEOUT_MS; a non-empty KAFKA_BROKERS also
+ * sets kafka.enabled). Returns 0, or -1 with a
  * message naming the variable. */
 int gw_config_apply_env(gw_config_t *c, char *err, size_t errlen);
 

@@ -2,7 +2,7 @@
  * main.c — the gateway program: command line, configuration, schema and
  * resolvers, then the server (server.c) until SIGTERM/SIGINT.
  *
- *   gateway [--config FILE] [--check-config] [--bench] [--help] [--version]
+ *   gateway [--config FILE] [--check-config] [--sync-topology] [--bench] [--help] [--version]
  *
  * Exit status: 0 after a clean shutdown (or a good --check-config), 1 when
  * the configuration or the schema is bad (the message names the key and
@@ -13,8 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backbone.h"
 #include "bank.h"
 #include "http.h"
+#include "subs.h"
 
 #ifndef GW_SOURCE_DIR
 #define GW_SOURCE_DIR "."
@@ -36,6 +38,9 @@ static void usage(FILE *f)
           "                   " GW_SOURCE_DIR "\n"
           "  --check-config   load and check the configuration and the schema, print\n"
           "                   the effective configuration and exit\n"
+          "  --sync-topology  create the topology's missing Kafka topics (the credentials\n"
+          "                   topic compacted) and report partition-count drift; exit\n"
+          "                   status 0 in sync, 1 drift, 2 on errors\n"
           "  --bench          serve a fixed list of ten transactions and POST\n"
           "                   /bench/raw (the same bytes without the engine);\n"
           "                   money_transfer answers 20 ms later, always successful\n"
@@ -44,7 +49,9 @@ static void usage(FILE *f)
           "\n"
           "Environment variables override the file: GATEWAY_PORT, GATEWAY_THREADS,\n"
           "GATEWAY_LOG_LEVEL, KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_CLIENT_ID,\n"
-          "KAFKA_BC_TOPIC, KAFKA_CMT_TOPIC, KAFKA_CAC_TOPIC.\n"
+          "KAFKA_BC_TOPIC, KAFKA_CMT_TOPIC, KAFKA_CAC_TOPIC, GW_TOPOLOGY,\n"
+          "KAFKA_ENABLED, KAFKA_FETCH_WAIT_MS, KAFKA_COMMAND_TIMEOUT_MS (a non-empty\n"
+          "KAFKA_BROKERS turns Kafka on).\n"
           "Logs are JSON lines on stderr. SIGTERM or SIGINT: graceful stop.\n",
           f);
 }
@@ -129,7 +136,7 @@ static int load_schema(gw_server_t *s)
     }
     gql_arena_free(a);
     gql_buf_t missing = GQL_BUF_INIT;
-    int bound = gw_bank_bind(s->schema, &s->store, &missing);
+    int bound = gw_bank_bind(s->schema, s->resolvers, &missing);
     if (bound < 0) {
         gql_buf_free(&missing);
         return -1;
@@ -194,7 +201,7 @@ static int load_pages(gw_server_t *s)
 int main(int argc, char **argv)
 {
     const char *config_file = NULL;
-    bool check_only = false, bench = false;
+    bool check_only = false, bench = false, sync_topology = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
@@ -208,6 +215,8 @@ int main(int argc, char **argv)
             config_file = argv[i] + 9;
         } else if (strcmp(argv[i], "--check-config") == 0) {
             check_only = true;
+        } else if (strcmp(argv[i], "--sync-topology") == 0) {
+            sync_topology = true;
         } else if (strcmp(argv[i], "--bench") == 0) {
             bench = true;
         } else {
@@ -237,7 +246,23 @@ int main(int argc, char **argv)
     s->log.level = s->config.log.level;
     s->log.fd = 2;
     s->bench = bench;
-    s->store = bench ? gw_bank_store_bench() : gw_bank_store_empty();
+    gw_server_prepare(s);
+    if (sync_topology) {
+        int rc = gw_backbone_sync_topology(s);
+        gw_config_free(&s->config);
+        return rc < 0 ? 2 : rc;
+    }
+    if (s->config.kafka.enabled && !bench && !check_only) {
+        if ((s->backbone = gw_backbone_new(s, err, sizeof err)) == NULL) {
+            fprintf(stderr, "gateway: kafka: %s\n", err);
+            gw_config_free(&s->config);
+            return 1;
+        }
+    }
+    if ((s->resolvers = gw_resolvers_new(s, s->backbone, bench)) == NULL) {
+        fprintf(stderr, "gateway: out of memory\n");
+        goto out;
+    }
 
     if (load_schema(s) != 0 || load_pages(s) != 0 || (bench && prepare_bench(s) != 0))
         goto out;
@@ -255,9 +280,24 @@ int main(int argc, char **argv)
         goto out;
     }
     gw_server_add_ready_check(s, "schema", schema_ready, NULL);
+    if ((s->subs = gw_subs_new(s, &s->config.subscriptions)) == NULL ||
+        (bench && gw_subs_enable_bench(s->subs) != 0)) {
+        fprintf(stderr, "gateway: subscriptions: cannot start (see the log)\n");
+        goto out;
+    }
+    if (s->backbone != NULL)
+        gw_subs_set_store(s->subs, gw_backbone_txstore(s->backbone));
+    if (s->backbone != NULL && gw_backbone_start(s->backbone, err, sizeof err) != 0) {
+        fprintf(stderr, "gateway: kafka: %s\n", err);
+        goto out;
+    }
     status = gw_server_run(s) == 0 ? 0 : 1;
 
 out:
+    gw_backbone_stop(s->backbone);
+    gw_subs_free(s->subs);
+    gw_resolvers_free(s->resolvers);
+    gw_backbone_free(s->backbone);
     gql_schema_free(s->schema);
     gql_buf_free(&s->bench_response);
     free(s->index_html);

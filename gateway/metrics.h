@@ -49,6 +49,7 @@ typedef struct gw_metrics {
     _Atomic int64_t connections[GW_CONN__COUNT];
     _Atomic uint64_t connections_rejected; /* over max_connections_per_thread */
     _Atomic int64_t subscriptions;
+    _Atomic uint64_t slow_consumers_closed; /* WebSocket/SSE subscribers closed for unsent bytes (subs.h) */
     _Atomic uint64_t arena_bytes;       /* published copy of the loop's gql_arena_new counter */
     _Atomic uint64_t doc_cache_entries; /* published after each request */
 } gw_metrics_t;
@@ -62,6 +63,10 @@ typedef struct gw_metrics_shared {
     _Atomic int64_t kafka_consumer_lag;
     _Atomic uint64_t projection_transactions;
     _Atomic uint64_t projection_accounts;
+    _Atomic uint64_t kafka_bad_messages;  /* undecodable or unknown-schema records skipped */
+    _Atomic uint64_t kafka_offset_resets; /* positions lost (the broker dropped data) */
+    _Atomic uint64_t commands_timed_out;  /* commands whose feedback did not come in time */
+    _Atomic int64_t kafka_replayed;       /* 1 once the boot replay reached its end offsets */
 } gw_metrics_shared_t;
 
 /* Owner-thread helpers: a plain increment without a locked instruction. */

@@ -24,7 +24,6 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#include "bank_store.h"
 #include "config.h"
 #include "gql.h"
 #include "log.h"
@@ -97,10 +96,12 @@ struct gw_server {
     gw_config_t config;
     gw_log_t log;
     gql_schema_t *schema;
-    gw_bank_store_t store;
-    bool bench;               /* --bench: static transactions and the raw handler */
-    gql_buf_t bench_response; /* the bytes /bench/raw answers */
-    char *graphiql_html;      /* static/graphiql.html, loaded at start */
+    struct gw_backbone *backbone;   /* the Kafka side, or NULL when kafka.enabled is false (backbone.h) */
+    struct gw_resolvers *resolvers; /* the bank's resolvers (resolvers/bank.h) */
+    struct gw_subs *subs;           /* subscriptions: WebSocket and SSE (subs.h), or NULL */
+    bool bench;                     /* --bench: static transactions and the raw handler */
+    gql_buf_t bench_response;       /* the bytes /bench/raw answers */
+    char *graphiql_html;            /* static/graphiql.html, loaded at start */
     size_t graphiql_len;
     char *index_html;
     size_t index_len;

@@ -1,0 +1,921 @@
+/*
+ * backbone.c — the gateway's Kafka thread, its command producer and the
+ * topology synchronizer (backbone.h).
+ *
+ * The thread: connect (retrying every second until the broker answers),
+ * replay the consumed topics from their beginning to the end offsets seen at
+ * start, then follow them. Each poll round also serves the producer's
+ * delivery reports, expires in-flight commands past their deadline and raises
+ * the loops' "transactions up to N" mark once for everything folded in it.
+ *
+ * During the replay BalanceChanged events are buffered per partition (in
+ * offset order) and merged at the end by (timestamp, partition) — see the
+ * order contract in backbone.h. Feedback and credentials are applied at once:
+ * transfer outcomes read from the log are stored, so a repeated uuid is
+ * answered from memory even across restarts.
+ *
+ * Credentials records (topic kafka.topics.accounts, key = username, value =
+ * {"uuid": "...", "pwhash": "$argon2id$..."}) go into gw_accounts_t; the
+ * first record of a name wins. A registration waits (table
+ * GW_CMD_CREDENTIALS, keyed by its new uuid) until its own record is read
+ * back, and learns then whether it won the name.
+ */
+#include "backbone.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <librdkafka/rdkafka.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "events.h"
+#include "server.h"
+
+#define MAX_TOPICS 16
+#define MAX_BC_PARTITIONS 1024
+#define LOG_BAD_FIRST 20 /* bad messages logged one by one; then every 1000th */
+
+/* One BalanceChanged kept during the replay; strings in mem: iban, from_to,
+ * description, each NUL-terminated. */
+typedef struct bc_item {
+    int64_t ts, offset, new_balance, changed_by;
+    uint32_t ilen, flen, dlen;
+    char *mem;
+} bc_item_t;
+
+typedef struct bc_part {
+    bc_item_t *items;
+    size_t n, cap, next;
+} bc_part_t;
+
+/* The opaque of a produced command: which waiters its delivery decides. */
+typedef struct sent {
+    gw_cmd_table_t table;
+    uint8_t uuid[16];
+} sent_t;
+
+struct gw_backbone {
+    gw_server_t *server;
+    gw_topology_t *topo;
+    const gw_topic_t *t_cac, *t_cmt, *t_bc;
+    const char *topic_accounts;
+    gw_codec_t *enc; /* loops encode under enc_mu */
+    pthread_mutex_t enc_mu;
+    gw_codec_t *dec; /* the Kafka thread only */
+    gw_producer_t *prod;
+    gw_kafka_conf_t kconf;
+    const char **props; /* key, value, ..., NULL */
+    gw_txstore_t *tx;
+    gw_accounts_t *acc;
+    gw_inflight_t *tables[GW_CMD__COUNT];
+    int64_t timeout_ms;
+    pthread_t tid;
+    bool started;
+    _Atomic bool stop;
+    /* readiness, read by any loop */
+    pthread_mutex_t state_mu;
+    bool connected, replayed, reset_in_replay, down;
+    char reason[200];
+    /* the Kafka thread's own */
+    bool live;
+    bc_part_t bc[MAX_BC_PARTITIONS];
+    int32_t bc_nparts;
+    uint64_t published, bad;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void set_reason(gw_backbone_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_reason(gw_backbone_t *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pthread_mutex_lock(&b->state_mu);
+    vsnprintf(b->reason, sizeof b->reason, fmt, ap);
+    pthread_mutex_unlock(&b->state_mu);
+    va_end(ap);
+}
+
+static bool kafka_ready(const gw_server_t *s, void *data, char *reason, size_t reasonlen)
+{
+    (void)s;
+    gw_backbone_t *b = data;
+    bool ok;
+    pthread_mutex_lock(&b->state_mu);
+    if (b->reset_in_replay || b->down || !b->replayed) {
+        ok = false;
+        snprintf(reason, reasonlen, "%s",
+                 b->reason[0]   ? b->reason
+                 : b->down      ? "every Kafka broker is down"
+                 : b->connected ? "replaying the Kafka topics"
+                                : "connecting to Kafka");
+    } else
+        ok = true;
+    pthread_mutex_unlock(&b->state_mu);
+    return ok;
+}
+
+/* ------------------------------------------------------------ answers */
+
+static void answer_dispose(gw_loopq_msg_t *m)
+{
+    gw_cmd_waiter_t *w = m->u.answer.waiter;
+    if (w != NULL && w->discard != NULL)
+        w->discard(w); /* never dispatched (shutdown) */
+    free(m);
+}
+
+static void copy_text(char dst[GW_LOOPQ_TEXT], gw_str_t s)
+{
+    size_t n = s.ptr == NULL ? 0 : (s.len < GW_LOOPQ_TEXT - 1 ? s.len : GW_LOOPQ_TEXT - 1);
+    if (n)
+        memcpy(dst, s.ptr, n);
+    dst[n] = '\0';
+}
+
+/* Hands every waiter of the list to its loop. `o` may be NULL (timeout,
+ * undelivered: then `reason`). Each waiter's next is read before its
+ * message is pushed: the loop may free it at once. */
+static void route(gw_backbone_t *b, gw_inflight_waiter_t *ws, gw_answer_status_t status, const gw_outcome_t *o,
+                  const char *reason)
+{
+    while (ws != NULL) {
+        gw_inflight_waiter_t *next = ws->next;
+        gw_cmd_waiter_t *w = (gw_cmd_waiter_t *)ws;
+        gw_loopq_msg_t *m = calloc(1, sizeof *m);
+        if (m == NULL) {
+            gw_log_msg(&b->server->log, GW_LOG_ERROR, "out of memory answering a command", NULL);
+            if (w->discard != NULL)
+                w->discard(w);
+            ws = next;
+            continue;
+        }
+        m->kind = GW_LOOPQ_ANSWER;
+        m->dispose = answer_dispose;
+        m->u.answer.waiter = w;
+        m->u.answer.status = status;
+        if (o != NULL) {
+            m->u.answer.success = o->success;
+            copy_text(m->u.answer.reason, o->reason);
+            copy_text(m->u.answer.iban, o->iban);
+            copy_text(m->u.answer.token, o->token);
+        } else if (reason != NULL) {
+            copy_text(m->u.answer.reason, (gw_str_t){reason, (uint32_t)strlen(reason)});
+        }
+        gw_server_push(b->server, w->loop, m);
+        ws = next;
+    }
+}
+
+void gw_backbone_fail(gw_backbone_t *b, gw_cmd_table_t table, const uint8_t uuid[16], const char *reason)
+{
+    gw_inflight_waiter_t *ws;
+    if (gw_inflight_abort(b->tables[table], uuid, &ws) == 1)
+        route(b, ws, GW_ANSWER_UNDELIVERED, NULL, reason);
+}
+
+int gw_backbone_begin(gw_backbone_t *b, gw_cmd_table_t table, const uint8_t uuid[16], gw_cmd_waiter_t *w,
+                      gw_outcome_t **outcome)
+{
+    return gw_inflight_begin(b->tables[table], uuid, now_ms() + b->timeout_ms, &w->link, outcome);
+}
+
+/* ------------------------------------------------------------ producing */
+
+static void on_delivery(void *ctx, const gw_delivery_t *d)
+{
+    gw_backbone_t *b = ctx;
+    sent_t *s = d->opaque;
+    if (d->err == 0) {
+        atomic_fetch_add(&b->server->shared.kafka_produced, 1);
+        pthread_mutex_lock(&b->state_mu);
+        b->down = false;
+        pthread_mutex_unlock(&b->state_mu);
+    } else {
+        atomic_fetch_add(&b->server->shared.kafka_produce_errors, 1);
+        gw_log_line_t l;
+        if (gw_log_begin(&l, &b->server->log, GW_LOG_ERROR, "command not delivered")) {
+            gw_log_str(&l, "topic", d->topic);
+            gw_log_str(&l, "error", d->error);
+            gw_log_end(&l);
+        }
+        if (s != NULL) {
+            char why[GW_LOOPQ_TEXT];
+            snprintf(why, sizeof why, "the command could not be sent to Kafka: %s", d->error);
+            gw_backbone_fail(b, s->table, s->uuid, why);
+        }
+    }
+    free(s);
+}
+
+/* Encodes ev and queues it for `topic` with `key`. 0, or -1 with err. */
+static int send_event(gw_backbone_t *b, const gw_topic_t *topic, const gw_event_t *ev, const char *origin, size_t olen,
+                      gw_cmd_table_t table, const uint8_t uuid[16], char *err, size_t errlen)
+{
+    char key[512];
+    int klen = gw_topology_key(topic, ev, origin, olen, key, sizeof key);
+    if (klen < 0 || (klen == 0 && topic->key != GW_KEY_NONE)) {
+        /* a username key without a username: the command id keeps it unique */
+        gw_uuid_format((const gw_uuid_t *)uuid, key);
+        klen = GW_UUID_STRLEN;
+    }
+    void *buf;
+    size_t len;
+    pthread_mutex_lock(&b->enc_mu);
+    int rc = gw_codec_encode(b->enc, ev, &buf, &len);
+    pthread_mutex_unlock(&b->enc_mu);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot encode the command: %s", gw_ev_strerror(rc));
+        return -1;
+    }
+    sent_t *s = malloc(sizeof *s);
+    if (s == NULL) {
+        free(buf);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    s->table = table;
+    memcpy(s->uuid, uuid, 16);
+    if (gw_producer_send(b->prod, topic->name, -1, klen > 0 ? key : NULL, (size_t)klen, buf, len, NULL, 0, s, err,
+                         errlen) != 0) {
+        free(s);
+        atomic_fetch_add(&b->server->shared.kafka_produce_errors, 1);
+        return -1;
+    }
+    return 0;
+}
+
+int gw_backbone_send_account(gw_backbone_t *b, const uint8_t uuid[16], const char *username, size_t ulen, char *err,
+                             size_t errlen)
+{
+    gw_event_t ev = {.type = GW_REC_CONFIRM_ACCOUNT_CREATION};
+    memcpy(ev.u.confirm_account_creation.id.b, uuid, 16);
+    ev.u.confirm_account_creation.a_type = GW_ATYPE_MANUAL;
+    return send_event(b, b->t_cac, &ev, username, ulen, GW_CMD_ACCOUNT, uuid, err, errlen);
+}
+
+int gw_backbone_send_transfer(gw_backbone_t *b, const gw_transfer_cmd_t *c, char *err, size_t errlen)
+{
+    gw_event_t ev = {.type = GW_REC_CONFIRM_MONEY_TRANSFER};
+    memcpy(ev.u.confirm_money_transfer.id.b, c->uuid, 16);
+    ev.u.confirm_money_transfer.token = c->token;
+    ev.u.confirm_money_transfer.amount = c->amount;
+    ev.u.confirm_money_transfer.from = c->from;
+    ev.u.confirm_money_transfer.to = c->to;
+    ev.u.confirm_money_transfer.description = c->description;
+    return send_event(b, b->t_cmt, &ev, c->username, c->username_len, GW_CMD_TRANSFER, c->uuid, err, errlen);
+}
+
+int gw_backbone_send_credentials(gw_backbone_t *b, const char *username, size_t ulen, const uint8_t uuid[16],
+                                 const char *pwhash, char *err, size_t errlen)
+{
+    char u[GW_UUID_STRLEN + 1];
+    gw_uuid_format((const gw_uuid_t *)uuid, u);
+    json_t *v = json_pack("{s:s, s:s}", "uuid", u, "pwhash", pwhash);
+    char *text = v != NULL ? json_dumps(v, JSON_COMPACT) : NULL;
+    json_decref(v);
+    if (text == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    sent_t *s = malloc(sizeof *s);
+    if (s == NULL) {
+        free(text);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    s->table = GW_CMD_CREDENTIALS;
+    memcpy(s->uuid, uuid, 16);
+    if (gw_producer_send(b->prod, b->topic_accounts, -1, username, ulen, text, strlen(text), NULL, 0, s, err, errlen) !=
+        0) {
+        free(s);
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ consuming */
+
+static void note_bad(gw_backbone_t *b, const gw_kmsg_t *m, const char *why)
+{
+    atomic_fetch_add(&b->server->shared.kafka_bad_messages, 1);
+    if (b->bad++ < LOG_BAD_FIRST || b->bad % 1000 == 0) {
+        gw_log_line_t l;
+        if (gw_log_begin(&l, &b->server->log, GW_LOG_WARN, "skipping a record")) {
+            gw_log_str(&l, "topic", m->topic);
+            gw_log_int(&l, "partition", m->partition);
+            gw_log_int(&l, "offset", m->offset);
+            gw_log_str(&l, "error", why);
+            gw_log_int(&l, "skipped", (int64_t)b->bad);
+            gw_log_end(&l);
+        }
+    }
+}
+
+static gw_str_t str_of(const char *s)
+{
+    return (gw_str_t){s, (uint32_t)strlen(s)};
+}
+
+/* Completes `uuid` in `table` with fb and answers its waiters. With `keep`,
+ * an outcome nobody waits for is stored anyway (transfers read from the
+ * log: a repeated uuid is then answered without producing again). */
+static void complete(gw_backbone_t *b, gw_cmd_table_t table, const uint8_t uuid[16], const gw_feedback_t *fb, bool keep)
+{
+    gw_inflight_t *p = b->tables[table];
+    gw_inflight_waiter_t *ws = NULL;
+    gw_outcome_t *o = NULL;
+    int rc = gw_inflight_complete(p, uuid, fb, &ws, &o);
+    if (rc == 0 && keep) {
+        gw_outcome_t *old = NULL;
+        if (gw_inflight_begin(p, uuid, INT64_MAX, NULL, &old) == GW_INFLIGHT_NEW)
+            rc = gw_inflight_complete(p, uuid, fb, &ws, &o);
+        if (old != NULL)
+            gw_outcome_release(old);
+    }
+    if (rc == 1) {
+        route(b, ws, GW_ANSWER_OK, o, NULL);
+        gw_outcome_release(o);
+    }
+}
+
+static void on_credentials(gw_backbone_t *b, const gw_kmsg_t *m)
+{
+    if (m->key == NULL || m->klen == 0 || m->value == NULL) {
+        note_bad(b, m, "a credentials record needs a username key and a value");
+        return;
+    }
+    json_error_t je;
+    json_t *v = json_loadb(m->value, m->vlen, 0, &je);
+    const char *us = NULL, *hash = NULL;
+    if (v != NULL && json_unpack(v, "{s:s, s:s}", "uuid", &us, "pwhash", &hash) == 0) {
+        uint8_t uuid[16];
+        gw_str_t name = {m->key, (uint32_t)m->klen};
+        int rc = gw_uuidstr_parse(us, strlen(us), uuid) == 0 && m->klen <= 256
+                     ? gw_accounts_put(b->acc, name, uuid, str_of(hash))
+                     : GW_STORE_EINVAL;
+        if (rc < 0) {
+            note_bad(b, m, "invalid credentials record");
+        } else {
+            const gw_account_t *a = gw_accounts_find(b->acc, name);
+            gw_feedback_t fb = {GW_OUTCOME_RESULT, a != NULL && memcmp(a->uuid, uuid, 16) == 0, str_of(""), str_of(""),
+                                str_of("")};
+            complete(b, GW_CMD_CREDENTIALS, uuid, &fb, false);
+            atomic_store(&b->server->shared.projection_accounts, gw_accounts_count(b->acc));
+        }
+    } else {
+        note_bad(b, m, "a credentials record must be JSON {\"uuid\", \"pwhash\"}");
+    }
+    json_decref(v);
+}
+
+static void bc_append(gw_backbone_t *b, const char *iban, const char *from_to, const char *descr, int64_t nb,
+                      int64_t cb, int32_t partition, int64_t offset)
+{
+    gw_balance_changed_t ev = {str_of(iban), nb, cb, str_of(from_to), str_of(descr)};
+    int64_t rc = gw_txstore_append(b->tx, &ev, partition, offset);
+    if (rc < 0 && rc != GW_STORE_EDUP) {
+        gw_log_line_t l;
+        if (gw_log_begin(&l, &b->server->log, GW_LOG_ERROR, "cannot fold a BalanceChanged")) {
+            gw_log_str(&l, "error", gw_store_strerror((int)rc));
+            gw_log_int(&l, "partition", partition);
+            gw_log_int(&l, "offset", offset);
+            gw_log_end(&l);
+        }
+    }
+}
+
+/* Replay: keep the event in its partition's list. */
+static void bc_buffer(gw_backbone_t *b, const gw_kmsg_t *m, const gw_event_t *ev)
+{
+    if (m->partition < 0 || m->partition >= MAX_BC_PARTITIONS) {
+        note_bad(b, m, "partition out of range");
+        return;
+    }
+    bc_part_t *p = &b->bc[m->partition];
+    if (m->partition >= b->bc_nparts)
+        b->bc_nparts = m->partition + 1;
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 1024;
+        bc_item_t *n = realloc(p->items, cap * sizeof *n);
+        if (n == NULL) {
+            note_bad(b, m, "out of memory buffering the replay");
+            return;
+        }
+        p->items = n;
+        p->cap = cap;
+    }
+    const char *iban = ev->u.balance_changed.iban, *ft = ev->u.balance_changed.from_to,
+               *d = ev->u.balance_changed.description;
+    size_t il = strlen(iban), fl = strlen(ft), dl = strlen(d);
+    char *mem = malloc(il + fl + dl + 3);
+    if (mem == NULL) {
+        note_bad(b, m, "out of memory buffering the replay");
+        return;
+    }
+    memcpy(mem, iban, il + 1);
+    memcpy(mem + il + 1, ft, fl + 1);
+    memcpy(mem + il + fl + 2, d, dl + 1);
+    p->items[p->n++] = (bc_item_t){m->timestamp_ms,
+                                   m->offset,
+                                   ev->u.balance_changed.new_balance,
+                                   ev->u.balance_changed.changed_by,
+                                   (uint32_t)il,
+                                   (uint32_t)fl,
+                                   (uint32_t)dl,
+                                   mem};
+}
+
+/* End of replay: the k-way merge by (timestamp, partition), each partition
+ * in offset order. */
+static void bc_merge(gw_backbone_t *b)
+{
+    for (;;) {
+        int32_t best = -1;
+        for (int32_t i = 0; i < b->bc_nparts; i++) {
+            bc_part_t *p = &b->bc[i];
+            if (p->next >= p->n)
+                continue;
+            if (best < 0 || p->items[p->next].ts < b->bc[best].items[b->bc[best].next].ts)
+                best = i;
+        }
+        if (best < 0)
+            break;
+        bc_item_t *it = &b->bc[best].items[b->bc[best].next++];
+        bc_append(b, it->mem, it->mem + it->ilen + 1, it->mem + it->ilen + it->flen + 2, it->new_balance,
+                  it->changed_by, best, it->offset);
+        free(it->mem);
+        it->mem = NULL;
+    }
+    for (int32_t i = 0; i < b->bc_nparts; i++) {
+        free(b->bc[i].items);
+        b->bc[i] = (bc_part_t){0};
+    }
+}
+
+static void on_message(void *ctx, const gw_kmsg_t *m)
+{
+    gw_backbone_t *b = ctx;
+    atomic_fetch_add(&b->server->shared.kafka_consumed, 1);
+    if (strcmp(m->topic, b->topic_accounts) == 0) {
+        on_credentials(b, m);
+        return;
+    }
+    if (m->value == NULL) {
+        note_bad(b, m, "no value");
+        return;
+    }
+    gw_event_t ev = {0};
+    char err[256];
+    if (gw_codec_decode(b->dec, m->value, m->vlen, &ev, err, sizeof err) != 0) {
+        note_bad(b, m, err);
+        return;
+    }
+    gw_feedback_t fb = {0};
+    switch (ev.type) {
+    case GW_REC_BALANCE_CHANGED:
+        if (b->live)
+            bc_append(b, ev.u.balance_changed.iban, ev.u.balance_changed.from_to, ev.u.balance_changed.description,
+                      ev.u.balance_changed.new_balance, ev.u.balance_changed.changed_by, m->partition, m->offset);
+        else
+            bc_buffer(b, m, &ev);
+        break;
+    case GW_REC_ACCOUNT_CREATION_CONFIRMED:
+        fb = (gw_feedback_t){GW_OUTCOME_ACCOUNT, true, str_of(""), str_of(ev.u.account_creation_confirmed.iban),
+                             str_of(ev.u.account_creation_confirmed.token)};
+        complete(b, GW_CMD_ACCOUNT, ev.u.account_creation_confirmed.id.b, &fb, false);
+        break;
+    case GW_REC_ACCOUNT_CREATION_FAILED:
+        fb = (gw_feedback_t){GW_OUTCOME_ACCOUNT, false, str_of(ev.u.account_creation_failed.reason), str_of(""),
+                             str_of("")};
+        complete(b, GW_CMD_ACCOUNT, ev.u.account_creation_failed.id.b, &fb, false);
+        break;
+    case GW_REC_MONEY_TRANSFER_CONFIRMED:
+        fb = (gw_feedback_t){GW_OUTCOME_RESULT, true, str_of(""), str_of(""), str_of("")};
+        complete(b, GW_CMD_TRANSFER, ev.u.money_transfer_confirmed.id.b, &fb, true);
+        break;
+    case GW_REC_MONEY_TRANSFER_FAILED:
+        fb = (gw_feedback_t){GW_OUTCOME_RESULT, false, str_of(ev.u.money_transfer_failed.reason), str_of(""),
+                             str_of("")};
+        complete(b, GW_CMD_TRANSFER, ev.u.money_transfer_failed.id.b, &fb, true);
+        break;
+    default:
+        break; /* heartbeats, commands on a shared topic: not ours */
+    }
+    gw_event_clear(&ev);
+    pthread_mutex_lock(&b->state_mu);
+    b->down = false;
+    pthread_mutex_unlock(&b->state_mu);
+}
+
+static void on_replay_done(void *ctx)
+{
+    gw_backbone_t *b = ctx;
+    bc_merge(b);
+    b->live = true;
+    pthread_mutex_lock(&b->state_mu);
+    b->replayed = true;
+    pthread_mutex_unlock(&b->state_mu);
+    atomic_store(&b->server->shared.kafka_replayed, 1);
+    gw_log_line_t l;
+    if (gw_log_begin(&l, &b->server->log, GW_LOG_INFO, "kafka replay done")) {
+        gw_log_int(&l, "transactions", (int64_t)gw_txstore_count(b->tx));
+        gw_log_int(&l, "accounts", (int64_t)gw_accounts_count(b->acc));
+        gw_log_int(&l, "skipped", (int64_t)b->bad);
+        gw_log_int(&l, "offset_resets", (int64_t)atomic_load(&b->server->shared.kafka_offset_resets));
+        gw_log_end(&l);
+    }
+}
+
+static void on_reset(void *ctx, const char *topic, int32_t partition, int64_t offset, const char *reason)
+{
+    gw_backbone_t *b = ctx;
+    atomic_fetch_add(&b->server->shared.kafka_offset_resets, 1);
+    gw_log_line_t l;
+    if (gw_log_begin(&l, &b->server->log, GW_LOG_ERROR, "kafka offset reset: events were lost")) {
+        gw_log_str(&l, "topic", topic);
+        gw_log_int(&l, "partition", partition);
+        gw_log_int(&l, "offset", offset);
+        gw_log_str(&l, "reason", reason);
+        gw_log_str(&l, "phase", b->live ? "live" : "replay");
+        gw_log_end(&l);
+    }
+    if (!b->live) {
+        pthread_mutex_lock(&b->state_mu);
+        b->reset_in_replay = true;
+        snprintf(b->reason, sizeof b->reason,
+                 "offset reset on %s[%d] during replay (%s): the projections miss events the broker dropped", topic,
+                 (int)partition, reason);
+        pthread_mutex_unlock(&b->state_mu);
+    }
+}
+
+static void on_error(void *ctx, const char *message)
+{
+    gw_backbone_t *b = ctx;
+    gw_log_msg(&b->server->log, GW_LOG_WARN, "kafka", message);
+    if (strstr(message, "brokers are down") != NULL || strstr(message, "ALL_BROKERS_DOWN") != NULL) {
+        pthread_mutex_lock(&b->state_mu);
+        b->down = true;
+        pthread_mutex_unlock(&b->state_mu);
+    }
+}
+
+static void publish_one(gw_loopq_t *q, size_t index, void *arg)
+{
+    (void)index;
+    gw_loopq_publish_tx(q, *(const uint64_t *)arg);
+}
+
+static void publish(gw_backbone_t *b)
+{
+    uint64_t n = gw_txstore_count(b->tx);
+    if (n == b->published || !b->live)
+        return;
+    b->published = n;
+    atomic_store(&b->server->shared.projection_transactions, n);
+    gw_server_each_loop(b->server, publish_one, &n);
+}
+
+static void expire(gw_backbone_t *b)
+{
+    int64_t now = now_ms();
+    for (int t = 0; t < GW_CMD__COUNT; t++) {
+        if (gw_inflight_next_deadline(b->tables[t]) > now)
+            continue;
+        gw_inflight_waiter_t *ws = NULL;
+        size_t n = gw_inflight_expire(b->tables[t], now, &ws);
+        atomic_fetch_add(&b->server->shared.commands_timed_out, n);
+        route(b, ws, GW_ANSWER_TIMEOUT, NULL, "timed out waiting for confirmation");
+    }
+}
+
+static void *kafka_main(void *arg)
+{
+    gw_backbone_t *b = arg;
+    const char *topics[MAX_TOPICS];
+    size_t nt = 0;
+    static const gw_rec_type_t IN[] = {GW_REC_ACCOUNT_CREATION_CONFIRMED, GW_REC_ACCOUNT_CREATION_FAILED,
+                                       GW_REC_MONEY_TRANSFER_CONFIRMED, GW_REC_MONEY_TRANSFER_FAILED,
+                                       GW_REC_BALANCE_CHANGED};
+    for (size_t i = 0; i < sizeof IN / sizeof *IN; i++) {
+        const gw_topic_t *t = gw_topology_topic_of(b->topo, IN[i]);
+        bool seen = false;
+        for (size_t j = 0; j < nt; j++)
+            seen = seen || strcmp(topics[j], t->name) == 0;
+        if (!seen)
+            topics[nt++] = t->name;
+    }
+    topics[nt++] = b->topic_accounts;
+    gw_consumer_cbs_t cbs = {on_message, on_replay_done, on_reset, on_error};
+    gw_consumer_opts_t opts = {NULL, 0, 0};
+    gw_consumer_t *c = NULL;
+    while (c == NULL && !atomic_load(&b->stop)) {
+        char err[512];
+        int rc;
+        c = gw_consumer_new(&b->kconf, topics, nt, &opts, &cbs, b, &rc, err, sizeof err);
+        if (c == NULL) {
+            set_reason(b, "cannot read the Kafka topics: %s", err);
+            gw_log_msg(&b->server->log, GW_LOG_WARN, "kafka: cannot read the topics (retrying)", err);
+            for (int i = 0; i < 10 && !atomic_load(&b->stop); i++)
+                usleep(100000);
+        }
+    }
+    if (c != NULL) {
+        pthread_mutex_lock(&b->state_mu);
+        b->connected = true;
+        b->reason[0] = '\0';
+        pthread_mutex_unlock(&b->state_mu);
+        gw_log_msg(&b->server->log, GW_LOG_INFO, "kafka: replaying", b->kconf.brokers);
+    }
+    while (!atomic_load(&b->stop)) {
+        if (c != NULL)
+            gw_consumer_poll(c, 10, 10000);
+        gw_producer_poll(b->prod, 0);
+        publish(b);
+        expire(b);
+    }
+    gw_consumer_free(c);
+    /* commands still queued: give them a moment, then their reports (failures
+     * purge) answer their waiters (the loops are gone: discarded) */
+    gw_producer_flush(b->prod, 2000);
+    gw_producer_poll(b->prod, 0);
+    return NULL;
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+static int load(gw_backbone_t *b, char *err, size_t errlen)
+{
+    const gw_config_t *c = &b->server->config;
+    if (gw_topology_load(c->kafka.topology, &b->topo, err, errlen) != 0)
+        return -1;
+    b->t_cac = gw_topology_topic_of(b->topo, GW_REC_CONFIRM_ACCOUNT_CREATION);
+    b->t_cmt = gw_topology_topic_of(b->topo, GW_REC_CONFIRM_MONEY_TRANSFER);
+    b->t_bc = gw_topology_topic_of(b->topo, GW_REC_BALANCE_CHANGED);
+    static const gw_rec_type_t NEED[] = {GW_REC_ACCOUNT_CREATION_CONFIRMED, GW_REC_ACCOUNT_CREATION_FAILED,
+                                         GW_REC_MONEY_TRANSFER_CONFIRMED, GW_REC_MONEY_TRANSFER_FAILED};
+    for (size_t i = 0; i < sizeof NEED / sizeof *NEED; i++)
+        if (gw_topology_topic_of(b->topo, NEED[i]) == NULL) {
+            snprintf(err, errlen, "%s: no topic carries %s", c->kafka.topology, gw_rec_name(NEED[i]));
+            return -1;
+        }
+    if (b->t_cac == NULL || b->t_cmt == NULL || b->t_bc == NULL) {
+        snprintf(err, errlen, "%s: the topology lacks the command or balance_changed topics", c->kafka.topology);
+        return -1;
+    }
+    b->topic_accounts = c->kafka.topic_accounts;
+    if ((b->enc = gw_codec_new(0, err, errlen)) == NULL || (b->dec = gw_codec_new(0, err, errlen)) == NULL)
+        return -1;
+    for (int t = 0; t < GW_REC__COUNT; t++) {
+        if (b->topo->schema_ids[t] == 0) {
+            snprintf(err, errlen,
+                     "%s pins no schema id for %s (Schema Registry lookups are not implemented in the "
+                     "gateway yet)",
+                     c->kafka.topology, gw_rec_name((gw_rec_type_t)t));
+            return -1;
+        }
+        if (gw_codec_use_id(b->enc, (gw_rec_type_t)t, b->topo->schema_ids[t], err, errlen) != 0 ||
+            gw_codec_use_id(b->dec, (gw_rec_type_t)t, b->topo->schema_ids[t], err, errlen) != 0)
+            return -1;
+    }
+    b->props = calloc(2 * c->kafka.nproperties + 1, sizeof *b->props);
+    if (b->props == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < c->kafka.nproperties; i++) {
+        b->props[2 * i] = c->kafka.properties[i].key;
+        b->props[2 * i + 1] = c->kafka.properties[i].value;
+    }
+    b->kconf = (gw_kafka_conf_t){.brokers = c->kafka.brokers,
+                                 .client_id = c->kafka.client_id,
+                                 .linger_ms = c->kafka.linger_ms,
+                                 .fetch_wait_ms = c->kafka.fetch_wait_ms,
+                                 .debug = getenv("GW_KAFKA_DEBUG"),
+                                 .props = b->props};
+    b->timeout_ms = (int64_t)c->kafka.command_timeout_ms;
+    if ((b->tx = gw_txstore_new()) == NULL || (b->acc = gw_accounts_new()) == NULL ||
+        (b->tables[GW_CMD_CREDENTIALS] = gw_inflight_new(c->kafka.max_pending, 0)) == NULL ||
+        (b->tables[GW_CMD_ACCOUNT] = gw_inflight_new(c->kafka.max_pending, 0)) == NULL ||
+        (b->tables[GW_CMD_TRANSFER] = gw_inflight_new(c->kafka.max_pending, GW_INFLIGHT_DEFAULT_OUTCOMES)) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if ((b->prod = gw_producer_new(&b->kconf, on_delivery, b, err, errlen)) == NULL)
+        return -1;
+    return 0;
+}
+
+gw_backbone_t *gw_backbone_new(gw_server_t *s, char *err, size_t errlen)
+{
+    gw_backbone_t *b = calloc(1, sizeof *b);
+    if (b == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    b->server = s;
+    pthread_mutex_init(&b->enc_mu, NULL);
+    pthread_mutex_init(&b->state_mu, NULL);
+    if (gw_store_init() != 0) {
+        snprintf(err, errlen, "libsodium failed to initialise");
+        gw_backbone_free(b);
+        return NULL;
+    }
+    if (load(b, err, errlen) != 0 || gw_server_add_ready_check(s, "kafka", kafka_ready, b) != 0) {
+        if (err[0] == '\0')
+            snprintf(err, errlen, "too many readiness checks");
+        gw_backbone_free(b);
+        return NULL;
+    }
+    return b;
+}
+
+int gw_backbone_start(gw_backbone_t *b, char *err, size_t errlen)
+{
+    if (pthread_create(&b->tid, NULL, kafka_main, b) != 0) {
+        snprintf(err, errlen, "cannot start the Kafka thread: %s", strerror(errno));
+        return -1;
+    }
+    b->started = true;
+    return 0;
+}
+
+void gw_backbone_stop(gw_backbone_t *b)
+{
+    if (b == NULL || !b->started)
+        return;
+    atomic_store(&b->stop, true);
+    pthread_join(b->tid, NULL);
+    b->started = false;
+}
+
+static void discard_all(gw_inflight_waiter_t *ws)
+{
+    while (ws != NULL) {
+        gw_inflight_waiter_t *next = ws->next;
+        gw_cmd_waiter_t *w = (gw_cmd_waiter_t *)ws;
+        if (w->discard != NULL)
+            w->discard(w);
+        ws = next;
+    }
+}
+
+void gw_backbone_free(gw_backbone_t *b)
+{
+    if (b == NULL)
+        return;
+    gw_backbone_stop(b);
+    gw_producer_free(b->prod); /* reports of purged messages arrive here: the loops are closed */
+    for (int t = 0; t < GW_CMD__COUNT; t++) {
+        if (b->tables[t] == NULL)
+            continue;
+        gw_inflight_waiter_t *ws = NULL;
+        gw_inflight_expire(b->tables[t], INT64_MAX, &ws);
+        discard_all(ws);
+        gw_inflight_free(b->tables[t]);
+    }
+    for (int32_t i = 0; i < b->bc_nparts; i++) {
+        for (size_t j = b->bc[i].next; j < b->bc[i].n; j++)
+            free(b->bc[i].items[j].mem);
+        free(b->bc[i].items);
+    }
+    gw_txstore_free(b->tx);
+    gw_accounts_free(b->acc);
+    gw_codec_free(b->enc);
+    gw_codec_free(b->dec);
+    gw_topology_free(b->topo);
+    free(b->props);
+    pthread_mutex_destroy(&b->enc_mu);
+    pthread_mutex_destroy(&b->state_mu);
+    free(b);
+}
+
+gw_txstore_t *gw_backbone_txstore(gw_backbone_t *b)
+{
+    return b->tx;
+}
+
+gw_accounts_t *gw_backbone_accounts(gw_backbone_t *b)
+{
+    return b->acc;
+}
+
+int64_t gw_backbone_timeout_ms(const gw_backbone_t *b)
+{
+    return b->timeout_ms;
+}
+
+/* ------------------------------------------------------------ --sync-topology */
+
+int gw_backbone_sync_topology(gw_server_t *s)
+{
+    const gw_config_t *c = &s->config;
+    char err[512];
+    gw_topology_t *topo = NULL;
+    if (gw_topology_load(c->kafka.topology, &topo, err, sizeof err) != 0) {
+        fprintf(stderr, "gateway: %s\n", err);
+        return -1;
+    }
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", c->kafka.brokers, err, sizeof err) != RD_KAFKA_CONF_OK) {
+        fprintf(stderr, "gateway: %s\n", err);
+        rd_kafka_conf_destroy(conf);
+        gw_topology_free(topo);
+        return -1;
+    }
+    for (size_t i = 0; i < c->kafka.nproperties; i++)
+        if (rd_kafka_conf_set(conf, c->kafka.properties[i].key, c->kafka.properties[i].value, err, sizeof err) !=
+            RD_KAFKA_CONF_OK) {
+            fprintf(stderr, "gateway: kafka.properties: %s\n", err);
+            rd_kafka_conf_destroy(conf);
+            gw_topology_free(topo);
+            return -1;
+        }
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (rk == NULL) {
+        fprintf(stderr, "gateway: %s\n", err);
+        gw_topology_free(topo);
+        return -1;
+    }
+    int status = 0;
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 1, NULL, &md, 10000);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        fprintf(stderr, "gateway: cannot read the cluster's metadata from %s: %s\n", c->kafka.brokers,
+                rd_kafka_err2str(e));
+        rd_kafka_destroy(rk);
+        gw_topology_free(topo);
+        return -1;
+    }
+    /* the topology's topics, and the credentials topic when it is not listed */
+    size_t n = topo->ntopics;
+    rd_kafka_NewTopic_t *create[MAX_TOPICS + 1];
+    size_t ncreate = 0;
+    for (size_t i = 0; i <= n; i++) {
+        const char *name = i < n ? topo->topics[i].name : c->kafka.topic_accounts;
+        int parts = i < n ? topo->topics[i].partitions : 1, repl = i < n ? topo->topics[i].replication : 1;
+        if (i == n && gw_topology_find(topo, name) != NULL)
+            break;
+        int have = -1;
+        for (int t = 0; t < md->topic_cnt; t++)
+            if (strcmp(md->topics[t].topic, name) == 0 && md->topics[t].err == RD_KAFKA_RESP_ERR_NO_ERROR)
+                have = md->topics[t].partition_cnt;
+        if (have == parts) {
+            printf("ok       %s (%d partitions)\n", name, parts);
+        } else if (have >= 0) {
+            printf("DRIFT    %s has %d partitions, the topology says %d\n", name, have, parts);
+            status = 1;
+        } else if (ncreate < MAX_TOPICS + 1) {
+            rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(name, parts, repl, err, sizeof err);
+            if (nt == NULL) {
+                fprintf(stderr, "gateway: %s: %s\n", name, err);
+                status = -1;
+                continue;
+            }
+            if (strcmp(name, c->kafka.topic_accounts) == 0)
+                rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact");
+            create[ncreate++] = nt;
+        }
+    }
+    rd_kafka_metadata_destroy(md);
+    if (ncreate > 0) {
+        rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+        rd_kafka_CreateTopics(rk, create, ncreate, NULL, q);
+        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 15000);
+        const rd_kafka_CreateTopics_result_t *res = ev ? rd_kafka_event_CreateTopics_result(ev) : NULL;
+        if (res == NULL) {
+            fprintf(stderr, "gateway: creating topics: %s\n", ev ? rd_kafka_event_error_string(ev) : "timed out");
+            status = -1;
+        } else {
+            size_t cnt;
+            const rd_kafka_topic_result_t **tr = rd_kafka_CreateTopics_result_topics(res, &cnt);
+            for (size_t i = 0; i < cnt; i++) {
+                if (rd_kafka_topic_result_error(tr[i]) == RD_KAFKA_RESP_ERR_NO_ERROR)
+                    printf("created  %s\n", rd_kafka_topic_result_name(tr[i]));
+                else {
+                    printf("FAILED   %s: %s\n", rd_kafka_topic_result_name(tr[i]),
+                           rd_kafka_topic_result_error_string(tr[i]));
+                    status = -1;
+                }
+            }
+        }
+        if (ev)
+            rd_kafka_event_destroy(ev);
+        rd_kafka_queue_destroy(q);
+        rd_kafka_NewTopic_destroy_array(create, ncreate);
+    }
+    rd_kafka_destroy(rk);
+    gw_topology_free(topo);
+    return status;
+}
