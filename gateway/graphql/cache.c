@@ -20,6 +20,11 @@
 #include <string.h>
 
 #define CACHE_DEFAULT_ENTRIES 1000
+/* The first block of an entry's arena: GraphiQL's introspection query
+ * (about 2 KB of text) parses into about 24 KB, so 32 KB holds it and
+ * typical client queries in one malloc; longer texts get 8 bytes of arena
+ * per byte of text. */
+#define CACHE_FIRST_BLOCK 32768
 
 struct gql_cached_doc {
     gql_arena_t *arena; /* owns this struct, the text and the document */
@@ -158,7 +163,8 @@ gql_cached_doc_t *gql_doc_cache_get(gql_doc_cache_t *c, const char *text, size_t
     }
     /* A miss: parse and validate into a fresh arena sized to the text. */
     c->misses++;
-    gql_arena_t *a = gql_arena_new(len * 8 + 4096, c->bytes_in_use);
+    size_t first = len < (CACHE_FIRST_BLOCK - 4096) / 8 ? CACHE_FIRST_BLOCK : len * 8 + 4096;
+    gql_arena_t *a = gql_arena_new(first, c->bytes_in_use);
     if (a == NULL) {
         gql_errors_add(errors, GQL_CODE_INTERNAL, NULL, NULL, 0, "Out of memory.");
         return NULL;

@@ -120,6 +120,33 @@ TEST(lru_eviction_spares_held_entries)
     gql_schema_free(s);
 }
 
+TEST(introspection_query_fits_the_first_block)
+{
+    /* The entry's arena starts at 32 KB, which holds GraphiQL's
+     * introspection query: one arena, one block, no second malloc. */
+    gql_schema_t *s = th_schema_file("schema/bank.graphql");
+    ASSERT(s != NULL);
+    size_t qlen = 0;
+    char *query = th_read_data("schema-introspection-query.graphql", &qlen);
+    ASSERT(query != NULL);
+    size_t bytes = 0;
+    gql_doc_cache_t *c = gql_doc_cache_new(s, 4, &bytes);
+    ASSERT(c != NULL);
+    size_t before = bytes;
+    gql_arena_t *a = gql_arena_new(0, NULL);
+    gql_errors_t e;
+    gql_errors_init(&e, a, 10);
+    gql_cached_doc_t *d = gql_doc_cache_get(c, query, qlen, NULL, &e);
+    ASSERT(d != NULL);
+    size_t entry = bytes - before;
+    EXPECT(entry >= 32768 && entry < 32768 + 256);
+    gql_doc_cache_release(d);
+    gql_doc_cache_free(c);
+    gql_arena_free(a);
+    free(query);
+    gql_schema_free(s);
+}
+
 TEST(bad_arguments)
 {
     ASSERT(gql_doc_cache_new(NULL, 1, NULL) == NULL);
@@ -130,4 +157,5 @@ TEST(bad_arguments)
 }
 
 TEST_MAIN(TEST_ENTRY(hit_returns_same_document), TEST_ENTRY(invalid_documents_are_not_cached),
-          TEST_ENTRY(lru_eviction_spares_held_entries), TEST_ENTRY(bad_arguments))
+          TEST_ENTRY(lru_eviction_spares_held_entries), TEST_ENTRY(introspection_query_fits_the_first_block),
+          TEST_ENTRY(bad_arguments))
