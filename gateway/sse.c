@@ -1,0 +1,426 @@
+/*
+ * sse.c — GraphQL over Server-Sent Events, distinct-connections mode (the
+ * protocol of the npm graphql-sse client): one operation per request,
+ * POST /graphql with a JSON body or GET /graphql with query parameters,
+ * and Accept: text/event-stream.
+ *
+ * The answer is 200 text/event-stream. Every result is an `event: next`
+ * whose data is the execution result; when the operation ends (a query,
+ * mutation or one-shot subscription after its result; request errors after
+ * one `next` carrying them; every stream at shutdown) an `event: complete`
+ * with an empty data field follows and the response ends. A stream ends
+ * when the client closes the request. A comment line is sent at once (so
+ * the client sees the headers) and after keepalive_ms of silence.
+ *
+ * Malformed HTTP parameters (bad JSON, no query) are answered 400 before any
+ * stream starts, as GraphQL over HTTP says.
+ *
+ * Frames: "event: next\ndata: <json>\n\n" is the same for every SSE
+ * subscriber of a key, so it is built once per event (the payload memo) and
+ * shared by reference, like WebSocket frames.
+ *
+ * Ownership: an sse_stream_t is malloc'd per request and freed when h2o
+ * disposes the request's pool (a dispose callback on a small link in the
+ * pool); its gw_sub_t is stopped then at the latest.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "subs.h"
+
+#define TAG_SSE 3 /* payload memo tag (WebSocket protocols use 1 and 2) */
+
+typedef struct sse_stream {
+    h2o_generator_t gen;
+    gw_subs_loop_t *L;
+    h2o_req_t *req; /* NULL once the request is gone */
+    gw_reqctx_t rc;
+    gw_sub_t *sub; /* NULL once stopped */
+    gw_outq_t q;
+    h2o_linklist_t link; /* in the loop's SSE list */
+    uint64_t over_since;
+    uint64_t last_send_ms;
+    bool sending;    /* an h2o_send is in flight */
+    bool finishing;  /* complete queued: end the response once written */
+    bool final_sent; /* H2O_SEND_STATE_FINAL went out */
+    bool ended;      /* in-flight count and gauges released */
+    bool doomed;     /* over the hard bound: no more events */
+} sse_stream_t;
+
+typedef struct sse_link {
+    sse_stream_t *s;
+} sse_link_t;
+
+static const char COMPLETE[] = "event: complete\ndata:\n\n";
+static const char COMMENT[] = ":\n\n";
+
+static void end_stream(sse_stream_t *s)
+{
+    if (s->ended)
+        return;
+    s->ended = true;
+    s->rc.thread->inflight--;
+    gw_gauge_add(&s->rc.thread->metrics.connections[GW_CONN_SSE], -1);
+    gw_subs_conn_closed(gw_subs_of_loop(s->L));
+}
+
+static void stop_sub(sse_stream_t *s)
+{
+    gw_sub_t *sub = s->sub;
+    s->sub = NULL;
+    if (sub != NULL)
+        gw_subs_stop(sub);
+}
+
+/* Hands what is queued to h2o (one send in flight at a time). */
+static void pump(sse_stream_t *s)
+{
+    if (s->sending || s->req == NULL || s->final_sent)
+        return;
+    h2o_iovec_t iov[64];
+    size_t n = gw_outq_take(&s->q, iov, 64);
+    if (n == 0 && !s->finishing)
+        return;
+    h2o_send_state_t st = H2O_SEND_STATE_IN_PROGRESS;
+    if (s->finishing && s->q.inflight == s->q.count) {
+        st = H2O_SEND_STATE_FINAL;
+        s->final_sent = true;
+    }
+    s->sending = true;
+    s->last_send_ms = h2o_now(s->rc.thread->ctx.loop);
+    h2o_send(s->req, iov, n, st);
+    if (st == H2O_SEND_STATE_FINAL)
+        end_stream(s);
+}
+
+static void push(sse_stream_t *s, gw_wsbuf_t *b)
+{
+    if (b == NULL || s->req == NULL || s->final_sent || s->finishing)
+        return;
+    gw_outq_push(&s->q, b);
+    pump(s);
+}
+
+static void push_bytes(sse_stream_t *s, const char *a, size_t na, const char *b, size_t nb, const char *c, size_t nc)
+{
+    gw_wsbuf_t *w = gw_wsbuf_concat(a, na, b, nb, c, nc);
+    push(s, w);
+    gw_wsbuf_unref(w);
+}
+
+/* Queues the complete event and ends the response after it. */
+static void finish(sse_stream_t *s)
+{
+    if (s->finishing || s->final_sent)
+        return;
+    stop_sub(s);
+    push_bytes(s, COMPLETE, sizeof COMPLETE - 1, NULL, 0, NULL, 0);
+    s->finishing = true;
+    pump(s);
+}
+
+static void on_proceed(h2o_generator_t *gen, h2o_req_t *req)
+{
+    (void)req;
+    sse_stream_t *s = (sse_stream_t *)gen;
+    s->sending = false;
+    gw_outq_done(&s->q);
+    pump(s);
+}
+
+static void on_stop(h2o_generator_t *gen, h2o_req_t *req)
+{
+    (void)req;
+    sse_stream_t *s = (sse_stream_t *)gen;
+    stop_sub(s);
+}
+
+static void on_dispose(void *data)
+{
+    sse_link_t *link = data;
+    sse_stream_t *s = link->s;
+    s->req = NULL;
+    stop_sub(s);
+    end_stream(s);
+    h2o_linklist_unlink(&s->link);
+    gw_outq_clear(&s->q);
+    free(s);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The sink                                                                 */
+/* ------------------------------------------------------------------------ */
+
+static void sink_next(gw_sub_t *sub, gw_payload_t *p)
+{
+    sse_stream_t *s = sub->owner;
+    if (s->req == NULL || s->doomed || s->finishing)
+        return;
+    size_t bound = gw_subs_limits(gw_subs_of_loop(s->L))->max_unsent_bytes;
+    if (s->q.unsent > 4 * bound) {
+        s->doomed = true;
+        return;
+    }
+    gw_wsbuf_t *f = gw_payload_memo_get(p, TAG_SSE, "");
+    if (f != NULL) {
+        push(s, f);
+        return;
+    }
+    static const char head[] = "event: next\ndata: ";
+    f = gw_wsbuf_concat(head, sizeof head - 1, p->json->data, p->json->len, "\n\n", 2);
+    if (f == NULL) {
+        s->doomed = true;
+        return;
+    }
+    gw_payload_memo_put(p, TAG_SSE, "", f);
+    push(s, f);
+    gw_wsbuf_unref(f);
+}
+
+static void sink_complete(gw_sub_t *sub)
+{
+    finish(sub->owner);
+}
+
+static size_t sink_unsent(gw_sub_t *sub)
+{
+    sse_stream_t *s = sub->owner;
+    return s->q.unsent;
+}
+
+static const gw_sub_sink_t SINK = {sink_next, sink_complete, sink_unsent};
+
+/* ------------------------------------------------------------------------ */
+/* Requests                                                                 */
+/* ------------------------------------------------------------------------ */
+
+bool gw_sse_wanted(h2o_req_t *req)
+{
+    h2o_iovec_t a = gw_http_header(req, H2O_TOKEN_ACCEPT);
+    return a.base != NULL && h2o_strstr(a.base, a.len, H2O_STRLIT("text/event-stream")) != SIZE_MAX;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decodes s[0..n) ('+' is a space) into the arena. NULL on bad
+ * escapes. */
+static char *url_decode(gql_arena_t *a, const char *s, size_t n, size_t *outlen)
+{
+    char *o = gql_arena_alloc_raw(a, n + 1);
+    if (o == NULL)
+        return NULL;
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '%') {
+            int h, l;
+            if (i + 2 >= n)
+                return NULL;
+            if ((h = hexval(s[i + 1])) < 0 || (l = hexval(s[i + 2])) < 0)
+                return NULL;
+            o[j++] = (char)(h * 16 + l);
+            i += 2;
+        } else {
+            o[j++] = s[i] == '+' ? ' ' : s[i];
+        }
+    }
+    o[j] = '\0';
+    *outlen = j;
+    return o;
+}
+
+/* GET parameters into an object {query, variables, operationName}.
+ * Returns NULL with a message in *bad. */
+static bool params_from_query(gql_arena_t *a, h2o_req_t *req, gql_iv_t *out, const char **bad)
+{
+    static const char *const KEYS[] = {"query", "variables", "operationName"};
+    const char **keys = gql_arena_alloc(a, 3 * sizeof *keys);
+    gql_iv_t *vals = gql_arena_alloc(a, 3 * sizeof *vals);
+    if (keys == NULL || vals == NULL) {
+        *bad = "out of memory";
+        return false;
+    }
+    size_t n = 0;
+    if (req->query_at != SIZE_MAX) {
+        const char *p = req->path.base + req->query_at + 1, *end = req->path.base + req->path.len;
+        while (p < end) {
+            const char *amp = memchr(p, '&', (size_t)(end - p));
+            const char *e = amp ? amp : end;
+            const char *eq = memchr(p, '=', (size_t)(e - p));
+            if (eq != NULL) {
+                for (size_t k = 0; k < 3; k++) {
+                    if (!h2o_memis(p, (size_t)(eq - p), KEYS[k], strlen(KEYS[k])))
+                        continue;
+                    size_t vl;
+                    char *v = url_decode(a, eq + 1, (size_t)(e - eq - 1), &vl);
+                    if (v == NULL) {
+                        *bad = "Malformed percent-encoding in the query string";
+                        return false;
+                    }
+                    gql_iv_t iv = {.kind = GQL_IV_STRING};
+                    iv.u.s.ptr = v;
+                    iv.u.s.len = vl;
+                    if (k == 1) {
+                        char err[128];
+                        if (gql_json_parse(a, v, vl, &iv, err, sizeof err) != 0) {
+                            *bad = "Variables are invalid JSON";
+                            return false;
+                        }
+                    }
+                    bool dup = false;
+                    for (size_t m = 0; m < n; m++)
+                        dup = dup || strcmp(keys[m], KEYS[k]) == 0;
+                    if (!dup) {
+                        keys[n] = KEYS[k];
+                        vals[n++] = iv;
+                    }
+                }
+            }
+            p = e + 1;
+        }
+    }
+    out->kind = GQL_IV_OBJECT;
+    out->u.obj.keys = keys;
+    out->u.obj.values = vals;
+    out->u.obj.count = n;
+    return true;
+}
+
+void gw_sse_handle(gw_subs_loop_t *L, gw_reqctx_t *rc)
+{
+    h2o_req_t *req = rc->req;
+    bool is_post = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST"));
+    bool is_get = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"));
+    if (!is_post && !is_get) {
+        gw_http_add_header(req, "allow", "GET, POST");
+        gw_http_send_error(rc, 405, NULL, "Method not allowed: use GET or POST");
+        return;
+    }
+    if (is_post) {
+        h2o_iovec_t ct = gw_http_header(req, H2O_TOKEN_CONTENT_TYPE);
+        if (ct.base == NULL || ct.len < 16 || !h2o_lcstris(ct.base, 16, H2O_STRLIT("application/json"))) {
+            gw_http_send_error(rc, 415, NULL, "Unsupported Content-Type: send application/json");
+            return;
+        }
+    }
+    gw_subs_t *subs = gw_subs_of_loop(L);
+    sse_stream_t *s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        gw_http_send_error(rc, 500, NULL, "internal error");
+        return;
+    }
+    gw_sub_t *sub = gw_sub_new(L, &SINK, s, "", 0);
+    if (sub == NULL) {
+        free(s);
+        gw_http_send_error(rc, 500, NULL, "internal error");
+        return;
+    }
+    gql_iv_t params;
+    const char *bad = NULL;
+    char err[160];
+    if (is_post) {
+        if (req->entity.base == NULL || req->entity.len == 0)
+            bad = "Missing request body: expected a JSON object";
+        else if (gql_json_parse(sub->arena, req->entity.base, req->entity.len, &params, err, sizeof err) != 0)
+            bad = "Request body is not valid JSON";
+        else if (params.kind != GQL_IV_OBJECT)
+            bad = "Request body must be a JSON object";
+    } else {
+        params_from_query(sub->arena, req, &params, &bad);
+    }
+    if (bad == NULL) {
+        const gql_iv_t *q = gql_iv_get(&params, "query");
+        if (q == NULL || q->kind != GQL_IV_STRING)
+            bad = "Missing query: expected a \"query\" string";
+    }
+    if (bad != NULL) {
+        gw_subs_stop(sub);
+        free(s);
+        gw_http_send_error(rc, 400, NULL, bad);
+        return;
+    }
+    if (!gw_subs_conn_open(subs)) {
+        gw_subs_stop(sub);
+        free(s);
+        gw_http_add_header(req, "retry-after", "1");
+        gw_http_send_error(rc, 503, NULL, "Too many subscription connections, retry later");
+        return;
+    }
+
+    s->gen.proceed = on_proceed;
+    s->gen.stop = on_stop;
+    s->L = L;
+    s->req = req;
+    s->rc = *rc;
+    s->sub = sub;
+    h2o_linklist_insert(gw_subs_sse_list(L), &s->link);
+    sse_link_t *link = h2o_mem_alloc_shared(&req->pool, sizeof *link, on_dispose);
+    link->s = s;
+    gw_gauge_add(&rc->thread->metrics.connections[GW_CONN_SSE], 1);
+    gw_metrics_request(&rc->thread->metrics, GW_OPL_SUBSCRIPTION, 200, gw_now_ns() - rc->start_ns);
+
+    req->res.status = 200;
+    req->res.reason = "OK";
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                   H2O_STRLIT("text/event-stream; charset=utf-8"));
+    gw_http_add_header(req, "cache-control", "no-cache");
+    gw_http_add_header(req, "x-accel-buffering", "no");
+    h2o_start_response(req, &s->gen);
+    push_bytes(s, COMMENT, sizeof COMMENT - 1, NULL, 0, NULL, 0);
+
+    gql_buf_t errors = GQL_BUF_INIT;
+    gw_start_result_t r = gw_subs_start(sub, &params, true, &errors);
+    if (r == GW_START_ERRORS || r == GW_START_INTERNAL) {
+        static const char head[] = "event: next\ndata: {\"errors\":";
+        if (r == GW_START_INTERNAL || errors.oom) {
+            errors.len = 0;
+            errors.oom = false;
+            gql_buf_puts(&errors, "[{\"message\":\"Internal server error\"}]");
+        }
+        push_bytes(s, head, sizeof head - 1, errors.data, errors.len, "}\n\n", 3);
+        finish(s);
+    }
+    gql_buf_free(&errors);
+}
+
+void gw_sse_sweep(gw_subs_loop_t *L, bool stopping)
+{
+    h2o_linklist_t *list = gw_subs_sse_list(L);
+    const gw_subs_limits_t *lim = gw_subs_limits(gw_subs_of_loop(L));
+    gw_thread_t *t = gw_subs_thread(L);
+    uint64_t now = h2o_now(t->ctx.loop);
+    for (h2o_linklist_t *n = list->next, *next; n != list; n = next) {
+        next = n->next;
+        sse_stream_t *s = H2O_STRUCT_FROM_MEMBER(sse_stream_t, link, n);
+        if (s->req == NULL || s->final_sent)
+            continue;
+        if (stopping) {
+            finish(s);
+            continue;
+        }
+        bool over = s->q.unsent > lim->max_unsent_bytes;
+        if (over && s->over_since == 0)
+            s->over_since = now;
+        else if (!over)
+            s->over_since = 0;
+        if (s->doomed || (over && now - s->over_since >= lim->slow_grace_ms)) {
+            if (s->sub != NULL) {
+                gw_subs_count_slow(L);
+                gw_log_msg(&t->server->log, GW_LOG_WARN, "slow SSE consumer: stream ended", NULL);
+                stop_sub(s);
+                s->doomed = true;
+            }
+            continue;
+        }
+        if (lim->keepalive_ms && !s->sending && s->q.count == 0 && now - s->last_send_ms >= lim->keepalive_ms)
+            push_bytes(s, COMMENT, sizeof COMMENT - 1, NULL, 0, NULL, 0);
+    }
+}

@@ -1,0 +1,599 @@
+/*
+ * ws.c — the WebSocket layer (see ws.h): the handshake on h2o's HTTP/1.1
+ * upgrade, the frame parser, gathered writes of shared frames, ping, idle
+ * and close handling.
+ */
+#include "ws.h"
+
+#include <h2o/http1.h>
+#include <openssl/sha.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* At most this many buffers go into one gathered write. */
+#define WRITE_BATCH 256
+/* A connection whose close frame is not written after this long is dropped. */
+#define CLOSE_GRACE_MS 5000
+
+/* ------------------------------------------------------------------------ */
+/* Buffers and queues                                                       */
+/* ------------------------------------------------------------------------ */
+
+gw_wsbuf_t *gw_wsbuf_new(size_t len)
+{
+    if (len > UINT32_MAX)
+        return NULL;
+    gw_wsbuf_t *b = malloc(sizeof *b + (len ? len : 1));
+    if (b == NULL)
+        return NULL;
+    b->refs = 1;
+    b->len = (uint32_t)len;
+    return b;
+}
+
+gw_wsbuf_t *gw_wsbuf_concat(const void *a, size_t na, const void *b, size_t nb, const void *c, size_t nc)
+{
+    gw_wsbuf_t *w = gw_wsbuf_new(na + nb + nc);
+    if (w == NULL)
+        return NULL;
+    char *p = w->data;
+    if (na)
+        memcpy(p, a, na), p += na;
+    if (nb)
+        memcpy(p, b, nb), p += nb;
+    if (nc)
+        memcpy(p, c, nc);
+    return w;
+}
+
+gw_wsbuf_t *gw_ws_frame(int opcode, const void *a, size_t na, const void *b, size_t nb, const void *c, size_t nc)
+{
+    size_t len = na + nb + nc;
+    uint8_t h[10];
+    size_t hl;
+    h[0] = (uint8_t)(0x80 | (opcode & 0x0f));
+    if (len < 126) {
+        h[1] = (uint8_t)len;
+        hl = 2;
+    } else if (len <= 0xffff) {
+        h[1] = 126;
+        h[2] = (uint8_t)(len >> 8);
+        h[3] = (uint8_t)len;
+        hl = 4;
+    } else {
+        h[1] = 127;
+        for (int i = 0; i < 8; i++)
+            h[2 + i] = (uint8_t)((uint64_t)len >> (56 - 8 * i));
+        hl = 10;
+    }
+    gw_wsbuf_t *w = gw_wsbuf_new(hl + len);
+    if (w == NULL)
+        return NULL;
+    char *p = w->data;
+    memcpy(p, h, hl);
+    p += hl;
+    if (na)
+        memcpy(p, a, na), p += na;
+    if (nb)
+        memcpy(p, b, nb), p += nb;
+    if (nc)
+        memcpy(p, c, nc);
+    return w;
+}
+
+bool gw_outq_push(gw_outq_t *q, gw_wsbuf_t *b)
+{
+    if (q->count == q->cap) {
+        size_t ncap = q->cap ? q->cap * 2 : 4;
+        gw_wsbuf_t **n = malloc(ncap * sizeof *n);
+        if (n == NULL)
+            return false;
+        for (size_t i = 0; i < q->count; i++)
+            n[i] = q->items[(q->head + i) % q->cap];
+        free(q->items);
+        q->items = n;
+        q->head = 0;
+        q->cap = ncap;
+    }
+    q->items[(q->head + q->count) % q->cap] = gw_wsbuf_ref(b);
+    q->count++;
+    q->unsent += b->len;
+    return true;
+}
+
+size_t gw_outq_take(gw_outq_t *q, h2o_iovec_t *iov, size_t max)
+{
+    size_t n = 0;
+    while (q->inflight < q->count && n < max) {
+        gw_wsbuf_t *b = q->items[(q->head + q->inflight) % q->cap];
+        iov[n++] = h2o_iovec_init(b->data, b->len);
+        q->inflight++;
+    }
+    return n;
+}
+
+void gw_outq_done(gw_outq_t *q)
+{
+    for (; q->inflight > 0; q->inflight--) {
+        gw_wsbuf_t *b = q->items[q->head];
+        q->unsent -= b->len;
+        gw_wsbuf_unref(b);
+        q->head = (q->head + 1) % q->cap;
+        q->count--;
+    }
+    if (q->count == 0 && q->cap > 16) { /* a burst is over: give the ring back */
+        free(q->items);
+        q->items = NULL;
+        q->cap = q->head = 0;
+    }
+}
+
+void gw_outq_clear(gw_outq_t *q)
+{
+    for (size_t i = 0; i < q->count; i++)
+        gw_wsbuf_unref(q->items[(q->head + i) % q->cap]);
+    free(q->items);
+    *q = (gw_outq_t){0};
+}
+
+/* ------------------------------------------------------------------------ */
+/* UTF-8                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* Well-formed UTF-8 (RFC 3629): no overlongs, no surrogates, <= U+10FFFF. */
+static bool utf8_valid(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t need;
+        uint32_t cp, min;
+        if ((c & 0xe0) == 0xc0)
+            need = 1, cp = c & 0x1f, min = 0x80;
+        else if ((c & 0xf0) == 0xe0)
+            need = 2, cp = c & 0x0f, min = 0x800;
+        else if ((c & 0xf8) == 0xf0)
+            need = 3, cp = c & 0x07, min = 0x10000;
+        else
+            return false;
+        if (i + need >= n)
+            return false;
+        for (size_t k = 1; k <= need; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += need + 1;
+    }
+    return true;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Handshake                                                                */
+/* ------------------------------------------------------------------------ */
+
+static h2o_iovec_t header_str(h2o_req_t *req, const char *name)
+{
+    ssize_t i = h2o_find_header_by_str(&req->headers, name, strlen(name), -1);
+    return i < 0 ? h2o_iovec_init(NULL, 0) : req->headers.entries[i].value;
+}
+
+bool gw_ws_is_upgrade(h2o_req_t *req)
+{
+    return req->upgrade.base != NULL && h2o_lcstris(req->upgrade.base, req->upgrade.len, H2O_STRLIT("websocket"));
+}
+
+const char *gw_ws_check(h2o_req_t *req)
+{
+    if (req->version != 0x101)
+        return "WebSocket needs HTTP/1.1";
+    if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET")))
+        return "A WebSocket upgrade must be a GET";
+    if (!gw_ws_is_upgrade(req))
+        return "Expected a WebSocket upgrade (Connection: Upgrade, Upgrade: websocket)";
+    h2o_iovec_t v = header_str(req, "sec-websocket-version");
+    if (!h2o_memis(v.base, v.len, H2O_STRLIT("13")))
+        return "Unsupported Sec-WebSocket-Version: use 13";
+    h2o_iovec_t key = header_str(req, "sec-websocket-key");
+    if (key.base == NULL || key.len != 24)
+        return "Missing or malformed Sec-WebSocket-Key";
+    return NULL;
+}
+
+static void close_now(gw_ws_conn_t *c);
+static void on_read(h2o_socket_t *sock, const char *err);
+static void process_input(gw_ws_conn_t *c);
+
+static void on_upgrade_complete(void *data, h2o_socket_t *sock, size_t reqsize)
+{
+    gw_ws_conn_t *c = data;
+    if (sock == NULL) {
+        if (c->cb->on_close != NULL)
+            c->cb->on_close(c);
+        free(c);
+        return;
+    }
+    gw_ws_loop_t *loop = c->loop;
+    h2o_buffer_consume(&sock->input, reqsize);
+    c->sock = sock;
+    sock->data = c;
+    c->last_input_ms = c->last_ping_ms = h2o_now(loop->thread->ctx.loop);
+    h2o_linklist_insert(&loop->conns, &c->link);
+    loop->nconns++;
+    /* the server counts the socket as HTTP until it closes: show it as a
+     * WebSocket meanwhile (undone in close_now) */
+    gw_metrics_t *m = &loop->thread->metrics;
+    gw_gauge_add(&m->connections[sock->ssl != NULL ? GW_CONN_HTTPS : GW_CONN_HTTP], -1);
+    gw_gauge_add(&m->connections[GW_CONN_WEBSOCKET], 1);
+    if (c->cb->on_open != NULL)
+        c->cb->on_open(c);
+    if (c->sock == NULL)
+        return;
+    h2o_socket_read_start(sock, on_read);
+    if (sock->input->size > 0)
+        on_read(sock, NULL);
+}
+
+void gw_ws_accept(gw_ws_loop_t *loop, h2o_req_t *req, const char *subprotocol, const gw_ws_callbacks_t *cb, void *data)
+{
+    static const char GUID[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    h2o_iovec_t key = header_str(req, "sec-websocket-key");
+    unsigned char src[24 + sizeof GUID - 1], digest[SHA_DIGEST_LENGTH];
+    memcpy(src, key.base, 24);
+    memcpy(src + 24, GUID, sizeof GUID - 1);
+    SHA1(src, sizeof src, digest);
+    char *accept = h2o_mem_alloc_pool(&req->pool, h2o_base64_encode_capacity(SHA_DIGEST_LENGTH));
+    size_t alen = h2o_base64_encode(accept, digest, SHA_DIGEST_LENGTH, 0);
+
+    gw_ws_conn_t *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        gw_ws_conn_t tmp = {.cb = cb, .data = data};
+        if (cb->on_close != NULL)
+            cb->on_close(&tmp);
+        req->res.status = 500;
+        req->res.reason = "Internal Server Error";
+        h2o_send_inline(req, H2O_STRLIT("internal error"));
+        return;
+    }
+    c->loop = loop;
+    c->cb = cb;
+    c->data = data;
+    c->link = (h2o_linklist_t){NULL, NULL};
+    req->res.status = 101;
+    req->res.reason = "Switching Protocols";
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_UPGRADE, NULL, H2O_STRLIT("websocket"));
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("sec-websocket-accept"), 0, NULL, accept, alen);
+    if (subprotocol != NULL)
+        h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("sec-websocket-protocol"), 0, NULL, subprotocol,
+                              strlen(subprotocol));
+    h2o_http1_upgrade(req, NULL, 0, on_upgrade_complete, c);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Writing                                                                  */
+/* ------------------------------------------------------------------------ */
+
+static void flush(gw_ws_conn_t *c);
+
+static void on_write(h2o_socket_t *sock, const char *err)
+{
+    gw_ws_conn_t *c = sock->data;
+    if (c == NULL)
+        return;
+    c->writing = false;
+    gw_outq_done(&c->q);
+    if (err != NULL) {
+        close_now(c);
+        return;
+    }
+    flush(c);
+}
+
+/* Starts a gathered write of what is queued, or closes an idle closing
+ * connection. */
+static void flush(gw_ws_conn_t *c)
+{
+    if (c->writing || c->sock == NULL)
+        return;
+    h2o_iovec_t iov[WRITE_BATCH];
+    size_t n = gw_outq_take(&c->q, iov, WRITE_BATCH);
+    if (n == 0) {
+        if (c->close_on_idle)
+            gw_ws_abort(c);
+        return;
+    }
+    c->writing = true;
+    h2o_socket_write(c->sock, iov, n, on_write);
+}
+
+void gw_ws_send(gw_ws_conn_t *c, gw_wsbuf_t *frame)
+{
+    if (c->sock == NULL || c->close_sent || c->dead || frame == NULL)
+        return;
+    if (!gw_outq_push(&c->q, frame)) {
+        gw_ws_abort(c);
+        return;
+    }
+    flush(c);
+}
+
+void gw_ws_send_text(gw_ws_conn_t *c, const void *a, size_t na, const void *b, size_t nb, const void *d, size_t nd)
+{
+    if (c->sock == NULL || c->close_sent || c->dead)
+        return;
+    gw_wsbuf_t *f = gw_ws_frame(GW_WS_TEXT, a, na, b, nb, d, nd);
+    if (f == NULL) {
+        gw_ws_abort(c);
+        return;
+    }
+    gw_ws_send(c, f);
+    gw_wsbuf_unref(f);
+}
+
+void gw_ws_close(gw_ws_conn_t *c, uint16_t code, const char *reason)
+{
+    if (c->sock == NULL || c->close_sent || c->dead)
+        return;
+    uint8_t p[125];
+    size_t rl = reason ? strlen(reason) : 0;
+    if (rl > 123)
+        rl = 123;
+    p[0] = (uint8_t)(code >> 8);
+    p[1] = (uint8_t)code;
+    if (rl)
+        memcpy(p + 2, reason, rl);
+    gw_wsbuf_t *f = gw_ws_frame(GW_WS_CLOSE, p, 2 + rl, NULL, 0, NULL, 0);
+    if (f == NULL) {
+        gw_ws_abort(c);
+        return;
+    }
+    gw_ws_send(c, f);
+    gw_wsbuf_unref(f);
+    c->close_sent = true;
+    c->close_on_idle = true;
+    c->last_ping_ms = h2o_now(c->loop->thread->ctx.loop); /* from now: the close grace */
+    if (c->sock != NULL)
+        h2o_socket_read_stop(c->sock);
+    flush(c);
+}
+
+static void close_now(gw_ws_conn_t *c)
+{
+    if (c->in_read) {
+        c->dead = true;
+        return;
+    }
+    h2o_socket_t *sock = c->sock;
+    c->sock = NULL;
+    if (h2o_linklist_is_linked(&c->link)) {
+        h2o_linklist_unlink(&c->link);
+        c->loop->nconns--;
+    }
+    if (c->cb->on_close != NULL)
+        c->cb->on_close(c);
+    gw_outq_clear(&c->q);
+    gql_buf_free(&c->msg);
+    if (sock != NULL) {
+        gw_metrics_t *m = &c->loop->thread->metrics;
+        gw_gauge_add(&m->connections[GW_CONN_WEBSOCKET], -1);
+        gw_gauge_add(&m->connections[sock->ssl != NULL ? GW_CONN_HTTPS : GW_CONN_HTTP], 1);
+        sock->data = NULL;
+        h2o_socket_close(sock);
+    }
+    free(c);
+}
+
+void gw_ws_drop_queued(gw_ws_conn_t *c)
+{
+    gw_outq_t *q = &c->q;
+    while (q->count > q->inflight) {
+        gw_wsbuf_t *b = q->items[(q->head + q->count - 1) % q->cap];
+        q->unsent -= b->len;
+        gw_wsbuf_unref(b);
+        q->count--;
+    }
+}
+
+void gw_ws_abort(gw_ws_conn_t *c)
+{
+    close_now(c);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Reading                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* A protocol error: close with `code`, stop parsing. */
+static void fail(gw_ws_conn_t *c, uint16_t code, const char *reason)
+{
+    gw_ws_close(c, code, reason);
+}
+
+static void deliver(gw_ws_conn_t *c, int opcode, const char *data, size_t len)
+{
+    if (opcode == GW_WS_TEXT && !utf8_valid((const uint8_t *)data, len)) {
+        fail(c, 1007, "Invalid UTF-8 in a text message");
+        return;
+    }
+    c->cb->on_message(c, data, len, opcode == GW_WS_BINARY);
+}
+
+static bool close_code_valid(unsigned code)
+{
+    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) || (code >= 3000 && code <= 4999);
+}
+
+/* Parses and handles every complete frame in the input buffer. */
+static void process_input(gw_ws_conn_t *c)
+{
+    size_t max = c->loop->max_message;
+    while (c->sock != NULL && !c->close_sent && !c->dead) {
+        h2o_buffer_t *in = c->sock->input;
+        uint8_t *p = (uint8_t *)in->bytes;
+        size_t n = in->size;
+        if (n < 2)
+            return;
+        bool fin = p[0] & 0x80;
+        int op = p[0] & 0x0f;
+        if (p[0] & 0x70)
+            return fail(c, 1002, "Reserved bits set");
+        if (!(p[1] & 0x80))
+            return fail(c, 1002, "Client frames must be masked");
+        uint64_t len = p[1] & 0x7f;
+        size_t hl = 2;
+        if (len == 126) {
+            if (n < 4)
+                return;
+            len = ((uint64_t)p[2] << 8) | p[3];
+            hl = 4;
+        } else if (len == 127) {
+            if (n < 10)
+                return;
+            len = 0;
+            for (int i = 0; i < 8; i++)
+                len = (len << 8) | p[2 + i];
+            hl = 10;
+        }
+        if (op >= 8) {
+            if (!fin || len > 125)
+                return fail(c, 1002, "Bad control frame");
+        } else if (len > max || c->msg.len + len > max) {
+            return fail(c, 1009, "Message too big");
+        }
+        if (n < hl + 4 + len)
+            return; /* wait for the rest (bounded by max above) */
+        const uint8_t *mask = p + hl;
+        uint8_t *pl = p + hl + 4;
+        for (size_t i = 0; i < len; i++)
+            pl[i] ^= mask[i & 3];
+        size_t total = hl + 4 + (size_t)len;
+        switch (op) {
+        case 0x0:
+            if (c->msg_opcode == 0)
+                return fail(c, 1002, "Unexpected continuation frame");
+            gql_buf_append(&c->msg, pl, len);
+            if (c->msg.oom)
+                return gw_ws_abort(c);
+            if (fin) {
+                int mop = c->msg_opcode;
+                c->msg_opcode = 0;
+                deliver(c, mop, c->msg.data, c->msg.len);
+                c->msg.len = 0;
+                if (c->msg.cap > 65536) {
+                    gql_buf_free(&c->msg);
+                    c->msg = (gql_buf_t)GQL_BUF_INIT;
+                }
+            }
+            break;
+        case GW_WS_TEXT:
+        case GW_WS_BINARY:
+            if (c->msg_opcode != 0)
+                return fail(c, 1002, "Expected a continuation frame");
+            if (fin) {
+                deliver(c, op, (const char *)pl, len);
+            } else {
+                c->msg_opcode = op;
+                gql_buf_append(&c->msg, pl, len);
+                if (c->msg.oom)
+                    return gw_ws_abort(c);
+            }
+            break;
+        case GW_WS_CLOSE: {
+            unsigned code = 1000;
+            if (len == 1)
+                return fail(c, 1002, "Bad close frame");
+            if (len >= 2) {
+                code = ((unsigned)pl[0] << 8) | pl[1];
+                if (!close_code_valid(code))
+                    return fail(c, 1002, "Bad close code");
+                if (!utf8_valid(pl + 2, len - 2))
+                    return fail(c, 1007, "Invalid UTF-8 in the close reason");
+            }
+            gw_ws_close(c, (uint16_t)code, NULL);
+            break;
+        }
+        case GW_WS_PING: {
+            gw_wsbuf_t *f = gw_ws_frame(GW_WS_PONG, pl, len, NULL, 0, NULL, 0);
+            gw_ws_send(c, f);
+            gw_wsbuf_unref(f);
+            break;
+        }
+        case GW_WS_PONG:
+            break;
+        default:
+            return fail(c, 1002, "Unknown opcode");
+        }
+        if (c->sock != NULL)
+            h2o_buffer_consume(&c->sock->input, total);
+    }
+}
+
+static void on_read(h2o_socket_t *sock, const char *err)
+{
+    gw_ws_conn_t *c = sock->data;
+    if (c == NULL)
+        return;
+    if (err != NULL) {
+        close_now(c);
+        return;
+    }
+    c->last_input_ms = h2o_now(c->loop->thread->ctx.loop);
+    c->in_read = true;
+    process_input(c);
+    c->in_read = false;
+    if (c->dead) {
+        close_now(c);
+        return;
+    }
+    /* an idle socket need not keep its read buffer: give it back */
+    if (c->sock != NULL && sock->input->size == 0 && sock->input->capacity > 0) {
+        h2o_buffer_dispose(&sock->input);
+        h2o_buffer_init(&sock->input, &h2o_socket_buffer_prototype);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Timers                                                                   */
+/* ------------------------------------------------------------------------ */
+
+void gw_ws_sweep(gw_ws_loop_t *loop)
+{
+    uint64_t now = h2o_now(loop->thread->ctx.loop);
+    gw_wsbuf_t *ping = NULL;
+    for (h2o_linklist_t *n = loop->conns.next, *next; n != &loop->conns; n = next) {
+        next = n->next;
+        gw_ws_conn_t *c = H2O_STRUCT_FROM_MEMBER(gw_ws_conn_t, link, n);
+        if (c->close_sent) {
+            if (now - c->last_ping_ms > CLOSE_GRACE_MS)
+                gw_ws_abort(c);
+            continue;
+        }
+        if (loop->idle_ms && now - c->last_input_ms > loop->idle_ms) {
+            gw_ws_close(c, 1001, "Idle timeout");
+            continue;
+        }
+        if (loop->ping_ms && now - c->last_input_ms >= loop->ping_ms && now - c->last_ping_ms >= loop->ping_ms) {
+            if (ping == NULL)
+                ping = gw_ws_frame(GW_WS_PING, NULL, 0, NULL, 0, NULL, 0);
+            gw_ws_send(c, ping);
+            c->last_ping_ms = now;
+        }
+        if (c->cb->on_tick != NULL)
+            c->cb->on_tick(c, now);
+    }
+    gw_wsbuf_unref(ping);
+}
+
+void gw_ws_close_all(gw_ws_loop_t *loop, uint16_t code, const char *reason)
+{
+    for (h2o_linklist_t *n = loop->conns.next, *next; n != &loop->conns; n = next) {
+        next = n->next;
+        gw_ws_close(H2O_STRUCT_FROM_MEMBER(gw_ws_conn_t, link, n), code, reason);
+    }
+}
