@@ -275,13 +275,27 @@ static gql_schema_t *load_schema(const options_t *o, gql_arena_t *a)
     gql_errors_init(&warnings, a, 100);
     gql_schema_options_t so = {o->allow_deprecation_conflicts};
     gql_schema_t *s = gql_schema_build(sdl, len, &so, &errors, &warnings);
-    free(sdl);
     print_errors_to(stderr, "schema warning", &warnings);
     if (s == NULL) {
         if (errors.count == 0)
             fprintf(stderr, "gql: %s: the schema could not be built\n", o->schema_path);
         print_errors_to(stderr, "schema error", &errors);
+        if (!o->allow_deprecation_conflicts && errors.count > 0) {
+            /* When deprecation conflicts were the only problem (GitHub's
+             * schema has nine), say how to load the schema anyway. */
+            gql_errors_t again;
+            gql_errors_init(&again, a, 1);
+            gql_schema_options_t tolerant = {true};
+            gql_schema_t *t = gql_schema_build(sdl, len, &tolerant, &again, NULL);
+            if (t != NULL)
+                fprintf(stderr,
+                        "gql: %s: its only errors are %zu deprecation conflict(s), which the September 2025 edition "
+                        "forbids; --allow-deprecation-conflicts loads the schema anyway\n",
+                        o->schema_path, errors.count + errors.dropped);
+            gql_schema_free(t);
+        }
     }
+    free(sdl);
     return s;
 }
 
