@@ -831,38 +831,6 @@ size_t gql__vdirective_arg_names(gql_vctx_t *c, const gql__vdirective_t *d, cons
 /* The walk                                                                 */
 /* ------------------------------------------------------------------------ */
 
-static const char *const location_names[] = {
-    "QUERY",
-    "MUTATION",
-    "SUBSCRIPTION",
-    "FIELD",
-    "FRAGMENT_DEFINITION",
-    "FRAGMENT_SPREAD",
-    "INLINE_FRAGMENT",
-    "VARIABLE_DEFINITION",
-    "SCHEMA",
-    "SCALAR",
-    "OBJECT",
-    "FIELD_DEFINITION",
-    "ARGUMENT_DEFINITION",
-    "INTERFACE",
-    "UNION",
-    "ENUM",
-    "ENUM_VALUE",
-    "INPUT_OBJECT",
-    "INPUT_FIELD_DEFINITION",
-    "FRAGMENT_VARIABLE_DEFINITION",
-    "DIRECTIVE_DEFINITION",
-};
-
-static int location_parse(const char *name)
-{
-    for (size_t i = 0; i < sizeof(location_names) / sizeof(location_names[0]); i++)
-        if (strcmp(location_names[i], name) == 0)
-            return (int)i;
-    return -1;
-}
-
 /* A value at an argument or default position: ValuesOfCorrectType checks
  * the whole literal, then UniqueInputFieldNames walks it. */
 static void walk_value(gql_vctx_t *c, const gql_value_t *v, const gql_type_t *type)
@@ -1132,7 +1100,7 @@ static void setup(gql_vctx_t *c)
             vd->repeatable = d->repeatable;
             vd->ast = d;
             for (size_t j = 0; j < d->nlocations; j++) {
-                int l = location_parse(d->locations[j]);
+                int l = gql_directive_location_parse(d->locations[j]);
                 if (l >= 0)
                     vd->locations |= 1u << l;
             }
@@ -1160,9 +1128,8 @@ const char *gql__vbuf_take(gql_vctx_t *c, gql_buf_t *b)
 
 const char *gql__vlocation_name(int location)
 {
-    if (location < 0 || (size_t)location >= sizeof(location_names) / sizeof(location_names[0]))
-        return "UNKNOWN";
-    return location_names[location];
+    const char *name = location < 0 ? NULL : gql_directive_location_name((gql_directive_location_t)location);
+    return name != NULL ? name : "UNKNOWN";
 }
 
 size_t gql_validate(const gql_schema_t *schema, const gql_document_t *doc, const gql_limits_t *limits,
