@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ast.h"
+#include "bank.h"
 #include "http.h"
 
 #define NBUCKETS 1024    /* IBAN buckets per loop */
@@ -197,6 +199,10 @@ void gw_subs_stop(gw_sub_t *sub)
         return;
     gw_subs_loop_t *L = sub->loop;
     sub->stopped = true;
+    if (sub->call != NULL) {
+        gw_bank_cancel(sub->call);
+        sub->call = NULL;
+    }
     if (sub->streaming) {
         L->nsubs--;
         gw_gauge_add(&L->thread->metrics.subscriptions, -1);
@@ -356,6 +362,25 @@ static void one_error(gql_buf_t *out, const char *msg)
     gql_buf_puts(out, "}]");
 }
 
+static void bury(gw_subs_loop_t *L);
+
+/* Delivers a single result, then completes. The transport may close (and
+ * stop every operation of) its connection inside next(): the sub is only
+ * freed once this returns. */
+static void deliver_final(gw_sub_t *sub, gw_payload_t *p)
+{
+    gw_subs_loop_t *L = sub->loop;
+    bool was = L->delivering;
+    L->delivering = true;
+    if (p != NULL)
+        sub->sink->next(sub, p);
+    if (!sub->stopped)
+        sub->sink->complete(sub);
+    L->delivering = was;
+    if (!was)
+        bury(L);
+}
+
 /* Executes once (query, mutation, one-shot subscription) and delivers. */
 static gw_start_result_t run_single(gw_sub_t *sub)
 {
@@ -374,10 +399,72 @@ static gw_start_result_t run_single(gw_sub_t *sub)
     gql_buf_free(&out);
     if (p == NULL)
         return GW_START_INTERNAL;
-    sub->sink->next(sub, p);
+    deliver_final(sub, p);
     payload_free(p);
-    sub->sink->complete(sub);
     return GW_START_DONE;
+}
+
+/* A command answered (gw_bank_* callback, on this loop): the operation is
+ * executed with the answer as its root value, then completes. */
+static void on_command_done(void *user, const gw_bank_answer_t *a)
+{
+    gw_sub_t *sub = user;
+    sub->call = NULL;
+    gql_buf_t out = GQL_BUF_INIT;
+    int rc = gql_execute(sub->op, a, &out);
+    gw_payload_t *p =
+        rc == 0 && !out.oom ? payload_new(out.data, out.len) : payload_new(INTERNAL_JSON, sizeof INTERNAL_JSON - 1);
+    gql_buf_free(&out);
+    deliver_final(sub, p);
+    payload_free(p);
+}
+
+static const char *str_arg(const gql_args_t *args, const char *name, size_t *len)
+{
+    const gql_iv_t *v = gql_arg(args, name);
+    if (v == NULL || v->kind != GQL_IV_STRING) {
+        *len = 0;
+        return NULL;
+    }
+    *len = v->u.s.len;
+    return v->u.s.ptr;
+}
+
+/* get_account / money_transfer as subscriptions: start the command through
+ * the bank's C API; the result follows from on_command_done. Without the
+ * Kafka-backed resolvers the field executes once as bound. */
+static gw_start_result_t start_command(gw_sub_t *sub)
+{
+    gw_subs_loop_t *L = sub->loop;
+    gw_resolvers_t *r = L->subs->server->resolvers;
+    const gql_args_t *args = NULL;
+    const char *field = gql_subscription_field(sub->op, &args);
+    if (r == NULL || field == NULL || L->subs->server->backbone == NULL)
+        return run_single(sub);
+    gw_bank_call_t *call = NULL;
+    if (strcmp(field, "get_account") == 0) {
+        size_t ul, pl;
+        const char *u = str_arg(args, "username", &ul), *pw = str_arg(args, "password", &pl);
+        call = gw_bank_start_get_account(r, L->thread, u ? u : "", ul, pw ? pw : "", pl, on_command_done, sub);
+    } else {
+        gw_bank_transfer_args_t ta = {0};
+        size_t n;
+        ta.uuid = str_arg(args, "uuid", &ta.uuid_len);
+        ta.token = str_arg(args, "token", &n);
+        ta.from = str_arg(args, "from", &n);
+        ta.to = str_arg(args, "to", &n);
+        ta.descr = str_arg(args, "descr", &n);
+        ta.username = str_arg(args, "username", &n);
+        const gql_iv_t *amt = gql_arg(args, "amount");
+        ta.amount = amt != NULL && amt->kind == GQL_IV_INT ? amt->u.i : 0;
+        if (ta.uuid == NULL)
+            ta.uuid = "";
+        call = gw_bank_start_money_transfer(r, L->thread, &ta, on_command_done, sub);
+    }
+    if (call == NULL)
+        return GW_START_INTERNAL;
+    sub->call = call;
+    return GW_START_STREAM;
 }
 
 /* Sends the stored matches in (after, count] and returns count. */
@@ -403,6 +490,65 @@ static uint64_t replay(gw_sub_t *sub, gw_txstore_t *store, uint64_t after, uint6
         cursor = next;
     }
     return count;
+}
+
+/*
+ * A mutation over WebSocket or SSE. The Mutation resolvers wait through the
+ * HTTP request (gw_pending_hold), which a socket does not have; the bank's
+ * commands exist as Subscription fields with the same arguments and result
+ * types, driven here through the bank's completion API. So the selected
+ * operation is re-read with its `mutation` keyword spelled `subscription`
+ * and, when that validates (one root field, get_account or money_transfer),
+ * it runs instead: the response is the same JSON. Returns 0 with sub->op and
+ * sub->doc replaced, or -1 (nothing changed: the mutation then executes as
+ * it is, and a command field answers that it cannot wait).
+ */
+static int as_subscription(gw_sub_t *sub, const gql_request_t *greq, gql_errors_t *errs)
+{
+    const gql_document_t *doc = greq->document;
+    const gql_definition_t *def = NULL;
+    for (size_t i = 0; i < doc->count; i++) {
+        const gql_definition_t *d = &doc->definitions[i];
+        if (d->kind != GQL_DEF_OPERATION)
+            continue;
+        if (greq->operation_name == NULL ? true : (d->name != NULL && strcmp(d->name, greq->operation_name) == 0))
+            def = d;
+    }
+    size_t off = def != NULL ? def->loc.offset : 0;
+    if (def == NULL || def->operation != GQL_OP_MUTATION || doc->source == NULL || off + 8 > doc->source_len ||
+        memcmp(doc->source + off, "mutation", 8) != 0)
+        return -1;
+    gql_buf_t text = GQL_BUF_INIT;
+    gql_buf_append(&text, doc->source, off);
+    gql_buf_puts(&text, "subscription");
+    gql_buf_append(&text, doc->source + off + 8, doc->source_len - off - 8);
+    if (text.oom) {
+        gql_buf_free(&text);
+        return -1;
+    }
+    gw_subs_loop_t *L = sub->loop;
+    const gw_config_t *c = &L->subs->server->config;
+    size_t before = errs->count;
+    gql_cached_doc_t *d2 = gql_doc_cache_get(L->thread->doc_cache, text.data, text.len, &c->graphql.limits, errs);
+    gql_buf_free(&text);
+    gql_operation_t *op2 = NULL;
+    gql_request_t r2 = *greq;
+    if (d2 != NULL) {
+        r2.document = gql_cached_doc_document(d2);
+        if (gql_prepare(&r2, &op2, errs) != 0)
+            op2 = NULL;
+    }
+    const char *field = op2 != NULL ? gql_subscription_field(op2, NULL) : NULL;
+    errs->count = before; /* the twin's errors are not the client's */
+    if (field == NULL || (strcmp(field, "get_account") != 0 && strcmp(field, "money_transfer") != 0)) {
+        if (d2 != NULL)
+            gql_doc_cache_release(d2);
+        return -1;
+    }
+    gql_doc_cache_release(sub->doc);
+    sub->doc = d2;
+    sub->op = op2;
+    return 0;
 }
 
 gw_start_result_t gw_subs_start(gw_sub_t *sub, const gql_iv_t *params, bool allow_single, gql_buf_t *errors)
@@ -462,7 +608,10 @@ gw_start_result_t gw_subs_start(gw_sub_t *sub, const gql_iv_t *params, bool allo
             one_error(errors, "Only subscription operations are served here");
             return GW_START_ERRORS;
         }
-        return run_single(sub);
+        if (type == GQL_OP_MUTATION && as_subscription(sub, &greq, &errs) == 0)
+            type = GQL_OP_SUBSCRIPTION; /* the command's subscription twin (see as_subscription) */
+        else
+            return run_single(sub);
     }
     void *stream = NULL;
     rc = gql_subscribe(sub->op, &stream, &errs);
@@ -475,7 +624,7 @@ gw_start_result_t gw_subs_start(gw_sub_t *sub, const gql_iv_t *params, bool allo
     }
     const stream_spec_t *spec = stream;
     if (spec == NULL || spec->kind == STREAM_ONE_SHOT)
-        return run_single(sub);
+        return start_command(sub);
 
     sub->key = gql_subscription_key(sub->op);
     sub->filter = spec->filter;

@@ -95,6 +95,7 @@ struct gw_sub {
     uint64_t key;
     gw_tx_filter_t filter;
     uint64_t cursor;  /* last transaction id shown or skipped */
+    void *call;       /* a gw_bank_call_t in flight (one-shot command fields), or NULL */
     bool streaming;   /* registered for live transactions */
     bool in_delivery; /* gw_subs_stop was asked during next(): freed after */
     bool stopped;
@@ -105,7 +106,8 @@ struct gw_sub {
 
 /* What gw_subs_start says. */
 typedef enum gw_start_result {
-    GW_START_STREAM = 0, /* registered: events follow (stored ones already sent) */
+    GW_START_STREAM = 0, /* registered: events follow (stored ones already sent), or a
+                          * command's single result follows, then complete() */
     GW_START_DONE,       /* a single result was sent and complete() called */
     GW_START_ERRORS,     /* request errors: a JSON array in *errors, nothing registered */
     GW_START_INTERNAL,   /* out of memory or similar: nothing registered */
