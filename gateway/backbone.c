@@ -8,9 +8,9 @@
  * delivery reports, expires in-flight commands past their deadline and raises
  * the loops' "transactions up to N" mark once for everything folded in it.
  *
- * During the replay BalanceChanged events are buffered per partition (in
- * offset order) and merged at the end by (timestamp, partition) — see the
- * order contract in backbone.h. Feedback and credentials are applied at once:
+ * BalanceChanged events are buffered per partition (in offset order) and
+ * merged by (timestamp, partition): at the end of the replay all at once,
+ * live after a 10 ms grace — see the order contract in backbone.h. Feedback and credentials are applied at once:
  * transfer outcomes read from the log are stored, so a repeated uuid is
  * answered from memory even across restarts.
  *
@@ -38,12 +38,14 @@
 
 #define MAX_TOPICS 16
 #define MAX_BC_PARTITIONS 1024
-#define LOG_BAD_FIRST 20 /* bad messages logged one by one; then every 1000th */
+#define LOG_BAD_FIRST 20  /* bad messages logged one by one; then every 1000th */
+#define ORDER_GRACE_MS 10 /* live BalanceChanged events wait this long for earlier ones of other partitions */
 
 /* One BalanceChanged kept during the replay; strings in mem: iban, from_to,
  * description, each NUL-terminated. */
 typedef struct bc_item {
     int64_t ts, offset, new_balance, changed_by;
+    int64_t arrived; /* now_ms() when read */
     uint32_t ilen, flen, dlen;
     char *mem;
 } bc_item_t;
@@ -395,7 +397,7 @@ static void bc_append(gw_backbone_t *b, const char *iban, const char *from_to, c
     }
 }
 
-/* Replay: keep the event in its partition's list. */
+/* Keep the event in its partition's list until bc_release. */
 static void bc_buffer(gw_backbone_t *b, const gw_kmsg_t *m, const gw_event_t *ev)
 {
     if (m->partition < 0 || m->partition >= MAX_BC_PARTITIONS) {
@@ -430,16 +432,20 @@ static void bc_buffer(gw_backbone_t *b, const gw_kmsg_t *m, const gw_event_t *ev
                                    m->offset,
                                    ev->u.balance_changed.new_balance,
                                    ev->u.balance_changed.changed_by,
+                                   now_ms(),
                                    (uint32_t)il,
                                    (uint32_t)fl,
                                    (uint32_t)dl,
                                    mem};
 }
 
-/* End of replay: the k-way merge by (timestamp, partition), each partition
- * in offset order. */
-static void bc_merge(gw_backbone_t *b)
+/* The k-way merge by (timestamp, partition), each partition in offset order:
+ * appends every buffered event whose turn has come. The smallest head goes
+ * first once it has waited ORDER_GRACE_MS since it was read (`now` =
+ * INT64_MAX at the end of the replay: everything goes). Returns how many. */
+static size_t bc_release(gw_backbone_t *b, int64_t now)
 {
+    size_t n = 0;
     for (;;) {
         int32_t best = -1;
         for (int32_t i = 0; i < b->bc_nparts; i++) {
@@ -451,16 +457,20 @@ static void bc_merge(gw_backbone_t *b)
         }
         if (best < 0)
             break;
-        bc_item_t *it = &b->bc[best].items[b->bc[best].next++];
+        bc_part_t *p = &b->bc[best];
+        bc_item_t *it = &p->items[p->next];
+        if (now != INT64_MAX && it->arrived + ORDER_GRACE_MS > now)
+            break;
+        p->next++;
         bc_append(b, it->mem, it->mem + it->ilen + 1, it->mem + it->ilen + it->flen + 2, it->new_balance,
                   it->changed_by, best, it->offset);
         free(it->mem);
         it->mem = NULL;
+        if (p->next == p->n)
+            p->next = p->n = 0; /* empty: reuse from the start */
+        n++;
     }
-    for (int32_t i = 0; i < b->bc_nparts; i++) {
-        free(b->bc[i].items);
-        b->bc[i] = (bc_part_t){0};
-    }
+    return n;
 }
 
 static void on_message(void *ctx, const gw_kmsg_t *m)
@@ -484,11 +494,7 @@ static void on_message(void *ctx, const gw_kmsg_t *m)
     gw_feedback_t fb = {0};
     switch (ev.type) {
     case GW_REC_BALANCE_CHANGED:
-        if (b->live)
-            bc_append(b, ev.u.balance_changed.iban, ev.u.balance_changed.from_to, ev.u.balance_changed.description,
-                      ev.u.balance_changed.new_balance, ev.u.balance_changed.changed_by, m->partition, m->offset);
-        else
-            bc_buffer(b, m, &ev);
+        bc_buffer(b, m, &ev); /* appended by bc_release, in log order */
         break;
     case GW_REC_ACCOUNT_CREATION_CONFIRMED:
         fb = (gw_feedback_t){GW_OUTCOME_ACCOUNT, true, str_of(""), str_of(ev.u.account_creation_confirmed.iban),
@@ -521,7 +527,7 @@ static void on_message(void *ctx, const gw_kmsg_t *m)
 static void on_replay_done(void *ctx)
 {
     gw_backbone_t *b = ctx;
-    bc_merge(b);
+    bc_release(b, INT64_MAX);
     b->live = true;
     pthread_mutex_lock(&b->state_mu);
     b->replayed = true;
@@ -642,6 +648,8 @@ static void *kafka_main(void *arg)
         if (c != NULL)
             gw_consumer_poll(c, 10, 10000);
         gw_producer_poll(b->prod, 0);
+        if (b->live)
+            bc_release(b, now_ms());
         publish(b);
         expire(b);
     }

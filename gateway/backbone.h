@@ -21,9 +21,12 @@
  * repeatedly the partition whose next event has the smallest (timestamp,
  * partition) goes next, each partition kept in offset order. The ids of the
  * replayed part are therefore a function of the log alone: a restart over the
- * same log gives the same ids (gw_txstore_checksum). Live events get ids in
- * arrival order, which follows the same rule except for events of different
- * partitions that arrive within one fetch of each other.
+ * same log gives the same ids (gw_txstore_checksum). Live events are merged
+ * the same way: each waits 10 ms after it was read for events of other
+ * partitions with a smaller (timestamp, partition) and goes after them, so
+ * a restart gives the same ids unless an event reached the gateway more than
+ * 10 ms after a later-stamped event of another partition (a slow broker).
+ * The projections trail the log by those 10 ms.
  *
  * Readiness (/readyz "kafka"): false until the replay reached the end offsets
  * seen at boot; false with a reason when an offset reset happened during the
