@@ -68,7 +68,7 @@ static const key_def_t KEYS[] = {
     {"web.root", K_PATH, OFF(web.root), 0, 0, false},
     {"web.assets", K_PATH, OFF(web.assets), 0, 0, false},
     {"subscriptions", K_SECTION, 0, 0, 0, false},
-    {"subscriptions.max_connections", K_SIZE, OFF(subscriptions.max_connections), 0, 10000000, false},
+    {"subscriptions.max_connections", K_SIZE, OFF(subscriptions.max_connections), 1, 10000000, false},
     {"subscriptions.max_per_connection", K_SIZE, OFF(subscriptions.max_per_connection), 1, 100000, false},
     {"subscriptions.max_message_bytes", K_SIZE, OFF(subscriptions.max_message_bytes), 256, 1LL << 26, false},
     {"subscriptions.init_timeout_ms", K_U64, OFF(subscriptions.init_timeout_ms), 10, 3600000, false},

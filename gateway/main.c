@@ -16,6 +16,7 @@
 #include "backbone.h"
 #include "bank.h"
 #include "http.h"
+#include "subs.h"
 
 #ifndef GW_SOURCE_DIR
 #define GW_SOURCE_DIR "."
@@ -279,6 +280,12 @@ int main(int argc, char **argv)
         goto out;
     }
     gw_server_add_ready_check(s, "schema", schema_ready, NULL);
+    if ((s->subs = gw_subs_new(s, &s->config.subscriptions)) == NULL || (bench && gw_subs_enable_bench(s->subs) != 0)) {
+        fprintf(stderr, "gateway: subscriptions: cannot start (see the log)\n");
+        goto out;
+    }
+    if (s->backbone != NULL)
+        gw_subs_set_store(s->subs, gw_backbone_txstore(s->backbone));
     if (s->backbone != NULL && gw_backbone_start(s->backbone, err, sizeof err) != 0) {
         fprintf(stderr, "gateway: kafka: %s\n", err);
         goto out;
@@ -287,6 +294,7 @@ int main(int argc, char **argv)
 
 out:
     gw_backbone_stop(s->backbone);
+    gw_subs_free(s->subs);
     gw_resolvers_free(s->resolvers);
     gw_backbone_free(s->backbone);
     gql_schema_free(s->schema);

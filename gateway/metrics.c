@@ -91,13 +91,14 @@ void gw_metrics_render(gql_buf_t *out, gw_metrics_t *const *threads, size_t nthr
         gql_buf_printf(out, "gateway_open_connections{kind=\"%s\"} %lld\n", KINDS[k], (long long)sum);
     }
 
-    uint64_t rejected = 0, arena = 0, docs = 0;
+    uint64_t rejected = 0, arena = 0, docs = 0, slow = 0;
     int64_t subs = 0;
     for (size_t t = 0; t < nthreads; t++) {
         rejected += LOAD(threads[t]->connections_rejected);
         arena += LOAD(threads[t]->arena_bytes);
         docs += LOAD(threads[t]->doc_cache_entries);
         subs += LOAD(threads[t]->subscriptions);
+        slow += LOAD(threads[t]->slow_consumers_closed);
     }
     gql_buf_printf(
         out,
@@ -107,13 +108,18 @@ void gw_metrics_render(gql_buf_t *out, gw_metrics_t *const *threads, size_t nthr
         "# HELP gateway_active_subscriptions GraphQL subscriptions running now.\n"
         "# TYPE gateway_active_subscriptions gauge\n"
         "gateway_active_subscriptions %lld\n"
+        "# HELP gateway_slow_consumers_closed_total Subscription connections closed because they stayed over the "
+        "unsent-bytes bound.\n"
+        "# TYPE gateway_slow_consumers_closed_total counter\n"
+        "gateway_slow_consumers_closed_total %llu\n"
         "# HELP gateway_arena_bytes_in_use Bytes the engine holds on the loops: request arenas and cached documents.\n"
         "# TYPE gateway_arena_bytes_in_use gauge\n"
         "gateway_arena_bytes_in_use %llu\n"
         "# HELP gateway_document_cache_entries Parsed and validated documents cached, all loops.\n"
         "# TYPE gateway_document_cache_entries gauge\n"
         "gateway_document_cache_entries %llu\n",
-        (unsigned long long)rejected, (long long)subs, (unsigned long long)arena, (unsigned long long)docs);
+        (unsigned long long)rejected, (long long)subs, (unsigned long long)slow, (unsigned long long)arena,
+        (unsigned long long)docs);
 
     gql_buf_printf(out,
                    "# HELP gateway_kafka_produced_total Records produced to Kafka and acknowledged.\n"

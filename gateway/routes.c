@@ -2,8 +2,8 @@
  * routes.c — the gateway's URL space and its small handlers:
  *
  *   /graphql            GraphQL over HTTP (http_graphql.c); WebSocket
- *                       upgrades land here too in the subscriptions task
- *   /graphql-ws         WebSocket subscriptions: 501 until that task
+ *                       upgrades and SSE requests go to subs.c first
+ *   /graphql-ws         WebSocket subscriptions (subs.c, ws_protocol.c)
  *   /graphiql           the GraphiQL page (static/graphiql.html)
  *   /graphiql/assets/…  GraphiQL, React and graphql-ws builds from web.assets
  *   /healthz            alive
@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 
 #include "http.h"
+#include "subs.h"
 
 static bool is_get_or_head(h2o_req_t *req)
 {
@@ -128,7 +129,7 @@ static int on_graphiql(h2o_handler_t *self, h2o_req_t *req)
     return 0;
 }
 
-/* Routes that the subscriptions task fills in: a clear 501 until then. */
+/* Without a subscription registry (it failed to start): a clear 501. */
 static int on_not_yet(h2o_handler_t *self, h2o_req_t *req)
 {
     gw_reqctx_t rc;
@@ -184,8 +185,12 @@ int gw_routes_register(gw_server_t *s, h2o_hostconf_t *host)
         {"/graphiql/assets/react-dom.production.min.js", "react-dom/umd/react-dom.production.min.js"},
         {"/graphiql/assets/graphql-ws.min.js", "graphql-ws/umd/graphql-ws.min.js"},
     };
-    add_handler(s, host, "/graphql-ws", on_not_yet);
-    add_handler(s, host, "/graphql", gw_graphql_on_req);
+    if (s->subs != NULL) {
+        gw_subs_routes(s->subs, host); /* /graphql-ws, and /graphql with WebSocket/SSE in front */
+    } else {
+        add_handler(s, host, "/graphql-ws", on_not_yet);
+        add_handler(s, host, "/graphql", gw_graphql_on_req);
+    }
     if (s->config.web.graphiql) {
         for (size_t i = 0; i < sizeof ASSETS / sizeof *ASSETS; i++) {
             char path[4096];

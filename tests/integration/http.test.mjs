@@ -58,8 +58,8 @@ describe('gateway over HTTP', () => {
     const res = await fetch(`${gw.url}/readyz`);
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { checks: { schema: { ok: true }, accepting: { ok: true } }, status: 'ready' });
-    const ws = await fetch(`${gw.url}/graphql-ws`);
-    assert.equal(ws.status, 501);
+    const ws = await fetch(`${gw.url}/graphql-ws`); // not an upgrade (the subscriptions suites speak WebSocket)
+    assert.equal(ws.status, 400);
   });
 
   test('GET / serves the index page; unknown paths are 404 with a JSON error', async () => {
