@@ -111,15 +111,18 @@ static void note_offset(handler_t *h, const char *topic, int32_t partition, int6
     o->offset = next;
 }
 
-/* The snapshot offsets that belong to `topics`, as consumer start offsets. */
-static size_t starts_for(const handler_t *h, const char *const *topics, size_t nt, gw_start_offset_t *out, size_t cap)
+/* The snapshot offsets that belong to `topics`, as consumer start offsets: a
+ * malloc'd array of *n (borrowing h->offs's topic names until h->offs changes),
+ * or NULL when out of memory. */
+static gw_start_offset_t *starts_for(const handler_t *h, const char *const *topics, size_t nt, size_t *n)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < h->noffs && n < cap; i++)
+    gw_start_offset_t *out = calloc(h->noffs + 1, sizeof(*out));
+    *n = 0;
+    for (size_t i = 0; out && i < h->noffs; i++)
         for (size_t t = 0; t < nt; t++)
             if (strcmp(h->offs[i].topic, topics[t]) == 0)
-                out[n++] = (gw_start_offset_t){h->offs[i].topic, h->offs[i].partition, h->offs[i].offset};
-    return n;
+                out[(*n)++] = (gw_start_offset_t){h->offs[i].topic, h->offs[i].partition, h->offs[i].offset};
+    return out;
 }
 
 static void write_metrics(const handler_t *h)
@@ -416,18 +419,23 @@ static int run(handler_t *h, int snapshot_interval)
     }
 
     /* 2. replay our own outputs */
-    gw_start_offset_t starts[1024];
-    size_t ns = starts_for(h, outputs, nout, starts, 1024);
+    size_t ns;
+    gw_start_offset_t *starts = starts_for(h, outputs, nout, &ns);
+    if (starts == NULL)
+        return 1;
     gw_consumer_opts_t opts = {starts, ns, 1};
     gw_consumer_cbs_t rcbs = {on_output, on_outputs_replayed, on_reset, on_error};
     int rc;
     gw_consumer_t *c = gw_consumer_new(&h->kconf, outputs, nout, &opts, &rcbs, h, &rc, err, sizeof(err));
+    free(starts);
     if (c == NULL) {
         if (rc == GW_EV_ERANGE)
             logf_("refusing to start: the state cannot be rebuilt: %s. %s", err,
-                  src == 0 ? "The snapshot does not match this cluster (a restarted embedded broker loses all data: "
-                             "start with an empty --state-dir then)."
-                           : "Retention dropped events and no snapshot covers them.");
+                  strstr(err, "lost data") != NULL
+                      ? "The snapshot has seen events this cluster does not have (a restarted embedded broker "
+                        "loses all data: start with an empty --state-dir then)."
+                      : "Retention dropped events the state needs and no snapshot covers them (restore a newer "
+                        "snapshot into --state-dir).");
         else
             logf_("refusing to start: %s", err);
         return 1;
@@ -451,10 +459,13 @@ static int run(handler_t *h, int snapshot_interval)
           gw_bank_account_count(h->bank), gw_bank_answer_count(h->bank), half);
 
     /* 3. commands: catch up in silence on what was answered, then live */
-    ns = starts_for(h, commands, ncmd, starts, 1024);
+    starts = starts_for(h, commands, ncmd, &ns);
+    if (starts == NULL)
+        return 1;
     opts = (gw_consumer_opts_t){starts, ns, 0};
     gw_consumer_cbs_t ccbs = {on_command, on_commands_replayed, on_reset, on_error};
     c = gw_consumer_new(&h->kconf, commands, ncmd, &opts, &ccbs, h, &rc, err, sizeof(err));
+    free(starts);
     if (c == NULL) {
         logf_("cannot read the commands: %s", err);
         return 1;
@@ -463,18 +474,23 @@ static int run(handler_t *h, int snapshot_interval)
     for (size_t i = 0; i < np; i++)
         note_offset(h, pi[i].topic, pi[i].partition, pi[i].position);
 
+    /* A snapshot needs a moment with nothing in flight: when one is due, commands
+     * wait (draining) until the producer has every delivery report. */
     time_t last = time(NULL);
-    int stopping = 0;
+    int stopping = 0, draining = 0;
     while (!h->fatal && !stopping) {
-        gw_consumer_poll(c, 50, 500);
-        gw_producer_poll(h->prod, 0);
+        if (!draining)
+            gw_consumer_poll(c, 50, 500);
+        gw_producer_poll(h->prod, draining ? 10 : 0);
         stopping = stop_requested(h);
-        time_t now = time(NULL);
-        if (h->dirty && now - last >= snapshot_interval && gw_producer_inflight(h->prod) == 0) {
+        if (h->dirty && time(NULL) - last >= snapshot_interval)
+            draining = 1;
+        if (draining && gw_producer_inflight(h->prod) == 0) {
             gw_producer_poll(h->prod, 0);
-            if (!h->fatal && gw_producer_inflight(h->prod) == 0)
+            if (!h->fatal)
                 snapshot(h);
-            last = now;
+            last = time(NULL);
+            draining = 0;
         }
     }
     gw_consumer_free(c);
@@ -592,7 +608,7 @@ int main(int argc, char **argv)
 out:
     gw_producer_free(h.prod);
     gw_registry_free(h.registry);
-    if (h.codec && h.bank)
+    if (status == 0 && h.codec && h.bank)
         write_metrics(&h);
     gw_codec_free(h.codec);
     gw_bank_free(h.bank);

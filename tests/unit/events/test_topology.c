@@ -39,7 +39,7 @@ TEST(original_layout)
         {"money_transfer_failed", 9, GW_REC_MONEY_TRANSFER_FAILED, GW_KEY_ID},
         {"balance_changed", 9, GW_REC_BALANCE_CHANGED, GW_KEY_IBAN},
     };
-    ASSERT_EQ_INT(8, t->ntopics);
+    ASSERT(t->ntopics >= 8); /* others may add topics of their own (e.g. the gateway's accounts) */
     for (size_t i = 0; i < 8; i++) {
         const gw_topic_t *tp = gw_topology_find(t, want[i].name);
         ASSERT(tp != NULL);
