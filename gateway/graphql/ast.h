@@ -120,6 +120,7 @@ typedef struct gql_variable_def {
     gql_value_t *default_value; /* NULL when none */
     gql_directive_t *directives;
     size_t ndirectives;
+    size_t description_len; /* bytes of description, which may hold U+0000 */
 } gql_variable_def_t;
 
 /* An argument definition or input field definition. */
@@ -132,6 +133,7 @@ typedef struct gql_input_value_def {
     gql_value_t *default_value; /* NULL when none */
     gql_directive_t *directives;
     size_t ndirectives;
+    size_t description_len; /* bytes of description, which may hold U+0000 */
 } gql_input_value_def_t;
 
 typedef struct gql_field_def {
@@ -144,6 +146,7 @@ typedef struct gql_field_def {
     gql_type_ref_t *type;
     gql_directive_t *directives;
     size_t ndirectives;
+    size_t description_len; /* bytes of description, which may hold U+0000 */
 } gql_field_def_t;
 
 typedef struct gql_enum_value_def {
@@ -153,6 +156,7 @@ typedef struct gql_enum_value_def {
     gql_loc_t loc;
     gql_directive_t *directives;
     size_t ndirectives;
+    size_t description_len; /* bytes of description, which may hold U+0000 */
 } gql_enum_value_def_t;
 
 typedef struct gql_root_op_def {
@@ -226,6 +230,8 @@ typedef struct gql_definition {
     const char **locations; /* e.g. "FIELD", "OBJECT" */
     gql_loc_t *location_locs;
     size_t nlocations;
+
+    size_t description_len; /* bytes of description, which may hold U+0000 */
 } gql_definition_t;
 
 struct gql_document {

@@ -18,6 +18,8 @@
 
 #include "gql.h"
 
+#include <string.h>
+
 /* ------------------------------------------------------------------------ */
 /* UTF-8 and hex digits                                                     */
 /* ------------------------------------------------------------------------ */
@@ -115,6 +117,13 @@ static inline uint32_t gql__name_hash(const char *s)
         h *= 16777619u;
     }
     return h;
+}
+
+/* The length of a text the schema keeps with a length (descriptions, which
+ * may hold U+0000): `len` when set, else up to the NUL. */
+static inline size_t gql__text_len(const char *s, size_t len)
+{
+    return len != 0 ? len : strlen(s);
 }
 
 /* ------------------------------------------------------------------------ */

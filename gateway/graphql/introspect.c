@@ -25,6 +25,18 @@
 /* Resolver helpers                                                          */
 /* ------------------------------------------------------------------------ */
 
+/* A description: `len` bytes (0: up to the NUL), or null. */
+static void rv_text(gql_rv_t *out, const char *s, size_t len)
+{
+    if (s == NULL) {
+        out->kind = GQL_RV_NULL;
+        return;
+    }
+    out->kind = GQL_RV_STRING;
+    out->u.s.ptr = s;
+    out->u.s.len = gql__text_len(s, len);
+}
+
 static void rv_string(gql_rv_t *out, const char *s)
 {
     if (s == NULL) {
@@ -116,7 +128,7 @@ static void schema_description(const gql_resolve_info_t *info, const void *paren
                                gql_rv_t *out)
 {
     (void)info, (void)args;
-    rv_string(out, ((const gql_schema_t *)parent)->description);
+    rv_text(out, ((const gql_schema_t *)parent)->description, ((const gql_schema_t *)parent)->description_len);
 }
 
 static void schema_types(const gql_resolve_info_t *info, const void *parent, const gql_args_t *args, gql_rv_t *out)
@@ -182,7 +194,7 @@ static void directive_description(const gql_resolve_info_t *info, const void *pa
                                   gql_rv_t *out)
 {
     (void)info, (void)args;
-    rv_string(out, DIRECTIVE(parent)->description);
+    rv_text(out, DIRECTIVE(parent)->description, DIRECTIVE(parent)->description_len);
 }
 
 static void directive_is_repeatable(const gql_resolve_info_t *info, const void *parent, const gql_args_t *args,
@@ -320,7 +332,7 @@ static void type_name(const gql_resolve_info_t *info, const void *parent, const 
 static void type_description(const gql_resolve_info_t *info, const void *parent, const gql_args_t *args, gql_rv_t *out)
 {
     (void)info, (void)args;
-    rv_string(out, TYPE(parent)->description);
+    rv_text(out, TYPE(parent)->description, TYPE(parent)->description_len);
 }
 
 static void type_specified_by_url(const gql_resolve_info_t *info, const void *parent, const gql_args_t *args,
@@ -429,7 +441,7 @@ static void field_name(const gql_resolve_info_t *info, const void *parent, const
 static void field_description(const gql_resolve_info_t *info, const void *parent, const gql_args_t *args, gql_rv_t *out)
 {
     (void)info, (void)args;
-    rv_string(out, FIELD(parent)->description);
+    rv_text(out, FIELD(parent)->description, FIELD(parent)->description_len);
 }
 
 static void field_args(const gql_resolve_info_t *info, const void *parent, const gql_args_t *args, gql_rv_t *out)
@@ -466,7 +478,7 @@ static void input_name(const gql_resolve_info_t *info, const void *parent, const
 static void input_description(const gql_resolve_info_t *info, const void *parent, const gql_args_t *args, gql_rv_t *out)
 {
     (void)info, (void)args;
-    rv_string(out, INPUT(parent)->description);
+    rv_text(out, INPUT(parent)->description, INPUT(parent)->description_len);
 }
 
 static void input_type(const gql_resolve_info_t *info, const void *parent, const gql_args_t *args, gql_rv_t *out)
@@ -521,7 +533,7 @@ static void enum_value_description(const gql_resolve_info_t *info, const void *p
                                    gql_rv_t *out)
 {
     (void)info, (void)args;
-    rv_string(out, ENUMV(parent)->description);
+    rv_text(out, ENUMV(parent)->description, ENUMV(parent)->description_len);
 }
 
 static void enum_value_is_deprecated(const gql_resolve_info_t *info, const void *parent, const gql_args_t *args,

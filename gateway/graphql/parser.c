@@ -461,10 +461,11 @@ static int parse_directives(parser_t *ps, bool is_const, gql_directive_t **dirs,
 }
 
 /* Description :: StringValue — optional. */
-static int parse_description(parser_t *ps, const char **desc, bool *block)
+static int parse_description(parser_t *ps, const char **desc, bool *block, size_t *len)
 {
     if (peek(ps, GQL_TOK_STRING) || peek(ps, GQL_TOK_BLOCK_STRING)) {
         *desc = ps->tok.value;
+        *len = ps->tok.len;
         if (block != NULL)
             *block = ps->tok.kind == GQL_TOK_BLOCK_STRING;
         return advance(ps);
@@ -574,7 +575,7 @@ static int parse_variable_definitions(parser_t *ps, gql_definition_t *def)
     do {
         gql_variable_def_t vd;
         memset(&vd, 0, sizeof(vd));
-        TRY(parse_description(ps, &vd.description, &vd.description_block));
+        TRY(parse_description(ps, &vd.description, &vd.description_block, &vd.description_len));
         vd.loc = ps->tok.loc;
         TRY(expect(ps, GQL_TOK_DOLLAR));
         TRY(parse_name(ps, &vd.name, NULL));
@@ -600,7 +601,7 @@ static int parse_operation_definition(parser_t *ps, gql_definition_t *def)
         def->shorthand = true;
         return parse_selection_set(ps, &def->selection_set);
     }
-    TRY(parse_description(ps, &def->description, &def->description_block));
+    TRY(parse_description(ps, &def->description, &def->description_block, &def->description_len));
     TRY(parse_operation_type(ps, &def->operation));
     if (peek(ps, GQL_TOK_NAME))
         TRY(parse_name(ps, &def->name, &def->name_loc));
@@ -613,7 +614,7 @@ static int parse_fragment_definition(parser_t *ps, gql_definition_t *def)
 {
     def->kind = GQL_DEF_FRAGMENT;
     def->loc = ps->tok.loc;
-    TRY(parse_description(ps, &def->description, &def->description_block));
+    TRY(parse_description(ps, &def->description, &def->description_block, &def->description_len));
     TRY(EXPECT_KEYWORD(ps, "fragment"));
     if (value_is(&ps->tok, "on", 2))
         return unexpected(ps, &ps->tok);
@@ -657,7 +658,7 @@ static int parse_implements(parser_t *ps, gql_definition_t *def)
 static int parse_input_value_def(parser_t *ps, gql_input_value_def_t *iv)
 {
     memset(iv, 0, sizeof(*iv));
-    TRY(parse_description(ps, &iv->description, &iv->description_block));
+    TRY(parse_description(ps, &iv->description, &iv->description_block, &iv->description_len));
     TRY(parse_name(ps, &iv->name, &iv->loc));
     TRY(expect(ps, GQL_TOK_COLON));
     TRY(parse_type_ref(ps, &iv->type));
@@ -696,7 +697,7 @@ static int parse_fields_definition(parser_t *ps, gql_definition_t *def)
     do {
         gql_field_def_t f;
         memset(&f, 0, sizeof(f));
-        TRY(parse_description(ps, &f.description, &f.description_block));
+        TRY(parse_description(ps, &f.description, &f.description_block, &f.description_len));
         TRY(parse_name(ps, &f.name, &f.loc));
         TRY(parse_input_value_defs(ps, GQL_TOK_PAREN_L, GQL_TOK_PAREN_R, &f.args, &f.nargs));
         TRY(expect(ps, GQL_TOK_COLON));
@@ -719,7 +720,7 @@ static int parse_enum_values(parser_t *ps, gql_definition_t *def)
     do {
         gql_enum_value_def_t ev;
         memset(&ev, 0, sizeof(ev));
-        TRY(parse_description(ps, &ev.description, &ev.description_block));
+        TRY(parse_description(ps, &ev.description, &ev.description_block, &ev.description_len));
         if (value_is(&ps->tok, "true", 4) || value_is(&ps->tok, "false", 5) || value_is(&ps->tok, "null", 4))
             return fail_at(ps, &ps->tok.loc, GQL_CODE_SYNTAX, "%s is reserved and cannot be used for an enum value.",
                            token_desc(ps, &ps->tok));
@@ -830,7 +831,7 @@ static int parse_type_system(parser_t *ps, gql_definition_t *def, const gql_toke
     if (ext)
         TRY(advance(ps)); /* extend */
     else
-        TRY(parse_description(ps, &def->description, &def->description_block));
+        TRY(parse_description(ps, &def->description, &def->description_block, &def->description_len));
     bool any = false; /* an extension's optional part was present */
     if (IS_KEYWORD(kw, "schema")) {
         def->kind = GQL_DEF_SCHEMA;

@@ -389,11 +389,12 @@ static piece_t p_string(printer_t *pr, const char *s, size_t n, bool block_strin
     return r;
 }
 
-static piece_t p_description(printer_t *pr, const char *desc, bool block_string)
+/* A description (len bytes, which may hold U+0000) and its line break. */
+static piece_t p_description(printer_t *pr, const char *desc, size_t len, bool block_string)
 {
     if (desc == NULL)
         return EMPTY;
-    return CAT(pr, p_string(pr, desc, strlen(desc), block_string), str("\n"));
+    return CAT(pr, p_string(pr, desc, len, block_string), str("\n"));
 }
 
 /* ------------------------------------------------------------------------ */
@@ -532,10 +533,10 @@ static piece_t p_operation(printer_t *pr, const gql_definition_t *d)
     piece_t *vars = pieces(pr, d->nvariables);
     for (size_t i = 0; vars && i < d->nvariables; i++) {
         const gql_variable_def_t *v = &d->variables[i];
-        vars[i] =
-            CAT(pr, p_description(pr, v->description, v->description_block), str("$"), str(v->name), str(": "),
-                p_type(pr, v->type), wrap(pr, " = ", v->default_value ? p_value(pr, v->default_value) : EMPTY, ""),
-                wrap(pr, " ", p_directives(pr, v->directives, v->ndirectives), ""));
+        vars[i] = CAT(pr, p_description(pr, v->description, v->description_len, v->description_block), str("$"),
+                      str(v->name), str(": "), p_type(pr, v->type),
+                      wrap(pr, " = ", v->default_value ? p_value(pr, v->default_value) : EMPTY, ""),
+                      wrap(pr, " ", p_directives(pr, v->directives, v->ndirectives), ""));
     }
     piece_t var_defs = EMPTY;
     if (vars != NULL) {
@@ -546,7 +547,7 @@ static piece_t p_operation(printer_t *pr, const gql_definition_t *d)
     }
     const char *op = op_name(d->operation);
     piece_t prefix =
-        CAT(pr, p_description(pr, d->description, d->description_block),
+        CAT(pr, p_description(pr, d->description, d->description_len, d->description_block),
             JOIN(pr, " ", str(op), CAT(pr, str(d->name), var_defs), p_directives(pr, d->directives, d->ndirectives)));
     piece_t set = p_selection_set(pr, &d->selection_set);
     if (d->operation == GQL_OP_QUERY && prefix.n == strlen(op))
@@ -556,8 +557,9 @@ static piece_t p_operation(printer_t *pr, const gql_definition_t *d)
 
 static piece_t p_fragment(printer_t *pr, const gql_definition_t *d)
 {
-    return CAT(pr, p_description(pr, d->description, d->description_block), str("fragment "), str(d->name), str(" on "),
-               str(d->type_condition), str(" "), wrap(pr, "", p_directives(pr, d->directives, d->ndirectives), " "),
+    return CAT(pr, p_description(pr, d->description, d->description_len, d->description_block), str("fragment "),
+               str(d->name), str(" on "), str(d->type_condition), str(" "),
+               wrap(pr, "", p_directives(pr, d->directives, d->ndirectives), " "),
                p_selection_set(pr, &d->selection_set));
 }
 
@@ -571,10 +573,10 @@ static piece_t *p_input_values(printer_t *pr, const gql_input_value_def_t *ivs, 
     piece_t *items = pieces(pr, n);
     for (size_t i = 0; items && i < n; i++) {
         const gql_input_value_def_t *iv = &ivs[i];
-        items[i] =
-            CAT(pr, p_description(pr, iv->description, iv->description_block), str(iv->name), str(": "),
-                p_type(pr, iv->type), wrap(pr, " = ", iv->default_value ? p_value(pr, iv->default_value) : EMPTY, ""),
-                wrap(pr, " ", p_directives(pr, iv->directives, iv->ndirectives), ""));
+        items[i] = CAT(pr, p_description(pr, iv->description, iv->description_len, iv->description_block),
+                       str(iv->name), str(": "), p_type(pr, iv->type),
+                       wrap(pr, " = ", iv->default_value ? p_value(pr, iv->default_value) : EMPTY, ""),
+                       wrap(pr, " ", p_directives(pr, iv->directives, iv->ndirectives), ""));
     }
     return items;
 }
@@ -593,7 +595,7 @@ static piece_t p_argument_defs(printer_t *pr, const gql_input_value_def_t *ivs, 
 static piece_t p_type_system(printer_t *pr, const gql_definition_t *d)
 {
     bool ext = d->is_extension;
-    piece_t desc = ext ? EMPTY : p_description(pr, d->description, d->description_block);
+    piece_t desc = ext ? EMPTY : p_description(pr, d->description, d->description_len, d->description_block);
     piece_t dirs = p_directives(pr, d->directives, d->ndirectives);
     piece_t name = str(d->name);
     switch (d->kind) {
@@ -615,8 +617,8 @@ static piece_t p_type_system(printer_t *pr, const gql_definition_t *d)
         piece_t *fields = pieces(pr, d->nfields);
         for (size_t i = 0; fields && i < d->nfields; i++) {
             const gql_field_def_t *f = &d->fields[i];
-            fields[i] = CAT(pr, p_description(pr, f->description, f->description_block), str(f->name),
-                            p_argument_defs(pr, f->args, f->nargs), str(": "), p_type(pr, f->type),
+            fields[i] = CAT(pr, p_description(pr, f->description, f->description_len, f->description_block),
+                            str(f->name), p_argument_defs(pr, f->args, f->nargs), str(": "), p_type(pr, f->type),
                             wrap(pr, " ", p_directives(pr, f->directives, f->ndirectives), ""));
         }
         piece_t body = fields ? block(pr, fields, d->nfields) : EMPTY;
@@ -635,7 +637,7 @@ static piece_t p_type_system(printer_t *pr, const gql_definition_t *d)
         piece_t *values = pieces(pr, d->nenum_values);
         for (size_t i = 0; values && i < d->nenum_values; i++) {
             const gql_enum_value_def_t *ev = &d->enum_values[i];
-            values[i] = CAT(pr, p_description(pr, ev->description, ev->description_block),
+            values[i] = CAT(pr, p_description(pr, ev->description, ev->description_len, ev->description_block),
                             JOIN(pr, " ", str(ev->name), p_directives(pr, ev->directives, ev->ndirectives)));
         }
         piece_t body = values ? block(pr, values, d->nenum_values) : EMPTY;

@@ -597,6 +597,7 @@ static void build_input_values(builder_t *b, const gql_input_value_def_t *defs, 
         gql_input_value_t *v = &out[i];
         v->name = d->name;
         v->description = d->description;
+        v->description_len = d->description_len;
         v->type = resolve_ref(b, d->type);
         v->default_value = d->default_value;
         v->deprecation_reason = deprecation_reason(d->directives, d->ndirectives);
@@ -654,6 +655,7 @@ static void fill_type(builder_t *b, type_build_t *tb)
                 gql_field_t *f = &t->fields[t->nfields++];
                 f->name = fd->name;
                 f->description = fd->description;
+                f->description_len = fd->description_len;
                 f->type = resolve_ref(b, fd->type);
                 f->nargs = fd->nargs;
                 f->args = gql_arena_alloc(a, (fd->nargs ? fd->nargs : 1) * sizeof(*f->args));
@@ -695,6 +697,7 @@ static void fill_type(builder_t *b, type_build_t *tb)
                 gql_enum_value_t *v = &t->values[t->nvalues++];
                 v->name = vd->name;
                 v->description = vd->description;
+                v->description_len = vd->description_len;
                 v->deprecation_reason = deprecation_reason(vd->directives, vd->ndirectives);
                 v->deprecated = v->deprecation_reason != NULL;
                 v->ast = vd;
@@ -891,6 +894,7 @@ static int build_directives(builder_t *b)
             return GQL_ENOMEM;
         d->name = def->name;
         d->description = def->description;
+        d->description_len = def->description_len;
         d->repeatable = def->repeatable;
         d->ast = def;
         for (size_t j = 0; j < def->nlocations; j++) {
@@ -930,6 +934,7 @@ static void set_root_types(builder_t *b)
             if (!d->is_extension) {
                 have_schema_def = true;
                 s->description = d->description;
+                s->description_len = d->description_len;
             }
             for (size_t j = 0; j < d->nroot_ops; j++)
                 if ((unsigned)d->root_ops[j].operation < 3)
@@ -1020,6 +1025,7 @@ static int build(builder_t *b)
         t->kind = def_kind_to_type_kind(d->kind);
         t->name = d->name;
         t->description = d->description;
+        t->description_len = d->description_len;
         t->ast = d;
         b->tb[b->npool].type = t;
         b->pool[b->npool++] = t;

@@ -35,6 +35,7 @@ typedef struct gql_input_value {
     bool deprecated;
     const char *deprecation_reason; /* NULL when not deprecated */
     const gql_input_value_def_t *ast;
+    size_t description_len; /* bytes of description when it holds U+0000; 0: up to its NUL */
 } gql_input_value_t;
 
 typedef struct gql_field {
@@ -51,6 +52,7 @@ typedef struct gql_field {
     void *resolve_data;
     gql_subscribe_fn subscribe; /* subscription root fields */
     void *subscribe_data;
+    size_t description_len; /* bytes of description when it holds U+0000; 0: up to its NUL */
 } gql_field_t;
 
 typedef struct gql_enum_value {
@@ -59,6 +61,7 @@ typedef struct gql_enum_value {
     bool deprecated;
     const char *deprecation_reason;
     const gql_enum_value_def_t *ast;
+    size_t description_len; /* bytes of description when it holds U+0000; 0: up to its NUL */
 } gql_enum_value_t;
 
 struct gql_type {
@@ -103,6 +106,7 @@ struct gql_type {
     gql_type_t *_non_null;
 
     const gql_definition_t *ast; /* NULL for built-ins */
+    size_t description_len; /* bytes of description when it holds U+0000; 0: up to its NUL */
 };
 
 typedef enum gql_directive_location {
@@ -148,6 +152,7 @@ typedef struct gql_directive_def {
     /* graphql-js 17: directives themselves may be @deprecated. */
     bool deprecated;
     const char *deprecation_reason; /* NULL when not deprecated */
+    size_t description_len; /* bytes of description when it holds U+0000; 0: up to its NUL */
 } gql_directive_def_t;
 
 struct gql_schema {
@@ -178,6 +183,8 @@ struct gql_schema {
     /* Guards the lazily built [T]/T! wrappers (gql_type_list_of) so a shared
      * schema stays safe to read from many threads. */
     int _wrap_lock;
+
+    size_t description_len; /* bytes of description when it holds U+0000; 0: up to its NUL */
 };
 
 /* Lookups. NULL when absent. */

@@ -16,7 +16,8 @@
 
 /* A description before a definition: a block string when it reads well as
  * one, indented, preceded by a blank line inside a block unless first. */
-static void print_description(gql_buf_t *out, const char *description, const char *indent, bool first_in_block)
+static void print_description(gql_buf_t *out, const char *description, size_t len, const char *indent,
+                              bool first_in_block)
 {
     if (description == NULL)
         return;
@@ -27,7 +28,7 @@ static void print_description(gql_buf_t *out, const char *description, const cha
         gql_buf_puts(out, indent);
     }
     gql_buf_t tmp = GQL_BUF_INIT;
-    gql_print_string(description, strlen(description), true, &tmp);
+    gql_print_string(description, gql__text_len(description, len), true, &tmp);
     for (size_t i = 0; i < tmp.len; i++) {
         gql_buf_putc(out, tmp.data[i]);
         if (tmp.data[i] == '\n')
@@ -87,7 +88,7 @@ static void print_args(gql_buf_t *out, const gql_input_value_t *args, size_t n, 
     for (size_t i = 0; i < n; i++) {
         if (i)
             gql_buf_putc(out, '\n');
-        print_description(out, args[i].description, inner, i == 0);
+        print_description(out, args[i].description, args[i].description_len, inner, i == 0);
         gql_buf_puts(out, inner);
         print_input_value(out, &args[i]);
     }
@@ -106,7 +107,7 @@ static void print_interfaces(gql_buf_t *out, const gql_type_t *t)
 
 static void print_type(gql_buf_t *out, const gql_type_t *t)
 {
-    print_description(out, t->description, "", true);
+    print_description(out, t->description, t->description_len, "", true);
     switch (t->kind) {
     case GQL_KIND_SCALAR:
         gql_buf_printf(out, "scalar %s", t->name);
@@ -126,7 +127,7 @@ static void print_type(gql_buf_t *out, const gql_type_t *t)
                 const gql_field_t *f = &t->fields[i];
                 if (i)
                     gql_buf_putc(out, '\n');
-                print_description(out, f->description, "  ", i == 0);
+                print_description(out, f->description, f->description_len, "  ", i == 0);
                 gql_buf_puts(out, "  ");
                 gql_buf_puts(out, f->name);
                 print_args(out, f->args, f->nargs, "  ");
@@ -151,7 +152,7 @@ static void print_type(gql_buf_t *out, const gql_type_t *t)
             for (size_t i = 0; i < t->nvalues; i++) {
                 if (i)
                     gql_buf_putc(out, '\n');
-                print_description(out, t->values[i].description, "  ", i == 0);
+                print_description(out, t->values[i].description, t->values[i].description_len, "  ", i == 0);
                 gql_buf_puts(out, "  ");
                 gql_buf_puts(out, t->values[i].name);
                 print_deprecated(out, t->values[i].deprecation_reason);
@@ -168,7 +169,8 @@ static void print_type(gql_buf_t *out, const gql_type_t *t)
             for (size_t i = 0; i < t->ninput_fields; i++) {
                 if (i)
                     gql_buf_putc(out, '\n');
-                print_description(out, t->input_fields[i].description, "  ", i == 0);
+                print_description(out, t->input_fields[i].description, t->input_fields[i].description_len, "  ",
+                                  i == 0);
                 gql_buf_puts(out, "  ");
                 print_input_value(out, &t->input_fields[i]);
             }
@@ -183,7 +185,7 @@ static void print_type(gql_buf_t *out, const gql_type_t *t)
 /* Locations as graphql-js keeps them: in the order written. */
 static void print_directive(gql_buf_t *out, const gql_directive_def_t *d)
 {
-    print_description(out, d->description, "", true);
+    print_description(out, d->description, d->description_len, "", true);
     gql_buf_printf(out, "directive @%s", d->name);
     print_args(out, d->args, d->nargs, "");
     print_deprecated(out, d->deprecation_reason);
@@ -226,7 +228,7 @@ void gql_schema_print(const gql_schema_t *s, gql_buf_t *out)
         bool defaults = s->query == gql_schema_type(s, "Query") && s->mutation == gql_schema_type(s, "Mutation") &&
                         s->subscription == gql_schema_type(s, "Subscription");
         if (s->description != NULL || !defaults) {
-            print_description(out, s->description, "", true);
+            print_description(out, s->description, s->description_len, "", true);
             gql_buf_puts(out, "schema {\n");
             if (s->query)
                 gql_buf_printf(out, "  query: %s\n", s->query->name);

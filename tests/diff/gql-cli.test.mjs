@@ -9,6 +9,7 @@
 //    introspection fully (a schema using every September 2025 feature:
 //    described operations, @oneOf, @deprecated arguments and input fields,
 //    @specifiedBy, repeatable directives);
+//  - descriptions keep a U+0000 (introspection and print-schema);
 //  - the limits (document bytes, tokens, depth, fields, aliases) are clear
 //    GraphQL errors with exit 1, never a crash;
 //  - GitHub's schema: without --allow-deprecation-conflicts the conflicts
@@ -19,7 +20,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { buildSchema, getIntrospectionQuery, graphqlSync, parse, validate } from 'graphql';
+import { buildSchema, getIntrospectionQuery, graphqlSync, parse, printSchema, validate } from 'graphql';
 import { asJson, assertSameJson } from './lib/compare.mjs';
 import { githubSdlPath } from './lib/github.mjs';
 import { BANK_SCHEMA, runGql, SLOWDOWN, SOURCE_DIR, tempFile } from './lib/gql.mjs';
@@ -133,6 +134,38 @@ describe('gql exec', () => {
             assert.ok(text.includes(needle), `the answer has ${needle}`);
         }
         assert.ok(/"args":\[[^\]]*"isDeprecated":true/.test(text), 'a deprecated argument is listed');
+    });
+});
+
+describe('descriptions holding U+0000', () => {
+    const sdl = [
+        '"schema \\u0000 s"',
+        'schema { query: Query }',
+        '"type \\u0000 T"',
+        'type Query {',
+        '  "field \\u0000 f"',
+        '  f("arg \\u0000 a" a: Int, i: In): E',
+        '}',
+        '"enum \\u0000"',
+        'enum E { "value \\u0000 V" V }',
+        'input In { "input field \\u0000" x: Int }',
+        'directive @d("directive arg \\u0000" x: Int) on FIELD',
+        '',
+    ].join('\n');
+    const file = tempFile('nul.graphql', sdl);
+
+    test('introspect as graphql-js does', () => {
+        const query = getIntrospectionQuery({ descriptions: true, schemaDescription: true });
+        const expected = asJson(graphqlSync({ schema: buildSchema(sdl), source: query }));
+        assert.ok(JSON.stringify(expected).includes('field \\u0000 f'), 'graphql-js keeps the U+0000');
+        const r = gqlJson(['exec', '--schema', file, tempFile('q.graphql', query)]);
+        assertSameJson(r.out, expected, 'introspection');
+    });
+
+    test('print-schema prints them as graphql-js printSchema does', () => {
+        const r = runGql(['print-schema', '--schema', file]);
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout, printSchema(buildSchema(sdl)) + '\n');
     });
 });
 

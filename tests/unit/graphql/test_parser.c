@@ -598,6 +598,28 @@ TEST(bad_arguments_and_inputs)
     gql_arena_free(a);
 }
 
+TEST(descriptions_keep_u0000)
+{
+    /* Descriptions carry their length, so a U+0000 inside does not cut them. */
+    static const char src[] = "\"op \\u0000 1\" query Q(\"v\\u0000\" $a: Int) { f }\n"
+                              "type T { \"\"\"f\\u0000\"\"\" f(\"a\\u0000b\" a: Int): Int }\n"
+                              "enum E { \"e\\u0000\" V }";
+    gql_arena_t *a = gql_arena_new(0, NULL);
+    gql_errors_t e;
+    gql_document_t *doc = parse(a, src, &e);
+    ASSERT(doc != NULL && doc->count == 3);
+    const gql_definition_t *op = &doc->definitions[0], *t = &doc->definitions[1], *en = &doc->definitions[2];
+    ASSERT_EQ_INT(6, op->description_len);
+    ASSERT(memcmp(op->description, "op \0 1", 6) == 0);
+    ASSERT_EQ_INT(2, op->variables[0].description_len);
+    ASSERT(memcmp(op->variables[0].description, "v\0", 2) == 0);
+    ASSERT_EQ_INT(7, t->fields[0].description_len); /* block strings do not decode escapes */
+    ASSERT_EQ_INT(3, t->fields[0].args[0].description_len);
+    ASSERT(memcmp(t->fields[0].args[0].description, "a\0b", 3) == 0);
+    ASSERT_EQ_INT(2, en->enum_values[0].description_len);
+    gql_arena_free(a);
+}
+
 TEST_MAIN(TEST_ENTRY(kitchen_sink_executable), TEST_ENTRY(kitchen_sink_type_system), TEST_ENTRY(print_is_idempotent),
           TEST_ENTRY(syntax_errors), TEST_ENTRY(size_and_token_limits), TEST_ENTRY(deep_nesting_is_bounded),
-          TEST_ENTRY(long_lists), TEST_ENTRY(bad_arguments_and_inputs))
+          TEST_ENTRY(long_lists), TEST_ENTRY(bad_arguments_and_inputs), TEST_ENTRY(descriptions_keep_u0000))
