@@ -168,6 +168,27 @@ TEST(defer_stream_rules)
               "Unknown directive \"@defer\". @3:51");
 }
 
+TEST(known_operation_types)
+{
+    /* §5.2.1: a schema with a query root only (tests/diff/validation/
+     * query_only.graphql); expectations from graphql-js 17's validate(). */
+    gql_schema_t *s = th_schema_file("tests/diff/validation/query_only.graphql");
+    ASSERT(s != NULL);
+    size_t n = 0;
+    char *got = vt_run_limits(s, "query Q { hello }\nmutation M { hello }\nsubscription S { count }", NULL, &n, NULL);
+    char *valid = vt_run_limits(s, "query Q { hello } query { count }", NULL, NULL, NULL);
+    gql_schema_free(s);
+    int ok = strcmp(got, "The mutation operation is not supported by the schema. @2:1\n"
+                         "The subscription operation is not supported by the schema. @3:1") == 0 &&
+             n == 2;
+    if (!ok)
+        FAIL_("got (%zu): %s", n, got);
+    /* Only the lone-anonymous rule objects here: queries are supported. */
+    EXPECT(strcmp(valid, "This anonymous operation must be the only defined operation. @1:19") == 0);
+    free(got);
+    free(valid);
+}
+
 TEST_MAIN(TEST_ENTRY(executable_only_valid), TEST_ENTRY(type_system_definitions_reported),
           TEST_ENTRY(unique_operation_names), TEST_ENTRY(lone_anonymous_operation),
           TEST_ENTRY(lone_anonymous_with_fragment_valid), TEST_ENTRY(subscription_single_field_valid),
@@ -175,4 +196,4 @@ TEST_MAIN(TEST_ENTRY(executable_only_valid), TEST_ENTRY(type_system_definitions_
           TEST_ENTRY(subscription_introspection), TEST_ENTRY(subscription_skip_include),
           TEST_ENTRY(subscription_selects_nothing), TEST_ENTRY(unique_fragment_names), TEST_ENTRY(unknown_fragments),
           TEST_ENTRY(unused_fragments), TEST_ENTRY(fragment_cycles), TEST_ENTRY(fragment_self_cycle),
-          TEST_ENTRY(fragments_without_cycles_valid), TEST_ENTRY(defer_stream_rules))
+          TEST_ENTRY(fragments_without_cycles_valid), TEST_ENTRY(defer_stream_rules), TEST_ENTRY(known_operation_types))
