@@ -30,6 +30,9 @@
  * per hop there (1 ms costs ~6% of a core idle; 0 busy-polls). Real Kafka
  * answers as soon as data arrives: raise it there (e.g. 100).
  *
+ * Run one handler per topology: the snapshot's output offsets assume that only
+ * this handler writes the output topics.
+ *
  * stdout gets one line, `READY`, once live; logs and counters go to stderr, and
  * DIR/metrics holds the counters in Prometheus text form.
  */
