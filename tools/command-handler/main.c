@@ -364,6 +364,27 @@ static void add_topic(const gw_topology_t *topo, gw_rec_type_t t, const char **l
         list[(*n)++] = tp->name;
 }
 
+/* Warns when a topic's partition count differs from the topology's (e.g. the
+ * mock auto-created it with 4 because it was started with another topology). */
+static void check_partitions(const handler_t *h, const gw_consumer_t *c)
+{
+    size_t np;
+    const gw_partition_info_t *pi = gw_consumer_partitions(c, &np);
+    for (size_t i = 0; i < h->topo->ntopics; i++) {
+        const gw_topic_t *t = &h->topo->topics[i];
+        int32_t n = 0, seen = 0;
+        for (size_t k = 0; k < np; k++)
+            if (strcmp(pi[k].topic, t->name) == 0) {
+                seen = 1;
+                n++;
+            }
+        if (seen && n != t->partitions)
+            logf_("WARNING: topic %s has %d partitions, the topology says %d (was the broker started with another "
+                  "topology? the mock auto-creates unknown topics with 4)",
+                  t->name, (int)n, (int)t->partitions);
+    }
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: command-handler --brokers HOST:PORT [--topology FILE] [--state-dir DIR]\n"
@@ -443,6 +464,7 @@ static int run(handler_t *h, int snapshot_interval)
             logf_("refusing to start: %s", err);
         return 1;
     }
+    check_partitions(h, c);
     size_t np;
     const gw_partition_info_t *pi = gw_consumer_partitions(c, &np);
     for (size_t i = 0; i < np; i++)
@@ -473,6 +495,7 @@ static int run(handler_t *h, int snapshot_interval)
         logf_("cannot read the commands: %s", err);
         return 1;
     }
+    check_partitions(h, c);
     pi = gw_consumer_partitions(c, &np);
     for (size_t i = 0; i < np; i++)
         note_offset(h, pi[i].topic, pi[i].partition, pi[i].position);
