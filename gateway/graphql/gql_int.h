@@ -8,7 +8,9 @@
  *    ordering and the message tail (suggest.c; used by schema validation,
  *    document validation and input coercion);
  *  - graphql-js's printBlockString (printer.c; used where messages print
- *    values).
+ *    values);
+ *  - finding an applied directive and its arguments in the AST (schema.c;
+ *    used by schema building and validation).
  * Not part of the engine's interface: nothing outside gateway/graphql/
  * includes this header. The stage headers (lexer.h, schema_int.h,
  * validate_int.h, execute_int.h) add what only their stage shares.
@@ -125,6 +127,19 @@ static inline size_t gql__text_len(const char *s, size_t len)
 {
     return len != 0 ? len : strlen(s);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Applied directives in the AST (schema.c)                                 */
+/* ------------------------------------------------------------------------ */
+
+struct gql_directive; /* ast.h */
+struct gql_value;
+
+/* The directive named `name` in a list of applied directives, or NULL. */
+const struct gql_directive *gql__find_directive(const struct gql_directive *dirs, size_t n, const char *name);
+
+/* The value of the argument named `name` of an applied directive, or NULL. */
+const struct gql_value *gql__directive_arg(const struct gql_directive *d, const char *name);
 
 /* ------------------------------------------------------------------------ */
 /* Suggestions (suggest.c), as graphql-js suggestionList and didYouMean     */

@@ -10,12 +10,6 @@
 #include "gql_int.h"
 #include "schema.h"
 
-/* The directive named `name` in a list of applied directives, or NULL. */
-const gql_directive_t *gql__find_directive(const gql_directive_t *dirs, size_t n, const char *name);
-
-/* The argument named `name` of an applied directive, or NULL. */
-const gql_value_t *gql__directive_arg(const gql_directive_t *d, const char *name);
-
 /* Whether `name` is one of the types graphql-js always knows (Int, Float,
  * String, Boolean, ID and the eight introspection types). */
 bool gql__is_standard_type_name(const char *name);

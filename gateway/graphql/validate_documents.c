@@ -84,24 +84,16 @@ typedef struct sub_collect {
     gql__smap_t visited;  /* fragment names */
 } sub_collect_t;
 
-static const gql_directive_t *find_directive(const gql_directive_t *ds, size_t n, const char *name)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(ds[i].name, name) == 0)
-            return &ds[i];
-    return NULL;
-}
-
 /* shouldIncludeNode with forbidSkipAndInclude: records the directive and
  * excludes the selection. */
 static bool sub_include(gql_vctx_t *c, sub_collect_t *sc, const gql_selection_t *s)
 {
-    const gql_directive_t *skip = find_directive(s->directives, s->ndirectives, "skip");
+    const gql_directive_t *skip = gql__find_directive(s->directives, s->ndirectives, "skip");
     if (skip != NULL) {
         gql__vec_push(c, &sc->forbidden, skip);
         return false;
     }
-    const gql_directive_t *inc = find_directive(s->directives, s->ndirectives, "include");
+    const gql_directive_t *inc = gql__find_directive(s->directives, s->ndirectives, "include");
     if (inc != NULL) {
         gql__vec_push(c, &sc->forbidden, inc);
         return false;
@@ -130,7 +122,7 @@ static void sub_collect(gql_vctx_t *c, sub_collect_t *sc, const gql_selection_se
     for (size_t i = 0; i < ss->count; i++) {
         const gql_selection_t *sel = &ss->items[i];
         gql__vspend_fragment_work(c, sel->ndirectives);
-        const gql_directive_t *defer = find_directive(sel->directives, sel->ndirectives, "defer");
+        const gql_directive_t *defer = gql__find_directive(sel->directives, sel->ndirectives, "defer");
         gql__vspend_fragment_work(c, defer ? defer->nargs : 0);
     }
     for (size_t i = 0; i < ss->count; i++) {
@@ -338,7 +330,7 @@ static void defer_root(gql_vctx_t *c, const gql_definition_t *op, const gql_type
     for (size_t i = 0; i < ss->count; i++) {
         const gql_selection_t *s = &ss->items[i];
         if (s->kind == GQL_SEL_FIELD) {
-            const gql_directive_t *st = find_directive(s->directives, s->ndirectives, "stream");
+            const gql_directive_t *st = gql__find_directive(s->directives, s->ndirectives, "stream");
             if (st != NULL) {
                 *valid = false;
                 gql__verr1(c, st->loc, "Stream directive cannot be used on root %s type \"%s\".",
@@ -351,7 +343,7 @@ static void defer_root(gql_vctx_t *c, const gql_definition_t *op, const gql_type
             const gql_definition_t *f = gql__vfragment(c, s->name);
             if (f == NULL)
                 continue;
-            const gql_directive_t *d = find_directive(s->directives, s->ndirectives, "defer");
+            const gql_directive_t *d = gql__find_directive(s->directives, s->ndirectives, "defer");
             if (d != NULL) {
                 *valid = false;
                 gql__verr1(c, d->loc, "Defer directive cannot be used on root %s type \"%s\".", op_names[op->operation],
@@ -360,7 +352,7 @@ static void defer_root(gql_vctx_t *c, const gql_definition_t *op, const gql_type
             if (gql__smap_get(&c->defer_root_checked, s->name) == NULL)
                 defer_root(c, op, root, &f->selection_set, visited, valid);
         } else {
-            const gql_directive_t *d = find_directive(s->directives, s->ndirectives, "defer");
+            const gql_directive_t *d = gql__find_directive(s->directives, s->ndirectives, "defer");
             if (d != NULL) {
                 *valid = false;
                 gql__verr1(c, d->loc, "Defer directive cannot be used on root %s type \"%s\".", op_names[op->operation],
@@ -387,23 +379,15 @@ void gql__rule_defer_stream_on_root_field(gql_vctx_t *c, const gql_definition_t 
             gql__smap_put(&c->defer_root_checked, visited.keys[i], (void *)1);
 }
 
-static const gql_argument_t *find_arg(const gql_directive_t *d, const char *name)
-{
-    for (size_t i = 0; i < d->nargs; i++)
-        if (strcmp(d->args[i].name, name) == 0)
-            return &d->args[i];
-    return NULL;
-}
-
 /* `if` can be false: a variable or the literal false. */
 static bool if_can_be_false(const gql_directive_t *d)
 {
-    const gql_argument_t *a = find_arg(d, "if");
+    const gql_value_t *a = gql__directive_arg(d, "if");
     if (a == NULL)
         return false;
-    if (a->value->kind == GQL_VALUE_BOOLEAN)
-        return !a->value->boolean;
-    return a->value->kind == GQL_VALUE_VARIABLE;
+    if (a->kind == GQL_VALUE_BOOLEAN)
+        return !a->boolean;
+    return a->kind == GQL_VALUE_VARIABLE;
 }
 
 static void defer_valid(gql_vctx_t *c, const gql_selection_set_t *ss, gql__vec_t *parents, gql__smap_t *visited,
@@ -411,16 +395,16 @@ static void defer_valid(gql_vctx_t *c, const gql_selection_set_t *ss, gql__vec_t
 {
     for (size_t i = 0; i < ss->count; i++) {
         const gql_selection_t *s = &ss->items[i];
-        const gql_directive_t *skip = find_directive(s->directives, s->ndirectives, "skip");
+        const gql_directive_t *skip = gql__find_directive(s->directives, s->ndirectives, "skip");
         if (skip != NULL) {
-            const gql_argument_t *a = find_arg(skip, "if");
-            if (a == NULL || a->value->kind != GQL_VALUE_BOOLEAN || a->value->boolean)
+            const gql_value_t *a = gql__directive_arg(skip, "if");
+            if (a == NULL || a->kind != GQL_VALUE_BOOLEAN || a->boolean)
                 continue;
         }
-        const gql_directive_t *inc = find_directive(s->directives, s->ndirectives, "include");
+        const gql_directive_t *inc = gql__find_directive(s->directives, s->ndirectives, "include");
         if (inc != NULL) {
-            const gql_argument_t *a = find_arg(inc, "if");
-            if (a != NULL && (a->value->kind != GQL_VALUE_BOOLEAN || !a->value->boolean))
+            const gql_value_t *a = gql__directive_arg(inc, "if");
+            if (a != NULL && (a->kind != GQL_VALUE_BOOLEAN || !a->boolean))
                 continue;
         }
         for (size_t j = 0; j < s->ndirectives; j++) {
@@ -479,21 +463,21 @@ void gql__rule_defer_stream_label(gql_vctx_t *c, const gql_directive_t *d)
 {
     if (strcmp(d->name, "defer") != 0 && strcmp(d->name, "stream") != 0)
         return;
-    const gql_argument_t *a = find_arg(d, "label");
-    if (a == NULL || a->value->kind == GQL_VALUE_NULL)
+    const gql_value_t *a = gql__directive_arg(d, "label");
+    if (a == NULL || a->kind == GQL_VALUE_NULL)
         return;
-    if (a->value->kind != GQL_VALUE_STRING) {
+    if (a->kind != GQL_VALUE_STRING) {
         gql__verr1(c, d->loc, "Argument \"@%s(label:)\" must be a static string.", d->name);
         return;
     }
-    const gql_directive_t *known = gql__smap_get(&c->defer_labels, a->value->str);
+    const gql_directive_t *known = gql__smap_get(&c->defer_labels, a->str);
     if (known != NULL) {
         gql_loc_t locs[2] = {known->loc, d->loc};
         gql__verr(c, locs, 2,
                   "Value for arguments \"defer(label:)\" and \"stream(label:)\" must be unique across all "
                   "Defer/Stream directive usages.");
     } else {
-        gql__smap_put(&c->defer_labels, a->value->str, (void *)d);
+        gql__smap_put(&c->defer_labels, a->str, (void *)d);
     }
 }
 
