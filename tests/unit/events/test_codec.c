@@ -450,6 +450,36 @@ TEST(writer_schemas_resolve)
     gw_codec_free(c);
 }
 
+/* A newer Atype with a symbol we do not know: its known symbols still read. */
+static const char JOINT_CAC[] =
+    "{\"type\":\"record\",\"name\":\"ConfirmAccountCreation\",\"fields\":["
+    "{\"name\":\"id\",\"type\":{\"type\":\"fixed\",\"name\":\"Uuid\",\"size\":16}},"
+    "{\"name\":\"a_type\",\"type\":{\"type\":\"enum\",\"name\":\"Atype\",\"symbols\":[\"JOINT\",\"MANUAL\","
+    "\"AUTO\"]}}]}";
+
+TEST(enum_symbols_by_name)
+{
+    gw_codec_t *c = codec();
+    ASSERT(c != NULL);
+    char err[256];
+    ASSERT_EQ_INT(0, gw_codec_register(c, 9100, JOINT_CAC, strlen(JOINT_CAC), err, sizeof(err)));
+    hb_t h;
+    gw_event_t ev;
+    for (int sym = 0; sym < 3; sym++) {
+        hb_header(&h, 9100);
+        hb_raw(&h, UUID1.b, 16);
+        hb_long(&h, sym);
+        if (sym == 0) { /* JOINT: not ours */
+            EXPECT(rejects(c, h.b, h.n, GW_EV_EMALFORMED));
+            continue;
+        }
+        ASSERT_EQ_INT(0, gw_codec_decode(c, h.b, h.n, &ev, err, sizeof(err)));
+        EXPECT(ev.u.confirm_account_creation.a_type == (sym == 1 ? GW_ATYPE_MANUAL : GW_ATYPE_AUTO));
+        gw_event_clear(&ev);
+    }
+    gw_codec_free(c);
+}
+
 TEST(incompatible_writer_schemas_are_refused)
 {
     gw_codec_t *c = codec();
@@ -465,10 +495,10 @@ TEST(incompatible_writer_schemas_are_refused)
         /* a Uuid of the wrong size */
         "{\"type\":\"record\",\"name\":\"MoneyTransferConfirmed\",\"fields\":["
         "{\"name\":\"id\",\"type\":{\"type\":\"fixed\",\"name\":\"Uuid\",\"size\":15}}]}",
-        /* an Atype with a symbol we do not know */
+        /* an Atype that is not an enum */
         "{\"type\":\"record\",\"name\":\"ConfirmAccountCreation\",\"fields\":["
         "{\"name\":\"id\",\"type\":{\"type\":\"fixed\",\"name\":\"Uuid\",\"size\":16}},"
-        "{\"name\":\"a_type\",\"type\":{\"type\":\"enum\",\"name\":\"Atype\",\"symbols\":[\"AUTO\",\"JOINT\"]}}]}",
+        "{\"name\":\"a_type\",\"type\":\"string\"}]}",
         /* amount as a string */
         "{\"type\":\"record\",\"name\":\"Heartbeat\",\"fields\":[{\"name\":\"beat\",\"type\":\"string\"}]}",
     };
@@ -503,5 +533,5 @@ TEST(uuid_text)
 
 TEST_MAIN(TEST_ENTRY(roundtrip_every_record), TEST_ENTRY(wire_bytes_follow_the_spec),
           TEST_ENTRY(encode_rejects_incomplete_events), TEST_ENTRY(garbage_is_rejected_and_counted),
-          TEST_ENTRY(mutations_never_crash), TEST_ENTRY(writer_schemas_resolve),
+          TEST_ENTRY(mutations_never_crash), TEST_ENTRY(writer_schemas_resolve), TEST_ENTRY(enum_symbols_by_name),
           TEST_ENTRY(incompatible_writer_schemas_are_refused), TEST_ENTRY(uuid_text))
