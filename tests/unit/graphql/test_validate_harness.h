@@ -9,6 +9,7 @@
 
 #include "helpers.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,20 +50,45 @@ static char *vt_run_limits(const gql_schema_t *schema, const char *doc, const gq
     return out;
 }
 
+/* Validates `doc` against the pets schema with `limits` (NULL: defaults)
+ * and checks the rendered errors against `expected` ("" for a valid
+ * document), gql_validate's count against `count` and the first error's
+ * extensions code against `code`; NULL or SIZE_MAX leave one unchecked.
+ * Reports each difference; returns whether all matched. */
+static inline bool vt_check(test_state_t *t_, const gql_limits_t *limits, const char *doc, const char *expected,
+                            size_t count, const char *code)
+{
+    gql_schema_t *s = th_schema_file("tests/diff/validation/pets.graphql");
+    if (s == NULL) {
+        FAIL_("the pets schema did not build");
+        return false;
+    }
+    size_t n = 0;
+    const char *got_code = NULL;
+    char *got = vt_run_limits(s, doc, limits, &n, &got_code);
+    gql_schema_free(s);
+    bool ok = true;
+    if (expected != NULL && strcmp(expected, got) != 0) {
+        FAIL_("errors differ:\n    expected: %s\n    actual:   %s", expected, got);
+        ok = false;
+    }
+    if (count != SIZE_MAX && n != count) {
+        FAIL_("gql_validate counted %zu errors, expected %zu", n, count);
+        ok = false;
+    }
+    if (code != NULL && (got_code == NULL || strcmp(code, got_code) != 0)) {
+        FAIL_("first error's code %s, expected %s", got_code ? got_code : "(none)", code);
+        ok = false;
+    }
+    free(got);
+    return ok;
+}
+
 /* Validates `doc` against the pets schema and compares the rendered errors
  * with `expected` ("" for a valid document). */
 #define VT_EXPECT(doc, expected)                                                                                       \
     do {                                                                                                               \
-        gql_schema_t *s_ = th_schema_file("tests/diff/validation/pets.graphql");                                       \
-        ASSERT(s_ != NULL);                                                                                            \
-        size_t n_ = 0;                                                                                                 \
-        char *got_ = vt_run_limits(s_, (doc), NULL, &n_, NULL);                                                        \
-        gql_schema_free(s_);                                                                                           \
-        int ok_ = strcmp((expected), got_) == 0;                                                                       \
-        if (!ok_)                                                                                                      \
-            FAIL_("errors differ:\n    expected: %s\n    actual:   %s", (expected), got_);                             \
-        free(got_);                                                                                                    \
-        if (!ok_)                                                                                                      \
+        if (!vt_check(t_, NULL, (doc), (expected), SIZE_MAX, NULL))                                                    \
             return;                                                                                                    \
     } while (0)
 

@@ -7,11 +7,6 @@
  */
 #include "test_validate_harness.h"
 
-static gql_schema_t *pets(void)
-{
-    return th_schema_file("tests/diff/validation/pets.graphql");
-}
-
 /* A document nesting `depth` levels of relatives { ... } under human. */
 static char *nested(int depth)
 {
@@ -30,144 +25,78 @@ static char *nested(int depth)
 
 TEST(depth_within_limit)
 {
-    gql_schema_t *s = pets();
-    ASSERT(s != NULL);
     gql_limits_t lim = gql_limits_default();
     lim.max_depth = 5;
     char *doc = nested(4); /* human + 3 relatives + name = depth 5 */
-    size_t n = 99;
-    char *got = vt_run_limits(s, doc, &lim, &n, NULL);
-    gql_schema_free(s);
+    vt_check(t_, &lim, doc, "", 0, NULL);
     free(doc);
-    EXPECT(n == 0);
-    EXPECT(strcmp(got, "") == 0);
-    free(got);
 }
 
 TEST(depth_exceeded)
 {
-    gql_schema_t *s = pets();
-    ASSERT(s != NULL);
     gql_limits_t lim = gql_limits_default();
     lim.max_depth = 5;
     char *doc = nested(5);
-    size_t n = 0;
-    const char *code = NULL;
-    char *got = vt_run_limits(s, doc, &lim, &n, &code);
-    gql_schema_free(s);
+    vt_check(t_, &lim, doc, "The operation nests selections 6 levels deep, more than the limit of 5. @1:1", 1,
+             GQL_CODE_LIMIT);
     free(doc);
-    EXPECT(n == 1);
-    EXPECT(code != NULL && strcmp(code, GQL_CODE_LIMIT) == 0);
-    EXPECT(strcmp(got, "The operation nests selections 6 levels deep, more than the limit of 5. @1:1") == 0);
-    if (strcmp(got, "The operation nests selections 6 levels deep, more than the limit of 5. @1:1") != 0)
-        FAIL_("got %s", got);
-    free(got);
 }
 
 TEST(depth_counts_through_fragments)
 {
-    gql_schema_t *s = pets();
-    ASSERT(s != NULL);
     gql_limits_t lim = gql_limits_default();
     lim.max_depth = 4;
     const char *doc = "query Deep { human { ...A } }\n"
                       "fragment A on Human { relatives { ...B } }\n"
                       "fragment B on Human { relatives { relatives { name } } }\n"
                       "query Shallow { dog { ... on Dog { name } } }";
-    size_t n = 0;
-    char *got = vt_run_limits(s, doc, &lim, &n, NULL);
-    gql_schema_free(s);
-    EXPECT(n == 1);
-    const char *want = "Operation \"Deep\" nests selections 5 levels deep, more than the limit of 4. @1:1";
-    if (strcmp(got, want) != 0)
-        FAIL_("got %s", got);
-    free(got);
+    vt_check(t_, &lim, doc, "Operation \"Deep\" nests selections 5 levels deep, more than the limit of 4. @1:1", 1,
+             NULL);
 }
 
 TEST(depth_with_fragment_cycle_terminates)
 {
-    gql_schema_t *s = pets();
-    ASSERT(s != NULL);
     gql_limits_t lim = gql_limits_default();
     const char *doc = "{ human { ...A } }\nfragment A on Human { relatives { ...A } }";
-    size_t n = 0;
-    char *got = vt_run_limits(s, doc, &lim, &n, NULL);
-    gql_schema_free(s);
     /* not a limit error: the cycle rule reports it */
-    const char *want = "Cannot spread fragment \"A\" within itself. @2:35";
-    if (strcmp(got, want) != 0)
-        FAIL_("got %s", got);
-    EXPECT(n == 1);
-    free(got);
+    vt_check(t_, &lim, doc, "Cannot spread fragment \"A\" within itself. @2:35", 1, NULL);
 }
 
 TEST(fields_and_aliases_limits)
 {
-    gql_schema_t *s = pets();
-    ASSERT(s != NULL);
     gql_limits_t lim = gql_limits_default();
     lim.max_fields = 4;
     lim.max_aliases = 1;
     const char *doc = "{ a: dog { name } b: dog { name } ...F }\nfragment F on Query { cat { name } }";
-    size_t n = 0;
-    const char *code = NULL;
-    char *got = vt_run_limits(s, doc, &lim, &n, &code);
-    gql_schema_free(s);
-    const char *want = "The document selects 6 fields, more than the limit of 4. @1:1\n"
-                       "The document uses 2 aliases, more than the limit of 1. @1:1";
-    if (strcmp(got, want) != 0)
-        FAIL_("got %s", got);
-    EXPECT(n == 2);
-    EXPECT(code != NULL && strcmp(code, GQL_CODE_LIMIT) == 0);
-    free(got);
+    vt_check(t_, &lim, doc,
+             "The document selects 6 fields, more than the limit of 4. @1:1\n"
+             "The document uses 2 aliases, more than the limit of 1. @1:1",
+             2, GQL_CODE_LIMIT);
 }
 
 TEST(limits_zero_means_unlimited)
 {
-    gql_schema_t *s = pets();
-    ASSERT(s != NULL);
     gql_limits_t lim = {0};
     char *doc = nested(60);
-    size_t n = 9;
-    char *got = vt_run_limits(s, doc, &lim, &n, NULL);
-    gql_schema_free(s);
+    vt_check(t_, &lim, doc, "", 0, NULL);
     free(doc);
-    EXPECT(n == 0);
-    EXPECT(strcmp(got, "") == 0);
-    free(got);
 }
 
 TEST(error_cap_like_graphql_js)
 {
-    gql_schema_t *s = pets();
-    ASSERT(s != NULL);
     gql_limits_t lim = gql_limits_default();
     lim.max_errors = 3;
-    const char *doc = "{ dog { a b c d e } }";
-    size_t n = 0;
-    char *got = vt_run_limits(s, doc, &lim, &n, NULL);
-    gql_schema_free(s);
-    const char *want = "Cannot query field \"a\" on type \"Dog\". @1:9\n"
-                       "Cannot query field \"b\" on type \"Dog\". @1:11\n"
-                       "Cannot query field \"c\" on type \"Dog\". @1:13\n"
-                       "Too many validation errors, error limit reached. Validation aborted. @";
-    if (strcmp(got, want) != 0)
-        FAIL_("got %s", got);
-    EXPECT(n == 4);
-    free(got);
+    vt_check(t_, &lim, "{ dog { a b c d e } }",
+             "Cannot query field \"a\" on type \"Dog\". @1:9\n"
+             "Cannot query field \"b\" on type \"Dog\". @1:11\n"
+             "Cannot query field \"c\" on type \"Dog\". @1:13\n"
+             "Too many validation errors, error limit reached. Validation aborted. @",
+             4, NULL);
 }
 
 TEST(validation_errors_have_the_validation_code)
 {
-    gql_schema_t *s = pets();
-    ASSERT(s != NULL);
-    const char *code = NULL;
-    size_t n = 0;
-    char *got = vt_run_limits(s, "{ nope }", NULL, &n, &code);
-    gql_schema_free(s);
-    EXPECT(n == 1);
-    EXPECT(code != NULL && strcmp(code, GQL_CODE_VALIDATION) == 0);
-    free(got);
+    vt_check(t_, NULL, "{ nope }", NULL, 1, GQL_CODE_VALIDATION);
 }
 
 TEST(bad_arguments_are_refused)

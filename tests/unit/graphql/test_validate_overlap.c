@@ -108,8 +108,6 @@ TEST(list_and_non_null_shapes)
  * with "Validation aborted." instead of comparing 4.5 million pairs. */
 TEST(pathological_repetition_aborts_quickly)
 {
-    gql_schema_t *s = th_schema_file("tests/diff/validation/pets.graphql");
-    ASSERT(s != NULL);
     gql_buf_t doc = GQL_BUF_INIT;
     gql_buf_puts(&doc, "{ dog { ");
     for (int i = 0; i < 3000; i++)
@@ -118,14 +116,8 @@ TEST(pathological_repetition_aborts_quickly)
     gql_limits_t lim = gql_limits_default();
     lim.max_fields = 0;
     lim.max_tokens = 0;
-    size_t n = 0;
-    char *got = vt_run_limits(s, gql_buf_cstr(&doc), &lim, &n, NULL);
+    vt_check(t_, &lim, gql_buf_cstr(&doc), "Validation aborted. @", 1, NULL);
     gql_buf_free(&doc);
-    gql_schema_free(s);
-    int ok = strcmp(got, "Validation aborted. @") == 0 && n == 1;
-    if (!ok)
-        FAIL_("got %s", got);
-    free(got);
 }
 
 /* 200 fragments spread side by side: 20000 fragment pairs, each compared
