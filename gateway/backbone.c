@@ -624,7 +624,22 @@ static void *kafka_main(void *arg)
     }
     topics[nt++] = b->topic_accounts;
     gw_consumer_cbs_t cbs = {on_message, on_replay_done, on_reset, on_error};
-    gw_consumer_opts_t opts = {NULL, 0, 0};
+    /* Every partition from offset 0: where the log no longer starts there
+     * (the broker dropped events, or retention did), the consumer reports an
+     * offset reset instead of quietly starting later. */
+    size_t nstarts = 0;
+    for (size_t i = 0; i < nt; i++) {
+        const gw_topic_t *t = gw_topology_find(b->topo, topics[i]);
+        nstarts += t != NULL ? (size_t)t->partitions : 1;
+    }
+    gw_start_offset_t *starts = calloc(nstarts, sizeof *starts);
+    nstarts = 0;
+    for (size_t i = 0; starts != NULL && i < nt; i++) {
+        const gw_topic_t *t = gw_topology_find(b->topo, topics[i]);
+        for (int32_t pt = 0; pt < (t != NULL ? t->partitions : 1); pt++)
+            starts[nstarts++] = (gw_start_offset_t){topics[i], pt, 0};
+    }
+    gw_consumer_opts_t opts = {starts, nstarts, 0};
     gw_consumer_t *c = NULL;
     while (c == NULL && !atomic_load(&b->stop)) {
         char err[512];
@@ -637,10 +652,12 @@ static void *kafka_main(void *arg)
                 usleep(100000);
         }
     }
+    free(starts);
     if (c != NULL) {
         pthread_mutex_lock(&b->state_mu);
         b->connected = true;
-        b->reason[0] = '\0';
+        if (!b->reset_in_replay)
+            b->reason[0] = '\0';
         pthread_mutex_unlock(&b->state_mu);
         gw_log_msg(&b->server->log, GW_LOG_INFO, "kafka: replaying", b->kconf.brokers);
     }
