@@ -68,7 +68,10 @@ struct gw_backbone {
     const char *topic_accounts;
     gw_codec_t *enc; /* loops encode under enc_mu */
     pthread_mutex_t enc_mu;
-    gw_codec_t *dec; /* the Kafka thread only */
+    gw_codec_t *dec;         /* the Kafka thread only */
+    gw_registry_t *registry; /* NULL: schema ids pinned by the topology */
+    int32_t missing_ids[64]; /* ids the registry did not know: not asked again */
+    size_t nmissing;
     gw_producer_t *prod;
     gw_kafka_conf_t kconf;
     const char **props; /* key, value, ..., NULL */
@@ -473,6 +476,28 @@ static size_t bc_release(gw_backbone_t *b, int64_t now)
     return n;
 }
 
+/* Decodes m; with a registry, learns the writer schema of an unknown id
+ * once (a blocking HTTP request on the Kafka thread: rare, new producers
+ * only) and tries again. 0 or a negative GW_EV_E*. */
+static int decode(gw_backbone_t *b, const gw_kmsg_t *m, gw_event_t *ev, char *err, size_t errlen)
+{
+    int rc = gw_codec_decode(b->dec, m->value, m->vlen, ev, err, errlen);
+    int32_t id;
+    if (rc != GW_EV_EUNKNOWN || b->registry == NULL || gw_wire_schema_id(m->value, m->vlen, &id) != 0)
+        return rc;
+    for (size_t i = 0; i < b->nmissing; i++)
+        if (b->missing_ids[i] == id)
+            return rc;
+    char e2[256];
+    if (gw_registry_learn(b->registry, b->dec, id, e2, sizeof e2) != 0) {
+        gw_log_msg(&b->server->log, GW_LOG_WARN, "schema registry: unknown writer schema", e2);
+        if (b->nmissing < sizeof b->missing_ids / sizeof *b->missing_ids)
+            b->missing_ids[b->nmissing++] = id;
+        return rc;
+    }
+    return gw_codec_decode(b->dec, m->value, m->vlen, ev, err, errlen);
+}
+
 static void on_message(void *ctx, const gw_kmsg_t *m)
 {
     gw_backbone_t *b = ctx;
@@ -487,7 +512,7 @@ static void on_message(void *ctx, const gw_kmsg_t *m)
     }
     gw_event_t ev = {0};
     char err[256];
-    if (gw_codec_decode(b->dec, m->value, m->vlen, &ev, err, sizeof err) != 0) {
+    if (decode(b, m, &ev, err, sizeof err) != 0) {
         note_bad(b, m, err);
         return;
     }
@@ -702,11 +727,16 @@ static int load(gw_backbone_t *b, char *err, size_t errlen)
     b->topic_accounts = c->kafka.topic_accounts;
     if ((b->enc = gw_codec_new(0, err, errlen)) == NULL || (b->dec = gw_codec_new(0, err, errlen)) == NULL)
         return -1;
-    for (int t = 0; t < GW_REC__COUNT; t++) {
+    if (c->kafka.schema_registry_url != NULL && c->kafka.schema_registry_url[0] != '\0') {
+        /* ids from the registry (blocking, at start); writer schemas of unknown ids fetched when met */
+        if ((b->registry = gw_registry_new(c->kafka.schema_registry_url, 5000, err, errlen)) == NULL ||
+            gw_registry_setup_codec(b->registry, b->topo, b->enc, err, errlen) != 0 ||
+            gw_registry_setup_codec(b->registry, b->topo, b->dec, err, errlen) != 0)
+            return -1;
+    }
+    for (int t = 0; b->registry == NULL && t < GW_REC__COUNT; t++) {
         if (b->topo->schema_ids[t] == 0) {
-            snprintf(err, errlen,
-                     "%s pins no schema id for %s (Schema Registry lookups are not implemented in the "
-                     "gateway yet)",
+            snprintf(err, errlen, "%s pins no schema id for %s and no kafka.schema_registry_url is set",
                      c->kafka.topology, gw_rec_name((gw_rec_type_t)t));
             return -1;
         }
@@ -819,6 +849,7 @@ void gw_backbone_free(gw_backbone_t *b)
     gw_accounts_free(b->acc);
     gw_codec_free(b->enc);
     gw_codec_free(b->dec);
+    gw_registry_free(b->registry);
     gw_topology_free(b->topo);
     free(b->props);
     pthread_mutex_destroy(&b->enc_mu);

@@ -80,7 +80,7 @@ static const key_def_t KEYS[] = {
     {"log.level", K_LEVEL, OFF(log.level), 0, 0, false},
     {"kafka", K_SECTION, 0, 0, 0, false},
     {"kafka.brokers", K_STR, OFF(kafka.brokers), 0, 0, false},
-    {"kafka.schema_registry_url", K_STR, OFF(kafka.schema_registry_url), 0, 0, false},
+    {"kafka.schema_registry_url", K_STR, OFF(kafka.schema_registry_url), 0, 0, true},
     {"kafka.client_id", K_STR, OFF(kafka.client_id), 0, 0, false},
     {"kafka.topics", K_SECTION, 0, 0, 0, false},
     {"kafka.topics.balance_changed", K_STR, OFF(kafka.topic_balance_changed), 0, 0, false},
@@ -155,7 +155,7 @@ int gw_config_defaults(gw_config_t *c, const char *base_dir)
         .slow_grace_ms = 2000,
     };
     c->kafka.brokers = "localhost:9092";
-    c->kafka.schema_registry_url = "http://localhost:8081";
+    c->kafka.schema_registry_url = NULL; /* none: schema ids pinned by the topology */
     c->kafka.client_id = "graphql-endpoint";
     c->kafka.topic_balance_changed = "balance_changed";
     c->kafka.topic_confirm_money_transfer = "confirm_money_transfer";
