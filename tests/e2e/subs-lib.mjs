@@ -163,7 +163,35 @@ export async function twoAccounts(gw, cents = 100000) {
     descr: 'funding',
   });
   if (!r.data?.money_transfer?.success) throw new Error(`funding failed: ${JSON.stringify(r)}`);
+  await settled(gw, a.iban, 'funding'); // so that no later subscription sees it live
   return { a, b };
+}
+
+/**
+ * A transfer's answer comes with its feedback event; its BalanceChanged
+ * events are projected a moment later. Waits until `iban`'s newest
+ * transactions include one with description `descr`; returns the history
+ * (oldest first).
+ */
+export async function settled(gw, iban, descr, ms = 10000) {
+  let rows = [];
+  await until(
+    async () => {
+      const r = await fetch(`${gw.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          query: 'query($i: String!) { transactions_by_iban(iban: $i, max_items: 1000) { id iban changed_by descr } }',
+          variables: { i: iban },
+        }),
+      });
+      rows = (await r.json()).data.transactions_by_iban.reverse();
+      return rows.some((t) => t.descr === descr);
+    },
+    `${descr} projected for ${iban}`,
+    ms,
+  );
+  return rows;
 }
 
 /** Transfers cents from x to y (both {iban, token}); throws unless successful. */
