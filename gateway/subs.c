@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <h2o/websocket.h>
+
 #include "ast.h"
 #include "bank.h"
 #include "http.h"
@@ -46,6 +48,7 @@ struct gw_subs_loop {
     gw_thread_t *thread;
     gw_ws_loop_t ws;
     h2o_linklist_t sse; /* sse.c's streams */
+    h2o_linklist_t raw; /* --bench: h2o websocket.c connections of the baseline */
     h2o_timeout_t sweep_timeout;
     h2o_timeout_entry_t sweep_entry;
     bool started;
@@ -729,6 +732,8 @@ static void resolve_event(const gql_resolve_info_t *info, const void *parent, co
 /* Loops                                                                    */
 /* ------------------------------------------------------------------------ */
 
+static void raw_close_all(gw_subs_loop_t *L);
+
 static void on_sweep(h2o_timeout_entry_t *entry)
 {
     gw_subs_loop_t *L = H2O_STRUCT_FROM_MEMBER(gw_subs_loop_t, sweep_entry, entry);
@@ -736,6 +741,7 @@ static void on_sweep(h2o_timeout_entry_t *entry)
     if (t->stopping && !L->closed_all) {
         L->closed_all = true;
         gw_ws_close_all(&L->ws, 1001, "Server shutting down");
+        raw_close_all(L);
     }
     gw_ws_sweep(&L->ws);
     gw_sse_sweep(L, t->stopping);
@@ -751,6 +757,7 @@ static void loop_start(gw_thread_t *t, void *data)
     L->ws.thread = t;
     h2o_linklist_init_anchor(&L->ws.conns);
     h2o_linklist_init_anchor(&L->sse);
+    h2o_linklist_init_anchor(&L->raw);
     L->ws.max_message = subs->limits.max_message_bytes;
     L->ws.ping_ms = subs->limits.keepalive_ms;
     L->ws.idle_ms = subs->limits.idle_timeout_ms;
@@ -775,6 +782,7 @@ static void loop_end(gw_thread_t *t, void *data)
     /* connections still open (shutdown bound passed): drop them now */
     while (!h2o_linklist_is_empty(&L->ws.conns))
         gw_ws_abort(H2O_STRUCT_FROM_MEMBER(gw_ws_conn_t, link, L->ws.conns.next));
+    raw_close_all(L);
     gw_sse_sweep(L, true);
     bury(L);
     if (h2o_timeout_is_linked(&L->sweep_entry))
@@ -953,13 +961,9 @@ static void publish_to(gw_loopq_t *q, size_t index, void *arg)
     gw_loopq_publish_tx(q, *(const uint64_t *)arg);
 }
 
-static int on_bench_publish(h2o_handler_t *self, h2o_req_t *req)
+/* The n of ?n=N (1 when absent). */
+static long bench_count(h2o_req_t *req)
 {
-    subs_handler_t *h = (subs_handler_t *)self;
-    gw_reqctx_t rc;
-    if (!gw_http_begin(&rc, &h->super, req))
-        return 0;
-    gw_subs_t *subs = h->subs;
     long n = 1;
     if (req->query_at != SIZE_MAX) {
         const char *q = req->path.base + req->query_at + 1;
@@ -972,6 +976,28 @@ static int on_bench_publish(h2o_handler_t *self, h2o_req_t *req)
             n = strtol(tmp, NULL, 10);
         }
     }
+    return n;
+}
+
+/* The i-th synthetic BalanceChanged of the bench (one IBAN out of ten). */
+static void bench_event(long i, char *iban, size_t cap, gw_balance_changed_t *ev)
+{
+    int il = snprintf(iban, cap, "NL66OPEN00000000%02ld", i % 10);
+    *ev = (gw_balance_changed_t){{iban, (uint32_t)il},
+                                 100000 + i,
+                                 -(int64_t)(1000 + i % 500),
+                                 {"NL66OPEN0000000099", 18},
+                                 {"bench fan-out", 13}};
+}
+
+static int on_bench_publish(h2o_handler_t *self, h2o_req_t *req)
+{
+    subs_handler_t *h = (subs_handler_t *)self;
+    gw_reqctx_t rc;
+    if (!gw_http_begin(&rc, &h->super, req))
+        return 0;
+    gw_subs_t *subs = h->subs;
+    long n = bench_count(req);
     if (n < 1 || n > 1000000) {
         gw_http_send_error(&rc, 400, NULL, "n must be 1 to 1000000");
         return 0;
@@ -980,12 +1006,8 @@ static int on_bench_publish(h2o_handler_t *self, h2o_req_t *req)
     pthread_mutex_lock(&subs->bench_mu);
     for (long i = 0; i < n; i++) {
         char iban[32];
-        int il = snprintf(iban, sizeof iban, "NL66OPEN00000000%02ld", (long)(i % 10));
-        gw_balance_changed_t ev = {{iban, (uint32_t)il},
-                                   100000 + i,
-                                   -(int64_t)(1000 + i % 500),
-                                   {"NL66OPEN0000000099", 18},
-                                   {"bench fan-out", 13}};
+        gw_balance_changed_t ev;
+        bench_event(i, iban, sizeof iban, &ev);
         int64_t id = gw_txstore_append(subs->own_store, &ev, -1, 0);
         if (id > 0)
             upto = (uint64_t)id;
@@ -994,6 +1016,170 @@ static int on_bench_publish(h2o_handler_t *self, h2o_req_t *req)
     gw_server_each_loop(subs->server, publish_to, &upto);
     char body[64];
     int bl = snprintf(body, sizeof body, "{\"published\":%ld,\"upto\":%llu}", n, (unsigned long long)upto);
+    gw_http_send(&rc, 200, "application/json; charset=utf-8", body, (size_t)bl);
+    return 0;
+}
+
+/* --bench: the baseline of bench/fanout. GET /bench/ws-raw upgrades with
+ * h2o's own websocket.c (wslay underneath: every message copied into each
+ * connection's queue, written frame by frame); POST /bench/raw-publish?n=N
+ * broadcasts N messages with the bytes the subscription path would send
+ * for `subscription { stream_transactions { id iban new_balance changed_by
+ * from_to descr direction } }` with id "1", built without the engine. */
+typedef struct raw_conn {
+    h2o_linklist_t link;
+    h2o_websocket_conn_t *ws;
+} raw_conn_t;
+
+typedef struct raw_batch {
+    _Atomic size_t refs;
+    gw_subs_t *subs;
+    size_t n;
+    gql_buf_t text; /* the messages, back to back */
+    size_t offs[];  /* n + 1 offsets into text */
+} raw_batch_t;
+
+static void raw_drop(raw_conn_t *rc)
+{
+    h2o_linklist_unlink(&rc->link);
+    h2o_websocket_close(rc->ws);
+    free(rc);
+}
+
+static void on_raw_msg(h2o_websocket_conn_t *conn, const struct wslay_event_on_msg_recv_arg *arg)
+{
+    if (arg == NULL)
+        raw_drop(conn->data);
+}
+
+static void raw_close_all(gw_subs_loop_t *L)
+{
+    while (!h2o_linklist_is_empty(&L->raw))
+        raw_drop(H2O_STRUCT_FROM_MEMBER(raw_conn_t, link, L->raw.next));
+}
+
+static int on_bench_ws_raw(h2o_handler_t *self, h2o_req_t *req)
+{
+    subs_handler_t *h = (subs_handler_t *)self;
+    gw_reqctx_t rc;
+    if (!gw_http_begin(&rc, &h->super, req))
+        return 0;
+    const char *key = NULL;
+    raw_conn_t *c = NULL;
+    if (req->version != 0x101 || h2o_is_websocket_handshake(req, &key) != 0 || key == NULL ||
+        (c = calloc(1, sizeof *c)) == NULL) {
+        gw_http_send_error(&rc, 400, NULL, "Expected a WebSocket upgrade");
+        return 0;
+    }
+    gw_subs_loop_t *L = gw_subs_loop_of(h->subs, rc.thread);
+    rc.thread->inflight--;
+    h2o_linklist_insert(&L->raw, &c->link);
+    c->ws = h2o_upgrade_to_websocket(req, key, c, on_raw_msg);
+    return 0;
+}
+
+static void raw_batch_release(raw_batch_t *b)
+{
+    if (atomic_fetch_sub(&b->refs, 1) == 1) {
+        gql_buf_free(&b->text);
+        free(b);
+    }
+}
+
+static void raw_broadcast(gw_thread_t *t, void *arg)
+{
+    raw_batch_t *b = arg;
+    gw_subs_loop_t *L = gw_subs_loop_of(b->subs, t);
+    for (h2o_linklist_t *n = L->raw.next; n != &L->raw; n = n->next) {
+        raw_conn_t *c = H2O_STRUCT_FROM_MEMBER(raw_conn_t, link, n);
+        if (c->ws->sock == NULL)
+            continue;
+        for (size_t i = 0; i < b->n; i++) {
+            struct wslay_event_msg m = {WSLAY_TEXT_FRAME, (const uint8_t *)b->text.data + b->offs[i],
+                                        b->offs[i + 1] - b->offs[i]};
+            wslay_event_queue_msg(c->ws->ws_ctx, &m);
+        }
+    }
+    /* proceeding may close a connection: walk again, carefully */
+    for (h2o_linklist_t *n = L->raw.next, *next; n != &L->raw; n = next) {
+        next = n->next;
+        raw_conn_t *c = H2O_STRUCT_FROM_MEMBER(raw_conn_t, link, n);
+        if (c->ws->sock != NULL)
+            h2o_websocket_proceed(c->ws);
+    }
+}
+
+/* After dispatch, or at teardown without it. */
+static void raw_msg_dispose(gw_loopq_msg_t *m)
+{
+    raw_batch_release(m->u.call.arg);
+    free(m);
+}
+
+static void put_field(gql_buf_t *b, const char *name, const char *s, size_t n)
+{
+    gql_buf_puts(b, ",\"");
+    gql_buf_puts(b, name);
+    gql_buf_puts(b, "\":");
+    gql_buf_json_string(b, s, n);
+}
+
+static int on_bench_raw_publish(h2o_handler_t *self, h2o_req_t *req)
+{
+    subs_handler_t *h = (subs_handler_t *)self;
+    gw_reqctx_t rc;
+    if (!gw_http_begin(&rc, &h->super, req))
+        return 0;
+    gw_subs_t *subs = h->subs;
+    long n = bench_count(req);
+    raw_batch_t *b = n >= 1 && n <= 1000000 ? calloc(1, sizeof *b + ((size_t)n + 1) * sizeof(size_t)) : NULL;
+    if (b == NULL) {
+        gw_http_send_error(&rc, 400, NULL, "n must be 1 to 1000000");
+        return 0;
+    }
+    b->subs = subs;
+    b->n = (size_t)n;
+    uint64_t base = subs->own_store != NULL ? gw_txstore_count(subs->own_store) : 0;
+    for (long i = 0; i < n; i++) {
+        gw_balance_changed_t ev;
+        char iban[32], nb[GW_MONEY_MAX], cb[GW_MONEY_MAX];
+        bench_event(i, iban, sizeof iban, &ev);
+        size_t nbl = gw_money_format(nb, sizeof nb, ev.new_balance);
+        size_t cbl = gw_money_format_abs(cb, sizeof cb, ev.changed_by);
+        b->offs[i] = b->text.len;
+        gql_buf_printf(&b->text,
+                       "{\"id\":\"1\",\"type\":\"next\",\"payload\":{\"data\":{\"stream_transactions\":{\"id\":%llu",
+                       (unsigned long long)(base + 1 + (uint64_t)i));
+        put_field(&b->text, "iban", ev.iban.ptr, ev.iban.len);
+        put_field(&b->text, "new_balance", nb, nbl);
+        put_field(&b->text, "changed_by", cb, cbl);
+        put_field(&b->text, "from_to", ev.from_to.ptr, ev.from_to.len);
+        put_field(&b->text, "descr", ev.description.ptr, ev.description.len);
+        gql_buf_printf(&b->text, ",\"direction\":\"%s\"}}}}", gw_direction_name(gw_direction_of(ev.changed_by)));
+    }
+    b->offs[n] = b->text.len;
+    if (b->text.oom) {
+        gql_buf_free(&b->text);
+        free(b);
+        gw_http_send_error(&rc, 500, NULL, "internal error");
+        return 0;
+    }
+    size_t nl = subs->server->nthreads;
+    atomic_store(&b->refs, nl);
+    for (size_t i = 0; i < nl; i++) {
+        gw_loopq_msg_t *m = calloc(1, sizeof *m);
+        if (m == NULL) {
+            raw_batch_release(b);
+            continue;
+        }
+        m->kind = GW_LOOPQ_CALL;
+        m->dispose = raw_msg_dispose;
+        m->u.call.fn = raw_broadcast;
+        m->u.call.arg = b;
+        gw_server_push(subs->server, i, m); /* disposed (released) even when not queued */
+    }
+    char body[64];
+    int bl = snprintf(body, sizeof body, "{\"published\":%ld}", n);
     gw_http_send(&rc, 200, "application/json; charset=utf-8", body, (size_t)bl);
     return 0;
 }
@@ -1021,8 +1207,11 @@ static subs_handler_t *add(gw_subs_t *subs, h2o_hostconf_t *host, const char *pa
 
 void gw_subs_routes(gw_subs_t *subs, h2o_hostconf_t *host)
 {
-    if (subs->bench)
+    if (subs->bench) {
         add(subs, host, "/bench/publish", on_bench_publish);
+        add(subs, host, "/bench/raw-publish", on_bench_raw_publish);
+        add(subs, host, "/bench/ws-raw", on_bench_ws_raw);
+    }
     add(subs, host, "/graphql-ws", on_graphql_ws);
     add(subs, host, "/graphql", on_graphql);
 }
