@@ -8,7 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 
-import { gql, metrics, sleep, startBroker, startGateway, stop, until } from './bank-lib.mjs';
+import { randomUUID } from 'node:crypto';
+
+import { gql, metrics, sleep, startBroker, startGateway, stop, transfer, until } from './bank-lib.mjs';
 import { KCAT } from './events-lib.mjs';
 import { spawnSync } from 'node:child_process';
 
@@ -63,6 +65,36 @@ test('events dropped by the broker before the replay: not ready, partition named
       assert.equal(s.code, 0, s.logs);
     }
   } finally {
+    await stop(broker.proc);
+  }
+});
+
+test('bounded commands in flight, and a command Kafka does not take is a clear error', async () => {
+  const broker = await startBroker(); // no command handler: nothing answers
+  const [bounded, short] = await Promise.all([
+    startGateway(broker.bootstrap, { timeoutMs: 1500, extra: '  max_pending: 1' }),
+    startGateway(broker.bootstrap, { timeoutMs: 10000, extra: '  properties:\n    "message.timeout.ms": "1000"' }),
+  ]);
+  try {
+    const args = (descr) => ({ uuid: randomUUID(), token: 't', amount: 1, from: 'cash', to: 'NL66OPEN0000000000', descr });
+    const first = transfer(bounded, args('first'));
+    await sleep(100);
+    const second = await transfer(bounded, args('second'));
+    assert.equal(second.errors[0].message, 'too many commands in flight, try again');
+    assert.equal((await first).errors[0].message, 'timed out waiting for confirmation');
+    assert.equal((await metrics(bounded)).gateway_commands_timed_out_total, 1);
+    // the broker goes away: the producer gives up after message.timeout.ms and says so
+    await stop(broker.proc);
+    const t0 = Date.now();
+    const lost = await transfer(short, args('lost'));
+    assert.match(lost.errors[0].message, /^the command could not be sent to Kafka: /);
+    assert.ok(Date.now() - t0 < 9000, 'the delivery report came before the timeout');
+    assert.ok((await metrics(short)).gateway_kafka_produce_errors_total >= 1);
+  } finally {
+    for (const gw of [bounded, short]) {
+      const s = await gw.stop();
+      assert.equal(s.code, 0, s.logs);
+    }
     await stop(broker.proc);
   }
 });
