@@ -91,6 +91,8 @@ struct gw_backbone {
     bc_part_t bc[MAX_BC_PARTITIONS];
     int32_t bc_nparts;
     uint64_t published, bad;
+    int last_ready; /* -1 before the first readiness broadcast, else 0/1 */
+    char last_reason[GW_LOOPQ_TEXT];
 };
 
 static int64_t now_ms(void)
@@ -354,6 +356,8 @@ static void complete(gw_backbone_t *b, gw_cmd_table_t table, const uint8_t uuid[
     }
 }
 
+static void broadcast(gw_backbone_t *b, const gw_loopq_msg_t *tmpl);
+
 static void on_credentials(gw_backbone_t *b, const gw_kmsg_t *m)
 {
     if (m->key == NULL || m->klen == 0 || m->value == NULL) {
@@ -377,6 +381,11 @@ static void on_credentials(gw_backbone_t *b, const gw_kmsg_t *m)
                                 str_of("")};
             complete(b, GW_CMD_CREDENTIALS, uuid, &fb, false);
             atomic_store(&b->server->shared.projection_accounts, gw_accounts_count(b->acc));
+            if (rc == 1 && b->live && a != NULL) {
+                gw_loopq_msg_t am = {.kind = GW_LOOPQ_ACCOUNT};
+                am.u.account.account = a;
+                broadcast(b, &am);
+            }
         }
     } else {
         note_bad(b, m, "a credentials record must be JSON {\"uuid\", \"pwhash\"}");
@@ -602,6 +611,36 @@ static void on_error(void *ctx, const char *message)
     }
 }
 
+/* One message per loop, a copy of *arg (GW_LOOPQ_ACCOUNT, GW_LOOPQ_READY). */
+static void broadcast_one(gw_loopq_t *q, size_t index, void *arg)
+{
+    (void)index;
+    gw_loopq_msg_t *m = malloc(sizeof *m);
+    if (m == NULL)
+        return; /* a notice, not an answer: losing it under memory pressure is acceptable */
+    *m = *(const gw_loopq_msg_t *)arg;
+    gw_loopq_push(q, m);
+}
+
+static void broadcast(gw_backbone_t *b, const gw_loopq_msg_t *tmpl)
+{
+    gw_server_each_loop(b->server, broadcast_one, (void *)tmpl);
+}
+
+/* Tells the loops when the Kafka side's readiness (or its reason) changed. */
+static void broadcast_readiness(gw_backbone_t *b)
+{
+    gw_loopq_msg_t m = {.kind = GW_LOOPQ_READY};
+    m.u.ready.ready = kafka_ready(b->server, b, m.u.ready.reason, sizeof m.u.ready.reason);
+    if (m.u.ready.ready)
+        m.u.ready.reason[0] = '\0';
+    if (b->last_ready == (int)m.u.ready.ready && strcmp(b->last_reason, m.u.ready.reason) == 0)
+        return;
+    b->last_ready = m.u.ready.ready;
+    memcpy(b->last_reason, m.u.ready.reason, sizeof b->last_reason);
+    broadcast(b, &m);
+}
+
 static void publish_one(gw_loopq_t *q, size_t index, void *arg)
 {
     (void)index;
@@ -693,6 +732,7 @@ static void *kafka_main(void *arg)
         if (b->live)
             bc_release(b, now_ms());
         publish(b);
+        broadcast_readiness(b);
         expire(b);
     }
     gw_consumer_free(c);
@@ -780,6 +820,7 @@ gw_backbone_t *gw_backbone_new(gw_server_t *s, char *err, size_t errlen)
         return NULL;
     }
     b->server = s;
+    b->last_ready = -1;
     pthread_mutex_init(&b->enc_mu, NULL);
     pthread_mutex_init(&b->state_mu, NULL);
     if (gw_store_init() != 0) {
