@@ -17,10 +17,11 @@
 #include "bank.h"
 #include "http.h"
 
-#define NBUCKETS 1024    /* IBAN buckets per loop */
-#define SHAPE_SLOTS 512  /* distinct (operation, variables) keys memoised per event */
-#define REPLAY_BATCH 256 /* stored transactions read per gw_txstore_since call */
-#define SWEEP_MS 250     /* timers: pings, init timeouts, back-pressure, shutdown */
+#define NBUCKETS 1024        /* IBAN buckets per loop */
+#define SHAPE_SLOTS 512      /* distinct (operation, variables) keys memoised per event */
+#define REPLAY_BATCH 256     /* stored transactions read per gw_txstore_since call */
+#define SWEEP_MS 250         /* timers: pings, init timeouts, back-pressure, shutdown */
+#define SUB_ARENA_BLOCK 2048 /* a subscription's operation, plan and variables fit in one block */
 
 /* What gql_subscribe hands back for our fields. */
 typedef enum stream_kind {
@@ -169,7 +170,7 @@ static void unlink_stream(gw_sub_t *sub)
 
 gw_sub_t *gw_sub_new(gw_subs_loop_t *L, const gw_sub_sink_t *sink, void *owner, const char *id, size_t idlen)
 {
-    gql_arena_t *a = gql_arena_new(1024, &L->thread->arena_bytes);
+    gql_arena_t *a = gql_arena_new(SUB_ARENA_BLOCK, &L->thread->arena_bytes);
     if (a == NULL)
         return NULL;
     gw_sub_t *sub = gql_arena_alloc(a, sizeof *sub);
