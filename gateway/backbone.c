@@ -91,7 +91,9 @@ struct gw_backbone {
     bc_part_t bc[MAX_BC_PARTITIONS];
     int32_t bc_nparts;
     uint64_t published, bad;
-    int last_ready; /* -1 before the first readiness broadcast, else 0/1 */
+    rd_kafka_t *probe;          /* asks the cluster for its brokers when it has been quiet (made when first needed) */
+    _Atomic int64_t last_alive; /* now_ms() when the cluster last answered (message, delivery, probe) */
+    int last_ready;             /* -1 before the first readiness broadcast, else 0/1 */
     char last_reason[GW_LOOPQ_TEXT];
 };
 
@@ -205,9 +207,7 @@ static void on_delivery(void *ctx, const gw_delivery_t *d)
     sent_t *s = d->opaque;
     if (d->err == 0) {
         atomic_fetch_add(&b->server->shared.kafka_produced, 1);
-        pthread_mutex_lock(&b->state_mu);
-        b->down = false;
-        pthread_mutex_unlock(&b->state_mu);
+        atomic_store(&b->last_alive, now_ms());
     } else {
         atomic_fetch_add(&b->server->shared.kafka_produce_errors, 1);
         gw_log_line_t l;
@@ -511,6 +511,7 @@ static void on_message(void *ctx, const gw_kmsg_t *m)
 {
     gw_backbone_t *b = ctx;
     atomic_fetch_add(&b->server->shared.kafka_consumed, 1);
+    atomic_store(&b->last_alive, now_ms());
     if (strcmp(m->topic, b->topic_accounts) == 0) {
         on_credentials(b, m);
         return;
@@ -553,9 +554,6 @@ static void on_message(void *ctx, const gw_kmsg_t *m)
         break; /* heartbeats, commands on a shared topic: not ours */
     }
     gw_event_clear(&ev);
-    pthread_mutex_lock(&b->state_mu);
-    b->down = false;
-    pthread_mutex_unlock(&b->state_mu);
 }
 
 static void on_replay_done(void *ctx)
@@ -604,11 +602,8 @@ static void on_error(void *ctx, const char *message)
 {
     gw_backbone_t *b = ctx;
     gw_log_msg(&b->server->log, GW_LOG_WARN, "kafka", message);
-    if (strstr(message, "brokers are down") != NULL || strstr(message, "ALL_BROKERS_DOWN") != NULL) {
-        pthread_mutex_lock(&b->state_mu);
-        b->down = true;
-        pthread_mutex_unlock(&b->state_mu);
-    }
+    if (strstr(message, "brokers are down") != NULL || strstr(message, "ALL_BROKERS_DOWN") != NULL)
+        atomic_store(&b->last_alive, 0); /* probe() asks the cluster at once */
 }
 
 /* One message per loop, a copy of *arg (GW_LOOPQ_ACCOUNT, GW_LOOPQ_READY). */
@@ -639,6 +634,48 @@ static void broadcast_readiness(gw_backbone_t *b)
     b->last_ready = m.u.ready.ready;
     memcpy(b->last_reason, m.u.ready.reason, sizeof b->last_reason);
     broadcast(b, &m);
+}
+
+/* librdkafka logs a lost broker but tells its users neither that nor the
+ * recovery. So when nothing came from the cluster for PROBE_QUIET_MS (no
+ * message, no delivery report), ask it for its brokers (a metadata request,
+ * blocking up to 1 s on this thread): no answer means every broker is down
+ * (/readyz says so); an answer clears that. */
+#define PROBE_QUIET_MS 3000
+static void probe(gw_backbone_t *b)
+{
+    int64_t now = now_ms();
+    if (now - atomic_load(&b->last_alive) < PROBE_QUIET_MS) {
+        pthread_mutex_lock(&b->state_mu);
+        b->down = false; /* the cluster spoke lately */
+        pthread_mutex_unlock(&b->state_mu);
+        return;
+    }
+    if (b->probe == NULL) {
+        char err[256];
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        rd_kafka_conf_set(conf, "bootstrap.servers", b->kconf.brokers, err, sizeof err);
+        for (const char *const *p = b->props; p != NULL && p[0] != NULL; p += 2)
+            rd_kafka_conf_set(conf, p[0], p[1], err, sizeof err);
+        rd_kafka_conf_set(conf, "log_level", "0", err, sizeof err);
+        if ((b->probe = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err)) == NULL) {
+            rd_kafka_conf_destroy(conf);       /* still ours when rd_kafka_new fails */
+            atomic_store(&b->last_alive, now); /* try again later */
+            return;
+        }
+    }
+    const struct rd_kafka_metadata *md = NULL;
+    bool up = rd_kafka_metadata(b->probe, 0, NULL, &md, 1000) == RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (up)
+        rd_kafka_metadata_destroy(md);
+    atomic_store(&b->last_alive, up ? now_ms() : now - PROBE_QUIET_MS + 1000); /* down: again in 1 s */
+    pthread_mutex_lock(&b->state_mu);
+    bool was = b->down;
+    b->down = !up;
+    pthread_mutex_unlock(&b->state_mu);
+    if (was != !up)
+        gw_log_msg(&b->server->log, up ? GW_LOG_INFO : GW_LOG_ERROR,
+                   up ? "kafka: a broker answers again" : "kafka: no broker answers", b->kconf.brokers);
 }
 
 static void publish_one(gw_loopq_t *q, size_t index, void *arg)
@@ -717,6 +754,7 @@ static void *kafka_main(void *arg)
         }
     }
     free(starts);
+    atomic_store(&b->last_alive, now_ms());
     if (c != NULL) {
         pthread_mutex_lock(&b->state_mu);
         b->connected = true;
@@ -732,6 +770,7 @@ static void *kafka_main(void *arg)
         if (b->live)
             bc_release(b, now_ms());
         publish(b);
+        probe(b);
         broadcast_readiness(b);
         expire(b);
     }
@@ -891,6 +930,8 @@ void gw_backbone_free(gw_backbone_t *b)
     gw_codec_free(b->enc);
     gw_codec_free(b->dec);
     gw_registry_free(b->registry);
+    if (b->probe != NULL)
+        rd_kafka_destroy(b->probe);
     gw_topology_free(b->topo);
     free(b->props);
     pthread_mutex_destroy(&b->enc_mu);

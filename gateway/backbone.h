@@ -31,7 +31,9 @@
  * Readiness (/readyz "kafka"): false until the replay reached the end offsets
  * seen at boot; false with a reason when an offset reset happened during the
  * replay (the broker dropped events: the projections would be incomplete) or
- * when librdkafka reports every broker down.
+ * when no broker answers (after 3 s without any message or delivery report
+ * the thread asks the cluster for its metadata; librdkafka itself reports
+ * neither the loss nor the recovery to its users).
  *
  * Ownership: the backbone owns the topology, codecs, producer, consumer,
  * stores and in-flight tables; gw_backbone_free releases them after the

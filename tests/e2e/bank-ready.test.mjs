@@ -90,6 +90,12 @@ test('bounded commands in flight, and a command Kafka does not take is a clear e
     assert.match(lost.errors[0].message, /^the command could not be sent to Kafka: /);
     assert.ok(Date.now() - t0 < 9000, 'the delivery report came before the timeout');
     assert.ok((await metrics(short)).gateway_kafka_produce_errors_total >= 1);
+    // and /readyz says so
+    const down = await until(async () => {
+      const y = await readyz(short);
+      return y.status === 503 && y;
+    }, 'not ready once the broker is gone');
+    assert.equal(down.body.checks.kafka.reason, 'every Kafka broker is down');
   } finally {
     for (const gw of [bounded, short]) {
       const s = await gw.stop();
