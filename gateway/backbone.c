@@ -707,6 +707,22 @@ static void expire(gw_backbone_t *b)
     }
 }
 
+/* gateway_kafka_consumer_lag: during the replay, the records still to read
+ * up to the end offsets seen at start; 0 once live (the wrapper does not
+ * follow the end offsets afterwards). */
+static void report_lag(gw_backbone_t *b, gw_consumer_t *c)
+{
+    int64_t lag = 0;
+    if (!b->live) {
+        size_t n;
+        const gw_partition_info_t *pi = gw_consumer_partitions(c, &n);
+        for (size_t i = 0; i < n; i++)
+            if (pi[i].high > pi[i].position)
+                lag += pi[i].high - pi[i].position;
+    }
+    atomic_store(&b->server->shared.kafka_consumer_lag, lag);
+}
+
 static void *kafka_main(void *arg)
 {
     gw_backbone_t *b = arg;
@@ -766,6 +782,8 @@ static void *kafka_main(void *arg)
     while (!atomic_load(&b->stop)) {
         if (c != NULL)
             gw_consumer_poll(c, 10, 10000);
+        if (c != NULL)
+            report_lag(b, c);
         gw_producer_poll(b->prod, 0);
         if (b->live)
             bc_release(b, now_ms());
