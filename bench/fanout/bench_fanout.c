@@ -3,8 +3,12 @@
  * subscribers on one gateway started with --bench, then bursts of events,
  * against h2o's own WebSocket broadcast of the same bytes in the same run.
  *
- *   bench_fanout PORT GATEWAY_PID CONNECTIONS EVENTS
+ *   bench_fanout PORT GATEWAY_PID CONNECTIONS EVENTS [distinct]
  *
+ * With `distinct` every subscription has its own id (as npm graphql-ws
+ * clients have: a UUID each) instead of "1": frames then differ per
+ * subscriber and are built per subscriber (the payload JSON is still made
+ * once per event).
  * Phase "subs": CONNECTIONS sockets to /graphql-ws speaking
  * graphql-transport-ws, each with one subscription
  *   subscription { stream_transactions { id iban new_balance changed_by
@@ -222,9 +226,9 @@ static double drain(int ep, conn_t *cs, size_t n, uint64_t want, uint64_t *bytes
     return now_s() - t0;
 }
 
-static const char SUB[] =
-    "{\"id\":\"1\",\"type\":\"subscribe\",\"payload\":{\"query\":\"subscription { stream_transactions "
-    "{ id iban new_balance changed_by from_to descr direction } }\"}}";
+static const char SUB[] = "{\"id\":\"%s\",\"type\":\"subscribe\",\"payload\":{\"query\":\"subscription { "
+                          "stream_transactions { id iban new_balance changed_by from_to descr direction } }\"}}";
+static bool distinct_ids;
 
 /* One phase; returns messages/s (or -1). */
 static double phase(const char *name, int port, int pid, size_t n, int events, bool subs)
@@ -239,7 +243,11 @@ static double phase(const char *name, int port, int pid, size_t n, int events, b
             fprintf(stderr, "%s: connection %zu failed: %s\n", name, i, strerror(errno));
             return -1;
         }
-        if (subs && (!send_text(cs[i].fd, "{\"type\":\"connection_init\"}") || !send_text(cs[i].fd, SUB)))
+        char sub[512], id[64] = "1";
+        if (distinct_ids)
+            snprintf(id, sizeof id, "%08zx-aaaa-4bbb-8ccc-%012zx", i, i);
+        snprintf(sub, sizeof sub, SUB, id);
+        if (subs && (!send_text(cs[i].fd, "{\"type\":\"connection_init\"}") || !send_text(cs[i].fd, sub)))
             return -1;
         struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &cs[i]};
         epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
@@ -276,10 +284,11 @@ static double phase(const char *name, int port, int pid, size_t n, int events, b
 
 int main(int argc, char **argv)
 {
-    if (argc != 5) {
-        fprintf(stderr, "usage: bench_fanout PORT GATEWAY_PID CONNECTIONS EVENTS\n");
+    if (argc != 5 && !(argc == 6 && strcmp(argv[5], "distinct") == 0)) {
+        fprintf(stderr, "usage: bench_fanout PORT GATEWAY_PID CONNECTIONS EVENTS [distinct]\n");
         return 2;
     }
+    distinct_ids = argc == 6;
     int port = atoi(argv[1]), pid = atoi(argv[2]), events = atoi(argv[4]);
     size_t n = (size_t)atol(argv[3]);
     double s = phase("subs", port, pid, n, events, true);
