@@ -123,11 +123,16 @@ static bool kafka_ready(const gw_server_t *s, void *data, char *reason, size_t r
     pthread_mutex_lock(&b->state_mu);
     if (b->reset_in_replay || b->down || !b->replayed) {
         ok = false;
-        snprintf(reason, reasonlen, "%s",
-                 b->reason[0]   ? b->reason
-                 : b->down      ? "every Kafka broker is down"
-                 : b->connected ? "replaying the Kafka topics"
-                                : "connecting to Kafka");
+        const char *r = b->reason[0]   ? b->reason
+                        : b->down      ? "every Kafka broker is down"
+                        : b->connected ? "replaying the Kafka topics"
+                                       : "connecting to Kafka";
+        size_t n = strlen(r);
+        if (reasonlen > 0) { /* truncated to the caller's buffer */
+            n = n < reasonlen - 1 ? n : reasonlen - 1;
+            memcpy(reason, r, n);
+            reason[n] = '\0';
+        }
     } else
         ok = true;
     pthread_mutex_unlock(&b->state_mu);
