@@ -45,6 +45,7 @@ typedef struct conn {
     uint8_t hdr[14];
     size_t hlen;     /* header bytes gathered */
     uint64_t left;   /* payload bytes of the current frame still to skip */
+    bool text;       /* the current frame is a text frame */
     uint64_t frames; /* text frames read */
 } conn_t;
 
@@ -154,6 +155,8 @@ static void feed(conn_t *c, const uint8_t *p, size_t n)
             c->left -= k;
             p += k;
             n -= k;
+            if (c->left == 0 && c->text)
+                c->frames++; /* counted once its last byte is read */
             continue;
         }
         c->hdr[c->hlen++] = *p++;
@@ -171,7 +174,8 @@ static void feed(conn_t *c, const uint8_t *p, size_t n)
             for (int i = 0; i < 8; i++)
                 len = (len << 8) | c->hdr[2 + i];
         }
-        if ((c->hdr[0] & 0x0f) == 0x1)
+        c->text = (c->hdr[0] & 0x0f) == 0x1;
+        if (len == 0 && c->text)
             c->frames++;
         c->left = len;
         c->hlen = 0;
