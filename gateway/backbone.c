@@ -1089,6 +1089,20 @@ int gw_backbone_sync_topology(gw_server_t *s)
         rd_kafka_NewTopic_destroy_array(create, ncreate);
     }
     rd_kafka_destroy(rk);
+    if (c->kafka.schema_registry_url != NULL && c->kafka.schema_registry_url[0] != '\0') {
+        /* register our schemas under the topology's subjects, as the programs do at start */
+        gw_codec_t *codec = gw_codec_new(0, err, sizeof err);
+        gw_registry_t *reg =
+            codec != NULL ? gw_registry_new(c->kafka.schema_registry_url, 5000, err, sizeof err) : NULL;
+        if (reg != NULL && gw_registry_setup_codec(reg, topo, codec, err, sizeof err) == 0) {
+            printf("schemas  registered at %s\n", c->kafka.schema_registry_url);
+        } else {
+            fprintf(stderr, "gateway: schema registry: %s\n", err);
+            status = -1;
+        }
+        gw_registry_free(reg);
+        gw_codec_free(codec);
+    }
     gw_topology_free(topo);
     return status;
 }

@@ -129,8 +129,9 @@ typedef struct gw_transfer_cmd {
 int gw_backbone_send_transfer(gw_backbone_t *b, const gw_transfer_cmd_t *c, char *err, size_t errlen);
 
 /* `gateway --sync-topology`: creates the topology's missing topics (the
- * credentials topic compacted) on conf's brokers and reports partition-count
- * drift on stdout. Returns 0 when nothing drifts, 1 on drift, -1 on error. */
+ * credentials topic compacted) on conf's brokers, reports partition-count
+ * drift on stdout, and registers our schemas when kafka.schema_registry_url is
+ * set. Returns 0 when nothing drifts, 1 on drift, -1 on error. */
 int gw_backbone_sync_topology(struct gw_server *s);
 
 #endif

@@ -9,8 +9,8 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 
-import { ALL_TX, TOPOLOGY, account, gql, startBroker, startGateway, stop, transfer, until } from './bank-lib.mjs';
-import { COMMAND_HANDLER, encode, produce, readTopology, schemaOf, start } from './events-lib.mjs';
+import { ALL_TX, GATEWAY, TOPOLOGY, account, gql, startBroker, startGateway, stop, transfer, until } from './bank-lib.mjs';
+import { COMMAND_HANDLER, encode, produce, readTopology, runToEnd, schemaOf, start } from './events-lib.mjs';
 
 /** A registry in this process; returns {url, close(), subjects}. */
 async function fakeRegistry() {
@@ -86,6 +86,20 @@ describe('with a Schema Registry', () => {
     const r = await transfer(gw, { uuid: randomUUID(), token: 'x', amount: 300, from: 'cash', to: u.iban, descr: 'via registry' });
     assert.equal(r.data.money_transfer.success, true);
     await until(async () => (await gql(gw, ALL_TX, { iban: u.iban, max: 1 })).data.transactions_by_iban[0]?.new_balance === '€3,00', 'deposit projected');
+  });
+
+  test('gateway --sync-topology registers the schemas in a registry', async () => {
+    const fresh = await fakeRegistry();
+    try {
+      const env = { ...process.env, KAFKA_BROKERS: broker.bootstrap, GW_TOPOLOGY: TOPOLOGY, SCHEMA_REGISTRY_URL: fresh.url };
+      const r = await runToEnd(GATEWAY, ['--sync-topology'], { env });
+      assert.equal(r.code, 0, r.stdout.toString() + r.stderr);
+      assert.match(r.stdout.toString(), /^schemas +registered at http/m);
+      for (const t of ['confirm_money_transfer', 'money_transfer_failed', 'balance_changed', 'heartbeat'])
+        assert.ok(fresh.subjects.has(`${t}-value`), t);
+    } finally {
+      await fresh.close();
+    }
   });
 
   test('an event written with a newer schema unknown to the gateway is learned from the registry', async () => {
