@@ -16,6 +16,7 @@
 #include "loopq.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -150,9 +151,12 @@ static void on_readable(h2o_socket_t *sock, const char *err)
 void gw_loopq_attach(gw_loopq_t *q, h2o_evloop_t *loop, gw_thread_t *owner)
 {
     q->_owner = owner;
-    if (q->_efd < 0)
+    /* h2o gets its own descriptor of the same eventfd: closing the socket at
+     * detach must not free the number producers may still be writing to */
+    int fd = q->_efd >= 0 ? fcntl(q->_efd, F_DUPFD_CLOEXEC, 0) : -1;
+    if (fd < 0)
         return;
-    q->_sock = h2o_evloop_socket_create(loop, q->_efd, H2O_SOCKET_FLAG_DONT_READ);
+    q->_sock = h2o_evloop_socket_create(loop, fd, H2O_SOCKET_FLAG_DONT_READ);
     q->_sock->data = q;
     h2o_socket_read_start(q->_sock, on_readable);
     /* anything pushed before attach already wrote the eventfd: it is readable */
@@ -163,9 +167,8 @@ void gw_loopq_detach(gw_loopq_t *q)
     if (q->_sock == NULL)
         return;
     h2o_socket_read_stop(q->_sock);
-    h2o_socket_close(q->_sock); /* closes the eventfd */
+    h2o_socket_close(q->_sock); /* closes h2o's descriptor; _efd stays until gw_loopq_dispose */
     q->_sock = NULL;
-    q->_efd = -1;
 }
 
 void gw_loopq_dispose(gw_loopq_t *q)
@@ -175,7 +178,7 @@ void gw_loopq_dispose(gw_loopq_t *q)
     gw_loopq_msg_t *m;
     while ((m = pop(q)) != NULL)
         dispose_msg(m);
-    if (q->_efd >= 0 && q->_sock == NULL) {
+    if (q->_efd >= 0) {
         close(q->_efd);
         q->_efd = -1;
     }

@@ -23,7 +23,8 @@
  * being dispatched.
  *
  * Ownership: a pushed message belongs to the queue. The queue owns its
- * eventfd (closed by gw_loopq_detach once attached, else gw_loopq_dispose).
+ * eventfd until gw_loopq_dispose (the loop watches a duplicate of it, closed
+ * by gw_loopq_detach, so a producer never writes to a recycled descriptor).
  */
 #ifndef GW_LOOPQ_H
 #define GW_LOOPQ_H
@@ -122,13 +123,12 @@ int gw_loopq_init(gw_loopq_t *q);
  * this are delivered on the first run. */
 void gw_loopq_attach(gw_loopq_t *q, struct st_h2o_evloop_t *loop, struct gw_thread *owner);
 
-/* On the loop's thread, before the loop is destroyed: stop watching (closes
- * the eventfd). Pushes after this still succeed and are disposed by
- * gw_loopq_dispose. */
+/* On the loop's thread, before the loop is destroyed: stop watching. Pushes
+ * after this still succeed and are disposed by gw_loopq_dispose. */
 void gw_loopq_detach(gw_loopq_t *q);
 
 /* Dispose every message still queued (without dispatching it) and close the
- * eventfd if still open. No producer may push any more. */
+ * eventfd. No producer may push any more. */
 void gw_loopq_dispose(gw_loopq_t *q);
 
 /* Register fn for `kind` on t's queue. Call before the loop runs or on the
