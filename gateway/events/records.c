@@ -3,6 +3,7 @@
  * error strings of the events library.
  */
 #include "events_int.h"
+#include "store.h" /* gw_uuidstr_*: the UUID text form */
 
 #include <stdlib.h>
 #include <string.h>
@@ -39,48 +40,16 @@ int gw_rec_by_name(const char *name)
     return -1;
 }
 
+/* The text form is the store's (gateway/store/uuid.c): one implementation. */
 void gw_uuid_format(const gw_uuid_t *u, char out[GW_UUID_STRLEN + 1])
 {
-    static const char hex[] = "0123456789abcdef";
-    char *p = out;
-    for (int i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            *p++ = '-';
-        *p++ = hex[u->b[i] >> 4];
-        *p++ = hex[u->b[i] & 15];
-    }
-    *p = '\0';
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    gw_uuidstr_format(u->b, out);
 }
 
 int gw_uuid_parse(const char *s, gw_uuid_t *u)
 {
-    if (s == NULL || strlen(s) != GW_UUID_STRLEN)
+    if (s == NULL || gw_uuidstr_parse(s, strlen(s), u->b) != 0)
         return GW_EV_EINVAL;
-    int n = 0;
-    for (int i = 0; i < GW_UUID_STRLEN;) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-')
-                return GW_EV_EINVAL;
-            i++;
-            continue;
-        }
-        int hi = hexval(s[i]), lo = hexval(s[i + 1]);
-        if (hi < 0 || lo < 0)
-            return GW_EV_EINVAL;
-        u->b[n++] = (uint8_t)(hi << 4 | lo);
-        i += 2;
-    }
     return 0;
 }
 

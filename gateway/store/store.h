@@ -90,6 +90,8 @@ bool gw_uuidstr_valid(const char *s, size_t len);
 void gw_uuidstr_format(const uint8_t u[16], char out[GW_UUID_STRLEN + 1]);
 /* A random (version 4, RFC 4122 variant) UUID from libsodium's CSPRNG. */
 void gw_uuid_v4(uint8_t out[16]);
+/* The value of hex digit c (either case), or -1 when c is not one. */
+int gw_hexdigit(char c);
 
 /* ------------------------------------------------------------------------ */
 /* Transactions projection                                                  */

@@ -3,7 +3,9 @@
  * store's start-up and error strings.
  *
  * Commands are keyed by 16-byte UUIDs (the Avro "fixed" of the bank's
- * schemas); clients see them as 36-character strings.
+ * schemas); clients see them as 36-character strings. This is the one
+ * implementation of that text form: gateway/events (gw_uuid_format/parse)
+ * calls it too.
  */
 #include "store.h"
 
@@ -35,7 +37,7 @@ const char *gw_store_strerror(int code)
     }
 }
 
-static int hexval(char c)
+int gw_hexdigit(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -64,7 +66,7 @@ int gw_uuidstr_parse(const char *s, size_t len, uint8_t out[16])
                 return GW_STORE_EINVAL;
             continue;
         }
-        int v = hexval(s[i]);
+        int v = gw_hexdigit(s[i]);
         if (v < 0)
             return GW_STORE_EINVAL;
         if (nib % 2 == 0)
