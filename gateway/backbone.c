@@ -69,9 +69,7 @@ struct gw_backbone {
     gw_codec_t *enc; /* loops encode under enc_mu */
     pthread_mutex_t enc_mu;
     gw_codec_t *dec;         /* the Kafka thread only */
-    gw_registry_t *registry; /* NULL: schema ids pinned by the topology */
-    int32_t missing_ids[64]; /* ids the registry did not know: not asked again */
-    size_t nmissing;
+    gw_registry_t *registry; /* NULL: schema ids pinned by the topology; else remembers ids it lacks */
     gw_producer_t *prod;
     gw_kafka_conf_t kconf;
     const char **props; /* key, value, ..., NULL */
@@ -495,21 +493,11 @@ static size_t bc_release(gw_backbone_t *b, int64_t now)
  * only) and tries again. 0 or a negative GW_EV_E*. */
 static int decode(gw_backbone_t *b, const gw_kmsg_t *m, gw_event_t *ev, char *err, size_t errlen)
 {
-    int rc = gw_codec_decode(b->dec, m->value, m->vlen, ev, err, errlen);
-    int32_t id;
-    if (rc != GW_EV_EUNKNOWN || b->registry == NULL || gw_wire_schema_id(m->value, m->vlen, &id) != 0)
-        return rc;
-    for (size_t i = 0; i < b->nmissing; i++)
-        if (b->missing_ids[i] == id)
-            return rc;
-    char e2[256];
-    if (gw_registry_learn(b->registry, b->dec, id, e2, sizeof e2) != 0) {
-        gw_log_msg(&b->server->log, GW_LOG_WARN, "schema registry: unknown writer schema", e2);
-        if (b->nmissing < sizeof b->missing_ids / sizeof *b->missing_ids)
-            b->missing_ids[b->nmissing++] = id;
-        return rc;
-    }
-    return gw_codec_decode(b->dec, m->value, m->vlen, ev, err, errlen);
+    char why[300];
+    int rc = gw_registry_decode(b->registry, b->dec, m->value, m->vlen, ev, err, errlen, why, sizeof why);
+    if (why[0] != '\0')
+        gw_log_msg(&b->server->log, GW_LOG_WARN, "schema registry: unknown writer schema", why);
+    return rc;
 }
 
 static void on_message(void *ctx, const gw_kmsg_t *m)

@@ -280,6 +280,18 @@ int gw_registry_setup_codec(gw_registry_t *r, const gw_topology_t *t, gw_codec_t
 /* Fetches the writer schema of id and registers it in the codec (after GW_EV_EUNKNOWN from a decode). */
 int gw_registry_learn(gw_registry_t *r, gw_codec_t *c, int32_t id, char *err, size_t errlen);
 
+/*
+ * Decodes buf with c as gw_codec_decode does; when its writer schema id is
+ * unknown and r is not NULL, learns that schema (gw_registry_learn: BLOCKS)
+ * and decodes again. An id the registry cannot give is remembered in r and
+ * not asked again; the time it fails, why gets "schema id N: reason" for the
+ * caller to log (why[0] is '\0' otherwise; why may be NULL). r == NULL (ids
+ * pinned by the topology) is plain gw_codec_decode. One thread at a time per
+ * r. Returns gw_codec_decode's result.
+ */
+int gw_registry_decode(gw_registry_t *r, gw_codec_t *c, const void *buf, size_t len, gw_event_t *ev, char *err,
+                       size_t errlen, char *why, size_t whylen);
+
 /* ------------------------------------------------------------------ kafka */
 
 /* Connection settings shared by producers and consumers. Strings are borrowed for the call. */

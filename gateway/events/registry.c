@@ -25,6 +25,8 @@ struct gw_registry {
     char port[8];
     char prefix[256]; /* path prefix without the trailing slash, may be "" */
     int timeout_ms;
+    int32_t missing_ids[64]; /* ids the registry could not give: not asked again */
+    size_t nmissing;
 };
 
 gw_registry_t *gw_registry_new(const char *url, int timeout_ms, char *err, size_t errlen)
@@ -361,4 +363,27 @@ int gw_registry_learn(gw_registry_t *r, gw_codec_t *c, int32_t id, char *err, si
         rc = gw_codec_register(c, id, schema, strlen(schema), err, errlen);
     free(schema);
     return rc;
+}
+
+int gw_registry_decode(gw_registry_t *r, gw_codec_t *c, const void *buf, size_t len, gw_event_t *ev, char *err,
+                       size_t errlen, char *why, size_t whylen)
+{
+    if (why != NULL && whylen > 0)
+        why[0] = '\0';
+    int rc = gw_codec_decode(c, buf, len, ev, err, errlen);
+    int32_t id;
+    if (rc != GW_EV_EUNKNOWN || r == NULL || gw_wire_schema_id(buf, len, &id) != 0)
+        return rc;
+    for (size_t i = 0; i < r->nmissing; i++)
+        if (r->missing_ids[i] == id)
+            return rc;
+    char e2[256];
+    if (gw_registry_learn(r, c, id, e2, sizeof e2) != 0) {
+        if (why != NULL && whylen > 0)
+            snprintf(why, whylen, "schema id %d: %s", (int)id, e2);
+        if (r->nmissing < sizeof r->missing_ids / sizeof *r->missing_ids)
+            r->missing_ids[r->nmissing++] = id;
+        return rc;
+    }
+    return gw_codec_decode(c, buf, len, ev, err, errlen);
 }

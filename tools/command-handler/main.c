@@ -57,9 +57,7 @@
 typedef struct handler {
     gw_topology_t *topo;
     gw_codec_t *codec;
-    gw_registry_t *registry; /* NULL: schema ids pinned by the topology */
-    int32_t missing_ids[64]; /* ids the registry did not know: not asked again */
-    size_t nmissing;
+    gw_registry_t *registry; /* NULL: schema ids pinned by the topology; else remembers ids it lacks */
     gw_bank_t *bank;
     gw_producer_t *prod;
     const char *state_dir;
@@ -204,21 +202,11 @@ static int decode(handler_t *h, const gw_kmsg_t *m, gw_event_t *ev, char *err, s
         snprintf(err, errlen, "no value");
         return GW_EV_EMALFORMED;
     }
-    int rc = gw_codec_decode(h->codec, m->value, m->vlen, ev, err, errlen);
-    int32_t id;
-    if (rc != GW_EV_EUNKNOWN || h->registry == NULL || gw_wire_schema_id(m->value, m->vlen, &id) != 0)
-        return rc;
-    for (size_t i = 0; i < h->nmissing; i++)
-        if (h->missing_ids[i] == id)
-            return rc;
-    char e2[512];
-    if (gw_registry_learn(h->registry, h->codec, id, e2, sizeof(e2)) != 0) {
-        logf_("schema id %d: %s", (int)id, e2);
-        if (h->nmissing < sizeof(h->missing_ids) / sizeof(h->missing_ids[0]))
-            h->missing_ids[h->nmissing++] = id;
-        return rc;
-    }
-    return gw_codec_decode(h->codec, m->value, m->vlen, ev, err, errlen);
+    char why[512];
+    int rc = gw_registry_decode(h->registry, h->codec, m->value, m->vlen, ev, err, errlen, why, sizeof(why));
+    if (why[0] != '\0')
+        logf_("%s", why);
+    return rc;
 }
 
 /* Replay: one of our own output events. */
