@@ -52,6 +52,10 @@ struct gw_subs_loop {
     h2o_linklist_t raw; /* --bench: h2o websocket.c connections of the baseline */
     h2o_timeout_t sweep_timeout;
     h2o_timeout_entry_t sweep_entry;
+    gw_sub_t *catchers;        /* after_id streams still sending stored transactions */
+    h2o_timeout_t catch_now;   /* 0 ms: the next loop iteration */
+    h2o_timeout_t catch_later; /* when every catcher waits for its socket */
+    h2o_timeout_entry_t catch_entry;
     bool started;
     bool closed_all; /* shutdown: close frames sent */
     gw_sub_t *any;   /* streams without an IBAN filter */
@@ -188,9 +192,13 @@ gw_sub_t *gw_sub_new(gw_subs_loop_t *L, const gw_sub_sink_t *sink, void *owner, 
     return sub;
 }
 
+static void catchers_remove(gw_subs_loop_t *L, gw_sub_t *sub);
+
 static void sub_free(gw_sub_t *sub)
 {
     gw_subs_loop_t *L = sub->loop;
+    if (sub->in_catchers)
+        catchers_remove(L, sub);
     if (sub->doc != NULL)
         gql_doc_cache_release(sub->doc);
     gql_arena_free(sub->arena);
@@ -305,7 +313,7 @@ static void release_payloads(gw_subs_loop_t *L)
 
 static void consider(gw_subs_loop_t *L, gw_sub_t *sub, const gw_tx_t *tx)
 {
-    if (sub->stopped || sub->cursor >= tx->id)
+    if (sub->stopped || sub->catching_up || sub->cursor >= tx->id)
         return;
     sub->cursor = tx->id;
     if (!gw_tx_filter_match(&sub->filter, tx))
@@ -471,29 +479,82 @@ static gw_start_result_t start_command(gw_sub_t *sub)
     return GW_START_STREAM;
 }
 
-/* Sends the stored matches in (after, count] and returns count. */
-static uint64_t replay(gw_sub_t *sub, gw_txstore_t *store, uint64_t after, uint64_t count)
+/*
+ * Catch-up of an after_id stream, a batch at a time so that a resume far
+ * behind neither blocks the loop nor floods its socket: a step sends up to
+ * REPLAY_BATCH stored matches after the cursor, and only while the
+ * connection has less than half of max_unsent_bytes waiting. Live fan-out
+ * skips a stream while it catches up. The step that reads to the end of the
+ * store (fewer than a batch found) moves the cursor to the highest id it
+ * examined — at least the store's count then, hence at least the loop's
+ * `seen` — and the stream turns live: ids above the cursor come from the
+ * fan-out, none below it were skipped. Returns true when it sent anything.
+ */
+static bool catch_step(gw_sub_t *sub)
 {
     gw_subs_loop_t *L = sub->loop;
-    gw_tx_t batch[REPLAY_BATCH];
-    uint64_t cursor = after;
-    while (cursor < count && !sub->stopped) {
-        uint64_t next = cursor;
-        size_t n = gw_txstore_since(store, cursor, &sub->filter, batch, REPLAY_BATCH, &next);
-        for (size_t i = 0; i < n && !sub->stopped; i++) {
-            if (batch[i].id > count)
-                return count;
-            gw_payload_t *p = execute_tx(L, sub, &batch[i]);
-            if (p == NULL)
-                return count;
-            sub->sink->next(sub, p);
-            payload_free(p);
-        }
-        if (n < REPLAY_BATCH || next <= cursor)
-            break;
-        cursor = next;
+    gw_txstore_t *store = L->subs->store;
+    if (sub->stopped || store == NULL) {
+        sub->catching_up = false;
+        return false;
     }
-    return count;
+    if (sub->sink->unsent(sub) > L->subs->limits.max_unsent_bytes / 2)
+        return false;
+    gw_tx_t batch[REPLAY_BATCH];
+    uint64_t next = sub->cursor;
+    size_t n = gw_txstore_since(store, sub->cursor, &sub->filter, batch, REPLAY_BATCH, &next);
+    for (size_t i = 0; i < n && !sub->stopped; i++) {
+        sub->cursor = batch[i].id;
+        gw_payload_t *p = execute_tx(L, sub, &batch[i]);
+        if (p != NULL)
+            sub->sink->next(sub, p);
+        payload_free(p);
+    }
+    if (n < REPLAY_BATCH) {
+        if (next > sub->cursor)
+            sub->cursor = next;
+        sub->catching_up = false;
+    }
+    return n > 0;
+}
+
+static void schedule_catch(gw_subs_loop_t *L, bool now)
+{
+    if (L->catchers == NULL || h2o_timeout_is_linked(&L->catch_entry))
+        return;
+    h2o_timeout_link(L->thread->ctx.loop, now ? &L->catch_now : &L->catch_later, &L->catch_entry);
+}
+
+static void on_catch(h2o_timeout_entry_t *entry)
+{
+    gw_subs_loop_t *L = H2O_STRUCT_FROM_MEMBER(gw_subs_loop_t, catch_entry, entry);
+    bool progress = false;
+    L->delivering = true;
+    for (gw_sub_t **pp = &L->catchers; *pp != NULL;) {
+        gw_sub_t *sub = *pp;
+        if (sub->catching_up)
+            progress |= catch_step(sub);
+        if (!sub->catching_up) {
+            *pp = sub->next_catch; /* done (or stopped: freed by bury below) */
+            sub->next_catch = NULL;
+            sub->in_catchers = false;
+        } else {
+            pp = &sub->next_catch;
+        }
+    }
+    L->delivering = false;
+    bury(L);
+    schedule_catch(L, progress);
+}
+
+static void catchers_remove(gw_subs_loop_t *L, gw_sub_t *sub)
+{
+    for (gw_sub_t **pp = &L->catchers; *pp != NULL; pp = &(*pp)->next_catch)
+        if (*pp == sub) {
+            *pp = sub->next_catch;
+            break;
+        }
+    sub->in_catchers = false;
 }
 
 /*
@@ -636,25 +697,26 @@ gw_start_result_t gw_subs_start(gw_sub_t *sub, const gql_iv_t *params, bool allo
     uint64_t count = store != NULL ? gw_txstore_count(store) : 0;
     if (count < L->seen) /* cannot happen (seen <= published <= count), but never go below the live mark */
         count = L->seen;
-    sub->cursor = count;
-    if (spec->has_after && store != NULL && spec->after_id < count) {
-        bool was = L->delivering;
-        L->delivering = true; /* a stop inside next() must not free the sub under us */
-        replay(sub, store, spec->after_id, count);
-        L->delivering = was;
-    }
-    if (spec->has_after && spec->after_id > sub->cursor)
-        sub->cursor = spec->after_id;
-    if (sub->stopped) {
-        if (!L->delivering)
-            bury(L);
-        return GW_START_DONE;
-    }
+    sub->cursor = spec->has_after ? spec->after_id : count;
     link_stream(L, sub);
     L->nsubs++;
     gw_gauge_add(&t->metrics.subscriptions, 1);
-    if (!L->delivering)
-        bury(L);
+    if (spec->has_after && store != NULL) {
+        /* first batch now, the rest from the loop (catch_step) */
+        sub->catching_up = true;
+        bool was = L->delivering;
+        L->delivering = true; /* a stop inside next() must not free the sub under us */
+        catch_step(sub);
+        L->delivering = was;
+        if (sub->catching_up && !sub->stopped) {
+            sub->next_catch = L->catchers;
+            L->catchers = sub;
+            sub->in_catchers = true;
+            schedule_catch(L, true);
+        }
+        if (!was)
+            bury(L);
+    }
     return GW_START_STREAM;
 }
 
@@ -770,6 +832,10 @@ static void loop_start(gw_thread_t *t, void *data)
     L->sweep_entry = (h2o_timeout_entry_t){0};
     L->sweep_entry.cb = on_sweep;
     h2o_timeout_link(t->ctx.loop, &L->sweep_timeout, &L->sweep_entry);
+    h2o_timeout_init(t->ctx.loop, &L->catch_now, 0);
+    h2o_timeout_init(t->ctx.loop, &L->catch_later, 20);
+    L->catch_entry = (h2o_timeout_entry_t){0};
+    L->catch_entry.cb = on_catch;
     gw_loopq_on(t, GW_LOOPQ_TX, on_tx, L);
     L->started = true;
 }
@@ -789,6 +855,10 @@ static void loop_end(gw_thread_t *t, void *data)
     if (h2o_timeout_is_linked(&L->sweep_entry))
         h2o_timeout_unlink(&L->sweep_entry);
     h2o_timeout_dispose(t->ctx.loop, &L->sweep_timeout);
+    if (h2o_timeout_is_linked(&L->catch_entry))
+        h2o_timeout_unlink(&L->catch_entry);
+    h2o_timeout_dispose(t->ctx.loop, &L->catch_now);
+    h2o_timeout_dispose(t->ctx.loop, &L->catch_later);
     gql_arena_free(L->scratch);
     gql_arena_free(L->exec);
     gql_buf_free(&L->json);

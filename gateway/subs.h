@@ -19,12 +19,14 @@
  *   one gathered write.
  *
  * Resume without loss (after_id): a subscription's `cursor` is the last id
- * it was shown or skipped. On start it is max(after_id, ...): stored
- * matches with ids in (after_id, count] are sent at once (count: the
- * store's size at that moment), then cursor = count; live events are only
- * delivered when their id > cursor. Live processing covers every id above
- * the loop's `seen` mark, and seen <= count, so nothing is missed or sent
- * twice at the seam.
+ * it was shown or skipped. With after_id it starts there and the stream
+ * "catches up": stored matches after the cursor are sent a batch at a time
+ * (while its socket keeps up) and live fan-out skips it; the batch that
+ * reaches the end of the store moves the cursor to the highest id examined
+ * (>= the store's count then >= the loop's `seen` mark) and the stream
+ * turns live. Live events are only delivered when their id > cursor, and
+ * every id above `seen` is fanned out later, so nothing is missed or sent
+ * twice at the seam. Without after_id the cursor starts at the count.
  *
  * Threads: a gw_subs_loop_t and everything in it belong to one loop; the
  * gw_subs_t is shared and read-only after start, except its atomic
@@ -101,7 +103,10 @@ struct gw_sub {
     bool stopped;
     struct gw_sub *next_any; /* chain of the any-IBAN list or of an IBAN bucket */
     struct gw_sub **pprev;
-    struct gw_sub *next_dead; /* stopped during a fan-out: freed after it */
+    struct gw_sub *next_dead;  /* stopped during a fan-out: freed after it */
+    struct gw_sub *next_catch; /* in the loop's list of streams catching up */
+    bool catching_up;          /* after_id: stored transactions still being sent */
+    bool in_catchers;
 };
 
 /* What gw_subs_start says. */

@@ -406,7 +406,12 @@ static void on_tick(gw_ws_conn_t *c, uint64_t now)
         w->over_since = 0;
     if (w->doomed || (over && now - w->over_since >= lim->slow_grace_ms)) {
         gw_subs_count_slow(w->L);
-        gw_log_msg(&gw_subs_thread(w->L)->server->log, GW_LOG_WARN, "slow WebSocket consumer closed", NULL);
+        gw_log_line_t l;
+        if (gw_log_begin(&l, &gw_subs_thread(w->L)->server->log, GW_LOG_WARN, "slow WebSocket consumer closed")) {
+            gw_log_int(&l, "unsent", (int64_t)gw_ws_unsent(c));
+            gw_log_int(&l, "over_ms", w->over_since ? (int64_t)(now - w->over_since) : -1);
+            gw_log_end(&l);
+        }
         gw_ws_drop_queued(c);
         gw_ws_close(c, 1008, "Slow consumer: too many unsent bytes");
         return;

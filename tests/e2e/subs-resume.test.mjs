@@ -5,7 +5,12 @@
 // transfer's events.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { GATEWAY } from './bank-lib.mjs';
 import {
   STREAM,
   follow,
@@ -150,5 +155,50 @@ describe('resume and fan-out', () => {
     }
     console.log(`# ${N} subscribers received the transfer within ${ms} ms`);
     await Promise.all(clients.map((c) => c.dispose()));
+  });
+});
+
+// Without Kafka: `gateway --bench` appends synthetic transactions to its own
+// store on POST /bench/publish?n=N and wakes the loops as the Kafka thread
+// does — enough transactions for a resume far behind, quickly.
+describe('catch-up far behind (gateway --bench)', () => {
+  test('after_id: 0 over 3,000 stored transactions while 600 more arrive: every id once, in order', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-subs-'));
+    const cfg = path.join(dir, 'gateway.yaml');
+    const root = path.resolve(import.meta.dirname, '../..');
+    fs.writeFileSync(cfg, `server:\n  port: 0\n  threads: 2\ngraphql:\n  schema: "${root}/schema/bank.graphql"\nweb:\n  root: "${root}/static"\n  assets: "${root}/node_modules"\nsubscriptions:\n  max_unsent_bytes: 65536\n`);
+    const proc = spawn(GATEWAY, ['--config', cfg, '--bench'], {
+      env: { ...process.env, LSAN_OPTIONS: `suppressions=${root}/tests/integration/lsan.supp` },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let log = '';
+    const port = await new Promise((resolve, reject) => {
+      proc.stderr.on('data', (d) => {
+        log += d;
+        const m = /"msg":"listening".*"port":(\d+)/.exec(log);
+        if (m) resolve(Number(m[1]));
+      });
+      proc.on('exit', (c) => reject(new Error(`gateway exited ${c}: ${log}`)));
+    });
+    const url = `http://127.0.0.1:${port}`;
+    const publish = (n) => fetch(`${url}/bench/publish?n=${n}`, { method: 'POST' }).then((r) => r.json());
+    assert.equal((await publish(3000)).upto, 3000);
+    const fake = { wsUrl: () => `ws://127.0.0.1:${port}/graphql-ws` };
+    const client = wsClient(fake);
+    const s = follow(client, { query: 'subscription { stream_transactions(after_id: 0) { id } }' });
+    for (let i = 0; i < 6; i++) {
+      await publish(100);
+      await sleep(5);
+    }
+    await s.until(3600, 20000);
+    await sleep(200);
+    assert.deepEqual(s.errors, []);
+    const ids = s.values.map((v) => v.data.stream_transactions.id);
+    assert.equal(ids.length, 3600);
+    assert.deepEqual(ids, Array.from({ length: 3600 }, (_, i) => i + 1));
+    await client.dispose();
+    proc.kill('SIGTERM');
+    const code = await new Promise((r) => proc.on('exit', r));
+    assert.equal(code, 0, log);
   });
 });
