@@ -190,6 +190,35 @@ static void fail_later(gw_bank_call_t *c, const char *msg)
     finish_later(c);
 }
 
+/* What a call answers when the gateway runs without Kafka. */
+static const char NO_KAFKA[] = "the gateway is not connected to Kafka (kafka.enabled is false)";
+
+/* The error for a gw_backbone_begin result that is none of NEW, JOINED or
+ * ANSWERED. */
+static const char *begin_error(int rc)
+{
+    return rc == GW_STORE_EFULL ? "too many commands in flight, try again" : "internal error";
+}
+
+/* A new call of `kind` that answers done(user, ...) on t's loop; NULL when
+ * out of memory. The caller owns it until it is finished or handed to the
+ * backbone as a waiter. */
+static gw_bank_call_t *call_new(gw_resolvers_t *r, gw_thread_t *t, gw_bank_kind_t kind, gw_bank_done_fn done,
+                                void *user)
+{
+    gw_bank_call_t *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return NULL;
+    c->w.loop = t->index;
+    c->w.discard = call_discard;
+    c->r = r;
+    c->t = t;
+    c->kind = kind;
+    c->done = done;
+    c->user = user;
+    return c;
+}
+
 /* ------------------------------------------------------------ password workers */
 
 static void *worker_main(void *arg)
@@ -322,7 +351,7 @@ static void job_after(gw_bank_call_t *c, job_t *j)
     if (rc != GW_INFLIGHT_NEW) {
         if (o != NULL)
             gw_outcome_release(o);
-        fail(c, rc == GW_STORE_EFULL ? "too many commands in flight, try again" : "internal error");
+        fail(c, begin_error(rc));
         finish(c);
         return;
     }
@@ -334,18 +363,11 @@ static void job_after(gw_bank_call_t *c, job_t *j)
 gw_bank_call_t *gw_bank_start_get_account(gw_resolvers_t *r, gw_thread_t *t, const char *username, size_t ulen,
                                           const char *password, size_t plen, gw_bank_done_fn done, void *user)
 {
-    gw_bank_call_t *c = calloc(1, sizeof *c);
+    gw_bank_call_t *c = call_new(r, t, GW_BANK_ACCOUNT, done, user);
     if (c == NULL)
         return NULL;
-    c->w.loop = t->index;
-    c->w.discard = call_discard;
-    c->r = r;
-    c->t = t;
-    c->kind = GW_BANK_ACCOUNT;
-    c->done = done;
-    c->user = user;
     if (r->bb == NULL) {
-        fail_later(c, "the gateway is not connected to Kafka (kafka.enabled is false)");
+        fail_later(c, NO_KAFKA);
         return c;
     }
     if (ulen == 0 || ulen > MAX_USERNAME || memchr(username, '\0', ulen) != NULL) {
@@ -399,7 +421,7 @@ static void begin_command(gw_bank_call_t *c, gw_cmd_table_t table)
     if (rc == GW_INFLIGHT_JOINED)
         return;
     if (rc != GW_INFLIGHT_NEW) {
-        fail_later(c, rc == GW_STORE_EFULL ? "too many commands in flight, try again" : "internal error");
+        fail_later(c, begin_error(rc));
         return;
     }
     char err[TEXT];
@@ -432,21 +454,14 @@ static char *dup_str(const char *s)
 gw_bank_call_t *gw_bank_start_money_transfer(gw_resolvers_t *r, gw_thread_t *t, const gw_bank_transfer_args_t *a,
                                              gw_bank_done_fn done, void *user)
 {
-    gw_bank_call_t *c = calloc(1, sizeof *c);
+    gw_bank_call_t *c = call_new(r, t, GW_BANK_TRANSFER, done, user);
     if (c == NULL)
         return NULL;
-    c->w.loop = t->index;
-    c->w.discard = call_discard;
-    c->r = r;
-    c->t = t;
-    c->kind = GW_BANK_TRANSFER;
-    c->done = done;
-    c->user = user;
     size_t ul = a->uuid_len < GW_UUID_STRLEN ? a->uuid_len : GW_UUID_STRLEN;
     memcpy(c->uuid_text, a->uuid, ul);
     c->uuid_text[ul] = '\0';
     if (r->bb == NULL) {
-        fail_later(c, "the gateway is not connected to Kafka (kafka.enabled is false)");
+        fail_later(c, NO_KAFKA);
         return c;
     }
     if (gw_uuidstr_parse(a->uuid, a->uuid_len, c->uuid) != 0) {
