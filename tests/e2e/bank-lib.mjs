@@ -2,15 +2,23 @@
 // embedded-kafka, command-handler and gateway processes, talk GraphQL over
 // HTTP with fetch, and wait for /readyz. Kafka I/O (kcat, the independent Avro
 // codec) comes from events-lib.mjs.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { BIN_DIR, COMMAND_HANDLER, EMBEDDED_KAFKA, SOURCE_DIR, sleep, start, stop } from './events-lib.mjs';
+import {
+  COMMAND_HANDLER,
+  EMBEDDED_KAFKA,
+  SOURCE_DIR,
+  parseMetrics,
+  sleep,
+  start,
+  startGatewayProcess,
+  stop,
+  writeTemp,
+} from '../lib/stack.mjs';
 
-export const GATEWAY = process.env.GATEWAY_BIN ?? path.join(BIN_DIR, 'gateway');
+export { GATEWAY } from '../lib/stack.mjs';
 export const TOPOLOGY = path.join(SOURCE_DIR, 'schema/topology.yaml');
 export const TOPOLOGY_MERGED = path.join(SOURCE_DIR, 'schema/topology-merged.yaml');
 export const COMPANY = 'NL66OPEN0000000000';
@@ -38,10 +46,7 @@ export async function startHandler(bootstrap, topology = TOPOLOGY, stateDir = fs
  * answers 200 (the replay is done). Returns {url, proc, logs(), stop()}.
  */
 export async function startGateway(bootstrap, { topology = TOPOLOGY, timeoutMs = 5000, ready = true, extra = '' } = {}) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-e2e-'));
-  const file = path.join(dir, 'gateway.yaml');
-  fs.writeFileSync(
-    file,
+  const file = writeTemp(
     `server:
   port: 0
   threads: 2
@@ -60,45 +65,10 @@ kafka:
   fetch_wait_ms: 1
   command_timeout_ms: ${timeoutMs}
 ${extra}`,
+    { prefix: 'gw-e2e-' },
   );
-  const env = { ...process.env, LSAN_OPTIONS: `suppressions=${SOURCE_DIR}/tests/integration/lsan.supp` };
-  delete env.KAFKA_BROKERS;
-  delete env.GW_TOPOLOGY;
-  const proc = spawn(GATEWAY, ['--config', file], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  proc.stderr.on('data', (d) => {
-    stderr += d;
-    if (process.env.E2E_VERBOSE) process.stderr.write(d);
-  });
-  const exited = once(proc, 'exit');
-  const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${stderr}`)), 20000);
-    const check = () => {
-      const m = /"msg":"listening".*"port":(\d+)/.exec(stderr);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    };
-    proc.stderr.on('data', check);
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`gateway exited with ${code}:\n${stderr}`));
-    });
-  });
-  const gw = {
-    url: `http://127.0.0.1:${port}`,
-    proc,
-    logs: () => stderr,
-    async stop(signal = 'SIGTERM') {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
-      const [code, sig] = await exited;
-      return { code, signal: sig, logs: stderr };
-    },
-  };
+  // The broker and topology come from the file only.
+  const gw = await startGatewayProcess(file, { unset: ['KAFKA_BROKERS', 'GW_TOPOLOGY'] });
   if (ready) await waitReady(gw);
   return gw;
 }
@@ -188,14 +158,7 @@ export function euro(cents, abs = false) {
 
 /** A gateway's /metrics as {name{labels}: number}. */
 export async function metrics(gw) {
-  const text = await (await fetch(`${gw.url}/metrics`)).text();
-  const out = {};
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const i = line.lastIndexOf(' ');
-    out[line.slice(0, i)] = Number(line.slice(i + 1));
-  }
-  return out;
+  return parseMetrics(await (await fetch(`${gw.url}/metrics`)).text());
 }
 
 export { sleep, stop };

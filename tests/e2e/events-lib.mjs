@@ -6,12 +6,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
 
-export const SOURCE_DIR = process.env.SOURCE_DIR ?? path.resolve(import.meta.dirname, '../..');
-export const BIN_DIR = process.env.GW_BIN_DIR ?? path.join(SOURCE_DIR, 'build/bin');
-export const EMBEDDED_KAFKA = process.env.EMBEDDED_KAFKA ?? path.join(BIN_DIR, 'embedded-kafka');
-export const COMMAND_HANDLER = process.env.COMMAND_HANDLER ?? path.join(BIN_DIR, 'command-handler');
+import { SOURCE_DIR } from '../lib/stack.mjs';
+
+export { BIN_DIR, COMMAND_HANDLER, EMBEDDED_KAFKA, SOURCE_DIR } from '../lib/stack.mjs';
 export const KCAT = process.env.KCAT ?? 'kcat';
 
 // ---------------------------------------------------------------- Avro
@@ -151,54 +149,9 @@ export function ibanValid(iban) {
 
 // ---------------------------------------------------------------- processes
 
-/** Starts a program; resolves {proc, firstLine} when its stdout prints a line matching `ready`. */
-export function start(cmd, args, ready, opts = {}) {
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
-  let stderr = '';
-  proc.stderr.on('data', (d) => {
-    stderr += d;
-    if (process.env.E2E_VERBOSE) process.stderr.write(d);
-  });
-  proc.stderrText = () => stderr;
-  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
-  proc.exited = exited;
-  return new Promise((resolve, reject) => {
-    const rl = readline.createInterface({ input: proc.stdout });
-    const timer = setTimeout(() => reject(new Error(`${cmd}: not ready in time\n${stderr}`)), 20000);
-    rl.on('line', (line) => {
-      if (ready.test(line)) {
-        clearTimeout(timer);
-        resolve({ proc, line });
-      }
-    });
-    exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(Object.assign(new Error(`${cmd} exited (${code ?? signal}) before ready:\n${stderr}`), { code }));
-    });
-  });
-}
-
-export async function stop(proc, signal = 'SIGTERM') {
-  if (proc.exitCode !== null || proc.signalCode !== null) return proc.exited;
-  proc.kill(signal);
-  return proc.exited;
-}
-
-/** Runs a program to its end; {code, stdout, stderr}. */
-export function runToEnd(cmd, args, opts = {}) {
-  return new Promise((resolve) => {
-    const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
-    const out = [];
-    let err = '';
-    proc.stdout.on('data', (d) => out.push(d));
-    proc.stderr.on('data', (d) => (err += d));
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 20000);
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(out), stderr: err });
-    });
-  });
-}
+// start, stop, runToEnd and sleep live in tests/lib/stack.mjs, shared with
+// bank-lib.mjs and the integration tests.
+export { runToEnd, sleep, start, stop } from '../lib/stack.mjs';
 
 // ---------------------------------------------------------------- Kafka via kcat
 
@@ -255,4 +208,3 @@ export function tail(bootstrap, topic) {
 }
 
 export const uuid = () => randomUUID();
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
