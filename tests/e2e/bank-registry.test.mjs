@@ -6,57 +6,11 @@
 // writer schema with an extra field) is learned from the registry and shown.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 
 import { ALL_TX, GATEWAY, TOPOLOGY, account, gql, startBroker, startGateway, stop, transfer, until } from './bank-lib.mjs';
 import { COMMAND_HANDLER, encode, produce, readTopology, runToEnd, schemaOf, start } from './events-lib.mjs';
-
-/** A registry in this process; returns {url, close(), subjects}. */
-async function fakeRegistry() {
-  const byId = new Map();
-  const subjects = new Map(); // subject -> Map(schema text -> id)
-  let next = 100;
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      const send = (status, obj) => {
-        res.writeHead(status, { 'content-type': 'application/vnd.schemaregistry.v1+json' });
-        res.end(JSON.stringify(obj));
-      };
-      let m;
-      if (req.method === 'POST' && (m = /^\/subjects\/([^/]+)\/versions$/.exec(req.url))) {
-        const subject = decodeURIComponent(m[1]);
-        const schema = JSON.parse(body).schema;
-        const versions = subjects.get(subject) ?? new Map();
-        subjects.set(subject, versions);
-        const known = [...byId].find(([, s]) => s === schema);
-        const id = known ? known[0] : next++;
-        byId.set(id, schema);
-        versions.set(schema, id);
-        return send(200, { id });
-      }
-      if (req.method === 'GET' && (m = /^\/schemas\/ids\/(\d+)$/.exec(req.url))) {
-        const s = byId.get(Number(m[1]));
-        return s ? send(200, { schema: s }) : send(404, { error_code: 40403, message: 'Schema not found' });
-      }
-      send(404, { error_code: 404, message: 'not found' });
-    });
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    subjects,
-    byId,
-    register: (schema) => {
-      const id = next++;
-      byId.set(id, schema);
-      return id;
-    },
-    close: () => new Promise((r) => server.close(r)),
-  };
-}
+import { fakeRegistry } from '../lib/registry.mjs';
 
 describe('with a Schema Registry', () => {
   let reg, broker, handler, gw;

@@ -5,45 +5,17 @@
 // only to the registry is learned by id and handled.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 
 import { COMMAND_HANDLER, EMBEDDED_KAFKA, SOURCE_DIR, decode, encode, produce, readTopology, schemaOf, sleep, start, stop, tail, uuid } from './events-lib.mjs';
-
-/** A registry in memory; ids start at 500 so that they differ from the pinned ones. */
-function fakeRegistry() {
-  const entries = []; // {id, subject, schema}
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      const send = (status, obj) => {
-        res.writeHead(status, { 'content-type': 'application/vnd.schemaregistry.v1+json' });
-        res.end(JSON.stringify(obj));
-      };
-      let m = req.url.match(/^\/subjects\/([^/]+)\/versions$/);
-      if (req.method === 'POST' && m) {
-        const subject = decodeURIComponent(m[1]);
-        const { schema } = JSON.parse(body);
-        let e = entries.find((x) => x.subject === subject && x.schema === schema);
-        if (!e) entries.push((e = { id: 500 + entries.length, subject, schema }));
-        return send(200, { id: e.id });
-      }
-      m = req.url.match(/^\/schemas\/ids\/(\d+)$/);
-      const e = m && entries.find((x) => x.id === Number(m[1]));
-      if (req.method === 'GET' && e) return send(200, { schema: e.schema });
-      send(404, { error_code: 40403, message: 'Schema not found' });
-    });
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, entries, url: `http://127.0.0.1:${server.address().port}` })));
-}
+import { fakeRegistry } from '../lib/registry.mjs';
 
 test('handler with a schema registry', { timeout: 60000 }, async () => {
   const topologyFile = path.join(SOURCE_DIR, 'schema/topology.yaml');
   const topo = readTopology(topologyFile);
-  const reg = await fakeRegistry();
+  const reg = await fakeRegistry({ firstId: 500 }); // ids apart from the pinned ones
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'handler-state-'));
   const { proc: broker, line } = await start(EMBEDDED_KAFKA, ['--topology', topologyFile], /^BOOTSTRAP=/);
   const bootstrap = line.slice('BOOTSTRAP='.length);
