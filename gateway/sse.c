@@ -200,17 +200,6 @@ bool gw_sse_wanted(h2o_req_t *req)
     return a.base != NULL && h2o_strstr(a.base, a.len, H2O_STRLIT("text/event-stream")) != SIZE_MAX;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decodes s[0..n) ('+' is a space) into the arena. NULL on bad
  * escapes. */
 static char *url_decode(gql_arena_t *a, const char *s, size_t n, size_t *outlen)
@@ -224,7 +213,7 @@ static char *url_decode(gql_arena_t *a, const char *s, size_t n, size_t *outlen)
             int h, l;
             if (i + 2 >= n)
                 return NULL;
-            if ((h = hexval(s[i + 1])) < 0 || (l = hexval(s[i + 2])) < 0)
+            if ((h = gw_hexdigit(s[i + 1])) < 0 || (l = gw_hexdigit(s[i + 2])) < 0)
                 return NULL;
             o[j++] = (char)(h * 16 + l);
             i += 2;
