@@ -2,21 +2,10 @@
 // embedded-kafka, command-handler and gateway processes, talk GraphQL over
 // HTTP with fetch, and wait for /readyz. Kafka I/O (kcat, the independent Avro
 // codec) comes from events-lib.mjs.
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
-import {
-  COMMAND_HANDLER,
-  EMBEDDED_KAFKA,
-  SOURCE_DIR,
-  parseMetrics,
-  sleep,
-  start,
-  startGatewayProcess,
-  stop,
-  writeTemp,
-} from '../lib/stack.mjs';
+import * as stack from '../lib/stack.mjs';
+import { SOURCE_DIR, parseMetrics, sleep, startGatewayProcess, stop, writeTemp } from '../lib/stack.mjs';
 
 export { GATEWAY } from '../lib/stack.mjs';
 export const TOPOLOGY = path.join(SOURCE_DIR, 'schema/topology.yaml');
@@ -25,20 +14,13 @@ export const COMPANY = 'NL66OPEN0000000000';
 export const COMPANY_TOKEN = '00000000000000000000';
 
 /** Starts embedded-kafka with `topology`; {proc, bootstrap}. */
-export async function startBroker(topology = TOPOLOGY) {
-  const { proc, line } = await start(EMBEDDED_KAFKA, ['--brokers', '1', '--topology', topology], /^BOOTSTRAP=/);
-  return { proc, bootstrap: line.slice('BOOTSTRAP='.length) };
+export function startBroker(topology = TOPOLOGY) {
+  return stack.startBroker(topology);
 }
 
 /** Starts the command handler; resolves once it printed READY. */
-export async function startHandler(bootstrap, topology = TOPOLOGY, stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ch-'))) {
-  const { proc } = await start(
-    COMMAND_HANDLER,
-    ['--brokers', bootstrap, '--topology', topology, '--state-dir', stateDir, '--snapshot-interval', '1', '--fetch-wait-ms', '1'],
-    /^READY$/,
-  );
-  proc.stateDir = stateDir;
-  return proc;
+export function startHandler(bootstrap, topology = TOPOLOGY, stateDir = undefined) {
+  return stack.startHandler(bootstrap, topology, { stateDir });
 }
 
 /**

@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import { startBroker, startHandler } from '../lib/stack.mjs';
 import {
   COMMAND_HANDLER,
-  EMBEDDED_KAFKA,
   decode,
   encode,
   ibanValid,
@@ -17,7 +17,6 @@ import {
   readTopology,
   runToEnd,
   sleep,
-  start,
   stop,
   tail,
   uuid,
@@ -25,19 +24,8 @@ import {
 
 const COMPANY = 'NL66OPEN0000000000';
 
-async function broker(topologyFile, brokers = 1) {
-  const { proc, line } = await start(EMBEDDED_KAFKA, ['--brokers', String(brokers), '--topology', topologyFile], /^BOOTSTRAP=/);
-  return { proc, bootstrap: line.slice('BOOTSTRAP='.length) };
-}
-
-async function handler(bootstrap, topologyFile, stateDir) {
-  const { proc } = await start(
-    COMMAND_HANDLER,
-    ['--brokers', bootstrap, '--topology', topologyFile, '--state-dir', stateDir, '--snapshot-interval', '1', '--fetch-wait-ms', '5'],
-    /^READY$/,
-  );
-  return proc;
-}
+const broker = (topologyFile, brokers = 1) => startBroker(topologyFile, { brokers });
+const handler = (bootstrap, topologyFile, stateDir) => startHandler(bootstrap, topologyFile, { stateDir, fetchWaitMs: 5 });
 
 /** A client of the bank: sends commands, follows every output topic. */
 function client(bootstrap, topo, username) {
@@ -78,6 +66,16 @@ function client(bootstrap, topo, username) {
   return { send, outputs, until, settle, feedback, close };
 }
 
+/** Opens two accounts of the given types through c; {a1, a2, o}: their command ids and the outputs once both are answered. */
+async function openTwo(c, type1, type2) {
+  const a1 = uuid();
+  const a2 = uuid();
+  c.send('ConfirmAccountCreation', { id: a1, a_type: type1 });
+  c.send('ConfirmAccountCreation', { id: a2, a_type: type2 });
+  const o = await c.until((o) => c.feedback(o, a1).length && c.feedback(o, a2).length, 'accounts');
+  return { a1, a2, o };
+}
+
 export async function scenario(topologyFile, brokers) {
   const topo = readTopology(topologyFile);
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'handler-state-'));
@@ -86,12 +84,8 @@ export async function scenario(topologyFile, brokers) {
   const c = client(k.bootstrap, topo, 'alice');
   try {
     // two accounts
-    const a1 = uuid();
-    const a2 = uuid();
-    c.send('ConfirmAccountCreation', { id: a1, a_type: 'AUTO' });
-    c.send('ConfirmAccountCreation', { id: a2, a_type: 'MANUAL' });
-    let o = await c.until((o) => c.feedback(o, a1).length && c.feedback(o, a2).length, 'accounts');
-    o = await c.settle();
+    const { a1, a2 } = await openTwo(c, 'AUTO', 'MANUAL');
+    let o = await c.settle();
     const [accA] = c.feedback(o, a1);
     const [accB] = c.feedback(o, a2);
     assert.equal(accA.record, 'AccountCreationConfirmed');
@@ -214,11 +208,7 @@ export async function killScenario(topologyFile) {
   let h = await handler(k.bootstrap, topologyFile, stateDir);
   const c = client(k.bootstrap, topo, 'bob');
   try {
-    const a1 = uuid();
-    const a2 = uuid();
-    c.send('ConfirmAccountCreation', { id: a1, a_type: 'AUTO' });
-    c.send('ConfirmAccountCreation', { id: a2, a_type: 'AUTO' });
-    let o = await c.until((o) => c.feedback(o, a1).length && c.feedback(o, a2).length, 'accounts');
+    let { a1, a2, o } = await openTwo(c, 'AUTO', 'AUTO');
     const [A] = c.feedback(o, a1);
     const [B] = c.feedback(o, a2);
     const ids = [];

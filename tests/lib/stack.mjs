@@ -1,8 +1,9 @@
 // tests/lib/stack.mjs — what the Node tests share to run the real programs:
 // where the built binaries are, starting a program and waiting for its ready
 // line, running one to its end, starting the gateway on a free port (port 0,
-// read back from its "listening" log line), temporary config files, and the
-// Prometheus text of /metrics. Used by tests/e2e/{bank,events}-lib.mjs and
+// read back from its "listening" log line), the embedded broker and the
+// command handler, temporary config files, and the Prometheus text of
+// /metrics. Used by tests/e2e/{bank,events}-lib.mjs and
 // tests/integration/helpers.mjs (which re-export what their tests import).
 //
 // Paths come from ctest's environment (tests/e2e/CMakeLists.txt,
@@ -79,6 +80,32 @@ export async function stop(proc, signal = 'SIGTERM') {
   if (proc.exitCode !== null || proc.signalCode !== null) return proc.exited;
   proc.kill(signal);
   return proc.exited;
+}
+
+/**
+ * Starts embedded-kafka with `brokers` brokers and the topics of `topology`;
+ * resolves {proc, bootstrap} once it printed its BOOTSTRAP= line.
+ */
+export async function startBroker(topology, { brokers = 1 } = {}) {
+  const { proc, line } = await start(EMBEDDED_KAFKA, ['--brokers', String(brokers), '--topology', topology], /^BOOTSTRAP=/);
+  return { proc, bootstrap: line.slice('BOOTSTRAP='.length) };
+}
+
+/**
+ * Starts the command handler against `bootstrap` (snapshots every second,
+ * fetches waiting at most fetchWaitMs); resolves its process, with
+ * proc.stateDir set, once it printed READY. stateDir defaults to a new
+ * temporary directory.
+ */
+export async function startHandler(bootstrap, topology, { stateDir, fetchWaitMs = 1 } = {}) {
+  const dir = stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ch-'));
+  const { proc } = await start(
+    COMMAND_HANDLER,
+    ['--brokers', bootstrap, '--topology', topology, '--state-dir', dir, '--snapshot-interval', '1', '--fetch-wait-ms', String(fetchWaitMs)],
+    /^READY$/,
+  );
+  proc.stateDir = dir;
+  return proc;
 }
 
 /**
