@@ -228,6 +228,28 @@ static void on_delivery(void *ctx, const gw_delivery_t *d)
     free(s);
 }
 
+/* Queues value (malloc'd; gw_producer_send takes it, this function frees it
+ * when nothing is queued) for topic with key, its delivery report to answer
+ * `uuid` in `table`. 0; -1 out of memory or -2 refused by the producer, with
+ * err. */
+static int queue_sent(gw_backbone_t *b, const char *topic, const char *key, size_t klen, void *value, size_t vlen,
+                      gw_cmd_table_t table, const uint8_t uuid[16], char *err, size_t errlen)
+{
+    sent_t *s = malloc(sizeof *s);
+    if (s == NULL) {
+        free(value);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    s->table = table;
+    memcpy(s->uuid, uuid, 16);
+    if (gw_producer_send(b->prod, topic, -1, key, klen, value, vlen, NULL, 0, s, err, errlen) != 0) {
+        free(s);
+        return -2;
+    }
+    return 0;
+}
+
 /* Encodes ev and queues it for `topic` with `key`. 0, or -1 with err. */
 static int send_event(gw_backbone_t *b, const gw_topic_t *topic, const gw_event_t *ev, const char *origin, size_t olen,
                       gw_cmd_table_t table, const uint8_t uuid[16], char *err, size_t errlen)
@@ -236,7 +258,7 @@ static int send_event(gw_backbone_t *b, const gw_topic_t *topic, const gw_event_
     int klen = gw_topology_key(topic, ev, origin, olen, key, sizeof key);
     if (klen < 0 || (klen == 0 && topic->key != GW_KEY_NONE)) {
         /* a username key without a username: the command id keeps it unique */
-        gw_uuid_format((const gw_uuid_t *)uuid, key);
+        gw_uuidstr_format(uuid, key);
         klen = GW_UUID_STRLEN;
     }
     void *buf;
@@ -248,21 +270,10 @@ static int send_event(gw_backbone_t *b, const gw_topic_t *topic, const gw_event_
         snprintf(err, errlen, "cannot encode the command: %s", gw_ev_strerror(rc));
         return -1;
     }
-    sent_t *s = malloc(sizeof *s);
-    if (s == NULL) {
-        free(buf);
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    s->table = table;
-    memcpy(s->uuid, uuid, 16);
-    if (gw_producer_send(b->prod, topic->name, -1, klen > 0 ? key : NULL, (size_t)klen, buf, len, NULL, 0, s, err,
-                         errlen) != 0) {
-        free(s);
+    rc = queue_sent(b, topic->name, klen > 0 ? key : NULL, (size_t)klen, buf, len, table, uuid, err, errlen);
+    if (rc == -2)
         atomic_fetch_add(&b->server->shared.kafka_produce_errors, 1);
-        return -1;
-    }
-    return 0;
+    return rc == 0 ? 0 : -1;
 }
 
 int gw_backbone_send_account(gw_backbone_t *b, const uint8_t uuid[16], const char *username, size_t ulen, char *err,
@@ -290,7 +301,7 @@ int gw_backbone_send_credentials(gw_backbone_t *b, const char *username, size_t 
                                  const char *pwhash, char *err, size_t errlen)
 {
     char u[GW_UUID_STRLEN + 1];
-    gw_uuid_format((const gw_uuid_t *)uuid, u);
+    gw_uuidstr_format(uuid, u);
     json_t *v = json_pack("{s:s, s:s}", "uuid", u, "pwhash", pwhash);
     char *text = v != NULL ? json_dumps(v, JSON_COMPACT) : NULL;
     json_decref(v);
@@ -298,20 +309,9 @@ int gw_backbone_send_credentials(gw_backbone_t *b, const char *username, size_t 
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    sent_t *s = malloc(sizeof *s);
-    if (s == NULL) {
-        free(text);
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    s->table = GW_CMD_CREDENTIALS;
-    memcpy(s->uuid, uuid, 16);
-    if (gw_producer_send(b->prod, b->topic_accounts, -1, username, ulen, text, strlen(text), NULL, 0, s, err, errlen) !=
-        0) {
-        free(s);
-        return -1;
-    }
-    return 0;
+    int rc =
+        queue_sent(b, b->topic_accounts, username, ulen, text, strlen(text), GW_CMD_CREDENTIALS, uuid, err, errlen);
+    return rc == 0 ? 0 : -1;
 }
 
 /* ------------------------------------------------------------ consuming */
