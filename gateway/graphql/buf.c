@@ -176,7 +176,11 @@ void gql_buf_double(gql_buf_t *b, double v)
         gql_buf_putc(b, '0');
         return;
     }
-    if (v == (double)(int64_t)v && fabs(v) < 1e21) {
+    /* Integers below 2^53 print exactly, as JavaScript prints them. Larger
+     * ones take the shortest-digits path below (JavaScript writes 2^63 as
+     * 9223372036854776000), and the range test comes first because
+     * converting a double outside int64's range is undefined behaviour. */
+    if (fabs(v) < 9007199254740992.0 && v == (double)(int64_t)v) {
         gql_buf_int(b, (int64_t)v);
         return;
     }
