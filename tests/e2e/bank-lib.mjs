@@ -5,7 +5,7 @@
 import path from 'node:path';
 
 import * as stack from '../lib/stack.mjs';
-import { SOURCE_DIR, parseMetrics, sleep, startGatewayProcess, stop, writeTemp } from '../lib/stack.mjs';
+import { SOURCE_DIR, baseConfig, parseMetrics, sleep, startGatewayProcess, stop, writeTemp } from '../lib/stack.mjs';
 
 export { GATEWAY } from '../lib/stack.mjs';
 export const TOPOLOGY = path.join(SOURCE_DIR, 'schema/topology.yaml');
@@ -28,27 +28,14 @@ export function startHandler(bootstrap, topology = TOPOLOGY, stateDir = undefine
  * answers 200 (the replay is done). Returns {url, proc, logs(), stop()}.
  */
 export async function startGateway(bootstrap, { topology = TOPOLOGY, timeoutMs = 5000, ready = true, extra = '' } = {}) {
-  const file = writeTemp(
-    `server:
-  port: 0
-  threads: 2
-  shutdown_timeout_ms: 2000
-graphql:
-  schema: "${SOURCE_DIR}/schema/bank.graphql"
-web:
-  root: "${SOURCE_DIR}/static"
-  assets: "${SOURCE_DIR}/node_modules"
-log:
-  level: info
-kafka:
+  const kafka = `kafka:
   enabled: true
   brokers: "${bootstrap}"
   topology: "${topology}"
   fetch_wait_ms: 1
   command_timeout_ms: ${timeoutMs}
-${extra}`,
-    { prefix: 'gw-e2e-' },
-  );
+${extra}`;
+  const file = writeTemp(baseConfig('  shutdown_timeout_ms: 2000', kafka), { prefix: 'gw-e2e-' });
   // The broker and topology come from the file only.
   const gw = await startGatewayProcess(file, { unset: ['KAFKA_BROKERS', 'GW_TOPOLOGY'] });
   if (ready) await waitReady(gw);

@@ -76,13 +76,34 @@ async function openTwo(c, type1, type2) {
   return { a1, a2, o };
 }
 
-export async function scenario(topologyFile, brokers) {
-  const topo = readTopology(topologyFile);
-  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'handler-state-'));
-  const k = await broker(topologyFile, brokers);
-  let h = await handler(k.bootstrap, topologyFile, stateDir);
-  const c = client(k.bootstrap, topo, 'alice');
+/**
+ * Runs body(s) against a broker (`brokers` brokers), a command handler and a
+ * client named `user`, over topologyFile: s = {topo, stateDir, k, h, c}. A
+ * body that restarts the handler stores the new process in s.h. When body
+ * fails the handler's stderr is printed; in every case all is stopped and the
+ * handler's state removed.
+ */
+async function withBank(topologyFile, brokers, user, body) {
+  const s = { topo: readTopology(topologyFile), stateDir: fs.mkdtempSync(path.join(os.tmpdir(), 'handler-state-')) };
+  s.k = await broker(topologyFile, brokers);
+  s.h = await handler(s.k.bootstrap, topologyFile, s.stateDir);
+  s.c = client(s.k.bootstrap, s.topo, user);
   try {
+    await body(s);
+  } catch (e) {
+    console.error('handler stderr:\n' + s.h.stderrText());
+    throw e;
+  } finally {
+    await s.c.close();
+    await stop(s.h);
+    await stop(s.k.proc);
+    fs.rmSync(s.stateDir, { recursive: true, force: true });
+  }
+}
+
+export function scenario(topologyFile, brokers) {
+  return withBank(topologyFile, brokers, 'alice', async (s) => {
+    const { topo, stateDir, k, c } = s;
     // two accounts
     const { a1, a2 } = await openTwo(c, 'AUTO', 'MANUAL');
     let o = await c.settle();
@@ -151,9 +172,9 @@ export async function scenario(topologyFile, brokers) {
     assert.equal(o.length, eventsBefore + 2);
 
     // restart with the snapshot: nothing applied twice, and the state is intact
-    assert.equal((await stop(h)).code, 0);
+    assert.equal((await stop(s.h)).code, 0);
     assert.ok(fs.existsSync(path.join(stateDir, 'snapshot')));
-    h = await handler(k.bootstrap, topologyFile, stateDir);
+    s.h = await handler(k.bootstrap, topologyFile, stateDir);
     const back = uuid();
     c.send('ConfirmMoneyTransfer', { id: back, token: accB.token, amount: 200, from: accB.iban, to: accA.iban, description: 'back' });
     o = await c.until((o) => c.feedback(o, back).length === 1, 'transfer after restart');
@@ -163,9 +184,9 @@ export async function scenario(topologyFile, brokers) {
     assert.equal(changes(o, accB.iban).at(-1).new_balance, 3000n);
 
     // restart without the snapshot (rebuilt from the topics alone): same state
-    assert.equal((await stop(h)).code, 0);
+    assert.equal((await stop(s.h)).code, 0);
     fs.rmSync(path.join(stateDir, 'snapshot'));
-    h = await handler(k.bootstrap, topologyFile, stateDir);
+    s.h = await handler(k.bootstrap, topologyFile, stateDir);
     const back2 = uuid();
     c.send('ConfirmMoneyTransfer', { id: back2, token: accB.token, amount: 3000, from: accB.iban, to: accA.iban, description: 'all' });
     c.send('ConfirmMoneyTransfer', { id: t.deposit, token: '', amount: 10000, from: 'cash', to: accA.iban, description: 'dup' });
@@ -177,7 +198,7 @@ export async function scenario(topologyFile, brokers) {
     assert.equal(o.length, eventsBefore + 2 + 3 + 3 + 1);
 
     // a new broker (all data gone) with the old snapshot: refuse, say why
-    assert.equal((await stop(h)).code, 0);
+    assert.equal((await stop(s.h)).code, 0);
     await stop(k.proc);
     const k2 = await broker(topologyFile, brokers);
     try {
@@ -188,26 +209,14 @@ export async function scenario(topologyFile, brokers) {
     } finally {
       await stop(k2.proc);
     }
-  } catch (e) {
-    console.error('handler stderr:\n' + h.stderrText());
-    throw e;
-  } finally {
-    await c.close();
-    await stop(h);
-    await stop(k.proc);
-    fs.rmSync(stateDir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** SIGKILL in the middle of a burst: after the restart every transfer is answered
  * once and moved money once, whatever the moment of the kill. */
-export async function killScenario(topologyFile) {
-  const topo = readTopology(topologyFile);
-  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'handler-state-'));
-  const k = await broker(topologyFile, 1);
-  let h = await handler(k.bootstrap, topologyFile, stateDir);
-  const c = client(k.bootstrap, topo, 'bob');
-  try {
+export function killScenario(topologyFile) {
+  return withBank(topologyFile, 1, 'bob', async (s) => {
+    const { topo, stateDir, k, c } = s;
     let { a1, a2, o } = await openTwo(c, 'AUTO', 'AUTO');
     const [A] = c.feedback(o, a1);
     const [B] = c.feedback(o, a2);
@@ -218,8 +227,8 @@ export async function killScenario(topologyFile) {
       if (i % 2 === 0) c.send('ConfirmMoneyTransfer', { id, token: '', amount: 100, from: 'cash', to: A.iban, description: `d${i}` });
       else c.send('ConfirmMoneyTransfer', { id, token: A.token, amount: 30, from: A.iban, to: B.iban, description: `t${i}` });
       if (i === 25) {
-        await stop(h, 'SIGKILL');
-        h = await handler(k.bootstrap, topologyFile, stateDir);
+        await stop(s.h, 'SIGKILL');
+        s.h = await handler(k.bootstrap, topologyFile, stateDir);
       }
     }
     o = await c.until((o) => ids.every((id) => c.feedback(o, id).length >= 1), 'every transfer answered');
@@ -234,14 +243,6 @@ export async function killScenario(topologyFile) {
     const last = (iban) => o.filter((e) => e.record === 'BalanceChanged' && e.iban === iban).at(-1).new_balance;
     assert.equal(last(A.iban), 20n * 100n - 20n * 30n);
     assert.equal(last(B.iban), 20n * 30n);
-  } catch (e) {
-    console.error('handler stderr:\n' + h.stderrText());
-    throw e;
-  } finally {
-    await c.close();
-    await stop(h);
-    await stop(k.proc);
-    fs.rmSync(stateDir, { recursive: true, force: true });
-  }
+  });
 }
 

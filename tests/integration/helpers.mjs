@@ -8,31 +8,15 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-import { GATEWAY, LSAN_ENV, SOURCE_DIR, runToEnd, startGatewayProcess, writeTemp } from '../lib/stack.mjs';
+import { GATEWAY, LSAN_ENV, baseConfig, runToEnd, startGatewayProcess, writeTemp } from '../lib/stack.mjs';
 
-export { parseMetrics, SOURCE_DIR } from '../lib/stack.mjs';
+export { baseConfig, parseMetrics, SOURCE_DIR } from '../lib/stack.mjs';
 export const GATEWAY_BIN = GATEWAY;
 export const ARTIFACTS_DIR = process.env.ARTIFACTS_DIR ?? path.join(os.tmpdir(), 'gateway-artifacts');
 
 /** Writes a YAML config (text) to a temp file and returns its path. */
 export function writeConfig(yaml) {
   return writeTemp(yaml);
-}
-
-/** The default YAML for tests: the repo's schema, pages and assets. */
-export function baseConfig(extraServer = '', extraTop = '') {
-  return `server:
-  port: 0
-  threads: 2
-${extraServer}
-graphql:
-  schema: "${SOURCE_DIR}/schema/bank.graphql"
-web:
-  root: "${SOURCE_DIR}/static"
-  assets: "${SOURCE_DIR}/node_modules"
-log:
-  level: info
-${extraTop}`;
 }
 
 /**

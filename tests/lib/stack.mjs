@@ -36,6 +36,26 @@ export function writeTemp(text, { prefix = 'gw-config-', name = 'gateway.yaml' }
 }
 
 /**
+ * The gateway YAML the tests start from: port 0 (a free port), two threads,
+ * this checkout's schema, pages and assets, info logs. extraServer is added
+ * to the server: section, extraTop after everything.
+ */
+export function baseConfig(extraServer = '', extraTop = '') {
+  return `server:
+  port: 0
+  threads: 2
+${extraServer}
+graphql:
+  schema: "${SOURCE_DIR}/schema/bank.graphql"
+web:
+  root: "${SOURCE_DIR}/static"
+  assets: "${SOURCE_DIR}/node_modules"
+log:
+  level: info
+${extraTop}`;
+}
+
+/**
  * Spawns cmd with piped stdout/stderr. proc.stderrText() is everything it
  * wrote to stderr so far (echoed when E2E_VERBOSE is set); proc.exited
  * resolves {code, signal} when it exits.
