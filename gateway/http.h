@@ -12,6 +12,7 @@
 #ifndef GW_HTTP_H
 #define GW_HTTP_H
 
+#include "pending.h"
 #include "server.h"
 
 /* A handler with a back pointer to the server. */
@@ -54,29 +55,11 @@ h2o_iovec_t gw_http_header(h2o_req_t *req, const h2o_token_t *token);
 /* The GraphQL-over-HTTP handler (http_graphql.c). */
 int gw_graphql_on_req(h2o_handler_t *self, h2o_req_t *req);
 
-/*
- * Answering later. A root-field resolver that cannot answer at once (a
- * mutation waiting for Kafka) calls gw_pending_hold and answers
- * GQL_RV_PENDING; later, on the same loop, it calls gw_pending_resume once
- * with the field's value (allocated in gw_pending_arena). The request stays
- * in flight meanwhile (graceful shutdown waits for it).
- *
- * The state lives outside the request's pool, which dies with the request:
- * if the client goes away first (connection closed, HTTP/2 stream reset), a
- * dispose callback on the pool marks the handle orphaned, and
- * gw_pending_resume then only frees it. Resolvers never see that case.
- */
-typedef struct gw_pending gw_pending_t;
-
-/* The handle of the request being executed, for a resolver running inside
- * gql_execute/gql_resume on this loop (`info->context` is the gw_thread_t).
- * NULL when out of memory; then answer a field error instead. */
-gw_pending_t *gw_pending_hold(const gql_resolve_info_t *info);
-/* Where the value handed to gw_pending_resume must live. */
-gql_arena_t *gw_pending_arena(gw_pending_t *p);
-/* Continues the execution with the pending field's value; sends the
- * response when it completes. Consumes the handle (unless a later field
- * holds it again). Call on the loop that made it. */
-void gw_pending_resume(gw_pending_t *p, const gql_rv_t *value);
+/* Answering later: resolvers hold the running execution through
+ * gw_pending_hold/gw_pending_resume (pending.h), which every transport
+ * shares. Over HTTP the request stays in flight meanwhile (graceful
+ * shutdown waits for it); if the client goes away first (connection closed,
+ * HTTP/2 stream reset), a dispose callback on the request's pool cancels
+ * the wait and the resume only frees. */
 
 #endif

@@ -281,32 +281,27 @@ static bool to_iv(gql_arena_t *a, json_t *j, gql_iv_t *out, int depth)
     return false;
 }
 
-/* One GraphQL execution running inside gql_execute/gql_resume on a loop
- * (gw_thread_t.running); `pending` is made when a resolver holds it. */
-struct gw_exec {
-    gw_pending_t *pending;
-    bool held; /* gw_pending_hold was called during this run */
-};
-
-/* A request whose execution waits for a resolver (see http.h). Owns the
- * request's GraphQL state; malloc'd, freed by pending_free. */
-struct gw_pending {
+/* A request whose execution waits for a resolver (pending.h). Owns the
+ * request's GraphQL state; lives in that state's arena (allocated before
+ * executing, so going pending cannot fail), freed by wait_free once the
+ * answer was sent or, the client gone, once the resolver resumed. */
+typedef struct http_wait {
     gw_thread_t *thread;
     h2o_req_t *req;            /* NULL once the client is gone */
     struct pending_link *link; /* the chunk in req->pool pointing here */
+    gw_pending_t *pending;     /* until the execution completes */
     gw_reqctx_t rc;            /* metrics and logs of the request */
     media_t media;
     gql_arena_t *arena; /* owns op, variables, out */
     gql_cached_doc_t *doc;
     json_t *root; /* the parameters (operationName points in) */
-    gql_operation_t *op;
     gql_buf_t *out;
-};
+} http_wait_t;
 
-/* Lives in the request's pool; its dispose callback tells the pending state
+/* Lives in the request's pool; its dispose callback tells the waiting state
  * that the request is gone (client closed, HTTP/2 stream reset). */
 typedef struct pending_link {
-    gw_pending_t *p; /* NULL once the pending state is done */
+    http_wait_t *w; /* NULL once the waiting state is done */
 } pending_link_t;
 
 static void publish_metrics(gw_thread_t *t)
@@ -315,69 +310,40 @@ static void publish_metrics(gw_thread_t *t)
     atomic_store_explicit(&t->metrics.doc_cache_entries, gql_doc_cache_size(t->doc_cache), memory_order_relaxed);
 }
 
+static void wait_free(void *data)
+{
+    http_wait_t *w = data; /* in its own arena: freed last */
+    gw_thread_t *t = w->thread;
+    if (w->link != NULL)
+        w->link->w = NULL;
+    gql_buf_free(w->out);
+    gql_doc_cache_release(w->doc);
+    json_decref(w->root);
+    gql_arena_free(w->arena);
+    publish_metrics(t);
+}
+
 static void on_link_dispose(void *data)
 {
     pending_link_t *link = data;
-    gw_pending_t *p = link->p;
-    if (p == NULL)
+    http_wait_t *w = link->w;
+    if (w == NULL)
         return;
-    p->req = NULL;
-    p->link = NULL;
-    p->thread->inflight--; /* no response will be sent */
-    gw_log_msg(&p->thread->server->log, GW_LOG_DEBUG, "client gone before a pending answer", NULL);
+    w->req = NULL;
+    w->link = NULL;
+    w->thread->inflight--; /* no response will be sent */
+    gw_pending_cancel(w->pending, wait_free, w);
 }
 
-static void pending_free(gw_pending_t *p)
+/* The execution completed (gw_pending_done_fn): send the response. */
+static void on_done(void *user, int rcode, gql_buf_t *out)
 {
-    if (p->link != NULL)
-        p->link->p = NULL;
-    gql_buf_free(p->out);
-    gql_doc_cache_release(p->doc);
-    gql_arena_free(p->arena);
-    json_decref(p->root);
-    publish_metrics(p->thread);
-    free(p);
-}
-
-gw_pending_t *gw_pending_hold(const gql_resolve_info_t *info)
-{
-    gw_thread_t *t = info->context;
-    struct gw_exec *x = t != NULL ? t->running : NULL;
-    if (x == NULL)
-        return NULL;
-    if (x->pending == NULL)
-        x->pending = calloc(1, sizeof *x->pending);
-    x->held = x->pending != NULL;
-    return x->pending;
-}
-
-gql_arena_t *gw_pending_arena(gw_pending_t *p)
-{
-    return p->arena;
-}
-
-void gw_pending_resume(gw_pending_t *p, const gql_rv_t *value)
-{
-    gw_thread_t *t = p->thread;
-    if (p->req == NULL) {
-        pending_free(p);
-        return;
-    }
-    struct gw_exec x = {p, false};
-    struct gw_exec *saved = t->running;
-    t->running = &x;
-    int rcode = gql_resume(p->op, value, p->out);
-    t->running = saved;
-    if (rcode == GQL_PENDING && x.held)
-        return; /* a later field waits too */
-    if (rcode == 0 && !p->out->oom) {
-        gw_http_send(&p->rc, 200, media_ct(p->media), p->out->data, p->out->len);
-    } else {
-        gw_log_msg(&t->server->log, GW_LOG_ERROR, "graphql internal error",
-                   rcode == GQL_PENDING ? "a resolver answered later without gw_pending_hold" : "gql_resume failed");
-        gw_http_send_error(&p->rc, 500, media_ct(p->media), "Internal server error");
-    }
-    pending_free(p);
+    http_wait_t *w = user;
+    if (rcode == 0 && !out->oom)
+        gw_http_send(&w->rc, 200, media_ct(w->media), out->data, out->len);
+    else
+        gw_http_send_error(&w->rc, 500, media_ct(w->media), "Internal server error");
+    wait_free(w);
 }
 
 /* Sends {"errors":[...]} for request errors (no "data"). */
@@ -489,7 +455,10 @@ int gw_graphql_on_req(h2o_handler_t *self, h2o_req_t *req)
     bool have_vars = false;
     /* in the arena: gql_resume needs the same buffer at the same address */
     gql_buf_t *out = gql_arena_alloc(a, sizeof *out);
-    if (out == NULL) {
+    /* allocated here so that going pending cannot fail */
+    http_wait_t *w = gql_arena_alloc(a, sizeof *w);
+    if (out == NULL || w == NULL) {
+        out = NULL;
         internal_error(&rc, media, "out of memory");
         goto done;
     }
@@ -540,31 +509,28 @@ int gw_graphql_on_req(h2o_handler_t *self, h2o_req_t *req)
                            "Subscriptions are served over WebSocket (/graphql-ws) or Server-Sent Events, not POST");
         goto done;
     }
-    struct gw_exec x = {NULL, false};
-    t->running = &x;
-    rcode = gql_execute(op, NULL, out);
-    t->running = NULL;
-    if (rcode == GQL_PENDING && x.pending != NULL) {
-        /* a resolver answers later: the pending state owns everything now,
-         * and the request stays in flight until gw_pending_resume */
-        gw_pending_t *pd = x.pending;
+    gw_pending_t *pd = NULL;
+    rcode = gw_pending_execute(t, op, NULL, out, a, &pd);
+    if (pd != NULL) {
+        /* a resolver answers later: the waiting state owns everything now,
+         * and the request stays in flight until the execution completes */
         pending_link_t *link = h2o_mem_alloc_shared(&req->pool, sizeof *link, on_link_dispose);
-        link->p = pd;
-        *pd = (gw_pending_t){
+        link->w = w;
+        *w = (http_wait_t){
             .thread = t,
             .req = req,
             .link = link,
+            .pending = pd,
             .rc = rc,
             .media = media,
             .arena = a,
             .doc = doc,
             .root = p.root,
-            .op = op,
             .out = out,
         };
+        gw_pending_wait(pd, on_done, w);
         return 0;
     }
-    free(x.pending); /* held but answered at once: nothing waits for it */
     if (rcode == 0 && !out->oom)
         gw_http_send(&rc, 200, ct, out->data, out->len);
     else if (rcode == GQL_PENDING)

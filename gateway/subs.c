@@ -13,7 +13,6 @@
 
 #include <h2o/websocket.h>
 
-#include "ast.h"
 #include "bank.h"
 #include "http.h"
 
@@ -194,11 +193,30 @@ gw_sub_t *gw_sub_new(gw_subs_loop_t *L, const gw_sub_sink_t *sink, void *owner, 
 
 static void catchers_remove(gw_subs_loop_t *L, gw_sub_t *sub);
 
+/* Frees what a stopped sub's held execution uses, once its resolver
+ * resumed (the release function of gw_pending_cancel). */
+static void orphan_free(void *data)
+{
+    gw_sub_t *sub = data;
+    gql_buf_free(sub->out);
+    if (sub->doc != NULL)
+        gql_doc_cache_release(sub->doc);
+    gql_arena_free(sub->arena); /* holds sub */
+}
+
 static void sub_free(gw_sub_t *sub)
 {
     gw_subs_loop_t *L = sub->loop;
     if (sub->in_catchers)
         catchers_remove(L, sub);
+    if (sub->pending != NULL) {
+        /* the client is gone while a resolver holds the execution: its
+         * memory stays until the resolver resumes (the command still
+         * completes), then orphan_free frees it */
+        gw_pending_cancel(sub->pending, orphan_free, sub);
+        sub->pending = NULL;
+        return;
+    }
     if (sub->doc != NULL)
         gql_doc_cache_release(sub->doc);
     gql_arena_free(sub->arena);
@@ -393,22 +411,55 @@ static void deliver_final(gw_sub_t *sub, gw_payload_t *p)
         bury(L);
 }
 
-/* Executes once (query, mutation, one-shot subscription) and delivers. */
+/* The single result of sub's execution, from gql_execute/gql_resume's
+ * code and output (frees the output's bytes). NULL when out of memory. */
+static gw_payload_t *single_payload(gw_sub_t *sub, int rc, gql_buf_t *out)
+{
+    gw_payload_t *p;
+    if (rc == 0 && !out->oom) {
+        p = payload_new(out->data, out->len);
+    } else {
+        if (rc == 0)
+            gw_log_msg(&sub->loop->subs->server->log, GW_LOG_ERROR, "graphql internal error", "out of memory");
+        else if (rc != GQL_PENDING) /* pending.c logged that one */
+            gw_log_msg(&sub->loop->subs->server->log, GW_LOG_ERROR, "graphql internal error", "gql_execute failed");
+        p = payload_new(INTERNAL_JSON, sizeof INTERNAL_JSON - 1);
+    }
+    gql_buf_free(out);
+    return p;
+}
+
+/* A held execution completed (gw_pending_done_fn): deliver, complete. */
+static void on_single_done(void *user, int rc, gql_buf_t *out)
+{
+    gw_sub_t *sub = user;
+    sub->pending = NULL;
+    sub->out = NULL;
+    gw_payload_t *p = single_payload(sub, rc, out);
+    deliver_final(sub, p);
+    payload_free(p);
+}
+
+/* Executes once (query, mutation, one-shot subscription) and delivers, at
+ * once or — a resolver holding the execution (a mutation waiting for its
+ * command's feedback, pending.h) — when it completes: GW_START_STREAM then,
+ * and stopping the sub first cancels the wait (sub_free). */
 static gw_start_result_t run_single(gw_sub_t *sub)
 {
     gw_subs_loop_t *L = sub->loop;
-    gql_buf_t out = GQL_BUF_INIT;
-    int rc = gql_execute(sub->op, NULL, &out);
-    gw_payload_t *p;
-    if (rc == 0 && !out.oom) {
-        p = payload_new(out.data, out.len);
-    } else {
-        gw_log_msg(&L->subs->server->log, GW_LOG_ERROR, "graphql internal error",
-                   rc == GQL_PENDING ? "a resolver answered later: not supported on this transport yet"
-                                     : "gql_execute failed");
-        p = payload_new(INTERNAL_JSON, sizeof INTERNAL_JSON - 1);
+    gql_buf_t *out = gql_arena_alloc(sub->arena, sizeof *out); /* gql_resume writes on at this address */
+    if (out == NULL)
+        return GW_START_INTERNAL;
+    *out = (gql_buf_t)GQL_BUF_INIT;
+    gw_pending_t *pd = NULL;
+    int rc = gw_pending_execute(L->thread, sub->op, NULL, out, sub->arena, &pd);
+    if (pd != NULL) {
+        sub->pending = pd;
+        sub->out = out;
+        gw_pending_wait(pd, on_single_done, sub);
+        return GW_START_STREAM;
     }
-    gql_buf_free(&out);
+    gw_payload_t *p = single_payload(sub, rc, out);
     if (p == NULL)
         return GW_START_INTERNAL;
     deliver_final(sub, p);
@@ -557,65 +608,6 @@ static void catchers_remove(gw_subs_loop_t *L, gw_sub_t *sub)
     sub->in_catchers = false;
 }
 
-/*
- * A mutation over WebSocket or SSE. The Mutation resolvers wait through the
- * HTTP request (gw_pending_hold), which a socket does not have; the bank's
- * commands exist as Subscription fields with the same arguments and result
- * types, driven here through the bank's completion API. So the selected
- * operation is re-read with its `mutation` keyword spelled `subscription`
- * and, when that validates (one root field, get_account or money_transfer),
- * it runs instead: the response is the same JSON. Returns 0 with sub->op and
- * sub->doc replaced, or -1 (nothing changed: the mutation then executes as
- * it is, and a command field answers that it cannot wait).
- */
-static int as_subscription(gw_sub_t *sub, const gql_request_t *greq, gql_errors_t *errs)
-{
-    const gql_document_t *doc = greq->document;
-    const gql_definition_t *def = NULL;
-    for (size_t i = 0; i < doc->count; i++) {
-        const gql_definition_t *d = &doc->definitions[i];
-        if (d->kind != GQL_DEF_OPERATION)
-            continue;
-        if (greq->operation_name == NULL ? true : (d->name != NULL && strcmp(d->name, greq->operation_name) == 0))
-            def = d;
-    }
-    size_t off = def != NULL ? def->loc.offset : 0;
-    if (def == NULL || def->operation != GQL_OP_MUTATION || doc->source == NULL || off + 8 > doc->source_len ||
-        memcmp(doc->source + off, "mutation", 8) != 0)
-        return -1;
-    gql_buf_t text = GQL_BUF_INIT;
-    gql_buf_append(&text, doc->source, off);
-    gql_buf_puts(&text, "subscription");
-    gql_buf_append(&text, doc->source + off + 8, doc->source_len - off - 8);
-    if (text.oom) {
-        gql_buf_free(&text);
-        return -1;
-    }
-    gw_subs_loop_t *L = sub->loop;
-    const gw_config_t *c = &L->subs->server->config;
-    size_t before = errs->count;
-    gql_cached_doc_t *d2 = gql_doc_cache_get(L->thread->doc_cache, text.data, text.len, &c->graphql.limits, errs);
-    gql_buf_free(&text);
-    gql_operation_t *op2 = NULL;
-    gql_request_t r2 = *greq;
-    if (d2 != NULL) {
-        r2.document = gql_cached_doc_document(d2);
-        if (gql_prepare(&r2, &op2, errs) != 0)
-            op2 = NULL;
-    }
-    const char *field = op2 != NULL ? gql_subscription_field(op2, NULL) : NULL;
-    errs->count = before; /* the twin's errors are not the client's */
-    if (field == NULL || (strcmp(field, "get_account") != 0 && strcmp(field, "money_transfer") != 0)) {
-        if (d2 != NULL)
-            gql_doc_cache_release(d2);
-        return -1;
-    }
-    gql_doc_cache_release(sub->doc);
-    sub->doc = d2;
-    sub->op = op2;
-    return 0;
-}
-
 gw_start_result_t gw_subs_start(gw_sub_t *sub, const gql_iv_t *params, bool allow_single, gql_buf_t *errors)
 {
     gw_subs_loop_t *L = sub->loop;
@@ -673,10 +665,7 @@ gw_start_result_t gw_subs_start(gw_sub_t *sub, const gql_iv_t *params, bool allo
             one_error(errors, "Only subscription operations are served here");
             return GW_START_ERRORS;
         }
-        if (type == GQL_OP_MUTATION && as_subscription(sub, &greq, &errs) == 0)
-            type = GQL_OP_SUBSCRIPTION; /* the command's subscription twin (see as_subscription) */
-        else
-            return run_single(sub);
+        return run_single(sub);
     }
     void *stream = NULL;
     rc = gql_subscribe(sub->op, &stream, &errs);

@@ -96,10 +96,12 @@ struct gw_sub {
     gql_operation_t *op;
     uint64_t key;
     gw_tx_filter_t filter;
-    uint64_t cursor;  /* last transaction id shown or skipped */
-    void *call;       /* a gw_bank_call_t in flight (one-shot command fields), or NULL */
-    bool streaming;   /* registered for live transactions */
-    bool in_delivery; /* gw_subs_stop was asked during next(): freed after */
+    uint64_t cursor;       /* last transaction id shown or skipped */
+    void *call;            /* a gw_bank_call_t in flight (one-shot command fields), or NULL */
+    gw_pending_t *pending; /* a query/mutation held by a resolver (pending.h), or NULL */
+    gql_buf_t *out;        /* its output (in the arena) while it waits */
+    bool streaming;        /* registered for live transactions */
+    bool in_delivery;      /* gw_subs_stop was asked during next(): freed after */
     bool stopped;
     struct gw_sub *next_any; /* chain of the any-IBAN list or of an IBAN bucket */
     struct gw_sub **pprev;
@@ -112,7 +114,9 @@ struct gw_sub {
 /* What gw_subs_start says. */
 typedef enum gw_start_result {
     GW_START_STREAM = 0, /* registered: events follow (stored ones already sent), or a
-                          * command's single result follows, then complete() */
+                          * single result follows, then complete(): a command's
+                          * (one-shot subscription field) or that of a query or
+                          * mutation whose resolver waits (pending.h) */
     GW_START_DONE,       /* a single result was sent and complete() called */
     GW_START_ERRORS,     /* request errors: a JSON array in *errors, nothing registered */
     GW_START_INTERNAL,   /* out of memory or similar: nothing registered */

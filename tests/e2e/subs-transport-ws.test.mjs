@@ -1,7 +1,9 @@
 // subs-transport-ws.test.mjs — graphql-transport-ws (the npm graphql-ws
 // protocol) against the real stack: every message type through the real
-// client, filters on live transfers, commands as subscriptions, and every
-// protocol error with its close code through a raw socket.
+// client, filters on live transfers, commands as subscriptions, mutations
+// with several root fields (each waiting for Kafka in turn) and clients that
+// leave while one waits, and every protocol error with its close code through
+// a raw socket.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -10,6 +12,7 @@ import {
   follow,
   pay,
   rawWs,
+  settled,
   sleep,
   startStack,
   twoAccounts,
@@ -17,6 +20,13 @@ import {
   until,
   wsClient,
 } from './subs-lib.mjs';
+
+// Two transfers in one mutation: root fields run one after the other.
+const TWO_TRANSFERS = `mutation($u1: String!, $u2: String!, $tok: String!, $from: String!, $to: String!) {
+  first: money_transfer(uuid: $u1, token: $tok, amount: 100, from: $from, to: $to, descr: "two-1") { uuid success reason }
+  second: money_transfer(uuid: $u2, token: $tok, amount: 200, from: $from, to: $to, descr: "two-2") { uuid success reason } }`;
+const ONE_TRANSFER = `mutation($uuid: String!, $tok: String!, $from: String!, $to: String!, $amount: Int!, $descr: String!) {
+  money_transfer(uuid: $uuid, token: $tok, amount: $amount, from: $from, to: $to, descr: $descr) { uuid success reason } }`;
 
 let stack;
 let gw;
@@ -150,6 +160,88 @@ describe('graphql-transport-ws', () => {
     await t.done;
     assert.deepEqual(t.values, [{ data: { money_transfer: { uuid, success: true, reason: null } } }]);
     await client.dispose();
+  });
+
+  test('a mutation with two root fields answers both, in order, in one next', async () => {
+    const { a, b } = await twoAccounts(gw);
+    const client = wsClient(stack);
+    const [u1, u2] = [randomUUID(), randomUUID()];
+    const m = follow(client, { query: TWO_TRANSFERS, variables: { u1, u2, tok: a.token, from: a.iban, to: b.iban } });
+    await m.done;
+    assert.ok(m.completed, JSON.stringify(m.errors));
+    assert.equal(m.values.length, 1);
+    assert.deepEqual(Object.keys(m.values[0].data), ['first', 'second']);
+    assert.deepEqual(m.values[0], {
+      data: {
+        first: { uuid: u1, success: true, reason: null },
+        second: { uuid: u2, success: true, reason: null },
+      },
+    });
+    // serial execution: the first command was answered before the second was sent
+    const rows = await settled(gw, b.iban, 'two-2');
+    const one = rows.filter((t) => t.descr === 'two-1');
+    const two = rows.filter((t) => t.descr === 'two-2');
+    assert.equal(one.length, 1);
+    assert.equal(two.length, 1);
+    assert.ok(one[0].id < two[0].id, JSON.stringify(rows));
+
+    const name = `ws2-${randomUUID().slice(0, 8)}`;
+    const uuid = randomUUID();
+    const g = follow(client, {
+      query: `mutation($u: String!, $uuid: String!, $to: String!) {
+        __typename
+        acc: get_account(username: $u, password: "pw") { iban token reason }
+        pay: money_transfer(uuid: $uuid, token: "x", amount: 300, from: "cash", to: $to, descr: "ws-mixed") { uuid success reason } }`,
+      variables: { u: name, uuid, to: b.iban },
+    });
+    await g.done;
+    assert.ok(g.completed, JSON.stringify(g.errors));
+    assert.equal(g.values.length, 1);
+    const d = g.values[0].data;
+    assert.deepEqual(Object.keys(d), ['__typename', 'acc', 'pay'], JSON.stringify(g.values));
+    assert.equal(d.__typename, 'Mutation');
+    assert.match(d.acc.iban, /^NL\d\dOPEN\d{10}$/);
+    assert.equal(d.acc.reason, null);
+    assert.deepEqual(d.pay, { uuid, success: true, reason: null });
+    await client.dispose();
+  });
+
+  test('a client that leaves while its mutation waits: the command still completes, once', async () => {
+    const { a, b } = await twoAccounts(gw);
+    const payload = (uuid, descr) => ({
+      query: ONE_TRANSFER,
+      variables: { uuid, tok: a.token, from: a.iban, to: b.iban, amount: 123, descr },
+    });
+    // the socket closes right behind the subscribe message
+    const r = await rawWs(stack, 'graphql-transport-ws');
+    r.send({ type: 'connection_init' });
+    await r.next((m) => m.type === 'connection_ack');
+    const u1 = randomUUID();
+    const m1 = JSON.stringify({ id: 'm1', type: 'subscribe', payload: payload(u1, 'gone-closed') });
+    r.ws.send(m1, () => r.ws.terminate()); // no close frame: the TCP connection just ends
+    // complete from the client while the mutation waits; the socket stays
+    const r2 = await rawWs(stack, 'graphql-transport-ws');
+    r2.send({ type: 'connection_init' });
+    await r2.next((m) => m.type === 'connection_ack');
+    const u2 = randomUUID();
+    r2.send({ id: 'm2', type: 'subscribe', payload: payload(u2, 'gone-complete') });
+    r2.send({ id: 'm2', type: 'complete' });
+    for (const descr of ['gone-closed', 'gone-complete']) {
+      const rows = await settled(gw, b.iban, descr);
+      assert.equal(rows.filter((t) => t.descr === descr).length, 1, JSON.stringify(rows));
+    }
+    await sleep(200);
+    assert.deepEqual(r2.messages, []); // nothing for a completed operation
+    // the same uuids again answer the stored outcome and move nothing
+    const client = wsClient(stack);
+    const again = follow(client, { query: TWO_TRANSFERS, variables: { u1, u2, tok: a.token, from: a.iban, to: b.iban } });
+    await again.done;
+    await client.dispose();
+    assert.equal(again.values[0].data.first.success, true, JSON.stringify(again.values));
+    assert.equal(again.values[0].data.second.success, true);
+    const rows = await settled(gw, b.iban, 'gone-complete');
+    assert.equal(rows.filter((t) => t.descr.startsWith('gone-')).length, 2, JSON.stringify(rows));
+    r2.ws.close();
   });
 
   test('validation errors come back as an error message for that id', async () => {

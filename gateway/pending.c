@@ -1,0 +1,120 @@
+/*
+ * pending.c — executions that wait for a resolver, for every transport
+ * (see pending.h for the protocol between resolvers and transports).
+ *
+ * While gql_execute or gql_resume runs, the loop's gw_thread_t.running
+ * points at a gw_exec on the stack: that is how gw_pending_hold, called by a
+ * resolver deep inside the engine, finds the execution it belongs to without
+ * any global state.
+ */
+#include "pending.h"
+
+#include <stdlib.h>
+
+/* One run of gql_execute/gql_resume on a loop (gw_thread_t.running).
+ * `pending` is made by the first hold; `held` says this run holds it. */
+struct gw_exec {
+    gw_pending_t *pending;
+    bool held;
+};
+
+/* An execution waiting for a resolver. malloc'd by the first hold, freed
+ * by the resume that completes the execution. */
+struct gw_pending {
+    gw_thread_t *thread;
+    gql_operation_t *op; /* the transport's (or release's) */
+    gql_buf_t *out;      /* ditto; gql_resume writes on */
+    gql_arena_t *arena;  /* ditto */
+    gw_pending_done_fn done;
+    void *user;
+    bool cancelled;              /* the client is gone */
+    void (*release)(void *data); /* after cancel: frees op, out, arena */
+    void *release_data;
+};
+
+gw_pending_t *gw_pending_hold(const gql_resolve_info_t *info)
+{
+    gw_thread_t *t = info->context;
+    struct gw_exec *x = t != NULL ? t->running : NULL;
+    if (x == NULL)
+        return NULL;
+    if (x->pending == NULL)
+        x->pending = calloc(1, sizeof *x->pending);
+    x->held = x->pending != NULL;
+    return x->pending;
+}
+
+gql_arena_t *gw_pending_arena(gw_pending_t *p)
+{
+    return p->arena;
+}
+
+/* Runs one step (execute or resume) with t->running set. */
+static int run(gw_thread_t *t, struct gw_exec *x, gql_operation_t *op, const void *root, const gql_rv_t *value,
+               gql_buf_t *out)
+{
+    struct gw_exec *saved = t->running; /* a resume may happen inside another execution's resolver */
+    t->running = x;
+    int rc = value != NULL ? gql_resume(op, value, out) : gql_execute(op, root, out);
+    t->running = saved;
+    return rc;
+}
+
+int gw_pending_execute(gw_thread_t *t, gql_operation_t *op, const void *root, gql_buf_t *out, gql_arena_t *arena,
+                       gw_pending_t **pending)
+{
+    struct gw_exec x = {NULL, false};
+    int rc = run(t, &x, op, root, NULL, out);
+    *pending = NULL;
+    if (rc == GQL_PENDING && x.held) {
+        *x.pending = (gw_pending_t){.thread = t, .op = op, .out = out, .arena = arena};
+        *pending = x.pending;
+        return rc;
+    }
+    free(x.pending); /* held but answered at once: nothing waits for it */
+    if (rc == GQL_PENDING)
+        gw_log_msg(&t->server->log, GW_LOG_ERROR, "graphql internal error",
+                   "a resolver answered later without gw_pending_hold");
+    return rc;
+}
+
+void gw_pending_wait(gw_pending_t *p, gw_pending_done_fn done, void *user)
+{
+    p->done = done;
+    p->user = user;
+}
+
+void gw_pending_cancel(gw_pending_t *p, void (*release)(void *data), void *data)
+{
+    p->cancelled = true;
+    p->done = NULL;
+    p->user = NULL;
+    p->release = release;
+    p->release_data = data;
+    gw_log_msg(&p->thread->server->log, GW_LOG_DEBUG, "client gone before a pending answer", NULL);
+}
+
+void gw_pending_resume(gw_pending_t *p, const gql_rv_t *value)
+{
+    if (p->cancelled) {
+        if (p->release != NULL)
+            p->release(p->release_data);
+        free(p);
+        return;
+    }
+    struct gw_exec x = {p, false};
+    int rc = run(p->thread, &x, p->op, NULL, value, p->out);
+    if (rc == GQL_PENDING && x.held)
+        return; /* a later root field waits too */
+    if (rc == GQL_PENDING)
+        gw_log_msg(&p->thread->server->log, GW_LOG_ERROR, "graphql internal error",
+                   "a resolver answered later without gw_pending_hold");
+    else if (rc != 0)
+        gw_log_msg(&p->thread->server->log, GW_LOG_ERROR, "graphql internal error", "gql_resume failed");
+    gw_pending_done_fn done = p->done;
+    void *user = p->user;
+    gql_buf_t *out = p->out;
+    free(p);
+    if (done != NULL)
+        done(user, rc, out);
+}
