@@ -1,25 +1,17 @@
 // tests/integration/tls.test.mjs — with a certificate and key configured the
 // gateway speaks TLS, and ALPN chooses HTTP/2 or HTTP/1.1.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import http2 from 'node:http2';
 import https from 'node:https';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 
+import { selfSignedTls } from '../lib/stack.mjs';
 import { baseConfig, startGateway } from './helpers.mjs';
 
 let gw;
 let tlsConfig;
 before(async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-tls-'));
-  const cert = path.join(dir, 'cert.pem');
-  const key = path.join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
-  tlsConfig = baseConfig(`  tls:\n    certificate: "${cert}"\n    key: "${key}"\n`);
+  tlsConfig = baseConfig(selfSignedTls().server);
   gw = await startGateway({ config: tlsConfig });
 });
 after(async () => {

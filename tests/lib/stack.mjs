@@ -2,15 +2,15 @@
 // where the built binaries are, starting a program and waiting for its ready
 // line, running one to its end, starting the gateway on a free port (port 0,
 // read back from its "listening" log line), the embedded broker and the
-// command handler, temporary config files, and the Prometheus text of
-// /metrics. Used by tests/e2e/{bank,events}-lib.mjs and
+// command handler, temporary config files and TLS certificates, and the
+// Prometheus text of /metrics. Used by tests/e2e/{bank,events}-lib.mjs and
 // tests/integration/helpers.mjs (which re-export what their tests import).
 //
 // Paths come from ctest's environment (tests/e2e/CMakeLists.txt,
 // tests/integration/CMakeLists.txt): SOURCE_DIR, GW_BIN_DIR, GATEWAY_BIN,
 // EMBEDDED_KAFKA, COMMAND_HANDLER; run by hand, they default to this checkout
 // and its build/bin.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,6 +53,21 @@ web:
 log:
   level: info
 ${extraTop}`;
+}
+
+/**
+ * A new self-signed certificate for CN=localhost (EC P-256, valid one day),
+ * made with the openssl CLI in a temporary directory: {cert, key} (PEM file
+ * paths) and `server`, the lines that turn TLS on in baseConfig's server:
+ * section.
+ */
+export function selfSignedTls() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-tls-'));
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+  return { cert, key, server: `  tls:\n    certificate: "${cert}"\n    key: "${key}"\n` };
 }
 
 /**
