@@ -1,7 +1,8 @@
 // subs-legacy.test.mjs — the legacy Apollo protocol (subprotocol
 // "graphql-ws", npm subscriptions-transport-ws) that re-graph and the
 // original load test speak: the real SubscriptionClient for start / data /
-// complete / stop / error and queries and mutations over the socket, and a
+// complete / stop / error and queries and mutations over the socket
+// (several root fields, a client leaving while one waits), and a
 // raw socket for connection_ack, ka, connection_terminate and bad input.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -12,11 +13,19 @@ import {
   legacyClient,
   pay,
   rawWs,
+  settled,
   sleep,
   startStack,
   twoAccounts,
   until,
 } from './subs-lib.mjs';
+
+// Two transfers in one mutation: root fields run one after the other.
+const TWO_TRANSFERS = `mutation($u1: String!, $u2: String!, $tok: String!, $from: String!, $to: String!) {
+  first: money_transfer(uuid: $u1, token: $tok, amount: 100, from: $from, to: $to, descr: "two-1") { uuid success reason }
+  second: money_transfer(uuid: $u2, token: $tok, amount: 200, from: $from, to: $to, descr: "two-2") { uuid success reason } }`;
+const ONE_TRANSFER = `mutation($uuid: String!, $tok: String!, $from: String!, $to: String!, $amount: Int!, $descr: String!) {
+  money_transfer(uuid: $uuid, token: $tok, amount: $amount, from: $from, to: $to, descr: $descr) { uuid success reason } }`;
 
 let stack;
 let gw;
@@ -74,6 +83,79 @@ describe('graphql-ws (subscriptions-transport-ws)', () => {
     assert.match(m.values[0].data.acc.iban, /^NL\d\dOPEN\d{10}$/);
     assert.equal(m.values[0].data.acc.reason, null);
     client.close();
+  });
+
+  test('a mutation with two root fields answers both, in order, in one data', async () => {
+    const { a, b } = await twoAccounts(gw);
+    const client = legacyClient(stack);
+    const [u1, u2] = [randomUUID(), randomUUID()];
+    const m = followLegacy(client, {
+      query: TWO_TRANSFERS,
+      variables: { u1, u2, tok: a.token, from: a.iban, to: b.iban },
+    });
+    await m.done;
+    assert.ok(m.completed, JSON.stringify(m.errors));
+    assert.equal(m.values.length, 1);
+    assert.deepEqual(Object.keys(m.values[0].data), ['first', 'second']);
+    assert.deepEqual(m.values[0].data, {
+      first: { uuid: u1, success: true, reason: null },
+      second: { uuid: u2, success: true, reason: null },
+    });
+    const rows = await settled(gw, b.iban, 'two-2');
+    const one = rows.filter((t) => t.descr === 'two-1');
+    const two = rows.filter((t) => t.descr === 'two-2');
+    assert.equal(one.length, 1);
+    assert.equal(two.length, 1);
+    assert.ok(one[0].id < two[0].id, JSON.stringify(rows));
+
+    const uuid = randomUUID();
+    const g = followLegacy(client, {
+      query: `mutation($u: String!, $uuid: String!, $to: String!) {
+        acc: get_account(username: $u, password: "pw") { iban reason }
+        __typename
+        pay: money_transfer(uuid: $uuid, token: "x", amount: 300, from: "cash", to: $to, descr: "legacy-mixed") { uuid success } }`,
+      variables: { u: `legacy2-${randomUUID().slice(0, 8)}`, uuid, to: b.iban },
+    });
+    await g.done;
+    assert.ok(g.completed, JSON.stringify(g.errors));
+    const d = g.values[0].data;
+    assert.deepEqual(Object.keys(d), ['acc', '__typename', 'pay'], JSON.stringify(g.values));
+    assert.match(d.acc.iban, /^NL\d\dOPEN\d{10}$/);
+    assert.equal(d.__typename, 'Mutation');
+    assert.deepEqual(d.pay, { uuid, success: true });
+    client.close();
+  });
+
+  test('a client that leaves while its mutation waits: the command still completes, once', async () => {
+    const { a, b } = await twoAccounts(gw);
+    const start = (id, uuid, descr) =>
+      JSON.stringify({
+        id,
+        type: 'start',
+        payload: { query: ONE_TRANSFER, variables: { uuid, tok: a.token, from: a.iban, to: b.iban, amount: 77, descr } },
+      });
+    // the socket ends right behind the start message
+    const r = await rawWs(stack, 'graphql-ws');
+    r.send({ type: 'connection_init' });
+    await r.next((m) => m.type === 'connection_ack');
+    r.ws.send(start('1', randomUUID(), 'left-closed'), () => r.ws.terminate());
+    // stop while the mutation waits; the socket stays
+    const r2 = await rawWs(stack, 'graphql-ws');
+    r2.send({ type: 'connection_init' });
+    await r2.next((m) => m.type === 'connection_ack');
+    r2.ws.send(start('2', randomUUID(), 'left-stopped'));
+    r2.send({ id: '2', type: 'stop' });
+    for (const descr of ['left-closed', 'left-stopped']) {
+      const rows = await settled(gw, b.iban, descr);
+      assert.equal(rows.filter((t) => t.descr === descr).length, 1, JSON.stringify(rows));
+    }
+    await sleep(200);
+    // stop found the operation still waiting: its complete, and no data
+    assert.deepEqual(
+      r2.messages.filter((m) => m.type !== 'ka'),
+      [{ id: '2', type: 'complete' }],
+    );
+    r2.ws.close();
   });
 
   test('validation errors reach the client as an error', async () => {

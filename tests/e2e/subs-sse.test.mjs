@@ -1,10 +1,20 @@
 // subs-sse.test.mjs — GraphQL over Server-Sent Events (distinct
 // connections mode) with the real graphql-sse client, plus raw fetches for
-// the wire format, GET requests and bad input.
+// the wire format, GET requests and bad input; mutations with several root
+// fields, and clients that leave while a mutation waits.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import http2 from 'node:http2';
+import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { STREAM, follow, pay, settled, sleep, sseClient, startStack, twoAccounts, txs, until } from './subs-lib.mjs';
+
+// Two transfers in one mutation: root fields run one after the other.
+const TWO_TRANSFERS = `mutation($u1: String!, $u2: String!, $tok: String!, $from: String!, $to: String!) {
+  first: money_transfer(uuid: $u1, token: $tok, amount: 100, from: $from, to: $to, descr: "two-1") { uuid success reason }
+  second: money_transfer(uuid: $u2, token: $tok, amount: 200, from: $from, to: $to, descr: "two-2") { uuid success reason } }`;
+const ONE_TRANSFER = `mutation($uuid: String!, $tok: String!, $from: String!, $to: String!, $amount: Int!, $descr: String!) {
+  money_transfer(uuid: $uuid, token: $tok, amount: $amount, from: $from, to: $to, descr: $descr) { uuid success reason } }`;
 
 let stack;
 let gw;
@@ -88,6 +98,101 @@ describe('GraphQL over SSE', () => {
     await s.done;
     assert.deepEqual(s.values, [{ data: { get_account: acc } }]);
     client.dispose();
+  });
+
+  test('graphql-sse client: a mutation with two root fields answers both, in order, in one next', async () => {
+    const { a, b } = await twoAccounts(gw);
+    const client = sseClient(stack);
+    const [u1, u2] = [randomUUID(), randomUUID()];
+    const m = follow(client, { query: TWO_TRANSFERS, variables: { u1, u2, tok: a.token, from: a.iban, to: b.iban } });
+    await m.done;
+    assert.ok(m.completed, JSON.stringify(m.errors));
+    assert.equal(m.values.length, 1);
+    assert.deepEqual(Object.keys(m.values[0].data), ['first', 'second']);
+    assert.deepEqual(m.values[0], {
+      data: {
+        first: { uuid: u1, success: true, reason: null },
+        second: { uuid: u2, success: true, reason: null },
+      },
+    });
+    const rows = await settled(gw, b.iban, 'two-2');
+    const one = rows.filter((t) => t.descr === 'two-1');
+    const two = rows.filter((t) => t.descr === 'two-2');
+    assert.equal(one.length, 1);
+    assert.equal(two.length, 1);
+    assert.ok(one[0].id < two[0].id, JSON.stringify(rows));
+
+    const uuid = randomUUID();
+    const g = follow(client, {
+      query: `mutation($u: String!, $uuid: String!, $to: String!) {
+        acc: get_account(username: $u, password: "pw") { iban reason }
+        pay: money_transfer(uuid: $uuid, token: "x", amount: 300, from: "cash", to: $to, descr: "sse-mixed") { uuid success }
+        __typename }`,
+      variables: { u: `sse2-${randomUUID().slice(0, 8)}`, uuid, to: b.iban },
+    });
+    await g.done;
+    assert.ok(g.completed, JSON.stringify(g.errors));
+    const d = g.values[0].data;
+    assert.deepEqual(Object.keys(d), ['acc', 'pay', '__typename'], JSON.stringify(g.values));
+    assert.match(d.acc.iban, /^NL\d\dOPEN\d{10}$/);
+    assert.deepEqual(d.pay, { uuid, success: true });
+    assert.equal(d.__typename, 'Mutation');
+    client.dispose();
+  });
+
+  test('a client that leaves while its mutation waits: the command still completes, once', async () => {
+    const { a, b } = await twoAccounts(gw);
+    const body = (descr) =>
+      JSON.stringify({
+        query: ONE_TRANSFER,
+        variables: { uuid: randomUUID(), tok: a.token, from: a.iban, to: b.iban, amount: 55, descr },
+      });
+    // HTTP/1.1 by hand: the connection ends right behind the request
+    const { port } = new URL(gw.url);
+    const req = body('sse-closed');
+    const sock = net.connect(Number(port), '127.0.0.1');
+    await new Promise((resolve, reject) => {
+      sock.once('error', reject);
+      sock.once('connect', resolve);
+    });
+    sock.on('error', () => {});
+    sock.write(
+      `POST /graphql HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\naccept: text/event-stream\r\n` +
+        `content-length: ${Buffer.byteLength(req)}\r\n\r\n${req}`,
+      () => sock.destroy(),
+    );
+    // fetch aborted once the stream opened
+    const ctl = new AbortController();
+    const res = await fetch(`${gw.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: body('sse-aborted'),
+      signal: ctl.signal,
+    });
+    assert.equal(res.status, 200);
+    ctl.abort();
+    // HTTP/1.1 tells the gateway about a closed connection only when it
+    // writes (h2o reads no more of a connection whose request it answers),
+    // so the two above may see the answer first. HTTP/2 (h2c here) resets
+    // the stream at once: the gateway cancels the wait before the answer.
+    const h2 = http2.connect(gw.url);
+    h2.on('error', () => {});
+    const stream = h2.request({
+      ':method': 'POST',
+      ':path': '/graphql',
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+    });
+    stream.on('error', () => {});
+    stream.end(body('sse-reset'));
+    const status = await new Promise((resolve) => stream.once('response', (h) => resolve(h[':status'])));
+    assert.equal(status, 200);
+    stream.close(http2.constants.NGHTTP2_CANCEL);
+    for (const descr of ['sse-closed', 'sse-aborted', 'sse-reset']) {
+      const rows = await settled(gw, b.iban, descr);
+      assert.equal(rows.filter((t) => t.descr === descr).length, 1, JSON.stringify(rows));
+    }
+    h2.close();
   });
 
   test('wire format: comment first, next events, complete with an empty data field', async () => {
