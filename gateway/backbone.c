@@ -795,11 +795,26 @@ static void *kafka_main(void *arg)
 
 /* ------------------------------------------------------------ lifecycle */
 
+/* Renames the topic carrying `type` to `name` when the configuration sets one
+ * (kafka.topics.*, the original endpoint's KAFKA_*_TOPIC). The name is borrowed
+ * from the configuration, which outlives the topology. */
+static void rename_topic(gw_topology_t *topo, gw_rec_type_t type, const char *name)
+{
+    if (name == NULL || name[0] == '\0')
+        return;
+    for (size_t i = 0; i < topo->ntopics; i++)
+        if (topo->topics[i].records & (1u << type))
+            topo->topics[i].name = name;
+}
+
 static int load(gw_backbone_t *b, char *err, size_t errlen)
 {
     const gw_config_t *c = &b->server->config;
     if (gw_topology_load(c->kafka.topology, &b->topo, err, errlen) != 0)
         return -1;
+    rename_topic(b->topo, GW_REC_BALANCE_CHANGED, c->kafka.topic_balance_changed);
+    rename_topic(b->topo, GW_REC_CONFIRM_MONEY_TRANSFER, c->kafka.topic_confirm_money_transfer);
+    rename_topic(b->topo, GW_REC_CONFIRM_ACCOUNT_CREATION, c->kafka.topic_confirm_account_creation);
     b->t_cac = gw_topology_topic_of(b->topo, GW_REC_CONFIRM_ACCOUNT_CREATION);
     b->t_cmt = gw_topology_topic_of(b->topo, GW_REC_CONFIRM_MONEY_TRANSFER);
     b->t_bc = gw_topology_topic_of(b->topo, GW_REC_BALANCE_CHANGED);

@@ -83,9 +83,9 @@ static const key_def_t KEYS[] = {
     {"kafka.schema_registry_url", K_STR, OFF(kafka.schema_registry_url), 0, 0, true},
     {"kafka.client_id", K_STR, OFF(kafka.client_id), 0, 0, false},
     {"kafka.topics", K_SECTION, 0, 0, 0, false},
-    {"kafka.topics.balance_changed", K_STR, OFF(kafka.topic_balance_changed), 0, 0, false},
-    {"kafka.topics.confirm_money_transfer", K_STR, OFF(kafka.topic_confirm_money_transfer), 0, 0, false},
-    {"kafka.topics.confirm_account_creation", K_STR, OFF(kafka.topic_confirm_account_creation), 0, 0, false},
+    {"kafka.topics.balance_changed", K_STR, OFF(kafka.topic_balance_changed), 0, 0, true},
+    {"kafka.topics.confirm_money_transfer", K_STR, OFF(kafka.topic_confirm_money_transfer), 0, 0, true},
+    {"kafka.topics.confirm_account_creation", K_STR, OFF(kafka.topic_confirm_account_creation), 0, 0, true},
     {"kafka.properties", K_MAP, 0, 0, 0, false},
     {"kafka.enabled", K_BOOL, OFF(kafka.enabled), 0, 0, false},
     {"kafka.topology", K_PATH, OFF(kafka.topology), 0, 0, false},
@@ -157,9 +157,10 @@ int gw_config_defaults(gw_config_t *c, const char *base_dir)
     c->kafka.brokers = "localhost:9092";
     c->kafka.schema_registry_url = NULL; /* none: schema ids pinned by the topology */
     c->kafka.client_id = "graphql-endpoint";
-    c->kafka.topic_balance_changed = "balance_changed";
-    c->kafka.topic_confirm_money_transfer = "confirm_money_transfer";
-    c->kafka.topic_confirm_account_creation = "confirm_account_creation";
+    /* empty: the topology file names the topics; set, they rename them */
+    c->kafka.topic_balance_changed = "";
+    c->kafka.topic_confirm_money_transfer = "";
+    c->kafka.topic_confirm_account_creation = "";
     c->kafka.enabled = false;
     c->kafka.topology = resolve_path(a, c->base_dir, "schema/topology.yaml");
     c->kafka.topic_accounts = "gateway_accounts";

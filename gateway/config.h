@@ -82,6 +82,8 @@ typedef struct gw_config {
         const char *brokers;
         const char *schema_registry_url;
         const char *client_id;
+        /* Topic names overriding the topology's (the original endpoint's
+         * KAFKA_*_TOPIC settings); "" keeps the topology's name. */
         const char *topic_balance_changed;
         const char *topic_confirm_money_transfer;
         const char *topic_confirm_account_creation;
