@@ -198,6 +198,7 @@ static void catchers_remove(gw_subs_loop_t *L, gw_sub_t *sub);
 static void orphan_free(void *data)
 {
     gw_sub_t *sub = data;
+    sub->loop->thread->inflight--;
     gql_buf_free(sub->out);
     if (sub->doc != NULL)
         gql_doc_cache_release(sub->doc);
@@ -433,6 +434,7 @@ static gw_payload_t *single_payload(gw_sub_t *sub, int rc, gql_buf_t *out)
 static void on_single_done(void *user, int rc, gql_buf_t *out)
 {
     gw_sub_t *sub = user;
+    sub->loop->thread->inflight--;
     sub->pending = NULL;
     sub->out = NULL;
     gw_payload_t *p = single_payload(sub, rc, out);
@@ -454,6 +456,10 @@ static gw_start_result_t run_single(gw_sub_t *sub)
     gw_pending_t *pd = NULL;
     int rc = gw_pending_execute(L->thread, sub->op, NULL, out, sub->arena, &pd);
     if (pd != NULL) {
+        /* in flight until the resolver resumes, even when the client leaves
+         * first: graceful shutdown then waits for the answer, which frees
+         * the execution (a command's answer comes within its timeout) */
+        L->thread->inflight++;
         sub->pending = pd;
         sub->out = out;
         gw_pending_wait(pd, on_single_done, sub);

@@ -781,7 +781,9 @@ static void answer_value(const gw_bank_answer_t *a, gql_rv_t *v)
     }
 }
 
-static void http_done(void *user, const gw_bank_answer_t *a)
+/* A Mutation field's command answered: the held execution (gateway/pending.h;
+ * HTTP, WebSocket or SSE) goes on with the answer as the field's value. */
+static void resume_pending(void *user, const gw_bank_answer_t *a)
 {
     gw_pending_t *p = user;
     gql_rv_t v = {.kind = GQL_RV_NULL};
@@ -806,7 +808,7 @@ static void resolve_mutation(const gql_resolve_info_t *info, const void *parent,
             rv_error(out, "username and password are required");
             return;
         }
-        c = gw_bank_start_get_account(r, t, u->u.s.ptr, u->u.s.len, pw->u.s.ptr, pw->u.s.len, http_done, p);
+        c = gw_bank_start_get_account(r, t, u->u.s.ptr, u->u.s.len, pw->u.s.ptr, pw->u.s.len, resume_pending, p);
     } else {
         const gql_iv_t *uuid = gql_arg(args, "uuid"), *tok = gql_arg(args, "token"), *amt = gql_arg(args, "amount"),
                        *from = gql_arg(args, "from"), *to = gql_arg(args, "to"), *d = gql_arg(args, "descr"),
@@ -825,7 +827,7 @@ static void resolve_mutation(const gql_resolve_info_t *info, const void *parent,
                                      d->u.s.ptr,
                                      un != NULL && un->kind == GQL_IV_STRING ? un->u.s.ptr : NULL,
                                      amt->u.i};
-        c = gw_bank_start_money_transfer(r, t, &a, http_done, p);
+        c = gw_bank_start_money_transfer(r, t, &a, resume_pending, p);
     }
     if (c == NULL) {
         rv_error(out, "out of memory");

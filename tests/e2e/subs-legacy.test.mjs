@@ -250,6 +250,16 @@ describe('graphql-ws (subscriptions-transport-ws)', () => {
     const r = await rawWs(stack, 'graphql-ws');
     r.send({ type: 'connection_init' });
     await r.next((m) => m.type === 'connection_ack');
+    // a mutation still waiting at shutdown is freed (the sanitizer build exits 0)
+    const { a, b } = await twoAccounts(gw);
+    r.send({
+      id: 'late',
+      type: 'start',
+      payload: {
+        query: ONE_TRANSFER,
+        variables: { uuid: randomUUID(), tok: a.token, from: a.iban, to: b.iban, amount: 1, descr: 'at-shutdown' },
+      },
+    });
     const closed = r.closed;
     const stopping = stack.stop();
     const c = await closed;
