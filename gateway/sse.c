@@ -12,6 +12,12 @@
  * when the client closes the request. A comment line is sent at once (so
  * the client sees the headers) and after keepalive_ms of silence.
  *
+ * A mutation waiting for its commands (pending.h) keeps the stream open
+ * until its result. A client leaving meanwhile cancels the wait: at once
+ * on HTTP/2 (stream reset); on HTTP/1.1 only when a write fails (h2o reads
+ * nothing more from a connection whose request it is answering), i.e. at
+ * the next keep-alive comment or the result itself.
+ *
  * Malformed HTTP parameters (bad JSON, no query) are answered 400 before any
  * stream starts, as GraphQL over HTTP says.
  *

@@ -13,9 +13,13 @@
  *    connection_error, an unknown type with error; a start reusing a live id
  *    replaces that operation, as the original server did.
  *
- * Both run queries and mutations too (one result, then complete). The
- * subprotocol comes from Sec-WebSocket-Protocol and is echoed in the 101;
- * without the header graphql-transport-ws is spoken.
+ * Both run queries and mutations too (one result, then complete), through
+ * gql_execute/gql_resume like HTTP: a mutation's root fields run one after
+ * the other, each possibly waiting for its command (pending.h), and the
+ * result goes out when the last one answered. complete/stop or a closed
+ * socket meanwhile cancels the wait (the command itself still completes).
+ * The subprotocol comes from Sec-WebSocket-Protocol and is echoed in the
+ * 101; without the header graphql-transport-ws is spoken.
  *
  * Back-pressure: a connection whose unsent bytes stay above
  * limits.max_unsent_bytes for limits.slow_grace_ms is closed with 1008 (its
