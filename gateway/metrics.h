@@ -50,8 +50,8 @@ typedef struct gw_metrics {
     _Atomic uint64_t connections_rejected; /* over max_connections_per_thread */
     _Atomic int64_t subscriptions;
     _Atomic uint64_t slow_consumers_closed; /* WebSocket/SSE subscribers closed for unsent bytes (subs.h) */
-    _Atomic uint64_t arena_bytes;       /* published copy of the loop's gql_arena_new counter */
-    _Atomic uint64_t doc_cache_entries; /* published after each request */
+    _Atomic uint64_t arena_bytes;           /* published copy of the loop's gql_arena_new counter */
+    _Atomic uint64_t doc_cache_entries;     /* published after each request */
 } gw_metrics_t;
 
 /* Written by the Kafka and projection parts (any thread: they use

@@ -27,8 +27,8 @@ struct gql_arena {
     arena_block_t *head;  /* newest block, allocation happens here */
     arena_block_t *first; /* kept by gql_arena_reset */
     size_t block_size;
-    size_t bytes;          /* malloc'd bytes, blocks and this struct */
-    size_t *bytes_in_use;  /* borrowed counter for metrics, may be NULL */
+    size_t bytes;         /* malloc'd bytes, blocks and this struct */
+    size_t *bytes_in_use; /* borrowed counter for metrics, may be NULL */
 };
 
 static void account(gql_arena_t *a, size_t n, int sign)

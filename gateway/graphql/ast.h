@@ -23,8 +23,8 @@ typedef enum gql_value_kind {
     GQL_VALUE_STRING,       /* str/len: the decoded value; block says """ """ */
     GQL_VALUE_BOOLEAN,      /* boolean */
     GQL_VALUE_NULL,
-    GQL_VALUE_ENUM, /* str: the name */
-    GQL_VALUE_LIST, /* list */
+    GQL_VALUE_ENUM,   /* str: the name */
+    GQL_VALUE_LIST,   /* list */
     GQL_VALUE_OBJECT, /* object */
 } gql_value_kind_t;
 
@@ -61,8 +61,8 @@ typedef enum gql_type_ref_kind {
 typedef struct gql_type_ref {
     gql_type_ref_kind_t kind;
     gql_loc_t loc;
-    const char *name;            /* NAMED */
-    struct gql_type_ref *of;     /* LIST, NON_NULL */
+    const char *name;        /* NAMED */
+    struct gql_type_ref *of; /* LIST, NON_NULL */
 } gql_type_ref_t;
 
 typedef struct gql_argument {
@@ -80,7 +80,7 @@ typedef struct gql_directive {
 
 typedef struct gql_selection_set {
     gql_selection_t *items;
-    size_t count; /* 0: none written, or an empty `{}` (graphql-js 17 parses it) */
+    size_t count;  /* 0: none written, or an empty `{}` (graphql-js 17 parses it) */
     gql_loc_t loc; /* of the '{'; line 0 when no selection set was written */
 } gql_selection_set_t;
 
@@ -92,11 +92,11 @@ typedef enum gql_selection_kind {
 
 struct gql_selection {
     gql_selection_kind_t kind;
-    gql_loc_t loc;          /* field: alias or name; spread/inline: the '...' */
-    const char *alias;      /* field: NULL when none */
-    const char *name;       /* field name; fragment spread: fragment name */
+    gql_loc_t loc;     /* field: alias or name; spread/inline: the '...' */
+    const char *alias; /* field: NULL when none */
+    const char *name;  /* field name; fragment spread: fragment name */
     gql_loc_t name_loc;
-    gql_argument_t *args;   /* field */
+    gql_argument_t *args; /* field */
     size_t nargs;
     gql_directive_t *directives;
     size_t ndirectives;
@@ -184,7 +184,7 @@ typedef enum gql_def_kind {
 typedef struct gql_definition {
     gql_def_kind_t kind;
     bool is_extension;
-    gql_loc_t loc; /* first token (description, keyword or '{') */
+    gql_loc_t loc;           /* first token (description, keyword or '{') */
     const char *description; /* all but extensions; operations and fragments too (Sept 2025) */
     bool description_block;
     const char *name; /* NULL: anonymous operation, schema definition */
@@ -239,7 +239,7 @@ struct gql_document {
     size_t count;
     const char *source; /* borrowed: the text parsed */
     size_t source_len;
-    size_t ntokens;     /* tokens read, for limits */
+    size_t ntokens; /* tokens read, for limits */
 };
 
 /* Whether a definition belongs to the executable part of the grammar. */

@@ -31,10 +31,10 @@ extern "C" {
 #endif
 
 #define GQL_OK 0
-#define GQL_ENOMEM (-1)   /* allocation failed */
-#define GQL_EINVAL (-2)   /* a caller broke a contract (bad argument) */
-#define GQL_EFAIL (-3)    /* GraphQL errors were collected; see the gql_errors_t */
-#define GQL_PENDING 1     /* gql_execute: a top-level resolver answered later */
+#define GQL_ENOMEM (-1) /* allocation failed */
+#define GQL_EINVAL (-2) /* a caller broke a contract (bad argument) */
+#define GQL_EFAIL (-3)  /* GraphQL errors were collected; see the gql_errors_t */
+#define GQL_PENDING 1   /* gql_execute: a top-level resolver answered later */
 
 #if defined(__GNUC__)
 #define GQL_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -79,7 +79,10 @@ typedef struct gql_buf {
     bool oom;
 } gql_buf_t;
 
-#define GQL_BUF_INIT {NULL, 0, 0, false}
+#define GQL_BUF_INIT                                                                                                   \
+    {                                                                                                                  \
+        NULL, 0, 0, false                                                                                              \
+    }
 
 void gql_buf_free(gql_buf_t *b);
 /* Makes room for `extra` more bytes; false (and oom) on failure. */
@@ -329,12 +332,12 @@ typedef struct gql_rv {
 } gql_rv_t;
 
 typedef struct gql_resolve_info {
-    void *context;             /* the request's context (gql_request_t.context) */
-    void *field_data;          /* bound with the resolver */
-    gql_arena_t *arena;        /* the execution's arena, for results */
-    const char *parent_type;   /* e.g. "Query" */
-    const char *field_name;    /* e.g. "transactions_by_iban" */
-    const gql_path_t *path;    /* the field's response path */
+    void *context;                 /* the request's context (gql_request_t.context) */
+    void *field_data;              /* bound with the resolver */
+    gql_arena_t *arena;            /* the execution's arena, for results */
+    const char *parent_type;       /* e.g. "Query" */
+    const char *field_name;        /* e.g. "transactions_by_iban" */
+    const gql_path_t *path;        /* the field's response path */
     const struct gql_field *field; /* schema.h */
 } gql_resolve_info_t;
 

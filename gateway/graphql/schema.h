@@ -48,7 +48,7 @@ typedef struct gql_field {
     const char *deprecation_reason;
     const gql_field_def_t *ast; /* NULL for introspection meta-fields */
     const gql_type_t *parent;
-    gql_resolver_fn resolve;   /* NULL: resolves to null */
+    gql_resolver_fn resolve; /* NULL: resolves to null */
     void *resolve_data;
     gql_subscribe_fn subscribe; /* subscription root fields */
     void *subscribe_data;
@@ -66,10 +66,10 @@ typedef struct gql_enum_value {
 
 struct gql_type {
     gql_type_kind_t kind;
-    const char *name;        /* NULL for LIST and NON_NULL */
+    const char *name; /* NULL for LIST and NON_NULL */
     const char *description;
     const gql_type_t *of_type; /* LIST, NON_NULL */
-    bool builtin;            /* Int, Float, String, Boolean, ID, __* types */
+    bool builtin;              /* Int, Float, String, Boolean, ID, __* types */
 
     /* OBJECT, INTERFACE */
     gql_field_t *fields;
@@ -106,7 +106,7 @@ struct gql_type {
     gql_type_t *_non_null;
 
     const gql_definition_t *ast; /* NULL for built-ins */
-    size_t description_len; /* bytes of description when it holds U+0000; 0: up to its NUL */
+    size_t description_len;      /* bytes of description when it holds U+0000; 0: up to its NUL */
 };
 
 typedef enum gql_directive_location {
@@ -152,7 +152,7 @@ typedef struct gql_directive_def {
     /* graphql-js 17: directives themselves may be @deprecated. */
     bool deprecated;
     const char *deprecation_reason; /* NULL when not deprecated */
-    size_t description_len; /* bytes of description when it holds U+0000; 0: up to its NUL */
+    size_t description_len;         /* bytes of description when it holds U+0000; 0: up to its NUL */
 } gql_directive_def_t;
 
 struct gql_schema {
@@ -205,7 +205,7 @@ const gql_type_t *gql_type_list_of(const gql_schema_t *s, const gql_type_t *t);
 const gql_type_t *gql_type_non_null_of(const gql_schema_t *s, const gql_type_t *t);
 
 /* Type predicates and helpers from spec §3 / graphql-js. */
-const gql_type_t *gql_type_named(const gql_type_t *t);  /* strips LIST/NON_NULL */
+const gql_type_t *gql_type_named(const gql_type_t *t);    /* strips LIST/NON_NULL */
 const gql_type_t *gql_type_nullable(const gql_type_t *t); /* strips one NON_NULL */
 bool gql_type_is_input(const gql_type_t *t);
 bool gql_type_is_output(const gql_type_t *t);

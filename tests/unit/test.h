@@ -21,7 +21,10 @@ typedef struct test_state {
 } test_state_t;
 
 #define TEST(name) static void test_##name(test_state_t *t_)
-#define TEST_ENTRY(name) {#name, test_##name}
+#define TEST_ENTRY(name)                                                                                               \
+    {                                                                                                                  \
+#name, test_##name                                                                                             \
+    }
 
 #define FAIL_(...)                                                                                                     \
     do {                                                                                                               \

@@ -21,8 +21,13 @@ TEST(json_string_escapes)
     gql_buf_t b = GQL_BUF_INIT;
     ASSERT_EQ_STR("\"a\\\"b\\\\c\"", json_str(&b, "a\"b\\c", 5));
     ASSERT_EQ_STR("\"\\n\\t\\u0001\\u0000\"", json_str(&b, "\n\t\x01\0", 4));
-    ASSERT_EQ_STR("\"\xE2\x82\xAC" "1\"", json_str(&b, "\xE2\x82\xAC" "1", 4));
-    ASSERT_EQ_STR("\"\xEF\xBF\xBDx\"", json_str(&b, "\xFFx", 2)); /* invalid byte -> U+FFFD */
+    ASSERT_EQ_STR("\"\xE2\x82\xAC"
+                  "1\"",
+                  json_str(&b,
+                           "\xE2\x82\xAC"
+                           "1",
+                           4));
+    ASSERT_EQ_STR("\"\xEF\xBF\xBDx\"", json_str(&b, "\xFFx", 2));               /* invalid byte -> U+FFFD */
     ASSERT_EQ_STR("\"\xEF\xBF\xBD\xEF\xBF\xBD\"", json_str(&b, "\xED\xA0", 2)); /* truncated surrogate */
     gql_buf_free(&b);
 }
