@@ -530,7 +530,7 @@ int main(int argc, char **argv)
     const char *topo_path = getenv("GW_TOPOLOGY");
     h.state_dir = getenv("GW_STATE_DIR");
     const char *registry_url = getenv("SCHEMA_REGISTRY_URL");
-    int interval = 10, fetch_wait = 1; /* see tools/embedded-kafka/README.md */
+    int interval = 10, fetch_wait = 1;  /* see tools/embedded-kafka/README.md */
     for (int i = 1; i < argc; i += 2) { /* every option takes one value */
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
