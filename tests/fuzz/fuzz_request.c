@@ -20,12 +20,10 @@
  * LLVMFuzzerInitialize (GW_BANK_SCHEMA, else GW_BANK_SCHEMA_PATH). With
  * FUZZ_REQUEST_PRINT=1 every response is printed, to see what a seed does.
  */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "ast.h"
 #include "gql.h"
@@ -36,6 +34,9 @@
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define FUZZ_NAME "fuzz_request"
+#include "fuzz_main.h"
 
 #define ROWS 5
 
@@ -94,41 +95,6 @@ static void free_state(void)
 {
     gql_schema_free(state.schema);
     state.schema = NULL;
-}
-
-/* Reads a whole file into a malloc'd, NUL-terminated buffer; NULL on error. */
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *data = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 65536;
-            char *p = realloc(data, cap);
-            if (!p) {
-                free(data);
-                fclose(f);
-                return NULL;
-            }
-            data = p;
-        }
-        size_t got = fread(data + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (err) {
-        free(data);
-        return NULL;
-    }
-    data[n] = '\0';
-    *len = n;
-    return data;
 }
 
 static void set_string(gql_rv_t *out, const char *s)
@@ -402,67 +368,3 @@ done:
     gql_arena_free(arena);
     return 0;
 }
-
-#ifdef GW_FUZZ_STANDALONE
-static int compare_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Usage: fuzz_request_corpus DIR...  Runs every regular file of each DIR
- * once, in name order; exits non-zero when none ran or one was unreadable
- * (a failed check aborts). */
-int main(int argc, char **argv)
-{
-    LLVMFuzzerInitialize(&argc, &argv);
-    int total = 0, bad = 0;
-    for (int a = 1; a < argc; a++) {
-        DIR *d = opendir(argv[a]);
-        if (!d) {
-            fprintf(stderr, "fuzz_request: cannot open %s\n", argv[a]);
-            bad++;
-            continue;
-        }
-        char **names = NULL;
-        size_t n = 0, cap = 0;
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (e->d_name[0] == '.')
-                continue;
-            if (n == cap) {
-                cap = cap ? cap * 2 : 64;
-                char **p = realloc(names, cap * sizeof *names);
-                if (!p)
-                    abort();
-                names = p;
-            }
-            size_t len = strlen(argv[a]) + strlen(e->d_name) + 2;
-            names[n] = malloc(len);
-            if (!names[n])
-                abort();
-            snprintf(names[n++], len, "%s/%s", argv[a], e->d_name);
-        }
-        closedir(d);
-        if (n)
-            qsort(names, n, sizeof *names, compare_names);
-        for (size_t i = 0; i < n; i++) {
-            struct stat st;
-            if (stat(names[i], &st) == 0 && S_ISREG(st.st_mode)) {
-                size_t len = 0;
-                char *data = read_file(names[i], &len);
-                if (data) {
-                    LLVMFuzzerTestOneInput((const uint8_t *)data, len);
-                    free(data);
-                    total++;
-                } else {
-                    bad++;
-                }
-            }
-            free(names[i]);
-        }
-        free(names);
-    }
-    printf("fuzz_request: %d inputs ran, %d unreadable\n", total, bad);
-    return (bad || total == 0) ? 1 : 0;
-}
-#endif
