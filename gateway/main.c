@@ -1,6 +1,16 @@
 /*
- * main.c — the gateway program: command line, configuration, schema and
- * resolvers, then the server (server.c) until SIGTERM/SIGINT.
+ * main.c — the gateway program and its composition root: the only file
+ * (with routes.c, its URL table) that knows every part. It reads the
+ * command line and the configuration, builds the schema, creates the parts
+ * and hands each only what it uses, then runs the server (runtime/) until
+ * SIGTERM/SIGINT:
+ *
+ *   runtime/   the loops, config, log, metrics, HTTP basics
+ *   exec/      the front half of a request, executions that wait
+ *   backbone/  the Kafka thread and the command producer
+ *   subs/      the registry of operations living on connections
+ *   serve/     GraphQL over HTTP, SSE and WebSocket; the small pages
+ *   resolvers/ the bank's fields           bench/  what --bench adds
  *
  *   gateway [--config FILE] [--check-config] [--sync-topology] [--bench] [--help] [--version]
  *
@@ -13,18 +23,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backbone.h"
+#include "backbone/backbone.h"
+#include "backbone/sync_topology.h"
 #include "bank.h"
-#include "http.h"
-#include "subs.h"
+#include "exec/exec.h"
+#include "routes.h"
+#include "runtime/file.h"
+#include "subs/subs.h"
 
 #ifndef GW_SOURCE_DIR
 #define GW_SOURCE_DIR "."
 #endif
-
-/* The bench query: all_last_transactions with every field (bench/http). */
-static const char BENCH_QUERY[] =
-    "{ all_last_transactions { id iban new_balance changed_by from_to direction descr } }";
 
 static void usage(FILE *f)
 {
@@ -56,74 +65,26 @@ static void usage(FILE *f)
           f);
 }
 
-/* Reads a whole file into a malloc'd NUL-terminated buffer. NULL on error
- * (errno set). */
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    char *data = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (n + 65536 + 1 > cap) {
-            cap = cap ? cap * 2 : 65536 * 2;
-            char *d = realloc(data, cap);
-            if (d == NULL) {
-                free(data);
-                fclose(f);
-                errno = ENOMEM;
-                return NULL;
-            }
-            data = d;
-        }
-        size_t r = fread(data + n, 1, cap - n - 1, f);
-        n += r;
-        if (r == 0)
-            break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(data);
-        errno = EIO;
-        return NULL;
-    }
-    data[n] = '\0';
-    *len = n;
-    return data;
-}
-
-static bool schema_ready(const gw_server_t *s, void *data, char *reason, size_t reasonlen)
-{
-    (void)data;
-    if (s->schema != NULL)
-        return true;
-    snprintf(reason, reasonlen, "schema not loaded");
-    return false;
-}
-
-/* Builds the schema from the configured file and binds the resolvers.
- * Returns 0, or -1 after printing why. */
-static int load_schema(gw_server_t *s)
+/* The schema from the configured file, unbound. NULL after printing why. */
+static gql_schema_t *load_schema(const gw_config_t *c)
 {
     size_t len;
-    char *sdl = read_file(s->config.graphql.schema, &len);
+    char *sdl = gw_read_file(c->graphql.schema, &len);
     if (sdl == NULL) {
-        fprintf(stderr, "gateway: graphql.schema: cannot read %s: %s\n", s->config.graphql.schema, strerror(errno));
-        return -1;
+        fprintf(stderr, "gateway: graphql.schema: cannot read %s: %s\n", c->graphql.schema, strerror(errno));
+        return NULL;
     }
     gql_arena_t *a = gql_arena_new(0, NULL);
     if (a == NULL) {
         free(sdl);
-        return -1;
+        return NULL;
     }
     gql_errors_t errs;
     gql_errors_init(&errs, a, 20);
-    s->schema = gql_schema_build(sdl, len, NULL, &errs, NULL);
+    gql_schema_t *schema = gql_schema_build(sdl, len, NULL, &errs, NULL);
     free(sdl);
-    if (s->schema == NULL) {
-        fprintf(stderr, "gateway: graphql.schema: %s is not a valid schema:\n", s->config.graphql.schema);
+    if (schema == NULL) {
+        fprintf(stderr, "gateway: graphql.schema: %s is not a valid schema:\n", c->graphql.schema);
         for (size_t i = 0; i < errs.count; i++) {
             const gql_error_t *e = &errs.items[i];
             if (e->nlocations > 0)
@@ -131,71 +92,72 @@ static int load_schema(gw_server_t *s)
             else
                 fprintf(stderr, "  %s\n", e->message);
         }
-        gql_arena_free(a);
-        return -1;
     }
     gql_arena_free(a);
+    return schema;
+}
+
+/* Binds the bank's fields, then --bench's stand-ins over them. 0, or a
+ * negative GW_E* code after telling why. */
+static int bind_schema(gql_schema_t *schema, gw_bank_t *bank, gw_bench_t *bench, const gw_log_t *log)
+{
     gql_buf_t missing = GQL_BUF_INIT;
-    int bound = gw_bank_bind(s->schema, s->resolvers, &missing);
-    if (bound < 0) {
-        gql_buf_free(&missing);
-        return -1;
-    }
-    if (missing.len > 0) {
+    int bound = gw_bank_bind(schema, bank, &missing);
+    if (bound >= 0 && missing.len > 0) {
         gw_log_line_t l;
-        if (gw_log_begin(&l, &s->log, GW_LOG_WARN, "schema lacks fields the resolvers serve")) {
+        if (gw_log_begin(&l, log, GW_LOG_WARN, "schema lacks fields the resolvers serve")) {
             gw_log_strn(&l, "fields", missing.data, missing.len);
             gw_log_end(&l);
         }
     }
     gql_buf_free(&missing);
-    return 0;
+    if (bound < 0) {
+        fprintf(stderr, "gateway: out of memory\n");
+        return bound;
+    }
+    return bench != NULL ? gw_bench_bind(bench, schema) : 0;
 }
 
-/* --bench: runs BENCH_QUERY once through the engine; /bench/raw answers
- * these bytes. Returns 0 or -1. */
-static int prepare_bench(gw_server_t *s)
+/* Every part of the process, owned here. Static rather than on main's
+ * stack: when connections outlive the shutdown bound, the loops (and what
+ * they point to) are left for the exit, still reachable from here. */
+typedef struct gateway {
+    gw_config_t config;
+    gw_server_t server;
+    gql_schema_t *schema;
+    gw_backbone_t *backbone; /* NULL: kafka.enabled is false, or --bench */
+    gw_exec_t *exec;
+    gw_subs_t *subs;
+    gw_bank_t *bank;
+    gw_bench_t *bench; /* --bench only */
+    gw_serve_t *serve;
+    gw_pages_t *pages;
+    gw_routes_t routes;
+} gateway_t;
+
+/* After the server stopped (or instead of running it): the Kafka thread
+ * first, then each part after those that use it. */
+static void gateway_free(gateway_t *g)
 {
-    gql_arena_t *a = gql_arena_new(0, NULL);
-    if (a == NULL)
-        return -1;
-    int rc = -1;
-    gql_errors_t errs;
-    gql_errors_init(&errs, a, 10);
-    gql_document_t *doc = gql_parse(a, BENCH_QUERY, sizeof BENCH_QUERY - 1, NULL, &errs);
-    gql_operation_t *op = NULL;
-    if (doc != NULL && gql_validate(s->schema, doc, NULL, &errs) == 0) {
-        gql_request_t r = {.schema = s->schema, .document = doc, .arena = a};
-        if (gql_prepare(&r, &op, &errs) == 0 && gql_execute(op, NULL, &s->bench_response) == 0 &&
-            !s->bench_response.oom)
-            rc = 0;
-    }
-    if (rc != 0) {
-        gql_buf_t b = GQL_BUF_INIT;
-        gql_errors_write_json(&errs, &b);
-        fprintf(stderr, "gateway: --bench: the bench query fails: %s\n", b.len ? gql_buf_cstr(&b) : "?");
-        gql_buf_free(&b);
-    }
-    gql_arena_free(a);
-    return rc;
+    gw_backbone_stop(g->backbone);
+    gw_pages_free(g->pages);
+    gw_serve_free(g->serve);
+    gw_subs_free(g->subs);
+    gw_exec_free(g->exec);
+    gw_bank_free(g->bank);
+    gw_bench_free(g->bench);
+    gw_backbone_free(g->backbone);
+    gql_schema_free(g->schema);
+    gw_server_dispose(&g->server);
+    gw_config_free(&g->config);
 }
 
-static int load_pages(gw_server_t *s)
+static bool schema_ready(void *data, char *reason, size_t reasonlen)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/index.html", s->config.web.root);
-    if ((s->index_html = read_file(path, &s->index_len)) == NULL) {
-        fprintf(stderr, "gateway: web.root: cannot read %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    if (s->config.web.graphiql) {
-        snprintf(path, sizeof path, "%s/graphiql.html", s->config.web.root);
-        if ((s->graphiql_html = read_file(path, &s->graphiql_len)) == NULL) {
-            fprintf(stderr, "gateway: web.root: cannot read %s: %s\n", path, strerror(errno));
-            return -1;
-        }
-    }
-    return 0;
+    if (data != NULL)
+        return true;
+    snprintf(reason, reasonlen, "schema not loaded");
+    return false;
 }
 
 int main(int argc, char **argv)
@@ -226,81 +188,83 @@ int main(int argc, char **argv)
         }
     }
 
-    /* The process's one server, owned here. Static rather than on the stack:
-     * when connections outlive the shutdown bound, the loops (and what they
-     * point to) are left for the exit, still reachable from here. */
-    static gw_server_t server;
-    gw_server_t *s = &server;
+    static gateway_t gateway;
+    gateway_t *g = &gateway;
+    gw_config_t *c = &g->config;
     char err[1024];
-    int status = 1;
-    if (gw_config_defaults(&s->config, GW_SOURCE_DIR) != 0) {
+    if (gw_config_defaults(c, GW_SOURCE_DIR) != 0) {
         fprintf(stderr, "gateway: out of memory\n");
         return 1;
     }
-    if ((config_file != NULL && gw_config_load_file(&s->config, config_file, err, sizeof err) != 0) ||
-        gw_config_apply_env(&s->config, err, sizeof err) != 0 || gw_config_check(&s->config, err, sizeof err) != 0) {
+    if ((config_file != NULL && gw_config_load_file(c, config_file, err, sizeof err) != 0) ||
+        gw_config_apply_env(c, err, sizeof err) != 0 || gw_config_check(c, err, sizeof err) != 0) {
         fprintf(stderr, "gateway: configuration error: %s\n", err);
-        gw_config_free(&s->config);
+        gw_config_free(c);
         return 1;
     }
-    s->log.level = s->config.log.level;
-    s->log.fd = 2;
-    s->bench = bench;
-    gw_server_prepare(s);
     if (sync_topology) {
-        int rc = gw_backbone_sync_topology(s);
-        gw_config_free(&s->config);
+        int rc = gw_sync_topology(c);
+        gw_config_free(c);
         return rc < 0 ? 2 : rc;
     }
-    if (s->config.kafka.enabled && !bench && !check_only) {
-        if ((s->backbone = gw_backbone_new(s, err, sizeof err)) == NULL) {
-            fprintf(stderr, "gateway: kafka: %s\n", err);
-            gw_config_free(&s->config);
-            return 1;
-        }
-    }
-    if ((s->resolvers = gw_resolvers_new(s, s->backbone, bench)) == NULL) {
+    int status = 1;
+    gw_server_t *s = &g->server;
+    if (gw_server_init(s, c, (gw_log_t){.level = c->log.level, .fd = 2}) != 0) {
         fprintf(stderr, "gateway: out of memory\n");
         goto out;
     }
-
-    if (load_schema(s) != 0 || load_pages(s) != 0 || (bench && prepare_bench(s) != 0))
-        goto out;
-    if (bench && gw_bench_bind(s->schema) != 0) {
-        fprintf(stderr, "gateway: --bench: the schema lacks Mutation.money_transfer or MoneyTransferResult\n");
+    if (c->kafka.enabled && !bench && !check_only && (g->backbone = gw_backbone_new(s, err, sizeof err)) == NULL) {
+        fprintf(stderr, "gateway: kafka: %s\n", err);
         goto out;
     }
+    if (bench && (g->bench = gw_bench_new(s)) == NULL) {
+        fprintf(stderr, "gateway: out of memory\n");
+        goto out;
+    }
+    gw_txstore_t *query_store = g->backbone != NULL ? gw_backbone_txstore(g->backbone)
+                                : g->bench != NULL  ? gw_bench_query_store(g->bench)
+                                                    : NULL;
+    if ((g->schema = load_schema(c)) == NULL || (g->pages = gw_pages_new(c)) == NULL)
+        goto out;
+    if ((g->bank = gw_bank_new(s, g->backbone, query_store)) == NULL) {
+        fprintf(stderr, "gateway: out of memory\n");
+        goto out;
+    }
+    if (bind_schema(g->schema, g->bank, g->bench, &s->log) != 0)
+        goto out;
     if (check_only) {
         gql_buf_t b = GQL_BUF_INIT;
-        gw_config_print(&s->config, &b);
+        gw_config_print(c, &b);
         fwrite(b.data, 1, b.len, stdout);
         gql_buf_free(&b);
         printf("# configuration OK, schema OK\n");
         status = 0;
         goto out;
     }
-    gw_server_add_ready_check(s, "schema", schema_ready, NULL);
-    if ((s->subs = gw_subs_new(s, &s->config.subscriptions)) == NULL || (bench && gw_subs_enable_bench(s->subs) != 0)) {
-        fprintf(stderr, "gateway: subscriptions: cannot start (see the log)\n");
+    /* the loops' hooks start in this order and end in the reverse one: the
+     * transports close their connections before the registry frees what
+     * they ran, and the document cache goes last */
+    if ((g->exec = gw_exec_new(s, g->schema, &c->graphql.limits, c->graphql.doc_cache_entries)) == NULL ||
+        (g->subs = gw_subs_new(s, g->exec, c->subscriptions.max_unsent_bytes)) == NULL ||
+        (g->serve = gw_serve_new(s, g->exec, g->subs, &c->subscriptions)) == NULL ||
+        gw_server_add_ready_check(s, "schema", schema_ready, g->schema) != 0 ||
+        gw_server_add_metrics(s, gw_backbone_render_metrics, g->backbone) != 0) {
+        fprintf(stderr, "gateway: cannot set up the server (out of memory, or a table is full)\n");
         goto out;
     }
-    if (s->backbone != NULL)
-        gw_subs_set_store(s->subs, gw_backbone_txstore(s->backbone));
-    if (s->backbone != NULL && gw_backbone_start(s->backbone, err, sizeof err) != 0) {
+    if (g->backbone != NULL)
+        gw_subs_set_store(g->subs, gw_backbone_txstore(g->backbone));
+    else if (g->bench != NULL)
+        gw_subs_set_store(g->subs, gw_bench_stream_store(g->bench));
+    g->routes = (gw_routes_t){.serve = g->serve, .pages = g->pages, .bench = g->bench};
+    gw_server_set_routes(s, gw_routes, &g->routes);
+    if (g->backbone != NULL && gw_backbone_start(g->backbone, err, sizeof err) != 0) {
         fprintf(stderr, "gateway: kafka: %s\n", err);
         goto out;
     }
     status = gw_server_run(s) == 0 ? 0 : 1;
 
 out:
-    gw_backbone_stop(s->backbone);
-    gw_subs_free(s->subs);
-    gw_resolvers_free(s->resolvers);
-    gw_backbone_free(s->backbone);
-    gql_schema_free(s->schema);
-    gql_buf_free(&s->bench_response);
-    free(s->index_html);
-    free(s->graphiql_html);
-    gw_config_free(&s->config);
+    gateway_free(g);
     return status;
 }

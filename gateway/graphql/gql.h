@@ -227,6 +227,9 @@ typedef struct gql_iv {
  * with a message like "Unexpected token } at line 1 column 9" in err. Depth is
  * bounded (512). */
 int gql_json_parse(gql_arena_t *arena, const char *text, size_t len, gql_iv_t *out, char *err, size_t errlen);
+/* True when s[0..n) is well-formed UTF-8 (no overlong forms, surrogates or
+ * code points above U+10FFFF). */
+bool gql_utf8_valid(const char *s, size_t n);
 /* Writes v as JSON. */
 void gql_iv_write_json(const gql_iv_t *v, gql_buf_t *out);
 /* Member of an object value, or NULL. */

@@ -317,12 +317,58 @@ static int read_array(json_reader_t *r, gql_iv_t *out, int depth)
     return 0;
 }
 
+/* Keys of one object being read: a plain scan finds a repeated key while
+ * the object is small; beyond KEY_SCAN keys an open-addressing index
+ * (slot = position + 1, 0 empty) keeps the whole read linear in the input
+ * (a body of 100,000 distinct keys would otherwise cost 5e9 comparisons). */
+#define KEY_SCAN 8
+
+typedef struct key_index {
+    uint32_t *slots;
+    size_t mask; /* capacity - 1 (a power of two) */
+} key_index_t;
+
+static uint32_t key_hash(const char *k)
+{
+    uint32_t h = 2166136261u;
+    for (; *k; k++)
+        h = (h ^ (uint8_t)*k) * 16777619u;
+    return h;
+}
+
+/* The slot of `key` in the index: where it is, or the empty slot it goes
+ * to. Keys compare as strcmp does, like gql_iv_get. */
+static uint32_t *key_slot(const key_index_t *ix, const char **keys, const char *key)
+{
+    size_t i = key_hash(key) & ix->mask;
+    while (ix->slots[i] != 0 && strcmp(keys[ix->slots[i] - 1], key) != 0)
+        i = (i + 1) & ix->mask;
+    return &ix->slots[i];
+}
+
+/* (Re)builds the index for keys[0..count) with room for twice as many.
+ * Returns false when out of memory. */
+static bool key_index_build(json_reader_t *r, key_index_t *ix, const char **keys, size_t count)
+{
+    size_t cap = 32;
+    while (cap < 4 * count)
+        cap *= 2;
+    uint32_t *slots = gql_arena_alloc(r->arena, cap * sizeof *slots); /* zeroed */
+    if (slots == NULL)
+        return false;
+    *ix = (key_index_t){slots, cap - 1};
+    for (size_t i = 0; i < count; i++)
+        *key_slot(ix, keys, keys[i]) = (uint32_t)(i + 1);
+    return true;
+}
+
 static int read_object(json_reader_t *r, gql_iv_t *out, int depth)
 {
     r->p++; /* { */
     const char **keys = NULL;
     gql_iv_t *values = NULL;
     size_t count = 0, cap = 0;
+    key_index_t ix = {NULL, 0};
     skip_ws(r);
     out->kind = GQL_IV_OBJECT;
     if (r->p < r->end && *r->p == '}') {
@@ -345,10 +391,17 @@ static int read_object(json_reader_t *r, gql_iv_t *out, int depth)
         /* A repeated key keeps its first position and takes the last value,
          * as JSON.parse does. */
         size_t slot = count;
-        for (size_t i = 0; i < count; i++) {
-            if (strcmp(keys[i], key) == 0) {
-                slot = i;
-                break;
+        uint32_t *ixslot = NULL;
+        if (ix.slots != NULL) {
+            ixslot = key_slot(&ix, keys, key);
+            if (*ixslot != 0)
+                slot = *ixslot - 1;
+        } else {
+            for (size_t i = 0; i < count; i++) {
+                if (strcmp(keys[i], key) == 0) {
+                    slot = i;
+                    break;
+                }
             }
         }
         if (slot == count && count == cap) {
@@ -367,8 +420,13 @@ static int read_object(json_reader_t *r, gql_iv_t *out, int depth)
         }
         if (read_value(r, &values[slot], depth + 1) != 0)
             return -1;
-        if (slot == count)
+        if (slot == count) {
             keys[count++] = key;
+            if (ixslot != NULL && 4 * count <= ix.mask + 1)
+                *ixslot = (uint32_t)count; /* the empty slot found above (nested objects have their own index) */
+            else if (count > KEY_SCAN && !key_index_build(r, &ix, keys, count))
+                return no_memory(r);
+        }
         skip_ws(r);
         if (r->p < r->end && *r->p == ',') {
             r->p++;
@@ -384,6 +442,23 @@ static int read_object(json_reader_t *r, gql_iv_t *out, int depth)
     out->u.obj.values = values;
     out->u.obj.count = count;
     return 0;
+}
+
+bool gql_utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    uint32_t cp;
+    while (p < end) {
+        if (*p < 0x80) {
+            p++;
+            continue;
+        }
+        int k = gql__utf8_decode(p, (size_t)(end - p), &cp);
+        if (k == 0)
+            return false;
+        p += k;
+    }
+    return true;
 }
 
 static int read_value(json_reader_t *r, gql_iv_t *out, int depth)

@@ -1,5 +1,5 @@
 /*
- * test_loopq.c — the per-loop inbox (gateway/loopq.c): many producers, one
+ * test_loopq.c — the per-loop inbox (gateway/runtime/loopq.c): many producers, one
  * consumer, no message lost, reordered or doubled; every push wakes a drain
  * (no lost wakeups); "transactions up to N" coalesces; undelivered messages
  * are disposed; and it runs on a real h2o event loop.
@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "loopq.h"
-#include "server.h"
+#include "runtime/loopq.h"
+#include "runtime/server.h"
 #include "test.h"
 
 #define PRODUCERS 4
@@ -76,7 +76,7 @@ TEST(many_producers_one_consumer_lose_nothing)
     memset(&t, 0, sizeof t);
     ASSERT(gw_loopq_init(&t.loopq) == 0);
     seen_t s = {0};
-    ASSERT(gw_loopq_on(&t, GW_LOOPQ_READY, on_seq, &s) == 0);
+    ASSERT(gw_loopq_on(&t.loopq, GW_LOOPQ_READY, on_seq, &s) == 0);
     pthread_t th[PRODUCERS];
     mpsc_ctx_t ctx[PRODUCERS];
     for (int i = 0; i < PRODUCERS; i++) {
@@ -117,7 +117,7 @@ TEST(transactions_up_to_n_coalesce)
     memset(&t, 0, sizeof t);
     ASSERT(gw_loopq_init(&t.loopq) == 0);
     tx_seen_t s = {0};
-    ASSERT(gw_loopq_on(&t, GW_LOOPQ_TX, on_tx, &s) == 0);
+    ASSERT(gw_loopq_on(&t.loopq, GW_LOOPQ_TX, on_tx, &s) == 0);
     for (uint64_t i = 1; i <= 1000; i++)
         gw_loopq_publish_tx(&t.loopq, i);
     gw_loopq_publish_tx(&t.loopq, 10); /* lower: ignored */
@@ -173,10 +173,10 @@ TEST(undelivered_messages_are_disposed_and_calls_run)
     }
     gw_loopq_dispose(&t.loopq); /* not dispatched: disposed, nothing leaks */
     ASSERT_EQ_INT(10, disposed);
-    ASSERT(gw_loopq_on(&t, GW_LOOPQ__COUNT, on_tx, NULL) == -1);
+    ASSERT(gw_loopq_on(&t.loopq, GW_LOOPQ__COUNT, on_tx, NULL) == -1);
     for (int i = 0; i < GW_LOOPQ_MAX_HOOKS; i++)
-        ASSERT(gw_loopq_on(&t, GW_LOOPQ_TX, on_tx, NULL) == 0);
-    ASSERT(gw_loopq_on(&t, GW_LOOPQ_TX, on_tx, NULL) == -1);
+        ASSERT(gw_loopq_on(&t.loopq, GW_LOOPQ_TX, on_tx, NULL) == 0);
+    ASSERT(gw_loopq_on(&t.loopq, GW_LOOPQ_TX, on_tx, NULL) == -1);
 }
 
 typedef struct loop_ctx {
@@ -212,7 +212,7 @@ TEST(wakes_an_h2o_event_loop)
     memset(&t, 0, sizeof t);
     ASSERT(gw_loopq_init(&t.loopq) == 0);
     loop_ctx_t c = {&t.loopq, 0};
-    ASSERT(gw_loopq_on(&t, GW_LOOPQ_READY, on_ready, &c) == 0);
+    ASSERT(gw_loopq_on(&t.loopq, GW_LOOPQ_READY, on_ready, &c) == 0);
     h2o_evloop_t *loop = h2o_evloop_create();
     gw_loopq_attach(&t.loopq, loop, &t);
     pthread_t th;

@@ -32,13 +32,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "subs.h"
+#include "serve_int.h"
 
 #define TAG_SSE 3 /* payload memo tag (WebSocket protocols use 1 and 2) */
 
 typedef struct sse_stream {
     h2o_generator_t gen;
-    gw_subs_loop_t *L;
+    gw_serve_loop_t *SL;
     h2o_req_t *req; /* NULL once the request is gone */
     gw_reqctx_t rc;
     gw_sub_t *sub; /* NULL once stopped */
@@ -67,7 +67,7 @@ static void end_stream(sse_stream_t *s)
     s->ended = true;
     s->rc.thread->inflight--;
     gw_gauge_add(&s->rc.thread->metrics.connections[GW_CONN_SSE], -1);
-    gw_subs_conn_closed(gw_subs_of_loop(s->L));
+    gw_serve_conn_closed(s->SL->sv);
 }
 
 static void stop_sub(sse_stream_t *s)
@@ -99,7 +99,7 @@ static void pump(sse_stream_t *s)
         end_stream(s);
 }
 
-static void push(sse_stream_t *s, gw_wsbuf_t *b)
+static void push(sse_stream_t *s, gw_chunk_t *b)
 {
     if (b == NULL || s->req == NULL || s->final_sent || s->finishing)
         return;
@@ -109,9 +109,9 @@ static void push(sse_stream_t *s, gw_wsbuf_t *b)
 
 static void push_bytes(sse_stream_t *s, const char *a, size_t na, const char *b, size_t nb, const char *c, size_t nc)
 {
-    gw_wsbuf_t *w = gw_wsbuf_concat(a, na, b, nb, c, nc);
+    gw_chunk_t *w = gw_chunk_concat(a, na, b, nb, c, nc);
     push(s, w);
-    gw_wsbuf_unref(w);
+    gw_chunk_unref(w);
 }
 
 /* Queues the complete event and ends the response after it. */
@@ -162,25 +162,25 @@ static void sink_next(gw_sub_t *sub, gw_payload_t *p)
     sse_stream_t *s = sub->owner;
     if (s->req == NULL || s->doomed || s->finishing)
         return;
-    size_t bound = gw_subs_limits(gw_subs_of_loop(s->L))->max_unsent_bytes;
+    size_t bound = s->SL->sv->limits.max_unsent_bytes;
     if (s->q.unsent > 4 * bound) {
         s->doomed = true;
         return;
     }
-    gw_wsbuf_t *f = gw_payload_memo_get(p, TAG_SSE, "");
+    gw_chunk_t *f = gw_payload_memo_get(p, TAG_SSE, "");
     if (f != NULL) {
         push(s, f);
         return;
     }
     static const char head[] = "event: next\ndata: ";
-    f = gw_wsbuf_concat(head, sizeof head - 1, p->json->data, p->json->len, "\n\n", 2);
+    f = gw_chunk_concat(head, sizeof head - 1, p->json->data, p->json->len, "\n\n", 2);
     if (f == NULL) {
         s->doomed = true;
         return;
     }
     gw_payload_memo_put(p, TAG_SSE, "", f);
     push(s, f);
-    gw_wsbuf_unref(f);
+    gw_chunk_unref(f);
 }
 
 static void sink_complete(gw_sub_t *sub)
@@ -206,90 +206,7 @@ bool gw_sse_wanted(h2o_req_t *req)
     return a.base != NULL && h2o_strstr(a.base, a.len, H2O_STRLIT("text/event-stream")) != SIZE_MAX;
 }
 
-/* Percent-decodes s[0..n) ('+' is a space) into the arena. NULL on bad
- * escapes. */
-static char *url_decode(gql_arena_t *a, const char *s, size_t n, size_t *outlen)
-{
-    char *o = gql_arena_alloc_raw(a, n + 1);
-    if (o == NULL)
-        return NULL;
-    size_t j = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%') {
-            int h, l;
-            if (i + 2 >= n)
-                return NULL;
-            if ((h = gw_hexdigit(s[i + 1])) < 0 || (l = gw_hexdigit(s[i + 2])) < 0)
-                return NULL;
-            o[j++] = (char)(h * 16 + l);
-            i += 2;
-        } else {
-            o[j++] = s[i] == '+' ? ' ' : s[i];
-        }
-    }
-    o[j] = '\0';
-    *outlen = j;
-    return o;
-}
-
-/* GET parameters into an object {query, variables, operationName}.
- * Returns NULL with a message in *bad. */
-static bool params_from_query(gql_arena_t *a, h2o_req_t *req, gql_iv_t *out, const char **bad)
-{
-    static const char *const KEYS[] = {"query", "variables", "operationName"};
-    const char **keys = gql_arena_alloc(a, 3 * sizeof *keys);
-    gql_iv_t *vals = gql_arena_alloc(a, 3 * sizeof *vals);
-    if (keys == NULL || vals == NULL) {
-        *bad = "out of memory";
-        return false;
-    }
-    size_t n = 0;
-    if (req->query_at != SIZE_MAX) {
-        const char *p = req->path.base + req->query_at + 1, *end = req->path.base + req->path.len;
-        while (p < end) {
-            const char *amp = memchr(p, '&', (size_t)(end - p));
-            const char *e = amp ? amp : end;
-            const char *eq = memchr(p, '=', (size_t)(e - p));
-            if (eq != NULL) {
-                for (size_t k = 0; k < 3; k++) {
-                    if (!h2o_memis(p, (size_t)(eq - p), KEYS[k], strlen(KEYS[k])))
-                        continue;
-                    size_t vl;
-                    char *v = url_decode(a, eq + 1, (size_t)(e - eq - 1), &vl);
-                    if (v == NULL) {
-                        *bad = "Malformed percent-encoding in the query string";
-                        return false;
-                    }
-                    gql_iv_t iv = {.kind = GQL_IV_STRING};
-                    iv.u.s.ptr = v;
-                    iv.u.s.len = vl;
-                    if (k == 1) {
-                        char err[128];
-                        if (gql_json_parse(a, v, vl, &iv, err, sizeof err) != 0) {
-                            *bad = "Variables are invalid JSON";
-                            return false;
-                        }
-                    }
-                    bool dup = false;
-                    for (size_t m = 0; m < n; m++)
-                        dup = dup || strcmp(keys[m], KEYS[k]) == 0;
-                    if (!dup) {
-                        keys[n] = KEYS[k];
-                        vals[n++] = iv;
-                    }
-                }
-            }
-            p = e + 1;
-        }
-    }
-    out->kind = GQL_IV_OBJECT;
-    out->u.obj.keys = keys;
-    out->u.obj.values = vals;
-    out->u.obj.count = n;
-    return true;
-}
-
-void gw_sse_handle(gw_subs_loop_t *L, gw_reqctx_t *rc)
+void gw_sse_handle(gw_serve_loop_t *SL, gw_reqctx_t *rc)
 {
     h2o_req_t *req = rc->req;
     bool is_post = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST"));
@@ -306,43 +223,32 @@ void gw_sse_handle(gw_subs_loop_t *L, gw_reqctx_t *rc)
             return;
         }
     }
-    gw_subs_t *subs = gw_subs_of_loop(L);
     sse_stream_t *s = calloc(1, sizeof *s);
     if (s == NULL) {
         gw_http_send_error(rc, 500, NULL, "internal error");
         return;
     }
-    gw_sub_t *sub = gw_sub_new(L, &SINK, s, "", 0);
+    gw_sub_t *sub = gw_sub_new(SL->subs, &SINK, s, "", 0);
     if (sub == NULL) {
         free(s);
         gw_http_send_error(rc, 500, NULL, "internal error");
         return;
     }
-    gql_iv_t params;
-    const char *bad = NULL;
-    char err[160];
-    if (is_post) {
-        if (req->entity.base == NULL || req->entity.len == 0)
-            bad = "Missing request body: expected a JSON object";
-        else if (gql_json_parse(sub->arena, req->entity.base, req->entity.len, &params, err, sizeof err) != 0)
-            bad = "Request body is not valid JSON";
-        else if (params.kind != GQL_IV_OBJECT)
-            bad = "Request body must be a JSON object";
-    } else {
-        params_from_query(sub->arena, req, &params, &bad);
-    }
-    if (bad == NULL) {
-        const gql_iv_t *q = gql_iv_get(&params, "query");
-        if (q == NULL || q->kind != GQL_IV_STRING)
-            bad = "Missing query: expected a \"query\" string";
-    }
+    /* the parameters live in the operation's arena, as long as it runs */
+    gw_params_t params;
+    char msg[256];
+    const char *bad =
+        is_post ? gw_params_from_json(sub->arena, req->entity.base, req->entity.len, &params, msg, sizeof msg)
+        : req->query_at != SIZE_MAX ? gw_params_from_query_string(sub->arena, req->path.base + req->query_at + 1,
+                                                                  req->path.len - req->query_at - 1, &params)
+                                    : gw_params_from_query_string(sub->arena, "", 0, &params);
     if (bad != NULL) {
         gw_subs_stop(sub);
         free(s);
         gw_http_send_error(rc, 400, NULL, bad);
         return;
     }
-    if (!gw_subs_conn_open(subs)) {
+    if (!gw_serve_conn_open(SL->sv)) {
         gw_subs_stop(sub);
         free(s);
         gw_http_add_header(req, "retry-after", "1");
@@ -352,11 +258,11 @@ void gw_sse_handle(gw_subs_loop_t *L, gw_reqctx_t *rc)
 
     s->gen.proceed = on_proceed;
     s->gen.stop = on_stop;
-    s->L = L;
+    s->SL = SL;
     s->req = req;
     s->rc = *rc;
     s->sub = sub;
-    h2o_linklist_insert(gw_subs_sse_list(L), &s->link);
+    h2o_linklist_insert(&SL->sse, &s->link);
     sse_link_t *link = h2o_mem_alloc_shared(&req->pool, sizeof *link, on_dispose);
     link->s = s;
     gw_gauge_add(&rc->thread->metrics.connections[GW_CONN_SSE], 1);
@@ -386,11 +292,11 @@ void gw_sse_handle(gw_subs_loop_t *L, gw_reqctx_t *rc)
     gql_buf_free(&errors);
 }
 
-void gw_sse_sweep(gw_subs_loop_t *L, bool stopping)
+void gw_sse_sweep(gw_serve_loop_t *SL, bool stopping)
 {
-    h2o_linklist_t *list = gw_subs_sse_list(L);
-    const gw_subs_limits_t *lim = gw_subs_limits(gw_subs_of_loop(L));
-    gw_thread_t *t = gw_subs_thread(L);
+    h2o_linklist_t *list = &SL->sse;
+    const gw_subs_limits_t *lim = &SL->sv->limits;
+    gw_thread_t *t = SL->thread;
     uint64_t now = h2o_now(t->ctx.loop);
     for (h2o_linklist_t *n = list->next, *next; n != list; n = next) {
         next = n->next;
@@ -408,7 +314,7 @@ void gw_sse_sweep(gw_subs_loop_t *L, bool stopping)
             s->over_since = 0;
         if (s->doomed || (over && now - s->over_since >= lim->slow_grace_ms)) {
             if (s->sub != NULL) {
-                gw_subs_count_slow(L);
+                gw_serve_count_slow(SL);
                 gw_log_msg(&t->server->log, GW_LOG_WARN, "slow SSE consumer: stream ended", NULL);
                 stop_sub(s);
                 s->doomed = true;

@@ -32,7 +32,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "subs.h"
+#include "serve_int.h"
 
 enum {
     P_TRANSPORT = 1, /* graphql-transport-ws */
@@ -40,7 +40,7 @@ enum {
 };
 
 typedef struct wsp_conn {
-    gw_subs_loop_t *L;
+    gw_serve_loop_t *SL;
     gw_ws_conn_t *ws;
     int proto;
     bool init_seen;
@@ -121,12 +121,12 @@ static void sink_next(gw_sub_t *sub, gw_payload_t *p)
     wsp_conn_t *w = sub->owner;
     if (w->ws == NULL || w->doomed)
         return;
-    size_t bound = gw_subs_limits(gw_subs_of_loop(w->L))->max_unsent_bytes;
+    size_t bound = w->SL->sv->limits.max_unsent_bytes;
     if (gw_ws_unsent(w->ws) > 4 * bound) {
         w->doomed = true; /* never grow without limit: closed at the next tick */
         return;
     }
-    gw_wsbuf_t *f = gw_payload_memo_get(p, w->proto, sub->id);
+    gw_chunk_t *f = gw_payload_memo_get(p, w->proto, sub->id);
     if (f != NULL) {
         gw_ws_send(w->ws, f);
         return;
@@ -153,7 +153,7 @@ static void sink_next(gw_sub_t *sub, gw_payload_t *p)
     }
     gw_payload_memo_put(p, w->proto, sub->id, f);
     gw_ws_send(w->ws, f);
-    gw_wsbuf_unref(f);
+    gw_chunk_unref(f);
 }
 
 static void sink_complete(gw_sub_t *sub)
@@ -200,14 +200,14 @@ static void stop_op(wsp_conn_t *w, gw_sub_t *sub)
 /* subscribe / start: id checked by the caller. */
 static void start_op(wsp_conn_t *w, const gql_iv_t *id, const gql_iv_t *payload)
 {
-    const gw_subs_limits_t *lim = gw_subs_limits(gw_subs_of_loop(w->L));
+    const gw_subs_limits_t *lim = &w->SL->sv->limits;
     if (w->nops >= lim->max_per_connection) {
         char msg[96];
         snprintf(msg, sizeof msg, "Too many operations on this connection (at most %zu)", lim->max_per_connection);
         send_error_text(w, id->u.s.ptr, msg);
         return;
     }
-    gw_sub_t *sub = gw_sub_new(w->L, &SINK, w, id->u.s.ptr, id->u.s.len);
+    gw_sub_t *sub = gw_sub_new(w->SL->subs, &SINK, w, id->u.s.ptr, id->u.s.len);
     if (sub == NULL) {
         if (w->proto == P_TRANSPORT)
             gw_ws_close(w->ws, 4500, "Internal server error");
@@ -215,19 +215,21 @@ static void start_op(wsp_conn_t *w, const gql_iv_t *id, const gql_iv_t *payload)
             send_error_text(w, id->u.s.ptr, "Internal server error");
         return;
     }
-    /* the payload was parsed into the scratch arena: re-encode it into the
-     * operation's own arena, which must hold the variables as long as it lives */
-    gql_buf_t pj = GQL_BUF_INIT;
-    gql_iv_write_json(payload, &pj);
-    gql_iv_t params;
-    char err[128];
-    if (pj.oom || gql_json_parse(sub->arena, pj.data, pj.len, &params, err, sizeof err) != 0) {
-        gql_buf_free(&pj);
+    /* the payload was read into the scratch arena: the parameters are
+     * copied into the operation's own arena, which must hold the variables
+     * as long as it lives */
+    gw_params_t scratch_params, params;
+    const char *bad = gw_params_from_object(payload, &scratch_params);
+    if (bad != NULL) {
+        gw_subs_stop(sub);
+        send_error_text(w, id->u.s.ptr, bad);
+        return;
+    }
+    if (gw_params_copy(sub->arena, &scratch_params, &params) != 0) {
         gw_subs_stop(sub);
         gw_ws_close(w->ws, 4500, "Internal server error");
         return;
     }
-    gql_buf_free(&pj);
     h2o_linklist_insert(&w->ops, &sub->owner_link);
     w->nops++;
     gql_buf_t errors = GQL_BUF_INIT;
@@ -321,7 +323,7 @@ static void on_legacy_message(wsp_conn_t *w, const char *type, const gql_iv_t *m
         w->init_seen = w->acked = true;
         send_msg(w, NULL, "connection_ack", NULL, 0);
         send_msg(w, NULL, "ka", NULL, 0);
-        w->last_ka_ms = h2o_now(gw_subs_thread(w->L)->ctx.loop);
+        w->last_ka_ms = h2o_now(w->SL->thread->ctx.loop);
     } else if (strcmp(type, "start") == 0) {
         const gql_iv_t *pl = gql_iv_get(msg, "payload");
         if (ids == NULL || id->u.s.len == 0 || id->u.s.len > 128) {
@@ -356,7 +358,7 @@ static void on_legacy_message(wsp_conn_t *w, const char *type, const gql_iv_t *m
 static void on_message(gw_ws_conn_t *c, const char *data, size_t len, bool binary)
 {
     wsp_conn_t *w = c->data;
-    gql_arena_t *scratch = gw_subs_scratch(w->L);
+    gql_arena_t *scratch = w->SL->scratch;
     gql_iv_t msg;
     char err[160];
     bool ok = !binary && gql_json_parse(scratch, data, len, &msg, err, sizeof err) == 0;
@@ -392,13 +394,13 @@ static void on_open(gw_ws_conn_t *c)
 {
     wsp_conn_t *w = c->data;
     w->ws = c;
-    w->opened_ms = h2o_now(gw_subs_thread(w->L)->ctx.loop);
+    w->opened_ms = h2o_now(w->SL->thread->ctx.loop);
 }
 
 static void on_tick(gw_ws_conn_t *c, uint64_t now)
 {
     wsp_conn_t *w = c->data;
-    const gw_subs_limits_t *lim = gw_subs_limits(gw_subs_of_loop(w->L));
+    const gw_subs_limits_t *lim = &w->SL->sv->limits;
     if (!w->init_seen && now - w->opened_ms >= lim->init_timeout_ms) {
         gw_ws_close(c, 4408, "Connection initialisation timeout");
         return;
@@ -409,9 +411,9 @@ static void on_tick(gw_ws_conn_t *c, uint64_t now)
     else if (!over)
         w->over_since = 0;
     if (w->doomed || (over && now - w->over_since >= lim->slow_grace_ms)) {
-        gw_subs_count_slow(w->L);
+        gw_serve_count_slow(w->SL);
         gw_log_line_t l;
-        if (gw_log_begin(&l, &gw_subs_thread(w->L)->server->log, GW_LOG_WARN, "slow WebSocket consumer closed")) {
+        if (gw_log_begin(&l, &w->SL->thread->server->log, GW_LOG_WARN, "slow WebSocket consumer closed")) {
             gw_log_int(&l, "unsent", (int64_t)gw_ws_unsent(c));
             gw_log_int(&l, "over_ms", w->over_since ? (int64_t)(now - w->over_since) : -1);
             gw_log_end(&l);
@@ -432,7 +434,7 @@ static void on_close(gw_ws_conn_t *c)
     w->ws = NULL;
     while (!h2o_linklist_is_empty(&w->ops))
         stop_op(w, H2O_STRUCT_FROM_MEMBER(gw_sub_t, owner_link, w->ops.next));
-    gw_subs_conn_closed(gw_subs_of_loop(w->L));
+    gw_serve_conn_closed(w->SL->sv);
     free(w);
 }
 
@@ -463,7 +465,7 @@ static int pick_protocol(h2o_req_t *req)
     return any ? -1 : 0;
 }
 
-void gw_wsp_upgrade(gw_subs_loop_t *L, gw_reqctx_t *rc)
+void gw_wsp_upgrade(gw_serve_loop_t *SL, gw_reqctx_t *rc)
 {
     h2o_req_t *req = rc->req;
     const char *bad = gw_ws_check(req);
@@ -476,25 +478,24 @@ void gw_wsp_upgrade(gw_subs_loop_t *L, gw_reqctx_t *rc)
         gw_http_send_error(rc, 400, NULL, "Unsupported Sec-WebSocket-Protocol: use graphql-transport-ws or graphql-ws");
         return;
     }
-    gw_subs_t *subs = gw_subs_of_loop(L);
-    if (!gw_subs_conn_open(subs)) {
+    if (!gw_serve_conn_open(SL->sv)) {
         gw_http_add_header(req, "retry-after", "1");
         gw_http_send_error(rc, 503, NULL, "Too many subscription connections, retry later");
         return;
     }
     wsp_conn_t *w = calloc(1, sizeof *w);
     if (w == NULL) {
-        gw_subs_conn_closed(subs);
+        gw_serve_conn_closed(SL->sv);
         gw_http_send_error(rc, 500, NULL, "internal error");
         return;
     }
-    w->L = L;
+    w->SL = SL;
     w->proto = proto == 0 ? P_TRANSPORT : proto;
     h2o_linklist_init_anchor(&w->ops);
     /* the HTTP part ends here: count it as answered */
     gw_metrics_request(&rc->thread->metrics, GW_OPL_SUBSCRIPTION, 101, gw_now_ns() - rc->start_ns);
     rc->thread->inflight--;
-    gw_ws_accept(gw_subs_ws(L), req,
+    gw_ws_accept(&SL->ws, req,
                  proto == P_TRANSPORT ? "graphql-transport-ws"
                  : proto == P_LEGACY  ? "graphql-ws"
                                       : NULL,

@@ -2,18 +2,21 @@
  * pending.c — executions that wait for a resolver, for every transport
  * (see pending.h for the protocol between resolvers and transports).
  *
- * While gql_execute or gql_resume runs, the loop's gw_thread_t.running
- * points at a gw_exec on the stack: that is how gw_pending_hold, called by a
- * resolver deep inside the engine, finds the execution it belongs to without
- * any global state.
+ * While gql_execute or gql_resume runs, the loop's gw_exec_loop_t.running
+ * points at a gw_exec_run on the stack: that is how gw_pending_hold, called
+ * by a resolver deep inside the engine, finds the execution it belongs to
+ * without any global state (the resolver's info->context is the loop's
+ * gw_exec_loop_t).
  */
 #include "pending.h"
 
 #include <stdlib.h>
 
-/* One run of gql_execute/gql_resume on a loop (gw_thread_t.running).
+#include "exec_int.h"
+
+/* One run of gql_execute/gql_resume on a loop (gw_exec_loop_t.running).
  * `pending` is made by the first hold; `held` says this run holds it. */
-struct gw_exec {
+struct gw_exec_run {
     gw_pending_t *pending;
     bool held;
 };
@@ -21,7 +24,7 @@ struct gw_exec {
 /* An execution waiting for a resolver. malloc'd by the first hold, freed
  * by the resume that completes the execution. */
 struct gw_pending {
-    gw_thread_t *thread;
+    gw_exec_loop_t *loop;
     gql_operation_t *op; /* the transport's (or release's) */
     gql_buf_t *out;      /* ditto; gql_resume writes on */
     gql_arena_t *arena;  /* ditto */
@@ -34,8 +37,8 @@ struct gw_pending {
 
 gw_pending_t *gw_pending_hold(const gql_resolve_info_t *info)
 {
-    gw_thread_t *t = info->context;
-    struct gw_exec *x = t != NULL ? t->running : NULL;
+    gw_exec_loop_t *L = info->context;
+    struct gw_exec_run *x = L != NULL ? L->running : NULL;
     if (x == NULL)
         return NULL;
     if (x->pending == NULL)
@@ -50,30 +53,30 @@ gql_arena_t *gw_pending_arena(gw_pending_t *p)
 }
 
 /* Runs one step (execute or resume) with t->running set. */
-static int run(gw_thread_t *t, struct gw_exec *x, gql_operation_t *op, const void *root, const gql_rv_t *value,
+static int run(gw_exec_loop_t *L, struct gw_exec_run *x, gql_operation_t *op, const void *root, const gql_rv_t *value,
                gql_buf_t *out)
 {
-    struct gw_exec *saved = t->running; /* a resume may happen inside another execution's resolver */
-    t->running = x;
+    struct gw_exec_run *saved = L->running; /* a resume may happen inside another execution's resolver */
+    L->running = x;
     int rc = value != NULL ? gql_resume(op, value, out) : gql_execute(op, root, out);
-    t->running = saved;
+    L->running = saved;
     return rc;
 }
 
-int gw_pending_execute(gw_thread_t *t, gql_operation_t *op, const void *root, gql_buf_t *out, gql_arena_t *arena,
+int gw_pending_execute(gw_exec_loop_t *L, gql_operation_t *op, const void *root, gql_buf_t *out, gql_arena_t *arena,
                        gw_pending_t **pending)
 {
-    struct gw_exec x = {NULL, false};
-    int rc = run(t, &x, op, root, NULL, out);
+    struct gw_exec_run x = {NULL, false};
+    int rc = run(L, &x, op, root, NULL, out);
     *pending = NULL;
     if (rc == GQL_PENDING && x.held) {
-        *x.pending = (gw_pending_t){.thread = t, .op = op, .out = out, .arena = arena};
+        *x.pending = (gw_pending_t){.loop = L, .op = op, .out = out, .arena = arena};
         *pending = x.pending;
         return rc;
     }
     free(x.pending); /* held but answered at once: nothing waits for it */
     if (rc == GQL_PENDING)
-        gw_log_msg(&t->server->log, GW_LOG_ERROR, "graphql internal error",
+        gw_log_msg(&L->thread->server->log, GW_LOG_ERROR, "graphql internal error",
                    "a resolver answered later without gw_pending_hold");
     return rc;
 }
@@ -91,7 +94,7 @@ void gw_pending_cancel(gw_pending_t *p, void (*release)(void *data), void *data)
     p->user = NULL;
     p->release = release;
     p->release_data = data;
-    gw_log_msg(&p->thread->server->log, GW_LOG_DEBUG, "client gone before a pending answer", NULL);
+    gw_log_msg(&p->loop->thread->server->log, GW_LOG_DEBUG, "client gone before a pending answer", NULL);
 }
 
 void gw_pending_resume(gw_pending_t *p, const gql_rv_t *value)
@@ -102,15 +105,15 @@ void gw_pending_resume(gw_pending_t *p, const gql_rv_t *value)
         free(p);
         return;
     }
-    struct gw_exec x = {p, false};
-    int rc = run(p->thread, &x, p->op, NULL, value, p->out);
+    struct gw_exec_run x = {p, false};
+    int rc = run(p->loop, &x, p->op, NULL, value, p->out);
     if (rc == GQL_PENDING && x.held)
         return; /* a later root field waits too */
     if (rc == GQL_PENDING)
-        gw_log_msg(&p->thread->server->log, GW_LOG_ERROR, "graphql internal error",
+        gw_log_msg(&p->loop->thread->server->log, GW_LOG_ERROR, "graphql internal error",
                    "a resolver answered later without gw_pending_hold");
     else if (rc != 0)
-        gw_log_msg(&p->thread->server->log, GW_LOG_ERROR, "graphql internal error", "gql_resume failed");
+        gw_log_msg(&p->loop->thread->server->log, GW_LOG_ERROR, "graphql internal error", "gql_resume failed");
     gw_pending_done_fn done = p->done;
     void *user = p->user;
     gql_buf_t *out = p->out;

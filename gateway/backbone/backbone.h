@@ -46,7 +46,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "loopq.h"
+#include "gql.h"
+#include "runtime/loopq.h"
 #include "store.h"
 
 struct gw_server;
@@ -90,6 +91,11 @@ void gw_backbone_stop(gw_backbone_t *b);
 /* Frees everything; waiters still linked are discarded. NULL is fine. */
 void gw_backbone_free(gw_backbone_t *b);
 
+/* /metrics (gw_server_add_metrics): the Kafka and projection families of
+ * `data`, a gw_backbone_t, or zeros when it is NULL (Kafka disabled), so
+ * the set of series stays the same. */
+void gw_backbone_render_metrics(gql_buf_t *out, void *data);
+
 /* The projections (read from any thread). */
 gw_txstore_t *gw_backbone_txstore(gw_backbone_t *b);
 gw_accounts_t *gw_backbone_accounts(gw_backbone_t *b);
@@ -127,11 +133,5 @@ typedef struct gw_transfer_cmd {
 } gw_transfer_cmd_t;
 
 int gw_backbone_send_transfer(gw_backbone_t *b, const gw_transfer_cmd_t *c, char *err, size_t errlen);
-
-/* `gateway --sync-topology`: creates the topology's missing topics (the
- * credentials topic compacted) on conf's brokers, reports partition-count
- * drift on stdout, and registers our schemas when kafka.schema_registry_url is
- * set. Returns 0 when nothing drifts, 1 on drift, -1 on error. */
-int gw_backbone_sync_topology(struct gw_server *s);
 
 #endif

@@ -30,7 +30,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "http.h"
+#include "server.h"
 
 /* One accepted connection, tracked from accept to close. */
 typedef struct gw_conn {
@@ -40,25 +40,111 @@ typedef struct gw_conn {
     gw_conn_kind_t kind;
 } gw_conn_t;
 
+int gw_server_init(gw_server_t *s, const gw_config_t *config, gw_log_t log)
+{
+    s->config = config;
+    s->log = log;
+    pthread_mutex_init(&s->loopq_mu, NULL);
+    pthread_mutex_init(&s->start_mu, NULL);
+    pthread_cond_init(&s->start_cv, NULL);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t n = config->server.threads > 0 ? (size_t)config->server.threads : cores > 0 ? (size_t)cores : 1;
+    if (n == 0 || n > 256)
+        n = 1;
+    s->nthreads = n;
+    s->threads = calloc(n, sizeof *s->threads);
+    s->thread_metrics = calloc(n, sizeof *s->thread_metrics);
+    if (s->threads == NULL || s->thread_metrics == NULL)
+        return GW_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        s->threads[i].server = s;
+        s->threads[i].index = i;
+        s->threads[i].listen_fd = -1;
+        s->thread_metrics[i] = &s->threads[i].metrics;
+    }
+    return 0;
+}
+
+void gw_server_dispose(gw_server_t *s)
+{
+    bool unclean = false;
+    for (size_t i = 0; s->threads != NULL && i < s->nthreads; i++)
+        unclean = unclean || s->threads[i].unclean;
+    if (!unclean) {
+        /* else the loops' connections still point into the threads: keep them */
+        free(s->threads);
+        free(s->thread_metrics);
+        s->threads = NULL;
+        s->thread_metrics = NULL;
+    }
+    pthread_cond_destroy(&s->start_cv);
+    pthread_mutex_destroy(&s->start_mu);
+    pthread_mutex_destroy(&s->loopq_mu);
+}
+
+void gw_server_set_routes(gw_server_t *s, gw_routes_fn fn, void *data)
+{
+    s->routes = fn;
+    s->routes_data = data;
+}
+
 int gw_server_add_ready_check(gw_server_t *s, const char *name, gw_ready_fn fn, void *data)
 {
     if (s->nready >= GW_MAX_READY_CHECKS)
-        return -1;
+        return GW_EFULL;
     s->ready[s->nready++] = (gw_ready_check_t){name, fn, data};
     return 0;
 }
 
-int gw_server_add_thread_hook(gw_server_t *s, gw_thread_hook_fn start, gw_thread_hook_fn end, void *data)
+int gw_server_add_metrics(gw_server_t *s, gw_metrics_fn fn, void *data)
+{
+    if (s->nmetrics_sources >= GW_MAX_METRICS_SOURCES)
+        return GW_EFULL;
+    s->metrics_sources[s->nmetrics_sources++] = (gw_metrics_source_t){fn, data};
+    return 0;
+}
+
+int gw_server_add_thread_hook(gw_server_t *s, gw_thread_start_fn start, gw_thread_end_fn end, void *data)
 {
     if (s->nthread_hooks >= GW_MAX_THREAD_HOOKS)
-        return -1;
+        return GW_EFULL;
     s->thread_hooks[s->nthread_hooks++] = (gw_thread_hook_t){start, end, data};
     return 0;
 }
 
-void gw_server_prepare(gw_server_t *s)
+int gw_server_slot_new(gw_server_t *s)
 {
-    pthread_mutex_init(&s->loopq_mu, NULL);
+    if (s->nslots >= GW_MAX_SLOTS)
+        return GW_EFULL;
+    return (int)s->nslots++;
+}
+
+bool gw_server_ready(gw_server_t *s, gql_buf_t *out)
+{
+    bool ready = true;
+    gql_buf_puts(out, "{\"checks\":{");
+    for (size_t i = 0; i < s->nready; i++) {
+        char reason[256] = "";
+        bool ok = s->ready[i].fn(s->ready[i].data, reason, sizeof reason);
+        ready = ready && ok;
+        if (i)
+            gql_buf_putc(out, ',');
+        gql_buf_json_string(out, s->ready[i].name, strlen(s->ready[i].name));
+        gql_buf_puts(out, ok ? ":{\"ok\":true}" : ":{\"ok\":false,\"reason\":");
+        if (!ok) {
+            gql_buf_json_string(out, reason, strlen(reason));
+            gql_buf_putc(out, '}');
+        }
+    }
+    gql_buf_printf(out, "},\"status\":\"%s\"}", ready ? "ready" : "not ready");
+    return ready;
+}
+
+void gw_server_render_metrics(gw_server_t *s, gql_buf_t *out)
+{
+    gw_metrics_render(out, s->thread_metrics, s->nthreads);
+    for (size_t i = 0; i < s->nmetrics_sources; i++)
+        s->metrics_sources[i].fn(out, s->metrics_sources[i].data);
 }
 
 size_t gw_server_each_loop(gw_server_t *s, void (*fn)(gw_loopq_t *q, size_t index, void *arg), void *arg)
@@ -89,9 +175,9 @@ bool gw_server_push(gw_server_t *s, size_t index, gw_loopq_msg_t *m)
 }
 
 /* Readiness: false from the stop signal on, so balancers stop sending. */
-static bool accepting_ready(const gw_server_t *s, void *data, char *reason, size_t reasonlen)
+static bool accepting_ready(void *data, char *reason, size_t reasonlen)
 {
-    (void)data;
+    const gw_server_t *s = data;
     if (!atomic_load_explicit(&s->stopping, memory_order_relaxed))
         return true;
     snprintf(reason, reasonlen, "shutting down");
@@ -124,7 +210,7 @@ static void on_accept(h2o_socket_t *listener, const char *err)
         h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
         if (sock == NULL)
             return;
-        if (t->connections >= t->server->config.server.max_connections_per_thread || t->stopping) {
+        if (t->connections >= t->server->config->server.max_connections_per_thread || t->stopping) {
             gw_metric_add(&t->metrics.connections_rejected, 1);
             if (t->accept_ctx.ssl_ctx == NULL) {
                 static const h2o_iovec_t busy = {
@@ -221,7 +307,7 @@ static void begin_shutdown(gw_thread_t *t)
         t->listener = NULL;
     }
     h2o_context_request_shutdown(&t->ctx);
-    t->stop_deadline = h2o_now(t->ctx.loop) + t->server->config.server.shutdown_timeout_ms;
+    t->stop_deadline = h2o_now(t->ctx.loop) + t->server->config->server.shutdown_timeout_ms;
     h2o_timeout_link(t->ctx.loop, &t->drain_timeout, &t->drain_entry);
 }
 
@@ -258,26 +344,24 @@ static void *thread_main(void *arg)
     h2o_linklist_init_anchor(&t->conns);
     h2o_multithread_register_receiver(t->ctx.queue, &t->control, on_control);
     h2o_timeout_init(loop, &t->drain_timeout, 50);
-    h2o_timeout_init(loop, &t->bench_timeout, GW_BENCH_DELAY_MS);
     t->drain_entry = (h2o_timeout_entry_t){0};
     t->drain_entry.cb = drain_check;
-    t->doc_cache = gql_doc_cache_new(s->schema, s->config.graphql.doc_cache_entries, &t->arena_bytes);
-    if (t->doc_cache == NULL) {
-        gw_log_msg(&s->log, GW_LOG_ERROR, "cannot create the document cache", NULL);
-        close(t->listen_fd);
-        t->listen_fd = -1;
+    t->listener = h2o_evloop_socket_create(loop, t->listen_fd, H2O_SOCKET_FLAG_DONT_READ);
+    t->listen_fd = -1; /* the socket owns it now */
+    t->listener->data = t;
+    gw_loopq_attach(&t->loopq, loop, t);
+    size_t nhooks = 0; /* start hooks that ran: their end hooks run at the end */
+    int rc = 0;
+    for (; nhooks < s->nthread_hooks && rc == 0; nhooks++)
+        if (s->thread_hooks[nhooks].start != NULL)
+            rc = s->thread_hooks[nhooks].start(t, s->thread_hooks[nhooks].data);
+    if (rc == 0) {
+        h2o_socket_read_start(t->listener, on_accept);
+        report_started(s, true);
+    } else {
+        gw_log_msg(&s->log, GW_LOG_ERROR, "a loop could not start its features", NULL);
         report_started(s, false);
         /* the main thread stops everyone; still serve the stop message */
-    } else {
-        t->listener = h2o_evloop_socket_create(loop, t->listen_fd, H2O_SOCKET_FLAG_DONT_READ);
-        t->listen_fd = -1; /* the socket owns it now */
-        t->listener->data = t;
-        h2o_socket_read_start(t->listener, on_accept);
-        gw_loopq_attach(&t->loopq, loop, t);
-        for (size_t i = 0; i < s->nthread_hooks; i++)
-            if (s->thread_hooks[i].start != NULL)
-                s->thread_hooks[i].start(t, s->thread_hooks[i].data);
-        report_started(s, true);
     }
 
     while (!t->exit_loop)
@@ -286,20 +370,16 @@ static void *thread_main(void *arg)
     if (h2o_timeout_is_linked(&t->drain_entry))
         h2o_timeout_unlink(&t->drain_entry);
     h2o_multithread_unregister_receiver(t->ctx.queue, &t->control);
-    if (t->loopq._owner != NULL) /* attached: the start hooks ran */
-        for (size_t i = s->nthread_hooks; i-- > 0;)
-            if (s->thread_hooks[i].end != NULL)
-                s->thread_hooks[i].end(t, s->thread_hooks[i].data);
+    for (size_t i = nhooks; i-- > 0;)
+        if (s->thread_hooks[i].end != NULL)
+            s->thread_hooks[i].end(t, s->thread_hooks[i].data);
     gw_loopq_drain(&t->loopq); /* answers already queued reach their owners' cleanup */
     gw_loopq_detach(&t->loopq);
     bool clean = t->connections == 0;
-    if (clean)
-        gw_bench_thread_end(t);
     if (clean) {
         /* let h2o free what it closed (sockets are released on the next run) */
         h2o_evloop_run(loop, 0);
         h2o_timeout_dispose(loop, &t->drain_timeout);
-        h2o_timeout_dispose(loop, &t->bench_timeout);
         /* h2o_context_request_shutdown arms HTTP/2's GOAWAY timer even
          * without HTTP/2 connections; h2o_context_dispose asserts it is gone */
         if (h2o_timeout_is_linked(&t->ctx.http2._graceful_shutdown_timeout))
@@ -312,8 +392,6 @@ static void *thread_main(void *arg)
         free(queue);
     } else
         t->unclean = true; /* connections outlived the bound; the process exits anyway */
-    gql_doc_cache_free(t->doc_cache);
-    t->doc_cache = NULL;
     return NULL;
 }
 
@@ -356,7 +434,7 @@ static int open_listener(const char *host, int port, int *bound_port)
 
 static int setup_tls(gw_server_t *s)
 {
-    const gw_config_t *c = &s->config;
+    const gw_config_t *c = s->config;
     if (c->server.tls_certificate == NULL)
         return 0;
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
@@ -384,9 +462,9 @@ static int setup_tls(gw_server_t *s)
     return 0;
 }
 
-static void setup_globalconf(gw_server_t *s)
+static int setup_globalconf(gw_server_t *s)
 {
-    const gw_config_t *c = &s->config;
+    const gw_config_t *c = s->config;
     h2o_config_init(&s->globalconf);
     s->globalconf.server_name = h2o_iovec_init(H2O_STRLIT("openbank-gateway/" GW_VERSION));
     /* h2o's default is 1 GiB; bodies are buffered whole, so keep this small */
@@ -396,26 +474,14 @@ static void setup_globalconf(gw_server_t *s)
     s->globalconf.http2.graceful_shutdown_timeout = c->server.shutdown_timeout_ms;
     s->globalconf.handshake_timeout = c->server.request_timeout_ms;
     h2o_hostconf_t *host = h2o_config_register_host(&s->globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
-    gw_routes_register(s, host);
+    return s->routes != NULL ? s->routes(s, host, s->routes_data) : 0;
 }
 
 int gw_server_run(gw_server_t *s)
 {
-    const gw_config_t *c = &s->config;
-    int rc = -1;
-    bool unclean = false; /* a loop could not free its connections in time */
-    size_t n = c->server.threads > 0 ? (size_t)c->server.threads : (size_t)sysconf(_SC_NPROCESSORS_ONLN);
-    if (n == 0 || n > 256)
-        n = 1;
-    s->nthreads = n;
-    s->threads = calloc(n, sizeof *s->threads);
-    s->thread_metrics = calloc(n, sizeof *s->thread_metrics);
-    if (s->threads == NULL || s->thread_metrics == NULL) {
-        gw_log_msg(&s->log, GW_LOG_ERROR, "out of memory", NULL);
-        goto out;
-    }
-    pthread_mutex_init(&s->start_mu, NULL);
-    pthread_cond_init(&s->start_cv, NULL);
+    const gw_config_t *c = s->config;
+    int rc;
+    size_t n = s->nthreads;
 
     /* SIGTERM/SIGINT are taken by sigwait below; every thread inherits the mask */
     sigset_t sigs;
@@ -425,17 +491,18 @@ int gw_server_run(gw_server_t *s)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    gw_server_add_ready_check(s, "accepting", accepting_ready, NULL);
+    gw_server_add_ready_check(s, "accepting", accepting_ready, s);
     if (setup_tls(s) != 0)
-        goto out;
-    setup_globalconf(s);
+        return GW_EINVAL;
+    if ((rc = setup_globalconf(s)) != 0) {
+        gw_log_msg(&s->log, GW_LOG_ERROR, "cannot register the routes", NULL);
+        goto close_fds;
+    }
+    rc = GW_ESYS;
 
     int port = c->server.port;
     for (size_t i = 0; i < n; i++) {
         gw_thread_t *t = &s->threads[i];
-        t->server = s;
-        t->index = i;
-        s->thread_metrics[i] = &t->metrics;
         t->listen_fd = open_listener(c->server.bind, port, &port);
         if (t->listen_fd < 0) {
             gw_log_line_t l;
@@ -506,7 +573,7 @@ int gw_server_run(gw_server_t *s)
     pthread_mutex_lock(&s->loopq_mu);
     s->loopq_open = false;
     pthread_mutex_unlock(&s->loopq_mu);
-    rc = ok ? 0 : -1;
+    rc = ok ? 0 : GW_ESYS;
     if (ok)
         gw_log_msg(&s->log, GW_LOG_INFO, "stopped", NULL);
 
@@ -519,20 +586,13 @@ close_fds:
             close(s->threads[i].listen_fd);
     for (size_t i = 0; i < n; i++)
         gw_loopq_dispose(&s->threads[i].loopq);
+    bool unclean = false; /* a loop could not free its connections in time */
     for (size_t i = 0; i < n; i++)
         unclean = unclean || s->threads[i].unclean;
     if (!unclean) {
         h2o_config_dispose(&s->globalconf);
         if (s->ssl_ctx != NULL)
             SSL_CTX_free(s->ssl_ctx);
-    }
-out:
-    if (!unclean) {
-        /* else the loops' connections still point into the threads: keep them */
-        free(s->threads);
-        free(s->thread_metrics);
-        s->threads = NULL;
-        s->thread_metrics = NULL;
     }
     return rc;
 }

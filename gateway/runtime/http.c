@@ -145,7 +145,7 @@ bool gw_http_begin(gw_reqctx_t *rc, gw_handler_t *h, h2o_req_t *req)
     rc->op = GW_OPL_NONE;
     rc->thread->inflight++;
 
-    const gw_config_t *c = &rc->server->config;
+    const gw_config_t *c = rc->server->config;
     size_t hbytes = req->input.method.len + req->input.path.len + 12;
     for (size_t i = 0; i < req->headers.size; i++)
         hbytes += req->headers.entries[i].name->len + req->headers.entries[i].value.len + 4;
@@ -182,4 +182,19 @@ bool gw_http_begin(gw_reqctx_t *rc, gw_handler_t *h, h2o_req_t *req)
         return false;
     }
     return true;
+}
+
+gw_handler_t *gw_http_register(gw_server_t *s, h2o_hostconf_t *host, const char *path,
+                               int (*on_req)(h2o_handler_t *, h2o_req_t *), size_t size)
+{
+    h2o_pathconf_t *pc = h2o_config_register_path(host, path, 0);
+    gw_handler_t *h = (gw_handler_t *)h2o_create_handler(pc, size);
+    h->super.on_req = on_req;
+    h->server = s;
+    return h;
+}
+
+bool gw_http_path_is(h2o_req_t *req, const char *path)
+{
+    return h2o_memis(req->path_normalized.base, req->path_normalized.len, path, strlen(path));
 }

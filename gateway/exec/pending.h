@@ -33,7 +33,7 @@
 #ifndef GW_PENDING_H
 #define GW_PENDING_H
 
-#include "server.h"
+#include "exec.h"
 
 typedef struct gw_pending gw_pending_t;
 
@@ -43,7 +43,7 @@ typedef struct gw_pending gw_pending_t;
 
 /* The handle of the execution running on this loop, for a resolver called
  * from gql_execute/gql_resume through gw_pending_execute/gw_pending_resume
- * (`info->context` is the gw_thread_t). NULL when nothing can wait (no such
+ * (`info->context` is the loop's gw_exec_loop_t). NULL when nothing can wait (no such
  * execution, out of memory): then answer a field error instead. */
 gw_pending_t *gw_pending_hold(const gql_resolve_info_t *info);
 
@@ -67,14 +67,14 @@ void gw_pending_resume(gw_pending_t *p, const gql_rv_t *value);
  * owns it and everything else of the execution from here on. */
 typedef void (*gw_pending_done_fn)(void *user, int rcode, gql_buf_t *out);
 
-/* Runs gql_execute(op, root, out) on loop t so that resolvers can hold it.
+/* Runs gql_execute(op, root, out) on loop L so that resolvers can hold it.
  * `arena` is the execution's (gw_pending_arena hands it out); `out` must
  * stay at its address until the end (gql_resume writes on). Returns
  * gql_execute's code. GQL_PENDING with *pending set: a resolver answers
  * later — call gw_pending_wait before returning to the loop. GQL_PENDING
  * with *pending NULL: a resolver answered "pending" without holding (a
  * bug: treat as an internal error). */
-int gw_pending_execute(gw_thread_t *t, gql_operation_t *op, const void *root, gql_buf_t *out, gql_arena_t *arena,
+int gw_pending_execute(gw_exec_loop_t *L, gql_operation_t *op, const void *root, gql_buf_t *out, gql_arena_t *arena,
                        gw_pending_t **pending);
 
 /* Says who to tell when the held execution completes. */

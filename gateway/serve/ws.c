@@ -16,37 +16,10 @@
 #define CLOSE_GRACE_MS 5000
 
 /* ------------------------------------------------------------------------ */
-/* Buffers and queues                                                       */
+/* Frames                                                                   */
 /* ------------------------------------------------------------------------ */
 
-gw_wsbuf_t *gw_wsbuf_new(size_t len)
-{
-    if (len > UINT32_MAX)
-        return NULL;
-    gw_wsbuf_t *b = malloc(sizeof *b + (len ? len : 1));
-    if (b == NULL)
-        return NULL;
-    b->refs = 1;
-    b->len = (uint32_t)len;
-    return b;
-}
-
-gw_wsbuf_t *gw_wsbuf_concat(const void *a, size_t na, const void *b, size_t nb, const void *c, size_t nc)
-{
-    gw_wsbuf_t *w = gw_wsbuf_new(na + nb + nc);
-    if (w == NULL)
-        return NULL;
-    char *p = w->data;
-    if (na)
-        memcpy(p, a, na), p += na;
-    if (nb)
-        memcpy(p, b, nb), p += nb;
-    if (nc)
-        memcpy(p, c, nc);
-    return w;
-}
-
-gw_wsbuf_t *gw_ws_frame(int opcode, const void *a, size_t na, const void *b, size_t nb, const void *c, size_t nc)
+gw_chunk_t *gw_ws_frame(int opcode, const void *a, size_t na, const void *b, size_t nb, const void *c, size_t nc)
 {
     size_t len = na + nb + nc;
     uint8_t h[10];
@@ -66,7 +39,7 @@ gw_wsbuf_t *gw_ws_frame(int opcode, const void *a, size_t na, const void *b, siz
             h[2 + i] = (uint8_t)((uint64_t)len >> (56 - 8 * i));
         hl = 10;
     }
-    gw_wsbuf_t *w = gw_wsbuf_new(hl + len);
+    gw_chunk_t *w = gw_chunk_new(hl + len);
     if (w == NULL)
         return NULL;
     char *p = w->data;
@@ -79,99 +52,6 @@ gw_wsbuf_t *gw_ws_frame(int opcode, const void *a, size_t na, const void *b, siz
     if (nc)
         memcpy(p, c, nc);
     return w;
-}
-
-bool gw_outq_push(gw_outq_t *q, gw_wsbuf_t *b)
-{
-    if (q->count == q->cap) {
-        size_t ncap = q->cap ? q->cap * 2 : 4;
-        gw_wsbuf_t **n = malloc(ncap * sizeof *n);
-        if (n == NULL)
-            return false;
-        for (size_t i = 0; i < q->count; i++)
-            n[i] = q->items[(q->head + i) % q->cap];
-        free(q->items);
-        q->items = n;
-        q->head = 0;
-        q->cap = ncap;
-    }
-    q->items[(q->head + q->count) % q->cap] = gw_wsbuf_ref(b);
-    q->count++;
-    q->unsent += b->len;
-    return true;
-}
-
-size_t gw_outq_take(gw_outq_t *q, h2o_iovec_t *iov, size_t max)
-{
-    size_t n = 0;
-    while (q->inflight < q->count && n < max) {
-        gw_wsbuf_t *b = q->items[(q->head + q->inflight) % q->cap];
-        iov[n++] = h2o_iovec_init(b->data, b->len);
-        q->inflight++;
-    }
-    return n;
-}
-
-void gw_outq_done(gw_outq_t *q)
-{
-    for (; q->inflight > 0; q->inflight--) {
-        gw_wsbuf_t *b = q->items[q->head];
-        q->unsent -= b->len;
-        gw_wsbuf_unref(b);
-        q->head = (q->head + 1) % q->cap;
-        q->count--;
-    }
-    if (q->count == 0 && q->cap > 16) { /* a burst is over: give the ring back */
-        free(q->items);
-        q->items = NULL;
-        q->cap = q->head = 0;
-    }
-}
-
-void gw_outq_clear(gw_outq_t *q)
-{
-    for (size_t i = 0; i < q->count; i++)
-        gw_wsbuf_unref(q->items[(q->head + i) % q->cap]);
-    free(q->items);
-    *q = (gw_outq_t){0};
-}
-
-/* ------------------------------------------------------------------------ */
-/* UTF-8                                                                    */
-/* ------------------------------------------------------------------------ */
-
-/* Well-formed UTF-8 (RFC 3629): no overlongs, no surrogates, <= U+10FFFF. */
-static bool utf8_valid(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t need;
-        uint32_t cp, min;
-        if ((c & 0xe0) == 0xc0)
-            need = 1, cp = c & 0x1f, min = 0x80;
-        else if ((c & 0xf0) == 0xe0)
-            need = 2, cp = c & 0x0f, min = 0x800;
-        else if ((c & 0xf8) == 0xf0)
-            need = 3, cp = c & 0x07, min = 0x10000;
-        else
-            return false;
-        if (i + need >= n)
-            return false;
-        for (size_t k = 1; k <= need; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += need + 1;
-    }
-    return true;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -312,7 +192,7 @@ static void flush(gw_ws_conn_t *c)
     h2o_socket_write(c->sock, iov, n, on_write);
 }
 
-void gw_ws_send(gw_ws_conn_t *c, gw_wsbuf_t *frame)
+void gw_ws_send(gw_ws_conn_t *c, gw_chunk_t *frame)
 {
     if (c->sock == NULL || c->close_sent || c->dead || frame == NULL)
         return;
@@ -327,13 +207,13 @@ void gw_ws_send_text(gw_ws_conn_t *c, const void *a, size_t na, const void *b, s
 {
     if (c->sock == NULL || c->close_sent || c->dead)
         return;
-    gw_wsbuf_t *f = gw_ws_frame(GW_WS_TEXT, a, na, b, nb, d, nd);
+    gw_chunk_t *f = gw_ws_frame(GW_WS_TEXT, a, na, b, nb, d, nd);
     if (f == NULL) {
         gw_ws_abort(c);
         return;
     }
     gw_ws_send(c, f);
-    gw_wsbuf_unref(f);
+    gw_chunk_unref(f);
 }
 
 void gw_ws_close(gw_ws_conn_t *c, uint16_t code, const char *reason)
@@ -348,13 +228,13 @@ void gw_ws_close(gw_ws_conn_t *c, uint16_t code, const char *reason)
     p[1] = (uint8_t)code;
     if (rl)
         memcpy(p + 2, reason, rl);
-    gw_wsbuf_t *f = gw_ws_frame(GW_WS_CLOSE, p, 2 + rl, NULL, 0, NULL, 0);
+    gw_chunk_t *f = gw_ws_frame(GW_WS_CLOSE, p, 2 + rl, NULL, 0, NULL, 0);
     if (f == NULL) {
         gw_ws_abort(c);
         return;
     }
     gw_ws_send(c, f);
-    gw_wsbuf_unref(f);
+    gw_chunk_unref(f);
     c->close_sent = true;
     c->close_on_idle = true;
     c->last_ping_ms = h2o_now(c->loop->thread->ctx.loop); /* from now: the close grace */
@@ -393,9 +273,9 @@ void gw_ws_drop_queued(gw_ws_conn_t *c)
 {
     gw_outq_t *q = &c->q;
     while (q->count > q->inflight) {
-        gw_wsbuf_t *b = q->items[(q->head + q->count - 1) % q->cap];
+        gw_chunk_t *b = q->items[(q->head + q->count - 1) % q->cap];
         q->unsent -= b->len;
-        gw_wsbuf_unref(b);
+        gw_chunk_unref(b);
         q->count--;
     }
 }
@@ -417,7 +297,7 @@ static void fail(gw_ws_conn_t *c, uint16_t code, const char *reason)
 
 static void deliver(gw_ws_conn_t *c, int opcode, const char *data, size_t len)
 {
-    if (opcode == GW_WS_TEXT && !utf8_valid((const uint8_t *)data, len)) {
+    if (opcode == GW_WS_TEXT && !gql_utf8_valid(data, len)) {
         fail(c, 1007, "Invalid UTF-8 in a text message");
         return;
     }
@@ -512,16 +392,16 @@ static void process_input(gw_ws_conn_t *c)
                 code = ((unsigned)pl[0] << 8) | pl[1];
                 if (!close_code_valid(code))
                     return fail(c, 1002, "Bad close code");
-                if (!utf8_valid(pl + 2, len - 2))
+                if (!gql_utf8_valid((const char *)pl + 2, len - 2))
                     return fail(c, 1007, "Invalid UTF-8 in the close reason");
             }
             gw_ws_close(c, (uint16_t)code, NULL);
             break;
         }
         case GW_WS_PING: {
-            gw_wsbuf_t *f = gw_ws_frame(GW_WS_PONG, pl, len, NULL, 0, NULL, 0);
+            gw_chunk_t *f = gw_ws_frame(GW_WS_PONG, pl, len, NULL, 0, NULL, 0);
             gw_ws_send(c, f);
-            gw_wsbuf_unref(f);
+            gw_chunk_unref(f);
             break;
         }
         case GW_WS_PONG:
@@ -565,7 +445,7 @@ static void on_read(h2o_socket_t *sock, const char *err)
 void gw_ws_sweep(gw_ws_loop_t *loop)
 {
     uint64_t now = h2o_now(loop->thread->ctx.loop);
-    gw_wsbuf_t *ping = NULL;
+    gw_chunk_t *ping = NULL;
     for (h2o_linklist_t *n = loop->conns.next, *next; n != &loop->conns; n = next) {
         next = n->next;
         gw_ws_conn_t *c = H2O_STRUCT_FROM_MEMBER(gw_ws_conn_t, link, n);
@@ -587,7 +467,7 @@ void gw_ws_sweep(gw_ws_loop_t *loop)
         if (c->cb->on_tick != NULL)
             c->cb->on_tick(c, now);
     }
-    gw_wsbuf_unref(ping);
+    gw_chunk_unref(ping);
 }
 
 void gw_ws_close_all(gw_ws_loop_t *loop, uint16_t code, const char *reason)

@@ -7,9 +7,8 @@
  * struct with relaxed loads and sums them. Values may be a few events
  * stale; they are never torn.
  *
- * Process-wide values written by other parts (Kafka, projections) live in
- * gw_metrics_shared_t; they are registered now and read 0 until those parts
- * set them.
+ * These are the core's metrics: HTTP requests and connections. Features
+ * render their own families through gw_server_add_metrics (server.h).
  */
 #ifndef GW_METRICS_H
 #define GW_METRICS_H
@@ -48,26 +47,7 @@ typedef struct gw_metrics {
     _Atomic uint64_t latency_sum_ns;
     _Atomic int64_t connections[GW_CONN__COUNT];
     _Atomic uint64_t connections_rejected; /* over max_connections_per_thread */
-    _Atomic int64_t subscriptions;
-    _Atomic uint64_t slow_consumers_closed; /* WebSocket/SSE subscribers closed for unsent bytes (subs.h) */
-    _Atomic uint64_t arena_bytes;           /* published copy of the loop's gql_arena_new counter */
-    _Atomic uint64_t doc_cache_entries;     /* published after each request */
 } gw_metrics_t;
-
-/* Written by the Kafka and projection parts (any thread: they use
- * atomic_fetch_add or store). */
-typedef struct gw_metrics_shared {
-    _Atomic uint64_t kafka_produced;
-    _Atomic uint64_t kafka_produce_errors;
-    _Atomic uint64_t kafka_consumed;
-    _Atomic int64_t kafka_consumer_lag;
-    _Atomic uint64_t projection_transactions;
-    _Atomic uint64_t projection_accounts;
-    _Atomic uint64_t kafka_bad_messages;  /* undecodable or unknown-schema records skipped */
-    _Atomic uint64_t kafka_offset_resets; /* positions lost (the broker dropped data) */
-    _Atomic uint64_t commands_timed_out;  /* commands whose feedback did not come in time */
-    _Atomic int64_t kafka_replayed;       /* 1 once the boot replay reached its end offsets */
-} gw_metrics_shared_t;
 
 /* Owner-thread helpers: a plain increment without a locked instruction. */
 static inline void gw_metric_add(_Atomic uint64_t *c, uint64_t n)
@@ -83,9 +63,11 @@ static inline void gw_gauge_add(_Atomic int64_t *g, int64_t n)
  * time it took in nanoseconds. */
 void gw_metrics_request(gw_metrics_t *m, gw_op_label_t op, int status, uint64_t ns);
 
-/* Writes the whole exposition: every thread's metrics summed, plus the
- * shared ones. */
-void gw_metrics_render(gql_buf_t *out, gw_metrics_t *const *threads, size_t nthreads,
-                       const gw_metrics_shared_t *shared);
+/* Writes the core's families, every thread's metrics summed. */
+void gw_metrics_render(gql_buf_t *out, gw_metrics_t *const *threads, size_t nthreads);
+
+/* Writes one family with a single sample: "# HELP name help", "# TYPE name
+ * type" ("counter" or "gauge") and "name value". */
+void gw_metrics_family(gql_buf_t *out, const char *name, const char *type, const char *help, int64_t value);
 
 #endif

@@ -1,7 +1,11 @@
 /*
- * subs.h — GraphQL subscriptions: the registry of live operations on each
- * event loop, the fan-out of new transactions to them, and the transports
- * that carry them (WebSocket: ws_protocol.c; Server-Sent Events: sse.c).
+ * subs.h — GraphQL operations that live on a connection: the registry of
+ * each event loop, the fan-out of new transactions to its subscriptions,
+ * and the single result of queries, mutations and one-shot subscription
+ * fields. The transports that carry them (serve/ws_protocol.c, serve/sse.c)
+ * plug in through gw_sub_sink_t; the Subscription fields (resolvers/) say
+ * what their stream is through gw_subs_source_t. The registry knows
+ * neither.
  *
  * The path of one transaction, id N:
  *   Kafka thread: append to the gw_txstore, gw_loopq_publish_tx(N) on every
@@ -28,27 +32,49 @@
  * every id above `seen` is fanned out later, so nothing is missed or sent
  * twice at the seam. Without after_id the cursor starts at the count.
  *
- * Threads: a gw_subs_loop_t and everything in it belong to one loop; the
- * gw_subs_t is shared and read-only after start, except its atomic
- * connection counter.
+ * Threads: a gw_subs_loop_t and everything in it belong to one loop (a
+ * server slot); the gw_subs_t is shared and read-only after start.
  *
  * Ownership: gw_subs_t is made by main (gw_subs_new) and freed after the
  * server stopped (gw_subs_free). Each gw_sub_t owns an arena (its op, its
  * variables, its filter) and holds its cached document; transports own the
- * gw_sub_t through gw_subs_start/gw_subs_stop.
+ * gw_sub_t through gw_subs_start/gw_subs_stop. Errors: 0 or a negative GW_E*
+ * code (runtime/error.h).
  */
 #ifndef GW_SUBS_H
 #define GW_SUBS_H
 
-#include "http.h"
+#include "exec/exec.h"
+#include "exec/pending.h"
+#include "runtime/chunk.h"
 #include "store.h"
-#include "ws.h"
 
 typedef struct gw_subs gw_subs_t;
 typedef struct gw_subs_loop gw_subs_loop_t;
 typedef struct gw_sub gw_sub_t;
 
-/* Limits and timers: gw_subs_limits_t in config.h (config "subscriptions.*"). */
+/* ------------------------------------------------------------------------ */
+/* Sources: what a Subscription field's subscribe function hands back       */
+/* ------------------------------------------------------------------------ */
+
+typedef enum gw_source_kind {
+    GW_SOURCE_TRANSACTIONS = 1, /* every new transaction that passes `filter` */
+    GW_SOURCE_ONCE,             /* one result: the operation executes once (its resolver may hold it: pending.h),
+                                 * then completes; a command sent over a subscription */
+} gw_source_kind_t;
+
+/* The `stream` a gql_subscribe_fn bound to a Subscription field returns
+ * (in info->arena, or static). */
+typedef struct gw_subs_source {
+    gw_source_kind_t kind;
+    gw_tx_filter_t filter; /* TRANSACTIONS: iban, min_amount, direction */
+    bool has_after;        /* TRANSACTIONS: resume after after_id (stored ones first) */
+    uint64_t after_id;
+} gw_subs_source_t;
+
+/* ------------------------------------------------------------------------ */
+/* Transports                                                               */
+/* ------------------------------------------------------------------------ */
 
 /* A result to deliver: the JSON of one execution ({"data":..} with
  * "errors" when any), shared by every subscriber with the same key. The
@@ -56,19 +82,19 @@ typedef struct gw_sub gw_sub_t;
  * framing. Lives during one fan-out. */
 #define GW_PAYLOAD_MEMO 4
 typedef struct gw_payload {
-    gw_wsbuf_t *json;
+    gw_chunk_t *json;
     struct {
         int tag;        /* the transport's framing kind */
         const char *id; /* borrowed: the subscriber's id (NUL-terminated) */
-        gw_wsbuf_t *frame;
+        gw_chunk_t *frame;
     } memo[GW_PAYLOAD_MEMO];
     int nmemo;
 } gw_payload_t;
 
 /* The frame for (tag, id) if one was built for this payload, else NULL. */
-gw_wsbuf_t *gw_payload_memo_get(gw_payload_t *p, int tag, const char *id);
+gw_chunk_t *gw_payload_memo_get(gw_payload_t *p, int tag, const char *id);
 /* Remembers `frame` (takes a reference) when there is room. */
-void gw_payload_memo_put(gw_payload_t *p, int tag, const char *id, gw_wsbuf_t *frame);
+void gw_payload_memo_put(gw_payload_t *p, int tag, const char *id, gw_chunk_t *frame);
 
 /* How a transport receives what a subscription produces. */
 typedef struct gw_sub_sink {
@@ -97,8 +123,7 @@ struct gw_sub {
     uint64_t key;
     gw_tx_filter_t filter;
     uint64_t cursor;       /* last transaction id shown or skipped */
-    void *call;            /* a gw_bank_call_t in flight (one-shot command fields), or NULL */
-    gw_pending_t *pending; /* a query/mutation held by a resolver (pending.h), or NULL */
+    gw_pending_t *pending; /* a single execution held by a resolver (pending.h), or NULL */
     gql_buf_t *out;        /* its output (in the arena) while it waits */
     bool streaming;        /* registered for live transactions */
     bool in_delivery;      /* gw_subs_stop was asked during next(): freed after */
@@ -114,60 +139,46 @@ struct gw_sub {
 /* What gw_subs_start says. */
 typedef enum gw_start_result {
     GW_START_STREAM = 0, /* registered: events follow (stored ones already sent), or a
-                          * single result follows, then complete(): a command's
-                          * (one-shot subscription field) or that of a query or
-                          * mutation whose resolver waits (pending.h) */
+                          * single result follows, then complete(): that of an
+                          * operation whose resolver waits (pending.h) */
     GW_START_DONE,       /* a single result was sent and complete() called */
     GW_START_ERRORS,     /* request errors: a JSON array in *errors, nothing registered */
     GW_START_INTERNAL,   /* out of memory or similar: nothing registered */
 } gw_start_result_t;
 
-/* Parses, validates and prepares `params` (the JSON object {query,
- * variables, operationName, extensions}) on this loop and starts it:
- * subscriptions create their event stream; queries and mutations (when
- * allow_single) and one-shot subscription fields execute once and deliver
- * one result. `sub` must come from gw_sub_new. On GW_START_ERRORS the
- * errors are written as a JSON array to `errors`; the sub is left
- * unstarted (free it with gw_subs_stop). After GW_START_DONE the sub may
- * already be freed (the transport's complete() stopped it): do not touch
- * it. Never calls sink->complete for STREAM. */
-gw_start_result_t gw_subs_start(gw_sub_t *sub, const gql_iv_t *params, bool allow_single, gql_buf_t *errors);
-
-/* A new, unstarted subscription for loop L with its own arena (which holds
+/* A new, unstarted operation for loop L with its own arena (which holds
  * `id`, copied). NULL when out of memory. */
 gw_sub_t *gw_sub_new(gw_subs_loop_t *L, const gw_sub_sink_t *sink, void *owner, const char *id, size_t idlen);
 
-/* Unregisters and frees the subscription. Safe inside sink->next (deferred). */
+/* Prepares `params` (whose strings and values must live in sub->arena, or
+ * longer) on this loop (exec.h) and starts it: subscriptions create their
+ * event stream; queries and mutations (when allow_single) and one-shot
+ * subscription fields execute once and deliver one result. On
+ * GW_START_ERRORS the errors are written as a JSON array to `errors`; the
+ * sub is left unstarted (free it with gw_subs_stop). After GW_START_DONE the
+ * sub may already be freed (the transport's complete() stopped it): do not
+ * touch it. Never calls sink->complete for STREAM. */
+gw_start_result_t gw_subs_start(gw_sub_t *sub, const gw_params_t *params, bool allow_single, gql_buf_t *errors);
+
+/* Unregisters and frees the operation. Safe inside sink->next (deferred). A
+ * single execution still held by a resolver is cancelled: its memory stays
+ * until the resolver answers (pending.h). */
 void gw_subs_stop(gw_sub_t *sub);
 
-/* The loop's registry, from a gw_thread_t. */
-gw_subs_loop_t *gw_subs_loop_of(gw_subs_t *subs, gw_thread_t *t);
-gw_subs_t *gw_subs_of_loop(gw_subs_loop_t *L);
-gw_thread_t *gw_subs_thread(gw_subs_loop_t *L);
-const gw_subs_limits_t *gw_subs_limits(const gw_subs_t *subs);
-
-/* A per-loop scratch arena for parsing one incoming message (reset by the
- * caller after use with gql_arena_reset). */
-gql_arena_t *gw_subs_scratch(gw_subs_loop_t *L);
-
-/* Connection accounting against limits.max_connections: true when one
- * more may open (and counts it); gw_subs_conn_closed undoes it. */
-bool gw_subs_conn_open(gw_subs_t *subs);
-void gw_subs_conn_closed(gw_subs_t *subs);
-/* A slow consumer was disconnected (/metrics). */
-void gw_subs_count_slow(gw_subs_loop_t *L);
+/* The loop's registry (valid from the start hooks on). */
+gw_subs_loop_t *gw_subs_loop_of(const gw_subs_t *subs, const gw_thread_t *t);
+gw_thread_t *gw_subs_thread(const gw_subs_loop_t *L);
 
 /* ------------------------------------------------------------------------ */
-/* Setup (main.c, routes.c)                                                 */
+/* Setup (main.c)                                                           */
 /* ------------------------------------------------------------------------ */
 
-/* Makes the registry for `s` with `limits` (copied; the config's
- * subscriptions section), binds
- * Subscription.stream_transactions and the one-shot subscription fields'
- * event streams in s->schema, and registers the loops' start/end hooks.
- * Call after the schema is bound and before gw_server_run. NULL when out of
- * memory or the schema lacks the fields (logged). */
-gw_subs_t *gw_subs_new(gw_server_t *s, const gw_subs_limits_t *limits);
+/* The registry of `s`'s loops, running operations through `exec`; a
+ * subscription catching up pauses while its connection has more than
+ * max_unsent_bytes / 2 unsent. Reserves a slot, adds the loops' hooks and
+ * the metric gateway_active_subscriptions. NULL when out of memory or the
+ * server's tables are full. */
+gw_subs_t *gw_subs_new(gw_server_t *s, gw_exec_t *exec, size_t max_unsent_bytes);
 void gw_subs_free(gw_subs_t *subs);
 
 /* The transactions to stream (borrowed; must outlive the server run). NULL
@@ -179,33 +190,5 @@ void gw_subs_set_store(gw_subs_t *subs, gw_txstore_t *store);
  * execution. */
 typedef const void *(*gw_subs_root_fn)(const gw_tx_t *tx, gql_arena_t *scratch);
 void gw_subs_set_root_fn(gw_subs_t *subs, gw_subs_root_fn fn);
-
-/* --bench: the registry owns a store of its own and POST /bench/publish
- * appends transactions to it (see bench/fanout). */
-int gw_subs_enable_bench(gw_subs_t *subs);
-
-/* Registers /graphql-ws and /graphql (WebSocket upgrades, SSE, then the
- * GraphQL-over-HTTP handler) on `host`. */
-void gw_subs_routes(gw_subs_t *subs, h2o_hostconf_t *host);
-
-/* ------------------------------------------------------------------------ */
-/* Transports                                                               */
-/* ------------------------------------------------------------------------ */
-
-/* ws_protocol.c: answers a WebSocket upgrade on `req` (subprotocol chosen
- * from Sec-WebSocket-Protocol). Sends the response itself. */
-void gw_wsp_upgrade(gw_subs_loop_t *L, gw_reqctx_t *rc);
-/* The loop's WebSocket connections. */
-gw_ws_loop_t *gw_subs_ws(gw_subs_loop_t *L);
-
-/* sse.c: GraphQL over SSE (distinct connections) for a request that
- * accepts text/event-stream. Sends the response itself. */
-void gw_sse_handle(gw_subs_loop_t *L, gw_reqctx_t *rc);
-/* True when the request's Accept asks for text/event-stream. */
-bool gw_sse_wanted(h2o_req_t *req);
-/* Periodic: back-pressure and shutdown of SSE streams of this loop. */
-void gw_sse_sweep(gw_subs_loop_t *L, bool stopping);
-/* The loop's SSE stream list (sse.c owns its entries). */
-h2o_linklist_t *gw_subs_sse_list(gw_subs_loop_t *L);
 
 #endif

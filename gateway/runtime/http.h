@@ -12,14 +12,24 @@
 #ifndef GW_HTTP_H
 #define GW_HTTP_H
 
-#include "pending.h"
 #include "server.h"
 
-/* A handler with a back pointer to the server. */
+/* A handler with a back pointer to the server. A feature's handler embeds
+ * it first and adds what it needs (its own context). */
 typedef struct gw_handler {
     h2o_handler_t super;
     gw_server_t *server;
 } gw_handler_t;
+
+/* Registers `on_req` at `path` on `host` with a handler of `size` bytes
+ * (at least sizeof(gw_handler_t); the rest zeroed, for the caller's
+ * fields). h2o picks the first registered path that is a prefix of the
+ * request's, so register longer paths first. */
+gw_handler_t *gw_http_register(gw_server_t *s, h2o_hostconf_t *host, const char *path,
+                               int (*on_req)(h2o_handler_t *, h2o_req_t *), size_t size);
+
+/* True when the request's path (without the query string) is exactly `path`. */
+bool gw_http_path_is(h2o_req_t *req, const char *path);
 
 /* The state of one request inside a gateway handler. */
 typedef struct gw_reqctx {
@@ -51,15 +61,5 @@ void gw_http_add_header(h2o_req_t *req, const char *name, const char *value);
 
 /* The value of request header `token`, or a NULL base when absent. */
 h2o_iovec_t gw_http_header(h2o_req_t *req, const h2o_token_t *token);
-
-/* The GraphQL-over-HTTP handler (http_graphql.c). */
-int gw_graphql_on_req(h2o_handler_t *self, h2o_req_t *req);
-
-/* Answering later: resolvers hold the running execution through
- * gw_pending_hold/gw_pending_resume (pending.h), which every transport
- * shares. Over HTTP the request stays in flight meanwhile (graceful
- * shutdown waits for it); if the client goes away first (connection closed,
- * HTTP/2 stream reset), a dispose callback on the request's pool cancels
- * the wait and the resume only frees. */
 
 #endif

@@ -131,9 +131,9 @@ void gw_loopq_detach(gw_loopq_t *q);
  * eventfd. No producer may push any more. */
 void gw_loopq_dispose(gw_loopq_t *q);
 
-/* Register fn for `kind` on t's queue. Call before the loop runs or on the
+/* Register fn for `kind` on queue q. Call before the loop runs or on the
  * loop. Returns 0, or -1 when GW_LOOPQ_MAX_HOOKS are taken or kind is bad. */
-int gw_loopq_on(struct gw_thread *t, gw_loopq_kind_t kind, gw_loopq_fn fn, void *data);
+int gw_loopq_on(gw_loopq_t *q, gw_loopq_kind_t kind, gw_loopq_fn fn, void *data);
 
 /* Any thread: queue m (ownership passes) and wake the loop if needed. */
 void gw_loopq_push(gw_loopq_t *q, gw_loopq_msg_t *m);

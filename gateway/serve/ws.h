@@ -5,7 +5,7 @@
  *
  * Why not h2o's websocket.c: it writes one frame per write() and copies
  * every payload per connection. Here an event is framed once into a
- * reference-counted gw_wsbuf_t that every connection's queue references,
+ * reference-counted gw_chunk_t that every connection's queue references,
  * and a connection writes everything queued in one gathered write
  * (h2o_socket_write with an iovec array).
  *
@@ -15,7 +15,7 @@
  * text messages (close 1007). Ping and idle timeouts run from gw_ws_sweep.
  *
  * Threads: everything here runs on the loop that owns the connection; the
- * reference counts are plain integers for that reason. A gw_wsbuf_t never
+ * reference counts are plain integers for that reason. A gw_chunk_t never
  * crosses loops.
  *
  * Ownership: a gw_ws_conn_t is malloc'd at upgrade and freed when its socket
@@ -31,34 +31,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "server.h"
-
-/* ------------------------------------------------------------------------ */
-/* Shared, reference-counted bytes                                          */
-/* ------------------------------------------------------------------------ */
-
-/* Immutable bytes shared by every queue that references them. Loop-local. */
-typedef struct gw_wsbuf {
-    uint32_t refs;
-    uint32_t len;
-    char data[];
-} gw_wsbuf_t;
-
-/* A buffer of `len` bytes (contents undefined) with one reference, or NULL. */
-gw_wsbuf_t *gw_wsbuf_new(size_t len);
-/* A buffer holding the concatenation of up to three parts (NULL/0 parts are
- * skipped), with one reference; NULL when out of memory. */
-gw_wsbuf_t *gw_wsbuf_concat(const void *a, size_t na, const void *b, size_t nb, const void *c, size_t nc);
-static inline gw_wsbuf_t *gw_wsbuf_ref(gw_wsbuf_t *b)
-{
-    b->refs++;
-    return b;
-}
-static inline void gw_wsbuf_unref(gw_wsbuf_t *b)
-{
-    if (b != NULL && --b->refs == 0)
-        free(b);
-}
+#include "runtime/chunk.h"
+#include "runtime/server.h"
 
 /* WebSocket opcodes. */
 #define GW_WS_TEXT 0x1
@@ -70,29 +44,7 @@ static inline void gw_wsbuf_unref(gw_wsbuf_t *b)
 /* One complete unmasked server frame (FIN set) whose payload is the
  * concatenation of the three parts: the header is computed from their total
  * length. One reference; NULL when out of memory. */
-gw_wsbuf_t *gw_ws_frame(int opcode, const void *a, size_t na, const void *b, size_t nb, const void *c, size_t nc);
-
-/* ------------------------------------------------------------------------ */
-/* An output queue: buffers waiting for one gathered write                  */
-/* ------------------------------------------------------------------------ */
-
-typedef struct gw_outq {
-    gw_wsbuf_t **items; /* ring of held references */
-    size_t head, count, cap;
-    size_t inflight; /* items[head .. head+inflight) are being written */
-    size_t unsent;   /* bytes queued, in-flight ones included */
-} gw_outq_t;
-
-/* Appends b (the queue takes a new reference). Returns false when out of
- * memory (nothing queued). */
-bool gw_outq_push(gw_outq_t *q, gw_wsbuf_t *b);
-/* Fills up to max iovecs from the items not yet in flight and marks them in
- * flight. Returns the count. */
-size_t gw_outq_take(gw_outq_t *q, h2o_iovec_t *iov, size_t max);
-/* The write in flight completed: drops those references. */
-void gw_outq_done(gw_outq_t *q);
-/* Drops every reference and the ring. */
-void gw_outq_clear(gw_outq_t *q);
+gw_chunk_t *gw_ws_frame(int opcode, const void *a, size_t na, const void *b, size_t nb, const void *c, size_t nc);
 
 /* ------------------------------------------------------------------------ */
 /* Connections                                                               */
@@ -160,7 +112,7 @@ void gw_ws_accept(gw_ws_loop_t *loop, h2o_req_t *req, const char *subprotocol, c
 
 /* Queues a prepared frame (takes its own reference). Ignored after a close
  * frame was sent. */
-void gw_ws_send(gw_ws_conn_t *c, gw_wsbuf_t *frame);
+void gw_ws_send(gw_ws_conn_t *c, gw_chunk_t *frame);
 /* Frames and queues one text message made of up to three parts. */
 void gw_ws_send_text(gw_ws_conn_t *c, const void *a, size_t na, const void *b, size_t nb, const void *d, size_t nd);
 /* Sends a close frame with `code` and `reason` (at most 123 bytes), stops

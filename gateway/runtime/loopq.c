@@ -22,7 +22,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "server.h"
+#include <h2o.h>
 
 int gw_loopq_init(gw_loopq_t *q)
 {
@@ -148,7 +148,7 @@ static void on_readable(h2o_socket_t *sock, const char *err)
     gw_loopq_drain(q);
 }
 
-void gw_loopq_attach(gw_loopq_t *q, h2o_evloop_t *loop, gw_thread_t *owner)
+void gw_loopq_attach(gw_loopq_t *q, h2o_evloop_t *loop, struct gw_thread *owner)
 {
     q->_owner = owner;
     /* h2o gets its own descriptor of the same eventfd: closing the socket at
@@ -184,11 +184,11 @@ void gw_loopq_dispose(gw_loopq_t *q)
     }
 }
 
-int gw_loopq_on(gw_thread_t *t, gw_loopq_kind_t kind, gw_loopq_fn fn, void *data)
+int gw_loopq_on(gw_loopq_t *q, gw_loopq_kind_t kind, gw_loopq_fn fn, void *data)
 {
     if ((unsigned)kind >= GW_LOOPQ__COUNT || fn == NULL)
         return -1;
-    gw_loopq_hook_t *h = t->loopq._hooks[kind];
+    gw_loopq_hook_t *h = q->_hooks[kind];
     for (size_t i = 0; i < GW_LOOPQ_MAX_HOOKS; i++) {
         if (h[i].fn == NULL) {
             h[i] = (gw_loopq_hook_t){fn, data};

@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 #include "events.h"
-#include "server.h"
+#include "runtime/server.h"
 
 #define MAX_TOPICS 16
 #define MAX_BC_PARTITIONS 1024
@@ -61,8 +61,24 @@ typedef struct sent {
     uint8_t uuid[16];
 } sent_t;
 
+/* The counters of /metrics; the Kafka thread and the delivery reports write
+ * them (atomic adds and stores), a scrape on any loop reads them. */
+typedef struct backbone_stats {
+    _Atomic uint64_t produced;
+    _Atomic uint64_t produce_errors;
+    _Atomic uint64_t consumed;
+    _Atomic int64_t consumer_lag;
+    _Atomic uint64_t projection_transactions;
+    _Atomic uint64_t projection_accounts;
+    _Atomic uint64_t bad_messages;  /* undecodable or unknown-schema records skipped */
+    _Atomic uint64_t offset_resets; /* positions lost (the broker dropped data) */
+    _Atomic uint64_t commands_timed_out;
+    _Atomic int64_t replayed; /* 1 once the boot replay reached its end offsets */
+} backbone_stats_t;
+
 struct gw_backbone {
     gw_server_t *server;
+    backbone_stats_t stats;
     gw_topology_t *topo;
     const gw_topic_t *t_cac, *t_cmt, *t_bc;
     const char *topic_accounts;
@@ -113,9 +129,8 @@ static void set_reason(gw_backbone_t *b, const char *fmt, ...)
     va_end(ap);
 }
 
-static bool kafka_ready(const gw_server_t *s, void *data, char *reason, size_t reasonlen)
+static bool kafka_ready(void *data, char *reason, size_t reasonlen)
 {
-    (void)s;
     gw_backbone_t *b = data;
     bool ok;
     pthread_mutex_lock(&b->state_mu);
@@ -209,10 +224,10 @@ static void on_delivery(void *ctx, const gw_delivery_t *d)
     gw_backbone_t *b = ctx;
     sent_t *s = d->opaque;
     if (d->err == 0) {
-        atomic_fetch_add(&b->server->shared.kafka_produced, 1);
+        atomic_fetch_add(&b->stats.produced, 1);
         atomic_store(&b->last_alive, now_ms());
     } else {
-        atomic_fetch_add(&b->server->shared.kafka_produce_errors, 1);
+        atomic_fetch_add(&b->stats.produce_errors, 1);
         gw_log_line_t l;
         if (gw_log_begin(&l, &b->server->log, GW_LOG_ERROR, "command not delivered")) {
             gw_log_str(&l, "topic", d->topic);
@@ -272,7 +287,7 @@ static int send_event(gw_backbone_t *b, const gw_topic_t *topic, const gw_event_
     }
     rc = queue_sent(b, topic->name, klen > 0 ? key : NULL, (size_t)klen, buf, len, table, uuid, err, errlen);
     if (rc == -2)
-        atomic_fetch_add(&b->server->shared.kafka_produce_errors, 1);
+        atomic_fetch_add(&b->stats.produce_errors, 1);
     return rc == 0 ? 0 : -1;
 }
 
@@ -318,7 +333,7 @@ int gw_backbone_send_credentials(gw_backbone_t *b, const char *username, size_t 
 
 static void note_bad(gw_backbone_t *b, const gw_kmsg_t *m, const char *why)
 {
-    atomic_fetch_add(&b->server->shared.kafka_bad_messages, 1);
+    atomic_fetch_add(&b->stats.bad_messages, 1);
     if (b->bad++ < LOG_BAD_FIRST || b->bad % 1000 == 0) {
         gw_log_line_t l;
         if (gw_log_begin(&l, &b->server->log, GW_LOG_WARN, "skipping a record")) {
@@ -383,7 +398,7 @@ static void on_credentials(gw_backbone_t *b, const gw_kmsg_t *m)
             gw_feedback_t fb = {GW_OUTCOME_RESULT, a != NULL && memcmp(a->uuid, uuid, 16) == 0, str_of(""), str_of(""),
                                 str_of("")};
             complete(b, GW_CMD_CREDENTIALS, uuid, &fb, false);
-            atomic_store(&b->server->shared.projection_accounts, gw_accounts_count(b->acc));
+            atomic_store(&b->stats.projection_accounts, gw_accounts_count(b->acc));
             if (rc == 1 && b->live && a != NULL) {
                 gw_loopq_msg_t am = {.kind = GW_LOOPQ_ACCOUNT};
                 am.u.account.account = a;
@@ -503,7 +518,7 @@ static int decode(gw_backbone_t *b, const gw_kmsg_t *m, gw_event_t *ev, char *er
 static void on_message(void *ctx, const gw_kmsg_t *m)
 {
     gw_backbone_t *b = ctx;
-    atomic_fetch_add(&b->server->shared.kafka_consumed, 1);
+    atomic_fetch_add(&b->stats.consumed, 1);
     atomic_store(&b->last_alive, now_ms());
     if (strcmp(m->topic, b->topic_accounts) == 0) {
         on_credentials(b, m);
@@ -557,13 +572,13 @@ static void on_replay_done(void *ctx)
     pthread_mutex_lock(&b->state_mu);
     b->replayed = true;
     pthread_mutex_unlock(&b->state_mu);
-    atomic_store(&b->server->shared.kafka_replayed, 1);
+    atomic_store(&b->stats.replayed, 1);
     gw_log_line_t l;
     if (gw_log_begin(&l, &b->server->log, GW_LOG_INFO, "kafka replay done")) {
         gw_log_int(&l, "transactions", (int64_t)gw_txstore_count(b->tx));
         gw_log_int(&l, "accounts", (int64_t)gw_accounts_count(b->acc));
         gw_log_int(&l, "skipped", (int64_t)b->bad);
-        gw_log_int(&l, "offset_resets", (int64_t)atomic_load(&b->server->shared.kafka_offset_resets));
+        gw_log_int(&l, "offset_resets", (int64_t)atomic_load(&b->stats.offset_resets));
         gw_log_end(&l);
     }
 }
@@ -571,7 +586,7 @@ static void on_replay_done(void *ctx)
 static void on_reset(void *ctx, const char *topic, int32_t partition, int64_t offset, const char *reason)
 {
     gw_backbone_t *b = ctx;
-    atomic_fetch_add(&b->server->shared.kafka_offset_resets, 1);
+    atomic_fetch_add(&b->stats.offset_resets, 1);
     gw_log_line_t l;
     if (gw_log_begin(&l, &b->server->log, GW_LOG_ERROR, "kafka offset reset: events were lost")) {
         gw_log_str(&l, "topic", topic);
@@ -619,7 +634,7 @@ static void broadcast(gw_backbone_t *b, const gw_loopq_msg_t *tmpl)
 static void broadcast_readiness(gw_backbone_t *b)
 {
     gw_loopq_msg_t m = {.kind = GW_LOOPQ_READY};
-    m.u.ready.ready = kafka_ready(b->server, b, m.u.ready.reason, sizeof m.u.ready.reason);
+    m.u.ready.ready = kafka_ready(b, m.u.ready.reason, sizeof m.u.ready.reason);
     if (m.u.ready.ready)
         m.u.ready.reason[0] = '\0';
     if (b->last_ready == (int)m.u.ready.ready && strcmp(b->last_reason, m.u.ready.reason) == 0)
@@ -683,7 +698,7 @@ static void publish(gw_backbone_t *b)
     if (n == b->published || !b->live)
         return;
     b->published = n;
-    atomic_store(&b->server->shared.projection_transactions, n);
+    atomic_store(&b->stats.projection_transactions, n);
     gw_server_each_loop(b->server, publish_one, &n);
 }
 
@@ -695,7 +710,7 @@ static void expire(gw_backbone_t *b)
             continue;
         gw_inflight_waiter_t *ws = NULL;
         size_t n = gw_inflight_expire(b->tables[t], now, &ws);
-        atomic_fetch_add(&b->server->shared.commands_timed_out, n);
+        atomic_fetch_add(&b->stats.commands_timed_out, n);
         route(b, ws, GW_ANSWER_TIMEOUT, NULL, "timed out waiting for confirmation");
     }
 }
@@ -713,7 +728,7 @@ static void report_lag(gw_backbone_t *b, gw_consumer_t *c)
             if (pi[i].high > pi[i].position)
                 lag += pi[i].high - pi[i].position;
     }
-    atomic_store(&b->server->shared.kafka_consumer_lag, lag);
+    atomic_store(&b->stats.consumer_lag, lag);
 }
 
 static void *kafka_main(void *arg)
@@ -809,7 +824,7 @@ static void rename_topic(gw_topology_t *topo, gw_rec_type_t type, const char *na
 
 static int load(gw_backbone_t *b, char *err, size_t errlen)
 {
-    const gw_config_t *c = &b->server->config;
+    const gw_config_t *c = b->server->config;
     if (gw_topology_load(c->kafka.topology, &b->topo, err, errlen) != 0)
         return -1;
     rename_topic(b->topo, GW_REC_BALANCE_CHANGED, c->kafka.topic_balance_changed);
@@ -980,132 +995,32 @@ int64_t gw_backbone_timeout_ms(const gw_backbone_t *b)
     return b->timeout_ms;
 }
 
-/* ------------------------------------------------------------ --sync-topology */
+/* ------------------------------------------------------------ /metrics */
 
-int gw_backbone_sync_topology(gw_server_t *s)
+#define LOAD(x) (b != NULL ? (long long)atomic_load_explicit(&b->stats.x, memory_order_relaxed) : 0LL)
+
+void gw_backbone_render_metrics(gql_buf_t *out, void *data)
 {
-    const gw_config_t *c = &s->config;
-    char err[512];
-    gw_topology_t *topo = NULL;
-    if (gw_topology_load(c->kafka.topology, &topo, err, sizeof err) != 0) {
-        fprintf(stderr, "gateway: %s\n", err);
-        return -1;
-    }
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", c->kafka.brokers, err, sizeof err) != RD_KAFKA_CONF_OK) {
-        fprintf(stderr, "gateway: %s\n", err);
-        rd_kafka_conf_destroy(conf);
-        gw_topology_free(topo);
-        return -1;
-    }
-    for (size_t i = 0; i < c->kafka.nproperties; i++)
-        if (rd_kafka_conf_set(conf, c->kafka.properties[i].key, c->kafka.properties[i].value, err, sizeof err) !=
-            RD_KAFKA_CONF_OK) {
-            fprintf(stderr, "gateway: kafka.properties: %s\n", err);
-            rd_kafka_conf_destroy(conf);
-            gw_topology_free(topo);
-            return -1;
-        }
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-    if (rk == NULL) {
-        fprintf(stderr, "gateway: %s\n", err);
-        gw_topology_free(topo);
-        return -1;
-    }
-    int status = 0;
-    const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 1, NULL, &md, 10000);
-    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        fprintf(stderr, "gateway: cannot read the cluster's metadata from %s: %s\n", c->kafka.brokers,
-                rd_kafka_err2str(e));
-        rd_kafka_destroy(rk);
-        gw_topology_free(topo);
-        return -1;
-    }
-    /* the topology's topics, and the credentials topic when it is not listed */
-    size_t n = topo->ntopics;
-    rd_kafka_NewTopic_t *create[257]; /* the topology holds at most 256 topics, plus the credentials topic */
-    const char *names[257];
-    size_t ncreate = 0;
-    for (size_t i = 0; i <= n; i++) {
-        const char *name = i < n ? topo->topics[i].name : c->kafka.topic_accounts;
-        int parts = i < n ? topo->topics[i].partitions : 1, repl = i < n ? topo->topics[i].replication : 1;
-        if (i == n && gw_topology_find(topo, name) != NULL)
-            break;
-        int have = -1;
-        for (int t = 0; t < md->topic_cnt; t++)
-            if (strcmp(md->topics[t].topic, name) == 0 && md->topics[t].err == RD_KAFKA_RESP_ERR_NO_ERROR)
-                have = md->topics[t].partition_cnt;
-        if (have == parts) {
-            printf("ok       %s (%d partitions)\n", name, parts);
-        } else if (have >= 0) {
-            printf("DRIFT    %s has %d partitions, the topology says %d\n", name, have, parts);
-            status = 1;
-        } else if (ncreate < sizeof create / sizeof *create) {
-            rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(name, parts, repl, err, sizeof err);
-            if (nt == NULL) {
-                fprintf(stderr, "gateway: %s: %s\n", name, err);
-                status = -1;
-                continue;
-            }
-            if (strcmp(name, c->kafka.topic_accounts) == 0)
-                rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact");
-            names[ncreate] = name;
-            create[ncreate++] = nt;
-        }
-    }
-    rd_kafka_metadata_destroy(md);
-    if (ncreate > 0) {
-        rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-        rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
-        rd_kafka_AdminOptions_set_request_timeout(o, 5000, err, sizeof err);
-        rd_kafka_CreateTopics(rk, create, ncreate, o, q);
-        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 15000);
-        const rd_kafka_CreateTopics_result_t *res = ev ? rd_kafka_event_CreateTopics_result(ev) : NULL;
-        if (res == NULL || rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            /* librdkafka's mock cluster (embedded-kafka) has no controller,
-             * so the admin API cannot create topics there */
-            fprintf(stderr,
-                    "gateway: cannot create %zu missing topic(s): %s (embedded-kafka has no controller for the "
-                    "admin API: it creates the topology's topics itself when started with --topology)\n",
-                    ncreate, ev ? rd_kafka_event_error_string(ev) : "timed out");
-            for (size_t i = 0; i < ncreate; i++)
-                printf("MISSING  %s\n", names[i]);
-            status = -1;
-        } else {
-            size_t cnt;
-            const rd_kafka_topic_result_t **tr = rd_kafka_CreateTopics_result_topics(res, &cnt);
-            for (size_t i = 0; i < cnt; i++) {
-                if (rd_kafka_topic_result_error(tr[i]) == RD_KAFKA_RESP_ERR_NO_ERROR)
-                    printf("created  %s\n", rd_kafka_topic_result_name(tr[i]));
-                else {
-                    printf("FAILED   %s: %s\n", rd_kafka_topic_result_name(tr[i]),
-                           rd_kafka_topic_result_error_string(tr[i]));
-                    status = -1;
-                }
-            }
-        }
-        if (ev)
-            rd_kafka_event_destroy(ev);
-        rd_kafka_queue_destroy(q);
-        rd_kafka_AdminOptions_destroy(o);
-        rd_kafka_NewTopic_destroy_array(create, ncreate);
-    }
-    rd_kafka_destroy(rk);
-    if (c->kafka.schema_registry_url != NULL && c->kafka.schema_registry_url[0] != '\0') {
-        /* register our schemas under the topology's subjects, as the programs do at start */
-        gw_codec_t *codec = gw_codec_new(0, err, sizeof err);
-        gw_registry_t *reg =
-            codec != NULL ? gw_registry_new(c->kafka.schema_registry_url, 5000, err, sizeof err) : NULL;
-        if (reg != NULL && gw_registry_setup_codec(reg, topo, codec, err, sizeof err) == 0) {
-            printf("schemas  registered at %s\n", c->kafka.schema_registry_url);
-        } else {
-            fprintf(stderr, "gateway: schema registry: %s\n", err);
-            status = -1;
-        }
-        gw_registry_free(reg);
-        gw_codec_free(codec);
-    }
-    gw_topology_free(topo);
-    return status;
+    const gw_backbone_t *b = data;
+    gw_metrics_family(out, "gateway_kafka_produced_total", "counter", "Records produced to Kafka and acknowledged.",
+                      LOAD(produced));
+    gw_metrics_family(out, "gateway_kafka_produce_errors_total", "counter", "Records Kafka did not accept.",
+                      LOAD(produce_errors));
+    gw_metrics_family(out, "gateway_kafka_consumed_total", "counter", "Records consumed from Kafka.", LOAD(consumed));
+    gw_metrics_family(out, "gateway_kafka_consumer_lag", "gauge", "Records behind the end of the consumed partitions.",
+                      LOAD(consumer_lag));
+    gql_buf_printf(out,
+                   "# HELP gateway_projection_size Entries held by each projection.\n"
+                   "# TYPE gateway_projection_size gauge\n"
+                   "gateway_projection_size{projection=\"transactions\"} %lld\n"
+                   "gateway_projection_size{projection=\"accounts\"} %lld\n",
+                   LOAD(projection_transactions), LOAD(projection_accounts));
+    gw_metrics_family(out, "gateway_kafka_bad_messages_total", "counter",
+                      "Records skipped: not in the wire format, unknown schema id or undecodable.", LOAD(bad_messages));
+    gw_metrics_family(out, "gateway_kafka_offset_resets_total", "counter",
+                      "Partitions whose position was lost (events dropped).", LOAD(offset_resets));
+    gw_metrics_family(out, "gateway_commands_timed_out_total", "counter",
+                      "Commands whose feedback did not arrive in time.", LOAD(commands_timed_out));
+    gw_metrics_family(out, "gateway_kafka_replayed", "gauge",
+                      "1 once the boot replay reached the end offsets seen at start.", LOAD(replayed));
 }

@@ -1,0 +1,167 @@
+/*
+ * exec.c — the execution context of each loop and gw_exec_prepare, the
+ * step every transport shares between reading a request's parameters and
+ * executing it (see exec.h).
+ */
+#include "exec.h"
+
+#include <stdlib.h>
+
+#include "exec_int.h"
+
+struct gw_exec {
+    gw_server_t *server;
+    gql_schema_t *schema;
+    gql_limits_t limits;
+    size_t doc_cache_entries;
+    int slot;
+};
+
+gw_exec_loop_t *gw_exec_loop(const gw_exec_t *x, const gw_thread_t *t)
+{
+    return gw_loop_slot(t, x->slot);
+}
+
+gw_thread_t *gw_exec_thread(const gw_exec_loop_t *L)
+{
+    return L->thread;
+}
+
+gw_exec_t *gw_exec_of(const gw_exec_loop_t *L)
+{
+    return L->exec;
+}
+
+gql_schema_t *gw_exec_schema(const gw_exec_t *x)
+{
+    return x->schema;
+}
+
+const gql_limits_t *gw_exec_limits(const gw_exec_t *x)
+{
+    return &x->limits;
+}
+
+gql_arena_t *gw_exec_arena_new(gw_exec_loop_t *L, size_t block)
+{
+    return gql_arena_new(block, &L->arena_bytes);
+}
+
+void gw_exec_publish(gw_exec_loop_t *L)
+{
+    atomic_store_explicit(&L->published_arena_bytes, L->arena_bytes, memory_order_relaxed);
+    atomic_store_explicit(&L->published_docs, gql_doc_cache_size(L->docs), memory_order_relaxed);
+}
+
+int gw_exec_prepare(gw_exec_loop_t *L, const gw_params_t *p, gql_arena_t *arena, const void *root_value,
+                    gql_errors_t *errs, gql_cached_doc_t **doc, gql_operation_t **op)
+{
+    const gw_exec_t *x = L->exec;
+    *doc = NULL;
+    *op = NULL;
+    gql_cached_doc_t *d = gql_doc_cache_get(L->docs, p->query, p->query_len, &x->limits, errs);
+    if (d == NULL) {
+        if (errs->count > 0)
+            return GW_EREQUEST;
+        gw_log_msg(&x->server->log, GW_LOG_ERROR, "graphql internal error", "document cache failed without errors");
+        return GW_ENOMEM;
+    }
+    gql_request_t req = {
+        .schema = x->schema,
+        .document = gql_cached_doc_document(d),
+        .operation_name = p->operation_name,
+        .variables = p->variables,
+        .context = L,
+        .root_value = root_value,
+        .arena = arena,
+        .limits = &x->limits,
+    };
+    int rc = gql_prepare(&req, op, errs);
+    if (rc == 0) {
+        *doc = d;
+        return 0;
+    }
+    gql_doc_cache_release(d);
+    *op = NULL;
+    if (rc == GQL_EFAIL && errs->count > 0)
+        return GW_EREQUEST;
+    gw_log_msg(&x->server->log, GW_LOG_ERROR, "graphql internal error", "gql_prepare failed");
+    return rc == GQL_ENOMEM ? GW_ENOMEM : GW_EINVAL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Loops and metrics                                                        */
+/* ------------------------------------------------------------------------ */
+
+/* The loop's state lives until gw_exec_free, after the loop ended: what
+ * other features release while their loops end, and the answers drained
+ * from the loop's inbox last (pending executions whose client left), still
+ * find the document cache. */
+static int loop_start(gw_thread_t *t, void *data)
+{
+    gw_exec_t *x = data;
+    gw_exec_loop_t *L = calloc(1, sizeof *L);
+    if (L == NULL)
+        return GW_ENOMEM;
+    L->exec = x;
+    L->thread = t;
+    L->docs = gql_doc_cache_new(x->schema, x->doc_cache_entries, &L->arena_bytes);
+    if (L->docs == NULL) {
+        free(L);
+        gw_log_msg(&x->server->log, GW_LOG_ERROR, "cannot create the document cache", NULL);
+        return GW_ENOMEM;
+    }
+    gw_loop_set_slot(t, x->slot, L);
+    return 0;
+}
+
+static void render_metrics(gql_buf_t *out, void *data)
+{
+    gw_exec_t *x = data;
+    uint64_t arena = 0, docs = 0;
+    for (size_t i = 0; i < gw_server_nthreads(x->server); i++) {
+        gw_exec_loop_t *L = gw_loop_slot(gw_server_thread(x->server, i), x->slot);
+        if (L == NULL)
+            continue;
+        arena += atomic_load_explicit(&L->published_arena_bytes, memory_order_relaxed);
+        docs += atomic_load_explicit(&L->published_docs, memory_order_relaxed);
+    }
+    gw_metrics_family(out, "gateway_arena_bytes_in_use", "gauge",
+                      "Bytes the engine holds on the loops: request arenas and cached documents.", (int64_t)arena);
+    gw_metrics_family(out, "gateway_document_cache_entries", "gauge",
+                      "Parsed and validated documents cached, all loops.", (int64_t)docs);
+}
+
+gw_exec_t *gw_exec_new(gw_server_t *s, gql_schema_t *schema, const gql_limits_t *limits, size_t doc_cache_entries)
+{
+    gw_exec_t *x = calloc(1, sizeof *x);
+    if (x == NULL)
+        return NULL;
+    x->server = s;
+    x->schema = schema;
+    x->limits = *limits;
+    x->doc_cache_entries = doc_cache_entries;
+    x->slot = gw_server_slot_new(s);
+    if (x->slot < 0 || gw_server_add_thread_hook(s, loop_start, NULL, x) != 0 ||
+        gw_server_add_metrics(s, render_metrics, x) != 0) {
+        free(x);
+        return NULL;
+    }
+    return x;
+}
+
+void gw_exec_free(gw_exec_t *x)
+{
+    if (x == NULL)
+        return;
+    for (size_t i = 0; x->server->threads != NULL && i < gw_server_nthreads(x->server); i++) {
+        gw_thread_t *t = gw_server_thread(x->server, i);
+        gw_exec_loop_t *L = gw_loop_slot(t, x->slot);
+        if (L == NULL || t->unclean)
+            continue; /* its connections may still point at the loop's state */
+        gql_doc_cache_free(L->docs);
+        free(L);
+        gw_loop_set_slot(t, x->slot, NULL);
+    }
+    free(x);
+}

@@ -1,0 +1,113 @@
+/*
+ * exec.h — the front half of every GraphQL request, whatever carried it:
+ *
+ *   transport bytes ──▶ gw_params_t {query, operationName, variables,
+ *   extensions} (params.c: one reader, one set of error messages)
+ *   ──▶ gw_exec_prepare: the document from this loop's cache (parsed and
+ *   validated once), then the operation with its coerced variables
+ *   (gql_prepare) ──▶ the transport executes it (gql_execute, or
+ *   gw_pending_execute when a resolver may answer later: pending.h).
+ *
+ * HTTP (serve/graphql_http.c), SSE (serve/sse.c) and both WebSocket
+ * protocols (serve/ws_protocol.c, through the subscription registry) differ
+ * only in framing: the same parameters give the same errors everywhere.
+ *
+ * Per loop (gw_exec_loop_t, in a server slot): the document cache, the
+ * counter every request arena of the loop adds to, and the execution
+ * running now (pending.c). `gql_resolve_info_t.context` is the
+ * gw_exec_loop_t of the loop a resolver runs on.
+ *
+ * Threads: a gw_exec_t is read-only once the server runs; a gw_exec_loop_t
+ * belongs to its loop, except its published metrics (relaxed atomics).
+ *
+ * Ownership: main makes the gw_exec_t (gw_exec_new) before the server runs
+ * and frees it after; the schema stays main's. Errors: 0 or a negative GW_E*
+ * code (runtime/error.h).
+ */
+#ifndef GW_EXEC_H
+#define GW_EXEC_H
+
+#include <stdatomic.h>
+
+#include "gql.h"
+#include "runtime/server.h"
+
+typedef struct gw_exec gw_exec_t;
+typedef struct gw_exec_loop gw_exec_loop_t;
+
+/* ------------------------------------------------------------------------ */
+/* Setup                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* The execution context for `schema` (borrowed, bound, immutable) with the
+ * request `limits` (copied) and documents cached per loop: reserves a slot
+ * on `s`, adds the loops' start/end hooks and the metrics
+ * gateway_arena_bytes_in_use and gateway_document_cache_entries. NULL when
+ * out of memory or the server's tables are full. */
+gw_exec_t *gw_exec_new(gw_server_t *s, gql_schema_t *schema, const gql_limits_t *limits, size_t doc_cache_entries);
+void gw_exec_free(gw_exec_t *x);
+
+gql_schema_t *gw_exec_schema(const gw_exec_t *x);
+const gql_limits_t *gw_exec_limits(const gw_exec_t *x);
+
+/* ------------------------------------------------------------------------ */
+/* Per loop                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* Loop t's state (valid from its start hooks on). */
+gw_exec_loop_t *gw_exec_loop(const gw_exec_t *x, const gw_thread_t *t);
+gw_thread_t *gw_exec_thread(const gw_exec_loop_t *L);
+gw_exec_t *gw_exec_of(const gw_exec_loop_t *L);
+
+/* A new arena whose bytes count in this loop's gateway_arena_bytes_in_use
+ * (block: gql_arena_new's first block size, 0 for the default). NULL when
+ * out of memory. */
+gql_arena_t *gw_exec_arena_new(gw_exec_loop_t *L, size_t block);
+
+/* Publishes the loop's arena bytes and cached-document count to /metrics
+ * (call after a request or an operation ended). */
+void gw_exec_publish(gw_exec_loop_t *L);
+
+/* ------------------------------------------------------------------------ */
+/* The front half                                                           */
+/* ------------------------------------------------------------------------ */
+
+/* A request's parameters (the GraphQL-over-HTTP names). Strings and values
+ * are borrowed from where they were read (an arena or the request). */
+typedef struct gw_params {
+    const char *query; /* never NULL once read */
+    size_t query_len;
+    const char *operation_name; /* NULL when absent or null */
+    const gql_iv_t *variables;  /* an object, or NULL when absent or null */
+    const gql_iv_t *extensions; /* an object, or NULL when absent or null */
+} gw_params_t;
+
+/* From a JSON text (a POST body, an SSE body): read into arena `a` with the
+ * engine's JSON reader. Returns NULL, or a message for the client (written
+ * into msg when it names a position; msg needs room for 200 bytes). */
+const char *gw_params_from_json(gql_arena_t *a, const char *text, size_t len, gw_params_t *p, char *msg, size_t msglen);
+
+/* From a value already read (a WebSocket payload). The value must outlive
+ * `p`. Returns NULL or a message for the client. */
+const char *gw_params_from_object(const gql_iv_t *obj, gw_params_t *p);
+
+/* Copies p's strings and values into arena `a` (for parameters read into a
+ * scratch arena that must outlive it). 0 or GW_ENOMEM. */
+int gw_params_copy(gql_arena_t *a, const gw_params_t *src, gw_params_t *dst);
+
+/* From a URL query string (without the '?'): query, operationName,
+ * variables and extensions (JSON); other names are ignored, a repeated one
+ * is refused. Decoded into arena `a`. Returns NULL or a message for the
+ * client. */
+const char *gw_params_from_query_string(gql_arena_t *a, const char *qs, size_t len, gw_params_t *p);
+
+/* The document of p->query from loop L's cache (parsed and validated on a
+ * miss), then the operation with p's variables in `arena`, executing with
+ * `root_value` (may be NULL). On success *doc holds a reference (release it
+ * with gql_doc_cache_release once the operation is done) and *op lives in
+ * `arena`. Returns 0; GW_EREQUEST with the request errors in `errs` (nothing
+ * held); GW_ENOMEM or GW_EINVAL on an internal failure (logged). */
+int gw_exec_prepare(gw_exec_loop_t *L, const gw_params_t *p, gql_arena_t *arena, const void *root_value,
+                    gql_errors_t *errs, gql_cached_doc_t **doc, gql_operation_t **op);
+
+#endif
