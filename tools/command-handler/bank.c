@@ -27,7 +27,7 @@ static int iban_mod97(const char *s, size_t len)
     return (int)r;
 }
 
-int gw_iban_valid(const char *s)
+int ch_iban_valid(const char *s)
 {
     if (s == NULL)
         return 0;
@@ -39,22 +39,22 @@ int gw_iban_valid(const char *s)
     return iban_mod97(s, len) == 1;
 }
 
-int gw_iban_is_open(const char *s)
+int ch_iban_is_open(const char *s)
 {
-    if (s == NULL || strlen(s) != GW_IBAN_LEN || strncmp(s, "NL", 2) != 0 || strncmp(s + 4, "OPEN", 4) != 0)
+    if (s == NULL || strlen(s) != CH_IBAN_LEN || strncmp(s, "NL", 2) != 0 || strncmp(s + 4, "OPEN", 4) != 0)
         return 0;
-    for (int i = 8; i < GW_IBAN_LEN; i++)
+    for (int i = 8; i < CH_IBAN_LEN; i++)
         if (s[i] < '0' || s[i] > '9')
             return 0;
-    return gw_iban_valid(s);
+    return ch_iban_valid(s);
 }
 
-void gw_iban_make(const char digits[10], char out[GW_IBAN_LEN + 1])
+void ch_iban_make(const char digits[10], char out[CH_IBAN_LEN + 1])
 {
     memcpy(out, "NL00OPEN", 8);
     memcpy(out + 8, digits, 10);
-    out[GW_IBAN_LEN] = '\0';
-    int check = 98 - iban_mod97(out, GW_IBAN_LEN);
+    out[CH_IBAN_LEN] = '\0';
+    int check = 98 - iban_mod97(out, CH_IBAN_LEN);
     out[2] = (char)('0' + check / 10);
     out[3] = (char)('0' + check % 10);
 }
@@ -89,12 +89,12 @@ typedef struct answer {
 /* The accounts whose BalanceChanged for one transfer were seen. */
 typedef struct cause {
     gw_uuid_t id;
-    char ibans[2][GW_IBAN_LEN + 1]; /* "" = none */
+    char ibans[2][CH_IBAN_LEN + 1]; /* "" = none */
     int done;                       /* completed (kept so that the index stays valid) */
 } cause_t;
 
-struct gw_bank {
-    gw_account_t *accounts; /* owned, grows */
+struct ch_bank {
+    ch_account_t *accounts; /* owned, grows */
     size_t naccounts, capaccounts;
     index_t by_iban;
     answer_t *answers; /* owned, grows */
@@ -102,7 +102,7 @@ struct gw_bank {
     index_t by_id;
     /* Replay only: the latest balance of IBANs whose creation event has not been
      * read yet (the account topic and the balance topic are read side by side). */
-    gw_account_t *pending; /* owned; only iban and balance used */
+    ch_account_t *pending; /* owned; only iban and balance used */
     size_t npending, cappending;
     index_t by_pending;
     /* Which accounts each transfer's BalanceChanged events touched, by command id
@@ -112,7 +112,7 @@ struct gw_bank {
     cause_t *causes; /* owned */
     size_t ncauses, capcauses;
     index_t by_cause;
-    gw_bank_rng_fn rng;
+    ch_bank_rng_fn rng;
     void *rng_ctx;
 };
 
@@ -126,7 +126,7 @@ static uint64_t hash_id(const gw_uuid_t *id)
     return fnv(id->b, 16);
 }
 
-static long find_account(const gw_bank_t *b, const char *iban)
+static long find_account(const ch_bank_t *b, const char *iban)
 {
     if (b->by_iban.cap == 0 || iban == NULL)
         return -1;
@@ -140,7 +140,7 @@ static long find_account(const gw_bank_t *b, const char *iban)
     }
 }
 
-static long find_pending(const gw_bank_t *b, const char *iban)
+static long find_pending(const ch_bank_t *b, const char *iban)
 {
     if (b->by_pending.cap == 0 || iban == NULL)
         return -1;
@@ -154,7 +154,7 @@ static long find_pending(const gw_bank_t *b, const char *iban)
     }
 }
 
-static long find_cause(const gw_bank_t *b, const gw_uuid_t *id)
+static long find_cause(const ch_bank_t *b, const gw_uuid_t *id)
 {
     if (b->by_cause.cap == 0)
         return -1;
@@ -168,7 +168,7 @@ static long find_cause(const gw_bank_t *b, const gw_uuid_t *id)
     }
 }
 
-static long find_answer(const gw_bank_t *b, const gw_uuid_t *id)
+static long find_answer(const ch_bank_t *b, const gw_uuid_t *id)
 {
     if (b->by_id.cap == 0)
         return -1;
@@ -185,7 +185,7 @@ static long find_answer(const gw_bank_t *b, const gw_uuid_t *id)
 enum { IX_ANSWERS, IX_ACCOUNTS, IX_PENDING, IX_CAUSES };
 
 /* Rebuilds index `which` for n entries at half load at most; 0 or GW_EV_ENOMEM. */
-static int reindex(gw_bank_t *b, int which, size_t n)
+static int reindex(ch_bank_t *b, int which, size_t n)
 {
     index_t *ix = which == IX_ACCOUNTS  ? &b->by_iban
                   : which == IX_PENDING ? &b->by_pending
@@ -225,13 +225,13 @@ static int reindex(gw_bank_t *b, int which, size_t n)
 }
 
 /* Adds an account (iban must be new); its index or GW_EV_ENOMEM. */
-static long add_account(gw_bank_t *b, const char *iban, const char *token, int64_t balance, gw_atype_t a_type)
+static long add_account(ch_bank_t *b, const char *iban, const char *token, int64_t balance, gw_atype_t a_type)
 {
-    if (strlen(iban) > GW_IBAN_LEN || strlen(token) > GW_TOKEN_LEN)
+    if (strlen(iban) > CH_IBAN_LEN || strlen(token) > CH_TOKEN_LEN)
         return GW_EV_EINVAL;
     if (b->naccounts == b->capaccounts) {
         size_t cap = b->capaccounts ? b->capaccounts * 2 : 64;
-        gw_account_t *na = realloc(b->accounts, cap * sizeof(*na));
+        ch_account_t *na = realloc(b->accounts, cap * sizeof(*na));
         if (na == NULL)
             return GW_EV_ENOMEM;
         b->accounts = na;
@@ -239,12 +239,12 @@ static long add_account(gw_bank_t *b, const char *iban, const char *token, int64
     }
     if (reindex(b, IX_ACCOUNTS, b->naccounts + 1) != 0)
         return GW_EV_ENOMEM;
-    gw_account_t *a = &b->accounts[b->naccounts];
+    ch_account_t *a = &b->accounts[b->naccounts];
     memset(a, 0, sizeof(*a));
     strcpy(a->iban, iban);
     strcpy(a->token, token);
     a->balance = balance;
-    a->limit = GW_BANK_LIMIT;
+    a->limit = CH_BANK_LIMIT;
     a->a_type = a_type;
     size_t mask = b->by_iban.cap - 1, i = hash_iban(iban) & mask;
     while (b->by_iban.slots[i] != 0)
@@ -254,18 +254,18 @@ static long add_account(gw_bank_t *b, const char *iban, const char *token, int64
 }
 
 /* Remembers iban's latest balance until its account is created; 0 or negative. */
-static int set_pending(gw_bank_t *b, const char *iban, int64_t balance)
+static int set_pending(ch_bank_t *b, const char *iban, int64_t balance)
 {
     long k = find_pending(b, iban);
     if (k >= 0) {
         b->pending[k].balance = balance;
         return 0;
     }
-    if (strlen(iban) > GW_IBAN_LEN)
+    if (strlen(iban) > CH_IBAN_LEN)
         return 0; /* never one of our accounts */
     if (b->npending == b->cappending) {
         size_t cap = b->cappending ? b->cappending * 2 : 64;
-        gw_account_t *np = realloc(b->pending, cap * sizeof(*np));
+        ch_account_t *np = realloc(b->pending, cap * sizeof(*np));
         if (np == NULL)
             return GW_EV_ENOMEM;
         b->pending = np;
@@ -273,7 +273,7 @@ static int set_pending(gw_bank_t *b, const char *iban, int64_t balance)
     }
     if (reindex(b, IX_PENDING, b->npending + 1) != 0)
         return GW_EV_ENOMEM;
-    gw_account_t *a = &b->pending[b->npending];
+    ch_account_t *a = &b->pending[b->npending];
     memset(a, 0, sizeof(*a));
     strcpy(a->iban, iban);
     a->balance = balance;
@@ -285,9 +285,9 @@ static int set_pending(gw_bank_t *b, const char *iban, int64_t balance)
 }
 
 /* Records that transfer `id` changed `iban`; 0 or GW_EV_ENOMEM. */
-static int note_cause(gw_bank_t *b, const gw_uuid_t *id, const char *iban)
+static int note_cause(ch_bank_t *b, const gw_uuid_t *id, const char *iban)
 {
-    if (strlen(iban) > GW_IBAN_LEN)
+    if (strlen(iban) > CH_IBAN_LEN)
         return 0;
     long k = find_cause(b, id);
     if (k < 0) {
@@ -328,7 +328,7 @@ static int cause_saw(const cause_t *c, const char *iban)
 }
 
 /* Makes room for one more answer, so that adding it cannot fail; 0 or GW_EV_ENOMEM. */
-static int reserve_answer(gw_bank_t *b)
+static int reserve_answer(ch_bank_t *b)
 {
     if (b->nanswers == b->capanswers) {
         size_t cap = b->capanswers ? b->capanswers * 2 : 256;
@@ -343,7 +343,7 @@ static int reserve_answer(gw_bank_t *b)
 
 /* Records an answer (id must be new); 0 or GW_EV_ENOMEM. Cannot fail without a
  * reason after a successful reserve_answer. */
-static int add_answer(gw_bank_t *b, const gw_uuid_t *id, int kind, long account, const char *reason)
+static int add_answer(ch_bank_t *b, const gw_uuid_t *id, int kind, long account, const char *reason)
 {
     char *r = NULL;
     if (reason != NULL && (r = strdup(reason)) == NULL)
@@ -376,21 +376,21 @@ static void system_rng(void *ctx, uint8_t *buf, size_t n)
     }
 }
 
-gw_bank_t *gw_bank_new(gw_bank_rng_fn rng, void *rng_ctx)
+ch_bank_t *ch_bank_new(ch_bank_rng_fn rng, void *rng_ctx)
 {
-    gw_bank_t *b = calloc(1, sizeof(*b));
+    ch_bank_t *b = calloc(1, sizeof(*b));
     if (b == NULL)
         return NULL;
     b->rng = rng ? rng : system_rng;
     b->rng_ctx = rng_ctx;
-    if (add_account(b, GW_COMPANY_IBAN, GW_COMPANY_TOKEN, GW_COMPANY_BALANCE, GW_ATYPE_MANUAL) < 0) {
-        gw_bank_free(b);
+    if (add_account(b, CH_COMPANY_IBAN, CH_COMPANY_TOKEN, CH_COMPANY_BALANCE, GW_ATYPE_MANUAL) < 0) {
+        ch_bank_free(b);
         return NULL;
     }
     return b;
 }
 
-void gw_bank_free(gw_bank_t *b)
+void ch_bank_free(ch_bank_t *b)
 {
     if (b == NULL)
         return;
@@ -408,7 +408,7 @@ void gw_bank_free(gw_bank_t *b)
 }
 
 /* n random decimal digits (unbiased: bytes >= 250 are drawn again). */
-static void random_digits(gw_bank_t *b, char *out, size_t n)
+static void random_digits(ch_bank_t *b, char *out, size_t n)
 {
     size_t i = 0;
     while (i < n) {
@@ -422,10 +422,10 @@ static void random_digits(gw_bank_t *b, char *out, size_t n)
 
 /* ------------------------------------------------------------- commands */
 
-static void out_account_ok(const gw_bank_t *b, const gw_uuid_t *id, uint32_t account, gw_bank_out_t *out)
+static void out_account_ok(const ch_bank_t *b, const gw_uuid_t *id, uint32_t account, ch_bank_out_t *out)
 {
     gw_event_t *e = &out->ev[out->n++];
-    const gw_account_t *a = &b->accounts[account];
+    const ch_account_t *a = &b->accounts[account];
     e->type = GW_REC_ACCOUNT_CREATION_CONFIRMED;
     e->u.account_creation_confirmed.id = *id;
     e->u.account_creation_confirmed.iban = a->iban;
@@ -433,7 +433,7 @@ static void out_account_ok(const gw_bank_t *b, const gw_uuid_t *id, uint32_t acc
     e->u.account_creation_confirmed.a_type = a->a_type;
 }
 
-static void out_failed(gw_rec_type_t type, const gw_uuid_t *id, const char *reason, gw_bank_out_t *out)
+static void out_failed(gw_rec_type_t type, const gw_uuid_t *id, const char *reason, ch_bank_out_t *out)
 {
     gw_event_t *e = &out->ev[out->n++];
     e->type = type;
@@ -446,15 +446,15 @@ static void out_failed(gw_rec_type_t type, const gw_uuid_t *id, const char *reas
     }
 }
 
-static void out_transfer_ok(const gw_uuid_t *id, gw_bank_out_t *out)
+static void out_transfer_ok(const gw_uuid_t *id, ch_bank_out_t *out)
 {
     gw_event_t *e = &out->ev[out->n++];
     e->type = GW_REC_MONEY_TRANSFER_CONFIRMED;
     e->u.money_transfer_confirmed.id = *id;
 }
 
-static void out_balance(const gw_account_t *a, int64_t by, const char *other, const char *description,
-                        gw_bank_out_t *out)
+static void out_balance(const ch_account_t *a, int64_t by, const char *other, const char *description,
+                        ch_bank_out_t *out)
 {
     gw_event_t *e = &out->ev[out->n++];
     e->type = GW_REC_BALANCE_CHANGED;
@@ -466,7 +466,7 @@ static void out_balance(const gw_account_t *a, int64_t by, const char *other, co
 }
 
 /* The earlier answer to a repeated command id, with no state change. */
-static void repeat_answer(const gw_bank_t *b, const answer_t *a, gw_bank_out_t *out)
+static void repeat_answer(const ch_bank_t *b, const answer_t *a, ch_bank_out_t *out)
 {
     out->repeated = 1;
     switch (a->kind) {
@@ -485,16 +485,16 @@ static void repeat_answer(const gw_bank_t *b, const answer_t *a, gw_bank_out_t *
     }
 }
 
-static int create_account(gw_bank_t *b, const gw_uuid_t *id, gw_atype_t a_type, gw_bank_out_t *out)
+static int create_account(ch_bank_t *b, const gw_uuid_t *id, gw_atype_t a_type, ch_bank_out_t *out)
 {
-    char digits[10], iban[GW_IBAN_LEN + 1], token[GW_TOKEN_LEN + 1];
+    char digits[10], iban[CH_IBAN_LEN + 1], token[CH_TOKEN_LEN + 1];
     digits[0] = '0';
     random_digits(b, digits + 1, 9);
-    gw_iban_make(digits, iban);
-    random_digits(b, token, GW_TOKEN_LEN);
-    token[GW_TOKEN_LEN] = '\0';
+    ch_iban_make(digits, iban);
+    random_digits(b, token, CH_TOKEN_LEN);
+    token[CH_TOKEN_LEN] = '\0';
     if (find_account(b, iban) >= 0) {
-        if (add_answer(b, id, ANS_ACCOUNT_FAILED, -1, GW_REASON_IBAN_EXISTS) != 0)
+        if (add_answer(b, id, ANS_ACCOUNT_FAILED, -1, CH_REASON_IBAN_EXISTS) != 0)
             return GW_EV_ENOMEM;
         out_failed(GW_REC_ACCOUNT_CREATION_FAILED, id, b->answers[b->nanswers - 1].reason, out);
         return 0;
@@ -510,7 +510,7 @@ static int create_account(gw_bank_t *b, const gw_uuid_t *id, gw_atype_t a_type, 
 }
 
 /* Refuses a transfer with reason: records the answer and emits the feedback. */
-static int refuse(gw_bank_t *b, const gw_uuid_t *id, const char *reason, gw_bank_out_t *out)
+static int refuse(ch_bank_t *b, const gw_uuid_t *id, const char *reason, ch_bank_out_t *out)
 {
     if (add_answer(b, id, ANS_TRANSFER_FAILED, -1, reason) != 0)
         return GW_EV_ENOMEM;
@@ -518,7 +518,7 @@ static int refuse(gw_bank_t *b, const gw_uuid_t *id, const char *reason, gw_bank
     return 0;
 }
 
-static int transfer(gw_bank_t *b, const gw_event_t *cmd, gw_bank_out_t *out)
+static int transfer(ch_bank_t *b, const gw_event_t *cmd, ch_bank_out_t *out)
 {
     const gw_uuid_t *id = &cmd->u.confirm_money_transfer.id;
     const char *from = cmd->u.confirm_money_transfer.from, *to = cmd->u.confirm_money_transfer.to;
@@ -528,25 +528,25 @@ static int transfer(gw_bank_t *b, const gw_event_t *cmd, gw_bank_out_t *out)
     if (from == NULL || to == NULL || token == NULL || desc == NULL)
         return GW_EV_EINVAL;
 
-    if (strcmp(from, "cash") != 0 && !gw_iban_is_open(from))
-        return refuse(b, id, GW_REASON_FROM_INVALID, out);
+    if (strcmp(from, "cash") != 0 && !ch_iban_is_open(from))
+        return refuse(b, id, CH_REASON_FROM_INVALID, out);
     if (strcmp(from, to) == 0)
-        return refuse(b, id, GW_REASON_SAME, out);
+        return refuse(b, id, CH_REASON_SAME, out);
     if (amount <= 0)
-        return refuse(b, id, GW_REASON_AMOUNT, out);
+        return refuse(b, id, CH_REASON_AMOUNT, out);
     long fi = find_account(b, from), ti = find_account(b, to);
     int64_t new_from = 0, new_to = 0;
     if (fi >= 0) {
-        gw_account_t *fa = &b->accounts[fi];
+        ch_account_t *fa = &b->accounts[fi];
         if (strcmp(fa->token, token) != 0)
-            return refuse(b, id, GW_REASON_TOKEN, out);
+            return refuse(b, id, CH_REASON_TOKEN, out);
         if (__builtin_sub_overflow(fa->balance, amount, &new_from) || new_from < fa->limit)
-            return refuse(b, id, GW_REASON_FUNDS, out);
+            return refuse(b, id, CH_REASON_FUNDS, out);
     } else if (ti < 0) {
-        return refuse(b, id, GW_REASON_UNKNOWN, out);
+        return refuse(b, id, CH_REASON_UNKNOWN, out);
     }
     if (ti >= 0 && __builtin_add_overflow(b->accounts[ti].balance, amount, &new_to))
-        return refuse(b, id, GW_REASON_AMOUNT, out);
+        return refuse(b, id, CH_REASON_AMOUNT, out);
     if (add_answer(b, id, ANS_TRANSFER_OK, -1, NULL) != 0)
         return GW_EV_ENOMEM;
     /* from here on nothing can fail */
@@ -565,7 +565,7 @@ static int transfer(gw_bank_t *b, const gw_event_t *cmd, gw_bank_out_t *out)
 /* Finishes a transfer that was approved and partly applied before a stop (some of
  * its BalanceChanged landed, its feedback did not): the sides not yet changed are
  * changed now, without checking again, and the transfer is confirmed. */
-static int complete_transfer(gw_bank_t *b, long ci, const gw_event_t *cmd, gw_bank_out_t *out)
+static int complete_transfer(ch_bank_t *b, long ci, const gw_event_t *cmd, ch_bank_out_t *out)
 {
     const char *from = cmd->u.confirm_money_transfer.from, *to = cmd->u.confirm_money_transfer.to;
     const char *desc = cmd->u.confirm_money_transfer.description;
@@ -591,7 +591,7 @@ static int complete_transfer(gw_bank_t *b, long ci, const gw_event_t *cmd, gw_ba
     return 0;
 }
 
-int gw_bank_handle(gw_bank_t *b, const gw_event_t *cmd, gw_bank_out_t *out)
+int ch_bank_handle(ch_bank_t *b, const gw_event_t *cmd, ch_bank_out_t *out)
 {
     memset(out, 0, sizeof(*out));
     const gw_uuid_t *id = gw_event_id(cmd);
@@ -612,7 +612,7 @@ int gw_bank_handle(gw_bank_t *b, const gw_event_t *cmd, gw_bank_out_t *out)
 
 /* --------------------------------------------------------------- replay */
 
-int gw_bank_apply(gw_bank_t *b, const gw_event_t *ev, const gw_uuid_t *cause)
+int ch_bank_apply(ch_bank_t *b, const gw_event_t *ev, const gw_uuid_t *cause)
 {
     const gw_uuid_t *id = gw_event_id(ev);
     switch (ev->type) {
@@ -643,7 +643,7 @@ int gw_bank_apply(gw_bank_t *b, const gw_event_t *ev, const gw_uuid_t *cause)
             return add_answer(b, id, ANS_TRANSFER_FAILED, -1, ev->u.money_transfer_failed.reason);
         return 0;
     case GW_REC_BALANCE_CHANGED: {
-        if (cause != NULL && !gw_bank_answered(b, cause) && note_cause(b, cause, ev->u.balance_changed.iban) != 0)
+        if (cause != NULL && !ch_bank_answered(b, cause) && note_cause(b, cause, ev->u.balance_changed.iban) != 0)
             return GW_EV_ENOMEM;
         long k = find_account(b, ev->u.balance_changed.iban);
         if (k >= 0) {
@@ -657,7 +657,7 @@ int gw_bank_apply(gw_bank_t *b, const gw_event_t *ev, const gw_uuid_t *cause)
     }
 }
 
-size_t gw_bank_replay_done(gw_bank_t *b)
+size_t ch_bank_replay_done(ch_bank_t *b)
 {
     free(b->pending);
     free(b->by_pending.slots);
@@ -667,7 +667,7 @@ size_t gw_bank_replay_done(gw_bank_t *b)
     /* keep only the transfers that were applied without feedback */
     size_t n = 0;
     for (size_t i = 0; i < b->ncauses; i++)
-        if (!b->causes[i].done && !gw_bank_answered(b, &b->causes[i].id))
+        if (!b->causes[i].done && !ch_bank_answered(b, &b->causes[i].id))
             b->causes[n++] = b->causes[i];
     b->ncauses = n;
     free(b->by_cause.slots);
@@ -676,23 +676,23 @@ size_t gw_bank_replay_done(gw_bank_t *b)
     return n;
 }
 
-int gw_bank_answered(const gw_bank_t *b, const gw_uuid_t *id)
+int ch_bank_answered(const ch_bank_t *b, const gw_uuid_t *id)
 {
     return find_answer(b, id) >= 0;
 }
 
-const gw_account_t *gw_bank_account(const gw_bank_t *b, const char *iban)
+const ch_account_t *ch_bank_account(const ch_bank_t *b, const char *iban)
 {
     long k = find_account(b, iban);
     return k < 0 ? NULL : &b->accounts[k];
 }
 
-size_t gw_bank_account_count(const gw_bank_t *b)
+size_t ch_bank_account_count(const ch_bank_t *b)
 {
     return b->naccounts;
 }
 
-size_t gw_bank_answer_count(const gw_bank_t *b)
+size_t ch_bank_answer_count(const ch_bank_t *b)
 {
     return b->nanswers;
 }
@@ -700,13 +700,13 @@ size_t gw_bank_answer_count(const gw_bank_t *b)
 /* ------------------------------------------------------------- snapshot */
 
 /* Internal accessors for snapshot.c. */
-const gw_account_t *gw__bank_accounts(const gw_bank_t *b, size_t *n)
+const ch_account_t *ch__bank_accounts(const ch_bank_t *b, size_t *n)
 {
     *n = b->naccounts;
     return b->accounts;
 }
 
-int gw__bank_answer(const gw_bank_t *b, size_t i, gw_uuid_t *id, int *kind, const char **iban, const char **reason)
+int ch__bank_answer(const ch_bank_t *b, size_t i, gw_uuid_t *id, int *kind, const char **iban, const char **reason)
 {
     if (i >= b->nanswers)
         return -1;
@@ -718,7 +718,7 @@ int gw__bank_answer(const gw_bank_t *b, size_t i, gw_uuid_t *id, int *kind, cons
     return 0;
 }
 
-int gw__bank_incomplete(const gw_bank_t *b, size_t i, gw_uuid_t *id, const char **iban1, const char **iban2)
+int ch__bank_incomplete(const ch_bank_t *b, size_t i, gw_uuid_t *id, const char **iban1, const char **iban2)
 {
     for (; i < b->ncauses; i++) {
         if (b->causes[i].done)
@@ -731,7 +731,7 @@ int gw__bank_incomplete(const gw_bank_t *b, size_t i, gw_uuid_t *id, const char 
     return -1;
 }
 
-int gw__bank_restore_incomplete(gw_bank_t *b, const gw_uuid_t *id, const char *iban1, const char *iban2)
+int ch__bank_restore_incomplete(ch_bank_t *b, const gw_uuid_t *id, const char *iban1, const char *iban2)
 {
     if (*iban1 && note_cause(b, id, iban1) != 0)
         return GW_EV_ENOMEM;
@@ -740,7 +740,7 @@ int gw__bank_restore_incomplete(gw_bank_t *b, const gw_uuid_t *id, const char *i
     return 0;
 }
 
-int gw__bank_restore_account(gw_bank_t *b, const char *iban, const char *token, int64_t balance, int64_t limit,
+int ch__bank_restore_account(ch_bank_t *b, const char *iban, const char *token, int64_t balance, int64_t limit,
                              gw_atype_t a_type)
 {
     long k = find_account(b, iban);
@@ -748,7 +748,7 @@ int gw__bank_restore_account(gw_bank_t *b, const char *iban, const char *token, 
         k = add_account(b, iban, token, balance, a_type);
     if (k < 0)
         return (int)k;
-    gw_account_t *a = &b->accounts[k];
+    ch_account_t *a = &b->accounts[k];
     strcpy(a->token, token);
     a->balance = balance;
     a->limit = limit;
@@ -756,7 +756,7 @@ int gw__bank_restore_account(gw_bank_t *b, const char *iban, const char *token, 
     return 0;
 }
 
-int gw__bank_restore_answer(gw_bank_t *b, const gw_uuid_t *id, int kind, const char *iban, const char *reason)
+int ch__bank_restore_answer(ch_bank_t *b, const gw_uuid_t *id, int kind, const char *iban, const char *reason)
 {
     if (find_answer(b, id) >= 0)
         return GW_EV_EINVAL;
@@ -768,9 +768,9 @@ int gw__bank_restore_answer(gw_bank_t *b, const gw_uuid_t *id, int kind, const c
     return add_answer(b, id, kind, k, kind == ANS_ACCOUNT_FAILED || kind == ANS_TRANSFER_FAILED ? reason : NULL);
 }
 
-void gw__bank_swap(gw_bank_t *a, gw_bank_t *b)
+void ch__bank_swap(ch_bank_t *a, ch_bank_t *b)
 {
-    gw_bank_t t = *a;
+    ch_bank_t t = *a;
     *a = *b;
     *b = t;
     /* each keeps its own random source */

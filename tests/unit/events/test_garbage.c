@@ -130,20 +130,20 @@ TEST(snapshot_mutations)
     char dir[] = "/tmp/test_garbage_XXXXXX", err[512], path[256];
     ASSERT(mkdtemp(dir) != NULL);
     snprintf(path, sizeof(path), "%s/snapshot", dir);
-    gw_bank_t *b = gw_bank_new(NULL, NULL);
+    ch_bank_t *b = ch_bank_new(NULL, NULL);
     ASSERT(b != NULL);
     gw_event_t acc = {0}, fail = {0};
     acc.type = GW_REC_ACCOUNT_CREATION_CONFIRMED;
     acc.u.account_creation_confirmed.iban = "NL11OPEN0123456789";
     acc.u.account_creation_confirmed.token = "12345678901234567890";
-    ASSERT_EQ_INT(0, gw_bank_apply(b, &acc, NULL));
+    ASSERT_EQ_INT(0, ch_bank_apply(b, &acc, NULL));
     fail.type = GW_REC_MONEY_TRANSFER_FAILED;
     fail.u.money_transfer_failed.id.b[3] = 9;
     fail.u.money_transfer_failed.reason = "insufficient funds";
-    ASSERT_EQ_INT(0, gw_bank_apply(b, &fail, NULL));
-    gw_snap_offset_t off = {"commands", 3, 77};
-    ASSERT_EQ_INT(0, gw_bank_snapshot_write(b, dir, &off, 1, err, sizeof(err)));
-    gw_bank_free(b);
+    ASSERT_EQ_INT(0, ch_bank_apply(b, &fail, NULL));
+    ch_snap_offset_t off = {"commands", 3, 77};
+    ASSERT_EQ_INT(0, ch_bank_snapshot_write(b, dir, &off, 1, err, sizeof(err)));
+    ch_bank_free(b);
     size_t len;
     char *orig = read_all(path, &len);
     ASSERT(orig != NULL);
@@ -168,21 +168,21 @@ TEST(snapshot_mutations)
         fwrite(m, 1, n, f);
         fclose(f);
         free(m);
-        gw_bank_t *l = gw_bank_new(NULL, NULL);
+        ch_bank_t *l = ch_bank_new(NULL, NULL);
         ASSERT(l != NULL);
-        gw_snap_offset_t *offs = NULL;
+        ch_snap_offset_t *offs = NULL;
         size_t no = 0;
         err[0] = '\0';
-        int rc = gw_bank_snapshot_read(l, dir, &offs, &no, err, sizeof(err));
+        int rc = ch_bank_snapshot_read(l, dir, &offs, &no, err, sizeof(err));
         if (rc == 0) {
             loaded++;
             free(offs);
         } else {
             ASSERT(rc < 0 && offs == NULL && err[0] != '\0');
-            EXPECT(gw_bank_account_count(l) == 1); /* untouched */
+            EXPECT(ch_bank_account_count(l) == 1); /* untouched */
             refused++;
         }
-        gw_bank_free(l);
+        ch_bank_free(l);
     }
     EXPECT(refused > 0);
     (void)loaded;
