@@ -9,6 +9,26 @@
 #include <string.h>
 #include <sys/random.h>
 
+/* ----------------------------------------------------------------- errors */
+
+const char *ch_strerror(int code)
+{
+    switch (code) {
+    case CH_OK:
+        return "success";
+    case CH_ENOMEM:
+        return "out of memory";
+    case CH_EINVAL:
+        return "invalid argument";
+    case CH_EIO:
+        return "I/O error";
+    case CH_EKAFKA:
+        return "kafka error";
+    default:
+        return "unknown error";
+    }
+}
+
 /* ------------------------------------------------------------------ IBANs */
 
 /* The ISO 7064 mod-97 of the rearranged IBAN s (country+check moved to the end). */
@@ -184,7 +204,7 @@ static long find_answer(const ch_bank_t *b, const gw_uuid_t *id)
 
 enum { IX_ANSWERS, IX_ACCOUNTS, IX_PENDING, IX_CAUSES };
 
-/* Rebuilds index `which` for n entries at half load at most; 0 or GW_EV_ENOMEM. */
+/* Rebuilds index `which` for n entries at half load at most; 0 or CH_ENOMEM. */
 static int reindex(ch_bank_t *b, int which, size_t n)
 {
     index_t *ix = which == IX_ACCOUNTS  ? &b->by_iban
@@ -203,7 +223,7 @@ static int reindex(ch_bank_t *b, int which, size_t n)
         cap *= 2;
     uint32_t *slots = calloc(cap, sizeof(*slots));
     if (slots == NULL)
-        return GW_EV_ENOMEM;
+        return CH_ENOMEM;
     size_t have = which == IX_ACCOUNTS  ? b->naccounts
                   : which == IX_PENDING ? b->npending
                   : which == IX_CAUSES  ? b->ncauses
@@ -224,21 +244,22 @@ static int reindex(ch_bank_t *b, int which, size_t n)
     return 0;
 }
 
-/* Adds an account (iban must be new); its index or GW_EV_ENOMEM. */
+/* Adds an account (iban must be new); its index, CH_EINVAL (iban or token too long)
+ * or CH_ENOMEM. */
 static long add_account(ch_bank_t *b, const char *iban, const char *token, int64_t balance, gw_atype_t a_type)
 {
     if (strlen(iban) > CH_IBAN_LEN || strlen(token) > CH_TOKEN_LEN)
-        return GW_EV_EINVAL;
+        return CH_EINVAL;
     if (b->naccounts == b->capaccounts) {
         size_t cap = b->capaccounts ? b->capaccounts * 2 : 64;
         ch_account_t *na = realloc(b->accounts, cap * sizeof(*na));
         if (na == NULL)
-            return GW_EV_ENOMEM;
+            return CH_ENOMEM;
         b->accounts = na;
         b->capaccounts = cap;
     }
     if (reindex(b, IX_ACCOUNTS, b->naccounts + 1) != 0)
-        return GW_EV_ENOMEM;
+        return CH_ENOMEM;
     ch_account_t *a = &b->accounts[b->naccounts];
     memset(a, 0, sizeof(*a));
     strcpy(a->iban, iban);
@@ -253,7 +274,7 @@ static long add_account(ch_bank_t *b, const char *iban, const char *token, int64
     return (long)b->naccounts - 1;
 }
 
-/* Remembers iban's latest balance until its account is created; 0 or negative. */
+/* Remembers iban's latest balance until its account is created; 0 or CH_ENOMEM. */
 static int set_pending(ch_bank_t *b, const char *iban, int64_t balance)
 {
     long k = find_pending(b, iban);
@@ -267,12 +288,12 @@ static int set_pending(ch_bank_t *b, const char *iban, int64_t balance)
         size_t cap = b->cappending ? b->cappending * 2 : 64;
         ch_account_t *np = realloc(b->pending, cap * sizeof(*np));
         if (np == NULL)
-            return GW_EV_ENOMEM;
+            return CH_ENOMEM;
         b->pending = np;
         b->cappending = cap;
     }
     if (reindex(b, IX_PENDING, b->npending + 1) != 0)
-        return GW_EV_ENOMEM;
+        return CH_ENOMEM;
     ch_account_t *a = &b->pending[b->npending];
     memset(a, 0, sizeof(*a));
     strcpy(a->iban, iban);
@@ -284,7 +305,7 @@ static int set_pending(ch_bank_t *b, const char *iban, int64_t balance)
     return 0;
 }
 
-/* Records that transfer `id` changed `iban`; 0 or GW_EV_ENOMEM. */
+/* Records that transfer `id` changed `iban`; 0 or CH_ENOMEM. */
 static int note_cause(ch_bank_t *b, const gw_uuid_t *id, const char *iban)
 {
     if (strlen(iban) > CH_IBAN_LEN)
@@ -295,12 +316,12 @@ static int note_cause(ch_bank_t *b, const gw_uuid_t *id, const char *iban)
             size_t cap = b->capcauses ? b->capcauses * 2 : 64;
             cause_t *nc = realloc(b->causes, cap * sizeof(*nc));
             if (nc == NULL)
-                return GW_EV_ENOMEM;
+                return CH_ENOMEM;
             b->causes = nc;
             b->capcauses = cap;
         }
         if (reindex(b, IX_CAUSES, b->ncauses + 1) != 0)
-            return GW_EV_ENOMEM;
+            return CH_ENOMEM;
         cause_t *c = &b->causes[b->ncauses];
         memset(c, 0, sizeof(*c));
         c->id = *id;
@@ -327,30 +348,30 @@ static int cause_saw(const cause_t *c, const char *iban)
     return strcmp(c->ibans[0], iban) == 0 || strcmp(c->ibans[1], iban) == 0;
 }
 
-/* Makes room for one more answer, so that adding it cannot fail; 0 or GW_EV_ENOMEM. */
+/* Makes room for one more answer, so that adding it cannot fail; 0 or CH_ENOMEM. */
 static int reserve_answer(ch_bank_t *b)
 {
     if (b->nanswers == b->capanswers) {
         size_t cap = b->capanswers ? b->capanswers * 2 : 256;
         answer_t *na = realloc(b->answers, cap * sizeof(*na));
         if (na == NULL)
-            return GW_EV_ENOMEM;
+            return CH_ENOMEM;
         b->answers = na;
         b->capanswers = cap;
     }
     return reindex(b, IX_ANSWERS, b->nanswers + 1);
 }
 
-/* Records an answer (id must be new); 0 or GW_EV_ENOMEM. Cannot fail without a
+/* Records an answer (id must be new); 0 or CH_ENOMEM. Cannot fail without a
  * reason after a successful reserve_answer. */
 static int add_answer(ch_bank_t *b, const gw_uuid_t *id, int kind, long account, const char *reason)
 {
     char *r = NULL;
     if (reason != NULL && (r = strdup(reason)) == NULL)
-        return GW_EV_ENOMEM;
+        return CH_ENOMEM;
     if (reserve_answer(b) != 0) {
         free(r);
-        return GW_EV_ENOMEM;
+        return CH_ENOMEM;
     }
     answer_t *a = &b->answers[b->nanswers];
     a->id = *id;
@@ -495,12 +516,12 @@ static int create_account(ch_bank_t *b, const gw_uuid_t *id, gw_atype_t a_type, 
     token[CH_TOKEN_LEN] = '\0';
     if (find_account(b, iban) >= 0) {
         if (add_answer(b, id, ANS_ACCOUNT_FAILED, -1, CH_REASON_IBAN_EXISTS) != 0)
-            return GW_EV_ENOMEM;
+            return CH_ENOMEM;
         out_failed(GW_REC_ACCOUNT_CREATION_FAILED, id, b->answers[b->nanswers - 1].reason, out);
         return 0;
     }
     if (reserve_answer(b) != 0)
-        return GW_EV_ENOMEM;
+        return CH_ENOMEM;
     long k = add_account(b, iban, token, 0, a_type);
     if (k < 0)
         return (int)k;
@@ -513,7 +534,7 @@ static int create_account(ch_bank_t *b, const gw_uuid_t *id, gw_atype_t a_type, 
 static int refuse(ch_bank_t *b, const gw_uuid_t *id, const char *reason, ch_bank_out_t *out)
 {
     if (add_answer(b, id, ANS_TRANSFER_FAILED, -1, reason) != 0)
-        return GW_EV_ENOMEM;
+        return CH_ENOMEM;
     out_failed(GW_REC_MONEY_TRANSFER_FAILED, id, b->answers[b->nanswers - 1].reason, out);
     return 0;
 }
@@ -526,7 +547,7 @@ static int transfer(ch_bank_t *b, const gw_event_t *cmd, ch_bank_out_t *out)
     const char *desc = cmd->u.confirm_money_transfer.description;
     int64_t amount = cmd->u.confirm_money_transfer.amount;
     if (from == NULL || to == NULL || token == NULL || desc == NULL)
-        return GW_EV_EINVAL;
+        return CH_EINVAL;
 
     if (strcmp(from, "cash") != 0 && !ch_iban_is_open(from))
         return refuse(b, id, CH_REASON_FROM_INVALID, out);
@@ -548,7 +569,7 @@ static int transfer(ch_bank_t *b, const gw_event_t *cmd, ch_bank_out_t *out)
     if (ti >= 0 && __builtin_add_overflow(b->accounts[ti].balance, amount, &new_to))
         return refuse(b, id, CH_REASON_AMOUNT, out);
     if (add_answer(b, id, ANS_TRANSFER_OK, -1, NULL) != 0)
-        return GW_EV_ENOMEM;
+        return CH_ENOMEM;
     /* from here on nothing can fail */
     if (fi >= 0) {
         b->accounts[fi].balance = new_from;
@@ -571,9 +592,9 @@ static int complete_transfer(ch_bank_t *b, long ci, const gw_event_t *cmd, ch_ba
     const char *desc = cmd->u.confirm_money_transfer.description;
     int64_t amount = cmd->u.confirm_money_transfer.amount, v;
     if (from == NULL || to == NULL || desc == NULL)
-        return GW_EV_EINVAL;
+        return CH_EINVAL;
     if (reserve_answer(b) != 0)
-        return GW_EV_ENOMEM;
+        return CH_ENOMEM;
     cause_t *c = &b->causes[ci];
     long fi = find_account(b, from), ti = find_account(b, to);
     out->completed = 1;
@@ -596,7 +617,7 @@ int ch_bank_handle(ch_bank_t *b, const gw_event_t *cmd, ch_bank_out_t *out)
     memset(out, 0, sizeof(*out));
     const gw_uuid_t *id = gw_event_id(cmd);
     if (cmd->type != GW_REC_CONFIRM_ACCOUNT_CREATION && cmd->type != GW_REC_CONFIRM_MONEY_TRANSFER)
-        return GW_EV_EINVAL;
+        return CH_EINVAL;
     long ai = find_answer(b, id);
     if (ai >= 0) { /* also when the id is reused for the other kind of command */
         repeat_answer(b, &b->answers[ai], out);
@@ -644,7 +665,7 @@ int ch_bank_apply(ch_bank_t *b, const gw_event_t *ev, const gw_uuid_t *cause)
         return 0;
     case GW_REC_BALANCE_CHANGED: {
         if (cause != NULL && !ch_bank_answered(b, cause) && note_cause(b, cause, ev->u.balance_changed.iban) != 0)
-            return GW_EV_ENOMEM;
+            return CH_ENOMEM;
         long k = find_account(b, ev->u.balance_changed.iban);
         if (k >= 0) {
             b->accounts[k].balance = ev->u.balance_changed.new_balance;
@@ -653,7 +674,7 @@ int ch_bank_apply(ch_bank_t *b, const gw_event_t *ev, const gw_uuid_t *cause)
         return set_pending(b, ev->u.balance_changed.iban, ev->u.balance_changed.new_balance);
     }
     default:
-        return GW_EV_EINVAL;
+        return CH_EINVAL;
     }
 }
 
@@ -734,9 +755,9 @@ int ch__bank_incomplete(const ch_bank_t *b, size_t i, gw_uuid_t *id, const char 
 int ch__bank_restore_incomplete(ch_bank_t *b, const gw_uuid_t *id, const char *iban1, const char *iban2)
 {
     if (*iban1 && note_cause(b, id, iban1) != 0)
-        return GW_EV_ENOMEM;
+        return CH_ENOMEM;
     if (*iban2 && note_cause(b, id, iban2) != 0)
-        return GW_EV_ENOMEM;
+        return CH_ENOMEM;
     return 0;
 }
 
@@ -759,12 +780,12 @@ int ch__bank_restore_account(ch_bank_t *b, const char *iban, const char *token, 
 int ch__bank_restore_answer(ch_bank_t *b, const gw_uuid_t *id, int kind, const char *iban, const char *reason)
 {
     if (find_answer(b, id) >= 0)
-        return GW_EV_EINVAL;
+        return CH_EINVAL;
     long k = -1;
     if (kind == ANS_ACCOUNT_OK && (k = find_account(b, iban)) < 0)
-        return GW_EV_EINVAL;
+        return CH_EINVAL;
     if (kind < ANS_ACCOUNT_OK || kind > ANS_TRANSFER_FAILED)
-        return GW_EV_EINVAL;
+        return CH_EINVAL;
     return add_answer(b, id, kind, k, kind == ANS_ACCOUNT_FAILED || kind == ANS_TRANSFER_FAILED ? reason : NULL);
 }
 

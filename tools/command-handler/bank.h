@@ -25,6 +25,22 @@
 
 #include <stdint.h>
 
+/*
+ * Errors, one idiom for the whole handler: a function that can fail returns 0 or
+ * one of these negative codes (ch_strerror names them); predicates return 1 or 0;
+ * constructors return NULL when out of memory. The gateway/events calls it makes
+ * keep their own GW_EV_* codes.
+ */
+#define CH_OK 0
+#define CH_ENOMEM (-1)   /* allocation failed */
+#define CH_EINVAL (-2)   /* not a record this call takes, a bad argument, or a damaged snapshot */
+#define CH_EIO (-3)      /* a file could not be written or read (the snapshot) */
+#define CH_EKAFKA (-4)   /* main.c: a message could not be sent */
+#define CH_NO_SNAPSHOT 1 /* ch_bank_snapshot_read: there is none yet (not an error) */
+
+/* A short description of a CH_E* code (a constant string). */
+const char *ch_strerror(int code);
+
 #define CH_IBAN_LEN 18  /* NLkkOPEN0123456789 */
 #define CH_TOKEN_LEN 20 /* decimal digits */
 #define CH_BANK_LIMIT (-50000)
@@ -80,7 +96,8 @@ typedef struct ch_bank_out {
 
 /*
  * Applies one command (ConfirmAccountCreation or ConfirmMoneyTransfer). Returns 0,
- * GW_EV_EINVAL for another record type, GW_EV_ENOMEM (then nothing changed).
+ * CH_EINVAL for another record type (or a transfer missing a field), CH_ENOMEM;
+ * on an error nothing changed.
  */
 int ch_bank_handle(ch_bank_t *b, const gw_event_t *cmd, ch_bank_out_t *out);
 
@@ -91,7 +108,7 @@ int ch_bank_handle(ch_bank_t *b, const gw_event_t *cmd, ch_bank_out_t *out);
  * for (the handler sends it in the message header "command-id"), or NULL: a
  * transfer whose balance changes landed but whose feedback did not is completed,
  * not applied again, when its command is handled. Idempotent. Returns 0,
- * GW_EV_EINVAL (not an output type) or GW_EV_ENOMEM.
+ * CH_EINVAL (not an output type) or CH_ENOMEM.
  */
 int ch_bank_apply(ch_bank_t *b, const gw_event_t *ev, const gw_uuid_t *cause);
 
@@ -121,15 +138,17 @@ typedef struct ch_snap_offset {
 
 /*
  * Writes the bank and the offsets it covers to DIR/snapshot: DIR/snapshot.tmp is
- * written, fsync'd and renamed over it, then DIR is fsync'd. 0 or GW_EV_EIO.
+ * written, fsync'd and renamed over it, then DIR is fsync'd. Returns 0,
+ * CH_EIO (err says why) or CH_EINVAL (the path is too long).
  */
 int ch_bank_snapshot_write(const ch_bank_t *b, const char *dir, const ch_snap_offset_t *offs, size_t n, char *err,
                            size_t errlen);
 
 /*
  * Loads DIR/snapshot into b (which must be fresh from ch_bank_new). Returns 0 with
- * *offs (malloc'd, caller frees) and *n; 1 when there is no snapshot; GW_EV_EIO or
- * GW_EV_EINVAL (corrupt or truncated: err says where) — then b is unchanged.
+ * *offs (malloc'd, caller frees) and *n; CH_NO_SNAPSHOT when there is none; CH_EIO,
+ * CH_EINVAL (corrupt or truncated: err says where) or CH_ENOMEM — then b is
+ * unchanged.
  */
 int ch_bank_snapshot_read(ch_bank_t *b, const char *dir, ch_snap_offset_t **offs, size_t *n, char *err, size_t errlen);
 

@@ -152,12 +152,15 @@ static void write_metrics(const handler_t *h)
         rename(tmp, path);
 }
 
+/* Writes the state and the offsets it covers to the state directory; 0 or the
+ * write's CH_E* code (logged: a failed snapshot does not stop the handler). */
 static int snapshot(handler_t *h)
 {
     char err[512];
-    if (ch_bank_snapshot_write(h->bank, h->state_dir, h->offs, h->noffs, err, sizeof(err)) != 0) {
+    int rc = ch_bank_snapshot_write(h->bank, h->state_dir, h->offs, h->noffs, err, sizeof(err));
+    if (rc != 0) {
         logf_("snapshot failed: %s", err);
-        return -1;
+        return rc;
     }
     h->snapshots++;
     h->dirty = 0;
@@ -195,7 +198,8 @@ static void on_error(void *ctx, const char *msg)
 }
 
 /* Decodes m into *ev; with a registry, learns a writer schema it has not seen
- * (blocking: this program has no event loop) and tries again. 0 or negative. */
+ * (blocking: this program has no event loop) and tries again. 0 or a negative
+ * GW_EV_* code (gateway/events's: decoding is that library's work). */
 static int decode(handler_t *h, const gw_kmsg_t *m, gw_event_t *ev, char *err, size_t errlen)
 {
     if (m->value == NULL) {
@@ -233,7 +237,7 @@ static void on_output(void *ctx, const gw_kmsg_t *m)
         have_cause = gw_uuid_parse(hs, &cause) == 0;
     }
     int rc = ch_bank_apply(h->bank, &ev, have_cause ? &cause : NULL);
-    if (rc == GW_EV_EINVAL)
+    if (rc == CH_EINVAL)
         h->foreign_records++;
     else if (rc != 0) {
         logf_("FATAL: out of memory replaying");
@@ -246,7 +250,8 @@ static void on_output(void *ctx, const gw_kmsg_t *m)
 /* Sends one produced event to its topic, keyed as the topology says. A
  * BalanceChanged carries the id of its command in the header "command-id" (so
  * that a restart can tell a half-applied transfer). A full producer queue is
- * waited out (delivery reports served) for up to ~10 s. */
+ * waited out (delivery reports served) for up to ~10 s. 0, or CH_EKAFKA (logged,
+ * and the handler marked to stop). */
 static int send_event(handler_t *h, const gw_event_t *ev, const gw_event_t *command, const gw_kmsg_t *cmd)
 {
     const gw_topic_t *t = gw_topology_topic_of(h->topo, ev->type);
@@ -269,7 +274,7 @@ static int send_event(handler_t *h, const gw_event_t *ev, const gw_event_t *comm
     }
     logf_("FATAL: cannot send a %s to %s", gw_rec_name(ev->type), t->name);
     h->fatal = 1;
-    return -1;
+    return CH_EKAFKA;
 }
 
 /* Live: a command. */
@@ -296,7 +301,7 @@ static void on_command(void *ctx, const gw_kmsg_t *m)
         ch_bank_out_t out;
         int rc = ch_bank_handle(h->bank, &cmd, &out);
         if (rc != 0) {
-            logf_("FATAL: %s handling %s[%d]@%" PRId64, gw_ev_strerror(rc), m->topic, (int)m->partition, m->offset);
+            logf_("FATAL: %s handling %s[%d]@%" PRId64, ch_strerror(rc), m->topic, (int)m->partition, m->offset);
             h->fatal = 1;
             gw_event_clear(&cmd);
             return;
@@ -421,7 +426,8 @@ static int run(handler_t *h, int snapshot_interval)
     for (size_t i = 0; i < nsoffs; i++)
         note_offset(h, soffs[i].topic, soffs[i].partition, soffs[i].offset);
     free(soffs);
-    logf_(src == 0 ? "snapshot loaded: %zu accounts, %zu answers" : "no snapshot: rebuilding from offset 0 (%zu, %zu)",
+    logf_(src == CH_NO_SNAPSHOT ? "no snapshot: rebuilding from offset 0 (%zu, %zu)"
+                                : "snapshot loaded: %zu accounts, %zu answers",
           ch_bank_account_count(h->bank), ch_bank_answer_count(h->bank));
 
     h->prod = gw_producer_new(&h->kconf, on_delivery, h, err, sizeof(err));

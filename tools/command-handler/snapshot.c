@@ -47,12 +47,12 @@ int ch_bank_snapshot_write(const ch_bank_t *b, const char *dir, const ch_snap_of
     if ((size_t)snprintf(path, sizeof(path), "%s/snapshot", dir) >= sizeof(path) ||
         (size_t)snprintf(tmp, sizeof(tmp), "%s/snapshot.tmp", dir) >= sizeof(tmp)) {
         snprintf(err, errlen, "state directory path too long");
-        return GW_EV_EINVAL;
+        return CH_EINVAL;
     }
     FILE *f = fopen(tmp, "w");
     if (f == NULL) {
         snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-        return GW_EV_EIO;
+        return CH_EIO;
     }
     fprintf(f, "%s\n", MAGIC);
     for (size_t i = 0; i < n; i++)
@@ -91,7 +91,7 @@ int ch_bank_snapshot_write(const ch_bank_t *b, const char *dir, const ch_snap_of
     if (bad || rename(tmp, path) != 0) {
         snprintf(err, errlen, "%s: %s", tmp, strerror(bad ? saved : errno));
         unlink(tmp);
-        return GW_EV_EIO;
+        return CH_EIO;
     }
     int dfd = open(dir, O_RDONLY | O_DIRECTORY);
     if (dfd >= 0) {
@@ -101,7 +101,7 @@ int ch_bank_snapshot_write(const ch_bank_t *b, const char *dir, const ch_snap_of
     return 0;
 }
 
-/* Decodes a percent-encoded reason in place; 0 or -1. */
+/* Decodes a percent-encoded reason in place; 0 or CH_EINVAL. */
 static int get_reason(char *s)
 {
     char *w = s;
@@ -109,7 +109,7 @@ static int get_reason(char *s)
         if (*p == '%') {
             unsigned v;
             if (sscanf(p + 1, "%2X", &v) != 1 || v == 0)
-                return -1;
+                return CH_EINVAL;
             *w++ = (char)v;
             p += 2;
         } else {
@@ -128,22 +128,22 @@ int ch_bank_snapshot_read(ch_bank_t *b, const char *dir, ch_snap_offset_t **offs
     *n_out = 0;
     if ((size_t)snprintf(path, sizeof(path), "%s/snapshot", dir) >= sizeof(path)) {
         snprintf(err, errlen, "state directory path too long");
-        return GW_EV_EINVAL;
+        return CH_EINVAL;
     }
     FILE *f = fopen(path, "r");
     if (f == NULL) {
         if (errno == ENOENT)
-            return 1;
+            return CH_NO_SNAPSHOT;
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return GW_EV_EIO;
+        return CH_EIO;
     }
     ch_bank_t *nb = ch_bank_new(NULL, NULL);
     char *line = malloc(MAX_LINE);
     ch_snap_offset_t *offs = NULL;
     size_t n = 0, cap = 0, nacc = 0, nans = 0, ninc = 0, lineno = 0;
-    int rc = GW_EV_EINVAL, ended = 0;
+    int rc = CH_EINVAL, ended = 0;
     if (nb == NULL || line == NULL) {
-        rc = GW_EV_ENOMEM;
+        rc = CH_ENOMEM;
         goto out;
     }
     while (fgets(line, MAX_LINE, f) != NULL) {
@@ -177,7 +177,7 @@ int ch_bank_snapshot_read(ch_bank_t *b, const char *dir, ch_snap_offset_t **offs
                 cap = cap ? cap * 2 : 32;
                 ch_snap_offset_t *no = realloc(offs, cap * sizeof(*no));
                 if (no == NULL) {
-                    rc = GW_EV_ENOMEM;
+                    rc = CH_ENOMEM;
                     goto out;
                 }
                 offs = no;
@@ -242,7 +242,7 @@ int ch_bank_snapshot_read(ch_bank_t *b, const char *dir, ch_snap_offset_t **offs
     }
     if (ferror(f)) {
         snprintf(err, errlen, "%s: read error", path);
-        rc = GW_EV_EIO;
+        rc = CH_EIO;
         goto out;
     }
     if (!ended) {

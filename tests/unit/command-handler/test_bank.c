@@ -91,6 +91,22 @@ static const char *failure(ch_bank_t *b, const gw_event_t *cmd)
     return reason;
 }
 
+/* One idiom: 0, or a negative CH_E* code with a name; "no snapshot" is no error. */
+TEST(error_codes)
+{
+    const int codes[] = {CH_ENOMEM, CH_EINVAL, CH_EIO, CH_EKAFKA};
+    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        EXPECT(codes[i] < 0);
+        EXPECT(strcmp(ch_strerror(codes[i]), "unknown error") != 0);
+        for (size_t k = 0; k < i; k++)
+            EXPECT(codes[k] != codes[i]);
+    }
+    ASSERT_EQ_STR("success", ch_strerror(CH_OK));
+    ASSERT_EQ_STR("out of memory", ch_strerror(CH_ENOMEM));
+    ASSERT_EQ_STR("unknown error", ch_strerror(-100));
+    EXPECT(CH_NO_SNAPSHOT > 0);
+}
+
 TEST(iban_check_digits)
 {
     /* published examples of valid IBANs */
@@ -294,7 +310,7 @@ TEST(transfer_rules_in_order)
     gw_event_t hb;
     memset(&hb, 0, sizeof(hb));
     hb.type = GW_REC_HEARTBEAT;
-    EXPECT(ch_bank_handle(b, &hb, &out) == GW_EV_EINVAL);
+    EXPECT(ch_bank_handle(b, &hb, &out) == CH_EINVAL);
     ch_bank_free(b);
 }
 
@@ -402,7 +418,7 @@ TEST(rebuild_from_output_events)
     gw_event_t hb;
     memset(&hb, 0, sizeof(hb));
     hb.type = GW_REC_CONFIRM_MONEY_TRANSFER;
-    EXPECT(ch_bank_apply(m, &hb, NULL) == GW_EV_EINVAL);
+    EXPECT(ch_bank_apply(m, &hb, NULL) == CH_EINVAL);
     ch_bank_free(b);
     ch_bank_free(m);
 }
@@ -516,7 +532,7 @@ TEST(snapshot_round_trip)
     free(lo);
     EXPECT(same_state(b, l, 1000, 2200));
     ch_bank_out_t out;
-    ASSERT_EQ_INT(0, ch_bank_handle(l, &odd /* not a command */, &out) == GW_EV_EINVAL ? 0 : 1);
+    ASSERT_EQ_INT(0, ch_bank_handle(l, &odd /* not a command */, &out) == CH_EINVAL ? 0 : 1);
     gw_event_t again = transfer_cmd(9999, "cash", CH_COMPANY_IBAN, 1, "");
     ASSERT_EQ_INT(0, ch_bank_handle(l, &again, &out));
     EXPECT(out.repeated);
@@ -527,7 +543,7 @@ TEST(snapshot_round_trip)
     char empty[] = "/tmp/test_bank_empty_XXXXXX";
     ASSERT(mkdtemp(empty) != NULL);
     l = ch_bank_new(NULL, NULL);
-    EXPECT(ch_bank_snapshot_read(l, empty, &lo, &ln, err, sizeof(err)) == 1);
+    EXPECT(ch_bank_snapshot_read(l, empty, &lo, &ln, err, sizeof(err)) == CH_NO_SNAPSHOT);
     rmdir(empty);
 
     /* damaged files are refused and leave the bank as it was */
@@ -557,7 +573,7 @@ TEST(snapshot_round_trip)
         }
         fclose(f);
         err[0] = '\0';
-        EXPECT(ch_bank_snapshot_read(l, dir, &lo, &ln, err, sizeof(err)) == GW_EV_EINVAL);
+        EXPECT(ch_bank_snapshot_read(l, dir, &lo, &ln, err, sizeof(err)) == CH_EINVAL);
         EXPECT(err[0] != '\0');
         EXPECT(ch_bank_account_count(l) == 1 && ch_bank_answer_count(l) == 0);
     }
@@ -568,6 +584,6 @@ TEST(snapshot_round_trip)
     free(dir);
 }
 
-TEST_MAIN(TEST_ENTRY(iban_check_digits), TEST_ENTRY(account_creation), TEST_ENTRY(iban_collision),
-          TEST_ENTRY(transfer_rules_in_order), TEST_ENTRY(rebuild_from_output_events),
+TEST_MAIN(TEST_ENTRY(error_codes), TEST_ENTRY(iban_check_digits), TEST_ENTRY(account_creation),
+          TEST_ENTRY(iban_collision), TEST_ENTRY(transfer_rules_in_order), TEST_ENTRY(rebuild_from_output_events),
           TEST_ENTRY(half_done_transfer_is_completed), TEST_ENTRY(snapshot_round_trip))
