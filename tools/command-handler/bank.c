@@ -9,6 +9,26 @@
 #include <string.h>
 #include <sys/random.h>
 
+/* ----------------------------------------------------------------- errors */
+
+const char *ch_strerror(int code)
+{
+    switch (code) {
+    case CH_OK:
+        return "success";
+    case CH_ENOMEM:
+        return "out of memory";
+    case CH_EINVAL:
+        return "invalid argument";
+    case CH_EIO:
+        return "I/O error";
+    case CH_EKAFKA:
+        return "kafka error";
+    default:
+        return "unknown error";
+    }
+}
+
 /* ------------------------------------------------------------------ IBANs */
 
 /* The ISO 7064 mod-97 of the rearranged IBAN s (country+check moved to the end). */
@@ -27,7 +47,7 @@ static int iban_mod97(const char *s, size_t len)
     return (int)r;
 }
 
-int gw_iban_valid(const char *s)
+int ch_iban_valid(const char *s)
 {
     if (s == NULL)
         return 0;
@@ -39,22 +59,22 @@ int gw_iban_valid(const char *s)
     return iban_mod97(s, len) == 1;
 }
 
-int gw_iban_is_open(const char *s)
+int ch_iban_is_open(const char *s)
 {
-    if (s == NULL || strlen(s) != GW_IBAN_LEN || strncmp(s, "NL", 2) != 0 || strncmp(s + 4, "OPEN", 4) != 0)
+    if (s == NULL || strlen(s) != CH_IBAN_LEN || strncmp(s, "NL", 2) != 0 || strncmp(s + 4, "OPEN", 4) != 0)
         return 0;
-    for (int i = 8; i < GW_IBAN_LEN; i++)
+    for (int i = 8; i < CH_IBAN_LEN; i++)
         if (s[i] < '0' || s[i] > '9')
             return 0;
-    return gw_iban_valid(s);
+    return ch_iban_valid(s);
 }
 
-void gw_iban_make(const char digits[10], char out[GW_IBAN_LEN + 1])
+void ch_iban_make(const char digits[10], char out[CH_IBAN_LEN + 1])
 {
     memcpy(out, "NL00OPEN", 8);
     memcpy(out + 8, digits, 10);
-    out[GW_IBAN_LEN] = '\0';
-    int check = 98 - iban_mod97(out, GW_IBAN_LEN);
+    out[CH_IBAN_LEN] = '\0';
+    int check = 98 - iban_mod97(out, CH_IBAN_LEN);
     out[2] = (char)('0' + check / 10);
     out[3] = (char)('0' + check % 10);
 }
@@ -89,12 +109,12 @@ typedef struct answer {
 /* The accounts whose BalanceChanged for one transfer were seen. */
 typedef struct cause {
     gw_uuid_t id;
-    char ibans[2][GW_IBAN_LEN + 1]; /* "" = none */
+    char ibans[2][CH_IBAN_LEN + 1]; /* "" = none */
     int done;                       /* completed (kept so that the index stays valid) */
 } cause_t;
 
-struct gw_bank {
-    gw_account_t *accounts; /* owned, grows */
+struct ch_bank {
+    ch_account_t *accounts; /* owned, grows */
     size_t naccounts, capaccounts;
     index_t by_iban;
     answer_t *answers; /* owned, grows */
@@ -102,7 +122,7 @@ struct gw_bank {
     index_t by_id;
     /* Replay only: the latest balance of IBANs whose creation event has not been
      * read yet (the account topic and the balance topic are read side by side). */
-    gw_account_t *pending; /* owned; only iban and balance used */
+    ch_account_t *pending; /* owned; only iban and balance used */
     size_t npending, cappending;
     index_t by_pending;
     /* Which accounts each transfer's BalanceChanged events touched, by command id
@@ -112,7 +132,7 @@ struct gw_bank {
     cause_t *causes; /* owned */
     size_t ncauses, capcauses;
     index_t by_cause;
-    gw_bank_rng_fn rng;
+    ch_bank_rng_fn rng;
     void *rng_ctx;
 };
 
@@ -126,7 +146,7 @@ static uint64_t hash_id(const gw_uuid_t *id)
     return fnv(id->b, 16);
 }
 
-static long find_account(const gw_bank_t *b, const char *iban)
+static long find_account(const ch_bank_t *b, const char *iban)
 {
     if (b->by_iban.cap == 0 || iban == NULL)
         return -1;
@@ -140,7 +160,7 @@ static long find_account(const gw_bank_t *b, const char *iban)
     }
 }
 
-static long find_pending(const gw_bank_t *b, const char *iban)
+static long find_pending(const ch_bank_t *b, const char *iban)
 {
     if (b->by_pending.cap == 0 || iban == NULL)
         return -1;
@@ -154,7 +174,7 @@ static long find_pending(const gw_bank_t *b, const char *iban)
     }
 }
 
-static long find_cause(const gw_bank_t *b, const gw_uuid_t *id)
+static long find_cause(const ch_bank_t *b, const gw_uuid_t *id)
 {
     if (b->by_cause.cap == 0)
         return -1;
@@ -168,7 +188,7 @@ static long find_cause(const gw_bank_t *b, const gw_uuid_t *id)
     }
 }
 
-static long find_answer(const gw_bank_t *b, const gw_uuid_t *id)
+static long find_answer(const ch_bank_t *b, const gw_uuid_t *id)
 {
     if (b->by_id.cap == 0)
         return -1;
@@ -184,8 +204,8 @@ static long find_answer(const gw_bank_t *b, const gw_uuid_t *id)
 
 enum { IX_ANSWERS, IX_ACCOUNTS, IX_PENDING, IX_CAUSES };
 
-/* Rebuilds index `which` for n entries at half load at most; 0 or GW_EV_ENOMEM. */
-static int reindex(gw_bank_t *b, int which, size_t n)
+/* Rebuilds index `which` for n entries at half load at most; 0 or CH_ENOMEM. */
+static int reindex(ch_bank_t *b, int which, size_t n)
 {
     index_t *ix = which == IX_ACCOUNTS  ? &b->by_iban
                   : which == IX_PENDING ? &b->by_pending
@@ -203,7 +223,7 @@ static int reindex(gw_bank_t *b, int which, size_t n)
         cap *= 2;
     uint32_t *slots = calloc(cap, sizeof(*slots));
     if (slots == NULL)
-        return GW_EV_ENOMEM;
+        return CH_ENOMEM;
     size_t have = which == IX_ACCOUNTS  ? b->naccounts
                   : which == IX_PENDING ? b->npending
                   : which == IX_CAUSES  ? b->ncauses
@@ -224,27 +244,28 @@ static int reindex(gw_bank_t *b, int which, size_t n)
     return 0;
 }
 
-/* Adds an account (iban must be new); its index or GW_EV_ENOMEM. */
-static long add_account(gw_bank_t *b, const char *iban, const char *token, int64_t balance, gw_atype_t a_type)
+/* Adds an account (iban must be new); its index, CH_EINVAL (iban or token too long)
+ * or CH_ENOMEM. */
+static long add_account(ch_bank_t *b, const char *iban, const char *token, int64_t balance, gw_atype_t a_type)
 {
-    if (strlen(iban) > GW_IBAN_LEN || strlen(token) > GW_TOKEN_LEN)
-        return GW_EV_EINVAL;
+    if (strlen(iban) > CH_IBAN_LEN || strlen(token) > CH_TOKEN_LEN)
+        return CH_EINVAL;
     if (b->naccounts == b->capaccounts) {
         size_t cap = b->capaccounts ? b->capaccounts * 2 : 64;
-        gw_account_t *na = realloc(b->accounts, cap * sizeof(*na));
+        ch_account_t *na = realloc(b->accounts, cap * sizeof(*na));
         if (na == NULL)
-            return GW_EV_ENOMEM;
+            return CH_ENOMEM;
         b->accounts = na;
         b->capaccounts = cap;
     }
     if (reindex(b, IX_ACCOUNTS, b->naccounts + 1) != 0)
-        return GW_EV_ENOMEM;
-    gw_account_t *a = &b->accounts[b->naccounts];
+        return CH_ENOMEM;
+    ch_account_t *a = &b->accounts[b->naccounts];
     memset(a, 0, sizeof(*a));
     strcpy(a->iban, iban);
     strcpy(a->token, token);
     a->balance = balance;
-    a->limit = GW_BANK_LIMIT;
+    a->limit = CH_BANK_LIMIT;
     a->a_type = a_type;
     size_t mask = b->by_iban.cap - 1, i = hash_iban(iban) & mask;
     while (b->by_iban.slots[i] != 0)
@@ -253,27 +274,27 @@ static long add_account(gw_bank_t *b, const char *iban, const char *token, int64
     return (long)b->naccounts - 1;
 }
 
-/* Remembers iban's latest balance until its account is created; 0 or negative. */
-static int set_pending(gw_bank_t *b, const char *iban, int64_t balance)
+/* Remembers iban's latest balance until its account is created; 0 or CH_ENOMEM. */
+static int set_pending(ch_bank_t *b, const char *iban, int64_t balance)
 {
     long k = find_pending(b, iban);
     if (k >= 0) {
         b->pending[k].balance = balance;
         return 0;
     }
-    if (strlen(iban) > GW_IBAN_LEN)
+    if (strlen(iban) > CH_IBAN_LEN)
         return 0; /* never one of our accounts */
     if (b->npending == b->cappending) {
         size_t cap = b->cappending ? b->cappending * 2 : 64;
-        gw_account_t *np = realloc(b->pending, cap * sizeof(*np));
+        ch_account_t *np = realloc(b->pending, cap * sizeof(*np));
         if (np == NULL)
-            return GW_EV_ENOMEM;
+            return CH_ENOMEM;
         b->pending = np;
         b->cappending = cap;
     }
     if (reindex(b, IX_PENDING, b->npending + 1) != 0)
-        return GW_EV_ENOMEM;
-    gw_account_t *a = &b->pending[b->npending];
+        return CH_ENOMEM;
+    ch_account_t *a = &b->pending[b->npending];
     memset(a, 0, sizeof(*a));
     strcpy(a->iban, iban);
     a->balance = balance;
@@ -284,10 +305,10 @@ static int set_pending(gw_bank_t *b, const char *iban, int64_t balance)
     return 0;
 }
 
-/* Records that transfer `id` changed `iban`; 0 or GW_EV_ENOMEM. */
-static int note_cause(gw_bank_t *b, const gw_uuid_t *id, const char *iban)
+/* Records that transfer `id` changed `iban`; 0 or CH_ENOMEM. */
+static int note_cause(ch_bank_t *b, const gw_uuid_t *id, const char *iban)
 {
-    if (strlen(iban) > GW_IBAN_LEN)
+    if (strlen(iban) > CH_IBAN_LEN)
         return 0;
     long k = find_cause(b, id);
     if (k < 0) {
@@ -295,12 +316,12 @@ static int note_cause(gw_bank_t *b, const gw_uuid_t *id, const char *iban)
             size_t cap = b->capcauses ? b->capcauses * 2 : 64;
             cause_t *nc = realloc(b->causes, cap * sizeof(*nc));
             if (nc == NULL)
-                return GW_EV_ENOMEM;
+                return CH_ENOMEM;
             b->causes = nc;
             b->capcauses = cap;
         }
         if (reindex(b, IX_CAUSES, b->ncauses + 1) != 0)
-            return GW_EV_ENOMEM;
+            return CH_ENOMEM;
         cause_t *c = &b->causes[b->ncauses];
         memset(c, 0, sizeof(*c));
         c->id = *id;
@@ -327,30 +348,30 @@ static int cause_saw(const cause_t *c, const char *iban)
     return strcmp(c->ibans[0], iban) == 0 || strcmp(c->ibans[1], iban) == 0;
 }
 
-/* Makes room for one more answer, so that adding it cannot fail; 0 or GW_EV_ENOMEM. */
-static int reserve_answer(gw_bank_t *b)
+/* Makes room for one more answer, so that adding it cannot fail; 0 or CH_ENOMEM. */
+static int reserve_answer(ch_bank_t *b)
 {
     if (b->nanswers == b->capanswers) {
         size_t cap = b->capanswers ? b->capanswers * 2 : 256;
         answer_t *na = realloc(b->answers, cap * sizeof(*na));
         if (na == NULL)
-            return GW_EV_ENOMEM;
+            return CH_ENOMEM;
         b->answers = na;
         b->capanswers = cap;
     }
     return reindex(b, IX_ANSWERS, b->nanswers + 1);
 }
 
-/* Records an answer (id must be new); 0 or GW_EV_ENOMEM. Cannot fail without a
+/* Records an answer (id must be new); 0 or CH_ENOMEM. Cannot fail without a
  * reason after a successful reserve_answer. */
-static int add_answer(gw_bank_t *b, const gw_uuid_t *id, int kind, long account, const char *reason)
+static int add_answer(ch_bank_t *b, const gw_uuid_t *id, int kind, long account, const char *reason)
 {
     char *r = NULL;
     if (reason != NULL && (r = strdup(reason)) == NULL)
-        return GW_EV_ENOMEM;
+        return CH_ENOMEM;
     if (reserve_answer(b) != 0) {
         free(r);
-        return GW_EV_ENOMEM;
+        return CH_ENOMEM;
     }
     answer_t *a = &b->answers[b->nanswers];
     a->id = *id;
@@ -376,21 +397,21 @@ static void system_rng(void *ctx, uint8_t *buf, size_t n)
     }
 }
 
-gw_bank_t *gw_bank_new(gw_bank_rng_fn rng, void *rng_ctx)
+ch_bank_t *ch_bank_new(ch_bank_rng_fn rng, void *rng_ctx)
 {
-    gw_bank_t *b = calloc(1, sizeof(*b));
+    ch_bank_t *b = calloc(1, sizeof(*b));
     if (b == NULL)
         return NULL;
     b->rng = rng ? rng : system_rng;
     b->rng_ctx = rng_ctx;
-    if (add_account(b, GW_COMPANY_IBAN, GW_COMPANY_TOKEN, GW_COMPANY_BALANCE, GW_ATYPE_MANUAL) < 0) {
-        gw_bank_free(b);
+    if (add_account(b, CH_COMPANY_IBAN, CH_COMPANY_TOKEN, CH_COMPANY_BALANCE, GW_ATYPE_MANUAL) < 0) {
+        ch_bank_free(b);
         return NULL;
     }
     return b;
 }
 
-void gw_bank_free(gw_bank_t *b)
+void ch_bank_free(ch_bank_t *b)
 {
     if (b == NULL)
         return;
@@ -408,7 +429,7 @@ void gw_bank_free(gw_bank_t *b)
 }
 
 /* n random decimal digits (unbiased: bytes >= 250 are drawn again). */
-static void random_digits(gw_bank_t *b, char *out, size_t n)
+static void random_digits(ch_bank_t *b, char *out, size_t n)
 {
     size_t i = 0;
     while (i < n) {
@@ -422,10 +443,10 @@ static void random_digits(gw_bank_t *b, char *out, size_t n)
 
 /* ------------------------------------------------------------- commands */
 
-static void out_account_ok(const gw_bank_t *b, const gw_uuid_t *id, uint32_t account, gw_bank_out_t *out)
+static void out_account_ok(const ch_bank_t *b, const gw_uuid_t *id, uint32_t account, ch_bank_out_t *out)
 {
     gw_event_t *e = &out->ev[out->n++];
-    const gw_account_t *a = &b->accounts[account];
+    const ch_account_t *a = &b->accounts[account];
     e->type = GW_REC_ACCOUNT_CREATION_CONFIRMED;
     e->u.account_creation_confirmed.id = *id;
     e->u.account_creation_confirmed.iban = a->iban;
@@ -433,7 +454,7 @@ static void out_account_ok(const gw_bank_t *b, const gw_uuid_t *id, uint32_t acc
     e->u.account_creation_confirmed.a_type = a->a_type;
 }
 
-static void out_failed(gw_rec_type_t type, const gw_uuid_t *id, const char *reason, gw_bank_out_t *out)
+static void out_failed(gw_rec_type_t type, const gw_uuid_t *id, const char *reason, ch_bank_out_t *out)
 {
     gw_event_t *e = &out->ev[out->n++];
     e->type = type;
@@ -446,15 +467,15 @@ static void out_failed(gw_rec_type_t type, const gw_uuid_t *id, const char *reas
     }
 }
 
-static void out_transfer_ok(const gw_uuid_t *id, gw_bank_out_t *out)
+static void out_transfer_ok(const gw_uuid_t *id, ch_bank_out_t *out)
 {
     gw_event_t *e = &out->ev[out->n++];
     e->type = GW_REC_MONEY_TRANSFER_CONFIRMED;
     e->u.money_transfer_confirmed.id = *id;
 }
 
-static void out_balance(const gw_account_t *a, int64_t by, const char *other, const char *description,
-                        gw_bank_out_t *out)
+static void out_balance(const ch_account_t *a, int64_t by, const char *other, const char *description,
+                        ch_bank_out_t *out)
 {
     gw_event_t *e = &out->ev[out->n++];
     e->type = GW_REC_BALANCE_CHANGED;
@@ -466,7 +487,7 @@ static void out_balance(const gw_account_t *a, int64_t by, const char *other, co
 }
 
 /* The earlier answer to a repeated command id, with no state change. */
-static void repeat_answer(const gw_bank_t *b, const answer_t *a, gw_bank_out_t *out)
+static void repeat_answer(const ch_bank_t *b, const answer_t *a, ch_bank_out_t *out)
 {
     out->repeated = 1;
     switch (a->kind) {
@@ -485,22 +506,22 @@ static void repeat_answer(const gw_bank_t *b, const answer_t *a, gw_bank_out_t *
     }
 }
 
-static int create_account(gw_bank_t *b, const gw_uuid_t *id, gw_atype_t a_type, gw_bank_out_t *out)
+static int create_account(ch_bank_t *b, const gw_uuid_t *id, gw_atype_t a_type, ch_bank_out_t *out)
 {
-    char digits[10], iban[GW_IBAN_LEN + 1], token[GW_TOKEN_LEN + 1];
+    char digits[10], iban[CH_IBAN_LEN + 1], token[CH_TOKEN_LEN + 1];
     digits[0] = '0';
     random_digits(b, digits + 1, 9);
-    gw_iban_make(digits, iban);
-    random_digits(b, token, GW_TOKEN_LEN);
-    token[GW_TOKEN_LEN] = '\0';
+    ch_iban_make(digits, iban);
+    random_digits(b, token, CH_TOKEN_LEN);
+    token[CH_TOKEN_LEN] = '\0';
     if (find_account(b, iban) >= 0) {
-        if (add_answer(b, id, ANS_ACCOUNT_FAILED, -1, GW_REASON_IBAN_EXISTS) != 0)
-            return GW_EV_ENOMEM;
+        if (add_answer(b, id, ANS_ACCOUNT_FAILED, -1, CH_REASON_IBAN_EXISTS) != 0)
+            return CH_ENOMEM;
         out_failed(GW_REC_ACCOUNT_CREATION_FAILED, id, b->answers[b->nanswers - 1].reason, out);
         return 0;
     }
     if (reserve_answer(b) != 0)
-        return GW_EV_ENOMEM;
+        return CH_ENOMEM;
     long k = add_account(b, iban, token, 0, a_type);
     if (k < 0)
         return (int)k;
@@ -510,15 +531,15 @@ static int create_account(gw_bank_t *b, const gw_uuid_t *id, gw_atype_t a_type, 
 }
 
 /* Refuses a transfer with reason: records the answer and emits the feedback. */
-static int refuse(gw_bank_t *b, const gw_uuid_t *id, const char *reason, gw_bank_out_t *out)
+static int refuse(ch_bank_t *b, const gw_uuid_t *id, const char *reason, ch_bank_out_t *out)
 {
     if (add_answer(b, id, ANS_TRANSFER_FAILED, -1, reason) != 0)
-        return GW_EV_ENOMEM;
+        return CH_ENOMEM;
     out_failed(GW_REC_MONEY_TRANSFER_FAILED, id, b->answers[b->nanswers - 1].reason, out);
     return 0;
 }
 
-static int transfer(gw_bank_t *b, const gw_event_t *cmd, gw_bank_out_t *out)
+static int transfer(ch_bank_t *b, const gw_event_t *cmd, ch_bank_out_t *out)
 {
     const gw_uuid_t *id = &cmd->u.confirm_money_transfer.id;
     const char *from = cmd->u.confirm_money_transfer.from, *to = cmd->u.confirm_money_transfer.to;
@@ -526,29 +547,29 @@ static int transfer(gw_bank_t *b, const gw_event_t *cmd, gw_bank_out_t *out)
     const char *desc = cmd->u.confirm_money_transfer.description;
     int64_t amount = cmd->u.confirm_money_transfer.amount;
     if (from == NULL || to == NULL || token == NULL || desc == NULL)
-        return GW_EV_EINVAL;
+        return CH_EINVAL;
 
-    if (strcmp(from, "cash") != 0 && !gw_iban_is_open(from))
-        return refuse(b, id, GW_REASON_FROM_INVALID, out);
+    if (strcmp(from, "cash") != 0 && !ch_iban_is_open(from))
+        return refuse(b, id, CH_REASON_FROM_INVALID, out);
     if (strcmp(from, to) == 0)
-        return refuse(b, id, GW_REASON_SAME, out);
+        return refuse(b, id, CH_REASON_SAME, out);
     if (amount <= 0)
-        return refuse(b, id, GW_REASON_AMOUNT, out);
+        return refuse(b, id, CH_REASON_AMOUNT, out);
     long fi = find_account(b, from), ti = find_account(b, to);
     int64_t new_from = 0, new_to = 0;
     if (fi >= 0) {
-        gw_account_t *fa = &b->accounts[fi];
+        ch_account_t *fa = &b->accounts[fi];
         if (strcmp(fa->token, token) != 0)
-            return refuse(b, id, GW_REASON_TOKEN, out);
+            return refuse(b, id, CH_REASON_TOKEN, out);
         if (__builtin_sub_overflow(fa->balance, amount, &new_from) || new_from < fa->limit)
-            return refuse(b, id, GW_REASON_FUNDS, out);
+            return refuse(b, id, CH_REASON_FUNDS, out);
     } else if (ti < 0) {
-        return refuse(b, id, GW_REASON_UNKNOWN, out);
+        return refuse(b, id, CH_REASON_UNKNOWN, out);
     }
     if (ti >= 0 && __builtin_add_overflow(b->accounts[ti].balance, amount, &new_to))
-        return refuse(b, id, GW_REASON_AMOUNT, out);
+        return refuse(b, id, CH_REASON_AMOUNT, out);
     if (add_answer(b, id, ANS_TRANSFER_OK, -1, NULL) != 0)
-        return GW_EV_ENOMEM;
+        return CH_ENOMEM;
     /* from here on nothing can fail */
     if (fi >= 0) {
         b->accounts[fi].balance = new_from;
@@ -565,15 +586,15 @@ static int transfer(gw_bank_t *b, const gw_event_t *cmd, gw_bank_out_t *out)
 /* Finishes a transfer that was approved and partly applied before a stop (some of
  * its BalanceChanged landed, its feedback did not): the sides not yet changed are
  * changed now, without checking again, and the transfer is confirmed. */
-static int complete_transfer(gw_bank_t *b, long ci, const gw_event_t *cmd, gw_bank_out_t *out)
+static int complete_transfer(ch_bank_t *b, long ci, const gw_event_t *cmd, ch_bank_out_t *out)
 {
     const char *from = cmd->u.confirm_money_transfer.from, *to = cmd->u.confirm_money_transfer.to;
     const char *desc = cmd->u.confirm_money_transfer.description;
     int64_t amount = cmd->u.confirm_money_transfer.amount, v;
     if (from == NULL || to == NULL || desc == NULL)
-        return GW_EV_EINVAL;
+        return CH_EINVAL;
     if (reserve_answer(b) != 0)
-        return GW_EV_ENOMEM;
+        return CH_ENOMEM;
     cause_t *c = &b->causes[ci];
     long fi = find_account(b, from), ti = find_account(b, to);
     out->completed = 1;
@@ -591,12 +612,12 @@ static int complete_transfer(gw_bank_t *b, long ci, const gw_event_t *cmd, gw_ba
     return 0;
 }
 
-int gw_bank_handle(gw_bank_t *b, const gw_event_t *cmd, gw_bank_out_t *out)
+int ch_bank_handle(ch_bank_t *b, const gw_event_t *cmd, ch_bank_out_t *out)
 {
     memset(out, 0, sizeof(*out));
     const gw_uuid_t *id = gw_event_id(cmd);
     if (cmd->type != GW_REC_CONFIRM_ACCOUNT_CREATION && cmd->type != GW_REC_CONFIRM_MONEY_TRANSFER)
-        return GW_EV_EINVAL;
+        return CH_EINVAL;
     long ai = find_answer(b, id);
     if (ai >= 0) { /* also when the id is reused for the other kind of command */
         repeat_answer(b, &b->answers[ai], out);
@@ -612,7 +633,7 @@ int gw_bank_handle(gw_bank_t *b, const gw_event_t *cmd, gw_bank_out_t *out)
 
 /* --------------------------------------------------------------- replay */
 
-int gw_bank_apply(gw_bank_t *b, const gw_event_t *ev, const gw_uuid_t *cause)
+int ch_bank_apply(ch_bank_t *b, const gw_event_t *ev, const gw_uuid_t *cause)
 {
     const gw_uuid_t *id = gw_event_id(ev);
     switch (ev->type) {
@@ -643,8 +664,8 @@ int gw_bank_apply(gw_bank_t *b, const gw_event_t *ev, const gw_uuid_t *cause)
             return add_answer(b, id, ANS_TRANSFER_FAILED, -1, ev->u.money_transfer_failed.reason);
         return 0;
     case GW_REC_BALANCE_CHANGED: {
-        if (cause != NULL && !gw_bank_answered(b, cause) && note_cause(b, cause, ev->u.balance_changed.iban) != 0)
-            return GW_EV_ENOMEM;
+        if (cause != NULL && !ch_bank_answered(b, cause) && note_cause(b, cause, ev->u.balance_changed.iban) != 0)
+            return CH_ENOMEM;
         long k = find_account(b, ev->u.balance_changed.iban);
         if (k >= 0) {
             b->accounts[k].balance = ev->u.balance_changed.new_balance;
@@ -653,11 +674,11 @@ int gw_bank_apply(gw_bank_t *b, const gw_event_t *ev, const gw_uuid_t *cause)
         return set_pending(b, ev->u.balance_changed.iban, ev->u.balance_changed.new_balance);
     }
     default:
-        return GW_EV_EINVAL;
+        return CH_EINVAL;
     }
 }
 
-size_t gw_bank_replay_done(gw_bank_t *b)
+size_t ch_bank_replay_done(ch_bank_t *b)
 {
     free(b->pending);
     free(b->by_pending.slots);
@@ -667,7 +688,7 @@ size_t gw_bank_replay_done(gw_bank_t *b)
     /* keep only the transfers that were applied without feedback */
     size_t n = 0;
     for (size_t i = 0; i < b->ncauses; i++)
-        if (!b->causes[i].done && !gw_bank_answered(b, &b->causes[i].id))
+        if (!b->causes[i].done && !ch_bank_answered(b, &b->causes[i].id))
             b->causes[n++] = b->causes[i];
     b->ncauses = n;
     free(b->by_cause.slots);
@@ -676,23 +697,23 @@ size_t gw_bank_replay_done(gw_bank_t *b)
     return n;
 }
 
-int gw_bank_answered(const gw_bank_t *b, const gw_uuid_t *id)
+int ch_bank_answered(const ch_bank_t *b, const gw_uuid_t *id)
 {
     return find_answer(b, id) >= 0;
 }
 
-const gw_account_t *gw_bank_account(const gw_bank_t *b, const char *iban)
+const ch_account_t *ch_bank_account(const ch_bank_t *b, const char *iban)
 {
     long k = find_account(b, iban);
     return k < 0 ? NULL : &b->accounts[k];
 }
 
-size_t gw_bank_account_count(const gw_bank_t *b)
+size_t ch_bank_account_count(const ch_bank_t *b)
 {
     return b->naccounts;
 }
 
-size_t gw_bank_answer_count(const gw_bank_t *b)
+size_t ch_bank_answer_count(const ch_bank_t *b)
 {
     return b->nanswers;
 }
@@ -700,13 +721,13 @@ size_t gw_bank_answer_count(const gw_bank_t *b)
 /* ------------------------------------------------------------- snapshot */
 
 /* Internal accessors for snapshot.c. */
-const gw_account_t *gw__bank_accounts(const gw_bank_t *b, size_t *n)
+const ch_account_t *ch__bank_accounts(const ch_bank_t *b, size_t *n)
 {
     *n = b->naccounts;
     return b->accounts;
 }
 
-int gw__bank_answer(const gw_bank_t *b, size_t i, gw_uuid_t *id, int *kind, const char **iban, const char **reason)
+int ch__bank_answer(const ch_bank_t *b, size_t i, gw_uuid_t *id, int *kind, const char **iban, const char **reason)
 {
     if (i >= b->nanswers)
         return -1;
@@ -718,7 +739,7 @@ int gw__bank_answer(const gw_bank_t *b, size_t i, gw_uuid_t *id, int *kind, cons
     return 0;
 }
 
-int gw__bank_incomplete(const gw_bank_t *b, size_t i, gw_uuid_t *id, const char **iban1, const char **iban2)
+int ch__bank_incomplete(const ch_bank_t *b, size_t i, gw_uuid_t *id, const char **iban1, const char **iban2)
 {
     for (; i < b->ncauses; i++) {
         if (b->causes[i].done)
@@ -731,16 +752,16 @@ int gw__bank_incomplete(const gw_bank_t *b, size_t i, gw_uuid_t *id, const char 
     return -1;
 }
 
-int gw__bank_restore_incomplete(gw_bank_t *b, const gw_uuid_t *id, const char *iban1, const char *iban2)
+int ch__bank_restore_incomplete(ch_bank_t *b, const gw_uuid_t *id, const char *iban1, const char *iban2)
 {
     if (*iban1 && note_cause(b, id, iban1) != 0)
-        return GW_EV_ENOMEM;
+        return CH_ENOMEM;
     if (*iban2 && note_cause(b, id, iban2) != 0)
-        return GW_EV_ENOMEM;
+        return CH_ENOMEM;
     return 0;
 }
 
-int gw__bank_restore_account(gw_bank_t *b, const char *iban, const char *token, int64_t balance, int64_t limit,
+int ch__bank_restore_account(ch_bank_t *b, const char *iban, const char *token, int64_t balance, int64_t limit,
                              gw_atype_t a_type)
 {
     long k = find_account(b, iban);
@@ -748,7 +769,7 @@ int gw__bank_restore_account(gw_bank_t *b, const char *iban, const char *token, 
         k = add_account(b, iban, token, balance, a_type);
     if (k < 0)
         return (int)k;
-    gw_account_t *a = &b->accounts[k];
+    ch_account_t *a = &b->accounts[k];
     strcpy(a->token, token);
     a->balance = balance;
     a->limit = limit;
@@ -756,21 +777,21 @@ int gw__bank_restore_account(gw_bank_t *b, const char *iban, const char *token, 
     return 0;
 }
 
-int gw__bank_restore_answer(gw_bank_t *b, const gw_uuid_t *id, int kind, const char *iban, const char *reason)
+int ch__bank_restore_answer(ch_bank_t *b, const gw_uuid_t *id, int kind, const char *iban, const char *reason)
 {
     if (find_answer(b, id) >= 0)
-        return GW_EV_EINVAL;
+        return CH_EINVAL;
     long k = -1;
     if (kind == ANS_ACCOUNT_OK && (k = find_account(b, iban)) < 0)
-        return GW_EV_EINVAL;
+        return CH_EINVAL;
     if (kind < ANS_ACCOUNT_OK || kind > ANS_TRANSFER_FAILED)
-        return GW_EV_EINVAL;
+        return CH_EINVAL;
     return add_answer(b, id, kind, k, kind == ANS_ACCOUNT_FAILED || kind == ANS_TRANSFER_FAILED ? reason : NULL);
 }
 
-void gw__bank_swap(gw_bank_t *a, gw_bank_t *b)
+void ch__bank_swap(ch_bank_t *a, ch_bank_t *b)
 {
-    gw_bank_t t = *a;
+    ch_bank_t t = *a;
     *a = *b;
     *b = t;
     /* each keeps its own random source */

@@ -13,72 +13,93 @@
  *    else `to` must be here; one BalanceChanged per changed account, then the
  *    feedback;
  *  - a command id answered before gets the same answer again and moves no money.
+ *
+ * Names: everything the handler defines is `ch_` (`ch__` when shared between its
+ * own files, in bank_int.h); the `gw_` names it uses are gateway/events's
+ * (records, uuids, codec, Kafka).
  */
-#ifndef GW_BANK_H
-#define GW_BANK_H
+#ifndef CH_BANK_H
+#define CH_BANK_H
 
 #include "events.h"
 
 #include <stdint.h>
 
-#define GW_IBAN_LEN 18  /* NLkkOPEN0123456789 */
-#define GW_TOKEN_LEN 20 /* decimal digits */
-#define GW_BANK_LIMIT (-50000)
-#define GW_COMPANY_IBAN "NL66OPEN0000000000"
-#define GW_COMPANY_TOKEN "00000000000000000000"
+/*
+ * Errors, one idiom for the whole handler: a function that can fail returns 0 or
+ * one of these negative codes (ch_strerror names them); predicates return 1 or 0;
+ * constructors return NULL when out of memory. The gateway/events calls it makes
+ * keep their own GW_EV_* codes.
+ */
+#define CH_OK 0
+#define CH_ENOMEM (-1)   /* allocation failed */
+#define CH_EINVAL (-2)   /* not a record this call takes, a bad argument, or a damaged snapshot */
+#define CH_EIO (-3)      /* a file could not be written or read (the snapshot) */
+#define CH_EKAFKA (-4)   /* main.c: a message could not be sent */
+#define CH_NO_SNAPSHOT 1 /* ch_bank_snapshot_read: there is none yet (not an error) */
+
+/* A short description of a CH_E* code (a constant string). */
+const char *ch_strerror(int code);
+
+#define CH_IBAN_LEN 18  /* NLkkOPEN0123456789 */
+#define CH_TOKEN_LEN 20 /* decimal digits */
+#define CH_BANK_LIMIT (-50000)
+#define CH_COMPANY_IBAN "NL66OPEN0000000000"
+#define CH_COMPANY_TOKEN "00000000000000000000"
 /* 10^13 euro: very large, yet exact in a JavaScript number (< 2^53). */
-#define GW_COMPANY_BALANCE 1000000000000000LL
+#define CH_COMPANY_BALANCE 1000000000000000LL
 
 /* The failure reasons, exactly as the original system worded them. */
-#define GW_REASON_IBAN_EXISTS "generated iban already exists, try again"
-#define GW_REASON_FROM_INVALID "from is invalid"
-#define GW_REASON_SAME "from and to can't be same for transfer"
-#define GW_REASON_AMOUNT "invalid amount"
-#define GW_REASON_TOKEN "invalid token"
-#define GW_REASON_FUNDS "insufficient funds"
-#define GW_REASON_UNKNOWN "both to and from not known at this bank"
+#define CH_REASON_IBAN_EXISTS "generated iban already exists, try again"
+#define CH_REASON_FROM_INVALID "from is invalid"
+#define CH_REASON_SAME "from and to can't be same for transfer"
+#define CH_REASON_AMOUNT "invalid amount"
+#define CH_REASON_TOKEN "invalid token"
+#define CH_REASON_FUNDS "insufficient funds"
+#define CH_REASON_UNKNOWN "both to and from not known at this bank"
 
 /* 1 when s is a valid IBAN by the ISO 13616 mod-97 check (any country; no spaces). */
-int gw_iban_valid(const char *s);
+int ch_iban_valid(const char *s);
 /* 1 when s is a valid IBAN of this bank: NLkkOPEN + 10 digits, check digits right. */
-int gw_iban_is_open(const char *s);
+int ch_iban_is_open(const char *s);
 /* Writes "NL" + check digits + "OPEN" + digits (10 decimal digits) into out. */
-void gw_iban_make(const char digits[10], char out[GW_IBAN_LEN + 1]);
+void ch_iban_make(const char digits[10], char out[CH_IBAN_LEN + 1]);
 
 /* Fills buf with n random bytes (tests pass a deterministic one). */
-typedef void (*gw_bank_rng_fn)(void *ctx, uint8_t *buf, size_t n);
+typedef void (*ch_bank_rng_fn)(void *ctx, uint8_t *buf, size_t n);
 
-typedef struct gw_account {
-    char iban[GW_IBAN_LEN + 1];
-    char token[GW_TOKEN_LEN + 1];
+typedef struct ch_account {
+    char iban[CH_IBAN_LEN + 1];
+    char token[CH_TOKEN_LEN + 1];
     int64_t balance; /* cents */
     int64_t limit;   /* lowest allowed balance, cents */
     gw_atype_t a_type;
-} gw_account_t;
+} ch_account_t;
 
-typedef struct gw_bank gw_bank_t;
+typedef struct ch_bank ch_bank_t;
 
 /* A bank holding only the seeded company account. rng NULL = the system's getrandom(). */
-gw_bank_t *gw_bank_new(gw_bank_rng_fn rng, void *rng_ctx);
-void gw_bank_free(gw_bank_t *b);
+ch_bank_t *ch_bank_new(ch_bank_rng_fn rng, void *rng_ctx);
+void ch_bank_free(ch_bank_t *b);
 
 /*
  * What one command produced, in the order to send: BalanceChanged events first,
  * the feedback last. The events' strings borrow from the bank and the command:
  * valid until the next call that changes the bank.
  */
-typedef struct gw_bank_out {
+typedef struct ch_bank_out {
     gw_event_t ev[3];
     int n;
     int repeated;  /* 1: the command id was answered before; nothing changed */
     int completed; /* 1: a transfer left half-done by a stop was finished */
-} gw_bank_out_t;
+} ch_bank_out_t;
 
 /*
  * Applies one command (ConfirmAccountCreation or ConfirmMoneyTransfer). Returns 0,
- * GW_EV_EINVAL for another record type, GW_EV_ENOMEM (then nothing changed).
+ * CH_EINVAL for another record type (or a transfer missing a field), CH_ENOMEM;
+ * on an error nothing changed.
  */
-int gw_bank_handle(gw_bank_t *b, const gw_event_t *cmd, gw_bank_out_t *out);
+int ch_bank_handle(ch_bank_t *b, const gw_event_t *cmd, ch_bank_out_t *out);
 
 /*
  * Rebuilds state from one of the handler's own output events (replay at start):
@@ -87,9 +108,9 @@ int gw_bank_handle(gw_bank_t *b, const gw_event_t *cmd, gw_bank_out_t *out);
  * for (the handler sends it in the message header "command-id"), or NULL: a
  * transfer whose balance changes landed but whose feedback did not is completed,
  * not applied again, when its command is handled. Idempotent. Returns 0,
- * GW_EV_EINVAL (not an output type) or GW_EV_ENOMEM.
+ * CH_EINVAL (not an output type) or CH_ENOMEM.
  */
-int gw_bank_apply(gw_bank_t *b, const gw_event_t *ev, const gw_uuid_t *cause);
+int ch_bank_apply(ch_bank_t *b, const gw_event_t *ev, const gw_uuid_t *cause);
 
 /*
  * Ends a replay. Output topics are read side by side, so a BalanceChanged may
@@ -99,34 +120,36 @@ int gw_bank_apply(gw_bank_t *b, const gw_event_t *ev, const gw_uuid_t *cause);
  * set aside, and returns how many transfers were left half-done (to be completed
  * when their commands are read again).
  */
-size_t gw_bank_replay_done(gw_bank_t *b);
+size_t ch_bank_replay_done(ch_bank_t *b);
 
 /* 1 when command id was answered. */
-int gw_bank_answered(const gw_bank_t *b, const gw_uuid_t *id);
+int ch_bank_answered(const ch_bank_t *b, const gw_uuid_t *id);
 /* The account with this IBAN, or NULL. Valid until the bank changes. */
-const gw_account_t *gw_bank_account(const gw_bank_t *b, const char *iban);
-size_t gw_bank_account_count(const gw_bank_t *b);
-size_t gw_bank_answer_count(const gw_bank_t *b);
+const ch_account_t *ch_bank_account(const ch_bank_t *b, const char *iban);
+size_t ch_bank_account_count(const ch_bank_t *b);
+size_t ch_bank_answer_count(const ch_bank_t *b);
 
 /* A consumer position covered by a snapshot. */
-typedef struct gw_snap_offset {
+typedef struct ch_snap_offset {
     char topic[256];
     int32_t partition;
     int64_t offset; /* next offset to read */
-} gw_snap_offset_t;
+} ch_snap_offset_t;
 
 /*
  * Writes the bank and the offsets it covers to DIR/snapshot: DIR/snapshot.tmp is
- * written, fsync'd and renamed over it, then DIR is fsync'd. 0 or GW_EV_EIO.
+ * written, fsync'd and renamed over it, then DIR is fsync'd. Returns 0,
+ * CH_EIO (err says why) or CH_EINVAL (the path is too long).
  */
-int gw_bank_snapshot_write(const gw_bank_t *b, const char *dir, const gw_snap_offset_t *offs, size_t n, char *err,
+int ch_bank_snapshot_write(const ch_bank_t *b, const char *dir, const ch_snap_offset_t *offs, size_t n, char *err,
                            size_t errlen);
 
 /*
- * Loads DIR/snapshot into b (which must be fresh from gw_bank_new). Returns 0 with
- * *offs (malloc'd, caller frees) and *n; 1 when there is no snapshot; GW_EV_EIO or
- * GW_EV_EINVAL (corrupt or truncated: err says where) — then b is unchanged.
+ * Loads DIR/snapshot into b (which must be fresh from ch_bank_new). Returns 0 with
+ * *offs (malloc'd, caller frees) and *n; CH_NO_SNAPSHOT when there is none; CH_EIO,
+ * CH_EINVAL (corrupt or truncated: err says where) or CH_ENOMEM — then b is
+ * unchanged.
  */
-int gw_bank_snapshot_read(gw_bank_t *b, const char *dir, gw_snap_offset_t **offs, size_t *n, char *err, size_t errlen);
+int ch_bank_snapshot_read(ch_bank_t *b, const char *dir, ch_snap_offset_t **offs, size_t *n, char *err, size_t errlen);
 
 #endif

@@ -2,8 +2,8 @@
  * bank_int.h — what snapshot.c needs of bank.c's internals: read access to every
  * account and answer, and restoring them.
  */
-#ifndef GW_BANK_INT_H
-#define GW_BANK_INT_H
+#ifndef CH_BANK_INT_H
+#define CH_BANK_INT_H
 
 #include "bank.h"
 
@@ -11,19 +11,22 @@
 enum { ANS_ACCOUNT_OK, ANS_ACCOUNT_FAILED, ANS_TRANSFER_OK, ANS_TRANSFER_FAILED };
 
 /* All accounts (valid until the bank changes); *n gets their count. */
-const gw_account_t *gw__bank_accounts(const gw_bank_t *b, size_t *n);
-/* Answer i: its id, kind, account IBAN (ANS_ACCOUNT_OK) or reason (failures); -1 past the end. */
-int gw__bank_answer(const gw_bank_t *b, size_t i, gw_uuid_t *id, int *kind, const char **iban, const char **reason);
-/* The first half-done transfer at index >= i: its index, id and the accounts already changed ("" = none); -1. */
-int gw__bank_incomplete(const gw_bank_t *b, size_t i, gw_uuid_t *id, const char **iban1, const char **iban2);
-/* Restores a half-done transfer; 0 or negative. */
-int gw__bank_restore_incomplete(gw_bank_t *b, const gw_uuid_t *id, const char *iban1, const char *iban2);
-/* Creates or overwrites an account; 0 or negative. */
-int gw__bank_restore_account(gw_bank_t *b, const char *iban, const char *token, int64_t balance, int64_t limit,
+const ch_account_t *ch__bank_accounts(const ch_bank_t *b, size_t *n);
+/* Answer i: its id, kind, account IBAN (ANS_ACCOUNT_OK) or reason (failures); 0, or -1
+ * past the end (an iteration's end, not an error). */
+int ch__bank_answer(const ch_bank_t *b, size_t i, gw_uuid_t *id, int *kind, const char **iban, const char **reason);
+/* The first half-done transfer at index >= i: its index, id and the accounts already
+ * changed ("" = none); -1 when there is none. */
+int ch__bank_incomplete(const ch_bank_t *b, size_t i, gw_uuid_t *id, const char **iban1, const char **iban2);
+/* Restores a half-done transfer; 0 or CH_ENOMEM. */
+int ch__bank_restore_incomplete(ch_bank_t *b, const gw_uuid_t *id, const char *iban1, const char *iban2);
+/* Creates or overwrites an account; 0, CH_EINVAL (IBAN or token too long) or CH_ENOMEM. */
+int ch__bank_restore_account(ch_bank_t *b, const char *iban, const char *token, int64_t balance, int64_t limit,
                              gw_atype_t a_type);
-/* Adds an answer (the id must be new, an ANS_ACCOUNT_OK's account must exist); 0 or negative. */
-int gw__bank_restore_answer(gw_bank_t *b, const gw_uuid_t *id, int kind, const char *iban, const char *reason);
+/* Adds an answer (the id must be new, an ANS_ACCOUNT_OK's account must exist); 0, CH_EINVAL or
+ * CH_ENOMEM. */
+int ch__bank_restore_answer(ch_bank_t *b, const gw_uuid_t *id, int kind, const char *iban, const char *reason);
 /* Exchanges the accounts and answers of two banks (each keeps its random source). */
-void gw__bank_swap(gw_bank_t *a, gw_bank_t *b);
+void ch__bank_swap(ch_bank_t *a, ch_bank_t *b);
 
 #endif

@@ -58,13 +58,13 @@ typedef struct handler {
     gw_topology_t *topo;
     gw_codec_t *codec;
     gw_registry_t *registry; /* NULL: schema ids pinned by the topology; else remembers ids it lacks */
-    gw_bank_t *bank;
+    ch_bank_t *bank;
     gw_producer_t *prod;
     const char *state_dir;
     gw_kafka_conf_t kconf;
     sigset_t signals;
     /* positions covered by the state: outputs delivered (or replayed), commands handled */
-    gw_snap_offset_t *offs;
+    ch_snap_offset_t *offs;
     size_t noffs, capoffs;
     int live;          /* the command topics' replay is done */
     int fatal;         /* a message was not delivered */
@@ -97,7 +97,7 @@ static void note_offset(handler_t *h, const char *topic, int32_t partition, int6
         }
     if (h->noffs == h->capoffs) {
         size_t cap = h->capoffs ? h->capoffs * 2 : 64;
-        gw_snap_offset_t *n = realloc(h->offs, cap * sizeof(*n));
+        ch_snap_offset_t *n = realloc(h->offs, cap * sizeof(*n));
         if (n == NULL) {
             logf_("out of memory noting offsets");
             h->fatal = 1;
@@ -106,7 +106,7 @@ static void note_offset(handler_t *h, const char *topic, int32_t partition, int6
         h->offs = n;
         h->capoffs = cap;
     }
-    gw_snap_offset_t *o = &h->offs[h->noffs++];
+    ch_snap_offset_t *o = &h->offs[h->noffs++];
     snprintf(o->topic, sizeof(o->topic), "%s", topic);
     o->partition = partition;
     o->offset = next;
@@ -146,18 +146,21 @@ static void write_metrics(const handler_t *h)
             "\ncodec_rejected_total{cause=\"malformed\"} %" PRIu64 "\ncodec_rejected_total{cause=\"too_big\"} %" PRIu64
             "\n",
             h->commands, h->repeated, h->skipped_answered, h->bad_messages, h->foreign_records, h->produced,
-            h->delivered, h->failed, h->replayed_events, h->resets, h->snapshots, gw_bank_account_count(h->bank),
-            gw_bank_answer_count(h->bank), cs->err_magic, cs->err_unknown, cs->err_malformed, cs->err_too_big);
+            h->delivered, h->failed, h->replayed_events, h->resets, h->snapshots, ch_bank_account_count(h->bank),
+            ch_bank_answer_count(h->bank), cs->err_magic, cs->err_unknown, cs->err_malformed, cs->err_too_big);
     if (fclose(f) == 0)
         rename(tmp, path);
 }
 
+/* Writes the state and the offsets it covers to the state directory; 0 or the
+ * write's CH_E* code (logged: a failed snapshot does not stop the handler). */
 static int snapshot(handler_t *h)
 {
     char err[512];
-    if (gw_bank_snapshot_write(h->bank, h->state_dir, h->offs, h->noffs, err, sizeof(err)) != 0) {
+    int rc = ch_bank_snapshot_write(h->bank, h->state_dir, h->offs, h->noffs, err, sizeof(err));
+    if (rc != 0) {
         logf_("snapshot failed: %s", err);
-        return -1;
+        return rc;
     }
     h->snapshots++;
     h->dirty = 0;
@@ -195,7 +198,8 @@ static void on_error(void *ctx, const char *msg)
 }
 
 /* Decodes m into *ev; with a registry, learns a writer schema it has not seen
- * (blocking: this program has no event loop) and tries again. 0 or negative. */
+ * (blocking: this program has no event loop) and tries again. 0 or a negative
+ * GW_EV_* code (gateway/events's: decoding is that library's work). */
 static int decode(handler_t *h, const gw_kmsg_t *m, gw_event_t *ev, char *err, size_t errlen)
 {
     if (m->value == NULL) {
@@ -232,8 +236,8 @@ static void on_output(void *ctx, const gw_kmsg_t *m)
         hs[hl] = '\0';
         have_cause = gw_uuid_parse(hs, &cause) == 0;
     }
-    int rc = gw_bank_apply(h->bank, &ev, have_cause ? &cause : NULL);
-    if (rc == GW_EV_EINVAL)
+    int rc = ch_bank_apply(h->bank, &ev, have_cause ? &cause : NULL);
+    if (rc == CH_EINVAL)
         h->foreign_records++;
     else if (rc != 0) {
         logf_("FATAL: out of memory replaying");
@@ -246,7 +250,8 @@ static void on_output(void *ctx, const gw_kmsg_t *m)
 /* Sends one produced event to its topic, keyed as the topology says. A
  * BalanceChanged carries the id of its command in the header "command-id" (so
  * that a restart can tell a half-applied transfer). A full producer queue is
- * waited out (delivery reports served) for up to ~10 s. */
+ * waited out (delivery reports served) for up to ~10 s. 0, or CH_EKAFKA (logged,
+ * and the handler marked to stop). */
 static int send_event(handler_t *h, const gw_event_t *ev, const gw_event_t *command, const gw_kmsg_t *cmd)
 {
     const gw_topic_t *t = gw_topology_topic_of(h->topo, ev->type);
@@ -269,7 +274,7 @@ static int send_event(handler_t *h, const gw_event_t *ev, const gw_event_t *comm
     }
     logf_("FATAL: cannot send a %s to %s", gw_rec_name(ev->type), t->name);
     h->fatal = 1;
-    return -1;
+    return CH_EKAFKA;
 }
 
 /* Live: a command. */
@@ -289,14 +294,14 @@ static void on_command(void *ctx, const gw_kmsg_t *m)
     }
     if (cmd.type != GW_REC_CONFIRM_ACCOUNT_CREATION && cmd.type != GW_REC_CONFIRM_MONEY_TRANSFER) {
         h->foreign_records++;
-    } else if (!h->live && gw_bank_answered(h->bank, gw_event_id(&cmd))) {
+    } else if (!h->live && ch_bank_answered(h->bank, gw_event_id(&cmd))) {
         /* answered before this start: its feedback is already in the output topics */
         h->skipped_answered++;
     } else {
-        gw_bank_out_t out;
-        int rc = gw_bank_handle(h->bank, &cmd, &out);
+        ch_bank_out_t out;
+        int rc = ch_bank_handle(h->bank, &cmd, &out);
         if (rc != 0) {
-            logf_("FATAL: %s handling %s[%d]@%" PRId64, gw_ev_strerror(rc), m->topic, (int)m->partition, m->offset);
+            logf_("FATAL: %s handling %s[%d]@%" PRId64, ch_strerror(rc), m->topic, (int)m->partition, m->offset);
             h->fatal = 1;
             gw_event_clear(&cmd);
             return;
@@ -320,7 +325,7 @@ static void on_commands_replayed(void *ctx)
     handler_t *h = ctx;
     h->live = 1;
     logf_("live: %zu accounts, %zu answers, %" PRIu64 " replayed events, %" PRIu64 " commands handled at start",
-          gw_bank_account_count(h->bank), gw_bank_answer_count(h->bank), h->replayed_events, h->commands);
+          ch_bank_account_count(h->bank), ch_bank_answer_count(h->bank), h->replayed_events, h->commands);
     printf("READY\n");
     fflush(stdout);
 }
@@ -410,9 +415,9 @@ static int run(handler_t *h, int snapshot_interval)
             }
 
     /* 1. the snapshot */
-    gw_snap_offset_t *soffs = NULL;
+    ch_snap_offset_t *soffs = NULL;
     size_t nsoffs = 0;
-    int src = gw_bank_snapshot_read(h->bank, h->state_dir, &soffs, &nsoffs, err, sizeof(err));
+    int src = ch_bank_snapshot_read(h->bank, h->state_dir, &soffs, &nsoffs, err, sizeof(err));
     if (src < 0) {
         logf_("refusing to start: the snapshot cannot be read: %s (move it away to rebuild from the topics alone)",
               err);
@@ -421,8 +426,9 @@ static int run(handler_t *h, int snapshot_interval)
     for (size_t i = 0; i < nsoffs; i++)
         note_offset(h, soffs[i].topic, soffs[i].partition, soffs[i].offset);
     free(soffs);
-    logf_(src == 0 ? "snapshot loaded: %zu accounts, %zu answers" : "no snapshot: rebuilding from offset 0 (%zu, %zu)",
-          gw_bank_account_count(h->bank), gw_bank_answer_count(h->bank));
+    logf_(src == CH_NO_SNAPSHOT ? "no snapshot: rebuilding from offset 0 (%zu, %zu)"
+                                : "snapshot loaded: %zu accounts, %zu answers",
+          ch_bank_account_count(h->bank), ch_bank_answer_count(h->bank));
 
     h->prod = gw_producer_new(&h->kconf, on_delivery, h, err, sizeof(err));
     if (h->prod == NULL) {
@@ -467,9 +473,9 @@ static int run(handler_t *h, int snapshot_interval)
     gw_consumer_free(c);
     if (h->fatal)
         return 1;
-    size_t half = gw_bank_replay_done(h->bank);
+    size_t half = ch_bank_replay_done(h->bank);
     logf_("outputs replayed: %zu accounts, %zu answers, %zu transfers half-done (completed when read again)",
-          gw_bank_account_count(h->bank), gw_bank_answer_count(h->bank), half);
+          ch_bank_account_count(h->bank), ch_bank_answer_count(h->bank), half);
 
     /* 3. commands: catch up in silence on what was answered, then live */
     starts = starts_for(h, commands, ncmd, &ns);
@@ -586,7 +592,7 @@ int main(int argc, char **argv)
         return 1;
     }
     h.codec = gw_codec_new(0, err, sizeof(err));
-    h.bank = gw_bank_new(NULL, NULL);
+    h.bank = ch_bank_new(NULL, NULL);
     if (h.codec == NULL || h.bank == NULL) {
         logf_("%s", h.codec ? "out of memory" : err);
         goto out;
@@ -624,7 +630,7 @@ out:
     if (status == 0 && h.codec && h.bank)
         write_metrics(&h);
     gw_codec_free(h.codec);
-    gw_bank_free(h.bank);
+    ch_bank_free(h.bank);
     gw_topology_free(h.topo);
     free(h.offs);
     return status;

@@ -40,25 +40,25 @@ static void put_reason(FILE *f, const char *r)
     }
 }
 
-int gw_bank_snapshot_write(const gw_bank_t *b, const char *dir, const gw_snap_offset_t *offs, size_t n, char *err,
+int ch_bank_snapshot_write(const ch_bank_t *b, const char *dir, const ch_snap_offset_t *offs, size_t n, char *err,
                            size_t errlen)
 {
     char path[4096], tmp[4096];
     if ((size_t)snprintf(path, sizeof(path), "%s/snapshot", dir) >= sizeof(path) ||
         (size_t)snprintf(tmp, sizeof(tmp), "%s/snapshot.tmp", dir) >= sizeof(tmp)) {
         snprintf(err, errlen, "state directory path too long");
-        return GW_EV_EINVAL;
+        return CH_EINVAL;
     }
     FILE *f = fopen(tmp, "w");
     if (f == NULL) {
         snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-        return GW_EV_EIO;
+        return CH_EIO;
     }
     fprintf(f, "%s\n", MAGIC);
     for (size_t i = 0; i < n; i++)
         fprintf(f, "offset %s %" PRId32 " %" PRId64 "\n", offs[i].topic, offs[i].partition, offs[i].offset);
     size_t na;
-    const gw_account_t *acc = gw__bank_accounts(b, &na);
+    const ch_account_t *acc = ch__bank_accounts(b, &na);
     for (size_t i = 0; i < na; i++)
         fprintf(f, "account %s %s %" PRId64 " %" PRId64 " %s\n", acc[i].iban, acc[i].token, acc[i].balance,
                 acc[i].limit, acc[i].a_type == GW_ATYPE_MANUAL ? "MANUAL" : "AUTO");
@@ -66,7 +66,7 @@ int gw_bank_snapshot_write(const gw_bank_t *b, const char *dir, const gw_snap_of
     gw_uuid_t id;
     int kind;
     const char *iban, *reason;
-    for (size_t i = 0; gw__bank_answer(b, i, &id, &kind, &iban, &reason) == 0; i++, nans++) {
+    for (size_t i = 0; ch__bank_answer(b, i, &id, &kind, &iban, &reason) == 0; i++, nans++) {
         char u[GW_UUID_STRLEN + 1];
         gw_uuid_format(&id, u);
         fprintf(f, "answer %s %s %s", u, kind_names[kind], iban ? iban : "-");
@@ -78,7 +78,7 @@ int gw_bank_snapshot_write(const gw_bank_t *b, const char *dir, const gw_snap_of
     }
     size_t ninc = 0;
     const char *i1, *i2;
-    for (int i = 0; (i = gw__bank_incomplete(b, (size_t)i, &id, &i1, &i2)) >= 0; i++, ninc++) {
+    for (int i = 0; (i = ch__bank_incomplete(b, (size_t)i, &id, &i1, &i2)) >= 0; i++, ninc++) {
         char u[GW_UUID_STRLEN + 1];
         gw_uuid_format(&id, u);
         fprintf(f, "incomplete %s %s %s\n", u, *i1 ? i1 : "-", *i2 ? i2 : "-");
@@ -91,7 +91,7 @@ int gw_bank_snapshot_write(const gw_bank_t *b, const char *dir, const gw_snap_of
     if (bad || rename(tmp, path) != 0) {
         snprintf(err, errlen, "%s: %s", tmp, strerror(bad ? saved : errno));
         unlink(tmp);
-        return GW_EV_EIO;
+        return CH_EIO;
     }
     int dfd = open(dir, O_RDONLY | O_DIRECTORY);
     if (dfd >= 0) {
@@ -101,7 +101,7 @@ int gw_bank_snapshot_write(const gw_bank_t *b, const char *dir, const gw_snap_of
     return 0;
 }
 
-/* Decodes a percent-encoded reason in place; 0 or -1. */
+/* Decodes a percent-encoded reason in place; 0 or CH_EINVAL. */
 static int get_reason(char *s)
 {
     char *w = s;
@@ -109,7 +109,7 @@ static int get_reason(char *s)
         if (*p == '%') {
             unsigned v;
             if (sscanf(p + 1, "%2X", &v) != 1 || v == 0)
-                return -1;
+                return CH_EINVAL;
             *w++ = (char)v;
             p += 2;
         } else {
@@ -120,7 +120,7 @@ static int get_reason(char *s)
     return 0;
 }
 
-int gw_bank_snapshot_read(gw_bank_t *b, const char *dir, gw_snap_offset_t **offs_out, size_t *n_out, char *err,
+int ch_bank_snapshot_read(ch_bank_t *b, const char *dir, ch_snap_offset_t **offs_out, size_t *n_out, char *err,
                           size_t errlen)
 {
     char path[4096];
@@ -128,22 +128,22 @@ int gw_bank_snapshot_read(gw_bank_t *b, const char *dir, gw_snap_offset_t **offs
     *n_out = 0;
     if ((size_t)snprintf(path, sizeof(path), "%s/snapshot", dir) >= sizeof(path)) {
         snprintf(err, errlen, "state directory path too long");
-        return GW_EV_EINVAL;
+        return CH_EINVAL;
     }
     FILE *f = fopen(path, "r");
     if (f == NULL) {
         if (errno == ENOENT)
-            return 1;
+            return CH_NO_SNAPSHOT;
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return GW_EV_EIO;
+        return CH_EIO;
     }
-    gw_bank_t *nb = gw_bank_new(NULL, NULL);
+    ch_bank_t *nb = ch_bank_new(NULL, NULL);
     char *line = malloc(MAX_LINE);
-    gw_snap_offset_t *offs = NULL;
+    ch_snap_offset_t *offs = NULL;
     size_t n = 0, cap = 0, nacc = 0, nans = 0, ninc = 0, lineno = 0;
-    int rc = GW_EV_EINVAL, ended = 0;
+    int rc = CH_EINVAL, ended = 0;
     if (nb == NULL || line == NULL) {
-        rc = GW_EV_ENOMEM;
+        rc = CH_ENOMEM;
         goto out;
     }
     while (fgets(line, MAX_LINE, f) != NULL) {
@@ -175,9 +175,9 @@ int gw_bank_snapshot_read(gw_bank_t *b, const char *dir, gw_snap_offset_t **offs
                 goto bad_line;
             if (n == cap) {
                 cap = cap ? cap * 2 : 32;
-                gw_snap_offset_t *no = realloc(offs, cap * sizeof(*no));
+                ch_snap_offset_t *no = realloc(offs, cap * sizeof(*no));
                 if (no == NULL) {
-                    rc = GW_EV_ENOMEM;
+                    rc = CH_ENOMEM;
                     goto out;
                 }
                 offs = no;
@@ -188,10 +188,10 @@ int gw_bank_snapshot_read(gw_bank_t *b, const char *dir, gw_snap_offset_t **offs
             n++;
         } else if (strncmp(line, "account ", 8) == 0) {
             if (sscanf(line, "account %255s %255s %" SCNd64 " %" SCNd64 " %255s%n", a, c, &x, &y, d, &used) != 5 ||
-                line[used] != '\0' || strlen(a) > GW_IBAN_LEN || strlen(c) > GW_TOKEN_LEN ||
+                line[used] != '\0' || strlen(a) > CH_IBAN_LEN || strlen(c) > CH_TOKEN_LEN ||
                 (strcmp(d, "AUTO") != 0 && strcmp(d, "MANUAL") != 0))
                 goto bad_line;
-            if (gw__bank_restore_account(nb, a, c, x, y, strcmp(d, "MANUAL") == 0 ? GW_ATYPE_MANUAL : GW_ATYPE_AUTO))
+            if (ch__bank_restore_account(nb, a, c, x, y, strcmp(d, "MANUAL") == 0 ? GW_ATYPE_MANUAL : GW_ATYPE_AUTO))
                 goto bad_line;
             nacc++;
         } else if (strncmp(line, "answer ", 7) == 0) {
@@ -212,15 +212,15 @@ int gw_bank_snapshot_read(gw_bank_t *b, const char *dir, gw_snap_offset_t **offs
             } else if (line[used] != '\0') {
                 goto bad_line;
             }
-            if (kind < 0 || gw__bank_restore_answer(nb, &id, kind, d, reason) != 0)
+            if (kind < 0 || ch__bank_restore_answer(nb, &id, kind, d, reason) != 0)
                 goto bad_line;
             nans++;
         } else if (strncmp(line, "incomplete ", 11) == 0) {
             gw_uuid_t id;
             if (sscanf(line, "incomplete %255s %255s %255s%n", a, c, d, &used) != 3 || line[used] != '\0' ||
-                gw_uuid_parse(a, &id) != 0 || strlen(c) > GW_IBAN_LEN || strlen(d) > GW_IBAN_LEN)
+                gw_uuid_parse(a, &id) != 0 || strlen(c) > CH_IBAN_LEN || strlen(d) > CH_IBAN_LEN)
                 goto bad_line;
-            if (gw__bank_restore_incomplete(nb, &id, strcmp(c, "-") ? c : "", strcmp(d, "-") ? d : "") != 0)
+            if (ch__bank_restore_incomplete(nb, &id, strcmp(c, "-") ? c : "", strcmp(d, "-") ? d : "") != 0)
                 goto bad_line;
             ninc++;
         } else if (strncmp(line, "end ", 4) == 0) {
@@ -242,14 +242,14 @@ int gw_bank_snapshot_read(gw_bank_t *b, const char *dir, gw_snap_offset_t **offs
     }
     if (ferror(f)) {
         snprintf(err, errlen, "%s: read error", path);
-        rc = GW_EV_EIO;
+        rc = CH_EIO;
         goto out;
     }
     if (!ended) {
         snprintf(err, errlen, "%s: truncated (no end line)", path);
         goto out;
     }
-    gw__bank_swap(b, nb);
+    ch__bank_swap(b, nb);
     *offs_out = offs;
     *n_out = n;
     offs = NULL;
@@ -258,6 +258,6 @@ out:
     fclose(f);
     free(line);
     free(offs);
-    gw_bank_free(nb);
+    ch_bank_free(nb);
     return rc;
 }

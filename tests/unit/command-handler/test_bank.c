@@ -69,11 +69,11 @@ static gw_event_t transfer_cmd(int n, const char *from, const char *to, int64_t 
 }
 
 /* Opens an account; copies its IBAN and token out. */
-static int open_account(gw_bank_t *b, int n, char iban[GW_IBAN_LEN + 1], char token[GW_TOKEN_LEN + 1])
+static int open_account(ch_bank_t *b, int n, char iban[CH_IBAN_LEN + 1], char token[CH_TOKEN_LEN + 1])
 {
     gw_event_t c = create_cmd(n, GW_ATYPE_AUTO);
-    gw_bank_out_t out;
-    if (gw_bank_handle(b, &c, &out) != 0 || out.n != 1 || out.ev[0].type != GW_REC_ACCOUNT_CREATION_CONFIRMED)
+    ch_bank_out_t out;
+    if (ch_bank_handle(b, &c, &out) != 0 || out.n != 1 || out.ev[0].type != GW_REC_ACCOUNT_CREATION_CONFIRMED)
         return -1;
     strcpy(iban, out.ev[0].u.account_creation_confirmed.iban);
     strcpy(token, out.ev[0].u.account_creation_confirmed.token);
@@ -81,119 +81,135 @@ static int open_account(gw_bank_t *b, int n, char iban[GW_IBAN_LEN + 1], char to
 }
 
 /* The reason of a one-event MoneyTransferFailed answer, or NULL. */
-static const char *failure(gw_bank_t *b, const gw_event_t *cmd)
+static const char *failure(ch_bank_t *b, const gw_event_t *cmd)
 {
     static char reason[128]; /* test-only scratch */
-    gw_bank_out_t out;
-    if (gw_bank_handle(b, cmd, &out) != 0 || out.n != 1 || out.ev[0].type != GW_REC_MONEY_TRANSFER_FAILED)
+    ch_bank_out_t out;
+    if (ch_bank_handle(b, cmd, &out) != 0 || out.n != 1 || out.ev[0].type != GW_REC_MONEY_TRANSFER_FAILED)
         return NULL;
     snprintf(reason, sizeof(reason), "%s", out.ev[0].u.money_transfer_failed.reason);
     return reason;
 }
 
+/* One idiom: 0, or a negative CH_E* code with a name; "no snapshot" is no error. */
+TEST(error_codes)
+{
+    const int codes[] = {CH_ENOMEM, CH_EINVAL, CH_EIO, CH_EKAFKA};
+    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        EXPECT(codes[i] < 0);
+        EXPECT(strcmp(ch_strerror(codes[i]), "unknown error") != 0);
+        for (size_t k = 0; k < i; k++)
+            EXPECT(codes[k] != codes[i]);
+    }
+    ASSERT_EQ_STR("success", ch_strerror(CH_OK));
+    ASSERT_EQ_STR("out of memory", ch_strerror(CH_ENOMEM));
+    ASSERT_EQ_STR("unknown error", ch_strerror(-100));
+    EXPECT(CH_NO_SNAPSHOT > 0);
+}
+
 TEST(iban_check_digits)
 {
     /* published examples of valid IBANs */
-    EXPECT(gw_iban_valid("NL91ABNA0417164300"));
-    EXPECT(gw_iban_valid("GB82WEST12345698765432"));
-    EXPECT(gw_iban_valid("DE89370400440532013000"));
-    EXPECT(!gw_iban_valid("NL91ABNA0417164301"));
-    EXPECT(!gw_iban_valid("nl91ABNA0417164300"));
-    EXPECT(!gw_iban_valid("NL91 ABNA 0417 1643 00"));
-    EXPECT(!gw_iban_valid(""));
-    EXPECT(!gw_iban_valid(NULL));
-    EXPECT(gw_iban_is_open(GW_COMPANY_IBAN));
-    EXPECT(!gw_iban_is_open("NL91ABNA0417164300"));
-    EXPECT(!gw_iban_is_open("NL67OPEN0000000000"));
-    EXPECT(!gw_iban_is_open("NL66OPEN000000000"));
+    EXPECT(ch_iban_valid("NL91ABNA0417164300"));
+    EXPECT(ch_iban_valid("GB82WEST12345698765432"));
+    EXPECT(ch_iban_valid("DE89370400440532013000"));
+    EXPECT(!ch_iban_valid("NL91ABNA0417164301"));
+    EXPECT(!ch_iban_valid("nl91ABNA0417164300"));
+    EXPECT(!ch_iban_valid("NL91 ABNA 0417 1643 00"));
+    EXPECT(!ch_iban_valid(""));
+    EXPECT(!ch_iban_valid(NULL));
+    EXPECT(ch_iban_is_open(CH_COMPANY_IBAN));
+    EXPECT(!ch_iban_is_open("NL91ABNA0417164300"));
+    EXPECT(!ch_iban_is_open("NL67OPEN0000000000"));
+    EXPECT(!ch_iban_is_open("NL66OPEN000000000"));
 
     /* every generated IBAN passes, for many digit strings; a changed digit fails */
-    char digits[11] = "0000000000", iban[GW_IBAN_LEN + 1];
+    char digits[11] = "0000000000", iban[CH_IBAN_LEN + 1];
     for (int i = 0; i < 20000; i++) {
         snprintf(digits, sizeof(digits), "0%09d", i * 49999 % 1000000000);
-        gw_iban_make(digits, iban);
-        ASSERT(gw_iban_is_open(iban));
+        ch_iban_make(digits, iban);
+        ASSERT(ch_iban_is_open(iban));
         ASSERT(strncmp(iban + 8, digits, 10) == 0);
         iban[17] = (char)('0' + (iban[17] - '0' + 1) % 10);
-        ASSERT(!gw_iban_valid(iban));
+        ASSERT(!ch_iban_valid(iban));
     }
-    gw_iban_make("0000000000", iban);
-    ASSERT_EQ_STR(GW_COMPANY_IBAN, iban);
+    ch_iban_make("0000000000", iban);
+    ASSERT_EQ_STR(CH_COMPANY_IBAN, iban);
 }
 
 TEST(account_creation)
 {
     rng_t r = {88172645463325252ULL, 0};
-    gw_bank_t *b = gw_bank_new(test_rng, &r);
+    ch_bank_t *b = ch_bank_new(test_rng, &r);
     ASSERT(b != NULL);
-    const gw_account_t *co = gw_bank_account(b, GW_COMPANY_IBAN);
+    const ch_account_t *co = ch_bank_account(b, CH_COMPANY_IBAN);
     ASSERT(co != NULL);
-    ASSERT_EQ_STR(GW_COMPANY_TOKEN, co->token);
-    EXPECT(co->balance == GW_COMPANY_BALANCE);
+    ASSERT_EQ_STR(CH_COMPANY_TOKEN, co->token);
+    EXPECT(co->balance == CH_COMPANY_BALANCE);
 
     gw_event_t c = create_cmd(1, GW_ATYPE_MANUAL);
-    gw_bank_out_t out;
-    ASSERT_EQ_INT(0, gw_bank_handle(b, &c, &out));
+    ch_bank_out_t out;
+    ASSERT_EQ_INT(0, ch_bank_handle(b, &c, &out));
     ASSERT_EQ_INT(1, out.n);
     EXPECT(!out.repeated);
     const gw_event_t *e = &out.ev[0];
     ASSERT_EQ_INT(GW_REC_ACCOUNT_CREATION_CONFIRMED, e->type);
-    char iban[GW_IBAN_LEN + 1], token[GW_TOKEN_LEN + 1];
+    char iban[CH_IBAN_LEN + 1], token[CH_TOKEN_LEN + 1];
     strcpy(iban, e->u.account_creation_confirmed.iban);
     strcpy(token, e->u.account_creation_confirmed.token);
-    EXPECT(gw_iban_is_open(iban));
+    EXPECT(ch_iban_is_open(iban));
     EXPECT(iban[8] == '0');
-    EXPECT(strlen(token) == GW_TOKEN_LEN && strspn(token, "0123456789") == GW_TOKEN_LEN);
+    EXPECT(strlen(token) == CH_TOKEN_LEN && strspn(token, "0123456789") == CH_TOKEN_LEN);
     EXPECT(e->u.account_creation_confirmed.a_type == GW_ATYPE_MANUAL);
     EXPECT(memcmp(e->u.account_creation_confirmed.id.b, c.u.confirm_account_creation.id.b, 16) == 0);
-    const gw_account_t *a = gw_bank_account(b, iban);
+    const ch_account_t *a = ch_bank_account(b, iban);
     ASSERT(a != NULL);
     EXPECT(a->balance == 0 && a->limit == -50000);
 
     /* the same id again: the same account, nothing new */
-    size_t before = gw_bank_account_count(b);
-    ASSERT_EQ_INT(0, gw_bank_handle(b, &c, &out));
+    size_t before = ch_bank_account_count(b);
+    ASSERT_EQ_INT(0, ch_bank_handle(b, &c, &out));
     ASSERT_EQ_INT(1, out.n);
     EXPECT(out.repeated);
     ASSERT_EQ_STR(iban, out.ev[0].u.account_creation_confirmed.iban);
     ASSERT_EQ_STR(token, out.ev[0].u.account_creation_confirmed.token);
-    EXPECT(gw_bank_account_count(b) == before);
+    EXPECT(ch_bank_account_count(b) == before);
 
     /* many accounts: distinct IBANs, all valid */
     for (int i = 2; i < 3000; i++) {
-        char ib[GW_IBAN_LEN + 1], tk[GW_TOKEN_LEN + 1];
+        char ib[CH_IBAN_LEN + 1], tk[CH_TOKEN_LEN + 1];
         ASSERT_EQ_INT(0, open_account(b, i, ib, tk));
-        ASSERT(gw_iban_is_open(ib));
+        ASSERT(ch_iban_is_open(ib));
     }
-    EXPECT(gw_bank_account_count(b) == 3000);
-    gw_bank_free(b);
+    EXPECT(ch_bank_account_count(b) == 3000);
+    ch_bank_free(b);
 }
 
 TEST(iban_collision)
 {
     rng_t r = {0, 1}; /* every draw the same: the second account collides */
-    gw_bank_t *b = gw_bank_new(test_rng, &r);
+    ch_bank_t *b = ch_bank_new(test_rng, &r);
     ASSERT(b != NULL);
-    char iban[GW_IBAN_LEN + 1], token[GW_TOKEN_LEN + 1];
+    char iban[CH_IBAN_LEN + 1], token[CH_TOKEN_LEN + 1];
     ASSERT_EQ_INT(0, open_account(b, 1, iban, token));
     gw_event_t c = create_cmd(2, GW_ATYPE_AUTO);
-    gw_bank_out_t out;
-    ASSERT_EQ_INT(0, gw_bank_handle(b, &c, &out));
+    ch_bank_out_t out;
+    ASSERT_EQ_INT(0, ch_bank_handle(b, &c, &out));
     ASSERT_EQ_INT(1, out.n);
     ASSERT_EQ_INT(GW_REC_ACCOUNT_CREATION_FAILED, out.ev[0].type);
     ASSERT_EQ_STR("generated iban already exists, try again", out.ev[0].u.account_creation_failed.reason);
     /* answered: the same id gets the same failure */
-    ASSERT_EQ_INT(0, gw_bank_handle(b, &c, &out));
+    ASSERT_EQ_INT(0, ch_bank_handle(b, &c, &out));
     EXPECT(out.repeated && out.ev[0].type == GW_REC_ACCOUNT_CREATION_FAILED);
-    gw_bank_free(b);
+    ch_bank_free(b);
 }
 
 TEST(transfer_rules_in_order)
 {
     rng_t r = {12345, 0};
-    gw_bank_t *b = gw_bank_new(test_rng, &r);
+    ch_bank_t *b = ch_bank_new(test_rng, &r);
     ASSERT(b != NULL);
-    char a[GW_IBAN_LEN + 1], at[GW_TOKEN_LEN + 1], c[GW_IBAN_LEN + 1], ct[GW_TOKEN_LEN + 1];
+    char a[CH_IBAN_LEN + 1], at[CH_TOKEN_LEN + 1], c[CH_IBAN_LEN + 1], ct[CH_TOKEN_LEN + 1];
     ASSERT_EQ_INT(0, open_account(b, 1, a, at));
     ASSERT_EQ_INT(0, open_account(b, 2, c, ct));
     int n = 100;
@@ -226,18 +242,18 @@ TEST(transfer_rules_in_order)
     /* neither side here */
     t = transfer_cmd(n++, "cash", "NL91ABNA0417164300", 1, "");
     ASSERT_EQ_STR("both to and from not known at this bank", failure(b, &t));
-    char elsewhere[GW_IBAN_LEN + 1];
-    gw_iban_make("0999999999", elsewhere); /* a valid OPEN IBAN with no account here */
-    ASSERT(gw_bank_account(b, elsewhere) == NULL);
+    char elsewhere[CH_IBAN_LEN + 1];
+    ch_iban_make("0999999999", elsewhere); /* a valid OPEN IBAN with no account here */
+    ASSERT(ch_bank_account(b, elsewhere) == NULL);
     t = transfer_cmd(n++, elsewhere, "NL91ABNA0417164300", 1, "");
     ASSERT_EQ_STR("both to and from not known at this bank", failure(b, &t));
     /* nothing moved */
-    EXPECT(gw_bank_account(b, a)->balance == 0 && gw_bank_account(b, c)->balance == 0);
+    EXPECT(ch_bank_account(b, a)->balance == 0 && ch_bank_account(b, c)->balance == 0);
 
     /* exactly down to the limit is allowed: debit one, credit the other */
-    gw_bank_out_t out;
+    ch_bank_out_t out;
     t = transfer_cmd(n++, a, c, 50000, at);
-    ASSERT_EQ_INT(0, gw_bank_handle(b, &t, &out));
+    ASSERT_EQ_INT(0, ch_bank_handle(b, &t, &out));
     ASSERT_EQ_INT(3, out.n);
     ASSERT_EQ_INT(GW_REC_BALANCE_CHANGED, out.ev[0].type);
     ASSERT_EQ_STR(a, out.ev[0].u.balance_changed.iban);
@@ -254,97 +270,97 @@ TEST(transfer_rules_in_order)
 
     /* cash deposit: only the receiving side changes */
     t = transfer_cmd(n++, "cash", a, 70000, "");
-    ASSERT_EQ_INT(0, gw_bank_handle(b, &t, &out));
+    ASSERT_EQ_INT(0, ch_bank_handle(b, &t, &out));
     ASSERT_EQ_INT(2, out.n);
     ASSERT_EQ_STR(a, out.ev[0].u.balance_changed.iban);
     ASSERT_EQ_STR("cash", out.ev[0].u.balance_changed.from_to);
     EXPECT(out.ev[0].u.balance_changed.new_balance == 20000);
     /* to another bank: only the sending side changes */
     t = transfer_cmd(n++, a, "NL91ABNA0417164300", 5000, at);
-    ASSERT_EQ_INT(0, gw_bank_handle(b, &t, &out));
+    ASSERT_EQ_INT(0, ch_bank_handle(b, &t, &out));
     ASSERT_EQ_INT(2, out.n);
     EXPECT(out.ev[0].u.balance_changed.changed_by == -5000 && out.ev[0].u.balance_changed.new_balance == 15000);
     /* from a valid OPEN IBAN with no account here, to one here: only the credit */
     t = transfer_cmd(n++, elsewhere, c, 1, "whatever");
-    ASSERT_EQ_INT(0, gw_bank_handle(b, &t, &out));
+    ASSERT_EQ_INT(0, ch_bank_handle(b, &t, &out));
     ASSERT_EQ_INT(2, out.n);
     ASSERT_EQ_STR(c, out.ev[0].u.balance_changed.iban);
     ASSERT_EQ_STR(elsewhere, out.ev[0].u.balance_changed.from_to);
     /* from the company account: debited like any other */
-    t = transfer_cmd(n++, GW_COMPANY_IBAN, c, 1, GW_COMPANY_TOKEN);
-    ASSERT_EQ_INT(0, gw_bank_handle(b, &t, &out));
+    t = transfer_cmd(n++, CH_COMPANY_IBAN, c, 1, CH_COMPANY_TOKEN);
+    ASSERT_EQ_INT(0, ch_bank_handle(b, &t, &out));
     ASSERT_EQ_INT(3, out.n);
-    EXPECT(out.ev[0].u.balance_changed.new_balance == GW_COMPANY_BALANCE - 1);
+    EXPECT(out.ev[0].u.balance_changed.new_balance == CH_COMPANY_BALANCE - 1);
     /* a credit that would overflow is refused */
     t = transfer_cmd(n++, "cash", c, INT64_MAX, "");
     ASSERT_EQ_STR("invalid amount", failure(b, &t));
 
     /* repeated id: same answer, no money moves, even with other fields */
-    int64_t ba = gw_bank_account(b, a)->balance, bc = gw_bank_account(b, c)->balance;
+    int64_t ba = ch_bank_account(b, a)->balance, bc = ch_bank_account(b, c)->balance;
     t = transfer_cmd(n - 5, "cash", a, 999, "");
-    ASSERT_EQ_INT(0, gw_bank_handle(b, &t, &out));
+    ASSERT_EQ_INT(0, ch_bank_handle(b, &t, &out));
     EXPECT(out.repeated && out.n == 1 && out.ev[0].type == GW_REC_MONEY_TRANSFER_CONFIRMED);
     t = transfer_cmd(101, a, c, 1, at); /* an earlier failure */
-    ASSERT_EQ_INT(0, gw_bank_handle(b, &t, &out));
+    ASSERT_EQ_INT(0, ch_bank_handle(b, &t, &out));
     EXPECT(out.repeated && out.n == 1);
     ASSERT_EQ_STR("from is invalid", out.ev[0].u.money_transfer_failed.reason);
-    EXPECT(gw_bank_account(b, a)->balance == ba && gw_bank_account(b, c)->balance == bc);
+    EXPECT(ch_bank_account(b, a)->balance == ba && ch_bank_account(b, c)->balance == bc);
 
     /* not a command */
     gw_event_t hb;
     memset(&hb, 0, sizeof(hb));
     hb.type = GW_REC_HEARTBEAT;
-    EXPECT(gw_bank_handle(b, &hb, &out) == GW_EV_EINVAL);
-    gw_bank_free(b);
+    EXPECT(ch_bank_handle(b, &hb, &out) == CH_EINVAL);
+    ch_bank_free(b);
 }
 
 /* Runs a fixed workload on b, feeding every produced event to `mirror` too (twice
  * each, when `twice`: replay must be idempotent). */
-static int workload(gw_bank_t *b, gw_bank_t *mirror, int twice)
+static int workload(ch_bank_t *b, ch_bank_t *mirror, int twice)
 {
-    char ib[8][GW_IBAN_LEN + 1], tk[8][GW_TOKEN_LEN + 1];
-    gw_bank_out_t out;
+    char ib[8][CH_IBAN_LEN + 1], tk[8][CH_TOKEN_LEN + 1];
+    ch_bank_out_t out;
     for (int i = 0; i < 8; i++) {
         gw_event_t c = create_cmd(1000 + i, i % 2 ? GW_ATYPE_MANUAL : GW_ATYPE_AUTO);
-        if (gw_bank_handle(b, &c, &out) != 0)
+        if (ch_bank_handle(b, &c, &out) != 0)
             return -1;
         strcpy(ib[i], out.ev[0].u.account_creation_confirmed.iban);
         strcpy(tk[i], out.ev[0].u.account_creation_confirmed.token);
         for (int k = 0; mirror && k <= twice; k++)
-            if (gw_bank_apply(mirror, &out.ev[0], NULL) != 0)
+            if (ch_bank_apply(mirror, &out.ev[0], NULL) != 0)
                 return -1;
     }
     for (int i = 0; i < 200; i++) {
         int f = i % 8, to = (i * 3 + 1) % 8;
         gw_event_t t = i % 5 == 0 ? transfer_cmd(2000 + i, "cash", ib[to], 1000 + i, "")
                                   : transfer_cmd(2000 + i, ib[f], ib[to], 700 + i, i % 7 ? tk[f] : "bad");
-        if (gw_bank_handle(b, &t, &out) != 0)
+        if (ch_bank_handle(b, &t, &out) != 0)
             return -1;
         for (int k = 0; mirror && k < out.n; k++)
             for (int rep = 0; rep <= twice; rep++)
-                if (gw_bank_apply(mirror, &out.ev[k], NULL) != 0)
+                if (ch_bank_apply(mirror, &out.ev[k], NULL) != 0)
                     return -1;
     }
     return 0;
 }
 
-static int same_state(gw_bank_t *x, gw_bank_t *y, int ids_from, int ids_to)
+static int same_state(ch_bank_t *x, ch_bank_t *y, int ids_from, int ids_to)
 {
-    if (gw_bank_account_count(x) != gw_bank_account_count(y) || gw_bank_answer_count(x) != gw_bank_answer_count(y))
+    if (ch_bank_account_count(x) != ch_bank_account_count(y) || ch_bank_answer_count(x) != ch_bank_answer_count(y))
         return 0;
     for (int i = ids_from; i < ids_to; i++) {
         gw_uuid_t u = uid(i);
-        if (gw_bank_answered(x, &u) != gw_bank_answered(y, &u))
+        if (ch_bank_answered(x, &u) != ch_bank_answered(y, &u))
             return 0;
     }
     /* every account of x, via the answers to its creation */
     for (int i = 1000; i < 1008; i++) {
         gw_event_t c = create_cmd(i, GW_ATYPE_AUTO);
-        gw_bank_out_t ox, oy;
-        if (gw_bank_handle(x, &c, &ox) != 0 || gw_bank_handle(y, &c, &oy) != 0)
+        ch_bank_out_t ox, oy;
+        if (ch_bank_handle(x, &c, &ox) != 0 || ch_bank_handle(y, &c, &oy) != 0)
             return 0;
-        const gw_account_t *ax = gw_bank_account(x, ox.ev[0].u.account_creation_confirmed.iban);
-        const gw_account_t *ay = gw_bank_account(y, oy.ev[0].u.account_creation_confirmed.iban);
+        const ch_account_t *ax = ch_bank_account(x, ox.ev[0].u.account_creation_confirmed.iban);
+        const ch_account_t *ay = ch_bank_account(y, oy.ev[0].u.account_creation_confirmed.iban);
         if (!ax || !ay || memcmp(ax, ay, sizeof(*ax)) != 0)
             return 0;
     }
@@ -354,22 +370,22 @@ static int same_state(gw_bank_t *x, gw_bank_t *y, int ids_from, int ids_to)
 TEST(rebuild_from_output_events)
 {
     rng_t r = {777, 0};
-    gw_bank_t *b = gw_bank_new(test_rng, &r), *m = gw_bank_new(test_rng, &r);
+    ch_bank_t *b = ch_bank_new(test_rng, &r), *m = ch_bank_new(test_rng, &r);
     ASSERT(b && m);
     ASSERT_EQ_INT(0, workload(b, m, 0));
     EXPECT(same_state(b, m, 1000, 2200));
-    EXPECT(gw_bank_answer_count(m) == 208);
-    gw_bank_free(b);
-    gw_bank_free(m);
+    EXPECT(ch_bank_answer_count(m) == 208);
+    ch_bank_free(b);
+    ch_bank_free(m);
     /* every event applied twice: the same state (replay is idempotent) */
-    b = gw_bank_new(test_rng, &r);
-    m = gw_bank_new(test_rng, &r);
+    b = ch_bank_new(test_rng, &r);
+    m = ch_bank_new(test_rng, &r);
     ASSERT(b && m);
     ASSERT_EQ_INT(0, workload(b, m, 1));
     EXPECT(same_state(b, m, 1000, 2200));
 
     /* a balance read before its account's creation (two topics read side by side) */
-    gw_bank_t *x = gw_bank_new(test_rng, &r);
+    ch_bank_t *x = ch_bank_new(test_rng, &r);
     ASSERT(x != NULL);
     gw_event_t bc, acc;
     memset(&bc, 0, sizeof(bc));
@@ -377,34 +393,34 @@ TEST(rebuild_from_output_events)
     bc.u.balance_changed.iban = "NL11OPEN0123456789";
     bc.u.balance_changed.from_to = bc.u.balance_changed.description = "";
     bc.u.balance_changed.new_balance = 500;
-    ASSERT_EQ_INT(0, gw_bank_apply(x, &bc, NULL));
+    ASSERT_EQ_INT(0, ch_bank_apply(x, &bc, NULL));
     bc.u.balance_changed.new_balance = 700;
-    ASSERT_EQ_INT(0, gw_bank_apply(x, &bc, NULL));
-    EXPECT(gw_bank_account(x, "NL11OPEN0123456789") == NULL);
+    ASSERT_EQ_INT(0, ch_bank_apply(x, &bc, NULL));
+    EXPECT(ch_bank_account(x, "NL11OPEN0123456789") == NULL);
     memset(&acc, 0, sizeof(acc));
     acc.type = GW_REC_ACCOUNT_CREATION_CONFIRMED;
     acc.u.account_creation_confirmed.id = uid(1);
     acc.u.account_creation_confirmed.iban = "NL11OPEN0123456789";
     acc.u.account_creation_confirmed.token = "12345678901234567890";
-    ASSERT_EQ_INT(0, gw_bank_apply(x, &acc, NULL));
-    ASSERT(gw_bank_account(x, "NL11OPEN0123456789") != NULL);
-    EXPECT(gw_bank_account(x, "NL11OPEN0123456789")->balance == 700);
+    ASSERT_EQ_INT(0, ch_bank_apply(x, &acc, NULL));
+    ASSERT(ch_bank_account(x, "NL11OPEN0123456789") != NULL);
+    EXPECT(ch_bank_account(x, "NL11OPEN0123456789")->balance == 700);
     /* after the replay nothing is set aside any more */
     bc.u.balance_changed.iban = "NL22OPEN0123456789";
-    ASSERT_EQ_INT(0, gw_bank_apply(x, &bc, NULL));
-    gw_bank_replay_done(x);
+    ASSERT_EQ_INT(0, ch_bank_apply(x, &bc, NULL));
+    ch_bank_replay_done(x);
     acc.u.account_creation_confirmed.id = uid(2);
     acc.u.account_creation_confirmed.iban = "NL22OPEN0123456789";
-    ASSERT_EQ_INT(0, gw_bank_apply(x, &acc, NULL));
-    EXPECT(gw_bank_account(x, "NL22OPEN0123456789")->balance == 0);
-    gw_bank_free(x);
+    ASSERT_EQ_INT(0, ch_bank_apply(x, &acc, NULL));
+    EXPECT(ch_bank_account(x, "NL22OPEN0123456789")->balance == 0);
+    ch_bank_free(x);
 
     gw_event_t hb;
     memset(&hb, 0, sizeof(hb));
     hb.type = GW_REC_CONFIRM_MONEY_TRANSFER;
-    EXPECT(gw_bank_apply(m, &hb, NULL) == GW_EV_EINVAL);
-    gw_bank_free(b);
-    gw_bank_free(m);
+    EXPECT(ch_bank_apply(m, &hb, NULL) == CH_EINVAL);
+    ch_bank_free(b);
+    ch_bank_free(m);
 }
 
 /* A stop between a transfer's BalanceChanged and its feedback: the restart
@@ -412,35 +428,35 @@ TEST(rebuild_from_output_events)
 TEST(half_done_transfer_is_completed)
 {
     rng_t r = {99, 0};
-    gw_bank_t *b = gw_bank_new(test_rng, &r), *m = gw_bank_new(test_rng, &r);
+    ch_bank_t *b = ch_bank_new(test_rng, &r), *m = ch_bank_new(test_rng, &r);
     ASSERT(b && m);
-    char a[GW_IBAN_LEN + 1], at[GW_TOKEN_LEN + 1], c[GW_IBAN_LEN + 1], ct[GW_TOKEN_LEN + 1];
+    char a[CH_IBAN_LEN + 1], at[CH_TOKEN_LEN + 1], c[CH_IBAN_LEN + 1], ct[CH_TOKEN_LEN + 1];
     ASSERT_EQ_INT(0, open_account(b, 1, a, at));
     ASSERT_EQ_INT(0, open_account(b, 2, c, ct));
-    gw_bank_out_t out;
+    ch_bank_out_t out;
     gw_event_t t1 = transfer_cmd(10, a, c, 1234, at), t2 = transfer_cmd(11, "cash", a, 50, "");
-    ASSERT_EQ_INT(0, gw_bank_handle(b, &t1, &out));
+    ASSERT_EQ_INT(0, ch_bank_handle(b, &t1, &out));
     ASSERT_EQ_INT(3, out.n);
     /* what landed before the stop: both accounts, only the debit of t1 */
     for (int i = 1; i <= 2; i++) {
         gw_event_t cc = create_cmd(i, GW_ATYPE_AUTO);
-        gw_bank_out_t o2;
-        ASSERT_EQ_INT(0, gw_bank_handle(b, &cc, &o2)); /* repeated: the same answer */
-        ASSERT_EQ_INT(0, gw_bank_apply(m, &o2.ev[0], NULL));
+        ch_bank_out_t o2;
+        ASSERT_EQ_INT(0, ch_bank_handle(b, &cc, &o2)); /* repeated: the same answer */
+        ASSERT_EQ_INT(0, ch_bank_apply(m, &o2.ev[0], NULL));
     }
-    ASSERT_EQ_INT(0, gw_bank_apply(m, &out.ev[0], &t1.u.confirm_money_transfer.id));
-    ASSERT_EQ_INT(1, gw_bank_replay_done(m));
-    EXPECT(gw_bank_account(m, a)->balance == -1234 && gw_bank_account(m, c)->balance == 0);
-    EXPECT(!gw_bank_answered(m, &t1.u.confirm_money_transfer.id));
+    ASSERT_EQ_INT(0, ch_bank_apply(m, &out.ev[0], &t1.u.confirm_money_transfer.id));
+    ASSERT_EQ_INT(1, ch_bank_replay_done(m));
+    EXPECT(ch_bank_account(m, a)->balance == -1234 && ch_bank_account(m, c)->balance == 0);
+    EXPECT(!ch_bank_answered(m, &t1.u.confirm_money_transfer.id));
 
     /* the half-done state survives a snapshot */
     char dir[] = "/tmp/test_bank_half_XXXXXX", err[256];
     ASSERT(mkdtemp(dir) != NULL);
-    ASSERT_EQ_INT(0, gw_bank_snapshot_write(m, dir, NULL, 0, err, sizeof(err)));
-    gw_bank_t *l = gw_bank_new(test_rng, &r);
-    gw_snap_offset_t *offs;
+    ASSERT_EQ_INT(0, ch_bank_snapshot_write(m, dir, NULL, 0, err, sizeof(err)));
+    ch_bank_t *l = ch_bank_new(test_rng, &r);
+    ch_snap_offset_t *offs;
     size_t n;
-    ASSERT_EQ_INT(0, gw_bank_snapshot_read(l, dir, &offs, &n, err, sizeof(err)));
+    ASSERT_EQ_INT(0, ch_bank_snapshot_read(l, dir, &offs, &n, err, sizeof(err)));
     free(offs);
     char path[128];
     snprintf(path, sizeof(path), "%s/snapshot", dir);
@@ -448,26 +464,26 @@ TEST(half_done_transfer_is_completed)
     rmdir(dir);
 
     /* the command read again: only the credit, then the confirmation */
-    gw_bank_t *banks[2] = {m, l};
+    ch_bank_t *banks[2] = {m, l};
     for (int k = 0; k < 2; k++) {
-        gw_bank_t *x = banks[k];
-        ASSERT_EQ_INT(0, gw_bank_handle(x, &t1, &out));
+        ch_bank_t *x = banks[k];
+        ASSERT_EQ_INT(0, ch_bank_handle(x, &t1, &out));
         EXPECT(out.completed && !out.repeated);
         ASSERT_EQ_INT(2, out.n);
         ASSERT_EQ_STR(c, out.ev[0].u.balance_changed.iban);
         EXPECT(out.ev[0].u.balance_changed.new_balance == 1234);
         ASSERT_EQ_INT(GW_REC_MONEY_TRANSFER_CONFIRMED, out.ev[1].type);
         /* and never again */
-        ASSERT_EQ_INT(0, gw_bank_handle(x, &t1, &out));
+        ASSERT_EQ_INT(0, ch_bank_handle(x, &t1, &out));
         EXPECT(out.repeated && out.n == 1);
-        EXPECT(gw_bank_account(x, a)->balance == -1234 && gw_bank_account(x, c)->balance == 1234);
+        EXPECT(ch_bank_account(x, a)->balance == -1234 && ch_bank_account(x, c)->balance == 1234);
         /* other commands are unaffected */
-        ASSERT_EQ_INT(0, gw_bank_handle(x, &t2, &out));
-        EXPECT(!out.completed && out.n == 2 && gw_bank_account(x, a)->balance == -1184);
+        ASSERT_EQ_INT(0, ch_bank_handle(x, &t2, &out));
+        EXPECT(!out.completed && out.n == 2 && ch_bank_account(x, a)->balance == -1184);
     }
-    gw_bank_free(l);
-    gw_bank_free(b);
-    gw_bank_free(m);
+    ch_bank_free(l);
+    ch_bank_free(b);
+    ch_bank_free(m);
 }
 
 static char *tmpdir(void)
@@ -489,7 +505,7 @@ static void rmdir_all(const char *d)
 TEST(snapshot_round_trip)
 {
     rng_t r = {4242, 0};
-    gw_bank_t *b = gw_bank_new(test_rng, &r);
+    ch_bank_t *b = ch_bank_new(test_rng, &r);
     ASSERT(b != NULL);
     ASSERT_EQ_INT(0, workload(b, NULL, 0));
     /* a reason with characters the file format must escape */
@@ -498,36 +514,36 @@ TEST(snapshot_round_trip)
     odd.type = GW_REC_MONEY_TRANSFER_FAILED;
     odd.u.money_transfer_failed.id = uid(9999);
     odd.u.money_transfer_failed.reason = "two\nlines 100% and\ta tab";
-    ASSERT_EQ_INT(0, gw_bank_apply(b, &odd, NULL));
+    ASSERT_EQ_INT(0, ch_bank_apply(b, &odd, NULL));
 
     char *dir = tmpdir();
     ASSERT(dir != NULL);
-    gw_snap_offset_t offs[2] = {{"confirm_money_transfer", 3, 17}, {"balance_changed", 8, 123456789012LL}};
+    ch_snap_offset_t offs[2] = {{"confirm_money_transfer", 3, 17}, {"balance_changed", 8, 123456789012LL}};
     char err[512];
-    ASSERT_EQ_INT(0, gw_bank_snapshot_write(b, dir, offs, 2, err, sizeof(err)));
+    ASSERT_EQ_INT(0, ch_bank_snapshot_write(b, dir, offs, 2, err, sizeof(err)));
 
-    gw_bank_t *l = gw_bank_new(test_rng, &r);
-    gw_snap_offset_t *lo = NULL;
+    ch_bank_t *l = ch_bank_new(test_rng, &r);
+    ch_snap_offset_t *lo = NULL;
     size_t ln = 0;
-    ASSERT_EQ_INT(0, gw_bank_snapshot_read(l, dir, &lo, &ln, err, sizeof(err)));
+    ASSERT_EQ_INT(0, ch_bank_snapshot_read(l, dir, &lo, &ln, err, sizeof(err)));
     ASSERT_EQ_INT(2, ln);
     ASSERT_EQ_STR("balance_changed", lo[1].topic);
     EXPECT(lo[1].partition == 8 && lo[1].offset == 123456789012LL);
     free(lo);
     EXPECT(same_state(b, l, 1000, 2200));
-    gw_bank_out_t out;
-    ASSERT_EQ_INT(0, gw_bank_handle(l, &odd /* not a command */, &out) == GW_EV_EINVAL ? 0 : 1);
-    gw_event_t again = transfer_cmd(9999, "cash", GW_COMPANY_IBAN, 1, "");
-    ASSERT_EQ_INT(0, gw_bank_handle(l, &again, &out));
+    ch_bank_out_t out;
+    ASSERT_EQ_INT(0, ch_bank_handle(l, &odd /* not a command */, &out) == CH_EINVAL ? 0 : 1);
+    gw_event_t again = transfer_cmd(9999, "cash", CH_COMPANY_IBAN, 1, "");
+    ASSERT_EQ_INT(0, ch_bank_handle(l, &again, &out));
     EXPECT(out.repeated);
     ASSERT_EQ_STR("two\nlines 100% and\ta tab", out.ev[0].u.money_transfer_failed.reason);
-    gw_bank_free(l);
+    ch_bank_free(l);
 
     /* no snapshot */
     char empty[] = "/tmp/test_bank_empty_XXXXXX";
     ASSERT(mkdtemp(empty) != NULL);
-    l = gw_bank_new(NULL, NULL);
-    EXPECT(gw_bank_snapshot_read(l, empty, &lo, &ln, err, sizeof(err)) == 1);
+    l = ch_bank_new(NULL, NULL);
+    EXPECT(ch_bank_snapshot_read(l, empty, &lo, &ln, err, sizeof(err)) == CH_NO_SNAPSHOT);
     rmdir(empty);
 
     /* damaged files are refused and leave the bank as it was */
@@ -557,17 +573,17 @@ TEST(snapshot_round_trip)
         }
         fclose(f);
         err[0] = '\0';
-        EXPECT(gw_bank_snapshot_read(l, dir, &lo, &ln, err, sizeof(err)) == GW_EV_EINVAL);
+        EXPECT(ch_bank_snapshot_read(l, dir, &lo, &ln, err, sizeof(err)) == CH_EINVAL);
         EXPECT(err[0] != '\0');
-        EXPECT(gw_bank_account_count(l) == 1 && gw_bank_answer_count(l) == 0);
+        EXPECT(ch_bank_account_count(l) == 1 && ch_bank_answer_count(l) == 0);
     }
     free(text);
-    gw_bank_free(l);
-    gw_bank_free(b);
+    ch_bank_free(l);
+    ch_bank_free(b);
     rmdir_all(dir);
     free(dir);
 }
 
-TEST_MAIN(TEST_ENTRY(iban_check_digits), TEST_ENTRY(account_creation), TEST_ENTRY(iban_collision),
-          TEST_ENTRY(transfer_rules_in_order), TEST_ENTRY(rebuild_from_output_events),
+TEST_MAIN(TEST_ENTRY(error_codes), TEST_ENTRY(iban_check_digits), TEST_ENTRY(account_creation),
+          TEST_ENTRY(iban_collision), TEST_ENTRY(transfer_rules_in_order), TEST_ENTRY(rebuild_from_output_events),
           TEST_ENTRY(half_done_transfer_is_completed), TEST_ENTRY(snapshot_round_trip))
