@@ -254,7 +254,7 @@ static int queue_sent(gw_backbone_t *b, const char *topic, const char *key, size
     if (s == NULL) {
         free(value);
         snprintf(err, errlen, "out of memory");
-        return -1;
+        return GW_ESYS;
     }
     s->table = table;
     memcpy(s->uuid, uuid, 16);
@@ -265,7 +265,7 @@ static int queue_sent(gw_backbone_t *b, const char *topic, const char *key, size
     return 0;
 }
 
-/* Encodes ev and queues it for `topic` with `key`. 0, or -1 with err. */
+/* Encodes ev and queues it for `topic` with `key`. 0, or GW_ESYS with err. */
 static int send_event(gw_backbone_t *b, const gw_topic_t *topic, const gw_event_t *ev, const char *origin, size_t olen,
                       gw_cmd_table_t table, const uint8_t uuid[16], char *err, size_t errlen)
 {
@@ -283,7 +283,7 @@ static int send_event(gw_backbone_t *b, const gw_topic_t *topic, const gw_event_
     pthread_mutex_unlock(&b->enc_mu);
     if (rc != 0) {
         snprintf(err, errlen, "cannot encode the command: %s", gw_ev_strerror(rc));
-        return -1;
+        return GW_ESYS;
     }
     rc = queue_sent(b, topic->name, klen > 0 ? key : NULL, (size_t)klen, buf, len, table, uuid, err, errlen);
     if (rc == -2)
@@ -322,7 +322,7 @@ int gw_backbone_send_credentials(gw_backbone_t *b, const char *username, size_t 
     json_decref(v);
     if (text == NULL) {
         snprintf(err, errlen, "out of memory");
-        return -1;
+        return GW_ESYS;
     }
     int rc =
         queue_sent(b, b->topic_accounts, username, ulen, text, strlen(text), GW_CMD_CREDENTIALS, uuid, err, errlen);
@@ -826,7 +826,7 @@ static int load(gw_backbone_t *b, char *err, size_t errlen)
 {
     const gw_config_t *c = b->server->config;
     if (gw_topology_load(c->kafka.topology, &b->topo, err, errlen) != 0)
-        return -1;
+        return GW_EINVAL;
     rename_topic(b->topo, GW_REC_BALANCE_CHANGED, c->kafka.topic_balance_changed);
     rename_topic(b->topo, GW_REC_CONFIRM_MONEY_TRANSFER, c->kafka.topic_confirm_money_transfer);
     rename_topic(b->topo, GW_REC_CONFIRM_ACCOUNT_CREATION, c->kafka.topic_confirm_account_creation);
@@ -838,36 +838,36 @@ static int load(gw_backbone_t *b, char *err, size_t errlen)
     for (size_t i = 0; i < sizeof NEED / sizeof *NEED; i++)
         if (gw_topology_topic_of(b->topo, NEED[i]) == NULL) {
             snprintf(err, errlen, "%s: no topic carries %s", c->kafka.topology, gw_rec_name(NEED[i]));
-            return -1;
+            return GW_EINVAL;
         }
     if (b->t_cac == NULL || b->t_cmt == NULL || b->t_bc == NULL) {
         snprintf(err, errlen, "%s: the topology lacks the command or balance_changed topics", c->kafka.topology);
-        return -1;
+        return GW_EINVAL;
     }
     b->topic_accounts = c->kafka.topic_accounts;
     if ((b->enc = gw_codec_new(0, err, errlen)) == NULL || (b->dec = gw_codec_new(0, err, errlen)) == NULL)
-        return -1;
+        return GW_EINVAL;
     if (c->kafka.schema_registry_url != NULL && c->kafka.schema_registry_url[0] != '\0') {
         /* ids from the registry (blocking, at start); writer schemas of unknown ids fetched when met */
         if ((b->registry = gw_registry_new(c->kafka.schema_registry_url, 5000, err, errlen)) == NULL ||
             gw_registry_setup_codec(b->registry, b->topo, b->enc, err, errlen) != 0 ||
             gw_registry_setup_codec(b->registry, b->topo, b->dec, err, errlen) != 0)
-            return -1;
+            return GW_EINVAL;
     }
     for (int t = 0; b->registry == NULL && t < GW_REC__COUNT; t++) {
         if (b->topo->schema_ids[t] == 0) {
             snprintf(err, errlen, "%s pins no schema id for %s and no kafka.schema_registry_url is set",
                      c->kafka.topology, gw_rec_name((gw_rec_type_t)t));
-            return -1;
+            return GW_EINVAL;
         }
         if (gw_codec_use_id(b->enc, (gw_rec_type_t)t, b->topo->schema_ids[t], err, errlen) != 0 ||
             gw_codec_use_id(b->dec, (gw_rec_type_t)t, b->topo->schema_ids[t], err, errlen) != 0)
-            return -1;
+            return GW_EINVAL;
     }
     b->props = calloc(2 * c->kafka.nproperties + 1, sizeof *b->props);
     if (b->props == NULL) {
         snprintf(err, errlen, "out of memory");
-        return -1;
+        return GW_EINVAL;
     }
     for (size_t i = 0; i < c->kafka.nproperties; i++) {
         b->props[2 * i] = c->kafka.properties[i].key;
@@ -885,10 +885,10 @@ static int load(gw_backbone_t *b, char *err, size_t errlen)
         (b->tables[GW_CMD_ACCOUNT] = gw_inflight_new(c->kafka.max_pending, 0)) == NULL ||
         (b->tables[GW_CMD_TRANSFER] = gw_inflight_new(c->kafka.max_pending, GW_INFLIGHT_DEFAULT_OUTCOMES)) == NULL) {
         snprintf(err, errlen, "out of memory");
-        return -1;
+        return GW_EINVAL;
     }
     if ((b->prod = gw_producer_new(&b->kconf, on_delivery, b, err, errlen)) == NULL)
-        return -1;
+        return GW_EINVAL;
     return 0;
 }
 
@@ -921,7 +921,7 @@ int gw_backbone_start(gw_backbone_t *b, char *err, size_t errlen)
 {
     if (pthread_create(&b->tid, NULL, kafka_main, b) != 0) {
         snprintf(err, errlen, "cannot start the Kafka thread: %s", strerror(errno));
-        return -1;
+        return GW_ESYS;
     }
     b->started = true;
     return 0;

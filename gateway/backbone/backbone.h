@@ -82,7 +82,8 @@ typedef struct gw_cmd_waiter {
  * not touch the network yet. */
 gw_backbone_t *gw_backbone_new(struct gw_server *s, char *err, size_t errlen);
 
-/* Starts the Kafka thread (it connects, replays, then follows). 0 or -1. */
+/* Starts the Kafka thread (it connects, replays, then follows). 0 or GW_ESYS
+ * with err. */
 int gw_backbone_start(gw_backbone_t *b, char *err, size_t errlen);
 
 /* Stops the thread (after the loops stopped) and waits for it. */
@@ -115,7 +116,7 @@ int gw_backbone_begin(gw_backbone_t *b, gw_cmd_table_t table, const uint8_t uuid
 void gw_backbone_fail(gw_backbone_t *b, gw_cmd_table_t table, const uint8_t uuid[16], const char *reason);
 
 /* Any thread: produce a command. Its delivery report decides: a failure
- * answers its waiters GW_ANSWER_UNDELIVERED. Returns 0, or -1 with err when
+ * answers its waiters GW_ANSWER_UNDELIVERED. Returns 0, or GW_ESYS with err when
  * it could not even be queued (then call gw_backbone_fail). Strings are
  * borrowed for the call. */
 int gw_backbone_send_credentials(gw_backbone_t *b, const char *username, size_t ulen, const uint8_t uuid[16],

@@ -8,6 +8,8 @@
  */
 #include "config.h"
 
+#include "error.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -119,7 +121,7 @@ int gw_config_defaults(gw_config_t *c, const char *base_dir)
 {
     memset(c, 0, sizeof *c);
     if ((c->arena = gql_arena_new(4096, NULL)) == NULL)
-        return -1;
+        return GW_ENOMEM;
     gql_arena_t *a = c->arena;
     c->base_dir = gql_arena_strdup(a, base_dir != NULL ? base_dir : ".");
     c->server.bind = "0.0.0.0";
@@ -133,7 +135,7 @@ int gw_config_defaults(gw_config_t *c, const char *base_dir)
     c->server.shutdown_timeout_ms = 10000;
     c->server.cors_origins = gql_arena_alloc(a, sizeof DEFAULT_CORS);
     if (c->server.cors_origins == NULL)
-        return -1;
+        return GW_ENOMEM;
     for (size_t i = 0; i < sizeof DEFAULT_CORS / sizeof *DEFAULT_CORS; i++)
         c->server.cors_origins[i] = DEFAULT_CORS[i];
     c->server.ncors_origins = sizeof DEFAULT_CORS / sizeof *DEFAULT_CORS;
@@ -169,7 +171,7 @@ int gw_config_defaults(gw_config_t *c, const char *base_dir)
     c->kafka.command_timeout_ms = 5000;
     c->kafka.max_pending = 65536;
     if (c->kafka.topology == NULL || c->graphql.schema == NULL || c->web.root == NULL || c->web.assets == NULL)
-        return -1;
+        return GW_ENOMEM;
     return 0;
 }
 
@@ -202,7 +204,7 @@ static bool parse_ll(const char *s, long long *out)
 }
 
 /* Sets a scalar key from its text. `where` prefixes error messages
- * ("file:line" or "environment variable X"). Returns 0 or -1. */
+ * ("file:line" or "environment variable X"). Returns 0 or GW_EINVAL. */
 static int set_scalar(gw_config_t *c, const key_def_t *k, const char *text, bool is_null, const char *dir,
                       const char *where, char *err, size_t errlen)
 {
@@ -215,7 +217,7 @@ static int set_scalar(gw_config_t *c, const key_def_t *k, const char *text, bool
         if (is_null || !parse_ll(text, &v) || v < k->lo || v > k->hi) {
             seterr(err, errlen, "%s: %s: expected an integer from %lld to %lld, got \"%s\"", where, k->path, k->lo,
                    k->hi, is_null ? "null" : text);
-            return -1;
+            return GW_EINVAL;
         }
         if (k->type == K_INT)
             *(int *)(base + k->offset) = (int)v;
@@ -235,13 +237,13 @@ static int set_scalar(gw_config_t *c, const key_def_t *k, const char *text, bool
             return 0;
         }
         seterr(err, errlen, "%s: %s: expected true or false, got \"%s\"", where, k->path, is_null ? "null" : text);
-        return -1;
+        return GW_EINVAL;
     case K_LEVEL: {
         int lv = is_null ? -1 : gw_log_level_parse(text);
         if (lv < 0) {
             seterr(err, errlen, "%s: %s: expected one of debug, info, warn, error, got \"%s\"", where, k->path,
                    is_null ? "null" : text);
-            return -1;
+            return GW_EINVAL;
         }
         *(gw_log_level_t *)(base + k->offset) = (gw_log_level_t)lv;
         return 0;
@@ -252,7 +254,7 @@ static int set_scalar(gw_config_t *c, const key_def_t *k, const char *text, bool
         if (is_null || text[0] == '\0') {
             if (!k->nullable) {
                 seterr(err, errlen, "%s: %s: must not be empty", where, k->path);
-                return -1;
+                return GW_EINVAL;
             }
             *slot = NULL;
             return 0;
@@ -260,14 +262,14 @@ static int set_scalar(gw_config_t *c, const key_def_t *k, const char *text, bool
         const char *v = k->type == K_PATH ? resolve_path(c->arena, dir, text) : gql_arena_strdup(c->arena, text);
         if (v == NULL) {
             seterr(err, errlen, "%s: out of memory", where);
-            return -1;
+            return GW_EINVAL;
         }
         *slot = v;
         return 0;
     }
     default:
         seterr(err, errlen, "%s: %s: expected a mapping or a list, got a scalar", where, k->path);
-        return -1;
+        return GW_EINVAL;
     }
 }
 
@@ -308,24 +310,24 @@ static int walk_value(walk_t *w, const key_def_t *k, yaml_node_t *v)
             return 0; /* an empty section */
         if (v->type != YAML_MAPPING_NODE) {
             seterr(w->err, w->errlen, "%s: %s: expected a mapping", where, k->path);
-            return -1;
+            return GW_EINVAL;
         }
         return walk_mapping(w, v, k->path);
     case K_STRLIST: {
         if (v->type != YAML_SEQUENCE_NODE) {
             seterr(w->err, w->errlen, "%s: %s: expected a list of strings", where, k->path);
-            return -1;
+            return GW_EINVAL;
         }
         size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
         const char **list = gql_arena_alloc(c->arena, (n + 1) * sizeof *list);
         if (list == NULL)
-            return -1;
+            return GW_EINVAL;
         for (size_t i = 0; i < n; i++) {
             yaml_node_t *it = yaml_document_get_node(w->doc, v->data.sequence.items.start[i]);
             if (it == NULL || it->type != YAML_SCALAR_NODE || scalar_is_null(it)) {
                 seterr(w->err, w->errlen, "%s:%lu: %s[%zu]: expected a string", w->file,
                        (unsigned long)(it ? it->start_mark.line : v->start_mark.line) + 1, k->path, i);
-                return -1;
+                return GW_EINVAL;
             }
             list[i] = gql_arena_strdup(c->arena, scalar_text(it));
         }
@@ -341,12 +343,12 @@ static int walk_value(walk_t *w, const key_def_t *k, yaml_node_t *v)
         }
         if (v->type != YAML_MAPPING_NODE) {
             seterr(w->err, w->errlen, "%s: %s: expected a mapping of librdkafka properties", where, k->path);
-            return -1;
+            return GW_EINVAL;
         }
         size_t n = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
         gw_kv_t *kv = gql_arena_alloc(c->arena, (n + 1) * sizeof *kv);
         if (kv == NULL)
-            return -1;
+            return GW_EINVAL;
         for (size_t i = 0; i < n; i++) {
             yaml_node_pair_t *p = &v->data.mapping.pairs.start[i];
             yaml_node_t *pk = yaml_document_get_node(w->doc, p->key);
@@ -354,7 +356,7 @@ static int walk_value(walk_t *w, const key_def_t *k, yaml_node_t *v)
             if (pk == NULL || pv == NULL || pk->type != YAML_SCALAR_NODE || pv->type != YAML_SCALAR_NODE) {
                 seterr(w->err, w->errlen, "%s:%lu: %s: each property must be a scalar value", w->file,
                        (unsigned long)(pk ? pk->start_mark.line : v->start_mark.line) + 1, k->path);
-                return -1;
+                return GW_EINVAL;
             }
             kv[i].key = gql_arena_strdup(c->arena, scalar_text(pk));
             kv[i].value = gql_arena_strdup(c->arena, scalar_text(pv));
@@ -366,7 +368,7 @@ static int walk_value(walk_t *w, const key_def_t *k, yaml_node_t *v)
     default:
         if (v->type != YAML_SCALAR_NODE) {
             seterr(w->err, w->errlen, "%s: %s: expected a single value", where, k->path);
-            return -1;
+            return GW_EINVAL;
         }
         return set_scalar(c, k, scalar_text(v), scalar_is_null(v), w->dir, where, w->err, w->errlen);
     }
@@ -382,7 +384,7 @@ static int walk_mapping(walk_t *w, yaml_node_t *map, const char *prefix)
         if (kn->type != YAML_SCALAR_NODE) {
             seterr(w->err, w->errlen, "%s:%lu: keys must be plain names", w->file,
                    (unsigned long)kn->start_mark.line + 1);
-            return -1;
+            return GW_EINVAL;
         }
         char path[256];
         int n = snprintf(path, sizeof path, "%s%s%s", prefix, prefix[0] ? "." : "", scalar_text(kn));
@@ -390,7 +392,7 @@ static int walk_mapping(walk_t *w, yaml_node_t *map, const char *prefix)
         if (k == NULL) {
             seterr(w->err, w->errlen, "%s:%lu: unknown key \"%s\"", w->file, (unsigned long)kn->start_mark.line + 1,
                    path);
-            return -1;
+            return GW_EINVAL;
         }
         /* a duplicate key is almost always a mistake: refuse it */
         for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
@@ -398,11 +400,11 @@ static int walk_mapping(walk_t *w, yaml_node_t *map, const char *prefix)
             if (qk != NULL && qk->type == YAML_SCALAR_NODE && strcmp(scalar_text(qk), scalar_text(kn)) == 0) {
                 seterr(w->err, w->errlen, "%s:%lu: duplicate key \"%s\"", w->file,
                        (unsigned long)kn->start_mark.line + 1, path);
-                return -1;
+                return GW_EINVAL;
             }
         }
         if (walk_value(w, k, vn) != 0)
-            return -1;
+            return GW_EINVAL;
     }
     return 0;
 }
@@ -412,7 +414,7 @@ int gw_config_load_file(gw_config_t *c, const char *path, char *err, size_t errl
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
         seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
+        return GW_EINVAL;
     }
     c->file = gql_arena_strdup(c->arena, path);
     /* the directory holding the file, for relative paths inside it */
@@ -426,7 +428,7 @@ int gw_config_load_file(gw_config_t *c, const char *path, char *err, size_t errl
     if (!yaml_parser_initialize(&parser)) {
         fclose(f);
         seterr(err, errlen, "%s: out of memory", path);
-        return -1;
+        return GW_EINVAL;
     }
     yaml_parser_set_input_file(&parser, f);
     if (!yaml_parser_load(&parser, &doc)) {
@@ -434,7 +436,7 @@ int gw_config_load_file(gw_config_t *c, const char *path, char *err, size_t errl
                parser.problem ? parser.problem : "unknown");
         yaml_parser_delete(&parser);
         fclose(f);
-        return -1;
+        return GW_EINVAL;
     }
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     walk_t w = {c, &doc, path, dir, err, errlen};
@@ -480,7 +482,7 @@ int gw_config_apply_env(gw_config_t *c, char *err, size_t errlen)
         char where[96];
         snprintf(where, sizeof where, "environment variable %s", ENV[i].var);
         if (set_scalar(c, find_key(ENV[i].key), v, false, ".", where, err, errlen) != 0)
-            return -1;
+            return GW_EINVAL;
     }
     return 0;
 }
@@ -489,13 +491,13 @@ int gw_config_check(const gw_config_t *c, char *err, size_t errlen)
 {
     if ((c->server.tls_certificate == NULL) != (c->server.tls_key == NULL)) {
         seterr(err, errlen, "server.tls: certificate and key must be given together");
-        return -1;
+        return GW_EINVAL;
     }
     for (size_t i = 0; i < c->server.ncors_origins; i++) {
         const char *o = c->server.cors_origins[i];
         if (strcmp(o, "*") != 0 && strncmp(o, "http://", 7) != 0 && strncmp(o, "https://", 8) != 0) {
             seterr(err, errlen, "server.cors_origins: \"%s\" is not an origin (http://host[:port] or *)", o);
-            return -1;
+            return GW_EINVAL;
         }
     }
     return 0;

@@ -100,11 +100,11 @@ typedef struct gw_config {
 } gw_config_t;
 
 /* Fills `c` with the built-in defaults; relative paths resolve against
- * `base_dir` (copied). Returns 0 or -1 when out of memory. */
+ * `base_dir` (copied). Returns 0 or GW_ENOMEM (error.h). */
 int gw_config_defaults(gw_config_t *c, const char *base_dir);
 
 /* Loads `path` over the current values (relative paths in the file resolve
- * against the file's directory). Returns 0, or -1 with a message such as
+ * against the file's directory). Returns 0, or GW_EINVAL with a message such as
  * "config/gateway.yaml:7: server.port: expected an integer from 0 to 65535"
  * in err. */
 int gw_config_load_file(gw_config_t *c, const char *path, char *err, size_t errlen);
@@ -113,11 +113,11 @@ int gw_config_load_file(gw_config_t *c, const char *path, char *err, size_t errl
  * GATEWAY_LOG_LEVEL, KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_CLIENT_ID,
  * KAFKA_BC_TOPIC, KAFKA_CMT_TOPIC, KAFKA_CAC_TOPIC, GW_TOPOLOGY, KAFKA_ENABLED,
  * KAFKA_FETCH_WAIT_MS, KAFKA_COMMAND_TIMEOUT_MS; a non-empty KAFKA_BROKERS also
- * sets kafka.enabled). Returns 0, or -1 with a
+ * sets kafka.enabled). Returns 0, or GW_EINVAL with a
  * message naming the variable. */
 int gw_config_apply_env(gw_config_t *c, char *err, size_t errlen);
 
-/* Cross-key checks (TLS needs both files, ...). Returns 0 or -1 with err. */
+/* Cross-key checks (TLS needs both files, ...). Returns 0 or GW_EINVAL with err. */
 int gw_config_check(const gw_config_t *c, char *err, size_t errlen);
 
 /* Prints the effective configuration as YAML (for --check-config). Never

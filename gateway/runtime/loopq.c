@@ -15,6 +15,8 @@
  */
 #include "loopq.h"
 
+#include "error.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -31,7 +33,7 @@ int gw_loopq_init(gw_loopq_t *q)
     atomic_store_explicit(&q->_head, &q->_stub, memory_order_relaxed);
     q->_tail = &q->_stub;
     q->_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    return q->_efd < 0 ? -1 : 0;
+    return q->_efd < 0 ? GW_ESYS : 0;
 }
 
 static void link_msg(gw_loopq_t *q, gw_loopq_msg_t *m)
@@ -187,7 +189,7 @@ void gw_loopq_dispose(gw_loopq_t *q)
 int gw_loopq_on(gw_loopq_t *q, gw_loopq_kind_t kind, gw_loopq_fn fn, void *data)
 {
     if ((unsigned)kind >= GW_LOOPQ__COUNT || fn == NULL)
-        return -1;
+        return GW_EINVAL;
     gw_loopq_hook_t *h = q->_hooks[kind];
     for (size_t i = 0; i < GW_LOOPQ_MAX_HOOKS; i++) {
         if (h[i].fn == NULL) {
@@ -195,7 +197,7 @@ int gw_loopq_on(gw_loopq_t *q, gw_loopq_kind_t kind, gw_loopq_fn fn, void *data)
             return 0;
         }
     }
-    return -1;
+    return GW_EFULL;
 }
 
 uint64_t gw_loopq_pushed(const gw_loopq_t *q)

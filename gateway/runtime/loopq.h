@@ -115,7 +115,7 @@ typedef struct gw_loopq {
     uint64_t _dispatched;
 } gw_loopq_t;
 
-/* Prepare q (any thread, before anyone pushes). Returns 0, or -1 with errno
+/* Prepare q (any thread, before anyone pushes). Returns 0, or GW_ESYS with errno
  * when no eventfd can be made. */
 int gw_loopq_init(gw_loopq_t *q);
 
@@ -132,7 +132,8 @@ void gw_loopq_detach(gw_loopq_t *q);
 void gw_loopq_dispose(gw_loopq_t *q);
 
 /* Register fn for `kind` on queue q. Call before the loop runs or on the
- * loop. Returns 0, or -1 when GW_LOOPQ_MAX_HOOKS are taken or kind is bad. */
+ * loop. Returns 0, GW_EFULL when GW_LOOPQ_MAX_HOOKS are taken, or GW_EINVAL
+ * when kind or fn is bad (error.h). */
 int gw_loopq_on(gw_loopq_t *q, gw_loopq_kind_t kind, gw_loopq_fn fn, void *data);
 
 /* Any thread: queue m (ownership passes) and wake the loop if needed. */

@@ -343,19 +343,12 @@ static void on_tx(gw_thread_t *t, const gw_loopq_msg_t *m, void *data)
 /* Starting an operation                                                    */
 /* ------------------------------------------------------------------------ */
 
-static void errors_json(gql_buf_t *out, const gql_errors_t *errs)
-{
-    gql_errors_write_json(errs, out);
-}
-
 static void one_error(gql_buf_t *out, const char *msg)
 {
     gql_buf_puts(out, "[{\"message\":");
     gql_buf_json_string(out, msg, strlen(msg));
     gql_buf_puts(out, "}]");
 }
-
-static void bury(gw_subs_loop_t *L);
 
 /* Delivers a single result, then completes. The transport may close (and
  * stop every operation of) its connection inside next(): the sub is only
@@ -538,7 +531,7 @@ gw_start_result_t gw_subs_start(gw_sub_t *sub, const gw_params_t *params, bool a
     rc = gql_subscribe(sub->op, &stream, &errs);
     if (rc != 0) {
         if (rc == GQL_EFAIL && errs.count > 0) {
-            errors_json(errors, &errs);
+            gql_errors_write_json(&errs, errors);
             return GW_START_ERRORS;
         }
         return GW_START_INTERNAL;

@@ -173,10 +173,10 @@ TEST(undelivered_messages_are_disposed_and_calls_run)
     }
     gw_loopq_dispose(&t.loopq); /* not dispatched: disposed, nothing leaks */
     ASSERT_EQ_INT(10, disposed);
-    ASSERT(gw_loopq_on(&t.loopq, GW_LOOPQ__COUNT, on_tx, NULL) == -1);
+    ASSERT(gw_loopq_on(&t.loopq, GW_LOOPQ__COUNT, on_tx, NULL) == GW_EINVAL);
     for (int i = 0; i < GW_LOOPQ_MAX_HOOKS; i++)
         ASSERT(gw_loopq_on(&t.loopq, GW_LOOPQ_TX, on_tx, NULL) == 0);
-    ASSERT(gw_loopq_on(&t.loopq, GW_LOOPQ_TX, on_tx, NULL) == -1);
+    ASSERT(gw_loopq_on(&t.loopq, GW_LOOPQ_TX, on_tx, NULL) == GW_EFULL);
 }
 
 typedef struct loop_ctx {
