@@ -2,9 +2,9 @@
  * pending.h — GraphQL executions that wait: a root-field resolver that
  * cannot answer at once (a mutation waiting for Kafka's feedback) holds the
  * running execution and answers it later. The mechanism knows no transport:
- * HTTP (http_graphql.c), WebSocket and SSE (subs.c) each run operations
- * through gw_pending_execute and supply a completion callback that sends
- * their own kind of answer.
+ * HTTP (serve/graphql_http.c) and the registry (subs/subs.c, for WebSocket
+ * and SSE) each run operations through gw_pending_execute and supply a
+ * completion callback that sends their own kind of answer.
  *
  * The resolver's side:
  *   p = gw_pending_hold(info);     inside gql_execute/gql_resume on a loop

@@ -1,5 +1,5 @@
 /*
- * http_graphql.c — GraphQL over HTTP (the GraphQL-over-HTTP specification,
+ * graphql_http.c — GraphQL over HTTP (the GraphQL-over-HTTP specification,
  * draft of 2025) on POST and GET /graphql.
  *
  * The steps, each with the status the specification gives it:

@@ -67,7 +67,7 @@ typedef struct gw_ws_callbacks {
     void (*on_close)(gw_ws_conn_t *c);
 } gw_ws_callbacks_t;
 
-/* Settings and connections of one loop. Embedded by the owner (subs.c). */
+/* Settings and connections of one loop. Embedded by the owner (serve.c). */
 typedef struct gw_ws_loop {
     gw_thread_t *thread;
     h2o_linklist_t conns; /* every open gw_ws_conn_t */
