@@ -4,6 +4,7 @@
  */
 #include "http.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -116,24 +117,36 @@ void gw_http_send_error(gw_reqctx_t *rc, int status, const char *content_type, c
     gql_buf_free(&b);
 }
 
-/* Whether `origin` may call us: listed, "*" listed, or the same origin as
- * the request's own authority (GraphiQL served by this gateway). */
-static bool origin_allowed(const gw_config_t *c, h2o_req_t *req, h2o_iovec_t origin)
+/* Whether `origin` (scheme://host[:port]) names this gateway on the
+ * loopback interface: localhost, 127.0.0.1 or [::1] with the bound port,
+ * over the scheme the listener speaks (GraphiQL and the web app served by
+ * this gateway on a developer's machine). Only what the server itself
+ * bound decides; the request's Host header never does, so a rebinding
+ * name (evil.example resolving to 127.0.0.1) is not the gateway's own. */
+static bool origin_is_own(const gw_server_t *s, h2o_iovec_t origin)
 {
+    const char *scheme = s->ssl_ctx != NULL ? "https://" : "http://";
+    static const char *const LOOPBACK[] = {"localhost", "127.0.0.1", "[::1]"};
+    char own[64];
+    for (size_t i = 0; i < sizeof LOOPBACK / sizeof *LOOPBACK; i++) {
+        int n = snprintf(own, sizeof own, "%s%s:%d", scheme, LOOPBACK[i], s->port);
+        if (n > 0 && (size_t)n == origin.len && h2o_lcstris(origin.base, origin.len, own, (size_t)n))
+            return true;
+    }
+    return false;
+}
+
+/* Whether `origin` may call us: in server.cors_origins ("*" allows every
+ * origin), or this gateway's own loopback origin (origin_is_own). */
+static bool origin_allowed(const gw_server_t *s, h2o_iovec_t origin)
+{
+    const gw_config_t *c = s->config;
     for (size_t i = 0; i < c->server.ncors_origins; i++) {
         const char *o = c->server.cors_origins[i];
         if (strcmp(o, "*") == 0 || (strlen(o) == origin.len && memcmp(o, origin.base, origin.len) == 0))
             return true;
     }
-    const char *host = origin.base;
-    size_t hlen = origin.len;
-    if (hlen > 7 && memcmp(host, "http://", 7) == 0)
-        host += 7, hlen -= 7;
-    else if (hlen > 8 && memcmp(host, "https://", 8) == 0)
-        host += 8, hlen -= 8;
-    else
-        return false;
-    return req->authority.len == hlen && h2o_lcstris(req->authority.base, req->authority.len, host, hlen);
+    return origin_is_own(s, origin);
 }
 
 bool gw_http_begin(gw_reqctx_t *rc, gw_handler_t *h, h2o_req_t *req)
@@ -169,7 +182,7 @@ bool gw_http_begin(gw_reqctx_t *rc, gw_handler_t *h, h2o_req_t *req)
         return true;
     }
     gw_http_add_header(req, "vary", "Origin");
-    if (!origin_allowed(c, req, origin)) {
+    if (!origin_allowed(rc->server, origin)) {
         gw_http_send_error(rc, 403, NULL, "Origin not allowed");
         return false;
     }

@@ -3,6 +3,7 @@
 // content negotiation, CORS, metrics and logs. Expected GraphQL errors are
 // computed by graphql-js from the same schema, never written by hand.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { buildSchema, execute, GraphQLError, parse, validate } from 'graphql';
@@ -223,7 +224,7 @@ describe('gateway over HTTP', () => {
     assert.match(sub.json.errors[0].message, /^Subscriptions are served over WebSocket/);
   });
 
-  test('CORS: listed and same origins are allowed, preflights answered, others refused', async () => {
+  test('CORS: listed origins and the gateway\'s own loopback origin are allowed, preflights answered, others refused', async () => {
     const pre = await fetch(`${gw.url}/graphql`, {
       method: 'OPTIONS',
       headers: { origin: 'http://localhost:4200', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
@@ -248,9 +249,24 @@ describe('gateway over HTTP', () => {
     assert.equal(ok.headers.get('access-control-allow-origin'), 'http://localhost:8181');
     const same = await gql(gw.url, { query: '{ __typename }' }, { origin: `http://127.0.0.1:${gw.port}` });
     assert.equal(same.status, 200);
+    const local = await gql(gw.url, { query: '{ __typename }' }, { origin: `http://localhost:${gw.port}` });
+    assert.equal(local.status, 200);
     const evil = await gql(gw.url, { query: '{ __typename }' }, { origin: 'http://evil.example' });
     assert.equal(evil.status, 403);
     assert.deepEqual(evil.json, { errors: [{ message: 'Origin not allowed' }] });
+    // DNS rebinding: evil.example resolves to the gateway, so the browser
+    // sends Host and Origin both naming it; the Host header never decides
+    const rebound = await new Promise((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: gw.port, path: '/graphql', method: 'POST', headers: {
+        host: `evil.example:${gw.port}`, origin: `http://evil.example:${gw.port}`, 'content-type': 'application/json' } },
+      (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); });
+      req.on('error', reject);
+      req.end(JSON.stringify({ query: '{ __typename }' }));
+    });
+    assert.equal(rebound, 403);
+    // another port of the loopback is another origin
+    const otherPort = await gql(gw.url, { query: '{ __typename }' }, { origin: `http://127.0.0.1:${gw.port + 1}` });
+    assert.equal(otherPort.status, 403);
   });
 
   test('GET /metrics exposes counters summed over the loops', async () => {
