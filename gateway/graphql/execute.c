@@ -716,145 +716,211 @@ static int write_custom(gql_operation_t *op, const gql_rv_t *rv)
     }
 }
 
-/* Serializes a scalar (graphql-js coerceOutputValue of the built-ins). */
-static int complete_scalar(gql_operation_t *op, exec_field_t *ef, const gql_type_t *t, const gql_rv_t *rv,
-                           const gql_path_t *path)
+/* The number a Float or String value stands for, as JavaScript's Number()
+ * reads it for Int's and Float's coercions: NaN when it is none (an empty
+ * string included). Call only for GQL_RV_FLOAT and GQL_RV_STRING. */
+static double number_of(const gql_rv_t *rv)
+{
+    double f;
+    if (rv->kind == GQL_RV_FLOAT)
+        return rv->u.f;
+    if (rv->u.s.len == 0 || !js_number(rv->u.s.ptr, rv->u.s.len, &f))
+        return NAN;
+    return f;
+}
+
+/* String (graphql-js GraphQLString.coerceOutputValue): strings as they are,
+ * booleans and finite numbers as their JavaScript text, raw JSON as given;
+ * anything else is a field error. Returns C_VALUE or C_ERRNULL. */
+static int complete_string(gql_operation_t *op, exec_field_t *ef, const gql_rv_t *rv, const gql_path_t *path)
 {
     gql_buf_t *out = op->out;
-    double f;
-    switch (ef->leaf) {
-    case LEAF_STRING:
-        switch (rv->kind) {
-        case GQL_RV_STRING:
-            put_string(out, rv->u.s.ptr, rv->u.s.len);
+    switch (rv->kind) {
+    case GQL_RV_STRING:
+        put_string(out, rv->u.s.ptr, rv->u.s.len);
+        return C_VALUE;
+    case GQL_RV_BOOLEAN:
+        gql_buf_puts(out, rv->u.b ? "\"true\"" : "\"false\"");
+        return C_VALUE;
+    case GQL_RV_INT:
+        gql_buf_putc(out, '"');
+        gql_buf_int(out, rv->u.i);
+        gql_buf_putc(out, '"');
+        return C_VALUE;
+    case GQL_RV_FLOAT:
+        if (isfinite(rv->u.f)) {
+            write_js_number_string(out, rv->u.f);
             return C_VALUE;
-        case GQL_RV_BOOLEAN:
-            gql_buf_puts(out, rv->u.b ? "\"true\"" : "\"false\"");
-            return C_VALUE;
-        case GQL_RV_INT:
-            gql_buf_putc(out, '"');
-            gql_buf_int(out, rv->u.i);
-            gql_buf_putc(out, '"');
-            return C_VALUE;
-        case GQL_RV_FLOAT:
-            if (isfinite(rv->u.f)) {
-                write_js_number_string(out, rv->u.f);
-                return C_VALUE;
-            }
-            break;
-        case GQL_RV_JSON:
-            gql_buf_append(out, rv->u.s.ptr, rv->u.s.len);
-            return C_VALUE;
-        default:
-            break;
         }
-        field_error(op, ef, path, "String cannot represent value: %s", inspect_rv(op->scratch, rv));
+        break;
+    case GQL_RV_JSON:
+        gql_buf_append(out, rv->u.s.ptr, rv->u.s.len);
+        return C_VALUE;
+    default:
+        break;
+    }
+    field_error(op, ef, path, "String cannot represent value: %s", inspect_rv(op->scratch, rv));
+    return write_null_error(op);
+}
+
+/* Int (GraphQLInt.coerceOutputValue): 32-bit integers, booleans as 1/0, and
+ * floats or numeric strings with an integral value in range; anything else
+ * is a field error. Returns C_VALUE or C_ERRNULL. */
+static int complete_int(gql_operation_t *op, exec_field_t *ef, const gql_rv_t *rv, const gql_path_t *path)
+{
+    gql_buf_t *out = op->out;
+    switch (rv->kind) {
+    case GQL_RV_INT:
+        if (rv->u.i >= INT32_MIN && rv->u.i <= INT32_MAX) {
+            gql_buf_int(out, rv->u.i);
+            return C_VALUE;
+        }
+        field_error(op, ef, path, "Int cannot represent non 32-bit signed integer value: %s",
+                    inspect_rv(op->scratch, rv));
         return write_null_error(op);
-    case LEAF_INT:
-        switch (rv->kind) {
-        case GQL_RV_INT:
-            if (rv->u.i >= INT32_MIN && rv->u.i <= INT32_MAX) {
-                gql_buf_int(out, rv->u.i);
-                return C_VALUE;
-            }
+    case GQL_RV_BOOLEAN:
+        gql_buf_putc(out, rv->u.b ? '1' : '0');
+        return C_VALUE;
+    case GQL_RV_FLOAT:
+    case GQL_RV_STRING: {
+        double f = number_of(rv);
+        if (!isfinite(f) || f != floor(f))
+            break;
+        if (f < INT32_MIN || f > INT32_MAX) {
             field_error(op, ef, path, "Int cannot represent non 32-bit signed integer value: %s",
                         inspect_rv(op->scratch, rv));
             return write_null_error(op);
-        case GQL_RV_BOOLEAN:
-            gql_buf_putc(out, rv->u.b ? '1' : '0');
-            return C_VALUE;
-        case GQL_RV_FLOAT:
-        case GQL_RV_STRING:
-            if (rv->kind == GQL_RV_FLOAT)
-                f = rv->u.f;
-            else if (rv->u.s.len == 0 || !js_number(rv->u.s.ptr, rv->u.s.len, &f))
-                f = NAN;
-            if (!isfinite(f) || f != floor(f))
-                break;
-            if (f < INT32_MIN || f > INT32_MAX) {
-                field_error(op, ef, path, "Int cannot represent non 32-bit signed integer value: %s",
-                            inspect_rv(op->scratch, rv));
-                return write_null_error(op);
-            }
-            gql_buf_int(out, (int64_t)f);
-            return C_VALUE;
-        default:
-            break;
         }
-        field_error(op, ef, path, "Int cannot represent non-integer value: %s", inspect_rv(op->scratch, rv));
+        gql_buf_int(out, (int64_t)f);
+        return C_VALUE;
+    }
+    default:
+        break;
+    }
+    field_error(op, ef, path, "Int cannot represent non-integer value: %s", inspect_rv(op->scratch, rv));
+    return write_null_error(op);
+}
+
+/* Float (GraphQLFloat.coerceOutputValue): integers, booleans as 1/0, finite
+ * floats and numeric strings; anything else is a field error. Returns
+ * C_VALUE or C_ERRNULL. */
+static int complete_float(gql_operation_t *op, exec_field_t *ef, const gql_rv_t *rv, const gql_path_t *path)
+{
+    gql_buf_t *out = op->out;
+    switch (rv->kind) {
+    case GQL_RV_INT:
+        gql_buf_int(out, rv->u.i);
+        return C_VALUE;
+    case GQL_RV_BOOLEAN:
+        gql_buf_putc(out, rv->u.b ? '1' : '0');
+        return C_VALUE;
+    case GQL_RV_FLOAT:
+    case GQL_RV_STRING: {
+        double f = number_of(rv);
+        if (!isfinite(f))
+            break;
+        gql_buf_double(out, f);
+        return C_VALUE;
+    }
+    default:
+        break;
+    }
+    field_error(op, ef, path, "Float cannot represent non numeric value: %s", inspect_rv(op->scratch, rv));
+    return write_null_error(op);
+}
+
+/* Boolean (GraphQLBoolean.coerceOutputValue): booleans, and finite numbers
+ * as their truth; anything else is a field error. Returns C_VALUE or
+ * C_ERRNULL. */
+static int complete_boolean(gql_operation_t *op, exec_field_t *ef, const gql_rv_t *rv, const gql_path_t *path)
+{
+    gql_buf_t *out = op->out;
+    switch (rv->kind) {
+    case GQL_RV_BOOLEAN:
+        gql_buf_puts(out, rv->u.b ? "true" : "false");
+        return C_VALUE;
+    case GQL_RV_INT:
+        gql_buf_puts(out, rv->u.i != 0 ? "true" : "false");
+        return C_VALUE;
+    case GQL_RV_FLOAT:
+        if (!isfinite(rv->u.f))
+            break;
+        gql_buf_puts(out, rv->u.f != 0 ? "true" : "false");
+        return C_VALUE;
+    default:
+        break;
+    }
+    field_error(op, ef, path, "Boolean cannot represent a non boolean value: %s", inspect_rv(op->scratch, rv));
+    return write_null_error(op);
+}
+
+/* ID (GraphQLID.coerceOutputValue): strings as they are, integers and
+ * integral floats as strings; anything else is a field error. Returns
+ * C_VALUE or C_ERRNULL. */
+static int complete_id(gql_operation_t *op, exec_field_t *ef, const gql_rv_t *rv, const gql_path_t *path)
+{
+    gql_buf_t *out = op->out;
+    switch (rv->kind) {
+    case GQL_RV_STRING:
+        put_string(out, rv->u.s.ptr, rv->u.s.len);
+        return C_VALUE;
+    case GQL_RV_INT:
+        gql_buf_putc(out, '"');
+        gql_buf_int(out, rv->u.i);
+        gql_buf_putc(out, '"');
+        return C_VALUE;
+    case GQL_RV_FLOAT:
+        if (!isfinite(rv->u.f) || rv->u.f != floor(rv->u.f))
+            break;
+        write_js_number_string(out, rv->u.f);
+        return C_VALUE;
+    default:
+        break;
+    }
+    field_error(op, ef, path, "ID cannot represent value: %s", inspect_rv(op->scratch, rv));
+    return write_null_error(op);
+}
+
+/* A custom scalar `t`: the value as the resolver gave it (write_custom); an
+ * opaque object has no serialization and is a field error, in graphql-js's
+ * words for a coerceOutputValue that returned undefined. Returns C_VALUE or
+ * C_ERRNULL. */
+static int complete_custom(gql_operation_t *op, exec_field_t *ef, const gql_type_t *t, const gql_rv_t *rv,
+                           const gql_path_t *path)
+{
+    if (rv->kind == GQL_RV_OBJECT) {
+        field_error(op, ef, path, "Expected `%s.coerceOutputValue({})` to return non-nullish value, got: undefined",
+                    t->name);
         return write_null_error(op);
+    }
+    return write_custom(op, rv);
+}
+
+/* Serializes a scalar (graphql-js coerceOutputValue of the built-ins, or a
+ * custom scalar as given), by the field's leaf kind. Returns C_VALUE, or
+ * C_ERRNULL after a field error. */
+static int complete_scalar(gql_operation_t *op, exec_field_t *ef, const gql_type_t *t, const gql_rv_t *rv,
+                           const gql_path_t *path)
+{
+    switch (ef->leaf) {
+    case LEAF_STRING:
+        return complete_string(op, ef, rv, path);
+    case LEAF_INT:
+        return complete_int(op, ef, rv, path);
     case LEAF_FLOAT:
-        switch (rv->kind) {
-        case GQL_RV_INT:
-            gql_buf_int(out, rv->u.i);
-            return C_VALUE;
-        case GQL_RV_BOOLEAN:
-            gql_buf_putc(out, rv->u.b ? '1' : '0');
-            return C_VALUE;
-        case GQL_RV_FLOAT:
-        case GQL_RV_STRING:
-            if (rv->kind == GQL_RV_FLOAT)
-                f = rv->u.f;
-            else if (rv->u.s.len == 0 || !js_number(rv->u.s.ptr, rv->u.s.len, &f))
-                f = NAN;
-            if (!isfinite(f))
-                break;
-            gql_buf_double(out, f);
-            return C_VALUE;
-        default:
-            break;
-        }
-        field_error(op, ef, path, "Float cannot represent non numeric value: %s", inspect_rv(op->scratch, rv));
-        return write_null_error(op);
+        return complete_float(op, ef, rv, path);
     case LEAF_BOOLEAN:
-        switch (rv->kind) {
-        case GQL_RV_BOOLEAN:
-            gql_buf_puts(out, rv->u.b ? "true" : "false");
-            return C_VALUE;
-        case GQL_RV_INT:
-            gql_buf_puts(out, rv->u.i != 0 ? "true" : "false");
-            return C_VALUE;
-        case GQL_RV_FLOAT:
-            if (!isfinite(rv->u.f))
-                break;
-            gql_buf_puts(out, rv->u.f != 0 ? "true" : "false");
-            return C_VALUE;
-        default:
-            break;
-        }
-        field_error(op, ef, path, "Boolean cannot represent a non boolean value: %s", inspect_rv(op->scratch, rv));
-        return write_null_error(op);
+        return complete_boolean(op, ef, rv, path);
     case LEAF_ID:
-        switch (rv->kind) {
-        case GQL_RV_STRING:
-            put_string(out, rv->u.s.ptr, rv->u.s.len);
-            return C_VALUE;
-        case GQL_RV_INT:
-            gql_buf_putc(out, '"');
-            gql_buf_int(out, rv->u.i);
-            gql_buf_putc(out, '"');
-            return C_VALUE;
-        case GQL_RV_FLOAT:
-            if (!isfinite(rv->u.f) || rv->u.f != floor(rv->u.f))
-                break;
-            write_js_number_string(out, rv->u.f);
-            return C_VALUE;
-        default:
-            break;
-        }
-        field_error(op, ef, path, "ID cannot represent value: %s", inspect_rv(op->scratch, rv));
-        return write_null_error(op);
+        return complete_id(op, ef, rv, path);
     case LEAF_CUSTOM:
-        if (rv->kind == GQL_RV_OBJECT) {
-            field_error(op, ef, path, "Expected `%s.coerceOutputValue({})` to return non-nullish value, got: undefined",
-                        t->name);
-            return write_null_error(op);
-        }
-        return write_custom(op, rv);
+        return complete_custom(op, ef, t, rv, path);
     }
     return write_null_error(op);
 }
 
+/* An enum `t`: a string naming one of its values, written as that name;
+ * anything else is a field error. Returns C_VALUE or C_ERRNULL. */
 static int complete_enum(gql_operation_t *op, exec_field_t *ef, const gql_type_t *t, const gql_rv_t *rv,
                          const gql_path_t *path)
 {
