@@ -486,6 +486,7 @@ int gw_graphql_on_req(h2o_handler_t *self, h2o_req_t *req)
         .root_value = NULL,
         .arena = a,
         .limits = &c->graphql.limits,
+        .cached = doc, /* held until the execution ends: the plans stay with it */
     };
     int rcode = gql_prepare(&greq, &op, &errs);
     if (rcode != 0) {

@@ -656,6 +656,7 @@ gw_start_result_t gw_subs_start(gw_sub_t *sub, const gql_iv_t *params, bool allo
         .root_value = NULL,
         .arena = sub->arena,
         .limits = &c->graphql.limits,
+        .cached = sub->doc, /* held as long as the subscription: its plans are shared by every subscriber */
     };
     int rc = gql_prepare(&greq, &sub->op, &errs);
     if (rc != 0) {
