@@ -69,6 +69,10 @@ typedef struct exec_args {
     gql_loc_t error_loc; /* where: the field, or the value node at fault */
 } exec_args_t;
 
+/* exec_field_t.fixed.error of a field whose arguments are coerced per
+ * request: not an error, a pointer that sends resolve() to the slot. */
+static const char PER_REQUEST[] = "(arguments coerced per request)";
+
 typedef struct exec_field {
     const char *key;    /* response key */
     const char *prefix; /* ,"key": (the first field of an object skips the comma) */
@@ -82,8 +86,9 @@ typedef struct exec_field {
     size_t nnodes;
     gql_loc_t *locs; /* their locations, for errors */
     /* The arguments: `fixed` when they use no variable, or when the plan is
-     * the operation's own; else arg_slot is n > 0 and they are coerced per
-     * request into the operation's slot n - 1 (field_args). */
+     * the operation's own; else arg_slot is n > 0, fixed.error is
+     * PER_REQUEST and they are coerced per request into the operation's slot
+     * n - 1 (field_args). So the hot path tests fixed.error alone. */
     exec_args_t fixed;
     uint32_t arg_slot;
     /* Child plans per runtime object type, built on first use. */
@@ -712,6 +717,7 @@ static exec_plan_t *build_plan(gql_operation_t *op, const gql_type_t *type, cons
             ef->locs[k] = e->nodes[k]->loc;
         if (op->variant != NULL && def->nargs > 0 && args_read_variables(e->nodes[0])) {
             ef->arg_slot = ++op->variant->nslots;
+            ef->fixed.error = PER_REQUEST;
         } else if (coerce_args(op, ef, pa, &ef->fixed) == GQL_ENOMEM) {
             gql_buf_free(&b);
             return NULL;
@@ -1220,19 +1226,22 @@ static inline void resolve(gql_operation_t *op, const exec_field_t *ef, const gq
                            const void *parent, const gql_path_t *path, gql_rv_t *rv)
 {
     memset(rv, 0, sizeof(*rv));
-    const exec_args_t *a = field_args(op, ef);
-    if (a == NULL) {
-        op->internal = true;
-        rv->kind = GQL_RV_ERROR;
-        rv->u.s.ptr = "Out of memory.";
-        rv->u.s.len = strlen(rv->u.s.ptr);
-        return;
-    }
+    const exec_args_t *a = &ef->fixed;
     if (a->error != NULL) {
-        rv->kind = GQL_RV_ERROR;
-        rv->u.s.ptr = a->error;
-        rv->u.s.len = strlen(a->error);
-        return;
+        /* A coercion error, or arguments coerced per request (field_args). */
+        if (ef->arg_slot != 0 && (a = slot_args(op, ef)) == NULL) {
+            op->internal = true;
+            rv->kind = GQL_RV_ERROR;
+            rv->u.s.ptr = "Out of memory.";
+            rv->u.s.len = strlen(rv->u.s.ptr);
+            return;
+        }
+        if (a->error != NULL) {
+            rv->kind = GQL_RV_ERROR;
+            rv->u.s.ptr = a->error;
+            rv->u.s.len = strlen(a->error);
+            return;
+        }
     }
     const gql_field_t *def = ef->def;
     if (def->resolve == NULL)
