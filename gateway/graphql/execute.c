@@ -1427,6 +1427,8 @@ static bool scan_directive_vars(gql__doc_plans_t *p, const gql_selection_set_t *
     return true;
 }
 
+/* execute_int.h: an empty plan store in the cache entry's arena, with the
+ * document's directive variables noted; NULL when out of memory. */
 gql__doc_plans_t *gql__doc_plans_new(gql_arena_t *arena, const gql_schema_t *schema, const gql_document_t *doc)
 {
     gql__doc_plans_t *p = gql_arena_alloc(arena, sizeof(*p));
