@@ -8,8 +8,10 @@
  *   transactions   parse + validate + execute
  *                  `{ all_last_transactions { id iban ... direction } }`
  *                  answered with 100 fixed rows by bound C resolvers;
- *   transactions-cached  the same query parsed and validated once (as the
- *                  gateway's document cache holds it): prepare + execute only;
+ *   transactions-cached  the same query parsed and validated once by a
+ *                  document cache and held, as the gateway holds a cached
+ *                  document (gql_request_t.cached, so the execution plans
+ *                  are kept with it): prepare + execute only;
  *   github-schema  build (parse, build, validate) GitHub's 1 MB schema from
  *                  SDL and free it.
  *
@@ -21,10 +23,16 @@
  * answered the same. This is a measurement, never a test: nothing here
  * passes or fails on time.
  *
+ * For instruction counts (valgrind --tool=callgrind), --iterations N runs
+ * each case exactly N times after its first operation, with no warm-up and
+ * no clock, and prints N in place of the rate; --rows N (1 to 100) makes
+ * all_last_transactions answer its first N rows only (the peer always
+ * answers 100, so bench/engine/run never passes it).
+ *
  * Usage: bench_engine --bank schema/bank.graphql
  *                     --introspection bench/engine/introspection.graphql
  *                     [--github github.graphql] [--seconds 3] [--case NAME]
- *                     [--responses DIR]
+ *                     [--responses DIR] [--iterations N] [--rows N]
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -72,6 +80,7 @@ static const tx_field_t tx_field_ids[TX__COUNT] = {TX_ID,      TX_IBAN,  TX_NEW_
 typedef struct bench_data {
     tx_row_t rows[ROWS];
     gql_rv_t items[ROWS];
+    size_t count; /* rows answered: ROWS, or --rows */
 } bench_data_t;
 
 /* Formats `cents` as the bank does: euro sign, sign, thousands separated by
@@ -128,7 +137,7 @@ static void resolve_all_last(const gql_resolve_info_t *info, const void *parent,
     const bench_data_t *d = info->field_data;
     out->kind = GQL_RV_LIST;
     out->u.list.items = d->items;
-    out->u.list.count = ROWS;
+    out->u.list.count = d->count;
 }
 
 /* Transaction.*: one member of the row; field_data says which. */
@@ -239,11 +248,11 @@ static int op_query(void *ctx, gql_buf_t *response)
     return rc;
 }
 
-/* A document parsed and validated once, as the gateway's document cache
- * holds it: each operation only prepares and executes it. */
+/* A document parsed and validated once, held from the document cache as
+ * the gateway holds it: each operation only prepares and executes it. */
 typedef struct executed_case {
     const gql_schema_t *schema;
-    const gql_document_t *doc;
+    gql_cached_doc_t *cached;
 } executed_case_t;
 
 /* Prepare + execute an already validated document in a fresh arena.
@@ -257,7 +266,8 @@ static int op_execute(void *ctx, gql_buf_t *response)
         return -1;
     gql_errors_t errors;
     gql_errors_init(&errors, arena, 100);
-    gql_request_t req = {.schema = q->schema, .document = q->doc, .arena = arena};
+    gql_request_t req = {
+        .schema = q->schema, .document = gql_cached_doc_document(q->cached), .arena = arena, .cached = q->cached};
     gql_operation_t *op = NULL;
     if (gql_prepare(&req, &op, &errors) == 0) {
         response->len = 0;
@@ -294,8 +304,11 @@ static int op_build_schema(void *ctx, gql_buf_t *response)
 }
 
 /* Runs `fn` for `seconds` (after a warm-up of a tenth of that) and prints
- * the case's line. Returns 0, or -1 when an operation failed. */
-static int run_case(const char *name, op_fn fn, void *ctx, double seconds, const char *responses_dir)
+ * the case's line; with `iterations` > 0, exactly that many times after the
+ * first operation instead, untimed. Returns 0, or -1 when an operation
+ * failed. */
+static int run_case(const char *name, op_fn fn, void *ctx, double seconds, uint64_t iterations,
+                    const char *responses_dir)
 {
     gql_buf_t response = GQL_BUF_INIT;
     if (fn(ctx, &response) != 0) {
@@ -311,6 +324,14 @@ static int run_case(const char *name, op_fn fn, void *ctx, double seconds, const
             fwrite(response.data, 1, response.len, f);
             fclose(f);
         }
+    }
+    if (iterations > 0) {
+        int rc = 0;
+        for (uint64_t i = 0; i < iterations && rc == 0; i++)
+            rc = fn(ctx, &response);
+        printf("%s\titerations\t%llu\n", name, (unsigned long long)iterations);
+        gql_buf_free(&response);
+        return rc;
     }
     /* Warm-up, then measure in batches sized to about 10 ms so the clock is
      * read rarely. */
@@ -346,7 +367,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: bench_engine --bank SDL --introspection QUERY [--github SDL] [--seconds N]\n"
                     "                    [--case introspection|transactions|transactions-cached|github-schema]\n"
-                    "                    [--responses DIR]\n");
+                    "                    [--responses DIR] [--iterations N] [--rows N]\n");
     exit(2);
 }
 
@@ -354,6 +375,8 @@ int main(int argc, char **argv)
 {
     const char *bank_path = NULL, *intro_path = NULL, *github_path = NULL, *only = NULL, *responses = NULL;
     double seconds = 3;
+    uint64_t iterations = 0;
+    long rows = ROWS;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (i + 1 >= argc)
@@ -370,10 +393,14 @@ int main(int argc, char **argv)
             only = argv[++i];
         else if (!strcmp(a, "--responses"))
             responses = argv[++i];
+        else if (!strcmp(a, "--iterations"))
+            iterations = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(a, "--rows"))
+            rows = atol(argv[++i]);
         else
             usage();
     }
-    if (!bank_path || !intro_path || seconds <= 0)
+    if (!bank_path || !intro_path || seconds <= 0 || rows < 1 || rows > ROWS)
         usage();
 
     size_t bank_len, intro_len;
@@ -393,6 +420,7 @@ int main(int argc, char **argv)
     if (!data)
         return 1;
     make_rows(data);
+    data->count = (size_t)rows;
     int bad = gql_schema_bind(bank, "Query", "all_last_transactions", resolve_all_last, data);
     for (int f = 0; f < TX__COUNT; f++)
         bad |= gql_schema_bind(bank, "Transaction", tx_field_names[f], resolve_tx_field, (void *)&tx_field_ids[f]);
@@ -408,25 +436,28 @@ int main(int argc, char **argv)
 
     int rc = 0;
     if (!only || !strcmp(only, "introspection"))
-        rc |= run_case("introspection", op_query, &qi, seconds, responses);
+        rc |= run_case("introspection", op_query, &qi, seconds, iterations, responses);
     if (!only || !strcmp(only, "transactions"))
-        rc |= run_case("transactions", op_query, &qt, seconds, responses);
+        rc |= run_case("transactions", op_query, &qt, seconds, iterations, responses);
     if (!only || !strcmp(only, "transactions-cached")) {
         gql_arena_t *doc_arena = gql_arena_new(0, NULL);
         gql_errors_t doc_errors;
         gql_errors_init(&doc_errors, doc_arena, 20);
-        gql_document_t *doc = gql_parse(doc_arena, qt.text, qt.len, NULL, &doc_errors);
-        if (!doc || gql_validate(bank, doc, NULL, &doc_errors) != 0)
+        gql_doc_cache_t *cache = gql_doc_cache_new(bank, 16, NULL);
+        gql_cached_doc_t *cached = cache ? gql_doc_cache_get(cache, qt.text, qt.len, NULL, &doc_errors) : NULL;
+        if (!cached)
             die_errors("the transactions query", &doc_errors);
-        executed_case_t qc = {bank, doc};
-        rc |= run_case("transactions-cached", op_execute, &qc, seconds, NULL);
+        executed_case_t qc = {bank, cached};
+        rc |= run_case("transactions-cached", op_execute, &qc, seconds, iterations, NULL);
+        gql_doc_cache_release(cached);
+        gql_doc_cache_free(cache);
         gql_arena_free(doc_arena);
     }
     if (github_path && (!only || !strcmp(only, "github-schema"))) {
         size_t len;
         char *sdl = slurp(github_path, &len);
         schema_case_t sc = {sdl, len};
-        rc |= run_case("github-schema", op_build_schema, &sc, seconds, NULL);
+        rc |= run_case("github-schema", op_build_schema, &sc, seconds, iterations, NULL);
         free(sdl);
     }
 

@@ -69,6 +69,7 @@ int gw_exec_prepare(gw_exec_loop_t *L, const gw_params_t *p, gql_arena_t *arena,
     gql_request_t req = {
         .schema = x->schema,
         .document = gql_cached_doc_document(d),
+        .cached = d, /* its plans are kept with it */
         .operation_name = p->operation_name,
         .variables = p->variables,
         .context = L,

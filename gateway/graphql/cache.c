@@ -12,9 +12,13 @@
  * so a document a request or subscription still holds stays alive until its
  * last release. Invalid documents are never cached.
  *
+ * An entry also keeps the execution plans of its document (field
+ * collection per operation and object type, see execute.c), made by the
+ * requests that run it in the entry's arena, so they go with the entry.
+ *
  * Not thread-safe: one cache per event loop.
  */
-#include "gql.h"
+#include "execute_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +33,8 @@
 struct gql_cached_doc {
     gql_arena_t *arena; /* owns this struct, the text and the document */
     gql_document_t *doc;
+    const gql_schema_t *schema; /* borrowed: the cache's */
+    gql__doc_plans_t *plans;    /* made on first execution, in `arena` */
     const char *text;
     size_t len;
     uint64_t hash;
@@ -177,6 +183,7 @@ gql_cached_doc_t *gql_doc_cache_get(gql_doc_cache_t *c, const char *text, size_t
         return NULL;
     }
     d->arena = a;
+    d->schema = c->schema;
     d->text = copy;
     d->len = len;
     d->hash = h;
@@ -209,6 +216,13 @@ gql_cached_doc_t *gql_doc_cache_get(gql_doc_cache_t *c, const char *text, size_t
 const gql_document_t *gql_cached_doc_document(const gql_cached_doc_t *d)
 {
     return d->doc;
+}
+
+gql__doc_plans_t *gql__cached_doc_plans(gql_cached_doc_t *d)
+{
+    if (d->plans == NULL)
+        d->plans = gql__doc_plans_new(d->arena, d->schema, d->doc);
+    return d->plans;
 }
 
 void gql_doc_cache_hold(gql_cached_doc_t *d)

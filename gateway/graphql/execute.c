@@ -8,11 +8,20 @@
  *
  * Design, for speed:
  *  - Field collection is done once per (object type, merged field nodes) and
- *    kept as a plan in the operation: each planned field knows its schema
- *    field, its coerced arguments (variables are fixed for the operation), the
- *    locations of its nodes and its pre-rendered `,"key":` prefix. A list of a
- *    hundred rows collects its row's fields once, not a hundred times; a
- *    subscription reuses the plans for every event.
+ *    kept as a plan: each planned field knows its schema field, its coerced
+ *    arguments, the locations of its nodes and its pre-rendered `,"key":`
+ *    prefix. A list of a hundred rows collects its row's fields once, not a
+ *    hundred times; a subscription reuses the plans for every event.
+ *  - Plans outlive the request when the document comes from the document
+ *    cache (gql_request_t.cached): they are kept in the cache entry's arena,
+ *    so a cached query only coerces its variables and executes. What a plan
+ *    holds must then not depend on the request: the @skip/@include decisions
+ *    that read variables are part of the key (a "variant": the operation and
+ *    the truth of every variable an `if:` reads), and arguments that use
+ *    variables are not kept in the plan but coerced per request into a slot
+ *    of the operation (exec_args_t, on first use). See "Plans kept with a
+ *    cached document" below for the bounds. Documents parsed without the
+ *    cache get plans of their own in the request arena, as before.
  *  - The response is written straight into the caller's gql_buf_t in
  *    selection order. Null propagation truncates the buffer back to where the
  *    nearest nullable value started and writes `null` there.
@@ -21,9 +30,11 @@
  *    (only when there are any).
  *
  * Ownership: the operation and everything it builds (plans, coerced values,
- * error messages) live in the request arena (gql_request_t.arena); resolvers
- * are handed that arena for their results. The response bytes belong to the
- * caller's buffer.
+ * error messages) live in the request arena (gql_request_t.arena), except
+ * the plans of a cached document, which live in the cache entry's arena and
+ * die with the entry (the caller holds the entry while the operation lives).
+ * Resolvers are handed the execution's arena for their results. The response
+ * bytes belong to the caller's buffer.
  */
 #include "execute_int.h"
 
@@ -51,6 +62,17 @@ typedef struct plan_slot {
     exec_plan_t *plan;
 } plan_slot_t;
 
+/* The coerced arguments of one planned field (spec CoerceArgumentValues). */
+typedef struct exec_args {
+    gql_args_t args;
+    const char *error;   /* coercion failed: the field error, else NULL */
+    gql_loc_t error_loc; /* where: the field, or the value node at fault */
+} exec_args_t;
+
+/* exec_field_t.fixed.error of a field whose arguments are coerced per
+ * request: not an error, a pointer that sends resolve() to the slot. */
+static const char PER_REQUEST[] = "(arguments coerced per request)";
+
 typedef struct exec_field {
     const char *key;    /* response key */
     const char *prefix; /* ,"key": (the first field of an object skips the comma) */
@@ -63,9 +85,12 @@ typedef struct exec_field {
     const gql_selection_t **nodes; /* merged field nodes, in document order */
     size_t nnodes;
     gql_loc_t *locs; /* their locations, for errors */
-    gql_args_t args;
-    const char *arg_error;   /* argument coercion failed: the field error */
-    gql_loc_t arg_error_loc; /* where: the field, or the value node at fault */
+    /* The arguments: `fixed` when they use no variable, or when the plan is
+     * the operation's own; else arg_slot is n > 0, fixed.error is
+     * PER_REQUEST and they are coerced per request into the operation's slot
+     * n - 1 (field_args). So the hot path tests fixed.error alone. */
+    exec_args_t fixed;
+    uint32_t arg_slot;
     /* Child plans per runtime object type, built on first use. */
     plan_slot_t one;
     plan_slot_t *more;
@@ -77,6 +102,50 @@ struct exec_plan {
     const gql_type_t *type;
     exec_field_t *fields;
     size_t count;
+};
+
+/* Plans kept with a cached document (gql__doc_plans_new), all in the cache
+ * entry's arena.
+ *
+ * A variant is one way an operation of the document runs: the same plans
+ * serve every request whose variables give the same truth to each variable
+ * that an @skip/@include `if:` of the document reads (bit i of `mask` for
+ * dvars[i]; an absent or non-boolean variable counts as false, as
+ * directive_if reads it). The plans of a variant are exactly those one
+ * request would build for itself: the root plan, then one plan per (planned
+ * field, runtime object type) met, built on first use and shared from then
+ * on.
+ *
+ * Bounds: at most PLAN_MAX_VARIANTS variants per operation of the document
+ * (beyond that, and for documents with more than 64 such variables, requests
+ * plan for themselves as uncached documents do); each variant holds at most
+ * one plan per (planned field, object type), so at most the plans of one
+ * execution of today's uncached path, which validation bounds (fields,
+ * depth and the fragment work budget of the document). All of it is freed
+ * with the entry; the document cache bounds the entries. */
+#define PLAN_MAX_VARIANTS 8
+
+typedef struct plan_variant {
+    uint64_t mask;
+    exec_plan_t *root; /* NULL until the first request of the variant plans it */
+    uint32_t nslots;   /* argument slots handed out by its plans (arguments with variables) */
+} plan_variant_t;
+
+typedef struct plan_op {
+    const gql_definition_t *def;
+    plan_variant_t variants[PLAN_MAX_VARIANTS];
+    size_t nvariants;
+} plan_op_t;
+
+struct gql__doc_plans {
+    gql_arena_t *arena; /* the cache entry's: owns this struct and every plan */
+    const gql_schema_t *schema;
+    const gql_document_t *doc;
+    const char **dvars; /* variables read by an @skip/@include `if:`, each once */
+    size_t ndvars;
+    bool too_many;   /* more than 64 dvars: no plan is kept */
+    plan_op_t **ops; /* one per operation run so far */
+    size_t nops, capops;
 };
 
 struct gql_operation {
@@ -91,6 +160,13 @@ struct gql_operation {
     const gql_type_t *root_type;
     exec_plan_t *root_plan;
     uint64_t sub_key;
+    /* With a cached document: the plans are the variant's, in plan_arena;
+     * arguments that use variables are coerced into slots (NULL until
+     * first used). Without: variant is NULL and plan_arena is `arena`. */
+    plan_variant_t *variant;
+    gql_arena_t *plan_arena;
+    exec_args_t **slots;
+    size_t nslots;
 
     /* State of the execution in progress. */
     gql_arena_t *scratch; /* this execution's allocations: the request arena, or gql_execute_scratch's */
@@ -333,8 +409,11 @@ typedef struct centry {
     size_t n, cap;
 } centry_t;
 
+/* CollectFields in progress. Its arrays are temporaries in `tmp` (the
+ * execution's scratch arena); build_plan copies what a plan keeps. */
 typedef struct collector {
     gql_operation_t *op;
+    gql_arena_t *tmp;
     const gql_type_t *type;
     centry_t *e;
     size_t n, cap;
@@ -430,7 +509,7 @@ static void collect(collector_t *c, const gql_selection_set_t *set)
                 }
             }
             if (e == NULL) {
-                if (!grow(op->arena, (void **)&c->e, &c->cap, c->n, sizeof(*c->e))) {
+                if (!grow(c->tmp, (void **)&c->e, &c->cap, c->n, sizeof(*c->e))) {
                     c->oom = true;
                     return;
                 }
@@ -438,7 +517,7 @@ static void collect(collector_t *c, const gql_selection_set_t *set)
                 memset(e, 0, sizeof(*e));
                 e->key = key;
             }
-            if (!grow(op->arena, (void **)&e->nodes, &e->cap, e->n, sizeof(*e->nodes))) {
+            if (!grow(c->tmp, (void **)&e->nodes, &e->cap, e->n, sizeof(*e->nodes))) {
                 c->oom = true;
                 return;
             }
@@ -455,7 +534,7 @@ static void collect(collector_t *c, const gql_selection_set_t *set)
                 seen = strcmp(c->visited[k], sel->name) == 0;
             if (seen)
                 continue;
-            if (!grow(op->arena, (void **)&c->visited, &c->capvisited, c->nvisited, sizeof(*c->visited))) {
+            if (!grow(c->tmp, (void **)&c->visited, &c->capvisited, c->nvisited, sizeof(*c->visited))) {
                 c->oom = true;
                 return;
             }
@@ -487,16 +566,18 @@ static leaf_kind_t leaf_of(const gql_type_t *named)
     return LEAF_CUSTOM;
 }
 
-/* Spec CoerceArgumentValues for one planned field. Returns 0, or GQL_EFAIL with
- * ef->arg_error set; GQL_ENOMEM on allocation failure. */
-static int coerce_args(gql_operation_t *op, exec_field_t *ef, const gql_type_t *parent)
+/* Spec CoerceArgumentValues for one planned field, with the operation's
+ * variables, into *out (zeroed by the caller); what it makes (values, the
+ * error message) goes to `arena`. Returns 0, or GQL_EFAIL with out->error
+ * set; GQL_ENOMEM on allocation failure. */
+static int coerce_args(gql_operation_t *op, const exec_field_t *ef, gql_arena_t *arena, exec_args_t *out)
 {
     const gql_field_t *def = ef->def;
     const gql_selection_t *node = ef->nodes[0];
     if (def->nargs == 0)
         return 0;
-    const char **names = gql_arena_alloc(op->arena, def->nargs * sizeof(*names));
-    gql_iv_t *values = gql_arena_alloc(op->arena, def->nargs * sizeof(*values));
+    const char **names = gql_arena_alloc(arena, def->nargs * sizeof(*names));
+    gql_iv_t *values = gql_arena_alloc(arena, def->nargs * sizeof(*values));
     if (names == NULL || values == NULL)
         return GQL_ENOMEM;
     size_t n = 0;
@@ -513,55 +594,91 @@ static int coerce_args(gql_operation_t *op, exec_field_t *ef, const gql_type_t *
             use_default = true;
         if (use_default) {
             if (ad->default_value != NULL) {
-                int rc = gql_coerce_literal(op->schema, op->arena, ad->default_value, ad->type, NULL, &values[n]);
+                int rc = gql_coerce_literal(op->schema, arena, ad->default_value, ad->type, NULL, &values[n]);
                 if (rc == GQL_ENOMEM)
                     return rc;
                 if (rc == 0)
                     names[n++] = ad->name;
             } else if (required) {
-                ef->arg_error =
-                    gql_arena_printf(op->arena, "Argument \"%s.%s(%s:)\" of required type \"%s\" was not provided.",
-                                     parent->name, def->name, ad->name, gql__type_name_str(op->arena, ad->type));
-                ef->arg_error_loc = node->loc;
+                out->error =
+                    gql_arena_printf(arena, "Argument \"%s.%s(%s:)\" of required type \"%s\" was not provided.",
+                                     ef->parent_name, def->name, ad->name, gql__type_name_str(arena, ad->type));
+                out->error_loc = node->loc;
                 return GQL_EFAIL;
             }
             continue;
         }
-        int rc = gql_coerce_literal(op->schema, op->arena, an->value, ad->type, &op->vars, &values[n]);
+        int rc = gql_coerce_literal(op->schema, arena, an->value, ad->type, &op->vars, &values[n]);
         if (rc == GQL_ENOMEM)
             return rc;
         if (rc != 0) {
-            ef->arg_error = gql_arena_printf(
-                op->arena, "Argument \"%s.%s(%s:)\" has invalid value%s", parent->name, def->name, ad->name,
-                gql__literal_error(op->schema, op->arena, an->value, ad->type, &op->vars, &ef->arg_error_loc));
+            out->error = gql_arena_printf(
+                arena, "Argument \"%s.%s(%s:)\" has invalid value%s", ef->parent_name, def->name, ad->name,
+                gql__literal_error(op->schema, arena, an->value, ad->type, &op->vars, &out->error_loc));
             return GQL_EFAIL;
         }
         names[n++] = ad->name;
     }
-    ef->args.names = names;
-    ef->args.values = values;
-    ef->args.count = n;
+    out->args.names = names;
+    out->args.values = values;
+    out->args.count = n;
     return 0;
 }
 
+/* Whether a value literal reads a variable anywhere inside it. */
+static bool value_reads_variable(const gql_value_t *v)
+{
+    switch (v->kind) {
+    case GQL_VALUE_VARIABLE:
+        return true;
+    case GQL_VALUE_LIST:
+        for (size_t i = 0; i < v->list.count; i++)
+            if (value_reads_variable(v->list.items[i]))
+                return true;
+        return false;
+    case GQL_VALUE_OBJECT:
+        for (size_t i = 0; i < v->object.count; i++)
+            if (value_reads_variable(v->object.fields[i].value))
+                return true;
+        return false;
+    default:
+        return false;
+    }
+}
+
+/* Whether the arguments a field's coercion reads (those of its first node,
+ * which validation makes the same as every merged node's) use variables. */
+static bool args_read_variables(const gql_selection_t *node)
+{
+    for (size_t i = 0; i < node->nargs; i++)
+        if (value_reads_variable(node->args[i].value))
+            return true;
+    return false;
+}
+
 /* Builds the plan of object type `type` for the selection sets of `nodes`
- * (or `set` for the operation's root). NULL when out of memory. */
+ * (or `set` for the operation's root) in op->plan_arena, collecting with
+ * temporaries in the execution's scratch arena (the request arena outside
+ * an execution). For a variant's plan, arguments that use variables get a
+ * slot instead of values. NULL when out of memory. */
 static exec_plan_t *build_plan(gql_operation_t *op, const gql_type_t *type, const gql_selection_t *const *nodes,
                                size_t nnodes, const gql_selection_set_t *set)
 {
+    gql_arena_t *pa = op->plan_arena;
     collector_t c;
     memset(&c, 0, sizeof(c));
     c.op = op;
+    c.tmp = op->running ? op->scratch : op->arena;
     c.type = type;
     if (set != NULL)
         collect(&c, set);
     for (size_t i = 0; i < nnodes && !c.oom; i++)
         collect(&c, &nodes[i]->selection_set);
-    exec_plan_t *plan = gql_arena_alloc(op->arena, sizeof(*plan));
+    exec_plan_t *plan = gql_arena_alloc(pa, sizeof(*plan));
     if (c.oom || plan == NULL)
         return NULL;
     plan->type = type;
-    plan->fields = gql_arena_alloc(op->arena, (c.n ? c.n : 1) * sizeof(*plan->fields));
+    plan->fields = gql_arena_alloc(pa, (c.n ? c.n : 1) * sizeof(*plan->fields));
     if (plan->fields == NULL)
         return NULL;
     gql_buf_t b = GQL_BUF_INIT;
@@ -577,26 +694,31 @@ static exec_plan_t *build_plan(gql_operation_t *op, const gql_type_t *type, cons
         ef->is_typename = def == op->schema->meta_typename || strcmp(def->name, "__typename") == 0;
         ef->leaf = leaf_of(gql_type_named(def->type));
         ef->scalar = gql_type_nullable(def->type)->kind == GQL_KIND_SCALAR;
-        ef->nodes = e->nodes;
-        ef->nnodes = e->n;
-        ef->locs = gql_arena_alloc_raw(op->arena, e->n * sizeof(*ef->locs));
+        const gql_selection_t **kept = gql_arena_alloc_raw(pa, e->n * sizeof(*kept));
+        ef->locs = gql_arena_alloc_raw(pa, e->n * sizeof(*ef->locs));
         b.len = 0;
         gql_buf_putc(&b, ',');
         gql_buf_json_string(&b, e->key, strlen(e->key));
         gql_buf_putc(&b, ':');
         /* Padded so put_prefix may copy whole 16-byte chunks from prefix + 1. */
-        char *prefix = b.oom ? NULL : gql_arena_alloc(op->arena, (b.len + 31) & ~(size_t)15);
+        char *prefix = b.oom ? NULL : gql_arena_alloc(pa, (b.len + 31) & ~(size_t)15);
         if (prefix != NULL)
             memcpy(prefix, b.data, b.len);
         ef->prefix = prefix;
         ef->prefix_len = b.len;
-        if (ef->locs == NULL || ef->prefix == NULL) {
+        if (kept == NULL || ef->locs == NULL || ef->prefix == NULL) {
             gql_buf_free(&b);
             return NULL;
         }
+        memcpy(kept, e->nodes, e->n * sizeof(*kept));
+        ef->nodes = kept;
+        ef->nnodes = e->n;
         for (size_t k = 0; k < e->n; k++)
             ef->locs[k] = e->nodes[k]->loc;
-        if (coerce_args(op, ef, type) == GQL_ENOMEM) {
+        if (op->variant != NULL && def->nargs > 0 && args_read_variables(e->nodes[0])) {
+            ef->arg_slot = ++op->variant->nslots;
+            ef->fixed.error = PER_REQUEST;
+        } else if (coerce_args(op, ef, pa, &ef->fixed) == GQL_ENOMEM) {
             gql_buf_free(&b);
             return NULL;
         }
@@ -605,7 +727,8 @@ static exec_plan_t *build_plan(gql_operation_t *op, const gql_type_t *type, cons
     return plan;
 }
 
-/* The plan of a field's sub-selection for runtime type `t`, built once. */
+/* The plan of a field's sub-selection for runtime type `t`, built once (in
+ * op->plan_arena, so for a variant once for every request). */
 static exec_plan_t *child_plan(gql_operation_t *op, exec_field_t *ef, const gql_type_t *t)
 {
     if (ef->one.type == t)
@@ -620,13 +743,46 @@ static exec_plan_t *child_plan(gql_operation_t *op, exec_field_t *ef, const gql_
         ef->one.type = t;
         ef->one.plan = p;
     } else {
-        if (!grow(op->arena, (void **)&ef->more, &ef->capmore, ef->nmore, sizeof(*ef->more)))
+        if (!grow(op->plan_arena, (void **)&ef->more, &ef->capmore, ef->nmore, sizeof(*ef->more)))
             return NULL;
         ef->more[ef->nmore].type = t;
         ef->more[ef->nmore].plan = p;
         ef->nmore++;
     }
     return p;
+}
+
+/* The arguments of a field whose arguments use variables, for this request:
+ * coerced into the request arena on first use and kept in the operation's
+ * slot (a subscription coerces them once for all its events). NULL when out
+ * of memory. */
+static const exec_args_t *slot_args(gql_operation_t *op, const exec_field_t *ef)
+{
+    size_t i = ef->arg_slot - 1;
+    if (i >= op->nslots) {
+        size_t n = op->variant->nslots > i ? op->variant->nslots : i + 1;
+        exec_args_t **slots = gql_arena_alloc(op->arena, n * sizeof(*slots));
+        if (slots == NULL)
+            return NULL;
+        if (op->nslots > 0)
+            memcpy(slots, op->slots, op->nslots * sizeof(*slots));
+        op->slots = slots;
+        op->nslots = n;
+    }
+    if (op->slots[i] == NULL) {
+        exec_args_t *a = gql_arena_alloc(op->arena, sizeof(*a));
+        if (a == NULL || coerce_args(op, ef, op->arena, a) == GQL_ENOMEM)
+            return NULL;
+        op->slots[i] = a;
+    }
+    return op->slots[i];
+}
+
+/* A planned field's coerced arguments for this request; NULL when out of
+ * memory. */
+static inline const exec_args_t *field_args(gql_operation_t *op, const exec_field_t *ef)
+{
+    return ef->arg_slot == 0 ? &ef->fixed : slot_args(op, ef);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -716,145 +872,211 @@ static int write_custom(gql_operation_t *op, const gql_rv_t *rv)
     }
 }
 
-/* Serializes a scalar (graphql-js coerceOutputValue of the built-ins). */
-static int complete_scalar(gql_operation_t *op, exec_field_t *ef, const gql_type_t *t, const gql_rv_t *rv,
-                           const gql_path_t *path)
+/* The number a Float or String value stands for, as JavaScript's Number()
+ * reads it for Int's and Float's coercions: NaN when it is none (an empty
+ * string included). Call only for GQL_RV_FLOAT and GQL_RV_STRING. */
+static double number_of(const gql_rv_t *rv)
+{
+    double f;
+    if (rv->kind == GQL_RV_FLOAT)
+        return rv->u.f;
+    if (rv->u.s.len == 0 || !js_number(rv->u.s.ptr, rv->u.s.len, &f))
+        return NAN;
+    return f;
+}
+
+/* String (graphql-js GraphQLString.coerceOutputValue): strings as they are,
+ * booleans and finite numbers as their JavaScript text, raw JSON as given;
+ * anything else is a field error. Returns C_VALUE or C_ERRNULL. */
+static int complete_string(gql_operation_t *op, exec_field_t *ef, const gql_rv_t *rv, const gql_path_t *path)
 {
     gql_buf_t *out = op->out;
-    double f;
-    switch (ef->leaf) {
-    case LEAF_STRING:
-        switch (rv->kind) {
-        case GQL_RV_STRING:
-            put_string(out, rv->u.s.ptr, rv->u.s.len);
+    switch (rv->kind) {
+    case GQL_RV_STRING:
+        put_string(out, rv->u.s.ptr, rv->u.s.len);
+        return C_VALUE;
+    case GQL_RV_BOOLEAN:
+        gql_buf_puts(out, rv->u.b ? "\"true\"" : "\"false\"");
+        return C_VALUE;
+    case GQL_RV_INT:
+        gql_buf_putc(out, '"');
+        gql_buf_int(out, rv->u.i);
+        gql_buf_putc(out, '"');
+        return C_VALUE;
+    case GQL_RV_FLOAT:
+        if (isfinite(rv->u.f)) {
+            write_js_number_string(out, rv->u.f);
             return C_VALUE;
-        case GQL_RV_BOOLEAN:
-            gql_buf_puts(out, rv->u.b ? "\"true\"" : "\"false\"");
-            return C_VALUE;
-        case GQL_RV_INT:
-            gql_buf_putc(out, '"');
-            gql_buf_int(out, rv->u.i);
-            gql_buf_putc(out, '"');
-            return C_VALUE;
-        case GQL_RV_FLOAT:
-            if (isfinite(rv->u.f)) {
-                write_js_number_string(out, rv->u.f);
-                return C_VALUE;
-            }
-            break;
-        case GQL_RV_JSON:
-            gql_buf_append(out, rv->u.s.ptr, rv->u.s.len);
-            return C_VALUE;
-        default:
-            break;
         }
-        field_error(op, ef, path, "String cannot represent value: %s", inspect_rv(op->scratch, rv));
+        break;
+    case GQL_RV_JSON:
+        gql_buf_append(out, rv->u.s.ptr, rv->u.s.len);
+        return C_VALUE;
+    default:
+        break;
+    }
+    field_error(op, ef, path, "String cannot represent value: %s", inspect_rv(op->scratch, rv));
+    return write_null_error(op);
+}
+
+/* Int (GraphQLInt.coerceOutputValue): 32-bit integers, booleans as 1/0, and
+ * floats or numeric strings with an integral value in range; anything else
+ * is a field error. Returns C_VALUE or C_ERRNULL. */
+static int complete_int(gql_operation_t *op, exec_field_t *ef, const gql_rv_t *rv, const gql_path_t *path)
+{
+    gql_buf_t *out = op->out;
+    switch (rv->kind) {
+    case GQL_RV_INT:
+        if (rv->u.i >= INT32_MIN && rv->u.i <= INT32_MAX) {
+            gql_buf_int(out, rv->u.i);
+            return C_VALUE;
+        }
+        field_error(op, ef, path, "Int cannot represent non 32-bit signed integer value: %s",
+                    inspect_rv(op->scratch, rv));
         return write_null_error(op);
-    case LEAF_INT:
-        switch (rv->kind) {
-        case GQL_RV_INT:
-            if (rv->u.i >= INT32_MIN && rv->u.i <= INT32_MAX) {
-                gql_buf_int(out, rv->u.i);
-                return C_VALUE;
-            }
+    case GQL_RV_BOOLEAN:
+        gql_buf_putc(out, rv->u.b ? '1' : '0');
+        return C_VALUE;
+    case GQL_RV_FLOAT:
+    case GQL_RV_STRING: {
+        double f = number_of(rv);
+        if (!isfinite(f) || f != floor(f))
+            break;
+        if (f < INT32_MIN || f > INT32_MAX) {
             field_error(op, ef, path, "Int cannot represent non 32-bit signed integer value: %s",
                         inspect_rv(op->scratch, rv));
             return write_null_error(op);
-        case GQL_RV_BOOLEAN:
-            gql_buf_putc(out, rv->u.b ? '1' : '0');
-            return C_VALUE;
-        case GQL_RV_FLOAT:
-        case GQL_RV_STRING:
-            if (rv->kind == GQL_RV_FLOAT)
-                f = rv->u.f;
-            else if (rv->u.s.len == 0 || !js_number(rv->u.s.ptr, rv->u.s.len, &f))
-                f = NAN;
-            if (!isfinite(f) || f != floor(f))
-                break;
-            if (f < INT32_MIN || f > INT32_MAX) {
-                field_error(op, ef, path, "Int cannot represent non 32-bit signed integer value: %s",
-                            inspect_rv(op->scratch, rv));
-                return write_null_error(op);
-            }
-            gql_buf_int(out, (int64_t)f);
-            return C_VALUE;
-        default:
-            break;
         }
-        field_error(op, ef, path, "Int cannot represent non-integer value: %s", inspect_rv(op->scratch, rv));
+        gql_buf_int(out, (int64_t)f);
+        return C_VALUE;
+    }
+    default:
+        break;
+    }
+    field_error(op, ef, path, "Int cannot represent non-integer value: %s", inspect_rv(op->scratch, rv));
+    return write_null_error(op);
+}
+
+/* Float (GraphQLFloat.coerceOutputValue): integers, booleans as 1/0, finite
+ * floats and numeric strings; anything else is a field error. Returns
+ * C_VALUE or C_ERRNULL. */
+static int complete_float(gql_operation_t *op, exec_field_t *ef, const gql_rv_t *rv, const gql_path_t *path)
+{
+    gql_buf_t *out = op->out;
+    switch (rv->kind) {
+    case GQL_RV_INT:
+        gql_buf_int(out, rv->u.i);
+        return C_VALUE;
+    case GQL_RV_BOOLEAN:
+        gql_buf_putc(out, rv->u.b ? '1' : '0');
+        return C_VALUE;
+    case GQL_RV_FLOAT:
+    case GQL_RV_STRING: {
+        double f = number_of(rv);
+        if (!isfinite(f))
+            break;
+        gql_buf_double(out, f);
+        return C_VALUE;
+    }
+    default:
+        break;
+    }
+    field_error(op, ef, path, "Float cannot represent non numeric value: %s", inspect_rv(op->scratch, rv));
+    return write_null_error(op);
+}
+
+/* Boolean (GraphQLBoolean.coerceOutputValue): booleans, and finite numbers
+ * as their truth; anything else is a field error. Returns C_VALUE or
+ * C_ERRNULL. */
+static int complete_boolean(gql_operation_t *op, exec_field_t *ef, const gql_rv_t *rv, const gql_path_t *path)
+{
+    gql_buf_t *out = op->out;
+    switch (rv->kind) {
+    case GQL_RV_BOOLEAN:
+        gql_buf_puts(out, rv->u.b ? "true" : "false");
+        return C_VALUE;
+    case GQL_RV_INT:
+        gql_buf_puts(out, rv->u.i != 0 ? "true" : "false");
+        return C_VALUE;
+    case GQL_RV_FLOAT:
+        if (!isfinite(rv->u.f))
+            break;
+        gql_buf_puts(out, rv->u.f != 0 ? "true" : "false");
+        return C_VALUE;
+    default:
+        break;
+    }
+    field_error(op, ef, path, "Boolean cannot represent a non boolean value: %s", inspect_rv(op->scratch, rv));
+    return write_null_error(op);
+}
+
+/* ID (GraphQLID.coerceOutputValue): strings as they are, integers and
+ * integral floats as strings; anything else is a field error. Returns
+ * C_VALUE or C_ERRNULL. */
+static int complete_id(gql_operation_t *op, exec_field_t *ef, const gql_rv_t *rv, const gql_path_t *path)
+{
+    gql_buf_t *out = op->out;
+    switch (rv->kind) {
+    case GQL_RV_STRING:
+        put_string(out, rv->u.s.ptr, rv->u.s.len);
+        return C_VALUE;
+    case GQL_RV_INT:
+        gql_buf_putc(out, '"');
+        gql_buf_int(out, rv->u.i);
+        gql_buf_putc(out, '"');
+        return C_VALUE;
+    case GQL_RV_FLOAT:
+        if (!isfinite(rv->u.f) || rv->u.f != floor(rv->u.f))
+            break;
+        write_js_number_string(out, rv->u.f);
+        return C_VALUE;
+    default:
+        break;
+    }
+    field_error(op, ef, path, "ID cannot represent value: %s", inspect_rv(op->scratch, rv));
+    return write_null_error(op);
+}
+
+/* A custom scalar `t`: the value as the resolver gave it (write_custom); an
+ * opaque object has no serialization and is a field error, in graphql-js's
+ * words for a coerceOutputValue that returned undefined. Returns C_VALUE or
+ * C_ERRNULL. */
+static int complete_custom(gql_operation_t *op, exec_field_t *ef, const gql_type_t *t, const gql_rv_t *rv,
+                           const gql_path_t *path)
+{
+    if (rv->kind == GQL_RV_OBJECT) {
+        field_error(op, ef, path, "Expected `%s.coerceOutputValue({})` to return non-nullish value, got: undefined",
+                    t->name);
         return write_null_error(op);
+    }
+    return write_custom(op, rv);
+}
+
+/* Serializes a scalar (graphql-js coerceOutputValue of the built-ins, or a
+ * custom scalar as given), by the field's leaf kind. Returns C_VALUE, or
+ * C_ERRNULL after a field error. */
+static int complete_scalar(gql_operation_t *op, exec_field_t *ef, const gql_type_t *t, const gql_rv_t *rv,
+                           const gql_path_t *path)
+{
+    switch (ef->leaf) {
+    case LEAF_STRING:
+        return complete_string(op, ef, rv, path);
+    case LEAF_INT:
+        return complete_int(op, ef, rv, path);
     case LEAF_FLOAT:
-        switch (rv->kind) {
-        case GQL_RV_INT:
-            gql_buf_int(out, rv->u.i);
-            return C_VALUE;
-        case GQL_RV_BOOLEAN:
-            gql_buf_putc(out, rv->u.b ? '1' : '0');
-            return C_VALUE;
-        case GQL_RV_FLOAT:
-        case GQL_RV_STRING:
-            if (rv->kind == GQL_RV_FLOAT)
-                f = rv->u.f;
-            else if (rv->u.s.len == 0 || !js_number(rv->u.s.ptr, rv->u.s.len, &f))
-                f = NAN;
-            if (!isfinite(f))
-                break;
-            gql_buf_double(out, f);
-            return C_VALUE;
-        default:
-            break;
-        }
-        field_error(op, ef, path, "Float cannot represent non numeric value: %s", inspect_rv(op->scratch, rv));
-        return write_null_error(op);
+        return complete_float(op, ef, rv, path);
     case LEAF_BOOLEAN:
-        switch (rv->kind) {
-        case GQL_RV_BOOLEAN:
-            gql_buf_puts(out, rv->u.b ? "true" : "false");
-            return C_VALUE;
-        case GQL_RV_INT:
-            gql_buf_puts(out, rv->u.i != 0 ? "true" : "false");
-            return C_VALUE;
-        case GQL_RV_FLOAT:
-            if (!isfinite(rv->u.f))
-                break;
-            gql_buf_puts(out, rv->u.f != 0 ? "true" : "false");
-            return C_VALUE;
-        default:
-            break;
-        }
-        field_error(op, ef, path, "Boolean cannot represent a non boolean value: %s", inspect_rv(op->scratch, rv));
-        return write_null_error(op);
+        return complete_boolean(op, ef, rv, path);
     case LEAF_ID:
-        switch (rv->kind) {
-        case GQL_RV_STRING:
-            put_string(out, rv->u.s.ptr, rv->u.s.len);
-            return C_VALUE;
-        case GQL_RV_INT:
-            gql_buf_putc(out, '"');
-            gql_buf_int(out, rv->u.i);
-            gql_buf_putc(out, '"');
-            return C_VALUE;
-        case GQL_RV_FLOAT:
-            if (!isfinite(rv->u.f) || rv->u.f != floor(rv->u.f))
-                break;
-            write_js_number_string(out, rv->u.f);
-            return C_VALUE;
-        default:
-            break;
-        }
-        field_error(op, ef, path, "ID cannot represent value: %s", inspect_rv(op->scratch, rv));
-        return write_null_error(op);
+        return complete_id(op, ef, rv, path);
     case LEAF_CUSTOM:
-        if (rv->kind == GQL_RV_OBJECT) {
-            field_error(op, ef, path, "Expected `%s.coerceOutputValue({})` to return non-nullish value, got: undefined",
-                        t->name);
-            return write_null_error(op);
-        }
-        return write_custom(op, rv);
+        return complete_custom(op, ef, t, rv, path);
     }
     return write_null_error(op);
 }
 
+/* An enum `t`: a string naming one of its values, written as that name;
+ * anything else is a field error. Returns C_VALUE or C_ERRNULL. */
 static int complete_enum(gql_operation_t *op, exec_field_t *ef, const gql_type_t *t, const gql_rv_t *rv,
                          const gql_path_t *path)
 {
@@ -940,12 +1162,14 @@ static int complete_nullable(gql_operation_t *op, exec_field_t *ef, const gql_ty
     case GQL_RV_NULL:
         put(op->out, "null", 4);
         return C_NULL;
-    case GQL_RV_ERROR:
-        if (rv->u.s.ptr != NULL && rv->u.s.ptr == ef->arg_error) /* located at the argument value */
-            gql_errors_add(&op->errors, NULL, path, &ef->arg_error_loc, 1, "%s", ef->arg_error);
+    case GQL_RV_ERROR: {
+        const exec_args_t *a = rv->u.s.ptr != NULL ? field_args(op, ef) : NULL;
+        if (a != NULL && rv->u.s.ptr == a->error) /* located at the argument value */
+            gql_errors_add(&op->errors, NULL, path, &a->error_loc, 1, "%s", a->error);
         else
             field_error(op, ef, path, "%.*s", (int)rv->u.s.len, rv->u.s.ptr ? rv->u.s.ptr : "");
         return write_null_error(op);
+    }
     case GQL_RV_PENDING:
         field_error(op, ef, path, "Only top-level fields may answer later (field \"%s.%s\").", ef->parent_name,
                     ef->def->name);
@@ -1002,17 +1226,28 @@ static inline void resolve(gql_operation_t *op, const exec_field_t *ef, const gq
                            const void *parent, const gql_path_t *path, gql_rv_t *rv)
 {
     memset(rv, 0, sizeof(*rv));
-    if (ef->arg_error != NULL) {
-        rv->kind = GQL_RV_ERROR;
-        rv->u.s.ptr = ef->arg_error;
-        rv->u.s.len = strlen(ef->arg_error);
-        return;
+    const exec_args_t *a = &ef->fixed;
+    if (a->error != NULL) {
+        /* A coercion error, or arguments coerced per request (field_args). */
+        if (ef->arg_slot != 0 && (a = slot_args(op, ef)) == NULL) {
+            op->internal = true;
+            rv->kind = GQL_RV_ERROR;
+            rv->u.s.ptr = "Out of memory.";
+            rv->u.s.len = strlen(rv->u.s.ptr);
+            return;
+        }
+        if (a->error != NULL) {
+            rv->kind = GQL_RV_ERROR;
+            rv->u.s.ptr = a->error;
+            rv->u.s.len = strlen(a->error);
+            return;
+        }
     }
     const gql_field_t *def = ef->def;
     if (def->resolve == NULL)
         return;
     gql_resolve_info_t info = {op->context, def->resolve_data, op->scratch, parent_type->name, def->name, path, def};
-    def->resolve(&info, parent, &ef->args, rv);
+    def->resolve(&info, parent, &a->args, rv);
 }
 
 /* Writes the value of one field (its key prefix is already written). */
@@ -1153,10 +1388,110 @@ static size_t coerce_variables(gql_operation_t *op, const gql_iv_t *given, gql_e
     return errors->count + errors->dropped - before;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Plans kept with a cached document                                         */
+/* ------------------------------------------------------------------------ */
+
+/* Adds the variables that the `if:` of an @skip or @include reads in `set`
+ * and the selection sets under it to p->dvars, each once; past 64 sets
+ * p->too_many. False when out of memory. */
+static bool scan_directive_vars(gql__doc_plans_t *p, const gql_selection_set_t *set, size_t *cap)
+{
+    for (size_t i = 0; i < set->count && !p->too_many; i++) {
+        const gql_selection_t *sel = &set->items[i];
+        for (size_t d = 0; d < sel->ndirectives; d++) {
+            const gql_directive_t *dir = &sel->directives[d];
+            if (strcmp(dir->name, "skip") != 0 && strcmp(dir->name, "include") != 0)
+                continue;
+            for (size_t k = 0; k < dir->nargs; k++) {
+                const gql_value_t *v = dir->args[k].value;
+                if (strcmp(dir->args[k].name, "if") != 0 || v->kind != GQL_VALUE_VARIABLE)
+                    continue;
+                bool seen = false;
+                for (size_t j = 0; j < p->ndvars && !seen; j++)
+                    seen = strcmp(p->dvars[j], v->str) == 0;
+                if (seen)
+                    continue;
+                if (p->ndvars == 64) {
+                    p->too_many = true;
+                    return true;
+                }
+                if (!grow(p->arena, (void **)&p->dvars, cap, p->ndvars, sizeof(*p->dvars)))
+                    return false;
+                p->dvars[p->ndvars++] = v->str;
+            }
+        }
+        if (!scan_directive_vars(p, &sel->selection_set, cap))
+            return false;
+    }
+    return true;
+}
+
+/* execute_int.h: an empty plan store in the cache entry's arena, with the
+ * document's directive variables noted; NULL when out of memory. */
+gql__doc_plans_t *gql__doc_plans_new(gql_arena_t *arena, const gql_schema_t *schema, const gql_document_t *doc)
+{
+    gql__doc_plans_t *p = gql_arena_alloc(arena, sizeof(*p));
+    if (p == NULL)
+        return NULL;
+    p->arena = arena;
+    p->schema = schema;
+    p->doc = doc;
+    size_t cap = 0;
+    for (size_t i = 0; i < doc->count && !p->too_many; i++) {
+        const gql_definition_t *d = &doc->definitions[i];
+        if (gql_def_is_executable(d) && !scan_directive_vars(p, &d->selection_set, &cap))
+            return NULL;
+    }
+    return p;
+}
+
+/* Makes the operation run on the cached document's plans: picks (or adds)
+ * the variant its variables select and sets op->variant and op->plan_arena.
+ * Leaves the operation planning for itself when the plans cannot serve it:
+ * none (out of memory), another schema or document, more than 64 directive
+ * variables, PLAN_MAX_VARIANTS variants taken already, or out of memory. */
+static void use_doc_plans(gql_operation_t *op, gql__doc_plans_t *p)
+{
+    if (p == NULL || p->too_many || p->schema != op->schema || p->doc != op->doc)
+        return;
+    uint64_t mask = 0;
+    for (size_t i = 0; i < p->ndvars; i++) {
+        const gql_iv_t *v = gql_iv_get(&op->vars, p->dvars[i]);
+        if (v != NULL && v->kind == GQL_IV_BOOLEAN && v->u.b)
+            mask |= (uint64_t)1 << i;
+    }
+    plan_op_t *po = NULL;
+    for (size_t i = 0; i < p->nops && po == NULL; i++)
+        if (p->ops[i]->def == op->def)
+            po = p->ops[i];
+    if (po == NULL) {
+        /* plan_op_t are allocated one by one: live operations point into
+         * them, so they never move. */
+        if (!grow(p->arena, (void **)&p->ops, &p->capops, p->nops, sizeof(*p->ops)) ||
+            (po = gql_arena_alloc(p->arena, sizeof(*po))) == NULL)
+            return;
+        po->def = op->def;
+        p->ops[p->nops++] = po;
+    }
+    plan_variant_t *v = NULL;
+    for (size_t i = 0; i < po->nvariants && v == NULL; i++)
+        if (po->variants[i].mask == mask)
+            v = &po->variants[i];
+    if (v == NULL) {
+        if (po->nvariants == PLAN_MAX_VARIANTS)
+            return;
+        v = &po->variants[po->nvariants++];
+        v->mask = mask;
+    }
+    op->variant = v;
+    op->plan_arena = p->arena;
+}
+
 int gql_prepare(const gql_request_t *req, gql_operation_t **opp, gql_errors_t *errors)
 {
     if (req == NULL || opp == NULL || errors == NULL || req->schema == NULL || req->document == NULL ||
-        req->arena == NULL)
+        req->arena == NULL || (req->cached != NULL && gql_cached_doc_document(req->cached) != req->document))
         return GQL_EINVAL;
     *opp = NULL;
     const gql_document_t *doc = req->document;
@@ -1214,8 +1549,11 @@ int gql_prepare(const gql_request_t *req, gql_operation_t **opp, gql_errors_t *e
     op->request_root = req->root_value;
     op->limits = req->limits ? *req->limits : gql_limits_default();
     op->root_type = root;
+    op->plan_arena = req->arena;
     if (coerce_variables(op, req->variables, errors) != 0)
         return op->internal ? GQL_ENOMEM : GQL_EFAIL;
+    if (req->cached != NULL)
+        use_doc_plans(op, gql__cached_doc_plans(req->cached));
     if (def->operation == GQL_OP_SUBSCRIPTION) {
         /* Same text, operation and variables: same responses per event. */
         uint64_t h = 14695981039346656037ull;
@@ -1244,11 +1582,22 @@ const char *gql_operation_name(const gql_operation_t *op)
     return op->def->name;
 }
 
+/* The operation's root plan: the variant's (built by its first request), or
+ * the operation's own. 0, or GQL_ENOMEM. */
 static int ensure_root_plan(gql_operation_t *op)
 {
+    if (op->root_plan != NULL)
+        return 0;
+    if (op->variant != NULL && op->variant->root != NULL) {
+        op->root_plan = op->variant->root;
+        return 0;
+    }
+    op->root_plan = build_plan(op, op->root_type, NULL, 0, &op->def->selection_set);
     if (op->root_plan == NULL)
-        op->root_plan = build_plan(op, op->root_type, NULL, 0, &op->def->selection_set);
-    return op->root_plan != NULL ? 0 : GQL_ENOMEM;
+        return GQL_ENOMEM;
+    if (op->variant != NULL)
+        op->variant->root = op->root_plan;
+    return 0;
 }
 
 /* Closes the response: `}}` (or data null), then splices the errors in
@@ -1375,8 +1724,11 @@ int gql_subscribe(gql_operation_t *op, void **stream, gql_errors_t *errors)
     }
     exec_field_t *ef = &op->root_plan->fields[0];
     gql_path_t path = {NULL, ef->key, 0};
-    if (ef->arg_error != NULL) {
-        gql_errors_add(errors, NULL, &path, &ef->arg_error_loc, 1, "%s", ef->arg_error);
+    const exec_args_t *a = field_args(op, ef);
+    if (a == NULL)
+        return GQL_ENOMEM;
+    if (a->error != NULL) {
+        gql_errors_add(errors, NULL, &path, &a->error_loc, 1, "%s", a->error);
         return GQL_EFAIL;
     }
     const gql_field_t *def = ef->def;
@@ -1387,7 +1739,7 @@ int gql_subscribe(gql_operation_t *op, void **stream, gql_errors_t *errors)
     }
     gql_resolve_info_t info = {op->context, def->subscribe_data, op->arena, op->root_type->name, def->name, &path, def};
     const char *error = NULL;
-    int rc = def->subscribe(&info, &ef->args, stream, &error);
+    int rc = def->subscribe(&info, &a->args, stream, &error);
     if (rc != 0) {
         *stream = NULL;
         gql_errors_add(errors, NULL, &path, ef->locs, ef->nnodes, "%s", error ? error : "Subscription failed.");
@@ -1403,10 +1755,15 @@ uint64_t gql_subscription_key(const gql_operation_t *op)
 
 const char *gql_subscription_field(const gql_operation_t *op, const gql_args_t **args)
 {
-    gql_operation_t *mop = (gql_operation_t *)op; /* plans are built lazily */
+    gql_operation_t *mop = (gql_operation_t *)op; /* plans and argument slots are filled lazily */
     if (ensure_root_plan(mop) != 0 || mop->root_plan->count == 0)
         return NULL;
-    if (args != NULL)
-        *args = &mop->root_plan->fields[0].args;
-    return mop->root_plan->fields[0].def->name;
+    const exec_field_t *ef = &mop->root_plan->fields[0];
+    if (args != NULL) {
+        const exec_args_t *a = field_args(mop, ef);
+        if (a == NULL)
+            return NULL;
+        *args = &a->args;
+    }
+    return ef->def->name;
 }

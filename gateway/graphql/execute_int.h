@@ -1,7 +1,8 @@
 /*
  * execute_int.h — internals shared by execute.c and values.c (and the
  * cache): helpers for error messages that quote values and types the way
- * graphql-js does. Not part of the engine's public interface.
+ * graphql-js does, and the field-collection plans a cached document keeps.
+ * Not part of the engine's public interface.
  */
 #ifndef GQL_EXECUTE_INT_H
 #define GQL_EXECUTE_INT_H
@@ -27,5 +28,20 @@ const char *gql__inspect_iv(gql_arena_t *a, const gql_iv_t *v);
  * node, not the field). */
 const char *gql__literal_error(const gql_schema_t *s, gql_arena_t *a, const gql_value_t *lit, const gql_type_t *type,
                                const gql_iv_t *variables, gql_loc_t *where);
+
+/* The execution plans kept with a cached document (execute.c defines them;
+ * the cache only holds the pointer). Everything lives in the entry's arena
+ * and is freed with it. */
+typedef struct gql__doc_plans gql__doc_plans_t;
+
+/* An empty plan store for `doc`, a document valid against `schema`, in
+ * `arena` (the cache entry's, which owns it). It notes which variables the
+ * document's @skip/@include read; plans are added by the requests that run
+ * it. NULL when out of memory. */
+gql__doc_plans_t *gql__doc_plans_new(gql_arena_t *arena, const gql_schema_t *schema, const gql_document_t *doc);
+
+/* The plan store of a cache entry, made on first use (cache.c); NULL when
+ * out of memory. Single-threaded, like the cache. */
+gql__doc_plans_t *gql__cached_doc_plans(gql_cached_doc_t *d);
 
 #endif

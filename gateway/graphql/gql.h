@@ -379,13 +379,22 @@ typedef struct gql_request {
     const void *root_value;         /* parent of the root fields */
     gql_arena_t *arena;             /* the request arena: owns everything made */
     const gql_limits_t *limits;     /* NULL: defaults */
+    /* The document cache entry `document` comes from (see below), or NULL.
+     * With it, the plans of field collection are kept in the entry and
+     * reused by every request of the same document, so a cached query only
+     * coerces its variables and executes; the caller holds the entry while
+     * the operation lives. NULL: the operation plans for itself (documents
+     * parsed with gql_parse). */
+    struct gql_cached_doc *cached;
 } gql_request_t;
 
 typedef struct gql_operation gql_operation_t; /* opaque, lives in req->arena */
 
 /* Selects the operation and coerces the variables (spec §6.1 and §6.4.1).
  * Returns 0 with *op set, or GQL_EFAIL with request errors in `errors`
- * (e.g. "Variable \"$id\" of required type \"Int!\" was not provided."). */
+ * (e.g. "Variable \"$id\" of required type \"Int!\" was not provided."),
+ * or GQL_EINVAL when req->cached is set but is not the entry of
+ * req->document. */
 int gql_prepare(const gql_request_t *req, gql_operation_t **op, gql_errors_t *errors);
 gql_op_type_t gql_operation_type(const gql_operation_t *op);
 /* The operation's name, or NULL when anonymous. */
@@ -426,7 +435,8 @@ const char *gql_subscription_field(const gql_operation_t *op, const gql_args_t *
 /* A bounded LRU cache of parsed and validated documents keyed by a hash of
  * the query text (and the text itself, compared on hit). Not thread-safe: use
  * one per event loop. Entries are reference-counted: a document stays alive
- * while a request or a subscription holds it. */
+ * while a request or a subscription holds it. An entry also keeps the
+ * execution plans of the requests that name it in gql_request_t.cached. */
 typedef struct gql_doc_cache gql_doc_cache_t;
 typedef struct gql_cached_doc gql_cached_doc_t;
 

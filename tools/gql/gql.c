@@ -11,8 +11,11 @@
  * resolves to null, and prints the response; with --data, fields resolve
  * from that JSON instead, as graphql-js's default resolvers would from the
  * same root value (a member per field, "__typename" naming the runtime type
- * of abstract fields), which makes differential tests with data possible. `print-schema` prints the schema
- * as SDL. QUERY may be `-` for standard input. Usage and I/O errors, and an
+ * of abstract fields), which makes differential tests with data possible. With --cached, `exec` takes the
+ * document through a document cache, as the gateway does, and runs it as two requests: the first plans and
+ * keeps its plans with the cached document, the second runs on them; the tool prints the response and fails
+ * (exit 2) if the two differ, so the differential tests hold the cached path to graphql-js too.
+ * `print-schema` prints the schema as SDL. QUERY may be `-` for standard input. Usage and I/O errors, and an
  * invalid schema, exit 2 with the reason on stderr.
  */
 #include "gql.h"
@@ -36,6 +39,8 @@ static const char usage[] =
     "  --variables JSON                variable values, a JSON object (exec)\n"
     "  --operation NAME                the operation to run when the document has several (exec)\n"
     "  --data JSON                     the root value: fields resolve from its members (exec)\n"
+    "  --cached                        run through a document cache, twice: the second request on the plans\n"
+    "                                  the first kept with the document; fail if they answer differently (exec)\n"
     "  --allow-deprecation-conflicts   accept deprecated implementation fields of non-deprecated\n"
     "                                  interface fields (warnings go to stderr)\n"
     "  --help                          this text\n"
@@ -50,6 +55,7 @@ typedef struct options {
     const char *operation;
     const char *data;
     bool allow_deprecation_conflicts;
+    bool cached;
 } options_t;
 
 /* Reads a whole file (or stdin for "-") into a malloc'd, NUL-terminated
@@ -141,6 +147,8 @@ static int parse_args(int argc, char **argv, options_t *o)
                 o->operation = v;
         } else if (strcmp(a, "--allow-deprecation-conflicts") == 0) {
             o->allow_deprecation_conflicts = true;
+        } else if (strcmp(a, "--cached") == 0) {
+            o->cached = true;
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "gql: unknown option %s\n", a);
             return -1;
@@ -313,6 +321,27 @@ static int emit(gql_buf_t *out)
     return 0;
 }
 
+/* --cached: runs `req` a second time, now on the plans the first request
+ * kept with the cached document, and compares with the first response
+ * `first`. Returns 0 when they are the same bytes, else -1 with both on
+ * stderr. */
+static int again(const gql_request_t *req, const gql_buf_t *first)
+{
+    gql_errors_t errors;
+    gql_errors_init(&errors, req->arena, 100);
+    gql_operation_t *op = NULL;
+    gql_buf_t out = GQL_BUF_INIT;
+    int rc = gql_prepare(req, &op, &errors);
+    if (rc == 0)
+        rc = gql_execute(op, NULL, &out);
+    bool same = rc == 0 && !out.oom && out.len == first->len && memcmp(out.data, first->data, out.len) == 0;
+    if (!same)
+        fprintf(stderr, "gql: --cached: the second request answered differently (%d):\nfirst:  %.*s\nsecond: %.*s\n",
+                rc, (int)first->len, first->data ? first->data : "", (int)out.len, out.data ? out.data : "");
+    gql_buf_free(&out);
+    return same ? 0 : -1;
+}
+
 static int run(const options_t *o)
 {
     gql_arena_t *a = gql_arena_new(1 << 16, NULL);
@@ -323,6 +352,8 @@ static int run(const options_t *o)
     int status = EXIT_USAGE;
     char *query = NULL;
     gql_buf_t out = GQL_BUF_INIT;
+    gql_doc_cache_t *cache = NULL;
+    gql_cached_doc_t *cached = NULL;
     gql_schema_t *s = load_schema(o, a);
     if (s == NULL)
         goto done;
@@ -348,10 +379,24 @@ static int run(const options_t *o)
     gql_limits_t limits = gql_limits_default();
     gql_errors_t errors;
     gql_errors_init(&errors, a, limits.max_errors);
-    gql_document_t *doc = gql_parse(a, query, len, &limits, &errors);
-    if (doc != NULL)
-        gql_validate(s, doc, &limits, &errors);
     bool is_validate = strcmp(o->command, "validate") == 0;
+    const gql_document_t *doc = NULL;
+    if (o->cached && !is_validate) {
+        /* Parsed and validated by the cache, as the gateway does. */
+        cache = gql_doc_cache_new(s, 1, NULL);
+        if (cache == NULL) {
+            fprintf(stderr, "gql: out of memory\n");
+            goto done;
+        }
+        cached = gql_doc_cache_get(cache, query, len, &limits, &errors);
+        if (cached != NULL)
+            doc = gql_cached_doc_document(cached);
+    } else {
+        gql_document_t *parsed = gql_parse(a, query, len, &limits, &errors);
+        if (parsed != NULL)
+            gql_validate(s, parsed, &limits, &errors);
+        doc = parsed;
+    }
     if (doc == NULL || errors.count > 0 || is_validate) {
         gql_buf_puts(&out, "{\"errors\":");
         write_errors(&errors, &out);
@@ -370,7 +415,16 @@ static int run(const options_t *o)
         }
         bind_json_resolvers(s);
     }
-    gql_request_t req = {s, doc, o->operation, o->variables ? &vars : NULL, NULL, o->data ? &data : NULL, a, &limits};
+    gql_request_t req = {
+        .schema = s,
+        .document = doc,
+        .operation_name = o->operation,
+        .variables = o->variables ? &vars : NULL,
+        .root_value = o->data ? &data : NULL,
+        .arena = a,
+        .limits = &limits,
+        .cached = cached,
+    };
     gql_operation_t *op = NULL;
     int rc = gql_prepare(&req, &op, &errors);
     if (rc == GQL_EFAIL) {
@@ -392,9 +446,13 @@ static int run(const options_t *o)
         fprintf(stderr, "gql: execution failed (%d)\n", rc);
         goto done;
     }
+    if (cached != NULL && again(&req, &out) != 0)
+        goto done;
     status = emit(&out);
 done:
     gql_buf_free(&out);
+    gql_doc_cache_release(cached);
+    gql_doc_cache_free(cache);
     free(query);
     gql_schema_free(s);
     gql_arena_free(a);

@@ -148,7 +148,7 @@ static inline gql_operation_t *th_prepare(const gql_schema_t *s, gql_arena_t *a,
             return NULL;
         }
     }
-    gql_request_t req = {s, doc, r.operation_name, vars, r.context, r.root_value, a, NULL};
+    gql_request_t req = {s, doc, r.operation_name, vars, r.context, r.root_value, a, NULL, NULL};
     gql_operation_t *op = NULL;
     if (gql_prepare(&req, &op, e) != 0) {
         *stage = "PREPARE";

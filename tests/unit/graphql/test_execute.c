@@ -457,7 +457,7 @@ TEST(operation_selection)
     const char *q = "mutation { a }";
     gql_document_t *d = gql_parse(a, q, strlen(q), NULL, &e);
     ASSERT(d != NULL);
-    gql_request_t req = {s, d, NULL, NULL, NULL, NULL, a, NULL};
+    gql_request_t req = {s, d, NULL, NULL, NULL, NULL, a, NULL, NULL};
     gql_operation_t *op;
     ASSERT_EQ_INT(GQL_EFAIL, gql_prepare(&req, &op, &e));
     ASSERT_EQ_STR("Schema is not configured to execute mutation operation.", e.items[0].message);

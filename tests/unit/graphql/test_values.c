@@ -101,7 +101,7 @@ TEST(variable_messages_match_graphql_js)
         ASSERT(d != NULL);
         gql_iv_t vars;
         ASSERT_EQ_INT(0, gql_json_parse(a, var_cases[i].vars, strlen(var_cases[i].vars), &vars, NULL, 0));
-        gql_request_t req = {s, d, NULL, &vars, NULL, NULL, a, NULL};
+        gql_request_t req = {s, d, NULL, &vars, NULL, NULL, a, NULL, NULL};
         gql_operation_t *op = NULL;
         int rc = gql_prepare(&req, &op, &e);
         gql_buf_t got = GQL_BUF_INIT;
