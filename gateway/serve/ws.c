@@ -1,7 +1,7 @@
 /*
- * ws.c — the WebSocket layer (see ws.h): the handshake on h2o's HTTP/1.1
- * upgrade, the frame parser, gathered writes of shared frames, ping, idle
- * and close handling.
+ * ws.c — the WebSocket connection (see ws.h): the handshake on h2o's
+ * HTTP/1.1 upgrade, reading the socket into the frame decoder (ws_frame.c),
+ * gathered writes of shared frames, ping, idle and close handling.
  */
 #include "ws.h"
 
@@ -14,45 +14,6 @@
 #define WRITE_BATCH 256
 /* A connection whose close frame is not written after this long is dropped. */
 #define CLOSE_GRACE_MS 5000
-
-/* ------------------------------------------------------------------------ */
-/* Frames                                                                   */
-/* ------------------------------------------------------------------------ */
-
-gw_chunk_t *gw_ws_frame(int opcode, const void *a, size_t na, const void *b, size_t nb, const void *c, size_t nc)
-{
-    size_t len = na + nb + nc;
-    uint8_t h[10];
-    size_t hl;
-    h[0] = (uint8_t)(0x80 | (opcode & 0x0f));
-    if (len < 126) {
-        h[1] = (uint8_t)len;
-        hl = 2;
-    } else if (len <= 0xffff) {
-        h[1] = 126;
-        h[2] = (uint8_t)(len >> 8);
-        h[3] = (uint8_t)len;
-        hl = 4;
-    } else {
-        h[1] = 127;
-        for (int i = 0; i < 8; i++)
-            h[2 + i] = (uint8_t)((uint64_t)len >> (56 - 8 * i));
-        hl = 10;
-    }
-    gw_chunk_t *w = gw_chunk_new(hl + len);
-    if (w == NULL)
-        return NULL;
-    char *p = w->data;
-    memcpy(p, h, hl);
-    p += hl;
-    if (na)
-        memcpy(p, a, na), p += na;
-    if (nb)
-        memcpy(p, b, nb), p += nb;
-    if (nc)
-        memcpy(p, c, nc);
-    return w;
-}
 
 /* ------------------------------------------------------------------------ */
 /* Handshake                                                                */
@@ -145,6 +106,7 @@ void gw_ws_accept(gw_ws_loop_t *loop, h2o_req_t *req, const char *subprotocol, c
     c->cb = cb;
     c->data = data;
     c->link = (h2o_linklist_t){NULL, NULL};
+    gw_ws_decoder_init(&c->dec, loop->max_message);
     req->res.status = 101;
     req->res.reason = "Switching Protocols";
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_UPGRADE, NULL, H2O_STRLIT("websocket"));
@@ -220,15 +182,7 @@ void gw_ws_close(gw_ws_conn_t *c, uint16_t code, const char *reason)
 {
     if (c->sock == NULL || c->close_sent || c->dead)
         return;
-    uint8_t p[125];
-    size_t rl = reason ? strlen(reason) : 0;
-    if (rl > 123)
-        rl = 123;
-    p[0] = (uint8_t)(code >> 8);
-    p[1] = (uint8_t)code;
-    if (rl)
-        memcpy(p + 2, reason, rl);
-    gw_chunk_t *f = gw_ws_frame(GW_WS_CLOSE, p, 2 + rl, NULL, 0, NULL, 0);
+    gw_chunk_t *f = gw_ws_close_frame(code, reason);
     if (f == NULL) {
         gw_ws_abort(c);
         return;
@@ -258,7 +212,7 @@ static void close_now(gw_ws_conn_t *c)
     if (c->cb->on_close != NULL)
         c->cb->on_close(c);
     gw_outq_clear(&c->q);
-    gql_buf_free(&c->msg);
+    gw_ws_decoder_dispose(&c->dec);
     if (sock != NULL) {
         gw_metrics_t *m = &c->loop->thread->metrics;
         gw_gauge_add(&m->connections[GW_CONN_WEBSOCKET], -1);
@@ -289,128 +243,42 @@ void gw_ws_abort(gw_ws_conn_t *c)
 /* Reading                                                                  */
 /* ------------------------------------------------------------------------ */
 
-/* A protocol error: close with `code`, stop parsing. */
-static void fail(gw_ws_conn_t *c, uint16_t code, const char *reason)
-{
-    gw_ws_close(c, code, reason);
-}
-
-static void deliver(gw_ws_conn_t *c, int opcode, const char *data, size_t len)
-{
-    if (opcode == GW_WS_TEXT && !gql_utf8_valid(data, len)) {
-        fail(c, 1007, "Invalid UTF-8 in a text message");
-        return;
-    }
-    c->cb->on_message(c, data, len, opcode == GW_WS_BINARY);
-}
-
-static bool close_code_valid(unsigned code)
-{
-    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) || (code >= 3000 && code <= 4999);
-}
-
-/* Parses and handles every complete frame in the input buffer. */
+/* Decodes and handles every complete frame in the socket's input, until
+ * more bytes are needed or the connection is closing. The decoder unmasks
+ * in place: a message's bytes are read where the socket put them. */
 static void process_input(gw_ws_conn_t *c)
 {
-    size_t max = c->loop->max_message;
     while (c->sock != NULL && !c->close_sent && !c->dead) {
         h2o_buffer_t *in = c->sock->input;
-        uint8_t *p = (uint8_t *)in->bytes;
-        size_t n = in->size;
-        if (n < 2)
-            return;
-        bool fin = p[0] & 0x80;
-        int op = p[0] & 0x0f;
-        if (p[0] & 0x70)
-            return fail(c, 1002, "Reserved bits set");
-        if (!(p[1] & 0x80))
-            return fail(c, 1002, "Client frames must be masked");
-        uint64_t len = p[1] & 0x7f;
-        size_t hl = 2;
-        if (len == 126) {
-            if (n < 4)
-                return;
-            len = ((uint64_t)p[2] << 8) | p[3];
-            hl = 4;
-        } else if (len == 127) {
-            if (n < 10)
-                return;
-            len = 0;
-            for (int i = 0; i < 8; i++)
-                len = (len << 8) | p[2 + i];
-            hl = 10;
-        }
-        if (op >= 8) {
-            if (!fin || len > 125)
-                return fail(c, 1002, "Bad control frame");
-        } else if (len > max || c->msg.len + len > max) {
-            return fail(c, 1009, "Message too big");
-        }
-        if (n < hl + 4 + len)
-            return; /* wait for the rest (bounded by max above) */
-        const uint8_t *mask = p + hl;
-        uint8_t *pl = p + hl + 4;
-        for (size_t i = 0; i < len; i++)
-            pl[i] ^= mask[i & 3];
-        size_t total = hl + 4 + (size_t)len;
-        switch (op) {
-        case 0x0:
-            if (c->msg_opcode == 0)
-                return fail(c, 1002, "Unexpected continuation frame");
-            gql_buf_append(&c->msg, pl, len);
-            if (c->msg.oom)
-                return gw_ws_abort(c);
-            if (fin) {
-                int mop = c->msg_opcode;
-                c->msg_opcode = 0;
-                deliver(c, mop, c->msg.data, c->msg.len);
-                c->msg.len = 0;
-                if (c->msg.cap > 65536) {
-                    gql_buf_free(&c->msg);
-                    c->msg = (gql_buf_t)GQL_BUF_INIT;
-                }
-            }
+        size_t used;
+        gw_ws_event_t ev;
+        if (gw_ws_decode(&c->dec, (uint8_t *)in->bytes, in->size, &used, &ev) != 0)
+            return gw_ws_abort(c); /* out of memory: no close frame either */
+        switch (ev.type) {
+        case GW_WS_EV_MORE:
             break;
-        case GW_WS_TEXT:
-        case GW_WS_BINARY:
-            if (c->msg_opcode != 0)
-                return fail(c, 1002, "Expected a continuation frame");
-            if (fin) {
-                deliver(c, op, (const char *)pl, len);
-            } else {
-                c->msg_opcode = op;
-                gql_buf_append(&c->msg, pl, len);
-                if (c->msg.oom)
-                    return gw_ws_abort(c);
-            }
+        case GW_WS_EV_ERROR:
+            return gw_ws_close(c, ev.code, ev.reason);
+        case GW_WS_EV_MESSAGE:
+            c->cb->on_message(c, ev.data, ev.len, ev.opcode == GW_WS_BINARY);
             break;
-        case GW_WS_CLOSE: {
-            unsigned code = 1000;
-            if (len == 1)
-                return fail(c, 1002, "Bad close frame");
-            if (len >= 2) {
-                code = ((unsigned)pl[0] << 8) | pl[1];
-                if (!close_code_valid(code))
-                    return fail(c, 1002, "Bad close code");
-                if (!gql_utf8_valid((const char *)pl + 2, len - 2))
-                    return fail(c, 1007, "Invalid UTF-8 in the close reason");
-            }
-            gw_ws_close(c, (uint16_t)code, NULL);
-            break;
-        }
-        case GW_WS_PING: {
-            gw_chunk_t *f = gw_ws_frame(GW_WS_PONG, pl, len, NULL, 0, NULL, 0);
+        case GW_WS_EV_PING: {
+            gw_chunk_t *f = gw_ws_frame(GW_WS_PONG, ev.data, ev.len, NULL, 0, NULL, 0);
             gw_ws_send(c, f);
             gw_chunk_unref(f);
             break;
         }
-        case GW_WS_PONG:
+        case GW_WS_EV_PONG:
             break;
-        default:
-            return fail(c, 1002, "Unknown opcode");
+        case GW_WS_EV_CLOSE:
+            /* echo the peer's code (1000 for a close without one), no reason */
+            gw_ws_close(c, ev.code == GW_WS_NO_STATUS ? 1000 : ev.code, NULL);
+            break;
         }
         if (c->sock != NULL)
-            h2o_buffer_consume(&c->sock->input, total);
+            h2o_buffer_consume(&c->sock->input, used);
+        if (ev.type == GW_WS_EV_MORE)
+            return;
     }
 }
 

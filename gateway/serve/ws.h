@@ -9,10 +9,11 @@
  * and a connection writes everything queued in one gathered write
  * (h2o_socket_write with an iovec array).
  *
- * Incoming frames are parsed here: masking (required from clients),
- * fragmentation, control frames (ping answered with pong, close answered
- * and the socket closed), the message-size bound (close 1009) and UTF-8 of
- * text messages (close 1007). Ping and idle timeouts run from gw_ws_sweep.
+ * Frames are decoded and built by ws_frame.c (bytes only, no socket); this
+ * layer is the connection: it reads the socket into the decoder, delivers
+ * messages, answers pings with pongs and a close with a close (then closes
+ * the socket), sends the close code and reason of a protocol error, and runs
+ * ping and idle timeouts from gw_ws_sweep.
  *
  * Threads: everything here runs on the loop that owns the connection; the
  * reference counts are plain integers for that reason. A gw_chunk_t never
@@ -33,18 +34,7 @@
 
 #include "runtime/chunk.h"
 #include "runtime/server.h"
-
-/* WebSocket opcodes. */
-#define GW_WS_TEXT 0x1
-#define GW_WS_BINARY 0x2
-#define GW_WS_CLOSE 0x8
-#define GW_WS_PING 0x9
-#define GW_WS_PONG 0xA
-
-/* One complete unmasked server frame (FIN set) whose payload is the
- * concatenation of the three parts: the header is computed from their total
- * length. One reference; NULL when out of memory. */
-gw_chunk_t *gw_ws_frame(int opcode, const void *a, size_t na, const void *b, size_t nb, const void *c, size_t nc);
+#include "ws_frame.h"
 
 /* ------------------------------------------------------------------------ */
 /* Connections                                                               */
@@ -84,8 +74,7 @@ struct gw_ws_conn {
     void *data; /* the protocol's */
     h2o_linklist_t link;
     gw_outq_t q;
-    gql_buf_t msg;  /* a fragmented message being assembled */
-    int msg_opcode; /* its opcode, 0 when none */
+    gw_ws_decoder_t dec; /* the input's state: a fragmented message being assembled */
     uint64_t last_input_ms;
     uint64_t last_ping_ms;
     bool writing;       /* a gathered write is in flight */
