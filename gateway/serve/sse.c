@@ -12,6 +12,12 @@
  * when the client closes the request. A comment line is sent at once (so
  * the client sees the headers) and after keepalive_ms of silence.
  *
+ * Over GET (an EventSource), only queries and transaction streams run: a
+ * mutation, or a subscription field that sends a command, would carry its
+ * token or password in the URL and have effects; it gets 405 with Allow:
+ * POST before any stream starts, as GraphQL over HTTP answers a mutation
+ * over GET.
+ *
  * A mutation waiting for its commands (pending.h) keeps the stream open
  * until its result. A client leaving meanwhile cancels the wait: at once
  * on HTTP/2 (stream reset); on HTTP/1.1 only when a write fails (h2o reads
@@ -256,6 +262,25 @@ void gw_sse_handle(gw_serve_loop_t *SL, gw_reqctx_t *rc)
         return;
     }
 
+    /* prepared before the response starts: over GET, what has effects (and
+     * carries its arguments, a token or a password, in the URL) is refused
+     * as GraphQL over HTTP refuses a mutation over GET */
+    gw_op_kind_t kind = GW_OP_QUERY;
+    gql_buf_t errors = GQL_BUF_INIT;
+    gw_start_result_t r = gw_subs_prepare(sub, &params, &kind, &errors);
+    if (r == GW_START_STREAM && is_get && (kind == GW_OP_MUTATION || kind == GW_OP_COMMAND)) {
+        gql_buf_free(&errors);
+        gw_subs_stop(sub);
+        free(s);
+        gw_serve_conn_closed(SL->sv);
+        gw_http_add_header(req, "allow", "POST");
+        gw_http_send_error(rc, 405, NULL,
+                           kind == GW_OP_MUTATION ? "Cannot perform mutations over GET: use POST"
+                                                  : "Cannot send a command over GET (its arguments would be in the "
+                                                    "URL): use POST");
+        return;
+    }
+
     s->gen.proceed = on_proceed;
     s->gen.stop = on_stop;
     s->SL = SL;
@@ -277,8 +302,8 @@ void gw_sse_handle(gw_serve_loop_t *SL, gw_reqctx_t *rc)
     h2o_start_response(req, &s->gen);
     push_bytes(s, COMMENT, sizeof COMMENT - 1, NULL, 0, NULL, 0);
 
-    gql_buf_t errors = GQL_BUF_INIT;
-    gw_start_result_t r = gw_subs_start(sub, &params, true, &errors);
+    if (r == GW_START_STREAM)
+        r = gw_subs_run(sub);
     if (r == GW_START_ERRORS || r == GW_START_INTERNAL) {
         static const char head[] = "event: next\ndata: {\"errors\":";
         if (r == GW_START_INTERNAL || errors.oom) {

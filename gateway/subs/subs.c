@@ -506,12 +506,11 @@ static void catchers_remove(gw_subs_loop_t *L, gw_sub_t *sub)
     sub->in_catchers = false;
 }
 
-gw_start_result_t gw_subs_start(gw_sub_t *sub, const gw_params_t *params, bool allow_single, gql_buf_t *errors)
+gw_start_result_t gw_subs_prepare(gw_sub_t *sub, const gw_params_t *params, gw_op_kind_t *kind, gql_buf_t *errors)
 {
     gw_subs_loop_t *L = sub->loop;
-    gw_subs_t *subs = L->subs;
     gql_errors_t errs;
-    gql_errors_init(&errs, sub->arena, gw_exec_limits(subs->exec)->max_errors);
+    gql_errors_init(&errs, sub->arena, gw_exec_limits(L->subs->exec)->max_errors);
     int rc = gw_exec_prepare(L->exec, params, sub->arena, NULL, &errs, &sub->doc, &sub->op);
     if (rc == GW_EREQUEST) {
         gql_errors_write_json(&errs, errors);
@@ -521,11 +520,8 @@ gw_start_result_t gw_subs_start(gw_sub_t *sub, const gw_params_t *params, bool a
         return GW_START_INTERNAL;
     gql_op_type_t type = gql_operation_type(sub->op);
     if (type != GQL_OP_SUBSCRIPTION) {
-        if (!allow_single) {
-            one_error(errors, "Only subscription operations are served here");
-            return GW_START_ERRORS;
-        }
-        return run_single(sub);
+        sub->kind = *kind = type == GQL_OP_QUERY ? GW_OP_QUERY : GW_OP_MUTATION;
+        return GW_START_STREAM;
     }
     void *stream = NULL;
     rc = gql_subscribe(sub->op, &stream, &errs);
@@ -536,10 +532,33 @@ gw_start_result_t gw_subs_start(gw_sub_t *sub, const gw_params_t *params, bool a
         }
         return GW_START_INTERNAL;
     }
-    const gw_subs_source_t *spec = stream;
-    if (spec == NULL || spec->kind != GW_SOURCE_TRANSACTIONS)
-        return run_single(sub); /* GW_SOURCE_ONCE: the field's resolver answers, maybe later */
+    sub->source = stream;
+    /* GW_SOURCE_ONCE (or no source): the field's resolver answers, maybe later */
+    sub->kind = *kind =
+        sub->source != NULL && sub->source->kind == GW_SOURCE_TRANSACTIONS ? GW_OP_STREAM : GW_OP_COMMAND;
+    return GW_START_STREAM;
+}
 
+gw_start_result_t gw_subs_start(gw_sub_t *sub, const gw_params_t *params, bool allow_single, gql_buf_t *errors)
+{
+    gw_op_kind_t kind;
+    gw_start_result_t r = gw_subs_prepare(sub, params, &kind, errors);
+    if (r != GW_START_STREAM)
+        return r;
+    if (!allow_single && kind != GW_OP_STREAM) {
+        one_error(errors, "Only subscription operations are served here");
+        return GW_START_ERRORS;
+    }
+    return gw_subs_run(sub);
+}
+
+gw_start_result_t gw_subs_run(gw_sub_t *sub)
+{
+    gw_subs_loop_t *L = sub->loop;
+    gw_subs_t *subs = L->subs;
+    if (sub->kind != GW_OP_STREAM)
+        return run_single(sub);
+    const gw_subs_source_t *spec = sub->source;
     sub->key = gql_subscription_key(sub->op);
     sub->filter = spec->filter;
     gw_txstore_t *store = subs->store;

@@ -108,6 +108,14 @@ typedef struct gw_sub_sink {
     size_t (*unsent)(gw_sub_t *sub);
 } gw_sub_sink_t;
 
+/* What a prepared operation does once it runs. */
+typedef enum gw_op_kind {
+    GW_OP_QUERY = 1, /* one result, no effect */
+    GW_OP_MUTATION,  /* one result, with effects (commands) */
+    GW_OP_STREAM,    /* a subscription streaming transactions */
+    GW_OP_COMMAND,   /* a subscription field that sends a command: one result, with effects */
+} gw_op_kind_t;
+
 /* One running operation. The transport fills sink/owner/id; the rest is
  * the registry's. */
 struct gw_sub {
@@ -120,6 +128,8 @@ struct gw_sub {
     gql_arena_t *arena;
     gql_cached_doc_t *doc;
     gql_operation_t *op;
+    gw_op_kind_t kind;              /* set by gw_subs_prepare */
+    const gw_subs_source_t *source; /* a subscription's source (in the arena, or static) */
     uint64_t key;
     gw_tx_filter_t filter;
     uint64_t cursor;       /* last transaction id shown or skipped */
@@ -159,6 +169,14 @@ gw_sub_t *gw_sub_new(gw_subs_loop_t *L, const gw_sub_sink_t *sink, void *owner, 
  * sub may already be freed (the transport's complete() stopped it): do not
  * touch it. Never calls sink->complete for STREAM. */
 gw_start_result_t gw_subs_start(gw_sub_t *sub, const gw_params_t *params, bool allow_single, gql_buf_t *errors);
+
+/* gw_subs_start in two steps, for a transport that decides by the kind of
+ * operation before it answers (SSE over GET refuses effects): prepare
+ * returns GW_START_STREAM with *kind set when the operation may run (nothing
+ * registered or sent yet), or GW_START_ERRORS / GW_START_INTERNAL as
+ * gw_subs_start does; run then starts it with gw_subs_start's results. */
+gw_start_result_t gw_subs_prepare(gw_sub_t *sub, const gw_params_t *params, gw_op_kind_t *kind, gql_buf_t *errors);
+gw_start_result_t gw_subs_run(gw_sub_t *sub);
 
 /* Unregisters and frees the operation. Safe inside sink->next (deferred). A
  * single execution still held by a resolver is cancelled: its memory stays

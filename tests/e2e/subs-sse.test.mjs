@@ -226,6 +226,32 @@ describe('GraphQL over SSE', () => {
     assert.ok(events.filter((e) => e.comment).length >= 3, 'comments keep the stream alive');
   });
 
+  test('GET refuses what has effects: mutations and command subscriptions get 405 and move nothing', async () => {
+    const { a, b } = await twoAccounts(gw);
+    const tag = randomUUID().slice(0, 8);
+    const ops = [
+      `mutation { money_transfer(uuid: "${randomUUID()}", token: "${a.token}", amount: 100, from: "${a.iban}", to: "${b.iban}", descr: "via GET") { success } }`,
+      `subscription { money_transfer(uuid: "${randomUUID()}", token: "${a.token}", amount: 100, from: "${a.iban}", to: "${b.iban}", descr: "via GET") { success } }`,
+      `subscription { get_account(username: "get-${tag}", password: "in-the-url") { iban } }`,
+    ];
+    for (const query of ops) {
+      const url = new URL(`${gw.url}/graphql`);
+      url.searchParams.set('query', query);
+      const res = await fetch(url, { headers: { accept: 'text/event-stream' } });
+      assert.equal(res.status, 405, query);
+      assert.equal(res.headers.get('allow'), 'POST');
+      assert.match((await res.json()).errors[0].message, /over GET.*use POST/);
+    }
+    // nothing moved: a later transfer is projected, the GET ones never were
+    await pay(gw, a, b, 1, 'after GET');
+    const rows = await settled(gw, a.iban, 'after GET');
+    assert.ok(!rows.some((t) => t.descr === 'via GET'), 'nothing moved');
+    // and nobody was registered: the name is free for another password
+    const reg = await (await fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `mutation { get_account(username: "get-${tag}", password: "another") { iban reason } }` }) })).json();
+    assert.ok(reg.data.get_account.iban, JSON.stringify(reg));
+  });
+
   test('GraphQL errors are a next event then complete; bad parameters are 400', async () => {
     const res = await fetch(`${gw.url}/graphql`, {
       method: 'POST',
