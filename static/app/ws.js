@@ -4,7 +4,8 @@
 //
 // One socket carries every subscription of the page. It opens when the first
 // subscription starts and closes when the last one stops. When the socket
-// drops (gateway restart, network loss, no answer to our ping) it reconnects
+// drops (gateway restart, network loss, no answer to our ping, no
+// connection_ack within 10 s) it reconnects
 // with exponential back-off (0.5 s doubling to 8 s, with jitter; at once when
 // the browser comes back online) and subscribes again, asking each
 // subscription for its payload anew, so a stream can resume from the last id
@@ -16,6 +17,7 @@ const FIRST_DELAY_MS = 500;
 const MAX_DELAY_MS = 8000;
 const PING_EVERY_MS = 15000; // our ping while open
 const PONG_WITHIN_MS = 6000; // no message at all by then: the socket is dead
+const ACK_WITHIN_MS = 10000; // from new WebSocket() to connection_ack
 
 /**
  * Creates the client for `url` (ws:// or wss://). `init()` returns the
@@ -75,6 +77,7 @@ export function createSocketClient(url, { init = () => ({}) } = {}) {
     acked = false;
     const sock = new WebSocket(url, PROTOCOL);
     ws = sock;
+    deadTimer = setTimeout(() => sock === ws && drop(), ACK_WITHIN_MS); // cleared by the first message
     sock.onopen = () => sock.send(JSON.stringify({ type: 'connection_init', payload: init() }));
     sock.onmessage = (ev) => {
       if (sock !== ws) return;
