@@ -39,9 +39,9 @@ function field(labelText, attrs = {}, hintText = '') {
   };
 }
 
-/** What went wrong with a command, in words. */
+/** What went wrong with a call, in words, without a final full stop. */
 function failure(e) {
-  if (e instanceof ApiError && e.kind === 'network') return 'The bank cannot be reached. Check the connection and try again.';
+  if (e instanceof ApiError && e.kind === 'network') return 'the bank cannot be reached (check the connection)';
   return e instanceof Error ? e.message : String(e);
 }
 
@@ -172,7 +172,7 @@ function renderAccount(main, session, onLogout) {
       );
     } catch (e) {
       if (disposed) return;
-      listMessage.replaceChildren(`Could not load the transactions: ${failure(e)} `, h('button', { type: 'button', onclick: load }, 'Try again'));
+      listMessage.replaceChildren(`Could not load the transactions: ${failure(e)}. `, h('button', { type: 'button', onclick: load }, 'Try again'));
     }
   }
 
@@ -206,7 +206,7 @@ function renderAccount(main, session, onLogout) {
       }
     } catch (e) {
       depositMessage.className = 'form-message error';
-      depositMessage.textContent = `Deposit not confirmed: ${failure(e)} Press the button again to retry; it is counted once.`;
+      depositMessage.textContent = `Deposit not confirmed: ${failure(e)}. Press the button again to retry; it is counted once.`;
     } finally {
       depositing = false;
       button.removeAttribute('aria-disabled');
@@ -263,7 +263,7 @@ function renderAccount(main, session, onLogout) {
       }
     } catch (e) {
       transferMessage.className = 'form-message error';
-      transferMessage.textContent = `Transfer not confirmed: ${failure(e)} Press Transfer again to retry; it is counted once.`;
+      transferMessage.textContent = `Transfer not confirmed: ${failure(e)}. Press Transfer again to retry; it is counted once.`;
     } finally {
       transferring = false;
       transferButton.removeAttribute('aria-disabled');
