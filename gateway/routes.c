@@ -8,7 +8,8 @@
  *   /bench/...        --bench only (bench/bench.h)
  *   /graphql-ws       WebSocket upgrades (serve/serve.h)
  *   /graphql          WebSocket upgrades, SSE, GraphQL over HTTP (serve/serve.h)
- *   /graphiql, /healthz, /readyz, /metrics, /   (serve/pages.h)
+ *   /graphiql, /healthz, /readyz, /metrics,
+ *   /app/, /favicon.ico (the web app's files), /   (serve/pages.h)
  */
 #include "routes.h"
 

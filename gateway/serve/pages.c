@@ -6,7 +6,9 @@
  *   /healthz            alive
  *   /readyz             the readiness checks, 503 with reasons when one fails
  *   /metrics            Prometheus text
- *   /                   static/index.html
+ *   /app/…              the bank's web app: the files of static/app/ (h2o's file handler)
+ *   /favicon.ico        static/favicon.ico
+ *   /                   static/index.html (the web app's shell)
  */
 #include "pages.h"
 
@@ -108,6 +110,7 @@ static int on_index(h2o_handler_t *self, h2o_req_t *req)
     gw_reqctx_t rc;
     if (!gw_http_begin(&rc, (gw_handler_t *)self, req) || !get_route(&rc, "/"))
         return 0;
+    gw_http_add_header(req, "cache-control", "no-cache");
     gw_http_send(&rc, 200, "text/html; charset=utf-8", p->index_html, p->index_len);
     return 0;
 }
@@ -123,7 +126,7 @@ static int on_graphiql(h2o_handler_t *self, h2o_req_t *req)
     return 0;
 }
 
-/* Counts requests the h2o file handler answers (GraphiQL assets). */
+/* Counts requests the h2o file handler answers (GraphiQL assets, the web app). */
 static void on_file_logged(h2o_logger_t *self, h2o_req_t *req)
 {
     (void)self;
@@ -132,6 +135,89 @@ static void on_file_logged(h2o_logger_t *self, h2o_req_t *req)
     int64_t us = (int64_t)(now.tv_sec - req->timestamps.request_begin_at.tv_sec) * 1000000 +
                  (now.tv_usec - req->timestamps.request_begin_at.tv_usec);
     gw_metrics_request(&t->metrics, GW_OPL_NONE, req->res.status, us > 0 ? (uint64_t)us * 1000 : 0);
+}
+
+/* Counts the file handler's answers on `pc` in the metrics, as the gateway's own handlers are. */
+static void log_files(h2o_pathconf_t *pc)
+{
+    h2o_logger_t *lg = h2o_create_logger(pc, sizeof *lg);
+    lg->log_access = on_file_logged;
+}
+
+/* Warns (does not fail) when a file or folder of web.root is missing: the
+ * gateway still serves GraphQL, and those paths answer 404. */
+static void warn_missing(gw_server_t *s, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0)
+        return;
+    gw_log_line_t l;
+    if (gw_log_begin(&l, &s->log, GW_LOG_WARN, "web app file missing under web.root")) {
+        gw_log_str(&l, "file", path);
+        gw_log_end(&l);
+    }
+}
+
+/*
+ * The web app's files: /app/… from web.root/app/ and /favicon.ico, through
+ * h2o's file handler (ETag, Last-Modified, 304s, ranges, HEAD; other methods
+ * 405). Types come from our own map, not h2o's defaults: ES modules must be
+ * text/javascript (h2o 2.2.5 says application/javascript), and anything
+ * unknown is application/octet-stream. No directory listing (a folder is 403)
+ * and no index file: the app's shell is "/". Every answer says
+ * `cache-control: no-cache` (the browser revalidates with the ETag, so an
+ * edited file shows on the next reload; unchanged ones cost a 304) and
+ * `x-content-type-options: nosniff`. Returns 0 or GW_ENOMEM.
+ */
+static int register_app_files(const gw_pages_t *p, gw_server_t *s, h2o_hostconf_t *host)
+{
+    static const struct {
+        const char *ext, *type;
+    } TYPES[] = {
+        {"html", "text/html; charset=utf-8"},
+        {"js", "text/javascript; charset=utf-8"},
+        {"mjs", "text/javascript; charset=utf-8"},
+        {"css", "text/css; charset=utf-8"},
+        {"json", "application/json; charset=utf-8"},
+        {"svg", "image/svg+xml"},
+        {"ico", "image/x-icon"},
+        {"png", "image/png"},
+        {"woff2", "font/woff2"},
+        {"txt", "text/plain; charset=utf-8"},
+    };
+    static const char *NO_INDEX[] = {NULL};
+    static h2o_iovec_t NOSNIFF = {H2O_STRLIT("x-content-type-options")};
+    static h2o_headers_command_t HEADERS[] = {
+        {H2O_HEADERS_CMD_SET, &H2O_TOKEN_CACHE_CONTROL->buf, {H2O_STRLIT("no-cache")}},
+        {H2O_HEADERS_CMD_SET, &NOSNIFF, {H2O_STRLIT("nosniff")}},
+        {H2O_HEADERS_CMD_NULL, NULL, {NULL, 0}},
+    };
+
+    h2o_mimemap_t *types = h2o_mimemap_create();
+    if (types == NULL)
+        return GW_ENOMEM;
+    h2o_mimemap_clear_types(types);
+    h2o_mimemap_set_default_type(types, "application/octet-stream", NULL);
+    for (size_t i = 0; i < sizeof TYPES / sizeof *TYPES; i++)
+        h2o_mimemap_define_mimetype(types, TYPES[i].ext, TYPES[i].type, NULL);
+
+    char path[4096];
+    snprintf(path, sizeof path, "%s/app", p->config->web.root);
+    warn_missing(s, path);
+    h2o_pathconf_t *pc = h2o_config_register_path(host, "/app/", 0);
+    h2o_file_register(pc, path, NO_INDEX, types, 0); /* takes its own reference */
+    h2o_headers_register(pc, HEADERS);
+    log_files(pc);
+
+    snprintf(path, sizeof path, "%s/favicon.ico", p->config->web.root);
+    warn_missing(s, path);
+    pc = h2o_config_register_path(host, "/favicon.ico", 0);
+    h2o_file_register_file(pc, path, h2o_mimemap_get_type_by_extension(types, h2o_iovec_init(H2O_STRLIT("ico"))), 0);
+    h2o_headers_register(pc, HEADERS);
+    log_files(pc);
+
+    h2o_mem_release_shared(types);
+    return 0;
 }
 
 static void add_handler(const gw_pages_t *p, gw_server_t *s, h2o_hostconf_t *host, const char *path,
@@ -204,14 +290,15 @@ int gw_pages_register(gw_pages_t *p, gw_server_t *s, h2o_hostconf_t *host)
             const char *ext = strrchr(ASSETS[i].file, '.') + 1;
             h2o_mimemap_type_t *mt = h2o_mimemap_get_type_by_extension(host->mimemap, h2o_iovec_init(ext, strlen(ext)));
             h2o_file_register_file(pc, path, mt, 0);
-            h2o_logger_t *lg = h2o_create_logger(pc, sizeof *lg);
-            lg->log_access = on_file_logged;
+            log_files(pc);
         }
         add_handler(p, s, host, "/graphiql", on_graphiql);
     }
     add_handler(p, s, host, "/healthz", on_healthz);
     add_handler(p, s, host, "/readyz", on_readyz);
     add_handler(p, s, host, "/metrics", on_metrics);
-    add_handler(p, s, host, "/", on_index);
-    return 0;
+    int rc = register_app_files(p, s, host);
+    if (rc == 0)
+        add_handler(p, s, host, "/", on_index); /* last: it takes every path no other route took */
+    return rc;
 }

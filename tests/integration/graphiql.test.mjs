@@ -1,7 +1,8 @@
 // tests/integration/graphiql.test.mjs — GraphiQL in a real browser: Debian's
 // chromium, headless, driven by playwright-core. Opens /graphiql, runs the
 // preloaded query, checks the result pane shows the data, that nothing was
-// fetched from outside the gateway, and saves a screenshot to
+// fetched from outside the gateway, that the console shows no error (such as a
+// 404 for /favicon.ico), and saves a screenshot to
 // $ARTIFACTS_DIR/graphiql.png.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -40,6 +41,7 @@ test('GraphiQL runs the preloaded bank query and shows the data', { skip: !fs.ex
     if (!u.startsWith(gw.url) && !u.startsWith('data:')) outside.push(u);
   });
   page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => m.type() === 'error' && errors.push(`console: ${m.text()}`)); // a missing /favicon.ico shows here
   await page.goto(`${gw.url}/graphiql`, { waitUntil: 'load' });
   await page.waitForSelector('.graphiql-container', { timeout: 20000 });
   await page.waitForSelector('.graphiql-execute-button', { timeout: 20000 });

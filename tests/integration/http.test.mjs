@@ -96,6 +96,40 @@ describe('gateway over HTTP', () => {
     }
   });
 
+  test('the web app\'s files: /app/… and /favicon.ico with their types, revalidated, no listing', async () => {
+    const index = await fetch(`${gw.url}/`);
+    assert.equal(index.headers.get('cache-control'), 'no-cache');
+    const html = await index.text();
+    assert.doesNotMatch(html, /(src|href)="(https?:)?\/\//, 'nothing from elsewhere');
+    for (const [url, file, type] of [
+      ['/app/main.js', 'app/main.js', 'text/javascript; charset=utf-8'],
+      ['/app/app.css', 'app/app.css', 'text/css; charset=utf-8'],
+      ['/app/icon.svg', 'app/icon.svg', 'image/svg+xml'],
+      ['/favicon.ico', 'favicon.ico', 'image/x-icon'],
+    ]) {
+      const res = await fetch(gw.url + url);
+      assert.equal(res.status, 200, url);
+      assert.equal(res.headers.get('content-type'), type, url);
+      assert.equal(res.headers.get('cache-control'), 'no-cache', url);
+      assert.equal(res.headers.get('x-content-type-options'), 'nosniff', url);
+      const body = Buffer.from(await res.arrayBuffer());
+      assert.ok(body.equals(fs.readFileSync(`${SOURCE_DIR}/static/${file}`)), `${url} is static/${file}`);
+      const etag = res.headers.get('etag');
+      assert.ok(etag, url);
+      const again = await fetch(gw.url + url, { headers: { 'if-none-match': etag } });
+      assert.equal(again.status, 304, `${url} revalidates`);
+    }
+    // every module the page loads is there (imports are relative: ./x.js)
+    for (const f of fs.readdirSync(`${SOURCE_DIR}/static/app`).filter((n) => n.endsWith('.js'))) {
+      for (const [, dep] of fs.readFileSync(`${SOURCE_DIR}/static/app/${f}`, 'utf8').matchAll(/from '\.\/([\w-]+\.js)'/g)) {
+        assert.equal((await fetch(`${gw.url}/app/${dep}`)).status, 200, `${f} imports ${dep}`);
+      }
+    }
+    assert.equal((await fetch(`${gw.url}/app/`)).status, 403, 'no directory listing');
+    assert.equal((await fetch(`${gw.url}/app/no-such.js`)).status, 404);
+    assert.equal((await fetch(`${gw.url}/app/main.js`, { method: 'POST' })).status, 405);
+  });
+
   test('POST a query: 200 with data, in the negotiated media type', async () => {
     const r = await gql(gw.url, { query: '{ __typename all_last_transactions { id } }' });
     assert.equal(r.status, 200);
