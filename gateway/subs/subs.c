@@ -545,7 +545,7 @@ gw_start_result_t gw_subs_start(gw_sub_t *sub, const gw_params_t *params, bool a
     gw_start_result_t r = gw_subs_prepare(sub, params, &kind, errors);
     if (r != GW_START_STREAM)
         return r;
-    if (!allow_single && kind != GW_OP_STREAM) {
+    if (!allow_single && (kind == GW_OP_QUERY || kind == GW_OP_MUTATION)) {
         one_error(errors, "Only subscription operations are served here");
         return GW_START_ERRORS;
     }
