@@ -484,7 +484,7 @@ static void check_progress(bl_run_t *r, int64_t now)
         bl_run_stop(r, "seconds");
         return;
     }
-    if (o->ramp_every_s > 0 && now - r->last_step_us >= (int64_t)o->ramp_every_s * 1000000 - 1000) {
+    if (o->ramp_every_s > 0 && r->row_no + 1 - r->last_step_row >= o->ramp_every_s) {
         unsigned need = bl_run_fds_needed(r, o->ramp_step);
         if (need > (unsigned)r->nofile) {
             fprintf(stderr,
@@ -494,6 +494,7 @@ static void check_progress(bl_run_t *r, int64_t now)
             bl_run_stop(r, "fd_limit");
             return;
         }
+        r->last_step_row = r->row_no + 1;
         if (bl_run_add_generators(r, o->ramp_step) != 0) {
             fprintf(stderr, "bank-load: out of memory\n");
             bl_run_stop(r, "out_of_memory");
@@ -569,9 +570,16 @@ int bl_run_init(bl_run_t *r, const bl_options_t *opt)
         fprintf(stderr, "bank-load: epoll_ctl: %s\n", strerror(errno));
         return -1;
     }
-    r->t0_us = r->last_row_us = r->last_step_us = bl_now_us();
-    bl_timers_set(&r->timers, &r->row_timer, r->t0_us + 1000000);
+    r->t0_us = r->last_row_us = bl_now_us();
     return 0;
+}
+
+int bl_run_start(bl_run_t *r)
+{
+    r->t0_us = r->last_row_us = bl_now_us();
+    if (bl_timers_set(&r->timers, &r->row_timer, r->t0_us + 1000000) != 0)
+        return -1;
+    return bl_run_add_generators(r, r->opt.generators);
 }
 
 void bl_run_free(bl_run_t *r)
@@ -630,7 +638,6 @@ int bl_run_add_generators(bl_run_t *r, unsigned n)
         uint64_t jitter = r->opt.pause_ms > 0 ? bl_conn_random(&r->env) % ((uint64_t)r->opt.pause_ms * 1000) : 0;
         set_timer(g, now + (int64_t)jitter);
     }
-    r->last_step_us = now;
     return 0;
 }
 

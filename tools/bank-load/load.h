@@ -142,8 +142,8 @@ typedef struct bl_run {
 
     bl_gen_t **gens;
     unsigned ngens, gens_cap;
-    unsigned active; /* generators not DONE */
-    int64_t last_step_us;
+    unsigned active;        /* generators not DONE */
+    unsigned last_step_row; /* the row after which the ramp last added generators */
 
     int64_t t0_us;
     bl_timer_t row_timer;
@@ -172,6 +172,9 @@ int bl_run_init(bl_run_t *r, const bl_options_t *opt);
 void bl_run_free(bl_run_t *r);
 /* The descriptors n more generators need, beyond those open now. */
 unsigned bl_run_fds_needed(const bl_run_t *r, unsigned n);
+/* Starts the clock (rows count from here) and the --generators first
+ * generators. 0, or -1 when out of memory. */
+int bl_run_start(bl_run_t *r);
 /* Adds n generators, each starting within one pause. 0, or -1 when out of
  * memory. */
 int bl_run_add_generators(bl_run_t *r, unsigned n);

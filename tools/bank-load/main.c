@@ -239,8 +239,9 @@ static void find_processes(bl_run_t *r)
     bl_proc_init(&r->procs[BL_PROC_SELF], getpid());
     fprintf(stderr, "bank-load: watching gateway %d, command-handler %d, embedded-kafka %d (0: none)\n",
             (int)r->procs[BL_PROC_GATEWAY].pid, (int)r->procs[BL_PROC_HANDLER].pid, (int)r->procs[BL_PROC_BROKER].pid);
+    int64_t now = bl_now_us();
     for (int i = 0; i < BL_PROC_COUNT; i++)
-        bl_proc_sample(&r->procs[i], r->t0_us);
+        bl_proc_sample(&r->procs[i], now);
 }
 
 int main(int argc, char **argv)
@@ -271,7 +272,7 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     find_processes(r);
-    if (bl_run_add_generators(r, opt.generators) != 0) {
+    if (bl_run_start(r) != 0) {
         fprintf(stderr, "bank-load: out of memory\n");
         bl_run_free(r);
         free(r);

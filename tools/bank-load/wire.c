@@ -109,6 +109,8 @@ int bl_http_head_parse(const char *p, size_t n, size_t max_head, bl_http_head_t 
     }
     h->status = status;
     const char *line = memchr(p, '\n', len);
+    if (line == NULL || line[-1] != '\r')
+        return BL_WIRE_EPROTO;
     const char *end = p + len - 2; /* the blank line's CRLF */
     while (line != NULL && line + 1 < end) {
         const char *s = line + 1;
