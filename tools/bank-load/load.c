@@ -101,6 +101,8 @@ static void gen_done(bl_gen_t *g)
     g->run->active--;
     if (g->run->active == 0 && g->run->phase == BL_RUN_DRAINING)
         bl_verify_start(g->run);
+    else if (g->run->active == 0 && g->run->phase == BL_RUN_RUNNING)
+        bl_run_stop(g->run, "transfers"); /* every generator made its --transfers */
 }
 
 /* Waits `ms` before the next step, or stops when the run is draining. */
@@ -251,7 +253,10 @@ static void on_transfer(bl_gen_t *g, const bl_msg_t *m)
     }
     g->transfers++;
     bl_rules_advance(&g->rules);
-    gen_pause(g, r->opt.pause_ms);
+    if (r->opt.transfers > 0 && g->transfers >= r->opt.transfers)
+        gen_done(g);
+    else
+        gen_pause(g, r->opt.pause_ms);
 }
 
 /* get_account's answer. */

@@ -56,6 +56,7 @@ typedef struct bl_options {
     unsigned ramp_step;
     double max_p99_ms;
     unsigned seconds;
+    unsigned transfers; /* per generator, then it stops; 0: no limit */
     unsigned pause_ms;
     unsigned timeout_ms;
     size_t max_message;

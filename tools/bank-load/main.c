@@ -10,7 +10,8 @@
  *
  *   bank-load [--url http://127.0.0.1:8888] [--protocol legacy|graphql-transport-ws|http]
  *             [--generators N | --ramp-every S --ramp-step K [--max-p99-ms MS]]
- *             [--seconds S] [--pause-ms MS] [--timeout-ms MS] [--ws-operation subscription|mutation]
+ *             [--seconds S] [--transfers N] [--pause-ms MS] [--timeout-ms MS]
+ *             [--ws-operation subscription|mutation]
  *             [--pid-gateway PID] [--pid-handler PID] [--pid-broker PID] [--max-message-bytes N]
  *
  * This file is the composition root: the command line, the descriptor
@@ -40,6 +41,8 @@ static const char usage[] =
     "  --ramp-step K             second passes --max-p99-ms (default 1000), errors appear, the\n"
     "  --max-p99-ms MS           descriptors run out or --seconds have passed\n"
     "  --seconds S               length of the run (default 60)\n"
+    "  --transfers N             a generator stops after N transfers, the run when all have\n"
+    "                            (default 0: no limit; 102 is one whole cycle of the rules)\n"
     "  --pause-ms MS             pause of a generator between transfers (default 250)\n"
     "  --timeout-ms MS           longest wait for an answer or a connection (default 10000)\n"
     "  --pid-gateway PID         processes to watch (default: the gateway is the process listening\n"
@@ -167,6 +170,9 @@ static int parse_args(int argc, char **argv, bl_options_t *o)
         } else if (strcmp(a, "--seconds") == 0) {
             rc = number(a, v, 1, 31 * 86400, &x);
             o->seconds = (unsigned)x;
+        } else if (strcmp(a, "--transfers") == 0) {
+            rc = number(a, v, 0, UINT_MAX, &x);
+            o->transfers = (unsigned)x;
         } else if (strcmp(a, "--pause-ms") == 0) {
             rc = number(a, v, 0, 86400000, &x);
             o->pause_ms = (unsigned)x;
