@@ -388,10 +388,9 @@ static long ws_step(bl_conn_t *c, char *p, size_t n)
         if (r == 0 && f.fin) {
             /* hand over from the shared buffer: a close in the callback frees _frag */
             gql_buf_t *d = &c->env->decoded;
-            gql_buf_t whole = c->_frag;
-            c->_frag = *d;
-            c->_frag.len = 0;
-            *d = whole;
+            gql_buf_free(d);
+            *d = c->_frag;
+            c->_frag = (gql_buf_t)GQL_BUF_INIT;
             c->_frag_opcode = 0;
             c->responses++;
             c->ops->on_message(c, 0, d->data, d->len);
