@@ -42,6 +42,7 @@
 
 #define MAX_LOGGED 20        /* errors described on stderr */
 #define FDS_RESERVED 32      /* stdio, epoll, signalfd, /proc reads, the balance check's spare */
+#define RETRY_MS 100         /* least wait before connecting again after a failed connection */
 #define PASSWORD "bank-load" /* every account's */
 #define DESCR "bank-load"
 
@@ -116,6 +117,13 @@ static void gen_pause(bl_gen_t *g, unsigned ms)
     set_timer(g, bl_now_us() + (int64_t)ms * 1000);
 }
 
+/* The wait before the next step after a connection failed: the pause, but
+ * never so short that a refused connect spins. */
+static unsigned retry_ms(const bl_run_t *r)
+{
+    return r->opt.pause_ms > RETRY_MS ? r->opt.pause_ms : RETRY_MS;
+}
+
 static void username(const bl_gen_t *g, int which, char *out, size_t cap)
 {
     snprintf(out, cap, "load-%s-%u-%s", g->run->run_id, g->index, which == 0 ? "first" : "second");
@@ -178,7 +186,7 @@ static void gen_send(bl_gen_t *g, bool again)
         bl_run_error(r, BL_ERR_CONNECTION, g, "sending: %s", bl_conn_strerror(rc));
         g->ready = false;
         lost_request(g);
-        gen_pause(g, r->opt.pause_ms);
+        gen_pause(g, retry_ms(r));
         return;
     }
     g->phase = BL_GEN_WAITING;
@@ -192,7 +200,7 @@ static void gen_connect(bl_gen_t *g)
     int rc = bl_conn_open(&g->conn);
     if (rc != 0) {
         bl_run_error(r, BL_ERR_CONNECTION, g, "%s (%s)", bl_conn_strerror(rc), strerror(errno));
-        gen_pause(g, r->opt.pause_ms);
+        gen_pause(g, retry_ms(r));
         return;
     }
     g->phase = BL_GEN_CONNECTING;
@@ -382,7 +390,7 @@ static void gen_on_open(bl_conn_t *c)
     int rc = bl_conn_send_text(c, r->req.data, r->req.len);
     if (rc != 0) {
         bl_run_error(r, BL_ERR_CONNECTION, g, "connection_init: %s", bl_conn_strerror(rc));
-        gen_pause(g, r->opt.pause_ms);
+        gen_pause(g, retry_ms(r));
         return;
     }
     g->phase = BL_GEN_INIT;
@@ -402,14 +410,14 @@ static void gen_on_close(bl_conn_t *c, int err, bool in_flight)
         bl_timers_cancel(&r->timers, &g->timer);
         bl_run_error(r, BL_ERR_CONNECTION, g, "waiting for an answer: %s", bl_conn_strerror(err));
         lost_request(g);
-        gen_pause(g, r->opt.pause_ms);
+        gen_pause(g, retry_ms(r));
         break;
     case BL_GEN_CONNECTING:
     case BL_GEN_INIT:
         bl_timers_cancel(&r->timers, &g->timer);
         bl_run_error(r, BL_ERR_CONNECTION, g, "%s: %s",
                      g->phase == BL_GEN_CONNECTING ? "connecting" : "connection_init", bl_conn_strerror(err));
-        gen_pause(g, r->opt.pause_ms);
+        gen_pause(g, retry_ms(r));
         break;
     default:
         /* idle: an HTTP keep-alive ending is normal; a WebSocket should stay */
@@ -443,7 +451,7 @@ static void gen_on_timer(bl_timer_t *t)
         bl_run_error(r, BL_ERR_TIMEOUT, g, "%s took over %u ms",
                      g->phase == BL_GEN_CONNECTING ? "connecting" : "connection_ack", r->opt.timeout_ms);
         bl_conn_close(&g->conn);
-        gen_pause(g, r->opt.pause_ms);
+        gen_pause(g, retry_ms(r));
         break;
     case BL_GEN_DONE:
         break;
@@ -480,7 +488,7 @@ static void check_progress(bl_run_t *r, int64_t now)
             bl_run_stop(r, "errors");
             return;
         }
-        if (r->row.hist.count > 0 && (double)bl_hist_percentile(&r->row.hist, 99) / 1000.0 > o->max_p99_ms) {
+        if (r->row.hist.count > 0 && (double)bl_hist_percentile(&r->row.hist, 99) / 1000.0 > (double)o->max_p99_ms) {
             bl_run_stop(r, "p99");
             return;
         }

@@ -54,12 +54,12 @@ typedef struct bl_options {
     unsigned generators;    /* fixed count, or the ramp's first step */
     unsigned ramp_every_s;  /* 0: no ramp */
     unsigned ramp_step;
-    double max_p99_ms;
+    unsigned max_p99_ms;
     unsigned seconds;
     unsigned transfers; /* per generator, then it stops; 0: no limit */
     unsigned pause_ms;
     unsigned timeout_ms;
-    size_t max_message;
+    unsigned max_message; /* bytes */
     pid_t pid_gateway, pid_handler, pid_broker;
 } bl_options_t;
 

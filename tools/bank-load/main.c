@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,33 @@ bad:
     return -1;
 }
 
+/* The options that take a number, and where it goes (an unsigned of bl_options_t). */
+typedef struct numeric {
+    const char *name;
+    unsigned long lo, hi;
+    size_t offset;
+} numeric_t;
+
+static const numeric_t numerics[] = {
+    {"--generators", 1, 1000000, offsetof(bl_options_t, generators)},
+    {"--ramp-every", 1, 86400, offsetof(bl_options_t, ramp_every_s)},
+    {"--ramp-step", 1, 100000, offsetof(bl_options_t, ramp_step)},
+    {"--max-p99-ms", 1, 86400000, offsetof(bl_options_t, max_p99_ms)},
+    {"--seconds", 1, 31 * 86400, offsetof(bl_options_t, seconds)},
+    {"--transfers", 0, UINT_MAX, offsetof(bl_options_t, transfers)},
+    {"--pause-ms", 0, 86400000, offsetof(bl_options_t, pause_ms)},
+    {"--timeout-ms", 1, 86400000, offsetof(bl_options_t, timeout_ms)},
+    {"--max-message-bytes", 1024, 64 << 20, offsetof(bl_options_t, max_message)},
+};
+
+static const numeric_t *numeric_option(const char *name)
+{
+    for (size_t i = 0; i < sizeof numerics / sizeof numerics[0]; i++)
+        if (strcmp(name, numerics[i].name) == 0)
+            return &numerics[i];
+    return NULL;
+}
+
 static int parse_args(int argc, char **argv, bl_options_t *o)
 {
     *o = (bl_options_t){.url = "http://127.0.0.1:8888",
@@ -140,6 +168,7 @@ static int parse_args(int argc, char **argv, bl_options_t *o)
         const char *v = argv[++i];
         unsigned long x = 0;
         int rc = 0;
+        const numeric_t *num;
         if (strcmp(a, "--url") == 0) {
             o->url = v;
         } else if (strcmp(a, "--protocol") == 0) {
@@ -155,33 +184,9 @@ static int parse_args(int argc, char **argv, bl_options_t *o)
                 return -1;
             }
             o->op_keyword = strcmp(v, "mutation") == 0 ? "mutation" : "subscription";
-        } else if (strcmp(a, "--generators") == 0) {
-            rc = number(a, v, 1, 1000000, &x);
-            o->generators = (unsigned)x;
-        } else if (strcmp(a, "--ramp-every") == 0) {
-            rc = number(a, v, 1, 86400, &x);
-            o->ramp_every_s = (unsigned)x;
-        } else if (strcmp(a, "--ramp-step") == 0) {
-            rc = number(a, v, 1, 100000, &x);
-            o->ramp_step = (unsigned)x;
-        } else if (strcmp(a, "--max-p99-ms") == 0) {
-            rc = number(a, v, 1, 86400000, &x);
-            o->max_p99_ms = (double)x;
-        } else if (strcmp(a, "--seconds") == 0) {
-            rc = number(a, v, 1, 31 * 86400, &x);
-            o->seconds = (unsigned)x;
-        } else if (strcmp(a, "--transfers") == 0) {
-            rc = number(a, v, 0, UINT_MAX, &x);
-            o->transfers = (unsigned)x;
-        } else if (strcmp(a, "--pause-ms") == 0) {
-            rc = number(a, v, 0, 86400000, &x);
-            o->pause_ms = (unsigned)x;
-        } else if (strcmp(a, "--timeout-ms") == 0) {
-            rc = number(a, v, 1, 86400000, &x);
-            o->timeout_ms = (unsigned)x;
-        } else if (strcmp(a, "--max-message-bytes") == 0) {
-            rc = number(a, v, 1024, 64 << 20, &x);
-            o->max_message = x;
+        } else if ((num = numeric_option(a)) != NULL) {
+            rc = number(a, v, num->lo, num->hi, &x);
+            *(unsigned *)((char *)o + num->offset) = (unsigned)x;
         } else if (strcmp(a, "--pid-gateway") == 0 || strcmp(a, "--pid-handler") == 0 ||
                    strcmp(a, "--pid-broker") == 0) {
             rc = number(a, v, 0, INT_MAX, &x);

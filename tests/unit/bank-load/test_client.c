@@ -218,9 +218,15 @@ TEST(http_chunked_close_then_a_new_connection)
     rig_free(&r);
 }
 
-/* Answers the upgrade request in buf with a 101 (a wrong accept when `lie`). */
-static void answer_upgrade(rig_t *r, int fd, const char *buf, const char *protocol, bool lie)
+/* Opens p's WebSocket, reads the upgrade request into buf and answers it
+ * with a 101 naming `protocol` (with a wrong accept when `lie`). Returns the
+ * server's end, or -1. */
+static int upgrade(rig_t *r, probe_t *p, char *buf, size_t cap, const char *protocol, bool lie)
 {
+    int fd = bl_conn_open(&p->conn) == 0 ? server_accept(r) : -1;
+    if (fd < 0)
+        return -1;
+    server_read(r, fd, buf, cap, "\r\n\r\n");
     const char *k = strstr(buf, "Sec-WebSocket-Key: ");
     char key[64] = "", accept[29] = "";
     if (k != NULL)
@@ -234,6 +240,8 @@ static void answer_upgrade(rig_t *r, int fd, const char *buf, const char *protoc
                      "Sec-WebSocket-Accept: %s\r\nSec-WebSocket-Protocol: %s\r\n\r\n",
                      accept, protocol);
     server_write(r, fd, resp, (size_t)n, 64);
+    pump(r, 20);
+    return fd;
 }
 
 TEST(websocket_ping_fragments_and_bounds)
@@ -242,15 +250,11 @@ TEST(websocket_ping_fragments_and_bounds)
     ASSERT_EQ_INT(0, rig_init(&r));
     probe_t p = {0};
     bl_conn_init(&p.conn, &ops, &r.env, "/graphql-ws", "graphql-ws");
-    ASSERT_EQ_INT(0, bl_conn_open(&p.conn));
-    int fd = server_accept(&r);
-    ASSERT(fd >= 0);
     char buf[2048];
-    server_read(&r, fd, buf, sizeof buf, "\r\n\r\n");
+    int fd = upgrade(&r, &p, buf, sizeof buf, "graphql-ws", false);
+    ASSERT(fd >= 0);
     EXPECT(strncmp(buf, "GET /graphql-ws HTTP/1.1\r\n", 26) == 0);
     EXPECT(strstr(buf, "Sec-WebSocket-Protocol: graphql-ws\r\n") != NULL);
-    answer_upgrade(&r, fd, buf, "graphql-ws", false);
-    pump(&r, 20);
     ASSERT_EQ_INT(1, p.opened);
     ASSERT_EQ_INT(BL_CONN_OPEN, p.conn.state);
 
@@ -282,25 +286,16 @@ TEST(websocket_ping_fragments_and_bounds)
     ASSERT_EQ_INT(BL_CONN_CLOSED, p.conn.state);
     close(fd);
 
-    /* a 101 with the wrong accept is refused */
-    ASSERT_EQ_INT(0, bl_conn_open(&p.conn));
-    fd = server_accept(&r);
+    /* a 101 with the wrong accept is refused, and so is another subprotocol */
+    fd = upgrade(&r, &p, buf, sizeof buf, "graphql-ws", true);
     ASSERT(fd >= 0);
-    server_read(&r, fd, buf, sizeof buf, "\r\n\r\n");
-    answer_upgrade(&r, fd, buf, "graphql-ws", true);
-    pump(&r, 20);
     ASSERT_EQ_INT(1, p.opened);
     ASSERT_EQ_INT(2, p.closes);
     ASSERT_EQ_INT(BL_CONN_EPROTO, p.close_err);
     close(fd);
-
-    /* so is another subprotocol */
-    ASSERT_EQ_INT(0, bl_conn_open(&p.conn));
-    fd = server_accept(&r);
+    fd = upgrade(&r, &p, buf, sizeof buf, "graphql-transport-ws", false);
     ASSERT(fd >= 0);
-    server_read(&r, fd, buf, sizeof buf, "\r\n\r\n");
-    answer_upgrade(&r, fd, buf, "graphql-transport-ws", false);
-    pump(&r, 20);
+    ASSERT_EQ_INT(1, p.opened);
     ASSERT_EQ_INT(3, p.closes);
     ASSERT_EQ_INT(BL_CONN_EPROTO, p.close_err);
     close(fd);

@@ -13,42 +13,45 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Checks 50 normal steps of 100, 200, ... 5,000 cents, alternating, the
+ * first from `first_from`, moving r past them. */
+static void climb(test_state_t *t_, bl_rules_t *r, int first_from)
+{
+    for (int i = 1; i <= 50; i++) {
+        ASSERT_EQ_INT(BL_STEP_NORMAL, r->kind);
+        ASSERT_EQ_INT((first_from + i - 1) % 2, r->from);
+        ASSERT_EQ_INT(100 * i, r->amount);
+        EXPECT(bl_rules_expected_reason(r) == NULL);
+        bl_rules_advance(r);
+    }
+}
+
+/* Checks that r is at step (kind, from, amount). */
+static void at_step(test_state_t *t_, const bl_rules_t *r, bl_step_kind_t kind, int from, int64_t amount)
+{
+    ASSERT_EQ_INT(kind, r->kind);
+    ASSERT_EQ_INT(from, r->from);
+    ASSERT_EQ_INT(amount, r->amount);
+}
+
 TEST(one_cycle_step_by_step)
 {
     bl_rules_t r;
     bl_rules_init(&r);
-    /* 50 normal transfers, alternating, 100 more each time, from FIRST */
-    for (int i = 1; i <= 50; i++) {
-        ASSERT_EQ_INT(BL_STEP_NORMAL, r.kind);
-        ASSERT_EQ_INT((i - 1) % 2, r.from);
-        ASSERT_EQ_INT(100 * i, r.amount);
-        EXPECT(bl_rules_expected_reason(&r) == NULL);
-        bl_rules_advance(&r);
-    }
+    climb(t_, &r, 0);
     /* the 50th was 5,000 back to FIRST: FIRST now asks too much */
-    ASSERT_EQ_INT(BL_STEP_TOO_MUCH, r.kind);
-    ASSERT_EQ_INT(0, r.from);
-    ASSERT_EQ_INT(100000, r.amount);
+    at_step(t_, &r, BL_STEP_TOO_MUCH, 0, 100000);
+    ASSERT(t_->failed == 0);
     ASSERT_EQ_STR("insufficient funds", bl_rules_expected_reason(&r));
     bl_rules_advance(&r);
     /* back to 100, now from SECOND: the 5,000 falls on FIRST's side */
-    for (int i = 1; i <= 50; i++) {
-        ASSERT_EQ_INT(BL_STEP_NORMAL, r.kind);
-        ASSERT_EQ_INT(i % 2, r.from);
-        ASSERT_EQ_INT(100 * i, r.amount);
-        bl_rules_advance(&r);
-    }
-    ASSERT_EQ_INT(BL_STEP_BOGUS, r.kind);
-    ASSERT_EQ_INT(1, r.from);
-    ASSERT_EQ_INT(5100, r.amount);
+    climb(t_, &r, 1);
+    at_step(t_, &r, BL_STEP_BOGUS, 1, 5100);
+    ASSERT(t_->failed == 0);
     ASSERT_EQ_STR("invalid token", bl_rules_expected_reason(&r));
     bl_rules_advance(&r);
     /* and the cycle starts again */
-    bl_rules_t start;
-    bl_rules_init(&start);
-    ASSERT_EQ_INT(start.kind, r.kind);
-    ASSERT_EQ_INT(start.from, r.from);
-    ASSERT_EQ_INT(start.amount, r.amount);
+    at_step(t_, &r, BL_STEP_NORMAL, 0, 100);
 }
 
 TEST(bogus_tokens_differ_from_the_real_one)
@@ -104,52 +107,42 @@ TEST(answers_are_judged)
     ASSERT_EQ_INT(BL_GRAPHQL_ERROR, bl_rules_check(&ok, id, &a));
 }
 
-/* The handler's bank with a fixed random source. */
-static void fixed_rng(void *ctx, uint8_t *buf, size_t n)
-{
-    uint64_t *s = ctx;
-    for (size_t i = 0; i < n; i++) {
-        *s ^= *s << 13;
-        *s ^= *s >> 7;
-        *s ^= *s << 17;
-        buf[i] = (uint8_t)*s;
-    }
-}
-
+/* A command id the bank can tell apart from the others. */
 static gw_uuid_t command_id(int n)
 {
     gw_uuid_t u;
     memset(&u, 0, sizeof u);
     u.b[0] = 0x40;
-    u.b[13] = (uint8_t)(n >> 16);
     u.b[14] = (uint8_t)(n >> 8);
     u.b[15] = (uint8_t)n;
     return u;
 }
 
-static int open_account(ch_bank_t *b, int n, char iban[CH_IBAN_LEN + 1], char token[CH_TOKEN_LEN + 1])
+/* Gives the bank an account it made before (as a replay does), with a known
+ * IBAN and token. */
+static int known_account(ch_bank_t *b, int n, const char digits[10], char iban[CH_IBAN_LEN + 1], const char *token)
 {
-    gw_event_t c;
-    memset(&c, 0, sizeof c);
-    c.type = GW_REC_CONFIRM_ACCOUNT_CREATION;
-    c.u.confirm_account_creation.id = command_id(n);
-    c.u.confirm_account_creation.a_type = GW_ATYPE_AUTO;
-    ch_bank_out_t out;
-    if (ch_bank_handle(b, &c, &out) != 0 || out.n != 1 || out.ev[0].type != GW_REC_ACCOUNT_CREATION_CONFIRMED)
-        return -1;
-    strcpy(iban, out.ev[0].u.account_creation_confirmed.iban);
-    strcpy(token, out.ev[0].u.account_creation_confirmed.token);
-    return 0;
+    ch_iban_make(digits, iban);
+    gw_event_t e;
+    memset(&e, 0, sizeof e);
+    e.type = GW_REC_ACCOUNT_CREATION_CONFIRMED;
+    e.u.account_creation_confirmed.id = command_id(n);
+    e.u.account_creation_confirmed.iban = iban;
+    e.u.account_creation_confirmed.token = token;
+    e.u.account_creation_confirmed.a_type = GW_ATYPE_AUTO;
+    return ch_bank_apply(b, &e, NULL);
 }
 
 TEST(the_bank_answers_what_the_rules_expect)
 {
-    uint64_t seed = 0x9e3779b97f4a7c15ULL;
-    ch_bank_t *b = ch_bank_new(fixed_rng, &seed);
+    ch_bank_t *b = ch_bank_new(NULL, NULL);
     ASSERT(b != NULL);
-    char iban[2][CH_IBAN_LEN + 1], token[2][CH_TOKEN_LEN + 1];
-    ASSERT_EQ_INT(0, open_account(b, 1, iban[0], token[0]));
-    ASSERT_EQ_INT(0, open_account(b, 2, iban[1], token[1]));
+    char iban[2][CH_IBAN_LEN + 1];
+    const char *token[2] = {"31415926535897932384", "27182818284590452353"};
+    ASSERT_EQ_INT(0, known_account(b, 1, "0123456789", iban[0], token[0]));
+    ASSERT_EQ_INT(0, known_account(b, 2, "0987654321", iban[1], token[1]));
+    ch_bank_replay_done(b);
+    ASSERT(ch_bank_account(b, iban[0]) != NULL && ch_bank_account(b, iban[1]) != NULL);
     bl_rules_t r;
     bl_rules_init(&r);
     int64_t low = 0, high = 0, refused[2] = {0, 0};
