@@ -10,7 +10,8 @@
 // Each input is one run (its summary line names the protocol, which labels
 // the run; otherwise the file's name does). A generator count appears in
 // several rows (a fixed run, or a ramp's plateau): the charts and the table
-// show the median over those rows of each row's percentile (and CPU), the
+// show the median over those rows of each row's percentile (and CPU, and of
+// the generators ready, i.e. done opening their accounts), the
 // largest max and RSS, and the sum of transfers and errors. Rows without
 // transfers (the accounts being opened) are left out of the latency medians.
 // No dependencies: the SVG is written by hand.
@@ -65,6 +66,7 @@ export function aggregate(rows) {
       const rs = by.get(g);
       const busy = rs.filter((r) => r.transfers > 0);
       const p = { generators: g, rows: rs.length };
+      p.ready = median(rs.map((r) => r.ready));
       p.transfers_per_s = median(rs.map((r) => r.transfers_per_s));
       for (const k of ['p50_ms', 'p90_ms', 'p99_ms']) p[k] = median(busy.map((r) => r[k]));
       p.max_ms = maxOf(busy.map((r) => r.max_ms));
@@ -175,12 +177,12 @@ export function markdown(runs) {
       );
   }
   out.push('', '![latency](latency.svg) ![cpu](cpu.svg) ![rss](rss.svg)', '');
-  out.push('| run | generators | rows | transfers/s | p50 ms | p90 ms | p99 ms | max ms | errors | gateway CPU % | handler CPU % | broker CPU % | bank-load CPU % | gateway RSS MB | handler RSS MB | broker RSS MB |');
-  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  out.push('| run | generators | ready | rows | transfers/s | p50 ms | p90 ms | p99 ms | max ms | errors | gateway CPU % | handler CPU % | broker CPU % | bank-load CPU % | gateway RSS MB | handler RSS MB | broker RSS MB |');
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of runs)
     for (const p of aggregate(r.rows))
       out.push(
-        `| ${r.label} | ${p.generators} | ${p.rows} | ${fmt(p.transfers_per_s)} | ${fmt(p.p50_ms, 2)} | ${fmt(p.p90_ms, 2)} | ${fmt(p.p99_ms, 2)} | ${fmt(p.max_ms, 2)} | ${p.errors} | ` +
+        `| ${r.label} | ${p.generators} | ${fmt(p.ready, 0)} | ${p.rows} | ${fmt(p.transfers_per_s)} | ${fmt(p.p50_ms, 2)} | ${fmt(p.p90_ms, 2)} | ${fmt(p.p99_ms, 2)} | ${fmt(p.max_ms, 2)} | ${p.errors} | ` +
           `${fmt(p.gateway_cpu)} | ${fmt(p.handler_cpu)} | ${fmt(p.broker_cpu)} | ${fmt(p.bank_load_cpu)} | ${fmt(p.gateway_rss)} | ${fmt(p.handler_rss)} | ${fmt(p.broker_rss)} |`,
       );
   return out.join('\n') + '\n';

@@ -47,7 +47,8 @@ function checkRows(rows, pids) {
   assert.ok(rows.length >= 1, `rows: ${rows.length}`);
   rows.forEach((r, i) => {
     assert.equal(r.t, i + 1, 'one row a second, numbered');
-    for (const k of ['generators', 'transfers', 'accounts', 'error_count']) assert.ok(Number.isInteger(r[k]) && r[k] >= 0, k);
+    for (const k of ['generators', 'ready', 'transfers', 'accounts', 'error_count']) assert.ok(Number.isInteger(r[k]) && r[k] >= 0, k);
+    assert.ok(r.ready <= r.generators);
     assert.ok(typeof r.transfers_per_s === 'number' && r.transfers_per_s >= 0);
     for (const k of ['p50_ms', 'p90_ms', 'p99_ms', 'max_ms'])
       assert.ok(r.transfers === 0 ? r[k] === null : typeof r[k] === 'number' && r[k] > 0, `${k} in ${JSON.stringify(r)}`);

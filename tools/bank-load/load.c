@@ -91,12 +91,60 @@ static void set_timer(bl_gen_t *g, int64_t at)
     }
 }
 
+/* Opening accounts costs the gateway a password hash each, so at most
+ * --account-concurrency get_account requests are in flight: a generator
+ * takes a turn before sending one (or queues, FIFO) and gives it back when
+ * the request ends, however it ends; the next in the queue then steps (from
+ * the loop, as if its pause had ended). */
+static bool take_turn(bl_gen_t *g)
+{
+    bl_run_t *r = g->run;
+    if (g->accounts == 2 || g->account_slot)
+        return true;
+    if (r->opt.account_concurrency > 0 && r->account_slots >= r->opt.account_concurrency) {
+        g->phase = BL_GEN_QUEUED;
+        g->next_queued = NULL;
+        if (r->queue_tail != NULL)
+            r->queue_tail->next_queued = g;
+        else
+            r->queue_head = g;
+        r->queue_tail = g;
+        return false;
+    }
+    r->account_slots++;
+    g->account_slot = true;
+    return true;
+}
+
+static void give_turn(bl_gen_t *g)
+{
+    bl_run_t *r = g->run;
+    if (!g->account_slot)
+        return;
+    g->account_slot = false;
+    r->account_slots--;
+    while (r->queue_head != NULL) {
+        bl_gen_t *next = r->queue_head;
+        r->queue_head = next->next_queued;
+        if (r->queue_head == NULL)
+            r->queue_tail = NULL;
+        if (next->phase == BL_GEN_QUEUED) {
+            next->phase = BL_GEN_PAUSE; /* steps from the loop, not from inside this callback */
+            set_timer(next, bl_now_us());
+            return;
+        }
+    }
+}
+
 static void gen_done(bl_gen_t *g)
 {
     if (g->phase == BL_GEN_DONE)
         return;
+    give_turn(g);
     if (g->phase == BL_GEN_CONNECTING || g->phase == BL_GEN_INIT)
         bl_conn_close(&g->conn);
+    if (g->accounts == 2)
+        g->run->ready--;
     g->phase = BL_GEN_DONE;
     bl_timers_cancel(&g->run->timers, &g->timer);
     g->run->active--;
@@ -109,6 +157,7 @@ static void gen_done(bl_gen_t *g)
 /* Waits `ms` before the next step, or stops when the run is draining. */
 static void gen_pause(bl_gen_t *g, unsigned ms)
 {
+    give_turn(g);
     if (g->run->phase != BL_RUN_RUNNING) {
         gen_done(g);
         return;
@@ -167,6 +216,8 @@ static void lost_request(bl_gen_t *g)
 static void gen_send(bl_gen_t *g, bool again)
 {
     bl_run_t *r = g->run;
+    if (!take_turn(g))
+        return;
     write_request(g, !again);
     if (r->req.oom) {
         fprintf(stderr, "bank-load: out of memory\n");
@@ -210,6 +261,7 @@ static void gen_connect(bl_gen_t *g)
 /* The next step: connect when needed, else the next request. */
 static void gen_step(bl_gen_t *g)
 {
+    give_turn(g);
     if (g->run->phase != BL_RUN_RUNNING) {
         gen_done(g);
         return;
@@ -286,7 +338,8 @@ static void on_account(bl_gen_t *g, const bl_msg_t *m)
     }
     strcpy(g->iban[g->accounts], iban);
     strcpy(g->token[g->accounts], token);
-    g->accounts++;
+    if (++g->accounts == 2)
+        r->ready++;
     gen_step(g);
 }
 
@@ -453,6 +506,7 @@ static void gen_on_timer(bl_timer_t *t)
         bl_conn_close(&g->conn);
         gen_pause(g, retry_ms(r));
         break;
+    case BL_GEN_QUEUED:
     case BL_GEN_DONE:
         break;
     }

@@ -59,7 +59,8 @@ typedef struct bl_options {
     unsigned transfers; /* per generator, then it stops; 0: no limit */
     unsigned pause_ms;
     unsigned timeout_ms;
-    unsigned max_message; /* bytes */
+    unsigned account_concurrency; /* get_account requests in flight at most; 0: no limit */
+    unsigned max_message;         /* bytes */
     pid_t pid_gateway, pid_handler, pid_broker;
 } bl_options_t;
 
@@ -69,6 +70,7 @@ typedef enum bl_gen_phase {
     BL_GEN_INIT,       /* WebSocket: connection_init sent, waiting for the ack */
     BL_GEN_WAITING,    /* a request sent, waiting for its answer */
     BL_GEN_PAUSE,      /* between two transfers */
+    BL_GEN_QUEUED,     /* waiting for its turn to open an account (--account-concurrency) */
     BL_GEN_DONE,       /* stopped */
 } bl_gen_phase_t;
 
@@ -83,10 +85,12 @@ typedef struct bl_gen {
     struct bl_run *run;
     unsigned index;
     bl_gen_phase_t phase;
-    bool ready;     /* WebSocket: acknowledged, operations may go */
-    bool reused;    /* HTTP: the request in flight went on a connection used before */
-    bool resent;    /* HTTP: the request in flight was sent again after such a connection closed */
-    unsigned op_id; /* WebSocket: id of the last operation sent */
+    bool ready;                 /* WebSocket: acknowledged, operations may go */
+    bool reused;                /* HTTP: the request in flight went on a connection used before */
+    bool resent;                /* HTTP: the request in flight was sent again after such a connection closed */
+    bool account_slot;          /* holds one of the --account-concurrency turns */
+    struct bl_gen *next_queued; /* in the run's queue of generators waiting for a turn */
+    unsigned op_id;             /* WebSocket: id of the last operation sent */
     int64_t sent_us;
     int accounts; /* accounts obtained so far (0..2) */
     char iban[2][48];
@@ -143,8 +147,11 @@ typedef struct bl_run {
 
     bl_gen_t **gens;
     unsigned ngens, gens_cap;
-    unsigned active;        /* generators not DONE */
-    unsigned last_step_row; /* the row after which the ramp last added generators */
+    unsigned active;                   /* generators not DONE */
+    unsigned ready;                    /* generators with both accounts, not DONE */
+    unsigned account_slots;            /* get_account requests in flight (--account-concurrency) */
+    bl_gen_t *queue_head, *queue_tail; /* generators waiting for a turn; DONE ones are skipped */
+    unsigned last_step_row;            /* the row after which the ramp last added generators */
 
     int64_t t0_us;
     bl_timer_t row_timer;

@@ -11,7 +11,7 @@
  *   bank-load [--url http://127.0.0.1:8888] [--protocol legacy|graphql-transport-ws|http]
  *             [--generators N | --ramp-every S --ramp-step K [--max-p99-ms MS]]
  *             [--seconds S] [--transfers N] [--pause-ms MS] [--timeout-ms MS]
- *             [--ws-operation subscription|mutation]
+ *             [--ws-operation subscription|mutation] [--account-concurrency N]
  *             [--pid-gateway PID] [--pid-handler PID] [--pid-broker PID] [--max-message-bytes N]
  *
  * This file is the composition root: the command line, the descriptor
@@ -46,6 +46,8 @@ static const char usage[] =
     "                            (default 0: no limit; 102 is one whole cycle of the rules)\n"
     "  --pause-ms MS             pause of a generator between transfers (default 250)\n"
     "  --timeout-ms MS           longest wait for an answer or a connection (default 10000)\n"
+    "  --account-concurrency N   get_account requests in flight at most (default 8; each costs the\n"
+    "                            gateway a password hash; 0: no limit, all generators at once)\n"
     "  --pid-gateway PID         processes to watch (default: the gateway is the process listening\n"
     "  --pid-handler PID         on the URL's port; the others are found by name, preferring the\n"
     "  --pid-broker PID          gateway's siblings; 0: do not watch)\n"
@@ -129,6 +131,7 @@ static const numeric_t numerics[] = {
     {"--transfers", 0, UINT_MAX, offsetof(bl_options_t, transfers)},
     {"--pause-ms", 0, 86400000, offsetof(bl_options_t, pause_ms)},
     {"--timeout-ms", 1, 86400000, offsetof(bl_options_t, timeout_ms)},
+    {"--account-concurrency", 0, 1000000, offsetof(bl_options_t, account_concurrency)},
     {"--max-message-bytes", 1024, 64 << 20, offsetof(bl_options_t, max_message)},
 };
 
@@ -151,6 +154,7 @@ static int parse_args(int argc, char **argv, bl_options_t *o)
                         .seconds = 60,
                         .pause_ms = 250,
                         .timeout_ms = 10000,
+                        .account_concurrency = 8,
                         .max_message = 65536,
                         .pid_gateway = -1,
                         .pid_handler = -1,

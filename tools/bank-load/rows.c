@@ -1,17 +1,19 @@
 /*
  * rows.c — what a run prints on stdout, one JSON object per line:
  *
- *   {"type":"row","t":3,"generators":40,"transfers":151,"transfers_per_s":150.8,
+ *   {"type":"row","t":3,"generators":40,"ready":40,"transfers":151,"transfers_per_s":150.8,
  *    "accounts":0,"p50_ms":2.1,"p90_ms":3.4,"p99_ms":7.9,"max_ms":9.2,
  *    "errors":{"wrong_answer":0,...},"error_count":0,
  *    "gateway":{"pid":123,"cpu_pct":35.2,"rss_mb":41.3},"handler":{...},
  *    "broker":{...},"bank_load":{...}}
  *
  * one a second (t: seconds since the start; generators: those not
- * stopped; latencies of the transfers answered in that second, null when
- * there were none; a process is null when it is unknown or gone), and at
- * the end {"type":"summary",...} with the same measures over the whole run,
- * the expected refusals, the balance check and "ok".
+ * stopped; ready: those of them with both accounts, transferring;
+ * latencies of the transfers answered in that second, null when there
+ * were none; accounts: get_account answers; a process is null when it is
+ * unknown or gone), and at the end {"type":"summary",...} with the same
+ * measures over the whole run, the expected refusals, the balance check
+ * and "ok".
  */
 #include "load.h"
 
@@ -87,9 +89,9 @@ void bl_rows_emit(bl_run_t *r, int64_t now_us)
     r->last_row_us = now_us;
     gql_buf_t b = GQL_BUF_INIT;
     gql_buf_printf(&b,
-                   "{\"type\":\"row\",\"t\":%u,\"generators\":%u,\"transfers\":%llu,\"transfers_per_s\":%.1f,"
-                   "\"accounts\":%llu",
-                   r->row_no + 1, r->active, (unsigned long long)r->row.transfers,
+                   "{\"type\":\"row\",\"t\":%u,\"generators\":%u,\"ready\":%u,\"transfers\":%llu,"
+                   "\"transfers_per_s\":%.1f,\"accounts\":%llu",
+                   r->row_no + 1, r->active, r->ready, (unsigned long long)r->row.transfers,
                    secs > 0 ? (double)r->row.transfers / secs : 0.0, (unsigned long long)r->row.accounts);
     put_latency(&b, &r->row.hist);
     put_errors(&b, &r->row);
