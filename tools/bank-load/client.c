@@ -96,6 +96,7 @@ static void fail(bl_conn_t *c, int err)
     c->ops->on_close(c, err, in_flight);
 }
 
+/* Registers (or changes) the epoll events of the socket. 0 or BL_CONN_ESYS. */
 static int watch(bl_conn_t *c, uint32_t events)
 {
     if (events == c->_events)
@@ -270,6 +271,7 @@ void bl_conn_close(bl_conn_t *c)
     reset(c);
 }
 
+/* The BL_CONN_E* of a negative BL_WIRE_E*. */
 static int wire_error(long e)
 {
     return e == BL_WIRE_ETOOBIG ? BL_CONN_ETOOBIG : BL_CONN_EPROTO;
@@ -477,6 +479,8 @@ static void connected(bl_conn_t *c)
     }
 }
 
+/* The loop's entry: connect completion, room to write, bytes to read (one
+ * recv unless it filled the scratch buffer). */
 static void on_events(bl_pollable_t *self, uint32_t events)
 {
     bl_conn_t *c = (bl_conn_t *)self;

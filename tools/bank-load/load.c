@@ -83,6 +83,7 @@ void bl_run_error(bl_run_t *r, bl_err_t kind, const bl_gen_t *gen, const char *f
 
 static void gen_step(bl_gen_t *g);
 
+/* Sets the generator's one timer (a step, a deadline); out of memory ends the program. */
 static void set_timer(bl_gen_t *g, int64_t at)
 {
     if (bl_timers_set(&g->run->timers, &g->timer, at) != 0) {
@@ -116,6 +117,7 @@ static bool take_turn(bl_gen_t *g)
     return true;
 }
 
+/* Gives back g's turn, if it holds one, and wakes the first generator still queued. */
 static void give_turn(bl_gen_t *g)
 {
     bl_run_t *r = g->run;
@@ -136,6 +138,8 @@ static void give_turn(bl_gen_t *g)
     }
 }
 
+/* Stops g for good (its connection stays open for now, unless it was still
+ * being set up); the last one to stop during the drain starts the balance check. */
 static void gen_done(bl_gen_t *g)
 {
     if (g->phase == BL_GEN_DONE)
@@ -173,6 +177,7 @@ static unsigned retry_ms(const bl_run_t *r)
     return r->opt.pause_ms > RETRY_MS ? r->opt.pause_ms : RETRY_MS;
 }
 
+/* The user name of g's first (0) or second (1) account, unique to the run. */
 static void username(const bl_gen_t *g, int which, char *out, size_t cap)
 {
     snprintf(out, cap, "load-%s-%u-%s", g->run->run_id, g->index, which == 0 ? "first" : "second");
@@ -368,6 +373,9 @@ static bool is_current(const bl_gen_t *g, const bl_msg_t *m)
     return g->phase == BL_GEN_WAITING && m->id != NULL && strcmp(m->id, id) == 0;
 }
 
+/* A response (HTTP) or a message (WebSocket) for generator c: parsed in the
+ * run's arena (reset first), then by kind; only the operation in flight is
+ * answered, anything for an older id is passed over. */
 static void gen_on_message(bl_conn_t *c, int status, char *data, size_t len)
 {
     bl_gen_t *g = (bl_gen_t *)c;
@@ -432,6 +440,7 @@ static void gen_on_message(bl_conn_t *c, int status, char *data, size_t len)
     }
 }
 
+/* The WebSocket is upgraded: connection_init, then wait for the ack. */
 static void gen_on_open(bl_conn_t *c)
 {
     bl_gen_t *g = (bl_gen_t *)c;
@@ -449,6 +458,7 @@ static void gen_on_open(bl_conn_t *c)
     g->phase = BL_GEN_INIT;
 }
 
+/* The connection failed or ended: what it means depends on what g was doing. */
 static void gen_on_close(bl_conn_t *c, int err, bool in_flight)
 {
     bl_gen_t *g = (bl_gen_t *)c;
@@ -482,6 +492,7 @@ static void gen_on_close(bl_conn_t *c, int err, bool in_flight)
 
 static const bl_conn_ops_t gen_ops = {gen_on_open, gen_on_message, gen_on_close};
 
+/* g's timer: the end of a pause (the next step) or a deadline passed. */
 static void gen_on_timer(bl_timer_t *t)
 {
     bl_gen_t *g = (bl_gen_t *)((char *)t - offsetof(bl_gen_t, timer));
@@ -569,6 +580,7 @@ static void check_progress(bl_run_t *r, int64_t now)
     }
 }
 
+/* Every second: the row, then the end or the ramp's next step, then a new row. */
 static void on_row_timer(bl_timer_t *t)
 {
     bl_run_t *r = (bl_run_t *)((char *)t - offsetof(bl_run_t, row_timer));

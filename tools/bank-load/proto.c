@@ -65,6 +65,7 @@ static void begin(gql_buf_t *out, const bl_op_t *op, const char *doc)
     gql_buf_puts(out, "\",\"variables\":{");
 }
 
+/* Closes what begin opened. */
 static void end(gql_buf_t *out, const bl_op_t *op)
 {
     gql_buf_puts(out, op->protocol != BL_PROTO_HTTP ? "}}}" : "}}");

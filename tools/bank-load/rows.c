@@ -22,6 +22,7 @@
 
 static const char *const proc_names[BL_PROC_COUNT] = {"gateway", "handler", "broker", "bank_load"};
 
+/* Writes ,"name":MS (from µs), or null when there is no value. */
 static void put_ms(gql_buf_t *b, const char *name, uint64_t us, bool have)
 {
     if (have)
@@ -30,6 +31,7 @@ static void put_ms(gql_buf_t *b, const char *name, uint64_t us, bool have)
         gql_buf_printf(b, ",\"%s\":null", name);
 }
 
+/* Writes the percentiles and the maximum of h. */
 static void put_latency(gql_buf_t *b, const bl_hist_t *h)
 {
     bool have = h->count > 0;
@@ -47,6 +49,7 @@ static uint64_t error_count(const bl_counts_t *c)
     return n;
 }
 
+/* Writes the errors by kind and their sum. */
 static void put_errors(gql_buf_t *b, const bl_counts_t *c)
 {
     gql_buf_puts(b, ",\"errors\":{");
@@ -55,6 +58,7 @@ static void put_errors(gql_buf_t *b, const bl_counts_t *c)
     gql_buf_printf(b, "},\"error_count\":%llu", (unsigned long long)error_count(c));
 }
 
+/* Writes each watched process's pid, CPU and RSS, or null. */
 static void put_procs(gql_buf_t *b, const bl_run_t *r)
 {
     for (int i = 0; i < BL_PROC_COUNT; i++) {
@@ -72,6 +76,7 @@ static void put_procs(gql_buf_t *b, const bl_run_t *r)
     }
 }
 
+/* Prints b as one line on stdout, flushed, and frees it. */
 static void print_line(gql_buf_t *b)
 {
     gql_buf_putc(b, '\n');

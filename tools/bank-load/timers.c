@@ -29,12 +29,14 @@ void bl_timers_free(bl_timers_t *t)
     t->len = t->cap = 0;
 }
 
+/* Puts tm in slot i and tells it so. */
 static void place(bl_timers_t *t, size_t i, bl_timer_t *tm)
 {
     t->heap[i] = tm;
     tm->slot = i;
 }
 
+/* Moves the timer in slot i up while it is due before its parent. */
 static void sift_up(bl_timers_t *t, size_t i)
 {
     bl_timer_t *tm = t->heap[i];
@@ -48,6 +50,7 @@ static void sift_up(bl_timers_t *t, size_t i)
     place(t, i, tm);
 }
 
+/* Moves the timer in slot i down while a child is due before it. */
 static void sift_down(bl_timers_t *t, size_t i)
 {
     bl_timer_t *tm = t->heap[i];

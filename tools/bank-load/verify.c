@@ -23,6 +23,7 @@
 
 static void verifier_next(bl_verifier_t *v);
 
+/* A generator whose balances are known: both accounts, no unanswered transfer. */
 static bool checkable(const bl_gen_t *g)
 {
     return g->accounts == 2 && !g->uncertain;
@@ -37,6 +38,7 @@ static void maybe_finish(bl_run_t *r)
     r->phase = BL_RUN_FINISHED;
 }
 
+/* Sets the verifier's timer (a deadline or a retry); out of memory ends the program. */
 static void set_timer(bl_verifier_t *v, int64_t at)
 {
     if (bl_timers_set(&v->run->timers, &v->timer, at) != 0) {
@@ -45,6 +47,8 @@ static void set_timer(bl_verifier_t *v, int64_t at)
     }
 }
 
+/* Sends the balance query of v's generator (again: the same after a keep-alive
+ * connection closed under it). A request that cannot go counts and moves on. */
 static void post(bl_verifier_t *v, bool again)
 {
     bl_run_t *r = v->run;
@@ -84,6 +88,7 @@ static void not_yet(bl_verifier_t *v, bl_err_t kind, const char *what)
     verifier_next(v);
 }
 
+/* The balances arrived: compare, or read again later. */
 static void on_message(bl_conn_t *c, int status, char *data, size_t len)
 {
     bl_verifier_t *v = (bl_verifier_t *)c;
@@ -122,11 +127,14 @@ static void on_message(bl_conn_t *c, int status, char *data, size_t len)
     verifier_next(v);
 }
 
+/* Connected: nothing to do. */
 static void on_open(bl_conn_t *c)
 {
     (void)c; /* the request is queued already */
 }
 
+/* The connection ended: resend once when a reused keep-alive connection
+ * closed under the request, else this read failed. */
 static void on_close(bl_conn_t *c, int err, bool in_flight)
 {
     bl_verifier_t *v = (bl_verifier_t *)c;
@@ -142,6 +150,7 @@ static void on_close(bl_conn_t *c, int err, bool in_flight)
 
 static const bl_conn_ops_t verifier_ops = {on_open, on_message, on_close};
 
+/* A retry is due, or the request's deadline passed. */
 static void on_timer(bl_timer_t *t)
 {
     bl_verifier_t *v = (bl_verifier_t *)((char *)t - offsetof(bl_verifier_t, timer));

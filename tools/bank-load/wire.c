@@ -39,6 +39,7 @@ static bool has_token(const char *v, size_t n, const char *token)
     return false;
 }
 
+/* True when the header name name[0..n) is `want` (no case). */
 static bool name_is(const char *name, size_t n, const char *want)
 {
     return strlen(want) == n && strncasecmp(name, want, n) == 0;
