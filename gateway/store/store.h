@@ -64,6 +64,14 @@ size_t gw_money_format(char *buf, size_t cap, int64_t cents);
  * without sign; INT64_MIN is handled exactly). */
 size_t gw_money_format_abs(char *buf, size_t cap, int64_t cents);
 
+/* Reads back exactly what gw_money_format writes — the euro sign, '-' for a
+ * negative amount, the whole euros in groups of three digits separated by
+ * '.' (no leading zeros, no "-0"), ',' and two digits — from s[0..len) into
+ * *cents. Returns 0, or GW_STORE_EINVAL (cents untouched) for any other
+ * text or an amount outside int64. Clients of the gateway (tools/bank-load)
+ * check balances with it. */
+int gw_money_parse(const char *s, size_t len, int64_t *cents);
+
 typedef enum gw_direction {
     GW_DIR_ANY = 0, /* filters only: either direction */
     GW_DIR_DEBIT,   /* money left the account: changed_by < 0 */

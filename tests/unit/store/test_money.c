@@ -1,5 +1,5 @@
-/* Unit tests of money.c: the Dutch euro format of the original bank, and
- * the DEBIT/CREDIT direction of a change. */
+/* Unit tests of money.c: the Dutch euro format of the original bank, reading
+ * it back, and the DEBIT/CREDIT direction of a change. */
 #include "store.h"
 #include "test.h"
 
@@ -82,46 +82,6 @@ TEST(truncates_like_snprintf)
     ASSERT_EQ_INT(0, one[0]);
 }
 
-/* Parse the format back: euro sign, optional '-', groups of 3 separated by
- * '.', ',' and two digits. Returns false on any deviation from the shape. */
-static bool parse_back(const char *s, int64_t *cents)
-{
-    if (strncmp(s, "\xE2\x82\xAC", 3) != 0)
-        return false;
-    s += 3;
-    bool neg = *s == '-';
-    if (neg)
-        s++;
-    const char *comma = strchr(s, ',');
-    if (comma == NULL || strlen(comma) != 3)
-        return false;
-    size_t intlen = (size_t)(comma - s);
-    uint64_t whole = 0;
-    size_t digits_in_group = 0, groups = 0;
-    for (size_t i = 0; i < intlen; i++) {
-        if (s[i] == '.') {
-            if ((groups == 0 && (digits_in_group == 0 || digits_in_group > 3)) || (groups > 0 && digits_in_group != 3))
-                return false;
-            groups++;
-            digits_in_group = 0;
-            continue;
-        }
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        whole = whole * 10 + (uint64_t)(s[i] - '0');
-        digits_in_group++;
-    }
-    if (digits_in_group == 0 || digits_in_group > 3 || (groups > 0 && digits_in_group != 3))
-        return false;
-    if (intlen > 1 && s[0] == '0')
-        return false; /* no leading zeros */
-    uint64_t mag = whole * 100 + (uint64_t)(comma[1] - '0') * 10 + (uint64_t)(comma[2] - '0');
-    *cents = neg ? (int64_t)(0 - mag) : (int64_t)mag;
-    if (neg && mag == 0)
-        return false; /* never "-0,00" */
-    return true;
-}
-
 TEST(round_trips_and_groups)
 {
     char buf[GW_MONEY_MAX];
@@ -136,7 +96,7 @@ TEST(round_trips_and_groups)
             v = (int64_t)(0 - (uint64_t)v);
         int64_t back = 0;
         fmt(buf, v);
-        if (!parse_back(buf, &back) || back != v) {
+        if (gw_money_parse(buf, strlen(buf), &back) != 0 || back != v) {
             FAIL_("%lld formatted as %s", (long long)v, buf);
             return;
         }
@@ -154,6 +114,84 @@ TEST(round_trips_and_groups)
     }
 }
 
+TEST(parse_reads_only_the_format)
+{
+    static const struct {
+        const char *text;
+        int64_t cents;
+    } good[] = {
+        {"\xE2\x82\xAC"
+         "0,00",
+         0},
+        {"\xE2\x82\xAC"
+         "-0,01",
+         -1},
+        {"\xE2\x82\xAC"
+         "1.234,56",
+         123456},
+        {"\xE2\x82\xAC"
+         "-50.000,00",
+         -5000000},
+        {"\xE2\x82\xAC"
+         "92.233.720.368.547.758,07",
+         INT64_MAX},
+        {"\xE2\x82\xAC"
+         "-92.233.720.368.547.758,08",
+         INT64_MIN},
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        int64_t v = 7;
+        ASSERT_EQ_INT(0, gw_money_parse(good[i].text, strlen(good[i].text), &v));
+        ASSERT_EQ_INT(good[i].cents, v);
+    }
+    static const char *const bad[] = {
+        "",
+        "0,00",
+        "EUR1,00",
+        "\xE2\x82\xAC",
+        "\xE2\x82\xAC"
+        ",00",
+        "\xE2\x82\xAC"
+        "1,0",
+        "\xE2\x82\xAC"
+        "1,000",
+        "\xE2\x82\xAC"
+        "1.00",
+        "\xE2\x82\xAC"
+        "-0,00",
+        "\xE2\x82\xAC"
+        "01,00",
+        "\xE2\x82\xAC"
+        "1234,56",
+        "\xE2\x82\xAC"
+        "1.23,45",
+        "\xE2\x82\xAC"
+        ".123,45",
+        "\xE2\x82\xAC"
+        "1..234,56",
+        "\xE2\x82\xAC"
+        "1.234.,56",
+        "\xE2\x82\xAC"
+        "+1,00",
+        "\xE2\x82\xAC"
+        " 1,00",
+        "\xE2\x82\xAC"
+        "1,0a",
+        "\xE2\x82\xAC"
+        "92.233.720.368.547.758,08",
+        "\xE2\x82\xAC"
+        "-92.233.720.368.547.758,09",
+        "\xE2\x82\xAC"
+        "999.999.999.999.999.999.999,99",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int64_t v = 7;
+        if (gw_money_parse(bad[i], strlen(bad[i]), &v) == 0)
+            FAIL_("accepted \"%s\"", bad[i]);
+        ASSERT_EQ_INT(7, v);
+    }
+}
+
 TEST(direction)
 {
     ASSERT_EQ_INT(GW_DIR_DEBIT, gw_direction_of(-1));
@@ -166,4 +204,5 @@ TEST(direction)
 }
 
 TEST_MAIN(TEST_ENTRY(table), TEST_ENTRY(absolute_value), TEST_ENTRY(longest_fits_the_max),
-          TEST_ENTRY(truncates_like_snprintf), TEST_ENTRY(round_trips_and_groups), TEST_ENTRY(direction))
+          TEST_ENTRY(truncates_like_snprintf), TEST_ENTRY(round_trips_and_groups),
+          TEST_ENTRY(parse_reads_only_the_format), TEST_ENTRY(direction))
