@@ -154,6 +154,7 @@ typedef struct gql_errors {
 #define GQL_CODE_BAD_INPUT "BAD_USER_INPUT"
 #define GQL_CODE_LIMIT "LIMIT_EXCEEDED"
 #define GQL_CODE_INTERNAL "INTERNAL_SERVER_ERROR"
+#define GQL_CODE_RESPONSE_TOO_LARGE "RESPONSE_TOO_LARGE" /* see gql_limits_t.max_response_bytes */
 
 void gql_errors_init(gql_errors_t *e, gql_arena_t *arena, size_t max);
 /* Adds an error. locs may be NULL when nlocs is 0; path may be NULL; code may
@@ -178,6 +179,15 @@ typedef struct gql_limits {
     size_t max_fields;         /* field selections in the document, default 2000 */
     size_t max_aliases;        /* aliased fields in the document, default 200 */
     size_t max_errors;         /* errors kept per request, default 100 */
+    /* Bytes of one response (one gql_execute, one subscription event),
+     * default 8 MiB. Enforced while writing: execution stops at the first
+     * field or list item that starts past the bound, and the response is
+     * replaced by {"errors":[{"message":"Response too large: over N bytes
+     * (graphql.limits.max_response_bytes)","extensions":{"code":
+     * "RESPONSE_TOO_LARGE"}}],"data":null} (the gateway's setting is named
+     * so the client's operator knows what to raise). The buffer passes the
+     * bound by at most the one value written between two checks. */
+    size_t max_response_bytes;
 } gql_limits_t;
 
 /* The defaults above. */
@@ -405,7 +415,9 @@ const char *gql_operation_name(const gql_operation_t *op);
  * complete, or GQL_PENDING when a top-level resolver answered
  * GQL_RV_PENDING: then call gql_resume with that field's value; fields after
  * it wait (mutations run serially). `root_value` overrides the request's
- * (subscriptions pass each event here). Field errors are in the response. */
+ * (subscriptions pass each event here). Field errors are in the response.
+ * A response that passes the request's limits.max_response_bytes stops
+ * there and becomes the RESPONSE_TOO_LARGE error (still a 0 return). */
 int gql_execute(gql_operation_t *op, const void *root_value, gql_buf_t *out);
 /* Continues after GQL_PENDING with the pending field's value. Same returns. */
 int gql_resume(gql_operation_t *op, const gql_rv_t *value, gql_buf_t *out);
