@@ -1611,6 +1611,12 @@ const char *gql_operation_name(const gql_operation_t *op)
     return op->def->name;
 }
 
+/* execute_int.h: what cost.c reads of a prepared operation. */
+void gql__operation_parts(const gql_operation_t *op, gql__op_parts_t *out)
+{
+    *out = (gql__op_parts_t){op->schema, op->doc, op->def, op->root_type, &op->vars, op->arena};
+}
+
 /* The operation's root plan: the variant's (built by its first request), or
  * the operation's own. 0, or GQL_ENOMEM. */
 static int ensure_root_plan(gql_operation_t *op)

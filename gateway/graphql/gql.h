@@ -428,6 +428,30 @@ int gql_resume(gql_operation_t *op, const gql_rv_t *value, gql_buf_t *out);
  * gql_resume, when pending), so its own arena does not grow per event. */
 int gql_execute_scratch(gql_operation_t *op, const void *root_value, gql_arena_t *scratch, gql_buf_t *out);
 
+/* How gql_operation_cost weighs list fields. */
+typedef struct gql_cost_options {
+    /* Items assumed for a list field that no size argument bounds (and for
+     * every list level but the outermost); 0 means 100. */
+    uint64_t default_list_size;
+    /* Names of the arguments that bound a list field's length, e.g.
+     * {"max_items", NULL}; NULL-terminated; NULL: none. */
+    const char *const *size_args;
+} gql_cost_options_t;
+
+/* A static estimate of what executing a prepared operation costs, before
+ * any resolver runs: the number of JSON values (objects, lists and leaves)
+ * its response can hold. A field counts 1 plus what it selects; a list
+ * field counts 1 plus n times its item, n being its size argument (a
+ * literal, a variable or the argument's default) or default_list_size;
+ * aliases and fragments add up, @skip/@include are applied; lists of
+ * introspection types (__Type.fields, ...) count one item (the schema
+ * bounds them, and limits.max_response_bytes the response). Linear in the
+ * document: fragments are memoised per (fragment, type). Saturates at
+ * UINT64_MAX. `options` may be NULL (defaults, no size argument). Returns
+ * 0 with *cost set, GQL_EINVAL, or GQL_ENOMEM. The tables it needs go in
+ * the operation's arena. (cost.c) */
+int gql_operation_cost(const gql_operation_t *op, const gql_cost_options_t *options, uint64_t *cost);
+
 /* Subscriptions, spec §6.2.3, in the two steps transports drive:
  * 1. gql_subscribe creates the source event stream by calling the root
  *    field's bound gql_subscribe_fn; 0 with *stream, or GQL_EFAIL with errors.
