@@ -480,17 +480,24 @@ gql_doc_cache_t *gql_doc_cache_new(const gql_schema_t *schema, size_t max_entrie
 void gql_doc_cache_free(gql_doc_cache_t *c);
 /* Parses and validates `text` (or finds it). Returns a held entry (release
  * it with gql_doc_cache_release), or NULL with syntax/validation errors in
- * `errors`. Invalid documents are not cached. */
+ * `errors`. Invalid documents are cached too, as their errors: a repeated
+ * one adds the same errors again without parsing or validating (internal
+ * errors, and texts over limits->max_document_bytes, are not kept). Every
+ * entry assumes the limits of the request that made it: give one cache one
+ * set of limits. */
 gql_cached_doc_t *gql_doc_cache_get(gql_doc_cache_t *c, const char *text, size_t len, const gql_limits_t *limits,
                                     gql_errors_t *errors);
 const gql_document_t *gql_cached_doc_document(const gql_cached_doc_t *d);
 void gql_doc_cache_hold(gql_cached_doc_t *d);
 void gql_doc_cache_release(gql_cached_doc_t *d);
+/* Entries cached, valid and invalid documents alike. */
 size_t gql_doc_cache_size(const gql_doc_cache_t *c);
 /* Counters since the cache was made, for /metrics: lookups answered from
- * the cache, lookups that parsed (valid or not), entries evicted. Any
- * pointer may be NULL. */
+ * the cache (valid or invalid documents), lookups that parsed (valid or
+ * not), entries evicted. Any pointer may be NULL. */
 void gql_doc_cache_stats(const gql_doc_cache_t *c, uint64_t *hits, uint64_t *misses, uint64_t *evictions);
+/* Of the hits, those that answered an invalid document's cached errors. */
+uint64_t gql_doc_cache_negative_hits(const gql_doc_cache_t *c);
 
 #ifdef __cplusplus
 }
