@@ -1361,7 +1361,10 @@ static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
     return h;
 }
 
-/* Spec CoerceVariableValues. Adds request errors; returns how many. */
+/* Spec CoerceVariableValues. Adds request errors; returns how many. The
+ * variables object is the client's: with many definitions it is looked up
+ * through a hash index, so a thousand definitions against a megabyte of
+ * keys cost one pass over each, not their product. */
 static size_t coerce_variables(gql_operation_t *op, const gql_iv_t *given, gql_errors_t *errors)
 {
     const gql_definition_t *def = op->def;
@@ -1369,10 +1372,12 @@ static size_t coerce_variables(gql_operation_t *op, const gql_iv_t *given, gql_e
     size_t n = def->nvariables;
     const char **keys = gql_arena_alloc(op->arena, (n ? n : 1) * sizeof(*keys));
     gql_iv_t *vals = gql_arena_alloc(op->arena, (n ? n : 1) * sizeof(*vals));
-    if (keys == NULL || vals == NULL) {
+    gql__iv_index_t index;
+    if (keys == NULL || vals == NULL || gql__iv_index(op->arena, n > 1 ? given : NULL, &index) != 0) {
         op->internal = true;
         return 1;
     }
+    index.obj = given;
     op->vars.kind = GQL_IV_OBJECT;
     op->vars.u.obj.keys = keys;
     op->vars.u.obj.values = vals;
@@ -1389,7 +1394,7 @@ static size_t coerce_variables(gql_operation_t *op, const gql_iv_t *given, gql_e
             gql_buf_free(&b);
             continue;
         }
-        const gql_iv_t *in = gql_iv_get(given, vd->name);
+        const gql_iv_t *in = gql__iv_index_get(&index, vd->name);
         if (in == NULL) {
             if (vd->default_value != NULL) {
                 int rc = gql_coerce_literal(op->schema, op->arena, vd->default_value, type, NULL, &vals[count]);
@@ -1765,8 +1770,9 @@ int gql_resume(gql_operation_t *op, const gql_rv_t *value, gql_buf_t *out)
         return GQL_EINVAL;
     exec_field_t *ef = &op->root_plan->fields[op->next];
     gql_path_t path = {NULL, ef->key, 0};
-    if (complete(op, ef, ef->def->type, value, &path) == C_FAIL) {
-        op->data_null = true;
+    int r = complete(op, ef, ef->def->type, value, &path);
+    if (r >= C_FAIL) {
+        op->data_null = r == C_FAIL;
         return finish(op);
     }
     op->next++;
