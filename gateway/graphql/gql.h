@@ -238,7 +238,7 @@ typedef struct gql_iv {
  * bounded (512). */
 int gql_json_parse(gql_arena_t *arena, const char *text, size_t len, gql_iv_t *out, char *err, size_t errlen);
 /* True when s[0..n) is well-formed UTF-8 (no overlong forms, surrogates or
- * code points above U+10FFFF). */
+ * code points above U+10FFFF). s may be NULL when n is 0. */
 bool gql_utf8_valid(const char *s, size_t n);
 /* Writes v as JSON. */
 void gql_iv_write_json(const gql_iv_t *v, gql_buf_t *out);

@@ -494,6 +494,8 @@ static int read_object(json_reader_t *r, gql_iv_t *out, int depth)
 
 bool gql_utf8_valid(const char *s, size_t n)
 {
+    if (n == 0)
+        return true; /* s may be NULL then (an empty fragmented WebSocket message) */
     const unsigned char *p = (const unsigned char *)s, *end = p + n;
     uint32_t cp;
     while (p < end) {
@@ -556,6 +558,8 @@ int gql_json_parse(gql_arena_t *arena, const char *text, size_t len, gql_iv_t *o
         err[0] = '\0';
     if (arena == NULL || out == NULL || (text == NULL && len > 0))
         return GQL_EINVAL;
+    if (text == NULL)
+        text = ""; /* NULL + 0 is undefined behaviour in C */
     json_reader_t r = {arena,
                        (const unsigned char *)text,
                        (const unsigned char *)text,
