@@ -103,7 +103,7 @@ int gw_exec_prepare(gw_exec_loop_t *L, const gw_params_t *p, gql_arena_t *arena,
     *op = NULL;
     if (rc == GQL_EFAIL && errs->count > 0)
         return GW_EREQUEST;
-    gw_log_msg(&x->server->log, GW_LOG_ERROR, "graphql internal error", "gql_prepare failed");
+    gw_log_msg(&x->server->log, GW_LOG_ERROR, "graphql internal error", "gql_prepare or gql_operation_cost failed");
     return rc == GQL_ENOMEM ? GW_ENOMEM : GW_EINVAL;
 }
 

@@ -15,7 +15,7 @@
  * events.h lists; a refusal leaves the event zeroed and says why; a
  * decoded event has its type and every string field set; and it encodes
  * again (with its type's id) to bytes that decode and encode to the same
- * bytes. The codec's counters add up to the calls made. A broken check
+ * bytes. The codec never counts more outcomes than calls. A broken check
  * abort()s; crashes, sanitizer reports and leaks are bugs.
  *
  * Built as fuzz_avro (GW_FUZZ=ON) or fuzz_avro_corpus (the ctest
