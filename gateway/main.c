@@ -244,7 +244,8 @@ int main(int argc, char **argv)
     /* the loops' hooks start in this order and end in the reverse one: the
      * transports close their connections before the registry frees what
      * they ran, and the document cache goes last */
-    if ((g->exec = gw_exec_new(s, g->schema, &c->graphql.limits, c->graphql.doc_cache_entries)) == NULL ||
+    if ((g->exec = gw_exec_new(s, g->schema, &c->graphql.limits, &c->graphql.cost, c->graphql.doc_cache_entries)) ==
+            NULL ||
         (g->subs = gw_subs_new(s, g->exec, c->subscriptions.max_unsent_bytes)) == NULL ||
         (g->serve = gw_serve_new(s, g->exec, g->subs, &c->subscriptions)) == NULL ||
         gw_server_add_ready_check(s, "schema", schema_ready, g->schema) != 0 ||

@@ -13,9 +13,14 @@ struct gw_exec {
     gw_server_t *server;
     gql_schema_t *schema;
     gql_limits_t limits;
+    gw_cost_limits_t cost;
     size_t doc_cache_entries;
     int slot;
+    _Atomic uint64_t refused_cost; /* operations refused by graphql.cost.max, all loops */
 };
+
+/* The argument that bounds a list field of the bank's schema. */
+static const char *const SIZE_ARGS[] = {"max_items", NULL};
 
 gw_exec_loop_t *gw_exec_loop(const gw_exec_t *x, const gw_thread_t *t)
 {
@@ -56,7 +61,7 @@ void gw_exec_publish(gw_exec_loop_t *L)
 int gw_exec_prepare(gw_exec_loop_t *L, const gw_params_t *p, gql_arena_t *arena, const void *root_value,
                     gql_errors_t *errs, gql_cached_doc_t **doc, gql_operation_t **op)
 {
-    const gw_exec_t *x = L->exec;
+    gw_exec_t *x = L->exec;
     *doc = NULL;
     *op = NULL;
     gql_cached_doc_t *d = gql_doc_cache_get(L->docs, p->query, p->query_len, &x->limits, errs);
@@ -78,6 +83,18 @@ int gw_exec_prepare(gw_exec_loop_t *L, const gw_params_t *p, gql_arena_t *arena,
         .limits = &x->limits,
     };
     int rc = gql_prepare(&req, op, errs);
+    if (rc == 0 && x->cost.max != 0) {
+        gql_cost_options_t co = {.default_list_size = x->cost.default_list_size, .size_args = SIZE_ARGS};
+        uint64_t cost = 0;
+        rc = gql_operation_cost(*op, &co, &cost);
+        if (rc == 0 && cost > x->cost.max) {
+            gql_errors_add(errs, GQL_CODE_LIMIT, NULL, NULL, 0,
+                           "Query cost %llu exceeds the limit %llu (graphql.cost.max)", (unsigned long long)cost,
+                           (unsigned long long)x->cost.max);
+            atomic_fetch_add_explicit(&x->refused_cost, 1, memory_order_relaxed);
+            rc = GQL_EFAIL;
+        }
+    }
     if (rc == 0) {
         *doc = d;
         return 0;
@@ -86,7 +103,7 @@ int gw_exec_prepare(gw_exec_loop_t *L, const gw_params_t *p, gql_arena_t *arena,
     *op = NULL;
     if (rc == GQL_EFAIL && errs->count > 0)
         return GW_EREQUEST;
-    gw_log_msg(&x->server->log, GW_LOG_ERROR, "graphql internal error", "gql_prepare failed");
+    gw_log_msg(&x->server->log, GW_LOG_ERROR, "graphql internal error", "gql_prepare or gql_operation_cost failed");
     return rc == GQL_ENOMEM ? GW_ENOMEM : GW_EINVAL;
 }
 
@@ -130,10 +147,15 @@ static void render_metrics(gql_buf_t *out, void *data)
     gw_metrics_family(out, "gateway_arena_bytes_in_use", "gauge",
                       "Bytes the engine holds on the loops: request arenas and cached documents.", (int64_t)arena);
     gw_metrics_family(out, "gateway_document_cache_entries", "gauge",
-                      "Parsed and validated documents cached, all loops.", (int64_t)docs);
+                      "Parsed and validated documents cached (invalid ones with their errors), all loops.",
+                      (int64_t)docs);
+    gw_metrics_family(out, "gateway_operations_over_cost_total", "counter",
+                      "Operations refused before running: their cost estimate was above graphql.cost.max.",
+                      (int64_t)atomic_load_explicit(&x->refused_cost, memory_order_relaxed));
 }
 
-gw_exec_t *gw_exec_new(gw_server_t *s, gql_schema_t *schema, const gql_limits_t *limits, size_t doc_cache_entries)
+gw_exec_t *gw_exec_new(gw_server_t *s, gql_schema_t *schema, const gql_limits_t *limits, const gw_cost_limits_t *cost,
+                       size_t doc_cache_entries)
 {
     gw_exec_t *x = calloc(1, sizeof *x);
     if (x == NULL)
@@ -141,6 +163,7 @@ gw_exec_t *gw_exec_new(gw_server_t *s, gql_schema_t *schema, const gql_limits_t 
     x->server = s;
     x->schema = schema;
     x->limits = *limits;
+    x->cost = *cost;
     x->doc_cache_entries = doc_cache_entries;
     x->slot = gw_server_slot_new(s);
     if (x->slot < 0 || gw_server_add_thread_hook(s, loop_start, NULL, x) != 0 ||

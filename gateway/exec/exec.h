@@ -40,11 +40,14 @@ typedef struct gw_exec_loop gw_exec_loop_t;
 /* ------------------------------------------------------------------------ */
 
 /* The execution context for `schema` (borrowed, bound, immutable) with the
- * request `limits` (copied) and documents cached per loop: reserves a slot
- * on `s`, adds the loops' start/end hooks and the metrics
- * gateway_arena_bytes_in_use and gateway_document_cache_entries. NULL when
- * out of memory or the server's tables are full. */
-gw_exec_t *gw_exec_new(gw_server_t *s, gql_schema_t *schema, const gql_limits_t *limits, size_t doc_cache_entries);
+ * request `limits` and the operation cost bound `cost` (both copied) and
+ * documents cached per loop: reserves a slot on `s`, adds the loops'
+ * start/end hooks and the metrics gateway_arena_bytes_in_use,
+ * gateway_document_cache_entries and gateway_operations_over_cost_total.
+ * NULL when out of memory or the server's tables are
+ * full. */
+gw_exec_t *gw_exec_new(gw_server_t *s, gql_schema_t *schema, const gql_limits_t *limits, const gw_cost_limits_t *cost,
+                       size_t doc_cache_entries);
 void gw_exec_free(gw_exec_t *x);
 
 gql_schema_t *gw_exec_schema(const gw_exec_t *x);
@@ -102,11 +105,18 @@ int gw_params_copy(gql_arena_t *a, const gw_params_t *src, gw_params_t *dst);
 const char *gw_params_from_query_string(gql_arena_t *a, const char *qs, size_t len, gw_params_t *p);
 
 /* The document of p->query from loop L's cache (parsed and validated on a
- * miss), then the operation with p's variables in `arena`, executing with
- * `root_value` (may be NULL). On success *doc holds a reference (release it
- * with gql_doc_cache_release once the operation is done) and *op lives in
- * `arena`. Returns 0; GW_EREQUEST with the request errors in `errs` (nothing
- * held); GW_ENOMEM or GW_EINVAL on an internal failure (logged). */
+ * miss; an invalid one answers its cached errors), then the operation with
+ * p's variables in `arena`, executing with `root_value` (may be NULL), and
+ * its cost estimate (gql_operation_cost, list fields weighed by their
+ * max_items argument or graphql.cost.default_list_size): above
+ * graphql.cost.max it is refused with the error "Query cost N exceeds the
+ * limit M (graphql.cost.max)" (extensions.code LIMIT_EXCEEDED). On
+ * success *doc holds a reference (release it with gql_doc_cache_release
+ * once the operation is done) and *op lives in `arena`. Returns 0;
+ * GW_EREQUEST with the request errors in `errs` (nothing held); GW_ENOMEM
+ * or GW_EINVAL on an internal failure (logged). Every transport (HTTP,
+ * SSE, both WebSocket protocols, subscriptions) comes through here, so the
+ * bound holds for all of them. */
 int gw_exec_prepare(gw_exec_loop_t *L, const gw_params_t *p, gql_arena_t *arena, const void *root_value,
                     gql_errors_t *errs, gql_cached_doc_t **doc, gql_operation_t **op);
 

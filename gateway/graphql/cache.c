@@ -10,7 +10,20 @@
  * cache holds one reference while the entry is in the table, and every
  * gql_doc_cache_get/hold adds one. Eviction drops only the cache's reference,
  * so a document a request or subscription still holds stays alive until its
- * last release. Invalid documents are never cached.
+ * last release.
+ *
+ * Invalid documents are cached too (negative entries), so that a client
+ * repeating an expensive invalid document (deep fragments, many errors)
+ * costs one lookup per request, not a parse and a validation: the entry
+ * keeps the text and a copy of the errors, nothing else, and a hit hands
+ * the same errors out again (same messages, locations, paths, codes and
+ * count of dropped ones). Negative entries share the LRU and its bound
+ * with the valid ones; each is bounded in bytes by the document limit (a
+ * text over limits->max_document_bytes is not kept: the parser refuses it
+ * before reading it anyway) and by NEGATIVE_MAX_ERROR_BYTES of errors.
+ * Internal failures (out of memory) are never cached. Like the valid
+ * entries they assume one set of limits per cache: the errors are those
+ * of the limits of the request that made the entry.
  *
  * An entry also keeps the execution plans of its document (field
  * collection per operation and object type, see execute.c), made by the
@@ -29,10 +42,16 @@
  * typical client queries in one malloc; longer texts get 8 bytes of arena
  * per byte of text. */
 #define CACHE_FIRST_BLOCK 32768
+/* The most bytes of error messages, paths and locations a negative entry
+ * keeps (max_errors messages of a few hundred bytes fit); more: not cached. */
+#define NEGATIVE_MAX_ERROR_BYTES 65536
 
 struct gql_cached_doc {
-    gql_arena_t *arena; /* owns this struct, the text and the document */
-    gql_document_t *doc;
+    gql_arena_t *arena;  /* owns this struct, the text and the document (or the errors) */
+    gql_document_t *doc; /* NULL: a negative entry, the document's errors below */
+    gql_error_t *errors; /* a negative entry's errors, copied into `arena` */
+    size_t nerrors;
+    size_t dropped;             /* errors over the bound when the entry was made */
     const gql_schema_t *schema; /* borrowed: the cache's */
     gql__doc_plans_t *plans;    /* made on first execution, in `arena` */
     const char *text;
@@ -53,6 +72,7 @@ struct gql_doc_cache {
     gql_cached_doc_t *head, *tail;
     size_t count;
     uint64_t hits, misses, evictions;
+    uint64_t negative_hits;
 };
 
 /* A 64-bit hash of the text, eight bytes at a time. */
@@ -151,6 +171,116 @@ void gql_doc_cache_free(gql_doc_cache_t *c)
     free(c);
 }
 
+/* Inserts a new entry at the front of the table and the recency list,
+ * evicting the least recently used ones to make room. `refs` is what the
+ * entry starts with: the cache's reference, plus the caller's. */
+static void entry_insert(gql_doc_cache_t *c, gql_cached_doc_t *d, size_t refs)
+{
+    while (c->count >= c->max && c->tail != NULL) {
+        entry_remove(c, c->tail);
+        c->evictions++;
+    }
+    d->refs = refs;
+    d->cached = true;
+    gql_cached_doc_t **bucket = &c->buckets[d->hash & c->mask];
+    d->chain = *bucket;
+    *bucket = d;
+    d->next = c->head;
+    if (c->head)
+        c->head->prev = d;
+    c->head = d;
+    if (c->tail == NULL)
+        c->tail = d;
+    c->count++;
+}
+
+/* Adds a negative entry's errors to `errors` as they were collected: the
+ * same messages, locations, paths and codes (copied into errors->arena, so
+ * they outlive the entry), then its dropped count. Validation may have
+ * grown the bound by one for its final "Too many validation errors" (see
+ * validate.c); the replay grows it the same way, so the answer is the
+ * first one byte for byte. */
+static void replay_errors(const gql_cached_doc_t *d, gql_errors_t *errors)
+{
+    if (errors->count + d->nerrors > errors->max)
+        errors->max = errors->count + d->nerrors;
+    for (size_t i = 0; i < d->nerrors; i++) {
+        const gql_error_t *src = &d->errors[i];
+        gql_error_t *e = gql_errors_add(errors, NULL, NULL, src->locations, src->nlocations, "%s", src->message);
+        if (e == NULL)
+            continue;
+        if (src->path_json != NULL)
+            e->path_json = gql_arena_strdup(errors->arena, src->path_json);
+        if (src->code != NULL)
+            e->code = gql_arena_strdup(errors->arena, src->code);
+    }
+    errors->dropped += d->dropped;
+}
+
+/* A negative entry for `text`, whose parse or validation added
+ * errors->items[first..] (and `dropped` over the bound), or NULL when it
+ * must not be kept: an internal error among them, none at all, a text
+ * over the document limit, errors over NEGATIVE_MAX_ERROR_BYTES, or out
+ * of memory (then nothing is cached: the request goes on with its errors). */
+static gql_cached_doc_t *negative_entry(gql_doc_cache_t *c, const char *text, size_t len, uint64_t hash,
+                                        const gql_limits_t *limits, const gql_errors_t *errors, size_t first,
+                                        size_t dropped)
+{
+    size_t max_doc = limits != NULL ? limits->max_document_bytes : gql_limits_default().max_document_bytes;
+    if (errors->count <= first && dropped == 0)
+        return NULL;
+    if (max_doc != 0 && len > max_doc)
+        return NULL;
+    size_t bytes = 0;
+    for (size_t i = first; i < errors->count; i++) {
+        const gql_error_t *e = &errors->items[i];
+        if (e->code != NULL && strcmp(e->code, GQL_CODE_INTERNAL) == 0)
+            return NULL;
+        bytes += sizeof(*e) + strlen(e->message) + 1 + e->nlocations * sizeof(gql_loc_t) +
+                 (e->path_json ? strlen(e->path_json) + 1 : 0) + (e->code ? strlen(e->code) + 1 : 0) + 32;
+    }
+    if (bytes > NEGATIVE_MAX_ERROR_BYTES)
+        return NULL;
+    gql_arena_t *a = gql_arena_new(len + bytes + sizeof(gql_cached_doc_t) + 256, c->bytes_in_use);
+    if (a == NULL)
+        return NULL;
+    size_t n = errors->count - first;
+    gql_cached_doc_t *d = gql_arena_alloc(a, sizeof(*d));
+    char *copy = gql_arena_strndup(a, text, len);
+    gql_error_t *items = gql_arena_alloc(a, (n ? n : 1) * sizeof(*items));
+    if (d == NULL || copy == NULL || items == NULL) {
+        gql_arena_free(a);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const gql_error_t *src = &errors->items[first + i];
+        gql_loc_t *locs = src->nlocations ? gql_arena_alloc_raw(a, src->nlocations * sizeof(*locs)) : NULL;
+        items[i] = (gql_error_t){
+            .message = gql_arena_strdup(a, src->message),
+            .locations = locs,
+            .nlocations = src->nlocations,
+            .path_json = src->path_json ? gql_arena_strdup(a, src->path_json) : NULL,
+            .code = src->code ? gql_arena_strdup(a, src->code) : NULL,
+        };
+        if (items[i].message == NULL || (src->nlocations && locs == NULL) || (src->path_json && !items[i].path_json) ||
+            (src->code && !items[i].code)) {
+            gql_arena_free(a);
+            return NULL;
+        }
+        if (locs != NULL)
+            memcpy(locs, src->locations, src->nlocations * sizeof(*locs));
+    }
+    d->arena = a;
+    d->schema = c->schema;
+    d->text = copy;
+    d->len = len;
+    d->hash = hash;
+    d->errors = items;
+    d->nerrors = n;
+    d->dropped = dropped;
+    return d;
+}
+
 gql_cached_doc_t *gql_doc_cache_get(gql_doc_cache_t *c, const char *text, size_t len, const gql_limits_t *limits,
                                     gql_errors_t *errors)
 {
@@ -162,8 +292,13 @@ gql_cached_doc_t *gql_doc_cache_get(gql_doc_cache_t *c, const char *text, size_t
     for (gql_cached_doc_t *d = c->buckets[h & c->mask]; d != NULL; d = d->chain) {
         if (d->hash == h && d->len == len && memcmp(d->text, text, len) == 0) {
             move_to_front(c, d);
-            d->refs++;
             c->hits++;
+            if (d->doc == NULL) {
+                c->negative_hits++;
+                replay_errors(d, errors);
+                return NULL;
+            }
+            d->refs++;
             return d;
         }
     }
@@ -187,29 +322,19 @@ gql_cached_doc_t *gql_doc_cache_get(gql_doc_cache_t *c, const char *text, size_t
     d->text = copy;
     d->len = len;
     d->hash = h;
+    size_t first_error = errors->count, dropped_before = errors->dropped;
     d->doc = gql_parse(a, copy, len, limits, errors);
     if (d->doc == NULL || gql_validate(c->schema, d->doc, limits, errors) != 0) {
-        gql_arena_free(a);
+        gql_arena_free(a); /* the AST is not kept: a negative entry holds the text and the errors */
+        gql_cached_doc_t *neg =
+            negative_entry(c, text, len, h, limits, errors, first_error, errors->dropped - dropped_before);
+        if (neg != NULL)
+            entry_insert(c, neg, 1);
         return NULL;
     }
-    /* Make room, then insert at the front holding two references: the
-     * cache's and the caller's. */
-    while (c->count >= c->max && c->tail != NULL) {
-        entry_remove(c, c->tail);
-        c->evictions++;
-    }
-    d->refs = 2;
-    d->cached = true;
-    gql_cached_doc_t **bucket = &c->buckets[h & c->mask];
-    d->chain = *bucket;
-    *bucket = d;
-    d->next = c->head;
-    if (c->head)
-        c->head->prev = d;
-    c->head = d;
-    if (c->tail == NULL)
-        c->tail = d;
-    c->count++;
+    /* Insert at the front holding two references: the cache's and the
+     * caller's. */
+    entry_insert(c, d, 2);
     return d;
 }
 
@@ -239,6 +364,11 @@ void gql_doc_cache_release(gql_cached_doc_t *d)
 size_t gql_doc_cache_size(const gql_doc_cache_t *c)
 {
     return c->count;
+}
+
+uint64_t gql_doc_cache_negative_hits(const gql_doc_cache_t *c)
+{
+    return c->negative_hits;
 }
 
 void gql_doc_cache_stats(const gql_doc_cache_t *c, uint64_t *hits, uint64_t *misses, uint64_t *evictions)

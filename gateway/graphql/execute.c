@@ -25,6 +25,13 @@
  *  - The response is written straight into the caller's gql_buf_t in
  *    selection order. Null propagation truncates the buffer back to where the
  *    nearest nullable value started and writes `null` there.
+ *  - The response is bounded by limits.max_response_bytes while it is
+ *    written: before each field of an object and each item of a list the
+ *    bytes written so far are compared with the bound; past it the
+ *    completion unwinds (C_ABORT, no null propagation, no more resolvers)
+ *    and finish() replaces the response with the RESPONSE_TOO_LARGE error.
+ *    So a hostile query costs at most the bound in memory and the time to
+ *    write it, never the whole answer it asked for.
  *  - Errors are collected in the operation's gql_errors_t; since they come
  *    first in the response, they are spliced in front of "data" at the end
  *    (only when there are any).
@@ -49,6 +56,7 @@ enum {
     C_NULL,      /* null was written (no error) */
     C_ERRNULL,   /* null was written because of a field error already reported */
     C_FAIL,      /* a non-null position got null: the caller truncates to its start */
+    C_ABORT,     /* the response passed max_response_bytes: unwind, write nothing more */
 };
 
 typedef enum leaf_kind { LEAF_CUSTOM = 0, LEAF_INT, LEAF_FLOAT, LEAF_STRING, LEAF_BOOLEAN, LEAF_ID } leaf_kind_t;
@@ -179,6 +187,7 @@ struct gql_operation {
     bool running;
     bool internal; /* an internal failure (out of memory) */
     bool data_null;
+    bool too_large; /* the response passed limits.max_response_bytes: finish() answers the error */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -308,6 +317,20 @@ static inline void put_name(gql_buf_t *b, const char *s, size_t n)
         d[n + 1] = '"';
         b->len += n + 2;
     }
+}
+
+/* Whether this response has passed limits.max_response_bytes; then marks
+ * the execution too large, and the caller unwinds with C_ABORT. Checked
+ * before each field of an object (root fields included) and each item of a
+ * list, so the buffer passes the bound by at most one value written between
+ * two checks (one leaf, or one object's opening). */
+static inline bool over_limit(gql_operation_t *op)
+{
+    size_t max = op->limits.max_response_bytes;
+    if (max == 0 || op->out->len - op->base <= max)
+        return false;
+    op->too_large = true;
+    return true;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1144,11 +1167,14 @@ static int complete_list(gql_operation_t *op, exec_field_t *ef, const gql_type_t
     const gql_type_t *item_type = t->of_type;
     gql_buf_putc(op->out, '[');
     for (size_t i = 0; i < rv->u.list.count; i++) {
+        if (over_limit(op))
+            return C_ABORT;
         if (i)
             gql_buf_putc(op->out, ',');
         gql_path_t ip = {path, NULL, i};
-        if (complete(op, ef, item_type, &rv->u.list.items[i], &ip) == C_FAIL)
-            return C_FAIL;
+        int r = complete(op, ef, item_type, &rv->u.list.items[i], &ip);
+        if (r >= C_FAIL)
+            return r;
     }
     gql_buf_putc(op->out, ']');
     return C_VALUE;
@@ -1294,11 +1320,14 @@ static int complete_object(gql_operation_t *op, exec_field_t *ef, const gql_type
     gql_buf_t *out = op->out;
     gql_buf_putc(out, '{');
     for (size_t i = 0; i < plan->count; i++) {
+        if (over_limit(op))
+            return C_ABORT;
         exec_field_t *f = &plan->fields[i];
         put_prefix(out, f, i == 0);
         gql_path_t fp = {path, f->key, 0};
-        if (execute_field(op, f, t, parent, &fp) == C_FAIL)
-            return C_FAIL;
+        int r = execute_field(op, f, t, parent, &fp);
+        if (r >= C_FAIL)
+            return r;
     }
     gql_buf_putc(out, '}');
     return C_VALUE;
@@ -1332,7 +1361,10 @@ static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
     return h;
 }
 
-/* Spec CoerceVariableValues. Adds request errors; returns how many. */
+/* Spec CoerceVariableValues. Adds request errors; returns how many. The
+ * variables object is the client's: with many definitions it is looked up
+ * through a hash index, so a thousand definitions against a megabyte of
+ * keys cost one pass over each, not their product. */
 static size_t coerce_variables(gql_operation_t *op, const gql_iv_t *given, gql_errors_t *errors)
 {
     const gql_definition_t *def = op->def;
@@ -1340,10 +1372,12 @@ static size_t coerce_variables(gql_operation_t *op, const gql_iv_t *given, gql_e
     size_t n = def->nvariables;
     const char **keys = gql_arena_alloc(op->arena, (n ? n : 1) * sizeof(*keys));
     gql_iv_t *vals = gql_arena_alloc(op->arena, (n ? n : 1) * sizeof(*vals));
-    if (keys == NULL || vals == NULL) {
+    gql__iv_index_t index;
+    if (keys == NULL || vals == NULL || gql__iv_index(op->arena, n > 1 ? given : NULL, &index) != 0) {
         op->internal = true;
         return 1;
     }
+    index.obj = given;
     op->vars.kind = GQL_IV_OBJECT;
     op->vars.u.obj.keys = keys;
     op->vars.u.obj.values = vals;
@@ -1360,7 +1394,7 @@ static size_t coerce_variables(gql_operation_t *op, const gql_iv_t *given, gql_e
             gql_buf_free(&b);
             continue;
         }
-        const gql_iv_t *in = gql_iv_get(given, vd->name);
+        const gql_iv_t *in = gql__iv_index_get(&index, vd->name);
         if (in == NULL) {
             if (vd->default_value != NULL) {
                 int rc = gql_coerce_literal(op->schema, op->arena, vd->default_value, type, NULL, &vals[count]);
@@ -1582,6 +1616,12 @@ const char *gql_operation_name(const gql_operation_t *op)
     return op->def->name;
 }
 
+/* execute_int.h: what cost.c reads of a prepared operation. */
+void gql__operation_parts(const gql_operation_t *op, gql__op_parts_t *out)
+{
+    *out = (gql__op_parts_t){op->schema, op->doc, op->def, op->root_type, &op->vars, op->arena};
+}
+
 /* The operation's root plan: the variant's (built by its first request), or
  * the operation's own. 0, or GQL_ENOMEM. */
 static int ensure_root_plan(gql_operation_t *op)
@@ -1600,8 +1640,28 @@ static int ensure_root_plan(gql_operation_t *op)
     return 0;
 }
 
+/* Replaces everything this response wrote with the one error saying it
+ * passed limits.max_response_bytes (field errors collected so far are
+ * dropped with the data they were about). Returns 0, or GQL_ENOMEM. */
+static int answer_too_large(gql_operation_t *op)
+{
+    gql_buf_t *out = op->out;
+    out->len = op->base;
+    gql_errors_t e;
+    gql_errors_init(&e, op->scratch, 1);
+    gql_errors_add(&e, GQL_CODE_RESPONSE_TOO_LARGE, NULL, NULL, 0,
+                   "Response too large: over %zu bytes (graphql.limits.max_response_bytes)",
+                   op->limits.max_response_bytes);
+    gql_buf_puts(out, "{\"errors\":");
+    gql_errors_write_json(&e, out);
+    gql_buf_puts(out, ",\"data\":null}");
+    return out->oom ? GQL_ENOMEM : 0;
+}
+
 /* Closes the response: `}}` (or data null), then splices the errors in
- * front of "data" when there are any. */
+ * front of "data" when there are any. A response that passed
+ * limits.max_response_bytes (while being written, or with its last value)
+ * becomes the one error answer_too_large writes. */
 static int finish(gql_operation_t *op)
 {
     gql_buf_t *out = op->out;
@@ -1611,17 +1671,27 @@ static int finish(gql_operation_t *op)
             out->len = op->base;
         return GQL_ENOMEM;
     }
+    if (op->too_large)
+        return answer_too_large(op);
     if (op->data_null) {
         out->len = op->data_start;
         gql_buf_append(out, "null}", 5);
     } else {
         gql_buf_append(out, "}}", 2);
     }
+    if (over_limit(op))
+        return answer_too_large(op);
     if (op->errors.count > 0 || op->errors.dropped > 0) {
         gql_buf_t e = GQL_BUF_INIT;
         gql_buf_puts(&e, "{\"errors\":");
         gql_errors_write_json(&op->errors, &e);
         gql_buf_putc(&e, ',');
+        size_t max = op->limits.max_response_bytes;
+        if (!e.oom && max != 0 && out->len - op->base + e.len - 1 > max) {
+            gql_buf_free(&e); /* the errors would take the response past the bound */
+            op->too_large = true;
+            return answer_too_large(op);
+        }
         if (!e.oom && gql_buf_reserve(out, e.len)) {
             /* `{"data":...` becomes `{"errors":[...],"data":...`. */
             char *start = out->data + op->base;
@@ -1643,6 +1713,8 @@ static int run_root(gql_operation_t *op)
     exec_plan_t *plan = op->root_plan;
     gql_buf_t *out = op->out;
     for (; op->next < plan->count; op->next++) {
+        if (over_limit(op))
+            break;
         exec_field_t *ef = &plan->fields[op->next];
         put_prefix(out, ef, op->next == 0);
         gql_path_t path = {NULL, ef->key, 0};
@@ -1660,6 +1732,8 @@ static int run_root(gql_operation_t *op)
             op->data_null = true;
             break;
         }
+        if (r == C_ABORT)
+            break;
     }
     return finish(op);
 }
@@ -1685,6 +1759,7 @@ int gql_execute_scratch(gql_operation_t *op, const void *root_value, gql_arena_t
     op->next = 0;
     op->internal = false;
     op->data_null = false;
+    op->too_large = false;
     op->running = true;
     return run_root(op);
 }
@@ -1695,8 +1770,9 @@ int gql_resume(gql_operation_t *op, const gql_rv_t *value, gql_buf_t *out)
         return GQL_EINVAL;
     exec_field_t *ef = &op->root_plan->fields[op->next];
     gql_path_t path = {NULL, ef->key, 0};
-    if (complete(op, ef, ef->def->type, value, &path) == C_FAIL) {
-        op->data_null = true;
+    int r = complete(op, ef, ef->def->type, value, &path);
+    if (r >= C_FAIL) {
+        op->data_null = r == C_FAIL;
         return finish(op);
     }
     op->next++;

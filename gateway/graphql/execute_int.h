@@ -1,7 +1,9 @@
 /*
  * execute_int.h — internals shared by execute.c and values.c (and the
- * cache): helpers for error messages that quote values and types the way
- * graphql-js does, and the field-collection plans a cached document keeps.
+ * cache and the cost estimate): helpers for error messages that quote
+ * values and types the way graphql-js does, the field-collection plans a
+ * cached document keeps, and the parts of a prepared operation cost.c
+ * reads.
  * Not part of the engine's public interface.
  */
 #ifndef GQL_EXECUTE_INT_H
@@ -43,5 +45,18 @@ gql__doc_plans_t *gql__doc_plans_new(gql_arena_t *arena, const gql_schema_t *sch
 /* The plan store of a cache entry, made on first use (cache.c); NULL when
  * out of memory. Single-threaded, like the cache. */
 gql__doc_plans_t *gql__cached_doc_plans(gql_cached_doc_t *d);
+
+/* What the cost estimate (cost.c) reads of a prepared operation, all
+ * borrowed from it and valid while it lives. */
+typedef struct gql__op_parts {
+    const gql_schema_t *schema;
+    const gql_document_t *doc;
+    const gql_definition_t *def; /* the operation selected */
+    const gql_type_t *root_type;
+    const gql_iv_t *vars; /* the coerced variables, an object */
+    gql_arena_t *arena;   /* the request arena */
+} gql__op_parts_t;
+
+void gql__operation_parts(const gql_operation_t *op, gql__op_parts_t *out);
 
 #endif

@@ -154,6 +154,7 @@ typedef struct gql_errors {
 #define GQL_CODE_BAD_INPUT "BAD_USER_INPUT"
 #define GQL_CODE_LIMIT "LIMIT_EXCEEDED"
 #define GQL_CODE_INTERNAL "INTERNAL_SERVER_ERROR"
+#define GQL_CODE_RESPONSE_TOO_LARGE "RESPONSE_TOO_LARGE" /* see gql_limits_t.max_response_bytes */
 
 void gql_errors_init(gql_errors_t *e, gql_arena_t *arena, size_t max);
 /* Adds an error. locs may be NULL when nlocs is 0; path may be NULL; code may
@@ -178,6 +179,15 @@ typedef struct gql_limits {
     size_t max_fields;         /* field selections in the document, default 2000 */
     size_t max_aliases;        /* aliased fields in the document, default 200 */
     size_t max_errors;         /* errors kept per request, default 100 */
+    /* Bytes of one response (one gql_execute, one subscription event),
+     * default 8 MiB. Enforced while writing: execution stops at the first
+     * field or list item that starts past the bound, and the response is
+     * replaced by {"errors":[{"message":"Response too large: over N bytes
+     * (graphql.limits.max_response_bytes)","extensions":{"code":
+     * "RESPONSE_TOO_LARGE"}}],"data":null} (the gateway's setting is named
+     * so the client's operator knows what to raise). The buffer passes the
+     * bound by at most the one value written between two checks. */
+    size_t max_response_bytes;
 } gql_limits_t;
 
 /* The defaults above. */
@@ -228,7 +238,7 @@ typedef struct gql_iv {
  * bounded (512). */
 int gql_json_parse(gql_arena_t *arena, const char *text, size_t len, gql_iv_t *out, char *err, size_t errlen);
 /* True when s[0..n) is well-formed UTF-8 (no overlong forms, surrogates or
- * code points above U+10FFFF). */
+ * code points above U+10FFFF). s may be NULL when n is 0. */
 bool gql_utf8_valid(const char *s, size_t n);
 /* Writes v as JSON. */
 void gql_iv_write_json(const gql_iv_t *v, gql_buf_t *out);
@@ -405,7 +415,9 @@ const char *gql_operation_name(const gql_operation_t *op);
  * complete, or GQL_PENDING when a top-level resolver answered
  * GQL_RV_PENDING: then call gql_resume with that field's value; fields after
  * it wait (mutations run serially). `root_value` overrides the request's
- * (subscriptions pass each event here). Field errors are in the response. */
+ * (subscriptions pass each event here). Field errors are in the response.
+ * A response that passes the request's limits.max_response_bytes stops
+ * there and becomes the RESPONSE_TOO_LARGE error (still a 0 return). */
 int gql_execute(gql_operation_t *op, const void *root_value, gql_buf_t *out);
 /* Continues after GQL_PENDING with the pending field's value. Same returns. */
 int gql_resume(gql_operation_t *op, const gql_rv_t *value, gql_buf_t *out);
@@ -415,6 +427,30 @@ int gql_resume(gql_operation_t *op, const gql_rv_t *value, gql_buf_t *out);
  * each event this way and resets `scratch` afterwards (after the last
  * gql_resume, when pending), so its own arena does not grow per event. */
 int gql_execute_scratch(gql_operation_t *op, const void *root_value, gql_arena_t *scratch, gql_buf_t *out);
+
+/* How gql_operation_cost weighs list fields. */
+typedef struct gql_cost_options {
+    /* Items assumed for a list field that no size argument bounds (and for
+     * every list level but the outermost); 0 means 100. */
+    uint64_t default_list_size;
+    /* Names of the arguments that bound a list field's length, e.g.
+     * {"max_items", NULL}; NULL-terminated; NULL: none. */
+    const char *const *size_args;
+} gql_cost_options_t;
+
+/* A static estimate of what executing a prepared operation costs, before
+ * any resolver runs: the number of JSON values (objects, lists and leaves)
+ * its response can hold. A field counts 1 plus what it selects; a list
+ * field counts 1 plus n times its item, n being its size argument (a
+ * literal, a variable or the argument's default) or default_list_size;
+ * aliases and fragments add up, @skip/@include are applied; lists of
+ * introspection types (__Type.fields, ...) count one item (the schema
+ * bounds them, and limits.max_response_bytes the response). Linear in the
+ * document: fragments are memoised per (fragment, type). Saturates at
+ * UINT64_MAX. `options` may be NULL (defaults, no size argument). Returns
+ * 0 with *cost set, GQL_EINVAL, or GQL_ENOMEM. The tables it needs go in
+ * the operation's arena. (cost.c) */
+int gql_operation_cost(const gql_operation_t *op, const gql_cost_options_t *options, uint64_t *cost);
 
 /* Subscriptions, spec §6.2.3, in the two steps transports drive:
  * 1. gql_subscribe creates the source event stream by calling the root
@@ -444,17 +480,24 @@ gql_doc_cache_t *gql_doc_cache_new(const gql_schema_t *schema, size_t max_entrie
 void gql_doc_cache_free(gql_doc_cache_t *c);
 /* Parses and validates `text` (or finds it). Returns a held entry (release
  * it with gql_doc_cache_release), or NULL with syntax/validation errors in
- * `errors`. Invalid documents are not cached. */
+ * `errors`. Invalid documents are cached too, as their errors: a repeated
+ * one adds the same errors again without parsing or validating (internal
+ * errors, and texts over limits->max_document_bytes, are not kept). Every
+ * entry assumes the limits of the request that made it: give one cache one
+ * set of limits. */
 gql_cached_doc_t *gql_doc_cache_get(gql_doc_cache_t *c, const char *text, size_t len, const gql_limits_t *limits,
                                     gql_errors_t *errors);
 const gql_document_t *gql_cached_doc_document(const gql_cached_doc_t *d);
 void gql_doc_cache_hold(gql_cached_doc_t *d);
 void gql_doc_cache_release(gql_cached_doc_t *d);
+/* Entries cached, valid and invalid documents alike. */
 size_t gql_doc_cache_size(const gql_doc_cache_t *c);
 /* Counters since the cache was made, for /metrics: lookups answered from
- * the cache, lookups that parsed (valid or not), entries evicted. Any
- * pointer may be NULL. */
+ * the cache (valid or invalid documents), lookups that parsed (valid or
+ * not), entries evicted. Any pointer may be NULL. */
 void gql_doc_cache_stats(const gql_doc_cache_t *c, uint64_t *hits, uint64_t *misses, uint64_t *evictions);
+/* Of the hits, those that answered an invalid document's cached errors. */
+uint64_t gql_doc_cache_negative_hits(const gql_doc_cache_t *c);
 
 #ifdef __cplusplus
 }

@@ -121,6 +121,22 @@ static inline uint32_t gql__name_hash(const char *s)
     return h;
 }
 
+/* A hash index over the keys of an object value, for code that looks up
+ * many names in an object a client sent (the variables of an operation
+ * with many variable definitions): each lookup is O(1) instead of a scan,
+ * with json.c's seeded hash. Small objects (up to 8 keys) are scanned. */
+typedef struct gql__iv_index {
+    const gql_iv_t *obj; /* borrowed */
+    uint32_t *slots;     /* NULL: scan */
+    size_t mask;
+} gql__iv_index_t;
+
+/* Builds the index of `obj` (an object, or anything else: then lookups
+ * find nothing) in arena `a`. 0, or GQL_ENOMEM. */
+int gql__iv_index(gql_arena_t *a, const gql_iv_t *obj, gql__iv_index_t *out);
+/* gql_iv_get through the index. */
+const gql_iv_t *gql__iv_index_get(const gql__iv_index_t *ix, const char *key);
+
 /* The length of a text the schema keeps with a length (descriptions, which
  * may hold U+0000): `len` when set, else up to the NUL. */
 static inline size_t gql__text_len(const char *s, size_t len)

@@ -13,9 +13,12 @@
 #include "gql_int.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #define JSON_MAX_DEPTH 512
 
@@ -320,7 +323,15 @@ static int read_array(json_reader_t *r, gql_iv_t *out, int depth)
 /* Keys of one object being read: a plain scan finds a repeated key while
  * the object is small; beyond KEY_SCAN keys an open-addressing index
  * (slot = position + 1, 0 empty) keeps the whole read linear in the input
- * (a body of 100,000 distinct keys would otherwise cost 5e9 comparisons). */
+ * (a body of 100,000 distinct keys would otherwise cost 5e9 comparisons).
+ *
+ * The keys are the client's, so the hash is keyed with a random seed drawn
+ * once per process: with a fixed hash (FNV-1a, as this was) a client can
+ * compute offline keys whose slots fall in one small window of the table,
+ * and linear probing then walks that whole cluster for every key — the
+ * same 5e9 comparisons. With the seed unknown, no set of keys is worse
+ * than random ones. (Not SipHash: a client would have to learn the seed
+ * from timings first; see docs/security.md.) */
 #define KEY_SCAN 8
 
 typedef struct key_index {
@@ -328,11 +339,48 @@ typedef struct key_index {
     size_t mask; /* capacity - 1 (a power of two) */
 } key_index_t;
 
-static uint32_t key_hash(const char *k)
+/* The process's hash seed, drawn on first use (getrandom; the clock and an
+ * address when that fails). Never 0. */
+static uint64_t hash_seed(void)
 {
-    uint32_t h = 2166136261u;
-    for (; *k; k++)
-        h = (h ^ (uint8_t)*k) * 16777619u;
+    static _Atomic uint64_t seed;
+    uint64_t s = atomic_load_explicit(&seed, memory_order_relaxed);
+    if (s != 0)
+        return s;
+    uint64_t v = 0;
+    if (getrandom(&v, sizeof v, GRND_NONBLOCK) != (ssize_t)sizeof v) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        v = ((uint64_t)ts.tv_nsec << 32) ^ (uint64_t)ts.tv_sec ^ (uint64_t)(uintptr_t)&seed;
+    }
+    v |= 1;
+    uint64_t expected = 0;
+    atomic_compare_exchange_strong_explicit(&seed, &expected, v, memory_order_relaxed, memory_order_relaxed);
+    return atomic_load_explicit(&seed, memory_order_relaxed);
+}
+
+/* A seeded hash of a key, eight bytes at a time, with a final avalanche so
+ * that the low bits (the slot) depend on every byte and on the seed. */
+static uint64_t key_hash(const char *k, uint64_t seed)
+{
+    const uint64_t m = 0x9E3779B97F4A7C15ull;
+    size_t n = strlen(k);
+    uint64_t h = seed ^ (n * m);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, k + i, 8);
+        h = (h ^ w) * m;
+        h ^= h >> 29;
+    }
+    uint64_t w = 0;
+    memcpy(&w, k + i, n - i);
+    h = (h ^ w ^ seed) * m;
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDull;
+    h ^= h >> 33;
+    h *= 0xC4CEB9FE1A85EC53ull;
+    h ^= h >> 33;
     return h;
 }
 
@@ -340,7 +388,7 @@ static uint32_t key_hash(const char *k)
  * to. Keys compare as strcmp does, like gql_iv_get. */
 static uint32_t *key_slot(const key_index_t *ix, const char **keys, const char *key)
 {
-    size_t i = key_hash(key) & ix->mask;
+    size_t i = key_hash(key, hash_seed()) & ix->mask;
     while (ix->slots[i] != 0 && strcmp(keys[ix->slots[i] - 1], key) != 0)
         i = (i + 1) & ix->mask;
     return &ix->slots[i];
@@ -446,6 +494,8 @@ static int read_object(json_reader_t *r, gql_iv_t *out, int depth)
 
 bool gql_utf8_valid(const char *s, size_t n)
 {
+    if (n == 0)
+        return true; /* s may be NULL then (an empty fragmented WebSocket message) */
     const unsigned char *p = (const unsigned char *)s, *end = p + n;
     uint32_t cp;
     while (p < end) {
@@ -508,6 +558,8 @@ int gql_json_parse(gql_arena_t *arena, const char *text, size_t len, gql_iv_t *o
         err[0] = '\0';
     if (arena == NULL || out == NULL || (text == NULL && len > 0))
         return GQL_EINVAL;
+    if (text == NULL)
+        text = ""; /* NULL + 0 is undefined behaviour in C */
     json_reader_t r = {arena,
                        (const unsigned char *)text,
                        (const unsigned char *)text,
@@ -584,6 +636,29 @@ const gql_iv_t *gql_iv_get(const gql_iv_t *obj, const char *key)
         if (strcmp(obj->u.obj.keys[i], key) == 0)
             return &obj->u.obj.values[i];
     return NULL;
+}
+
+int gql__iv_index(gql_arena_t *a, const gql_iv_t *obj, gql__iv_index_t *out)
+{
+    *out = (gql__iv_index_t){obj, NULL, 0};
+    if (obj == NULL || obj->kind != GQL_IV_OBJECT || obj->u.obj.count <= KEY_SCAN)
+        return 0;
+    key_index_t ix;
+    json_reader_t r = {.arena = a};
+    if (!key_index_build(&r, &ix, obj->u.obj.keys, obj->u.obj.count))
+        return GQL_ENOMEM;
+    out->slots = ix.slots;
+    out->mask = ix.mask;
+    return 0;
+}
+
+const gql_iv_t *gql__iv_index_get(const gql__iv_index_t *ix, const char *key)
+{
+    if (ix->slots == NULL)
+        return gql_iv_get(ix->obj, key);
+    key_index_t k = {ix->slots, ix->mask};
+    uint32_t slot = *key_slot(&k, ix->obj->u.obj.keys, key);
+    return slot != 0 ? &ix->obj->u.obj.values[slot - 1] : NULL;
 }
 
 const gql_iv_t *gql_arg(const gql_args_t *args, const char *name)

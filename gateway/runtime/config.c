@@ -65,6 +65,11 @@ static const key_def_t KEYS[] = {
     {"graphql.max_fields", K_SIZE, OFF(graphql.limits.max_fields), 0, 10000000, false},
     {"graphql.max_aliases", K_SIZE, OFF(graphql.limits.max_aliases), 0, 10000000, false},
     {"graphql.max_errors", K_SIZE, OFF(graphql.limits.max_errors), 0, 100000, false},
+    {"graphql.limits", K_SECTION, 0, 0, 0, false},
+    {"graphql.limits.max_response_bytes", K_SIZE, OFF(graphql.limits.max_response_bytes), 0, 1LL << 32, false},
+    {"graphql.cost", K_SECTION, 0, 0, 0, false},
+    {"graphql.cost.max", K_U64, OFF(graphql.cost.max), 0, 1LL << 62, false},
+    {"graphql.cost.default_list_size", K_U64, OFF(graphql.cost.default_list_size), 1, 1000000000, false},
     {"web", K_SECTION, 0, 0, 0, false},
     {"web.graphiql", K_BOOL, OFF(web.graphiql), 0, 0, false},
     {"web.root", K_PATH, OFF(web.root), 0, 0, false},
@@ -142,6 +147,7 @@ int gw_config_defaults(gw_config_t *c, const char *base_dir)
     c->graphql.schema = resolve_path(a, c->base_dir, "schema/bank.graphql");
     c->graphql.doc_cache_entries = 1000;
     c->graphql.limits = gql_limits_default();
+    c->graphql.cost = (gw_cost_limits_t){.max = 20000, .default_list_size = 100};
     c->web.graphiql = true;
     c->web.root = resolve_path(a, c->base_dir, "static");
     c->web.assets = resolve_path(a, c->base_dir, "node_modules");
@@ -545,6 +551,9 @@ void gw_config_print(const gw_config_t *c, gql_buf_t *out)
                    "  max_fields: %zu\n  max_aliases: %zu\n  max_errors: %zu\n",
                    c->graphql.doc_cache_entries, l->max_document_bytes, l->max_tokens, l->max_depth, l->max_fields,
                    l->max_aliases, l->max_errors);
+    gql_buf_printf(out, "  limits:\n    max_response_bytes: %zu\n  cost:\n    max: %llu\n    default_list_size: %llu\n",
+                   l->max_response_bytes, (unsigned long long)c->graphql.cost.max,
+                   (unsigned long long)c->graphql.cost.default_list_size);
     gql_buf_printf(out, "web:\n  graphiql: %s\n  root: ", c->web.graphiql ? "true" : "false");
     print_str(out, c->web.root);
     gql_buf_puts(out, "\n  assets: ");

@@ -27,6 +27,13 @@ typedef struct gw_kv {
     const char *value;
 } gw_kv_t;
 
+/* graphql.cost: the static estimate of an operation made before it runs
+ * (gql_operation_cost, exec.c). */
+typedef struct gw_cost_limits {
+    uint64_t max;               /* an operation estimated above this is refused; 0: no estimate */
+    uint64_t default_list_size; /* items of a list field without max_items */
+} gw_cost_limits_t;
+
 /* Subscriptions (subs.h): limits and timers of WebSocket and SSE. */
 typedef struct gw_subs_limits {
     size_t max_connections;    /* WebSocket + SSE connections, whole process */
@@ -64,6 +71,7 @@ typedef struct gw_config {
         const char *schema; /* absolute path after loading */
         size_t doc_cache_entries;
         gql_limits_t limits;
+        gw_cost_limits_t cost;
     } graphql;
 
     struct {

@@ -20,8 +20,9 @@
 #error "define FUZZ_NAME before including fuzz_main.h"
 #endif
 
-/* Reads a whole file into a malloc'd, NUL-terminated buffer; NULL on error. */
-static char *read_file(const char *path, size_t *len)
+/* Reads a whole file into a malloc'd, NUL-terminated buffer; NULL on error.
+ * Inline: targets that read no file of their own do not use it. */
+static inline char *read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)

@@ -8,10 +8,14 @@
  * It goes the way the gateway takes it: gql_json_parse on the variables
  * (strict JSON), gql_parse and gql_validate against the bank schema under
  * small limits, then, for each operation of a valid document, gql_prepare
- * (operation selection, variable coercion) and gql_execute with C resolvers
- * that answer from a few fixed rows (subscriptions: one event). Checks: no
- * crash, sanitizer report or leak; every response the engine writes is valid
- * JSON (read back with gql_json_parse) and an object with "data" or "errors";
+ * (operation selection, variable coercion), gql_operation_cost (the
+ * gateway's estimate before running) and gql_execute with C resolvers
+ * that answer from a few fixed rows (subscriptions: one event); inputs of
+ * odd length run under a response bound of 256 bytes, so the execution's
+ * stop at max_response_bytes is fuzzed too. Checks: no crash, sanitizer
+ * report or leak; the estimate never fails but for memory; every response
+ * the engine writes is valid JSON (read back with gql_json_parse), an
+ * object with "data" or "errors", and within the bound when there is one;
  * every failure comes with an error. A broken check abort()s.
  *
  * Built like fuzz_document.c: a libFuzzer binary with GW_FUZZ=ON, otherwise
@@ -299,6 +303,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     limits.max_fields = 200;
     limits.max_aliases = 30;
     limits.max_errors = 20;
+    limits.max_response_bytes = size % 2 ? 256 : 0;
 
     gql_iv_t variables;
     const gql_iv_t *vars = NULL;
@@ -350,11 +355,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             continue;
         }
+        static const char *const size_args[] = {"max_items", NULL};
+        gql_cost_options_t cost_options = {.default_list_size = 100, .size_args = size_args};
+        uint64_t cost = 0;
+        int crc = gql_operation_cost(op, &cost_options, &cost);
+        if (crc != 0 && crc != GQL_ENOMEM) {
+            fprintf(stderr, "fuzz_request: gql_operation_cost returned %d\n", crc);
+            abort();
+        }
         const void *root = gql_operation_type(op) == GQL_OP_SUBSCRIPTION ? (const void *)&ROW_DATA[2] : NULL;
         gql_buf_t out = GQL_BUF_INIT;
         int rc = gql_execute(op, root, &out);
         if (rc == 0) {
             check_response(arena, &out);
+            if (limits.max_response_bytes != 0 && out.len > limits.max_response_bytes) {
+                fprintf(stderr, "fuzz_request: a response of %zu bytes passed the bound of %zu\n", out.len,
+                        limits.max_response_bytes);
+                abort();
+            }
             if (state.print)
                 printf("%.*s\n", (int)out.len, out.data);
         } else if (rc != GQL_ENOMEM) {

@@ -1,5 +1,6 @@
 /* Unit tests of cache.c: hits, LRU eviction, holds outliving eviction and
- * the cache itself, invalid documents not cached, memory accounting. */
+ * the cache itself, invalid documents cached as their errors (and
+ * bounded), memory accounting. */
 #include "helpers.h"
 
 static gql_schema_t *small_schema(void)
@@ -45,21 +46,93 @@ TEST(hit_returns_same_document)
     gql_schema_free(s);
 }
 
-TEST(invalid_documents_are_not_cached)
+/* An invalid document is cached as its errors: the second request gets
+ * the same errors (messages, locations, codes, the final "too many") from a
+ * lookup, without parsing or validating (the miss counter does not move;
+ * every parse is a miss). */
+TEST(invalid_documents_are_cached_with_their_errors)
 {
     gql_schema_t *s = small_schema();
     ASSERT(s != NULL);
     gql_arena_t *a = gql_arena_new(0, NULL);
     gql_doc_cache_t *c = gql_doc_cache_new(s, 4, NULL);
     gql_errors_t e;
-    ASSERT(get(c, a, "{ a ", &e) == NULL);
-    ASSERT_EQ_INT(1, e.count);
-    ASSERT(strstr(e.items[0].message, "Syntax Error") != NULL);
-    ASSERT(get(c, a, "{ nope }", &e) == NULL);
-    ASSERT_EQ_INT(1, e.count);
-    ASSERT_EQ_STR("Cannot query field \"nope\" on type \"Query\".", e.items[0].message);
-    ASSERT_EQ_INT(0, gql_doc_cache_size(c));
+    const char *texts[] = {"{ a ", "{ nope }", "{ x1 x2 x3 x4 x5 }"};
+    const char *first[3];
+    for (size_t i = 0; i < 3; i++) {
+        /* at most 3 errors kept: the last document has 5, validation stops at 3 and says so */
+        gql_errors_init(&e, a, 3);
+        ASSERT(gql_doc_cache_get(c, texts[i], strlen(texts[i]), NULL, &e) == NULL);
+        ASSERT(e.count > 0);
+        first[i] = th_errors_json(a, "", &e);
+    }
+    EXPECT(strstr(first[0], "Syntax Error") != NULL);
+    EXPECT(strstr(first[1], "Cannot query field \\\"nope\\\" on type \\\"Query\\\".") != NULL);
+    EXPECT(strstr(first[2], "Too many validation errors, error limit reached.") != NULL);
+    uint64_t hits, misses;
+    gql_doc_cache_stats(c, &hits, &misses, NULL);
+    ASSERT_EQ_INT(0, hits);
+    ASSERT_EQ_INT(3, misses);
+    ASSERT_EQ_INT(3, gql_doc_cache_size(c));
+    for (size_t i = 0; i < 3; i++) {
+        gql_errors_init(&e, a, 3);
+        ASSERT(gql_doc_cache_get(c, texts[i], strlen(texts[i]), NULL, &e) == NULL);
+        ASSERT_EQ_STR(first[i], th_errors_json(a, "", &e));
+    }
+    gql_doc_cache_stats(c, &hits, &misses, NULL);
+    ASSERT_EQ_INT(3, hits);
+    ASSERT_EQ_INT(3, misses); /* nothing was parsed again */
+    ASSERT_EQ_INT(3, gql_doc_cache_negative_hits(c));
+    /* errors already collected before the lookup stay, and are not cached */
+    gql_errors_init(&e, a, 10);
+    gql_errors_add(&e, NULL, NULL, NULL, 0, "earlier");
+    ASSERT(gql_doc_cache_get(c, "{ nope }", 8, NULL, &e) == NULL);
+    ASSERT_EQ_INT(2, e.count);
+    ASSERT_EQ_STR("earlier", e.items[0].message);
+    ASSERT_EQ_STR("Cannot query field \"nope\" on type \"Query\".", e.items[1].message);
     gql_doc_cache_free(c);
+    gql_arena_free(a);
+    gql_schema_free(s);
+}
+
+/* Negative entries share the LRU bound with valid ones, count their bytes,
+ * and a text over the document limit is not kept (the parser refuses it
+ * before reading it). */
+TEST(negative_entries_are_bounded)
+{
+    gql_schema_t *s = small_schema();
+    ASSERT(s != NULL);
+    gql_arena_t *a = gql_arena_new(0, NULL);
+    size_t bytes = 0;
+    gql_doc_cache_t *c = gql_doc_cache_new(s, 2, &bytes);
+    gql_errors_t e;
+    ASSERT(get(c, a, "{ n1 }", &e) == NULL);
+    ASSERT(get(c, a, "{ n2 }", &e) == NULL);
+    size_t two = bytes;
+    EXPECT(two > 0 && two < 2 * 4096); /* the text and the errors, not an AST arena */
+    ASSERT(get(c, a, "{ n3 }", &e) == NULL);
+    uint64_t evictions;
+    gql_doc_cache_stats(c, NULL, NULL, &evictions);
+    ASSERT_EQ_INT(2, gql_doc_cache_size(c));
+    ASSERT_EQ_INT(1, evictions);
+    /* a valid document evicts a negative one like any other entry */
+    gql_cached_doc_t *d = get(c, a, "{ a }", &e);
+    ASSERT(d != NULL);
+    gql_doc_cache_release(d);
+    ASSERT_EQ_INT(2, gql_doc_cache_size(c));
+    /* over max_document_bytes: refused, not cached */
+    gql_limits_t lim = gql_limits_default();
+    lim.max_document_bytes = 8;
+    gql_errors_init(&e, a, 10);
+    ASSERT(gql_doc_cache_get(c, "{ a a a a a }", 13, &lim, &e) == NULL);
+    ASSERT_EQ_INT(1, e.count);
+    gql_errors_init(&e, a, 10);
+    ASSERT(gql_doc_cache_get(c, "{ a a a a a }", 13, &lim, &e) == NULL);
+    uint64_t hits;
+    gql_doc_cache_stats(c, &hits, NULL, NULL);
+    ASSERT_EQ_INT(0, hits);
+    gql_doc_cache_free(c);
+    ASSERT_EQ_INT(0, bytes);
     gql_arena_free(a);
     gql_schema_free(s);
 }
@@ -156,6 +229,6 @@ TEST(bad_arguments)
     gql_doc_cache_release(NULL);
 }
 
-TEST_MAIN(TEST_ENTRY(hit_returns_same_document), TEST_ENTRY(invalid_documents_are_not_cached),
-          TEST_ENTRY(lru_eviction_spares_held_entries), TEST_ENTRY(introspection_query_fits_the_first_block),
-          TEST_ENTRY(bad_arguments))
+TEST_MAIN(TEST_ENTRY(hit_returns_same_document), TEST_ENTRY(invalid_documents_are_cached_with_their_errors),
+          TEST_ENTRY(negative_entries_are_bounded), TEST_ENTRY(lru_eviction_spares_held_entries),
+          TEST_ENTRY(introspection_query_fits_the_first_block), TEST_ENTRY(bad_arguments))
