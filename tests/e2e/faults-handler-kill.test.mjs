@@ -20,7 +20,7 @@ test(`command handler SIGKILLed ${KILLS} times under load: every transfer answer
     await sleep(1000);
     const t0 = Date.now();
     for (let k = 0; k < KILLS; k++) {
-      await sleep(200 + Math.floor(Math.random() * 1300));
+      await sleep(800 + Math.floor(Math.random() * 2000));
       await s.killHandler();
       await s.restartHandler();
     }
@@ -28,9 +28,11 @@ test(`command handler SIGKILLed ${KILLS} times under load: every transfer answer
     await g.stop();
     const during = clientSummary(g.records);
     const r = await resendUnanswered(s, g.records);
+    const hs = s.handlerStarts();
     const v = await verify(s, g.records, g.accounts);
     note(`handler kills: ${KILLS} in ${((Date.now() - t0) / 1000).toFixed(1)} s; transfers ${v.transfers} (${v.successes} succeeded, ${v.failures} refused); ` +
-      `answers during the faults ${during.answered}, errors ${during.errors}; unanswered then ${r.unanswered}, re-sent ${r.resent}; log events ${v.events}`);
+      `answers during the faults ${during.answered}, errors ${during.errors}; unanswered then ${r.unanswered}, re-sent ${r.resent}; ` +
+      `log events ${v.events}; half-done transfers completed from the log at restart ${hs.completedFromLog}`);
     assert.ok(v.transfers > 1000, 'a real stream of transfers ran');
   } catch (e) {
     console.error(`handler logs:\n${s.handlerLogs.slice(-4000)}\n${s.h.stderrText().slice(-4000)}`);

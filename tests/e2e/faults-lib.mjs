@@ -67,6 +67,12 @@ export async function startStack({ topology = TOPOLOGY, brokers = 1, gateways = 
     s.handlerLogs += s.h.stderrText();
     s.h = await startHandler(s.k.bootstrap, topology, { stateDir: s.stateDir });
   };
+  /** What the handlers said at their starts: {starts, completedFromLog} (sums over every start). */
+  s.handlerStarts = () => {
+    const text = s.handlerLogs + s.h.stderrText();
+    const done = [...text.matchAll(/(\d+) half-done transfers completed from the log/g)].map((m) => Number(m[1]));
+    return { starts: done.length, completedFromLog: done.reduce((a, b) => a + b, 0) };
+  };
   s.killHandler = async () => {
     await stop(s.h, 'SIGKILL');
   };
