@@ -312,20 +312,32 @@ int gw_backbone_send_transfer(gw_backbone_t *b, const gw_transfer_cmd_t *c, char
     return send_event(b, b->t_cmt, &ev, c->username, c->username_len, GW_CMD_TRANSFER, c->uuid, err, errlen);
 }
 
+/* A claim of a username: key "USERNAME#UUID", value {"username", "uuid",
+ * "pwhash"}. The key is unique per claim, so a compacted topic (which keeps
+ * the last record of each key) never drops a claim, and the first claim of a
+ * name in the log stays the first: the owner read after compaction is the
+ * owner read before it. The topic must keep one partition (its order decides). */
 int gw_backbone_send_credentials(gw_backbone_t *b, const char *username, size_t ulen, const uint8_t uuid[16],
                                  const char *pwhash, char *err, size_t errlen)
 {
-    char u[GW_UUID_STRLEN + 1];
+    char u[GW_UUID_STRLEN + 1], key[GW_CREDENTIALS_KEY_MAX];
     gw_uuidstr_format(uuid, u);
-    json_t *v = json_pack("{s:s, s:s}", "uuid", u, "pwhash", pwhash);
+    if (ulen + 1 + GW_UUID_STRLEN > sizeof key) {
+        snprintf(err, errlen, "username too long");
+        return GW_ESYS;
+    }
+    memcpy(key, username, ulen);
+    key[ulen] = '#';
+    memcpy(key + ulen + 1, u, GW_UUID_STRLEN);
+    json_t *v = json_pack("{s:s%, s:s, s:s}", "username", username, ulen, "uuid", u, "pwhash", pwhash);
     char *text = v != NULL ? json_dumps(v, JSON_COMPACT) : NULL;
     json_decref(v);
     if (text == NULL) {
-        snprintf(err, errlen, "out of memory");
+        snprintf(err, errlen, "cannot encode the credentials record");
         return GW_ESYS;
     }
-    int rc =
-        queue_sent(b, b->topic_accounts, username, ulen, text, strlen(text), GW_CMD_CREDENTIALS, uuid, err, errlen);
+    int rc = queue_sent(b, b->topic_accounts, key, ulen + 1 + GW_UUID_STRLEN, text, strlen(text), GW_CMD_CREDENTIALS,
+                        uuid, err, errlen);
     return rc == 0 ? 0 : -1;
 }
 
@@ -387,8 +399,13 @@ static void on_credentials(gw_backbone_t *b, const gw_kmsg_t *m)
     const char *us = NULL, *hash = NULL;
     if (v != NULL && json_unpack(v, "{s:s, s:s}", "uuid", &us, "pwhash", &hash) == 0) {
         uint8_t uuid[16];
+        /* the name: the value's "username" (claims keyed USERNAME#UUID), else the
+         * key (records written before claims had their own keys) */
         gw_str_t name = {m->key, (uint32_t)m->klen};
-        int rc = gw_uuidstr_parse(us, strlen(us), uuid) == 0 && m->klen <= 256
+        const json_t *un = json_object_get(v, "username");
+        if (json_is_string(un))
+            name = (gw_str_t){json_string_value(un), (uint32_t)json_string_length(un)};
+        int rc = gw_uuidstr_parse(us, strlen(us), uuid) == 0 && name.len <= 256
                      ? gw_accounts_put(b->acc, name, uuid, str_of(hash))
                      : GW_STORE_EINVAL;
         if (rc < 0) {
@@ -988,6 +1005,11 @@ gw_txstore_t *gw_backbone_txstore(gw_backbone_t *b)
 gw_accounts_t *gw_backbone_accounts(gw_backbone_t *b)
 {
     return b->acc;
+}
+
+bool gw_backbone_ready(gw_backbone_t *b, char *reason, size_t reasonlen)
+{
+    return kafka_ready(b, reason, reasonlen);
 }
 
 int64_t gw_backbone_timeout_ms(const gw_backbone_t *b)

@@ -35,8 +35,9 @@ export const note = (...a) => console.log('#', ...a);
  * answered by one line on stdout (OK ... or ERR ...). Resolves {proc, bootstrap,
  * control(line)}.
  */
-export async function startControlledBroker(topology, { brokers = 1 } = {}) {
-  const { proc, line } = await start(EMBEDDED_KAFKA, ['--brokers', String(brokers), '--topology', topology, '--control'], /^BOOTSTRAP=/, {
+export async function startControlledBroker(topology, { brokers = 1, topics = [] } = {}) {
+  const extra = topics.flatMap((t) => ['--topic', t]);
+  const { proc, line } = await start(EMBEDDED_KAFKA, ['--brokers', String(brokers), '--topology', topology, '--control', ...extra], /^BOOTSTRAP=/, {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const waiting = [];
@@ -56,9 +57,9 @@ export async function startControlledBroker(topology, { brokers = 1 } = {}) {
  * `gateways` gateways. s.restartHandler() starts a new handler on the same state;
  * s.close() stops everything.
  */
-export async function startStack({ topology = TOPOLOGY, brokers = 1, gateways = 2, timeoutMs = 20000 } = {}) {
+export async function startStack({ topology = TOPOLOGY, brokers = 1, gateways = 2, timeoutMs = 20000, topics = [] } = {}) {
   const s = { topology, topo: readTopology(topology), stateDir: fs.mkdtempSync(path.join(os.tmpdir(), 'faults-ch-')) };
-  s.k = await startControlledBroker(topology, { brokers });
+  s.k = await startControlledBroker(topology, { brokers, topics });
   s.h = await startHandler(s.k.bootstrap, topology, { stateDir: s.stateDir });
   s.handlerLogs = '';
   s.gws = [];
@@ -86,7 +87,7 @@ export async function startStack({ topology = TOPOLOGY, brokers = 1, gateways = 
 }
 
 /** One GraphQL request; {data, errors} or {errors: [{message}]} when the gateway could not be reached. */
-async function call(gw, query, variables) {
+export async function call(gw, query, variables) {
   try {
     const r = await fetch(`${gw.url}/graphql`, {
       method: 'POST',
