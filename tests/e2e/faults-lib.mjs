@@ -153,7 +153,9 @@ export function generators(s, n, { prefix = randomUUID().slice(0, 8) } = {}) {
     for (const acc of [a, b]) await send({ uuid: randomUUID(), token: '', amount: DEPOSIT, from: 'cash', to: acc.iban, descr: 'deposit' });
     for (let i = 0; running; i++) {
       const [from, to] = i % 2 === 0 ? [a, b] : [b, a];
-      await send({ uuid: randomUUID(), token: from.token, amount: ((i % 10) + 1) * 100, from: from.iban, to: to.iban, descr: `gen ${g} #${i}` });
+      // every 25th with a wrong token: refusals must be as consistent as successes
+      const token = i % 25 === 24 ? '0'.repeat(20) : from.token;
+      await send({ uuid: randomUUID(), token, amount: ((i % 10) + 1) * 100, from: from.iban, to: to.iban, descr: `gen ${g} #${i}` });
     }
   };
   const done = Promise.all(Array.from({ length: n }, (_, g) => one(g)));
@@ -336,4 +338,62 @@ export function clientSummary(records) {
     answered += r.answers.filter((a) => !('error' in a)).length;
   }
   return { answered, errors };
+}
+
+/**
+ * One fault case: the stack (`stack` options), FAULTS_GENERATORS generators
+ * (default 24), `inject(s, log)` running while they send, then the re-sending of
+ * every unanswered transfer and verify(). A handler that exits by itself (it
+ * stops on a message it could not deliver) is restarted from its state, as a
+ * supervisor would. Prints one summary line; returns it with the counts.
+ */
+export async function runCase(name, { stack = {}, inject }) {
+  const s = await startStack(stack);
+  let supervising = true;
+  let selfExits = 0;
+  const supervisor = (async () => {
+    while (supervising) {
+      await sleep(200);
+      if (supervising && s.h.exitCode !== null && !s.h.killedByTest) {
+        selfExits++;
+        await s.restartHandler();
+      }
+    }
+  })();
+  const kill = s.killHandler;
+  s.killHandler = async () => {
+    s.h.killedByTest = true;
+    await kill();
+  };
+  try {
+    const g = generators(s, Number(process.env.FAULTS_GENERATORS ?? 24));
+    await g.ready;
+    await sleep(1000);
+    const t0 = Date.now();
+    const injected = await inject(s);
+    const faultMs = Date.now() - t0;
+    await sleep(1000);
+    await g.stop();
+    supervising = false;
+    await supervisor;
+    if (s.h.exitCode !== null) await s.restartHandler();
+    const during = clientSummary(g.records);
+    const r = await resendUnanswered(s, g.records);
+    const hs = s.handlerStarts();
+    const v = await verify(s, g.records, g.accounts);
+    const line =
+      `${name}: ${injected} in ${(faultMs / 1000).toFixed(1)} s; transfers ${v.transfers} (${v.successes} succeeded, ${v.failures} refused); ` +
+      `answers during the faults ${during.answered}, errors ${during.errors}; unanswered then ${r.unanswered}, re-sent ${r.resent}; ` +
+      `handler self-exits ${selfExits}, half-done transfers completed from the log ${hs.completedFromLog}; log events ${v.events}`;
+    note(line);
+    assert.ok(v.transfers > 500, 'a real stream of transfers ran');
+    return { line, ...v, ...r, selfExits };
+  } catch (e) {
+    console.error(`handler logs:\n${s.handlerLogs.slice(-3000)}\n${s.h.stderrText().slice(-3000)}`);
+    for (const gw of s.gws) console.error(`gateway logs:\n${gw.logs().slice(-2000)}`);
+    throw e;
+  } finally {
+    supervising = false;
+    await s.close();
+  }
 }
