@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,7 +75,19 @@ typedef struct backbone_stats {
     _Atomic uint64_t offset_resets; /* positions lost (the broker dropped data) */
     _Atomic uint64_t commands_timed_out;
     _Atomic int64_t replayed; /* 1 once the boot replay reached its end offsets */
+    _Atomic uint64_t checkpoints, checkpoint_failures;
+    _Atomic int64_t checkpoint_write_ms; /* the last checkpoint's write time */
+    _Atomic uint64_t checkpoint_loaded;  /* transactions loaded from a checkpoint at start */
+    _Atomic int64_t checkpoint_load_ms;  /* its open + load time */
+    _Atomic int64_t ready_ms;            /* from the Kafka thread's start to the end of the replay */
 } backbone_stats_t;
+
+/* A cut for the checkpoint thread: transactions 1..upto and the positions they cover. */
+typedef struct ckpt_cut {
+    gw_ckpt_offset_t *offs; /* owned */
+    size_t n;
+    uint64_t upto;
+} ckpt_cut_t;
 
 struct gw_backbone {
     gw_server_t *server;
@@ -109,6 +122,21 @@ struct gw_backbone {
     _Atomic int64_t last_alive; /* now_ms() when the cluster last answered (message, delivery, probe) */
     int last_ready;             /* -1 before the first readiness broadcast, else 0/1 */
     char last_reason[GW_LOOPQ_TEXT];
+    int64_t started_ms; /* when the Kafka thread started */
+    /* checkpoints (kafka.checkpoint_dir; ckpt_dir NULL: none). The Kafka thread
+     * makes a cut (under ckpt_mu) at most every ckpt_interval_ms; the checkpoint
+     * thread writes it off every loop and off the Kafka thread. */
+    const char *ckpt_dir;
+    int64_t ckpt_interval_ms, ckpt_timeout_ms;
+    int64_t bc_floor[MAX_BC_PARTITIONS]; /* next balance_changed offsets restored from a checkpoint */
+    int64_t ckpt_last_ms;                /* the Kafka thread's: when it last made a cut */
+    uint64_t ckpt_last_count;
+    pthread_t ckpt_tid;
+    bool ckpt_started;
+    pthread_mutex_t ckpt_mu;
+    pthread_cond_t ckpt_cv;
+    ckpt_cut_t ckpt_cut; /* under ckpt_mu: the cut waiting to be written (offs NULL: none) */
+    bool ckpt_busy, ckpt_stop;
 };
 
 static int64_t now_ms(void)
@@ -590,6 +618,7 @@ static void on_replay_done(void *ctx)
     b->replayed = true;
     pthread_mutex_unlock(&b->state_mu);
     atomic_store(&b->stats.replayed, 1);
+    atomic_store(&b->stats.ready_ms, now_ms() - b->started_ms);
     gw_log_line_t l;
     if (gw_log_begin(&l, &b->server->log, GW_LOG_INFO, "kafka replay done")) {
         gw_log_int(&l, "transactions", (int64_t)gw_txstore_count(b->tx));
@@ -748,6 +777,115 @@ static void report_lag(gw_backbone_t *b, gw_consumer_t *c)
     atomic_store(&b->stats.consumer_lag, lag);
 }
 
+/* ------------------------------------------------------------ checkpoints */
+
+/* The checkpoint thread: writes each cut the Kafka thread hands it. */
+static void *ckpt_main(void *arg)
+{
+    gw_backbone_t *b = arg;
+    pthread_mutex_lock(&b->ckpt_mu);
+    for (;;) {
+        while (b->ckpt_cut.offs == NULL && !b->ckpt_stop)
+            pthread_cond_wait(&b->ckpt_cv, &b->ckpt_mu);
+        if (b->ckpt_cut.offs == NULL)
+            break;
+        ckpt_cut_t cut = b->ckpt_cut;
+        b->ckpt_cut = (ckpt_cut_t){0};
+        b->ckpt_busy = true;
+        pthread_mutex_unlock(&b->ckpt_mu);
+        char err[512];
+        int64_t t0 = now_ms();
+        int rc = gw_checkpoint_write(b->ckpt_dir, b->tx, cut.upto, b->acc, cut.offs, cut.n, t0 + b->ckpt_timeout_ms,
+                                     err, sizeof err);
+        int64_t ms = now_ms() - t0;
+        gw_log_line_t l;
+        if (rc == 0) {
+            atomic_fetch_add(&b->stats.checkpoints, 1);
+            atomic_store(&b->stats.checkpoint_write_ms, ms);
+            if (gw_log_begin(&l, &b->server->log, GW_LOG_INFO, "checkpoint written")) {
+                gw_log_int(&l, "transactions", (int64_t)cut.upto);
+                gw_log_int(&l, "ms", ms);
+                gw_log_end(&l);
+            }
+        } else {
+            atomic_fetch_add(&b->stats.checkpoint_failures, 1);
+            gw_log_msg(&b->server->log, GW_LOG_WARN, "checkpoint failed", err);
+        }
+        free(cut.offs);
+        pthread_mutex_lock(&b->ckpt_mu);
+        b->ckpt_busy = false;
+    }
+    pthread_mutex_unlock(&b->ckpt_mu);
+    return NULL;
+}
+
+/* Kafka thread: at most every ckpt_interval_ms, once live and with new
+ * transactions, hands the checkpoint thread a cut: transactions 1..count and,
+ * per partition, the next offset they cover — for balance_changed the offset
+ * after the last one folded (events still held for the merge are read again
+ * after a restart), for the other topics the consumer's position (their
+ * records are folded as they are read). Skipped while a checkpoint is being
+ * written. */
+static void ckpt_maybe(gw_backbone_t *b, gw_consumer_t *c)
+{
+    int64_t now = now_ms();
+    uint64_t count = gw_txstore_count(b->tx);
+    if (b->ckpt_dir == NULL || c == NULL || !b->live || now - b->ckpt_last_ms < b->ckpt_interval_ms ||
+        (count == b->ckpt_last_count && b->ckpt_last_count != 0))
+        return;
+    b->ckpt_last_ms = now;
+    size_t np;
+    const gw_partition_info_t *pi = gw_consumer_partitions(c, &np);
+    gw_ckpt_offset_t *offs = calloc(np ? np : 1, sizeof *offs);
+    if (offs == NULL)
+        return;
+    for (size_t i = 0; i < np; i++) {
+        snprintf(offs[i].topic, sizeof offs[i].topic, "%s", pi[i].topic);
+        offs[i].partition = pi[i].partition;
+        offs[i].next = pi[i].position;
+        if (strcmp(pi[i].topic, b->t_bc->name) == 0 && pi[i].partition >= 0 && pi[i].partition < MAX_BC_PARTITIONS) {
+            int64_t last = gw_txstore_last_offset(b->tx, pi[i].partition);
+            int64_t floor = b->bc_floor[pi[i].partition];
+            offs[i].next = last + 1 > floor ? last + 1 : floor;
+        }
+    }
+    pthread_mutex_lock(&b->ckpt_mu);
+    if (b->ckpt_busy || b->ckpt_cut.offs != NULL) {
+        pthread_mutex_unlock(&b->ckpt_mu);
+        free(offs);
+        return;
+    }
+    b->ckpt_cut = (ckpt_cut_t){offs, np, count};
+    b->ckpt_last_count = count;
+    pthread_cond_signal(&b->ckpt_cv);
+    pthread_mutex_unlock(&b->ckpt_mu);
+}
+
+/* Kafka thread, before consuming: the newest valid checkpoint's offsets into
+ * starts[] (each partition it covers). Returns it (the caller loads or frees
+ * it), or NULL when there is none or it is unusable (logged). */
+static gw_checkpoint_t *ckpt_open(gw_backbone_t *b, gw_start_offset_t *starts, size_t nstarts)
+{
+    if (b->ckpt_dir == NULL)
+        return NULL;
+    char err[700];
+    gw_checkpoint_t *ck = NULL;
+    int rc = gw_checkpoint_open(b->ckpt_dir, &ck, err, sizeof err);
+    if (rc == 1)
+        return NULL;
+    if (rc != 0) {
+        gw_log_msg(&b->server->log, GW_LOG_WARN, "no usable checkpoint: replaying the log from its start", err);
+        return NULL;
+    }
+    size_t n;
+    const gw_ckpt_offset_t *o = gw_checkpoint_offsets(ck, &n);
+    for (size_t i = 0; i < nstarts; i++)
+        for (size_t k = 0; k < n; k++)
+            if (o[k].partition == starts[i].partition && strcmp(o[k].topic, starts[i].topic) == 0)
+                starts[i].offset = o[k].next;
+    return ck;
+}
+
 static void *kafka_main(void *arg)
 {
     gw_backbone_t *b = arg;
@@ -781,12 +919,26 @@ static void *kafka_main(void *arg)
         for (int32_t pt = 0; pt < (t != NULL ? t->partitions : 1); pt++)
             starts[nstarts++] = (gw_start_offset_t){topics[i], pt, 0};
     }
-    gw_consumer_opts_t opts = {starts, nstarts, 0};
+    b->started_ms = now_ms();
+    gw_checkpoint_t *ck = starts != NULL ? ckpt_open(b, starts, nstarts) : NULL;
+    /* with a checkpoint, strict: its offsets must lie in the log (else the
+     * broker lost or dropped what it covers: replay from the start instead) */
+    gw_consumer_opts_t opts = {starts, nstarts, ck != NULL};
     gw_consumer_t *c = NULL;
     while (c == NULL && !atomic_load(&b->stop)) {
         char err[512];
         int rc;
         c = gw_consumer_new(&b->kconf, topics, nt, &opts, &cbs, b, &rc, err, sizeof err);
+        if (c == NULL && ck != NULL && rc == GW_EV_ERANGE) {
+            gw_log_msg(&b->server->log, GW_LOG_WARN, "the checkpoint does not fit the log: replaying from its start",
+                       err);
+            gw_checkpoint_free(ck);
+            ck = NULL;
+            for (size_t i = 0; i < nstarts; i++)
+                starts[i].offset = 0;
+            opts.strict = 0;
+            continue;
+        }
         if (c == NULL) {
             set_reason(b, "cannot read the Kafka topics: %s", err);
             gw_log_msg(&b->server->log, GW_LOG_WARN, "kafka: cannot read the topics (retrying)", err);
@@ -794,6 +946,33 @@ static void *kafka_main(void *arg)
                 usleep(100000);
         }
     }
+    if (c != NULL && ck != NULL) {
+        char err[700];
+        int64_t t0 = now_ms();
+        if (gw_checkpoint_load(ck, b->tx, b->acc, err, sizeof err) != 0) {
+            /* the stores hold a part: nothing sensible can be served */
+            gw_log_msg(&b->server->log, GW_LOG_ERROR, "checkpoint load failed", err);
+            set_reason(b, "the checkpoint could not be loaded: %s", err);
+            pthread_mutex_lock(&b->state_mu);
+            b->reset_in_replay = true;
+            pthread_mutex_unlock(&b->state_mu);
+        } else {
+            for (size_t i = 0; i < nstarts; i++)
+                if (strcmp(starts[i].topic, b->t_bc->name) == 0 && starts[i].partition >= 0 &&
+                    starts[i].partition < MAX_BC_PARTITIONS)
+                    b->bc_floor[starts[i].partition] = starts[i].offset;
+            atomic_store(&b->stats.checkpoint_loaded, gw_checkpoint_transactions(ck));
+            atomic_store(&b->stats.checkpoint_load_ms, now_ms() - t0);
+            gw_log_line_t l;
+            if (gw_log_begin(&l, &b->server->log, GW_LOG_INFO, "checkpoint loaded")) {
+                gw_log_int(&l, "transactions", (int64_t)gw_checkpoint_transactions(ck));
+                gw_log_int(&l, "accounts", (int64_t)gw_checkpoint_accounts(ck));
+                gw_log_int(&l, "ms", now_ms() - t0);
+                gw_log_end(&l);
+            }
+        }
+    }
+    gw_checkpoint_free(ck);
     free(starts);
     atomic_store(&b->last_alive, now_ms());
     if (c != NULL) {
@@ -813,6 +992,7 @@ static void *kafka_main(void *arg)
         if (b->live)
             bc_release(b, now_ms());
         publish(b);
+        ckpt_maybe(b, c);
         probe(b);
         broadcast_readiness(b);
         expire(b);
@@ -862,6 +1042,9 @@ static int load(gw_backbone_t *b, char *err, size_t errlen)
         return GW_EINVAL;
     }
     b->topic_accounts = c->kafka.topic_accounts;
+    b->ckpt_dir = c->kafka.checkpoint_dir != NULL && c->kafka.checkpoint_dir[0] ? c->kafka.checkpoint_dir : NULL;
+    b->ckpt_interval_ms = (int64_t)c->kafka.checkpoint_interval_ms;
+    b->ckpt_timeout_ms = (int64_t)c->kafka.checkpoint_timeout_ms;
     if ((b->enc = gw_codec_new(0, err, errlen)) == NULL || (b->dec = gw_codec_new(0, err, errlen)) == NULL)
         return GW_EINVAL;
     if (c->kafka.schema_registry_url != NULL && c->kafka.schema_registry_url[0] != '\0') {
@@ -920,6 +1103,8 @@ gw_backbone_t *gw_backbone_new(gw_server_t *s, char *err, size_t errlen)
     b->last_ready = -1;
     pthread_mutex_init(&b->enc_mu, NULL);
     pthread_mutex_init(&b->state_mu, NULL);
+    pthread_mutex_init(&b->ckpt_mu, NULL);
+    pthread_cond_init(&b->ckpt_cv, NULL);
     if (gw_store_init() != 0) {
         snprintf(err, errlen, "libsodium failed to initialise");
         gw_backbone_free(b);
@@ -936,8 +1121,20 @@ gw_backbone_t *gw_backbone_new(gw_server_t *s, char *err, size_t errlen)
 
 int gw_backbone_start(gw_backbone_t *b, char *err, size_t errlen)
 {
+    if (b->ckpt_dir != NULL) {
+        if (mkdir(b->ckpt_dir, 0755) != 0 && errno != EEXIST) {
+            snprintf(err, errlen, "kafka.checkpoint_dir %s: %s", b->ckpt_dir, strerror(errno));
+            return GW_ESYS;
+        }
+        if (pthread_create(&b->ckpt_tid, NULL, ckpt_main, b) != 0) {
+            snprintf(err, errlen, "cannot start the checkpoint thread: %s", strerror(errno));
+            return GW_ESYS;
+        }
+        b->ckpt_started = true;
+    }
     if (pthread_create(&b->tid, NULL, kafka_main, b) != 0) {
         snprintf(err, errlen, "cannot start the Kafka thread: %s", strerror(errno));
+        gw_backbone_stop(b);
         return GW_ESYS;
     }
     b->started = true;
@@ -946,11 +1143,21 @@ int gw_backbone_start(gw_backbone_t *b, char *err, size_t errlen)
 
 void gw_backbone_stop(gw_backbone_t *b)
 {
-    if (b == NULL || !b->started)
+    if (b == NULL)
         return;
-    atomic_store(&b->stop, true);
-    pthread_join(b->tid, NULL);
-    b->started = false;
+    if (b->started) {
+        atomic_store(&b->stop, true);
+        pthread_join(b->tid, NULL);
+        b->started = false;
+    }
+    if (b->ckpt_started) { /* a checkpoint being written finishes (it is bounded in time) */
+        pthread_mutex_lock(&b->ckpt_mu);
+        b->ckpt_stop = true;
+        pthread_cond_signal(&b->ckpt_cv);
+        pthread_mutex_unlock(&b->ckpt_mu);
+        pthread_join(b->ckpt_tid, NULL);
+        b->ckpt_started = false;
+    }
 }
 
 static void discard_all(gw_inflight_waiter_t *ws)
@@ -994,6 +1201,9 @@ void gw_backbone_free(gw_backbone_t *b)
     free(b->props);
     pthread_mutex_destroy(&b->enc_mu);
     pthread_mutex_destroy(&b->state_mu);
+    pthread_mutex_destroy(&b->ckpt_mu);
+    pthread_cond_destroy(&b->ckpt_cv);
+    free(b->ckpt_cut.offs);
     free(b);
 }
 
@@ -1045,4 +1255,17 @@ void gw_backbone_render_metrics(gql_buf_t *out, void *data)
                       "Commands whose feedback did not arrive in time.", LOAD(commands_timed_out));
     gw_metrics_family(out, "gateway_kafka_replayed", "gauge",
                       "1 once the boot replay reached the end offsets seen at start.", LOAD(replayed));
+    gw_metrics_family(out, "gateway_kafka_replay_ms", "gauge",
+                      "Milliseconds from the Kafka thread's start to the end of the boot replay.", LOAD(ready_ms));
+    gw_metrics_family(out, "gateway_checkpoints_total", "counter", "Projection checkpoints written.",
+                      LOAD(checkpoints));
+    gw_metrics_family(out, "gateway_checkpoint_failures_total", "counter",
+                      "Projection checkpoints abandoned (I/O error or over kafka.checkpoint_timeout_ms).",
+                      LOAD(checkpoint_failures));
+    gw_metrics_family(out, "gateway_checkpoint_write_ms", "gauge", "How long the last checkpoint took to write.",
+                      LOAD(checkpoint_write_ms));
+    gw_metrics_family(out, "gateway_checkpoint_loaded_transactions", "gauge",
+                      "Transactions loaded from a checkpoint at start (0: none).", LOAD(checkpoint_loaded));
+    gw_metrics_family(out, "gateway_checkpoint_load_ms", "gauge", "How long loading that checkpoint took.",
+                      LOAD(checkpoint_load_ms));
 }

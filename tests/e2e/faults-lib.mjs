@@ -291,6 +291,24 @@ export async function verify(s, records, accounts) {
       }
     }
     const summary = Object.entries(problems).map(([k, v]) => `${k}: ${v.length} (e.g. ${v[0]})`);
+    if (summary.length) {
+      // what the log holds around the first broken transfer, to tell a lost record from a misread one
+      const id = Object.values(problems)[0][0].split(' ')[0];
+      const rec = records.get(id);
+      for (const iban of [rec.args.from, rec.args.to]) {
+        const chain = o.filter((e) => e.record === 'BalanceChanged' && e.iban === iban).sort((x, y) => x.offset - y.offset);
+        const i = chain.findIndex((e) => e.cause === id);
+        note(`${iban} around ${id} (amount ${rec.args.amount}):`);
+        for (const e of chain.slice(Math.max(0, i - 3), i < 0 ? 0 : i + 4))
+          note(`  p${e.partition}@${e.offset} ${e.changed_by} -> ${e.new_balance} ${e.cause}`);
+        if (i < 0) {
+          // the chain where new_balance does not follow
+          for (let k = 1; k < chain.length; k++)
+            if (chain[k].new_balance !== chain[k - 1].new_balance + chain[k].changed_by)
+              note(`  gap: p${chain[k].partition}@${chain[k - 1].offset}..${chain[k].offset}: ${chain[k - 1].new_balance} then ${chain[k].changed_by} -> ${chain[k].new_balance}`);
+        }
+      }
+    }
     assert.deepEqual(summary, [], `money rules broken over ${records.size} transfers`);
     // each account's chain, in partition order, and the sum of balances
     const last = {};
