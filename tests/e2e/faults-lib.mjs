@@ -57,13 +57,13 @@ export async function startControlledBroker(topology, { brokers = 1, topics = []
  * `gateways` gateways. s.restartHandler() starts a new handler on the same state;
  * s.close() stops everything.
  */
-export async function startStack({ topology = TOPOLOGY, brokers = 1, gateways = 2, timeoutMs = 20000, topics = [] } = {}) {
+export async function startStack({ topology = TOPOLOGY, brokers = 1, gateways = 2, timeoutMs = 20000, topics = [], firstGatewayExtra = '' } = {}) {
   const s = { topology, topo: readTopology(topology), stateDir: fs.mkdtempSync(path.join(os.tmpdir(), 'faults-ch-')) };
   s.k = await startControlledBroker(topology, { brokers, topics });
   s.h = await startHandler(s.k.bootstrap, topology, { stateDir: s.stateDir });
   s.handlerLogs = '';
   s.gws = [];
-  for (let i = 0; i < gateways; i++) s.gws.push(await startGateway(s.k.bootstrap, { topology, timeoutMs }));
+  for (let i = 0; i < gateways; i++) s.gws.push(await startGateway(s.k.bootstrap, { topology, timeoutMs, extra: i === 0 ? firstGatewayExtra : '' }));
   s.restartHandler = async () => {
     s.handlerLogs += s.h.stderrText();
     s.h = await startHandler(s.k.bootstrap, topology, { stateDir: s.stateDir });
