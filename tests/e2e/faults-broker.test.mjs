@@ -2,6 +2,13 @@
 // transfers through two gateways (embedded-kafka --control): every broker down and
 // up again; bursts of errors pushed on Produce and on Fetch requests (retriable
 // ones, and disconnects); on a 3-broker cluster, partition leaders moved around.
+//
+// Produce bursts use the errors the mock handles as a broker must: pushed
+// NOT_LEADER_FOR_PARTITION or LEADER_NOT_AVAILABLE on Produce make librdkafka
+// 2.0.2's mock acknowledge idempotent batches it never writes (build/bin/idem-probe
+// measures it: 62 and 34 of 20,000 messages acknowledged and missing), which no
+// producer can survive; leader changes are exercised by moving real leaders in the
+// last case instead (docs/architecture.md, "Failure modes").
 // Then every unanswered transfer is sent again and the money rules are checked.
 import { test } from 'node:test';
 
@@ -26,12 +33,14 @@ test('errors pushed on Produce and Fetch', { timeout: 300000 }, () =>
   runCase('request errors', {
     inject: async (s) => {
       const bursts = [
-        'errors Produce 5 NOT_LEADER_FOR_PARTITION',
+        'errors Produce 5 REQUEST_TIMED_OUT',
         'errors Fetch 5 NOT_LEADER_FOR_PARTITION',
-        'errors Produce 4 REQUEST_TIMED_OUT NOT_ENOUGH_REPLICAS',
+        'errors Produce 4 NOT_ENOUGH_REPLICAS REQUEST_TIMED_OUT',
         'errors Fetch 4 UNKNOWN_TOPIC_OR_PART LEADER_NOT_AVAILABLE',
         'errors Produce 2 _TRANSPORT',
         'errors Fetch 2 _TRANSPORT',
+        'errors Produce 6 NOT_ENOUGH_REPLICAS',
+        'errors Fetch 6 NOT_LEADER_FOR_PARTITION _TRANSPORT',
       ];
       for (const b of bursts) {
         await sleep(700);
