@@ -920,6 +920,9 @@ static void *kafka_main(void *arg)
             starts[nstarts++] = (gw_start_offset_t){topics[i], pt, 0};
     }
     b->started_ms = now_ms();
+    /* the command topics' metadata now, not at the first command (which would wait ~1 s on the mock) */
+    const char *out[3] = {b->t_cac->name, b->t_cmt->name, b->topic_accounts};
+    gw_producer_warm(b->prod, out, 3, 2000);
     gw_checkpoint_t *ck = starts != NULL ? ckpt_open(b, starts, nstarts) : NULL;
     /* with a checkpoint, strict: its offsets must lie in the log (else the
      * broker lost or dropped what it covers: replay from the start instead) */

@@ -24,8 +24,9 @@
  * txn-probe): a transfer's BalanceChanged events are its decision record, each
  * carrying the command's id and key in its headers; its feedback is held back
  * until they, and those of every command before it, are acknowledged (acks=all,
- * idempotent producer). So a feedback in the log implies its balance changes
- * are there, and a client is told only what the log holds. A stop between the
+ * idempotent producer; held_t says why a transfer need not wait for others).
+ * So a feedback in the log implies its balance changes are there, and a client
+ * is told only what the log holds. A stop between the
  * two: the restart reads a BalanceChanged with no feedback, derives the other
  * side from it (from_to, the amount the other way) and the feedback, and sends
  * them before reading any command; the command, read again, is then answered.
@@ -66,16 +67,25 @@
 #define MAX_TOPICS 16
 
 /*
- * A command's answer (its feedback record, encoded) held back until every
- * BalanceChanged produced for it, and for every command before it, has been
- * acknowledged by the broker (acks=all): so a feedback in the log implies all
- * the balance changes of its command are in the log too, and a client is told
- * only what the log holds. Answers leave in the order their commands were
- * handled (a FIFO); a BalanceChanged's delivery opaque points at its entry.
+ * A command's answer (its feedback record, encoded) held back until the broker
+ * has acknowledged (acks=all) what it rests on, so that a feedback in the log
+ * implies its command's balance changes are there and a client is told only
+ * what the log holds:
+ *  - an answer with balance changes (a transfer that moved money) waits for its
+ *    own BalanceChanged. The state it was decided on is in the log then too:
+ *    the earlier changes of the accounts it touched precede its own on their
+ *    partitions (one idempotent producer: what lands is a prefix of what was
+ *    sent), and any BalanceChanged of an earlier transfer is that transfer's
+ *    decision (a restart finishes it);
+ *  - any other answer (a refusal, an account, a repeat) waits for every answer
+ *    before it, so it is never decided on changes the log may not get.
+ * Entries are kept in command order; a BalanceChanged's delivery opaque points
+ * at its entry.
  */
 typedef struct held {
     struct held *next;
     int outstanding;   /* BalanceChanged of this command not yet acknowledged */
+    int moved;         /* 1: balance changes were sent for it */
     const char *topic; /* the feedback's topic (the topology's) */
     char *key;         /* owned; NULL: no key */
     size_t klen;
@@ -313,15 +323,22 @@ static int produce(handler_t *h, const char *topic, const char *key, size_t klen
     return CH_EKAFKA;
 }
 
-/* Sends the answers at the head of the FIFO whose balance changes are all
- * acknowledged, oldest first. */
+/* Sends every held answer whose turn has come (see held_t), oldest first. */
 static void release_held(handler_t *h)
 {
-    while (h->held != NULL && h->held->outstanding == 0 && !h->fatal) {
-        held_t *e = h->held;
-        h->held = e->next;
-        if (h->held == NULL)
-            h->held_tail = NULL;
+    held_t **link = &h->held, *prev = NULL;
+    int all_before = 1; /* every entry before this one was released */
+    while (*link != NULL && !h->fatal) {
+        held_t *e = *link;
+        if (e->outstanding != 0 || (!e->moved && !all_before)) {
+            all_before = 0;
+            prev = e;
+            link = &e->next;
+            continue;
+        }
+        *link = e->next;
+        if (h->held_tail == e)
+            h->held_tail = prev;
         h->nheld--;
         if (e->value != NULL)
             produce(h, e->topic, e->key, e->klen, e->value, e->vlen, NULL, 0, NULL);
@@ -354,6 +371,7 @@ static int send_event(handler_t *h, const gw_event_t *ev, const gw_uuid_t *comma
         gw_uuid_format(command, cid);
         gw_header_t hdr[2] = {{"command-id", cid, GW_UUID_STRLEN}, {"command-key", ckey ? ckey : "", ckey ? cklen : 0}};
         e->outstanding++;
+        e->moved = 1;
         if (produce(h, t->name, klen > 0 ? key : NULL, (size_t)klen, buf, len, hdr, ckey ? 2 : 1, e) != 0) {
             e->outstanding--;
             return CH_EKAFKA;
@@ -575,6 +593,10 @@ static int run(handler_t *h, int snapshot_interval)
         logf_("%s", err);
         return 1;
     }
+    /* learn the output topics now: a first message to an unknown topic waits ~1 s for
+     * its metadata, and every answer held behind it with it */
+    if (gw_producer_warm(h->prod, outputs, nout, 5000) != 0)
+        logf_("WARNING: the metadata of some output topic did not come; it is learnt at its first message");
 
     /* 2. replay our own outputs */
     size_t ns;
