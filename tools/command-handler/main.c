@@ -23,8 +23,8 @@
  * shows aborted records to read_committed readers: tools/embedded-kafka's
  * txn-probe): a transfer's BalanceChanged events are its decision record, each
  * carrying the command's id and key in its headers; its feedback is held back
- * until they, and those of every command before it, are acknowledged (acks=all,
- * idempotent producer; held_t says why a transfer need not wait for others).
+ * until they are acknowledged (acks=all, idempotent producer; any other answer
+ * until every answer before it left: held_t says why).
  * So a feedback in the log implies its balance changes are there, and a client
  * is told only what the log holds. A stop between the
  * two: the restart reads a BalanceChanged with no feedback, derives the other
@@ -397,8 +397,8 @@ static int send_event(handler_t *h, const gw_event_t *ev, const gw_uuid_t *comma
     return 0;
 }
 
-/* Sends what one command produced: its balance changes now, its answer once
- * they (and those of every command before it) are acknowledged. 0 or a CH_E*
+/* Sends what one command produced: its balance changes now, its answer when
+ * release_held says (see held_t). 0 or a CH_E*
  * code (the handler marked to stop). */
 static int send_outputs(handler_t *h, const ch_bank_out_t *out, const gw_uuid_t *command, const char *ckey,
                         size_t cklen)
