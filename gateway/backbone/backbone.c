@@ -47,9 +47,20 @@
 typedef struct bc_item {
     int64_t ts, offset, new_balance, changed_by;
     int64_t arrived; /* now_ms() when read */
+    uint64_t cause;  /* a digest of (header command-id, IBAN); 0: no command-id */
     uint32_t ilen, flen, dlen;
     char *mem;
 } bc_item_t;
+
+/* The (command, account) pairs already folded, as 64-bit digests (open
+ * addressing, never shrinks; the Kafka thread's). A command changes an account
+ * once: a second BalanceChanged of the same pair at another offset (a killed
+ * command handler's last produce request landing after its successor read the
+ * log) is not folded again. */
+typedef struct seen_set {
+    uint64_t *slots; /* 0 = empty */
+    size_t cap, n;
+} seen_set_t;
 
 typedef struct bc_part {
     bc_item_t *items;
@@ -74,7 +85,8 @@ typedef struct backbone_stats {
     _Atomic uint64_t bad_messages;  /* undecodable or unknown-schema records skipped */
     _Atomic uint64_t offset_resets; /* positions lost (the broker dropped data) */
     _Atomic uint64_t commands_timed_out;
-    _Atomic int64_t replayed; /* 1 once the boot replay reached its end offsets */
+    _Atomic int64_t replayed;    /* 1 once the boot replay reached its end offsets */
+    _Atomic uint64_t duplicates; /* BalanceChanged of a (command, account) already folded */
     _Atomic uint64_t checkpoints, checkpoint_failures;
     _Atomic int64_t checkpoint_write_ms; /* the last checkpoint's write time */
     _Atomic uint64_t checkpoint_loaded;  /* transactions loaded from a checkpoint at start */
@@ -123,6 +135,7 @@ struct gw_backbone {
     int last_ready;             /* -1 before the first readiness broadcast, else 0/1 */
     char last_reason[GW_LOOPQ_TEXT];
     int64_t started_ms; /* when the Kafka thread started */
+    seen_set_t seen;    /* (command, account) pairs folded */
     /* checkpoints (kafka.checkpoint_dir; ckpt_dir NULL: none). The Kafka thread
      * makes a cut (under ckpt_mu) at most every ckpt_interval_ms; the checkpoint
      * thread writes it off every loop and off the Kafka thread. */
@@ -472,6 +485,54 @@ static void bc_append(gw_backbone_t *b, const char *iban, const char *from_to, c
     }
 }
 
+/* Adds k to the set; true when it was new (or the set cannot grow: then
+ * nothing is refused). */
+static bool seen_add(seen_set_t *s, uint64_t k)
+{
+    if ((s->n + 1) * 2 > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 1u << 16;
+        uint64_t *n = calloc(cap, sizeof *n);
+        if (n == NULL)
+            return true;
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->slots[i] != 0) {
+                size_t j = s->slots[i] & (cap - 1);
+                while (n[j] != 0)
+                    j = (j + 1) & (cap - 1);
+                n[j] = s->slots[i];
+            }
+        free(s->slots);
+        s->slots = n;
+        s->cap = cap;
+    }
+    size_t j = k & (s->cap - 1);
+    while (s->slots[j] != 0) {
+        if (s->slots[j] == k)
+            return false;
+        j = (j + 1) & (s->cap - 1);
+    }
+    s->slots[j] = k;
+    s->n++;
+    return true;
+}
+
+/* A digest of a BalanceChanged's (command-id header, IBAN), never 0; 0 when
+ * the record has no command-id. */
+static uint64_t cause_of(const gw_kmsg_t *m, const char *iban)
+{
+    const void *v;
+    size_t n;
+    if (gw_kmsg_header(m, "command-id", &v, &n) != 0 || n == 0)
+        return 0;
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ ((const uint8_t *)v)[i]) * 1099511628211ULL;
+    h = (h ^ 0xff) * 1099511628211ULL;
+    for (const char *p = iban; *p; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+    return h ? h : 1;
+}
+
 /* Keep the event in its partition's list until bc_release. */
 static void bc_buffer(gw_backbone_t *b, const gw_kmsg_t *m, const gw_event_t *ev)
 {
@@ -508,6 +569,7 @@ static void bc_buffer(gw_backbone_t *b, const gw_kmsg_t *m, const gw_event_t *ev
                                    ev->u.balance_changed.new_balance,
                                    ev->u.balance_changed.changed_by,
                                    now_ms(),
+                                   cause_of(m, iban),
                                    (uint32_t)il,
                                    (uint32_t)fl,
                                    (uint32_t)dl,
@@ -537,8 +599,11 @@ static size_t bc_release(gw_backbone_t *b, int64_t now)
         if (now != INT64_MAX && it->arrived + ORDER_GRACE_MS > now)
             break;
         p->next++;
-        bc_append(b, it->mem, it->mem + it->ilen + 1, it->mem + it->ilen + it->flen + 2, it->new_balance,
-                  it->changed_by, best, it->offset);
+        if (it->cause == 0 || seen_add(&b->seen, it->cause))
+            bc_append(b, it->mem, it->mem + it->ilen + 1, it->mem + it->ilen + it->flen + 2, it->new_balance,
+                      it->changed_by, best, it->offset);
+        else
+            atomic_fetch_add(&b->stats.duplicates, 1);
         free(it->mem);
         it->mem = NULL;
         if (p->next == p->n)
@@ -1207,6 +1272,7 @@ void gw_backbone_free(gw_backbone_t *b)
     pthread_mutex_destroy(&b->ckpt_mu);
     pthread_cond_destroy(&b->ckpt_cv);
     free(b->ckpt_cut.offs);
+    free(b->seen.slots);
     free(b);
 }
 
@@ -1258,6 +1324,9 @@ void gw_backbone_render_metrics(gql_buf_t *out, void *data)
                       "Commands whose feedback did not arrive in time.", LOAD(commands_timed_out));
     gw_metrics_family(out, "gateway_kafka_replayed", "gauge",
                       "1 once the boot replay reached the end offsets seen at start.", LOAD(replayed));
+    gw_metrics_family(out, "gateway_kafka_duplicate_balance_changes_total", "counter",
+                      "BalanceChanged of a (command, account) pair already folded, not folded again.",
+                      LOAD(duplicates));
     gw_metrics_family(out, "gateway_kafka_replay_ms", "gauge",
                       "Milliseconds from the Kafka thread's start to the end of the boot replay.", LOAD(ready_ms));
     gw_metrics_family(out, "gateway_checkpoints_total", "counter", "Projection checkpoints written.",
