@@ -408,6 +408,16 @@ static gw_bank_call_t *start_get_account(gw_bank_t *r, gw_thread_t *t, const cha
         fail_later(c, "password too long");
         return c;
     }
+    /* Never decide on a name against projections that are not complete yet
+     * (replaying, or missing events): the answer would be a new account for a
+     * name that may have one. */
+    char why[TEXT / 2];
+    if (!gw_backbone_ready(r->bb, why, sizeof why)) {
+        snprintf(c->errbuf, sizeof c->errbuf, "the gateway is not ready (%s), try again", why);
+        c->error = c->errbuf;
+        finish_later(c);
+        return c;
+    }
     c->username = malloc(ulen + 1);
     c->password = malloc(plen + 1);
     if (c->username == NULL || c->password == NULL) {

@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,9 +47,20 @@
 typedef struct bc_item {
     int64_t ts, offset, new_balance, changed_by;
     int64_t arrived; /* now_ms() when read */
+    uint64_t cause;  /* a digest of (header command-id, IBAN); 0: no command-id */
     uint32_t ilen, flen, dlen;
     char *mem;
 } bc_item_t;
+
+/* The (command, account) pairs already folded, as 64-bit digests (open
+ * addressing, never shrinks; the Kafka thread's). A command changes an account
+ * once: a second BalanceChanged of the same pair at another offset (a killed
+ * command handler's last produce request landing after its successor read the
+ * log) is not folded again. */
+typedef struct seen_set {
+    uint64_t *slots; /* 0 = empty */
+    size_t cap, n;
+} seen_set_t;
 
 typedef struct bc_part {
     bc_item_t *items;
@@ -73,8 +85,21 @@ typedef struct backbone_stats {
     _Atomic uint64_t bad_messages;  /* undecodable or unknown-schema records skipped */
     _Atomic uint64_t offset_resets; /* positions lost (the broker dropped data) */
     _Atomic uint64_t commands_timed_out;
-    _Atomic int64_t replayed; /* 1 once the boot replay reached its end offsets */
+    _Atomic int64_t replayed;    /* 1 once the boot replay reached its end offsets */
+    _Atomic uint64_t duplicates; /* BalanceChanged of a (command, account) already folded */
+    _Atomic uint64_t checkpoints, checkpoint_failures;
+    _Atomic int64_t checkpoint_write_ms; /* the last checkpoint's write time */
+    _Atomic uint64_t checkpoint_loaded;  /* transactions loaded from a checkpoint at start */
+    _Atomic int64_t checkpoint_load_ms;  /* its open + load time */
+    _Atomic int64_t ready_ms;            /* from the Kafka thread's start to the end of the replay */
 } backbone_stats_t;
+
+/* A cut for the checkpoint thread: transactions 1..upto and the positions they cover. */
+typedef struct ckpt_cut {
+    gw_ckpt_offset_t *offs; /* owned */
+    size_t n;
+    uint64_t upto;
+} ckpt_cut_t;
 
 struct gw_backbone {
     gw_server_t *server;
@@ -109,6 +134,22 @@ struct gw_backbone {
     _Atomic int64_t last_alive; /* now_ms() when the cluster last answered (message, delivery, probe) */
     int last_ready;             /* -1 before the first readiness broadcast, else 0/1 */
     char last_reason[GW_LOOPQ_TEXT];
+    int64_t started_ms; /* when the Kafka thread started */
+    seen_set_t seen;    /* (command, account) pairs folded */
+    /* checkpoints (kafka.checkpoint_dir; ckpt_dir NULL: none). The Kafka thread
+     * makes a cut (under ckpt_mu) at most every ckpt_interval_ms; the checkpoint
+     * thread writes it off every loop and off the Kafka thread. */
+    const char *ckpt_dir;
+    int64_t ckpt_interval_ms, ckpt_timeout_ms;
+    int64_t bc_floor[MAX_BC_PARTITIONS]; /* next balance_changed offsets restored from a checkpoint */
+    int64_t ckpt_last_ms;                /* the Kafka thread's: when it last made a cut */
+    uint64_t ckpt_last_count;
+    pthread_t ckpt_tid;
+    bool ckpt_started;
+    pthread_mutex_t ckpt_mu;
+    pthread_cond_t ckpt_cv;
+    ckpt_cut_t ckpt_cut; /* under ckpt_mu: the cut waiting to be written (offs NULL: none) */
+    bool ckpt_busy, ckpt_stop;
 };
 
 static int64_t now_ms(void)
@@ -312,20 +353,32 @@ int gw_backbone_send_transfer(gw_backbone_t *b, const gw_transfer_cmd_t *c, char
     return send_event(b, b->t_cmt, &ev, c->username, c->username_len, GW_CMD_TRANSFER, c->uuid, err, errlen);
 }
 
+/* A claim of a username: key "USERNAME#UUID", value {"username", "uuid",
+ * "pwhash"}. The key is unique per claim, so a compacted topic (which keeps
+ * the last record of each key) never drops a claim, and the first claim of a
+ * name in the log stays the first: the owner read after compaction is the
+ * owner read before it. The topic must keep one partition (its order decides). */
 int gw_backbone_send_credentials(gw_backbone_t *b, const char *username, size_t ulen, const uint8_t uuid[16],
                                  const char *pwhash, char *err, size_t errlen)
 {
-    char u[GW_UUID_STRLEN + 1];
+    char u[GW_UUID_STRLEN + 1], key[GW_CREDENTIALS_KEY_MAX];
     gw_uuidstr_format(uuid, u);
-    json_t *v = json_pack("{s:s, s:s}", "uuid", u, "pwhash", pwhash);
+    if (ulen + 1 + GW_UUID_STRLEN > sizeof key) {
+        snprintf(err, errlen, "username too long");
+        return GW_ESYS;
+    }
+    memcpy(key, username, ulen);
+    key[ulen] = '#';
+    memcpy(key + ulen + 1, u, GW_UUID_STRLEN);
+    json_t *v = json_pack("{s:s%, s:s, s:s}", "username", username, ulen, "uuid", u, "pwhash", pwhash);
     char *text = v != NULL ? json_dumps(v, JSON_COMPACT) : NULL;
     json_decref(v);
     if (text == NULL) {
-        snprintf(err, errlen, "out of memory");
+        snprintf(err, errlen, "cannot encode the credentials record");
         return GW_ESYS;
     }
-    int rc =
-        queue_sent(b, b->topic_accounts, username, ulen, text, strlen(text), GW_CMD_CREDENTIALS, uuid, err, errlen);
+    int rc = queue_sent(b, b->topic_accounts, key, ulen + 1 + GW_UUID_STRLEN, text, strlen(text), GW_CMD_CREDENTIALS,
+                        uuid, err, errlen);
     return rc == 0 ? 0 : -1;
 }
 
@@ -387,8 +440,13 @@ static void on_credentials(gw_backbone_t *b, const gw_kmsg_t *m)
     const char *us = NULL, *hash = NULL;
     if (v != NULL && json_unpack(v, "{s:s, s:s}", "uuid", &us, "pwhash", &hash) == 0) {
         uint8_t uuid[16];
+        /* the name: the value's "username" (claims keyed USERNAME#UUID), else the
+         * key (records written before claims had their own keys) */
         gw_str_t name = {m->key, (uint32_t)m->klen};
-        int rc = gw_uuidstr_parse(us, strlen(us), uuid) == 0 && m->klen <= 256
+        const json_t *un = json_object_get(v, "username");
+        if (json_is_string(un))
+            name = (gw_str_t){json_string_value(un), (uint32_t)json_string_length(un)};
+        int rc = gw_uuidstr_parse(us, strlen(us), uuid) == 0 && name.len <= 256
                      ? gw_accounts_put(b->acc, name, uuid, str_of(hash))
                      : GW_STORE_EINVAL;
         if (rc < 0) {
@@ -427,6 +485,54 @@ static void bc_append(gw_backbone_t *b, const char *iban, const char *from_to, c
     }
 }
 
+/* Adds k to the set; true when it was new (or the set cannot grow: then
+ * nothing is refused). */
+static bool seen_add(seen_set_t *s, uint64_t k)
+{
+    if ((s->n + 1) * 2 > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 1u << 16;
+        uint64_t *n = calloc(cap, sizeof *n);
+        if (n == NULL)
+            return true;
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->slots[i] != 0) {
+                size_t j = s->slots[i] & (cap - 1);
+                while (n[j] != 0)
+                    j = (j + 1) & (cap - 1);
+                n[j] = s->slots[i];
+            }
+        free(s->slots);
+        s->slots = n;
+        s->cap = cap;
+    }
+    size_t j = k & (s->cap - 1);
+    while (s->slots[j] != 0) {
+        if (s->slots[j] == k)
+            return false;
+        j = (j + 1) & (s->cap - 1);
+    }
+    s->slots[j] = k;
+    s->n++;
+    return true;
+}
+
+/* A digest of a BalanceChanged's (command-id header, IBAN), never 0; 0 when
+ * the record has no command-id. */
+static uint64_t cause_of(const gw_kmsg_t *m, const char *iban)
+{
+    const void *v;
+    size_t n;
+    if (gw_kmsg_header(m, "command-id", &v, &n) != 0 || n == 0)
+        return 0;
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ ((const uint8_t *)v)[i]) * 1099511628211ULL;
+    h = (h ^ 0xff) * 1099511628211ULL;
+    for (const char *p = iban; *p; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+    return h ? h : 1;
+}
+
 /* Keep the event in its partition's list until bc_release. */
 static void bc_buffer(gw_backbone_t *b, const gw_kmsg_t *m, const gw_event_t *ev)
 {
@@ -463,6 +569,7 @@ static void bc_buffer(gw_backbone_t *b, const gw_kmsg_t *m, const gw_event_t *ev
                                    ev->u.balance_changed.new_balance,
                                    ev->u.balance_changed.changed_by,
                                    now_ms(),
+                                   cause_of(m, iban),
                                    (uint32_t)il,
                                    (uint32_t)fl,
                                    (uint32_t)dl,
@@ -492,8 +599,11 @@ static size_t bc_release(gw_backbone_t *b, int64_t now)
         if (now != INT64_MAX && it->arrived + ORDER_GRACE_MS > now)
             break;
         p->next++;
-        bc_append(b, it->mem, it->mem + it->ilen + 1, it->mem + it->ilen + it->flen + 2, it->new_balance,
-                  it->changed_by, best, it->offset);
+        if (it->cause == 0 || seen_add(&b->seen, it->cause))
+            bc_append(b, it->mem, it->mem + it->ilen + 1, it->mem + it->ilen + it->flen + 2, it->new_balance,
+                      it->changed_by, best, it->offset);
+        else
+            atomic_fetch_add(&b->stats.duplicates, 1);
         free(it->mem);
         it->mem = NULL;
         if (p->next == p->n)
@@ -573,6 +683,7 @@ static void on_replay_done(void *ctx)
     b->replayed = true;
     pthread_mutex_unlock(&b->state_mu);
     atomic_store(&b->stats.replayed, 1);
+    atomic_store(&b->stats.ready_ms, now_ms() - b->started_ms);
     gw_log_line_t l;
     if (gw_log_begin(&l, &b->server->log, GW_LOG_INFO, "kafka replay done")) {
         gw_log_int(&l, "transactions", (int64_t)gw_txstore_count(b->tx));
@@ -731,6 +842,115 @@ static void report_lag(gw_backbone_t *b, gw_consumer_t *c)
     atomic_store(&b->stats.consumer_lag, lag);
 }
 
+/* ------------------------------------------------------------ checkpoints */
+
+/* The checkpoint thread: writes each cut the Kafka thread hands it. */
+static void *ckpt_main(void *arg)
+{
+    gw_backbone_t *b = arg;
+    pthread_mutex_lock(&b->ckpt_mu);
+    for (;;) {
+        while (b->ckpt_cut.offs == NULL && !b->ckpt_stop)
+            pthread_cond_wait(&b->ckpt_cv, &b->ckpt_mu);
+        if (b->ckpt_cut.offs == NULL)
+            break;
+        ckpt_cut_t cut = b->ckpt_cut;
+        b->ckpt_cut = (ckpt_cut_t){0};
+        b->ckpt_busy = true;
+        pthread_mutex_unlock(&b->ckpt_mu);
+        char err[512];
+        int64_t t0 = now_ms();
+        int rc = gw_checkpoint_write(b->ckpt_dir, b->tx, cut.upto, b->acc, cut.offs, cut.n, t0 + b->ckpt_timeout_ms,
+                                     err, sizeof err);
+        int64_t ms = now_ms() - t0;
+        gw_log_line_t l;
+        if (rc == 0) {
+            atomic_fetch_add(&b->stats.checkpoints, 1);
+            atomic_store(&b->stats.checkpoint_write_ms, ms);
+            if (gw_log_begin(&l, &b->server->log, GW_LOG_INFO, "checkpoint written")) {
+                gw_log_int(&l, "transactions", (int64_t)cut.upto);
+                gw_log_int(&l, "ms", ms);
+                gw_log_end(&l);
+            }
+        } else {
+            atomic_fetch_add(&b->stats.checkpoint_failures, 1);
+            gw_log_msg(&b->server->log, GW_LOG_WARN, "checkpoint failed", err);
+        }
+        free(cut.offs);
+        pthread_mutex_lock(&b->ckpt_mu);
+        b->ckpt_busy = false;
+    }
+    pthread_mutex_unlock(&b->ckpt_mu);
+    return NULL;
+}
+
+/* Kafka thread: at most every ckpt_interval_ms, once live and with new
+ * transactions, hands the checkpoint thread a cut: transactions 1..count and,
+ * per partition, the next offset they cover — for balance_changed the offset
+ * after the last one folded (events still held for the merge are read again
+ * after a restart), for the other topics the consumer's position (their
+ * records are folded as they are read). Skipped while a checkpoint is being
+ * written. */
+static void ckpt_maybe(gw_backbone_t *b, gw_consumer_t *c)
+{
+    int64_t now = now_ms();
+    uint64_t count = gw_txstore_count(b->tx);
+    if (b->ckpt_dir == NULL || c == NULL || !b->live || now - b->ckpt_last_ms < b->ckpt_interval_ms ||
+        (count == b->ckpt_last_count && b->ckpt_last_count != 0))
+        return;
+    b->ckpt_last_ms = now;
+    size_t np;
+    const gw_partition_info_t *pi = gw_consumer_partitions(c, &np);
+    gw_ckpt_offset_t *offs = calloc(np ? np : 1, sizeof *offs);
+    if (offs == NULL)
+        return;
+    for (size_t i = 0; i < np; i++) {
+        snprintf(offs[i].topic, sizeof offs[i].topic, "%s", pi[i].topic);
+        offs[i].partition = pi[i].partition;
+        offs[i].next = pi[i].position;
+        if (strcmp(pi[i].topic, b->t_bc->name) == 0 && pi[i].partition >= 0 && pi[i].partition < MAX_BC_PARTITIONS) {
+            int64_t last = gw_txstore_last_offset(b->tx, pi[i].partition);
+            int64_t floor = b->bc_floor[pi[i].partition];
+            offs[i].next = last + 1 > floor ? last + 1 : floor;
+        }
+    }
+    pthread_mutex_lock(&b->ckpt_mu);
+    if (b->ckpt_busy || b->ckpt_cut.offs != NULL) {
+        pthread_mutex_unlock(&b->ckpt_mu);
+        free(offs);
+        return;
+    }
+    b->ckpt_cut = (ckpt_cut_t){offs, np, count};
+    b->ckpt_last_count = count;
+    pthread_cond_signal(&b->ckpt_cv);
+    pthread_mutex_unlock(&b->ckpt_mu);
+}
+
+/* Kafka thread, before consuming: the newest valid checkpoint's offsets into
+ * starts[] (each partition it covers). Returns it (the caller loads or frees
+ * it), or NULL when there is none or it is unusable (logged). */
+static gw_checkpoint_t *ckpt_open(gw_backbone_t *b, gw_start_offset_t *starts, size_t nstarts)
+{
+    if (b->ckpt_dir == NULL)
+        return NULL;
+    char err[700];
+    gw_checkpoint_t *ck = NULL;
+    int rc = gw_checkpoint_open(b->ckpt_dir, &ck, err, sizeof err);
+    if (rc == 1)
+        return NULL;
+    if (rc != 0) {
+        gw_log_msg(&b->server->log, GW_LOG_WARN, "no usable checkpoint: replaying the log from its start", err);
+        return NULL;
+    }
+    size_t n;
+    const gw_ckpt_offset_t *o = gw_checkpoint_offsets(ck, &n);
+    for (size_t i = 0; i < nstarts; i++)
+        for (size_t k = 0; k < n; k++)
+            if (o[k].partition == starts[i].partition && strcmp(o[k].topic, starts[i].topic) == 0)
+                starts[i].offset = o[k].next;
+    return ck;
+}
+
 static void *kafka_main(void *arg)
 {
     gw_backbone_t *b = arg;
@@ -764,12 +984,29 @@ static void *kafka_main(void *arg)
         for (int32_t pt = 0; pt < (t != NULL ? t->partitions : 1); pt++)
             starts[nstarts++] = (gw_start_offset_t){topics[i], pt, 0};
     }
-    gw_consumer_opts_t opts = {starts, nstarts, 0};
+    b->started_ms = now_ms();
+    /* the command topics' metadata now, not at the first command (which would wait ~1 s on the mock) */
+    const char *out[3] = {b->t_cac->name, b->t_cmt->name, b->topic_accounts};
+    gw_producer_warm(b->prod, out, 3, 2000);
+    gw_checkpoint_t *ck = starts != NULL ? ckpt_open(b, starts, nstarts) : NULL;
+    /* with a checkpoint, strict: its offsets must lie in the log (else the
+     * broker lost or dropped what it covers: replay from the start instead) */
+    gw_consumer_opts_t opts = {starts, nstarts, ck != NULL};
     gw_consumer_t *c = NULL;
     while (c == NULL && !atomic_load(&b->stop)) {
         char err[512];
         int rc;
         c = gw_consumer_new(&b->kconf, topics, nt, &opts, &cbs, b, &rc, err, sizeof err);
+        if (c == NULL && ck != NULL && rc == GW_EV_ERANGE) {
+            gw_log_msg(&b->server->log, GW_LOG_WARN, "the checkpoint does not fit the log: replaying from its start",
+                       err);
+            gw_checkpoint_free(ck);
+            ck = NULL;
+            for (size_t i = 0; i < nstarts; i++)
+                starts[i].offset = 0;
+            opts.strict = 0;
+            continue;
+        }
         if (c == NULL) {
             set_reason(b, "cannot read the Kafka topics: %s", err);
             gw_log_msg(&b->server->log, GW_LOG_WARN, "kafka: cannot read the topics (retrying)", err);
@@ -777,6 +1014,33 @@ static void *kafka_main(void *arg)
                 usleep(100000);
         }
     }
+    if (c != NULL && ck != NULL) {
+        char err[700];
+        int64_t t0 = now_ms();
+        if (gw_checkpoint_load(ck, b->tx, b->acc, err, sizeof err) != 0) {
+            /* the stores hold a part: nothing sensible can be served */
+            gw_log_msg(&b->server->log, GW_LOG_ERROR, "checkpoint load failed", err);
+            set_reason(b, "the checkpoint could not be loaded: %s", err);
+            pthread_mutex_lock(&b->state_mu);
+            b->reset_in_replay = true;
+            pthread_mutex_unlock(&b->state_mu);
+        } else {
+            for (size_t i = 0; i < nstarts; i++)
+                if (strcmp(starts[i].topic, b->t_bc->name) == 0 && starts[i].partition >= 0 &&
+                    starts[i].partition < MAX_BC_PARTITIONS)
+                    b->bc_floor[starts[i].partition] = starts[i].offset;
+            atomic_store(&b->stats.checkpoint_loaded, gw_checkpoint_transactions(ck));
+            atomic_store(&b->stats.checkpoint_load_ms, now_ms() - t0);
+            gw_log_line_t l;
+            if (gw_log_begin(&l, &b->server->log, GW_LOG_INFO, "checkpoint loaded")) {
+                gw_log_int(&l, "transactions", (int64_t)gw_checkpoint_transactions(ck));
+                gw_log_int(&l, "accounts", (int64_t)gw_checkpoint_accounts(ck));
+                gw_log_int(&l, "ms", now_ms() - t0);
+                gw_log_end(&l);
+            }
+        }
+    }
+    gw_checkpoint_free(ck);
     free(starts);
     atomic_store(&b->last_alive, now_ms());
     if (c != NULL) {
@@ -796,6 +1060,7 @@ static void *kafka_main(void *arg)
         if (b->live)
             bc_release(b, now_ms());
         publish(b);
+        ckpt_maybe(b, c);
         probe(b);
         broadcast_readiness(b);
         expire(b);
@@ -845,6 +1110,9 @@ static int load(gw_backbone_t *b, char *err, size_t errlen)
         return GW_EINVAL;
     }
     b->topic_accounts = c->kafka.topic_accounts;
+    b->ckpt_dir = c->kafka.checkpoint_dir != NULL && c->kafka.checkpoint_dir[0] ? c->kafka.checkpoint_dir : NULL;
+    b->ckpt_interval_ms = (int64_t)c->kafka.checkpoint_interval_ms;
+    b->ckpt_timeout_ms = (int64_t)c->kafka.checkpoint_timeout_ms;
     if ((b->enc = gw_codec_new(0, err, errlen)) == NULL || (b->dec = gw_codec_new(0, err, errlen)) == NULL)
         return GW_EINVAL;
     if (c->kafka.schema_registry_url != NULL && c->kafka.schema_registry_url[0] != '\0') {
@@ -903,6 +1171,8 @@ gw_backbone_t *gw_backbone_new(gw_server_t *s, char *err, size_t errlen)
     b->last_ready = -1;
     pthread_mutex_init(&b->enc_mu, NULL);
     pthread_mutex_init(&b->state_mu, NULL);
+    pthread_mutex_init(&b->ckpt_mu, NULL);
+    pthread_cond_init(&b->ckpt_cv, NULL);
     if (gw_store_init() != 0) {
         snprintf(err, errlen, "libsodium failed to initialise");
         gw_backbone_free(b);
@@ -919,8 +1189,20 @@ gw_backbone_t *gw_backbone_new(gw_server_t *s, char *err, size_t errlen)
 
 int gw_backbone_start(gw_backbone_t *b, char *err, size_t errlen)
 {
+    if (b->ckpt_dir != NULL) {
+        if (mkdir(b->ckpt_dir, 0755) != 0 && errno != EEXIST) {
+            snprintf(err, errlen, "kafka.checkpoint_dir %s: %s", b->ckpt_dir, strerror(errno));
+            return GW_ESYS;
+        }
+        if (pthread_create(&b->ckpt_tid, NULL, ckpt_main, b) != 0) {
+            snprintf(err, errlen, "cannot start the checkpoint thread: %s", strerror(errno));
+            return GW_ESYS;
+        }
+        b->ckpt_started = true;
+    }
     if (pthread_create(&b->tid, NULL, kafka_main, b) != 0) {
         snprintf(err, errlen, "cannot start the Kafka thread: %s", strerror(errno));
+        gw_backbone_stop(b);
         return GW_ESYS;
     }
     b->started = true;
@@ -929,11 +1211,21 @@ int gw_backbone_start(gw_backbone_t *b, char *err, size_t errlen)
 
 void gw_backbone_stop(gw_backbone_t *b)
 {
-    if (b == NULL || !b->started)
+    if (b == NULL)
         return;
-    atomic_store(&b->stop, true);
-    pthread_join(b->tid, NULL);
-    b->started = false;
+    if (b->started) {
+        atomic_store(&b->stop, true);
+        pthread_join(b->tid, NULL);
+        b->started = false;
+    }
+    if (b->ckpt_started) { /* a checkpoint being written finishes (it is bounded in time) */
+        pthread_mutex_lock(&b->ckpt_mu);
+        b->ckpt_stop = true;
+        pthread_cond_signal(&b->ckpt_cv);
+        pthread_mutex_unlock(&b->ckpt_mu);
+        pthread_join(b->ckpt_tid, NULL);
+        b->ckpt_started = false;
+    }
 }
 
 static void discard_all(gw_inflight_waiter_t *ws)
@@ -977,6 +1269,10 @@ void gw_backbone_free(gw_backbone_t *b)
     free(b->props);
     pthread_mutex_destroy(&b->enc_mu);
     pthread_mutex_destroy(&b->state_mu);
+    pthread_mutex_destroy(&b->ckpt_mu);
+    pthread_cond_destroy(&b->ckpt_cv);
+    free(b->ckpt_cut.offs);
+    free(b->seen.slots);
     free(b);
 }
 
@@ -988,6 +1284,11 @@ gw_txstore_t *gw_backbone_txstore(gw_backbone_t *b)
 gw_accounts_t *gw_backbone_accounts(gw_backbone_t *b)
 {
     return b->acc;
+}
+
+bool gw_backbone_ready(gw_backbone_t *b, char *reason, size_t reasonlen)
+{
+    return kafka_ready(b, reason, reasonlen);
 }
 
 int64_t gw_backbone_timeout_ms(const gw_backbone_t *b)
@@ -1023,4 +1324,20 @@ void gw_backbone_render_metrics(gql_buf_t *out, void *data)
                       "Commands whose feedback did not arrive in time.", LOAD(commands_timed_out));
     gw_metrics_family(out, "gateway_kafka_replayed", "gauge",
                       "1 once the boot replay reached the end offsets seen at start.", LOAD(replayed));
+    gw_metrics_family(out, "gateway_kafka_duplicate_balance_changes_total", "counter",
+                      "BalanceChanged of a (command, account) pair already folded, not folded again.",
+                      LOAD(duplicates));
+    gw_metrics_family(out, "gateway_kafka_replay_ms", "gauge",
+                      "Milliseconds from the Kafka thread's start to the end of the boot replay.", LOAD(ready_ms));
+    gw_metrics_family(out, "gateway_checkpoints_total", "counter", "Projection checkpoints written.",
+                      LOAD(checkpoints));
+    gw_metrics_family(out, "gateway_checkpoint_failures_total", "counter",
+                      "Projection checkpoints abandoned (I/O error or over kafka.checkpoint_timeout_ms).",
+                      LOAD(checkpoint_failures));
+    gw_metrics_family(out, "gateway_checkpoint_write_ms", "gauge", "How long the last checkpoint took to write.",
+                      LOAD(checkpoint_write_ms));
+    gw_metrics_family(out, "gateway_checkpoint_loaded_transactions", "gauge",
+                      "Transactions loaded from a checkpoint at start (0: none).", LOAD(checkpoint_loaded));
+    gw_metrics_family(out, "gateway_checkpoint_load_ms", "gauge", "How long loading that checkpoint took.",
+                      LOAD(checkpoint_load_ms));
 }

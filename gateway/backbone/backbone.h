@@ -101,6 +101,14 @@ void gw_backbone_render_metrics(gql_buf_t *out, void *data);
 gw_txstore_t *gw_backbone_txstore(gw_backbone_t *b);
 gw_accounts_t *gw_backbone_accounts(gw_backbone_t *b);
 
+/* Any thread: true when the projections are complete (the replay reached the
+ * end offsets seen at start, no offset reset dropped events, a broker answers);
+ * else false with the reason (/readyz's "kafka" check). */
+bool gw_backbone_ready(gw_backbone_t *b, char *reason, size_t reasonlen);
+
+/* The longest credentials key: a username (256 bytes at most) + '#' + a UUID. */
+#define GW_CREDENTIALS_KEY_MAX (256 + 1 + 36)
+
 /* How long a command waits for its feedback (kafka.command_timeout_ms). */
 int64_t gw_backbone_timeout_ms(const gw_backbone_t *b);
 
@@ -119,6 +127,9 @@ void gw_backbone_fail(gw_backbone_t *b, gw_cmd_table_t table, const uint8_t uuid
  * answers its waiters GW_ANSWER_UNDELIVERED. Returns 0, or GW_ESYS with err when
  * it could not even be queued (then call gw_backbone_fail). Strings are
  * borrowed for the call. */
+/* send_credentials claims a username: key "USERNAME#UUID" (unique per claim,
+ * so compaction keeps every claim), value {"username", "uuid", "pwhash"}; the
+ * first claim of a name in the credentials topic (one partition) wins. */
 int gw_backbone_send_credentials(gw_backbone_t *b, const char *username, size_t ulen, const uint8_t uuid[16],
                                  const char *pwhash, char *err, size_t errlen);
 int gw_backbone_send_account(gw_backbone_t *b, const uint8_t uuid[16], const char *username, size_t ulen, char *err,

@@ -344,6 +344,16 @@ gw_producer_t *gw_producer_new(const gw_kafka_conf_t *conf, gw_delivery_cb cb, v
 int gw_producer_send(gw_producer_t *p, const char *topic, int32_t partition, const void *key, size_t klen, void *value,
                      size_t vlen, const gw_header_t *headers, size_t nheaders, void *opaque, char *err, size_t errlen);
 
+/*
+ * BLOCKS (start-up only) while it fetches the metadata (partitions, leaders) of
+ * each topic, up to timeout_ms per topic, and keeps the topics known to the
+ * producer: librdkafka otherwise learns a topic at its first message, which on
+ * the mock broker holds that message (and all behind it) for about a second.
+ * 0, or GW_EV_EKAFKA when some topic's metadata did not come (harmless: it is
+ * then learnt at the first message).
+ */
+int gw_producer_warm(gw_producer_t *p, const char *const *topics, size_t n, int timeout_ms);
+
 /* Serves delivery reports; waits at most timeout_ms (0 in an event loop). Returns the count served. */
 int gw_producer_poll(gw_producer_t *p, int timeout_ms);
 /* Messages queued or in flight (not yet reported). */

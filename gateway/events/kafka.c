@@ -95,11 +95,15 @@ static void drain_pipe(int fd)
 
 /* --------------------------------------------------------------- producer */
 
+#define MAX_WARM_TOPICS 16
+
 struct gw_producer {
     rd_kafka_t *rk;
     gw_delivery_cb cb;
     void *ctx;
     int fd[2];
+    rd_kafka_topic_t *warm[MAX_WARM_TOPICS]; /* topics whose metadata gw_producer_warm fetched */
+    size_t nwarm;
 };
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -204,6 +208,25 @@ int gw_producer_fd(gw_producer_t *p)
     return p->fd[0];
 }
 
+int gw_producer_warm(gw_producer_t *p, const char *const *topics, size_t n, int timeout_ms)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        rd_kafka_topic_t *t = NULL;
+        for (size_t k = 0; k < p->nwarm && t == NULL; k++)
+            if (strcmp(rd_kafka_topic_name(p->warm[k]), topics[i]) == 0)
+                t = p->warm[k];
+        if (t == NULL && p->nwarm < MAX_WARM_TOPICS && (t = rd_kafka_topic_new(p->rk, topics[i], NULL)) != NULL)
+            p->warm[p->nwarm++] = t;
+        const struct rd_kafka_metadata *md = NULL;
+        if (t == NULL || rd_kafka_metadata(p->rk, 0, t, &md, timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR)
+            rc = GW_EV_EKAFKA;
+        if (md != NULL)
+            rd_kafka_metadata_destroy(md);
+    }
+    return rc;
+}
+
 void gw_producer_free(gw_producer_t *p)
 {
     if (p == NULL)
@@ -213,6 +236,8 @@ void gw_producer_free(gw_producer_t *p)
     for (int i = 0; i < 100 && rd_kafka_outq_len(p->rk) > 0; i++)
         rd_kafka_poll(p->rk, 10);
     rd_kafka_poll(p->rk, 0);
+    for (size_t i = 0; i < p->nwarm; i++)
+        rd_kafka_topic_destroy(p->warm[i]);
     rd_kafka_destroy(p->rk);
     for (int i = 0; i < 2; i++)
         if (p->fd[i] >= 0)

@@ -101,6 +101,9 @@ static const key_def_t KEYS[] = {
     {"kafka.linger_ms", K_INT, OFF(kafka.linger_ms), 0, 1000, false},
     {"kafka.command_timeout_ms", K_U64, OFF(kafka.command_timeout_ms), 10, 600000, false},
     {"kafka.max_pending", K_SIZE, OFF(kafka.max_pending), 1, 10000000, false},
+    {"kafka.checkpoint_dir", K_PATH, OFF(kafka.checkpoint_dir), 0, 0, true},
+    {"kafka.checkpoint_interval_ms", K_U64, OFF(kafka.checkpoint_interval_ms), 100, 86400000, false},
+    {"kafka.checkpoint_timeout_ms", K_U64, OFF(kafka.checkpoint_timeout_ms), 100, 3600000, false},
 };
 
 static const char *const DEFAULT_CORS[] = {"http://localhost:8888", "http://localhost:8181", "http://localhost:4200"};
@@ -176,6 +179,8 @@ int gw_config_defaults(gw_config_t *c, const char *base_dir)
     c->kafka.linger_ms = 1;
     c->kafka.command_timeout_ms = 5000;
     c->kafka.max_pending = 65536;
+    c->kafka.checkpoint_interval_ms = 60000;
+    c->kafka.checkpoint_timeout_ms = 30000;
     if (c->kafka.topology == NULL || c->graphql.schema == NULL || c->web.root == NULL || c->web.assets == NULL)
         return GW_ENOMEM;
     return 0;
@@ -586,6 +591,11 @@ void gw_config_print(const gw_config_t *c, gql_buf_t *out)
     gql_buf_printf(out, "\n  fetch_wait_ms: %d\n  linger_ms: %d\n  command_timeout_ms: %llu\n  max_pending: %zu",
                    c->kafka.fetch_wait_ms, c->kafka.linger_ms, (unsigned long long)c->kafka.command_timeout_ms,
                    c->kafka.max_pending);
+    gql_buf_puts(out, "\n  checkpoint_dir: ");
+    print_str(out, c->kafka.checkpoint_dir);
+    gql_buf_printf(out, "\n  checkpoint_interval_ms: %llu\n  checkpoint_timeout_ms: %llu",
+                   (unsigned long long)c->kafka.checkpoint_interval_ms,
+                   (unsigned long long)c->kafka.checkpoint_timeout_ms);
     gql_buf_puts(out, "\n  properties:");
     if (c->kafka.nproperties == 0)
         gql_buf_puts(out, " {}");

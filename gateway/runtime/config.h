@@ -97,13 +97,16 @@ typedef struct gw_config {
         const char *topic_confirm_account_creation;
         gw_kv_t *properties; /* librdkafka properties, passed through as-is */
         size_t nproperties;
-        bool enabled;                /* connect to Kafka (also true when KAFKA_BROKERS is set) */
-        const char *topology;        /* schema/topology*.yaml: topics, keys, schema ids */
-        const char *topic_accounts;  /* the credentials topic */
-        int fetch_wait_ms;           /* consumer fetch.wait.max.ms */
-        int linger_ms;               /* producer linger.ms */
-        uint64_t command_timeout_ms; /* a mutation waits this long for its feedback */
-        size_t max_pending;          /* commands in flight at once, per kind */
+        bool enabled;                    /* connect to Kafka (also true when KAFKA_BROKERS is set) */
+        const char *topology;            /* schema/topology*.yaml: topics, keys, schema ids */
+        const char *topic_accounts;      /* the credentials topic */
+        int fetch_wait_ms;               /* consumer fetch.wait.max.ms */
+        int linger_ms;                   /* producer linger.ms */
+        uint64_t command_timeout_ms;     /* a mutation waits this long for its feedback */
+        size_t max_pending;              /* commands in flight at once, per kind */
+        const char *checkpoint_dir;      /* projection checkpoints (NULL: none) */
+        uint64_t checkpoint_interval_ms; /* at most one checkpoint per interval */
+        uint64_t checkpoint_timeout_ms;  /* a checkpoint taking longer is abandoned */
     } kafka;
 } gw_config_t;
 

@@ -406,3 +406,18 @@ size_t gw_verifier_collect(gw_verifier_t *v, gw_verify_result_t *out, size_t max
     }
     return k;
 }
+
+size_t gw_accounts_list(gw_accounts_t *a, const gw_account_t ***out)
+{
+    *out = NULL;
+    pthread_rwlock_rdlock(&a->lock);
+    size_t n = 0;
+    const gw_account_t **list = malloc((a->n ? a->n : 1) * sizeof(*list));
+    if (list != NULL)
+        for (size_t i = 0; i <= a->mask; i++)
+            if (a->slots[i] != NULL)
+                list[n++] = a->slots[i];
+    pthread_rwlock_unlock(&a->lock);
+    *out = list;
+    return list != NULL ? n : 0;
+}

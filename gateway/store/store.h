@@ -372,6 +372,57 @@ const gw_account_t *gw_accounts_find(gw_accounts_t *a, gw_str_t username);
 
 size_t gw_accounts_count(gw_accounts_t *a);
 
+/* Any thread. Every account visible now, in no particular order: *out gets a
+ * malloc'd array (the caller frees it; the accounts themselves are the
+ * store's) and the count is returned; 0 with *out NULL when out of memory. */
+size_t gw_accounts_list(gw_accounts_t *a, const gw_account_t ***out);
+
+/* ------------------------------------------------------------------------ */
+/* Checkpoints of the projections                                           */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A checkpoint holds transactions 1..N, the accounts, and the log positions
+ * they cover (the next offset of each topic partition), so that a restart
+ * loads it and replays only what follows. One file, DIR/projections.ckpt,
+ * binary: a magic, the offsets, the transactions in id order, the accounts, a
+ * 64-bit FNV-1a of all that, an end magic. Written to DIR/projections.ckpt.tmp,
+ * fsync'd; the current file becomes projections.ckpt.prev, the new one is
+ * renamed in, and DIR is fsync'd: a crash leaves a valid newest or previous one.
+ */
+typedef struct gw_ckpt_offset {
+    char topic[128];
+    int32_t partition;
+    int64_t next; /* the next offset to read */
+} gw_ckpt_offset_t;
+
+/* Any thread but the writer's loops (it reads the stores lock-free, and
+ * accounts under their read lock for a moment). Writes transactions 1..upto of
+ * tx, every account of acc and offs. Gives up (removing the temporary file)
+ * once deadline_ms (CLOCK_MONOTONIC milliseconds; 0 = none) has passed.
+ * Returns 0, GW_STORE_EINVAL (upto > count, a path too long) or
+ * GW_STORE_ESYSTEM (I/O, the deadline), with err. */
+int gw_checkpoint_write(const char *dir, const gw_txstore_t *tx, uint64_t upto, gw_accounts_t *acc,
+                        const gw_ckpt_offset_t *offs, size_t noffs, int64_t deadline_ms, char *err, size_t errlen);
+
+typedef struct gw_checkpoint gw_checkpoint_t;
+
+/* Opens the newest valid checkpoint of DIR (projections.ckpt, else .prev): the
+ * whole file is read once to check its digest and its offsets are kept.
+ * Returns 0 with *out, 1 when there is none (not an error), or
+ * GW_STORE_EINVAL (every file there is damaged: err says how) /
+ * GW_STORE_ENOMEM. */
+int gw_checkpoint_open(const char *dir, gw_checkpoint_t **out, char *err, size_t errlen);
+const gw_ckpt_offset_t *gw_checkpoint_offsets(const gw_checkpoint_t *c, size_t *n);
+/* How many transactions and accounts it holds. */
+uint64_t gw_checkpoint_transactions(const gw_checkpoint_t *c);
+uint64_t gw_checkpoint_accounts(const gw_checkpoint_t *c);
+/* Writer thread, into empty stores: appends its transactions (ids 1..N, no
+ * redelivery check: partition -1) and puts its accounts. 0, or a GW_STORE_E*
+ * code with err (the stores then hold a part: do not use them). */
+int gw_checkpoint_load(const gw_checkpoint_t *c, gw_txstore_t *tx, gw_accounts_t *acc, char *err, size_t errlen);
+void gw_checkpoint_free(gw_checkpoint_t *c);
+
 /* Hash a password with argon2id at libsodium's interactive limits into out
  * (NUL-terminated). Slow (tens of ms): never on an event loop. Returns 0,
  * GW_STORE_EINVAL or GW_STORE_ENOMEM. */

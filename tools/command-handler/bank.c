@@ -106,12 +106,28 @@ typedef struct answer {
     char *reason;     /* the *_FAILED kinds: owned */
 } answer_t;
 
-/* The accounts whose BalanceChanged for one transfer were seen. */
+/* The accounts whose BalanceChanged for one transfer were seen, and what the
+ * first of them said: a transfer's BalanceChanged is its decision record, the
+ * other side (and the feedback) follow from it alone. */
 typedef struct cause {
     gw_uuid_t id;
     char ibans[2][CH_IBAN_LEN + 1]; /* "" = none */
     int done;                       /* completed (kept so that the index stays valid) */
+    int derivable;                  /* 1: the fields below hold the first event's details */
+    int64_t changed_by;             /* of ibans[0]'s event */
+    char *from_to, *description;    /* owned: of ibans[0]'s event */
+    char *key;                      /* owned: the command's key (header "command-key"); NULL: none */
+    size_t klen;
 } cause_t;
+
+static void cause_clear(cause_t *c)
+{
+    free(c->from_to);
+    free(c->description);
+    free(c->key);
+    c->from_to = c->description = c->key = NULL;
+    c->derivable = 0;
+}
 
 struct ch_bank {
     ch_account_t *accounts; /* owned, grows */
@@ -305,9 +321,12 @@ static int set_pending(ch_bank_t *b, const char *iban, int64_t balance)
     return 0;
 }
 
-/* Records that transfer `id` changed `iban`; 0 or CH_ENOMEM. */
-static int note_cause(ch_bank_t *b, const gw_uuid_t *id, const char *iban)
+/* Records that transfer `id` changed `iban`; *at (when not NULL) gets the
+ * cause's index, -1 when nothing was noted. 0 or CH_ENOMEM. */
+static int note_cause_at(ch_bank_t *b, const gw_uuid_t *id, const char *iban, long *at)
 {
+    if (at != NULL)
+        *at = -1;
     if (strlen(iban) > CH_IBAN_LEN)
         return 0;
     long k = find_cause(b, id);
@@ -331,6 +350,8 @@ static int note_cause(ch_bank_t *b, const gw_uuid_t *id, const char *iban)
         b->by_cause.slots[i] = (uint32_t)++b->ncauses;
         k = (long)b->ncauses - 1;
     }
+    if (at != NULL)
+        *at = k;
     cause_t *c = &b->causes[k];
     for (int j = 0; j < 2; j++) {
         if (strcmp(c->ibans[j], iban) == 0)
@@ -341,6 +362,11 @@ static int note_cause(ch_bank_t *b, const gw_uuid_t *id, const char *iban)
         }
     }
     return 0;
+}
+
+static int note_cause(ch_bank_t *b, const gw_uuid_t *id, const char *iban)
+{
+    return note_cause_at(b, id, iban, NULL);
 }
 
 static int cause_saw(const cause_t *c, const char *iban)
@@ -423,6 +449,8 @@ void ch_bank_free(ch_bank_t *b)
     free(b->by_id.slots);
     free(b->pending);
     free(b->by_pending.slots);
+    for (size_t i = 0; i < b->ncauses; i++)
+        cause_clear(&b->causes[i]);
     free(b->causes);
     free(b->by_cause.slots);
     free(b);
@@ -506,18 +534,24 @@ static void repeat_answer(const ch_bank_t *b, const answer_t *a, ch_bank_out_t *
     }
 }
 
+/* A new account: an IBAN that is taken is drawn again (up to CH_IBAN_TRIES
+ * times), so a collision is never the answer. Should every draw collide (a bank
+ * nearly full, or a broken random source) the command is refused with
+ * CH_REASON_IBAN_EXISTS without recording it: a retry of the same id is
+ * decided afresh. */
 static int create_account(ch_bank_t *b, const gw_uuid_t *id, gw_atype_t a_type, ch_bank_out_t *out)
 {
     char digits[10], iban[CH_IBAN_LEN + 1], token[CH_TOKEN_LEN + 1];
     digits[0] = '0';
-    random_digits(b, digits + 1, 9);
-    ch_iban_make(digits, iban);
+    int tries = 0;
+    do {
+        random_digits(b, digits + 1, 9);
+        ch_iban_make(digits, iban);
+    } while (find_account(b, iban) >= 0 && ++tries < CH_IBAN_TRIES);
     random_digits(b, token, CH_TOKEN_LEN);
     token[CH_TOKEN_LEN] = '\0';
     if (find_account(b, iban) >= 0) {
-        if (add_answer(b, id, ANS_ACCOUNT_FAILED, -1, CH_REASON_IBAN_EXISTS) != 0)
-            return CH_ENOMEM;
-        out_failed(GW_REC_ACCOUNT_CREATION_FAILED, id, b->answers[b->nanswers - 1].reason, out);
+        out_failed(GW_REC_ACCOUNT_CREATION_FAILED, id, CH_REASON_IBAN_EXISTS, out);
         return 0;
     }
     if (reserve_answer(b) != 0)
@@ -635,6 +669,32 @@ int ch_bank_handle(ch_bank_t *b, const gw_event_t *cmd, ch_bank_out_t *out)
 
 int ch_bank_apply(ch_bank_t *b, const gw_event_t *ev, const gw_uuid_t *cause)
 {
+    return ch_bank_apply_from(b, ev, cause, NULL, 0, 0);
+}
+
+/* Keeps what a transfer's first BalanceChanged said, so that its other side can
+ * be derived from it; 0 or CH_ENOMEM. */
+static int cause_details(cause_t *c, const gw_event_t *ev, const char *key, size_t klen)
+{
+    const char *ft = ev->u.balance_changed.from_to, *d = ev->u.balance_changed.description;
+    c->changed_by = ev->u.balance_changed.changed_by;
+    c->from_to = strdup(ft ? ft : "");
+    c->description = strdup(d ? d : "");
+    c->key = key != NULL ? malloc(klen ? klen : 1) : NULL;
+    if (c->from_to == NULL || c->description == NULL || (key != NULL && c->key == NULL)) {
+        cause_clear(c);
+        return CH_ENOMEM;
+    }
+    if (key != NULL)
+        memcpy(c->key, key, klen);
+    c->klen = klen;
+    c->derivable = 1;
+    return 0;
+}
+
+int ch_bank_apply_from(ch_bank_t *b, const gw_event_t *ev, const gw_uuid_t *cause, const char *key, size_t klen,
+                       int has_key)
+{
     const gw_uuid_t *id = gw_event_id(ev);
     switch (ev->type) {
     case GW_REC_ACCOUNT_CREATION_CONFIRMED: {
@@ -652,6 +712,10 @@ int ch_bank_apply(ch_bank_t *b, const gw_event_t *ev, const gw_uuid_t *cause)
         return 0;
     }
     case GW_REC_ACCOUNT_CREATION_FAILED:
+        /* a collision (written before IBANs were drawn again) is not an answer: the id may try again */
+        if (ev->u.account_creation_failed.reason != NULL &&
+            strcmp(ev->u.account_creation_failed.reason, CH_REASON_IBAN_EXISTS) == 0)
+            return 0;
         if (find_answer(b, id) < 0)
             return add_answer(b, id, ANS_ACCOUNT_FAILED, -1, ev->u.account_creation_failed.reason);
         return 0;
@@ -664,8 +728,16 @@ int ch_bank_apply(ch_bank_t *b, const gw_event_t *ev, const gw_uuid_t *cause)
             return add_answer(b, id, ANS_TRANSFER_FAILED, -1, ev->u.money_transfer_failed.reason);
         return 0;
     case GW_REC_BALANCE_CHANGED: {
-        if (cause != NULL && !ch_bank_answered(b, cause) && note_cause(b, cause, ev->u.balance_changed.iban) != 0)
-            return CH_ENOMEM;
+        if (cause != NULL && !ch_bank_answered(b, cause)) {
+            long ci;
+            if (note_cause_at(b, cause, ev->u.balance_changed.iban, &ci) != 0)
+                return CH_ENOMEM;
+            cause_t *c = ci >= 0 ? &b->causes[ci] : NULL;
+            if (c != NULL && has_key && !c->derivable && !c->done &&
+                strcmp(c->ibans[0], ev->u.balance_changed.iban) == 0 &&
+                cause_details(c, ev, klen ? key : NULL, klen) != 0)
+                return CH_ENOMEM;
+        }
         long k = find_account(b, ev->u.balance_changed.iban);
         if (k >= 0) {
             b->accounts[k].balance = ev->u.balance_changed.new_balance;
@@ -687,14 +759,46 @@ size_t ch_bank_replay_done(ch_bank_t *b)
     b->by_pending = (index_t){NULL, 0};
     /* keep only the transfers that were applied without feedback */
     size_t n = 0;
-    for (size_t i = 0; i < b->ncauses; i++)
+    for (size_t i = 0; i < b->ncauses; i++) {
         if (!b->causes[i].done && !ch_bank_answered(b, &b->causes[i].id))
             b->causes[n++] = b->causes[i];
+        else
+            cause_clear(&b->causes[i]);
+    }
     b->ncauses = n;
     free(b->by_cause.slots);
     b->by_cause = (index_t){NULL, 0};
     reindex(b, IX_CAUSES, n); /* on failure the transfers are simply not completed */
     return n;
+}
+
+int ch_bank_complete_next(ch_bank_t *b, ch_bank_out_t *out, gw_uuid_t *id, const char **key, size_t *klen)
+{
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < b->ncauses; i++) {
+        cause_t *c = &b->causes[i];
+        if (c->done || !c->derivable || ch_bank_answered(b, &c->id))
+            continue;
+        if (reserve_answer(b) != 0)
+            return CH_ENOMEM;
+        /* the other side: from_to of the event seen, the amount the other way */
+        long oi = find_account(b, c->from_to);
+        int64_t v;
+        if (oi >= 0 && !cause_saw(c, c->from_to) && c->changed_by != INT64_MIN &&
+            !__builtin_sub_overflow(b->accounts[oi].balance, c->changed_by, &v)) {
+            b->accounts[oi].balance = v;
+            out_balance(&b->accounts[oi], -c->changed_by, c->ibans[0], c->description, out);
+        }
+        c->done = 1;
+        out->completed = 1;
+        add_answer(b, &c->id, ANS_TRANSFER_OK, -1, NULL); /* reserved: cannot fail */
+        out_transfer_ok(&c->id, out);
+        *id = c->id;
+        *key = c->key;
+        *klen = c->klen;
+        return 1;
+    }
+    return 0;
 }
 
 int ch_bank_answered(const ch_bank_t *b, const gw_uuid_t *id)
@@ -786,6 +890,8 @@ int ch__bank_restore_answer(ch_bank_t *b, const gw_uuid_t *id, int kind, const c
         return CH_EINVAL;
     if (kind < ANS_ACCOUNT_OK || kind > ANS_TRANSFER_FAILED)
         return CH_EINVAL;
+    if (kind == ANS_ACCOUNT_FAILED && reason != NULL && strcmp(reason, CH_REASON_IBAN_EXISTS) == 0)
+        return 0; /* a collision is not an answer (see create_account) */
     return add_answer(b, id, kind, k, kind == ANS_ACCOUNT_FAILED || kind == ANS_TRANSFER_FAILED ? reason : NULL);
 }
 

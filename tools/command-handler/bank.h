@@ -12,7 +12,8 @@
  *    out of `to` without its token); if `from` is here: its token, then its limit;
  *    else `to` must be here; one BalanceChanged per changed account, then the
  *    feedback;
- *  - a command id answered before gets the same answer again and moves no money.
+ *  - a command id answered before gets the same answer again and moves no money;
+ *  - a generated IBAN that exists is drawn again: a collision is never an answer.
  *
  * Names: everything the handler defines is `ch_` (`ch__` when shared between its
  * own files, in bank_int.h); the `gw_` names it uses are gateway/events's
@@ -51,6 +52,8 @@ const char *ch_strerror(int code);
 
 /* The failure reasons, exactly as the original system worded them. */
 #define CH_REASON_IBAN_EXISTS "generated iban already exists, try again"
+/* How many IBANs a new account draws before giving up (never recorded as its answer). */
+#define CH_IBAN_TRIES 64
 #define CH_REASON_FROM_INVALID "from is invalid"
 #define CH_REASON_SAME "from and to can't be same for transfer"
 #define CH_REASON_AMOUNT "invalid amount"
@@ -111,6 +114,29 @@ int ch_bank_handle(ch_bank_t *b, const gw_event_t *cmd, ch_bank_out_t *out);
  * CH_EINVAL (not an output type) or CH_ENOMEM.
  */
 int ch_bank_apply(ch_bank_t *b, const gw_event_t *ev, const gw_uuid_t *cause);
+
+/*
+ * ch_bank_apply, with the key of the command a BalanceChanged was made for (its
+ * header "command-key"; has_key 0 when the event has no such header, as those
+ * written before it existed). The first BalanceChanged read of a transfer with
+ * no feedback then keeps its details (from_to, changed_by, description, key),
+ * which is all ch_bank_complete_next needs to finish that transfer.
+ */
+int ch_bank_apply_from(ch_bank_t *b, const gw_event_t *ev, const gw_uuid_t *cause, const char *key, size_t klen,
+                       int has_key);
+
+/*
+ * After ch_bank_replay_done: finishes the next half-done transfer whose
+ * BalanceChanged carried its details, from the log alone. A transfer's
+ * BalanceChanged is its decision record: the other side is `from_to` with the
+ * amount the other way (when that is an account of this bank and its change
+ * was not read), then the transfer is confirmed. Returns 1 with *out (what to
+ * send, strings valid until the bank changes), *id and the command's key
+ * (*key NULL: none), 0 when none is left, or CH_ENOMEM. Transfers without
+ * details (older events, or snapshots) are still finished when their command
+ * is read again (ch_bank_handle).
+ */
+int ch_bank_complete_next(ch_bank_t *b, ch_bank_out_t *out, gw_uuid_t *id, const char **key, size_t *klen);
 
 /*
  * Ends a replay. Output topics are read side by side, so a BalanceChanged may

@@ -19,6 +19,19 @@
  * answered before (their feedback was replayed) are passed over in silence, the
  * rest are handled. Live, a repeated command id gets its earlier answer again.
  *
+ * Atomic effects, without Kafka transactions (the mock broker accepts them but
+ * shows aborted records to read_committed readers: tools/embedded-kafka's
+ * txn-probe): a transfer's BalanceChanged events are its decision record, each
+ * carrying the command's id and key in its headers; its feedback is held back
+ * until they are acknowledged (acks=all, idempotent producer; any other answer
+ * until every answer before it left: held_t says why).
+ * So a feedback in the log implies its balance changes are there, and a client
+ * is told only what the log holds. A stop between the
+ * two: the restart reads a BalanceChanged with no feedback, derives the other
+ * side from it (from_to, the amount the other way) and the feedback, and sends
+ * them before reading any command; the command, read again, is then answered.
+ * docs/architecture.md, "Failure modes", gives the whole argument.
+ *
  * A snapshot is written every --snapshot-interval seconds when no message is in
  * flight (so the state it holds is exactly what the output topics hold up to its
  * offsets) and at SIGTERM/SIGINT after a flush. A message that cannot be
@@ -53,6 +66,33 @@
 
 #define MAX_TOPICS 16
 
+/*
+ * A command's answer (its feedback record, encoded) held back until the broker
+ * has acknowledged (acks=all) what it rests on, so that a feedback in the log
+ * implies its command's balance changes are there and a client is told only
+ * what the log holds:
+ *  - an answer with balance changes (a transfer that moved money) waits for its
+ *    own BalanceChanged. The state it was decided on is in the log then too:
+ *    the earlier changes of the accounts it touched precede its own on their
+ *    partitions (one idempotent producer: what lands is a prefix of what was
+ *    sent), and any BalanceChanged of an earlier transfer is that transfer's
+ *    decision (a restart finishes it);
+ *  - any other answer (a refusal, an account, a repeat) waits for every answer
+ *    before it, so it is never decided on changes the log may not get.
+ * Entries are kept in command order; a BalanceChanged's delivery opaque points
+ * at its entry.
+ */
+typedef struct held {
+    struct held *next;
+    int outstanding;   /* BalanceChanged of this command not yet acknowledged */
+    int moved;         /* 1: balance changes were sent for it */
+    const char *topic; /* the feedback's topic (the topology's) */
+    char *key;         /* owned; NULL: no key */
+    size_t klen;
+    void *value; /* owned, the encoded feedback; NULL: none (a command that answers nothing) */
+    size_t vlen;
+} held_t;
+
 /* The handler's whole state; one per process, passed to every callback. */
 typedef struct handler {
     gw_topology_t *topo;
@@ -66,13 +106,15 @@ typedef struct handler {
     /* positions covered by the state: outputs delivered (or replayed), commands handled */
     ch_snap_offset_t *offs;
     size_t noffs, capoffs;
-    int live;          /* the command topics' replay is done */
-    int fatal;         /* a message was not delivered */
-    int dirty;         /* state changed since the last snapshot */
-    const char *topic; /* the topic of the message being handled (for errors) */
+    int live;                 /* the command topics' replay is done */
+    int fatal;                /* a message was not delivered */
+    int dirty;                /* state changed since the last snapshot */
+    const char *topic;        /* the topic of the message being handled (for errors) */
+    held_t *held, *held_tail; /* answers waiting for their BalanceChanged acknowledgements (oldest first) */
+    size_t nheld;
     /* counters */
     uint64_t commands, repeated, skipped_answered, bad_messages, foreign_records, produced, delivered, failed;
-    uint64_t replayed_events, resets, snapshots;
+    uint64_t replayed_events, resets, snapshots, held_max, completed_at_start;
 } handler_t;
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -141,13 +183,15 @@ static void write_metrics(const handler_t *h)
             "\nhandler_foreign_records_total %" PRIu64 "\nhandler_produced_total %" PRIu64
             "\nhandler_delivered_total %" PRIu64 "\nhandler_delivery_failed_total %" PRIu64
             "\nhandler_replayed_events_total %" PRIu64 "\nhandler_offset_resets_total %" PRIu64
-            "\nhandler_snapshots_total %" PRIu64 "\nhandler_accounts %zu\nhandler_answers %zu\n"
+            "\nhandler_snapshots_total %" PRIu64 "\nhandler_completed_at_start_total %" PRIu64
+            "\nhandler_held_answers_max %" PRIu64 "\nhandler_accounts %zu\nhandler_answers %zu\n"
             "codec_rejected_total{cause=\"magic\"} %" PRIu64 "\ncodec_rejected_total{cause=\"unknown_id\"} %" PRIu64
             "\ncodec_rejected_total{cause=\"malformed\"} %" PRIu64 "\ncodec_rejected_total{cause=\"too_big\"} %" PRIu64
             "\n",
             h->commands, h->repeated, h->skipped_answered, h->bad_messages, h->foreign_records, h->produced,
-            h->delivered, h->failed, h->replayed_events, h->resets, h->snapshots, ch_bank_account_count(h->bank),
-            ch_bank_answer_count(h->bank), cs->err_magic, cs->err_unknown, cs->err_malformed, cs->err_too_big);
+            h->delivered, h->failed, h->replayed_events, h->resets, h->snapshots, h->completed_at_start, h->held_max,
+            ch_bank_account_count(h->bank), ch_bank_answer_count(h->bank), cs->err_magic, cs->err_unknown,
+            cs->err_malformed, cs->err_too_big);
     if (fclose(f) == 0)
         rename(tmp, path);
 }
@@ -173,6 +217,8 @@ static int snapshot(handler_t *h)
 static void on_delivery(void *ctx, const gw_delivery_t *d)
 {
     handler_t *h = ctx;
+    if (d->opaque != NULL && d->err == 0)
+        ((held_t *)d->opaque)->outstanding--; /* released by release_held, outside this callback */
     if (d->err) {
         h->failed++;
         h->fatal = 1;
@@ -236,7 +282,10 @@ static void on_output(void *ctx, const gw_kmsg_t *m)
         hs[hl] = '\0';
         have_cause = gw_uuid_parse(hs, &cause) == 0;
     }
-    int rc = ch_bank_apply(h->bank, &ev, have_cause ? &cause : NULL);
+    const void *kv = NULL;
+    size_t kl = 0;
+    int has_key = have_cause && gw_kmsg_header(m, "command-key", &kv, &kl) == 0;
+    int rc = ch_bank_apply_from(h->bank, &ev, have_cause ? &cause : NULL, kv, kl, has_key);
     if (rc == CH_EINVAL)
         h->foreign_records++;
     else if (rc != 0) {
@@ -247,34 +296,145 @@ static void on_output(void *ctx, const gw_kmsg_t *m)
     gw_event_clear(&ev);
 }
 
-/* Sends one produced event to its topic, keyed as the topology says. A
- * BalanceChanged carries the id of its command in the header "command-id" (so
- * that a restart can tell a half-applied transfer). A full producer queue is
- * waited out (delivery reports served) for up to ~10 s. 0, or CH_EKAFKA (logged,
- * and the handler marked to stop). */
-static int send_event(handler_t *h, const gw_event_t *ev, const gw_event_t *command, const gw_kmsg_t *cmd)
+/* Queues value (malloc'd; the producer's in every case) on topic; a full
+ * producer queue is waited out (delivery reports served) for up to ~10 s.
+ * 0, or CH_EKAFKA (logged, and the handler marked to stop). */
+static int produce(handler_t *h, const char *topic, const char *key, size_t klen, void *value, size_t vlen,
+                   const gw_header_t *hdr, size_t nhdr, void *opaque)
 {
-    const gw_topic_t *t = gw_topology_topic_of(h->topo, ev->type);
-    char key[512], err[256], cid[GW_UUID_STRLEN + 1];
-    int klen = gw_topology_key(t, ev, cmd->key, cmd->key ? cmd->klen : 0, key, sizeof(key));
-    gw_uuid_format(gw_event_id(command), cid);
-    gw_header_t hdr = {"command-id", cid, GW_UUID_STRLEN};
-    size_t nhdr = ev->type == GW_REC_BALANCE_CHANGED ? 1 : 0;
-    for (int attempt = 0; klen >= 0 && attempt < 100; attempt++) {
-        void *buf;
-        size_t len;
-        if (gw_codec_encode(h->codec, ev, &buf, &len) != 0)
-            break;
-        if (gw_producer_send(h->prod, t->name, -1, klen > 0 ? key : NULL, (size_t)klen, buf, len, &hdr, nhdr, NULL, err,
+    char err[256];
+    for (int attempt = 0; attempt < 100; attempt++) {
+        void *copy = NULL;
+        if (attempt < 99 && (copy = malloc(vlen ? vlen : 1)) != NULL)
+            memcpy(copy, value, vlen);
+        if (gw_producer_send(h->prod, topic, -1, key, klen, copy ? copy : value, vlen, hdr, nhdr, opaque, err,
                              sizeof(err)) == 0) {
+            if (copy != NULL)
+                free(value);
             h->produced++;
             return 0;
         }
+        if (copy == NULL) /* value went to the producer */
+            break;
         gw_producer_poll(h->prod, 100);
     }
-    logf_("FATAL: cannot send a %s to %s", gw_rec_name(ev->type), t->name);
+    logf_("FATAL: cannot send to %s: %s", topic, err);
     h->fatal = 1;
     return CH_EKAFKA;
+}
+
+/* Sends every held answer whose turn has come (see held_t), oldest first. */
+static void release_held(handler_t *h)
+{
+    held_t **link = &h->held, *prev = NULL;
+    int all_before = 1; /* every entry before this one was released */
+    while (*link != NULL && !h->fatal) {
+        held_t *e = *link;
+        if (e->outstanding != 0 || (!e->moved && !all_before)) {
+            all_before = 0;
+            prev = e;
+            link = &e->next;
+            continue;
+        }
+        *link = e->next;
+        if (h->held_tail == e)
+            h->held_tail = prev;
+        h->nheld--;
+        if (e->value != NULL)
+            produce(h, e->topic, e->key, e->klen, e->value, e->vlen, NULL, 0, NULL);
+        free(e->key);
+        free(e);
+    }
+}
+
+/* Encodes one produced event and sends it to its topic, keyed as the topology
+ * says (`key`/`klen`: the command's key). A BalanceChanged carries the id and
+ * the key of its command in the headers "command-id" and "command-key" (so
+ * that a restart can tell, and finish, a half-applied transfer from the log
+ * alone) and counts in `e`; any other event is the command's answer and is
+ * kept in `e` until release_held. 0, or CH_EKAFKA / CH_ENOMEM (logged, the
+ * handler marked to stop). */
+static int send_event(handler_t *h, const gw_event_t *ev, const gw_uuid_t *command, const char *ckey, size_t cklen,
+                      held_t *e)
+{
+    const gw_topic_t *t = gw_topology_topic_of(h->topo, ev->type);
+    char key[512], cid[GW_UUID_STRLEN + 1];
+    int klen = gw_topology_key(t, ev, ckey, ckey ? cklen : 0, key, sizeof(key));
+    void *buf;
+    size_t len;
+    if (klen < 0 || gw_codec_encode(h->codec, ev, &buf, &len) != 0) {
+        logf_("FATAL: cannot encode a %s for %s", gw_rec_name(ev->type), t->name);
+        h->fatal = 1;
+        return CH_EKAFKA;
+    }
+    if (ev->type == GW_REC_BALANCE_CHANGED) {
+        gw_uuid_format(command, cid);
+        gw_header_t hdr[2] = {{"command-id", cid, GW_UUID_STRLEN}, {"command-key", ckey ? ckey : "", ckey ? cklen : 0}};
+        e->outstanding++;
+        e->moved = 1;
+        if (produce(h, t->name, klen > 0 ? key : NULL, (size_t)klen, buf, len, hdr, ckey ? 2 : 1, e) != 0) {
+            e->outstanding--;
+            return CH_EKAFKA;
+        }
+        return 0;
+    }
+    free(e->value); /* one answer per command */
+    free(e->key);
+    e->topic = t->name;
+    e->value = buf;
+    e->vlen = len;
+    e->key = NULL;
+    e->klen = 0;
+    if (klen > 0 && (e->key = malloc((size_t)klen)) == NULL) {
+        logf_("FATAL: out of memory holding an answer");
+        h->fatal = 1;
+        return CH_ENOMEM;
+    }
+    if (klen > 0) {
+        memcpy(e->key, key, (size_t)klen);
+        e->klen = (size_t)klen;
+    }
+    return 0;
+}
+
+/* Sends what one command produced: its balance changes now, its answer when
+ * release_held says (see held_t). 0 or a CH_E*
+ * code (the handler marked to stop). */
+static int send_outputs(handler_t *h, const ch_bank_out_t *out, const gw_uuid_t *command, const char *ckey,
+                        size_t cklen)
+{
+    held_t *e = calloc(1, sizeof(*e));
+    if (e == NULL) {
+        logf_("FATAL: out of memory holding an answer");
+        h->fatal = 1;
+        return CH_ENOMEM;
+    }
+    if (h->held_tail != NULL)
+        h->held_tail->next = e;
+    else
+        h->held = e;
+    h->held_tail = e;
+    if (++h->nheld > h->held_max)
+        h->held_max = h->nheld;
+    for (int i = 0; i < out->n; i++)
+        if (send_event(h, &out->ev[i], command, ckey, cklen, e) != 0)
+            return CH_EKAFKA;
+    release_held(h);
+    return 0;
+}
+
+/* Frees the answers never sent (a fatal stop: the restart derives them again). */
+static void drop_held(handler_t *h)
+{
+    while (h->held != NULL) {
+        held_t *e = h->held;
+        h->held = e->next;
+        free(e->value);
+        free(e->key);
+        free(e);
+    }
+    h->held_tail = NULL;
+    h->nheld = 0;
 }
 
 /* Live: a command. */
@@ -311,9 +471,7 @@ static void on_command(void *ctx, const gw_kmsg_t *m)
         if (out.completed)
             logf_("completed a transfer left half-done by the last stop (%s[%d]@%" PRId64 ")", m->topic,
                   (int)m->partition, m->offset);
-        for (int i = 0; i < out.n; i++)
-            if (send_event(h, &out.ev[i], &cmd, m) != 0)
-                break;
+        send_outputs(h, &out, gw_event_id(&cmd), m->key, m->key ? m->klen : 0);
     }
     note_offset(h, m->topic, m->partition, m->offset + 1);
     h->dirty = 1;
@@ -435,6 +593,10 @@ static int run(handler_t *h, int snapshot_interval)
         logf_("%s", err);
         return 1;
     }
+    /* learn the output topics now: a first message to an unknown topic waits ~1 s for
+     * its metadata, and every answer held behind it with it */
+    if (gw_producer_warm(h->prod, outputs, nout, 5000) != 0)
+        logf_("WARNING: the metadata of some output topic did not come; it is learnt at its first message");
 
     /* 2. replay our own outputs */
     size_t ns;
@@ -474,8 +636,24 @@ static int run(handler_t *h, int snapshot_interval)
     if (h->fatal)
         return 1;
     size_t half = ch_bank_replay_done(h->bank);
-    logf_("outputs replayed: %zu accounts, %zu answers, %zu transfers half-done (completed when read again)",
-          ch_bank_account_count(h->bank), ch_bank_answer_count(h->bank), half);
+    /* transfers whose BalanceChanged landed but whose feedback did not: their
+     * BalanceChanged is the decision; the missing side and the feedback follow */
+    ch_bank_out_t out;
+    gw_uuid_t cid;
+    const char *ckey;
+    size_t cklen;
+    while (!h->fatal && (rc = ch_bank_complete_next(h->bank, &out, &cid, &ckey, &cklen)) == 1) {
+        h->completed_at_start++;
+        send_outputs(h, &out, &cid, ckey, cklen);
+    }
+    if (rc < 0) {
+        logf_("FATAL: %s completing half-done transfers", ch_strerror(rc));
+        return 1;
+    }
+    logf_("outputs replayed: %zu accounts, %zu answers, %" PRIu64 " half-done transfers completed from the log, %zu "
+          "completed when their command is read again",
+          ch_bank_account_count(h->bank), ch_bank_answer_count(h->bank), h->completed_at_start,
+          half - (size_t)h->completed_at_start);
 
     /* 3. commands: catch up in silence on what was answered, then live */
     starts = starts_for(h, commands, ncmd, &ns);
@@ -499,13 +677,16 @@ static int run(handler_t *h, int snapshot_interval)
     time_t last = time(NULL);
     int stopping = 0, draining = 0;
     while (!h->fatal && !stopping) {
+        /* answers held for acknowledgements: poll the producer often */
+        int busy = h->held != NULL;
         if (!draining)
-            gw_consumer_poll(c, 50, 500);
-        gw_producer_poll(h->prod, draining ? 10 : 0);
+            gw_consumer_poll(c, busy ? 0 : 50, 500);
+        gw_producer_poll(h->prod, draining || busy ? 1 : 0);
+        release_held(h);
         stopping = stop_requested(h);
         if (h->dirty && time(NULL) - last >= snapshot_interval)
             draining = 1;
-        if (draining && gw_producer_inflight(h->prod) == 0) {
+        if (draining && gw_producer_inflight(h->prod) == 0 && h->held == NULL) {
             gw_producer_poll(h->prod, 0);
             if (!h->fatal)
                 snapshot(h);
@@ -517,7 +698,13 @@ static int run(handler_t *h, int snapshot_interval)
     if (h->fatal)
         return 1;
     logf_("stopping: flushing");
-    if (gw_producer_flush(h->prod, 15000) != 0 || h->fatal) {
+    for (int round = 0; round < 3 && (h->held != NULL || gw_producer_inflight(h->prod) > 0); round++) {
+        if (gw_producer_flush(h->prod, 15000) != 0)
+            break;
+        gw_producer_poll(h->prod, 0);
+        release_held(h);
+    }
+    if (gw_producer_inflight(h->prod) > 0 || h->held != NULL || h->fatal) {
         logf_("FATAL: messages still undelivered at shutdown; no snapshot written");
         return 1;
     }
@@ -625,7 +812,8 @@ int main(int argc, char **argv)
                                 .debug = getenv("GW_KAFKA_DEBUG")};
     status = run(&h, interval);
 out:
-    gw_producer_free(h.prod);
+    gw_producer_free(h.prod); /* reports what never left as failed: held answers are untouched by it */
+    drop_held(&h);
     gw_registry_free(h.registry);
     if (status == 0 && h.codec && h.bank)
         write_metrics(&h);

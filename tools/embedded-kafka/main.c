@@ -2,14 +2,32 @@
  * embedded-kafka — a Kafka stand-in for development and tests: librdkafka's mock
  * cluster with the topology's topics, created with their real partition counts.
  *
- *   embedded-kafka [--brokers 1|3] [--topology FILE] [--topic NAME:PARTITIONS]...
+ *   embedded-kafka [--brokers 1|3] [--topology FILE] [--topic NAME:PARTITIONS]... [--control]
  *
  * The first line on stdout is `BOOTSTRAP=host:port[,host:port...]`; it then runs
  * until SIGTERM or SIGINT (or until its parent process goes away, so a crashed
  * test leaves no broker behind). Ports are random on every start and all data is
  * lost at exit; the mock keeps only ~5 MB per partition (see mock.h).
+ *
+ * --control: fault injection for tests. Standard input takes one command per
+ * line, and each is answered by one line on stdout, `OK <command>` or
+ * `ERR <why>` (tests/e2e/faults-lib.mjs drives it):
+ *
+ *   down BROKER|-1            disconnect the broker (all: -1), refuse new connections
+ *   up BROKER|-1              accept connections again
+ *   leader TOPIC PART BROKER  move a partition's leadership
+ *   errors API COUNT ERR...   the next COUNT requests of API (Produce, Fetch,
+ *                             Metadata or a number) fail with ERR (a name such as
+ *                             NOT_LEADER_FOR_PARTITION or _TRANSPORT, or a number),
+ *                             the list repeated to fill COUNT
+ *   clear API                 forget the errors still pushed for API
+ *
+ * End of input ends the control channel, not the broker.
  */
 #include "mock.h"
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -20,9 +38,106 @@
 #include <time.h>
 #include <unistd.h>
 
+/* A Kafka protocol API by name or number; -1 when unknown. */
+static int api_key(const char *s)
+{
+    static const struct {
+        const char *name;
+        int key;
+    } apis[] = {{"Produce", 0},      {"Fetch", 1},       {"ListOffsets", 2},      {"Metadata", 3},
+                {"OffsetCommit", 8}, {"OffsetFetch", 9}, {"FindCoordinator", 10}, {"InitProducerId", 22}};
+    for (size_t i = 0; i < sizeof(apis) / sizeof(apis[0]); i++)
+        if (strcmp(s, apis[i].name) == 0)
+            return apis[i].key;
+    char *end;
+    long v = strtol(s, &end, 10);
+    return *s && *end == '\0' && v >= 0 && v < 100 ? (int)v : -1;
+}
+
+/* A Kafka error code by librdkafka's name (with or without its leading '_' for
+ * the local ones) or by number; 1 when found. */
+static int error_code(const char *s, rd_kafka_resp_err_t *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s && *end == '\0') {
+        *out = (rd_kafka_resp_err_t)v;
+        return 1;
+    }
+    for (int c = RD_KAFKA_RESP_ERR__BEGIN; c < RD_KAFKA_RESP_ERR_END_ALL; c++) {
+        const char *n = rd_kafka_err2name((rd_kafka_resp_err_t)c);
+        if (n != NULL && strcmp(n, s) == 0) {
+            *out = (rd_kafka_resp_err_t)c;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Runs one control command on the cluster; writes the answer line into ans. */
+static void control_command(rd_kafka_mock_cluster_t *mc, char *line, char *ans, size_t anslen)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof(cmd), "%s", line);
+    char *save = NULL, *verb = strtok_r(line, " \t", &save);
+    char *args[66];
+    int n = 0;
+    for (char *a; n < 66 && (a = strtok_r(NULL, " \t", &save)) != NULL;)
+        args[n++] = a;
+    rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (verb == NULL) {
+        snprintf(ans, anslen, "ERR empty command");
+        return;
+    } else if ((strcmp(verb, "down") == 0 || strcmp(verb, "up") == 0) && n == 1) {
+        int32_t id = (int32_t)atoi(args[0]);
+        e = verb[0] == 'd' ? rd_kafka_mock_broker_set_down(mc, id) : rd_kafka_mock_broker_set_up(mc, id);
+    } else if (strcmp(verb, "leader") == 0 && n == 3) {
+        e = rd_kafka_mock_partition_set_leader(mc, args[0], (int32_t)atoi(args[1]), (int32_t)atoi(args[2]));
+    } else if (strcmp(verb, "errors") == 0 && n >= 3) {
+        int api = api_key(args[0]);
+        int count = atoi(args[1]);
+        rd_kafka_resp_err_t errs[1024];
+        if (api < 0 || count < 1 || count > 1024) {
+            snprintf(ans, anslen, "ERR errors API COUNT ERR...: bad API or COUNT (1..1024)");
+            return;
+        }
+        for (int i = 0; i < count; i++)
+            if (!error_code(args[2 + i % (n - 2)], &errs[i])) {
+                snprintf(ans, anslen, "ERR unknown error code %s", args[2 + i % (n - 2)]);
+                return;
+            }
+        rd_kafka_mock_push_request_errors_array(mc, (int16_t)api, (size_t)count, errs);
+    } else if (strcmp(verb, "clear") == 0 && n == 1 && api_key(args[0]) >= 0) {
+        rd_kafka_mock_clear_request_errors(mc, (int16_t)api_key(args[0]));
+    } else {
+        snprintf(ans, anslen, "ERR unknown command (down, up, leader, errors, clear): %s", cmd);
+        return;
+    }
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+        snprintf(ans, anslen, "ERR %s: %s", cmd, rd_kafka_err2str(e));
+    else
+        snprintf(ans, anslen, "OK %s", cmd);
+}
+
+/* The --control thread: commands from stdin until its end. */
+static void *control_main(void *arg)
+{
+    rd_kafka_mock_cluster_t *mc = arg;
+    char line[4096], ans[4200];
+    while (fgets(line, sizeof(line), stdin) != NULL) {
+        line[strcspn(line, "\r\n")] = '\0';
+        control_command(mc, line, ans, sizeof(ans));
+        printf("%s\n", ans);
+        fflush(stdout);
+        fprintf(stderr, "embedded-kafka: control: %s\n", ans);
+    }
+    return NULL;
+}
+
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: embedded-kafka [--brokers 1|3] [--topology FILE] [--topic NAME:PARTITIONS]...\n"
+    fprintf(f, "usage: embedded-kafka [--brokers 1|3] [--topology FILE] [--topic NAME:PARTITIONS]... [--control]\n"
+               "  --control: fault injection commands on stdin (see the source's header)\n"
                "  --topology defaults to $GW_TOPOLOGY; without one, only --topic topics exist.\n"
                "  Prints BOOTSTRAP=... first, runs until SIGTERM/SIGINT.\n");
 }
@@ -32,7 +147,7 @@ int main(int argc, char **argv)
     int brokers = 1;
     const char *topo_path = getenv("GW_TOPOLOGY");
     const char *extra[64];
-    int nextra = 0;
+    int nextra = 0, control = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -45,6 +160,8 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--topic") == 0 && v && nextra < 64) {
             extra[nextra++] = v;
             i++;
+        } else if (strcmp(a, "--control") == 0) {
+            control = 1;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return 0;
@@ -101,6 +218,9 @@ int main(int argc, char **argv)
     }
     printf("BOOTSTRAP=%s\n", gw_mock_bootstrap(m));
     fflush(stdout);
+    pthread_t ctl;
+    if (control && pthread_create(&ctl, NULL, control_main, gw_mock_cluster(m)) == 0)
+        pthread_detach(ctl);
     fprintf(stderr, "embedded-kafka: %d broker(s), %d topic(s), at %s\n", brokers, ntopics, gw_mock_bootstrap(m));
 
     pid_t parent = getppid();

@@ -187,7 +187,7 @@ TEST(account_creation)
 
 TEST(iban_collision)
 {
-    rng_t r = {0, 1}; /* every draw the same: the second account collides */
+    rng_t r = {0, 1}; /* every draw the same: the second account collides, every time */
     ch_bank_t *b = ch_bank_new(test_rng, &r);
     ASSERT(b != NULL);
     char iban[CH_IBAN_LEN + 1], token[CH_TOKEN_LEN + 1];
@@ -198,9 +198,20 @@ TEST(iban_collision)
     ASSERT_EQ_INT(1, out.n);
     ASSERT_EQ_INT(GW_REC_ACCOUNT_CREATION_FAILED, out.ev[0].type);
     ASSERT_EQ_STR("generated iban already exists, try again", out.ev[0].u.account_creation_failed.reason);
-    /* answered: the same id gets the same failure */
+    /* not an answer: the same id is decided afresh, and with draws that differ it gets an account */
+    EXPECT(!ch_bank_answered(b, gw_event_id(&c)));
+    r.constant = 0;
+    r.s = 88172645463325252ULL;
     ASSERT_EQ_INT(0, ch_bank_handle(b, &c, &out));
-    EXPECT(out.repeated && out.ev[0].type == GW_REC_ACCOUNT_CREATION_FAILED);
+    EXPECT(!out.repeated);
+    ASSERT_EQ_INT(GW_REC_ACCOUNT_CREATION_CONFIRMED, out.ev[0].type);
+    EXPECT(strcmp(out.ev[0].u.account_creation_confirmed.iban, iban) != 0);
+    /* a failure of that kind read back from an older log is not an answer either */
+    gw_event_t f = {.type = GW_REC_ACCOUNT_CREATION_FAILED};
+    f.u.account_creation_failed.id = create_cmd(3, GW_ATYPE_AUTO).u.confirm_account_creation.id;
+    f.u.account_creation_failed.reason = CH_REASON_IBAN_EXISTS;
+    ASSERT_EQ_INT(0, ch_bank_apply(b, &f, NULL));
+    EXPECT(!ch_bank_answered(b, &f.u.account_creation_failed.id));
     ch_bank_free(b);
 }
 
@@ -486,6 +497,59 @@ TEST(half_done_transfer_is_completed)
     ch_bank_free(m);
 }
 
+/* The same stop, read from a log whose BalanceChanged carry the command's id
+ * and key: the BalanceChanged is the decision record, and the transfer is
+ * finished from it alone (ch_bank_complete_next), before any command is read —
+ * whichever side landed. */
+TEST(half_done_transfer_is_derived_from_the_log)
+{
+    for (int side = 0; side < 2; side++) {
+        rng_t r = {4242, 0};
+        ch_bank_t *b = ch_bank_new(test_rng, &r), *m = ch_bank_new(test_rng, &r);
+        ASSERT(b && m);
+        char a[CH_IBAN_LEN + 1], at[CH_TOKEN_LEN + 1], c[CH_IBAN_LEN + 1], ct[CH_TOKEN_LEN + 1];
+        ASSERT_EQ_INT(0, open_account(b, 1, a, at));
+        ASSERT_EQ_INT(0, open_account(b, 2, c, ct));
+        for (int i = 1; i <= 2; i++) {
+            gw_event_t cc = create_cmd(i, GW_ATYPE_AUTO);
+            ch_bank_out_t o2;
+            ASSERT_EQ_INT(0, ch_bank_handle(b, &cc, &o2));
+            ASSERT_EQ_INT(0, ch_bank_apply(m, &o2.ev[0], NULL));
+        }
+        ch_bank_out_t out;
+        gw_event_t t1 = transfer_cmd(10, a, c, 700, at);
+        ASSERT_EQ_INT(0, ch_bank_handle(b, &t1, &out));
+        ASSERT_EQ_INT(3, out.n);
+        /* only one BalanceChanged landed (the debit, or the credit) */
+        ASSERT_EQ_INT(0, ch_bank_apply_from(m, &out.ev[side], &t1.u.confirm_money_transfer.id, "alice", 5, 1));
+        ASSERT_EQ_INT(1, ch_bank_replay_done(m));
+        gw_uuid_t id;
+        const char *key;
+        size_t klen;
+        ch_bank_out_t d;
+        ASSERT_EQ_INT(1, ch_bank_complete_next(m, &d, &id, &key, &klen));
+        EXPECT(d.completed);
+        ASSERT_EQ_INT(2, d.n);
+        const char *other = side == 0 ? c : a;
+        ASSERT_EQ_INT(GW_REC_BALANCE_CHANGED, d.ev[0].type);
+        ASSERT_EQ_STR(other, d.ev[0].u.balance_changed.iban);
+        EXPECT(d.ev[0].u.balance_changed.changed_by == (side == 0 ? 700 : -700));
+        ASSERT_EQ_STR(side == 0 ? a : c, d.ev[0].u.balance_changed.from_to);
+        ASSERT_EQ_STR("test", d.ev[0].u.balance_changed.description);
+        ASSERT_EQ_INT(GW_REC_MONEY_TRANSFER_CONFIRMED, d.ev[1].type);
+        EXPECT(memcmp(id.b, t1.u.confirm_money_transfer.id.b, 16) == 0);
+        EXPECT(klen == 5 && memcmp(key, "alice", 5) == 0);
+        EXPECT(ch_bank_account(m, a)->balance == -700 && ch_bank_account(m, c)->balance == 700);
+        EXPECT(ch_bank_answered(m, &t1.u.confirm_money_transfer.id));
+        /* nothing more to finish; the command read again is a repeat */
+        ASSERT_EQ_INT(0, ch_bank_complete_next(m, &d, &id, &key, &klen));
+        ASSERT_EQ_INT(0, ch_bank_handle(m, &t1, &out));
+        EXPECT(out.repeated && out.n == 1);
+        ch_bank_free(b);
+        ch_bank_free(m);
+    }
+}
+
 static char *tmpdir(void)
 {
     char *d = strdup("/tmp/test_bank_XXXXXX");
@@ -586,4 +650,5 @@ TEST(snapshot_round_trip)
 
 TEST_MAIN(TEST_ENTRY(error_codes), TEST_ENTRY(iban_check_digits), TEST_ENTRY(account_creation),
           TEST_ENTRY(iban_collision), TEST_ENTRY(transfer_rules_in_order), TEST_ENTRY(rebuild_from_output_events),
-          TEST_ENTRY(half_done_transfer_is_completed), TEST_ENTRY(snapshot_round_trip))
+          TEST_ENTRY(half_done_transfer_is_completed), TEST_ENTRY(half_done_transfer_is_derived_from_the_log),
+          TEST_ENTRY(snapshot_round_trip))
