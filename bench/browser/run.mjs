@@ -3,7 +3,7 @@
 // bank through Kafka, the BalanceChanged event back over the page's
 // WebSocket stream, the DOM update and the next frame.
 //
-//   node bench/browser/run.mjs [--bin build/bin] [--seconds 60] [--interval-ms 1000]
+//   node bench/browser/run.mjs [--bin build/bin] [--seconds 60] [--interval-ms 1000] [--load N]
 //
 // Starts embedded-kafka, the command handler and the gateway from --bin (use
 // a Release or RelWithDebInfo build), opens the app in Debian's headless
@@ -11,8 +11,11 @@
 // interval. Each sample is timed inside the page (performance.now()): from
 // just before the click to the first animation frame after #balance shows
 // the expected amount; one warm-up click first is not counted. Prints p50,
-// p90, p99 and max in ms (BENCH_VERBOSE=1: every click). A benchmark, not a
-// test: it asserts nothing but that every balance arrives.
+// p90, p99 and max in ms (BENCH_VERBOSE=1: every click). With --load N,
+// build/bin/bank-load runs N generators (legacy protocol, the original load
+// test) against the same gateway meanwhile; its summary line is printed too.
+// A benchmark, not a test: it asserts nothing but that every balance arrives.
+import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,6 +26,7 @@ const { values: opt } = parseArgs({
     bin: { type: 'string', default: 'build/bin' },
     seconds: { type: 'string', default: '60' },
     'interval-ms': { type: 'string', default: '1000' },
+    load: { type: 'string', default: '0' },
   },
 });
 process.env.GW_BIN_DIR = path.resolve(opt.bin);
@@ -36,6 +40,15 @@ const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 10
 const broker = await lib.startBroker();
 const handler = await lib.startHandler(broker.bootstrap);
 const gw = await lib.startGateway(broker.bootstrap);
+let load = null; // bank-load running meanwhile (--load N)
+if (Number(opt.load) > 0) {
+  load = spawn(path.join(process.env.GW_BIN_DIR, 'bank-load'), ['--url', gw.url, '--protocol', 'legacy',
+    '--generators', opt.load, '--seconds', String(seconds + 40)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let rows = '';
+  load.stdout.on('data', (d) => (rows += d));
+  load.done = new Promise((r) => load.on('exit', () => r(rows.trim().split('\n'))));
+  await lib.sleep(30000); // the generators open their accounts first
+}
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   headless: true,
@@ -88,6 +101,11 @@ try {
   const f = (x) => x.toFixed(1);
   console.log(`bench/browser: click "Deposit €10" → new balance on screen, ${samples.length} clicks, one per ${interval} ms`);
   console.log(`p50 ${f(pct(samples, 50))} ms  p90 ${f(pct(samples, 90))} ms  p99 ${f(pct(samples, 99))} ms  max ${f(samples.at(-1))} ms`);
+  if (load) {
+    load.kill('SIGINT');
+    const rows = await load.done;
+    console.log(`meanwhile bank-load --generators ${opt.load} (legacy): ${rows.at(-2) ?? ''}\n${rows.at(-1) ?? ''}`);
+  }
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, node ${process.version}, ${opt.bin}`);
 } finally {
   await browser.close();
