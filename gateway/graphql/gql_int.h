@@ -3,7 +3,6 @@
  * buffers, printer, schema, validation, values), so that each piece of
  * logic is written once:
  *  - UTF-8 decoding and encoding and hex digits (lexer.c, json.c, buf.c);
- *  - the name hash every engine table uses (schema.c, validate.c);
  *  - graphql-js's "Did you mean" suggestions: lexical distance, natural
  *    ordering and the message tail (suggest.c; used by schema validation,
  *    document validation and input coercion);
@@ -13,7 +12,8 @@
  *    used by schema building and validation).
  * Not part of the engine's interface: nothing outside gateway/graphql/
  * includes this header. The stage headers (lexer.h, schema_int.h,
- * validate_int.h, execute_int.h) add what only their stage shares.
+ * validate_int.h, execute_int.h) add what only their stage shares; the name
+ * index every engine table uses has its own (nameidx.h).
  */
 #ifndef GQL_INT_H
 #define GQL_INT_H
@@ -107,19 +107,8 @@ static inline int gql__hex_value(int c)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Names                                                                    */
+/* Texts                                                                    */
 /* ------------------------------------------------------------------------ */
-
-/* FNV-1a of a NUL-terminated name: the hash every engine table uses. */
-static inline uint32_t gql__name_hash(const char *s)
-{
-    uint32_t h = 2166136261u;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 16777619u;
-    }
-    return h;
-}
 
 /* A hash index over the keys of an object value, for code that looks up
  * many names in an object a client sent (the variables of an operation

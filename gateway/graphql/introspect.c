@@ -818,30 +818,6 @@ static const char *kind_value_description(size_t i)
     return type_kind_values[i].description;
 }
 
-/* An index over a type's members, as schema.c builds them. */
-static int index_members(gql_schema_t *s, gql_type_t *t)
-{
-    size_t n = t->kind == GQL_KIND_ENUM ? t->nvalues : t->nfields;
-    size_t size = 8;
-    while (size < n * 2)
-        size *= 2;
-    int32_t *slots = gql_arena_alloc_raw(s->arena, size * sizeof(*slots));
-    if (slots == NULL)
-        return GQL_ENOMEM;
-    memset(slots, 0xff, size * sizeof(*slots));
-    uint32_t mask = (uint32_t)(size - 1);
-    for (size_t i = 0; i < n; i++) {
-        const char *name = t->kind == GQL_KIND_ENUM ? t->values[i].name : t->fields[i].name;
-        uint32_t h = gql__name_hash(name) & mask;
-        while (slots[h] >= 0)
-            h = (h + 1) & mask;
-        slots[h] = (int32_t)i;
-    }
-    t->_field_index = slots;
-    t->_field_index_mask = mask;
-    return 0;
-}
-
 static gql_field_t *meta_field(gql_schema_t *s, const char *name, const char *description, const gql_type_t *type,
                                gql_resolver_fn fn)
 {
@@ -880,7 +856,7 @@ int gql__introspection_install(gql_schema_t *s)
                    kind_value_description) != 0)
         return GQL_ENOMEM;
     for (int i = 0; i < T__N; i++)
-        if (index_members(s, types[i]) != 0)
+        if (gql__type_index(s->arena, types[i]) != 0)
             return GQL_ENOMEM;
 
     /* Meta-fields. */

@@ -11,6 +11,9 @@
  * scratch stack (a buffer inside the parser, moved to the heap only for very
  * large documents) and copied into the arena as one array when complete;
  * nested lists push above their parent's items, so one stack serves all.
+ * Every list of the grammar is read by one of graphql-js's list shapes
+ * (any, many, optionalMany, delimitedMany; see "Lists" below), each given a
+ * function that parses one item and pushes it.
  *
  * Bounds: the document's size and token count follow gql_limits_t; nesting
  * (selection sets, list and object values, list types) is bounded by
@@ -245,6 +248,109 @@ static int sfinish(parser_t *ps, size_t mark, size_t size, void *out, size_t *co
 }
 
 /* ------------------------------------------------------------------------ */
+/* Lists                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* Parses one item of a list and pushes it on the scratch stack (with spush,
+ * so the copy has a constant size); `is_const` is passed through from the
+ * list's caller for the items that hold values. Returns 0 or <0. */
+typedef int (*push_item_fn)(parser_t *ps, bool is_const);
+
+/* When a list of items ends. */
+typedef enum list_loop {
+    ITEMS_UNTIL,     /* zero or more items, then `tok` (consumed) */
+    ITEMS_ONE_PLUS,  /* one or more items, then `tok` (consumed) */
+    ITEMS_SEPARATED, /* one or more items separated by `tok` */
+    ITEMS_WHILE,     /* items as long as the current token is `tok` (the item consumes it) */
+} list_loop_t;
+
+/* The destination of a list: the array pointer and the count of a node, and
+ * the size of one item taken from the array's type, so that what sfinish
+ * copies matches what the array holds. */
+#define INTO(items, count) (void *)&(items), sizeof(*(items)), &(count)
+
+/* The list helpers are inlined into each caller, where the loop shape, the
+ * item function and the item size are constants: each list then compiles to
+ * the loop it would be if written out by hand (the parser is on every
+ * request's path). */
+#if defined(__GNUC__)
+#define LIST_HELPER static inline __attribute__((always_inline))
+#else
+#define LIST_HELPER static inline
+#endif
+
+/* The loop every list shares: pushes items with `push` until `loop` says the
+ * list ends, then moves them into one arena array stored at *out (NULL when
+ * empty) with their number in *count. Returns 0, or <0 from the first item
+ * or token that fails (the error is recorded on the parser). */
+LIST_HELPER int list_items(parser_t *ps, list_loop_t loop, gql_tok_t tok, push_item_fn push, bool is_const, void *out,
+                           size_t size, size_t *count)
+{
+    size_t mark = ps->slen;
+    int rc = 0;
+    switch (loop) {
+    case ITEMS_UNTIL:
+        while ((rc = expect_optional(ps, tok)) == 0)
+            TRY(push(ps, is_const));
+        break;
+    case ITEMS_ONE_PLUS:
+        do
+            TRY(push(ps, is_const));
+        while ((rc = expect_optional(ps, tok)) == 0);
+        break;
+    case ITEMS_SEPARATED:
+        do
+            TRY(push(ps, is_const));
+        while ((rc = expect_optional(ps, tok)) == 1);
+        break;
+    case ITEMS_WHILE:
+        while (peek(ps, tok))
+            TRY(push(ps, is_const));
+        break;
+    }
+    TRY(rc);
+    return sfinish(ps, mark, size, out, count);
+}
+
+/* graphql-js any(): open item* close. */
+LIST_HELPER int any(parser_t *ps, gql_tok_t open, gql_tok_t close, push_item_fn push, bool is_const, void *out,
+                    size_t size, size_t *count)
+{
+    TRY(expect(ps, open));
+    return list_items(ps, ITEMS_UNTIL, close, push, is_const, out, size, count);
+}
+
+/* graphql-js many(): open item+ close. */
+LIST_HELPER int many(parser_t *ps, gql_tok_t open, gql_tok_t close, push_item_fn push, bool is_const, void *out,
+                     size_t size, size_t *count)
+{
+    TRY(expect(ps, open));
+    return list_items(ps, ITEMS_ONE_PLUS, close, push, is_const, out, size, count);
+}
+
+/* graphql-js optionalMany(): (open item+ close)?; an empty list when the
+ * current token is not `open`. */
+LIST_HELPER int optional_many(parser_t *ps, gql_tok_t open, gql_tok_t close, push_item_fn push, bool is_const,
+                              void *out, size_t size, size_t *count)
+{
+    if (!peek(ps, open)) {
+        memset(out, 0, sizeof(void *)); /* the array pointer */
+        *count = 0;
+        return 0;
+    }
+    TRY(advance(ps));
+    return list_items(ps, ITEMS_ONE_PLUS, close, push, is_const, out, size, count);
+}
+
+/* graphql-js delimitedMany(): delimiter? item (delimiter item)*. */
+LIST_HELPER int delimited_many(parser_t *ps, gql_tok_t delimiter, push_item_fn push, void *out, size_t size,
+                               size_t *count)
+{
+    TRY(expect_optional(ps, delimiter));
+    return list_items(ps, ITEMS_SEPARATED, delimiter, push, false, out, size, count);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Names, values, types, directives                                         */
 /* ------------------------------------------------------------------------ */
 
@@ -280,38 +386,41 @@ static int parse_name(parser_t *ps, const char **name, gql_loc_t *loc)
 
 static int parse_value(parser_t *ps, bool is_const, gql_value_t **out);
 
+/* An item of a list value. */
+static int push_value(parser_t *ps, bool is_const)
+{
+    gql_value_t *item;
+    TRY(parse_value(ps, is_const, &item));
+    return spush(ps, &item, sizeof(item));
+}
+
+/* ObjectField :: Name : Value */
+static int push_object_field(parser_t *ps, bool is_const)
+{
+    gql_object_field_t f;
+    TRY(parse_name(ps, &f.name, &f.loc));
+    TRY(expect(ps, GQL_TOK_COLON));
+    TRY(parse_value(ps, is_const, &f.value));
+    return spush(ps, &f, sizeof(f));
+}
+
+/* ListValue :: [ Value* ]; the nesting is counted from the `[`. */
 static int parse_list_value(parser_t *ps, bool is_const, gql_value_t *v)
 {
     TRY(enter(ps));
-    TRY(advance(ps));
-    size_t mark = ps->slen;
-    int rc;
-    while ((rc = expect_optional(ps, GQL_TOK_BRACKET_R)) == 0) {
-        gql_value_t *item;
-        TRY(parse_value(ps, is_const, &item));
-        TRY(spush(ps, &item, sizeof(item)));
-    }
-    TRY(rc);
+    TRY(any(ps, GQL_TOK_BRACKET_L, GQL_TOK_BRACKET_R, push_value, is_const, INTO(v->list.items, v->list.count)));
     ps->depth--;
-    return sfinish(ps, mark, sizeof(gql_value_t *), &v->list.items, &v->list.count);
+    return 0;
 }
 
+/* ObjectValue :: { ObjectField* }; the nesting is counted from the `{`. */
 static int parse_object_value(parser_t *ps, bool is_const, gql_value_t *v)
 {
     TRY(enter(ps));
-    TRY(advance(ps));
-    size_t mark = ps->slen;
-    int rc;
-    while ((rc = expect_optional(ps, GQL_TOK_BRACE_R)) == 0) {
-        gql_object_field_t f;
-        TRY(parse_name(ps, &f.name, &f.loc));
-        TRY(expect(ps, GQL_TOK_COLON));
-        TRY(parse_value(ps, is_const, &f.value));
-        TRY(spush(ps, &f, sizeof(f)));
-    }
-    TRY(rc);
+    TRY(any(ps, GQL_TOK_BRACE_L, GQL_TOK_BRACE_R, push_object_field, is_const,
+            INTO(v->object.fields, v->object.count)));
     ps->depth--;
-    return sfinish(ps, mark, sizeof(gql_object_field_t), &v->object.fields, &v->object.count);
+    return 0;
 }
 
 /* Value[Const] (spec §2.9). Variables are refused in constant positions. */
@@ -420,44 +529,48 @@ static int parse_named_type(parser_t *ps, gql_type_ref_t **out)
     return parse_name(ps, &t->name, NULL);
 }
 
+/* Argument[Const] :: Name : Value[?Const] */
+static int push_argument(parser_t *ps, bool is_const)
+{
+    gql_argument_t a;
+    TRY(parse_name(ps, &a.name, &a.loc));
+    TRY(expect(ps, GQL_TOK_COLON));
+    TRY(parse_value(ps, is_const, &a.value));
+    return spush(ps, &a, sizeof(a));
+}
+
 /* Arguments[Const] :: ( Argument+ ) — optional. */
 static int parse_arguments(parser_t *ps, bool is_const, gql_argument_t **args, size_t *n)
 {
-    *args = NULL;
-    *n = 0;
-    if (!peek(ps, GQL_TOK_PAREN_L))
+    if (!peek(ps, GQL_TOK_PAREN_L)) { /* most fields have none: a test the compiler inlines into the callers */
+        *args = NULL;
+        *n = 0;
         return 0;
-    TRY(advance(ps));
-    size_t mark = ps->slen;
-    int rc;
-    do {
-        gql_argument_t a;
-        TRY(parse_name(ps, &a.name, &a.loc));
-        TRY(expect(ps, GQL_TOK_COLON));
-        TRY(parse_value(ps, is_const, &a.value));
-        TRY(spush(ps, &a, sizeof(a)));
-    } while ((rc = expect_optional(ps, GQL_TOK_PAREN_R)) == 0);
-    TRY(rc);
-    return sfinish(ps, mark, sizeof(gql_argument_t), args, n);
+    }
+    return optional_many(ps, GQL_TOK_PAREN_L, GQL_TOK_PAREN_R, push_argument, is_const, INTO(*args, *n));
 }
 
-/* Directives[Const] :: Directive[?Const]+ — optional. */
+/* Directive[Const] :: @ Name Arguments[?Const]? */
+static int push_directive(parser_t *ps, bool is_const)
+{
+    gql_directive_t d;
+    d.loc = ps->tok.loc;
+    TRY(advance(ps));
+    TRY(parse_name(ps, &d.name, NULL));
+    TRY(parse_arguments(ps, is_const, &d.args, &d.nargs));
+    return spush(ps, &d, sizeof(d));
+}
+
+/* Directives[Const] :: Directive[?Const]+ — optional: as many as there are
+ * `@` (graphql-js's parseDirectives loop). */
 static int parse_directives(parser_t *ps, bool is_const, gql_directive_t **dirs, size_t *n)
 {
-    *dirs = NULL;
-    *n = 0;
-    if (!peek(ps, GQL_TOK_AT))
+    if (!peek(ps, GQL_TOK_AT)) { /* most nodes have none: a test the compiler inlines into the callers */
+        *dirs = NULL;
+        *n = 0;
         return 0;
-    size_t mark = ps->slen;
-    while (peek(ps, GQL_TOK_AT)) {
-        gql_directive_t d;
-        d.loc = ps->tok.loc;
-        TRY(advance(ps));
-        TRY(parse_name(ps, &d.name, NULL));
-        TRY(parse_arguments(ps, is_const, &d.args, &d.nargs));
-        TRY(spush(ps, &d, sizeof(d)));
     }
-    return sfinish(ps, mark, sizeof(gql_directive_t), dirs, n);
+    return list_items(ps, ITEMS_WHILE, GQL_TOK_AT, push_directive, is_const, INTO(*dirs, *n));
 }
 
 /* Description :: StringValue — optional. */
@@ -527,26 +640,29 @@ static int parse_fragment(parser_t *ps, gql_selection_t *sel)
 
 static const gql_selection_t zero_selection;
 
+/* Selection :: Field | FragmentSpread | InlineFragment */
+static int push_selection(parser_t *ps, bool is_const)
+{
+    (void)is_const;
+    gql_selection_t sel = zero_selection; /* a copy: faster than memset's rep stos */
+    if (peek(ps, GQL_TOK_SPREAD))
+        TRY(parse_fragment(ps, &sel));
+    else
+        TRY(parse_field(ps, &sel));
+    return spush(ps, &sel, sizeof(sel));
+}
+
 /* SelectionSet :: { Selection* } — graphql-js 17 accepts an empty set; it
- * then has count 0 and a location (line >= 1). */
+ * then has count 0 and a location (line >= 1). The nesting is counted after
+ * the `{` (any() with the nesting check between its two steps). */
 static int parse_selection_set(parser_t *ps, gql_selection_set_t *set)
 {
     set->loc = ps->tok.loc;
     TRY(expect(ps, GQL_TOK_BRACE_L));
     TRY(enter(ps));
-    size_t mark = ps->slen;
-    int rc;
-    while ((rc = expect_optional(ps, GQL_TOK_BRACE_R)) == 0) {
-        gql_selection_t sel = zero_selection; /* a copy: faster than memset's rep stos */
-        if (peek(ps, GQL_TOK_SPREAD))
-            TRY(parse_fragment(ps, &sel));
-        else
-            TRY(parse_field(ps, &sel));
-        TRY(spush(ps, &sel, sizeof(sel)));
-    }
-    TRY(rc);
+    TRY(list_items(ps, ITEMS_UNTIL, GQL_TOK_BRACE_R, push_selection, false, INTO(set->items, set->count)));
     ps->depth--;
-    return sfinish(ps, mark, sizeof(gql_selection_t), &set->items, &set->count);
+    return 0;
 }
 
 /* OperationType :: query | mutation | subscription */
@@ -565,31 +681,32 @@ static int parse_operation_type(parser_t *ps, gql_op_type_t *op)
     return 0;
 }
 
+/* VariableDefinition :: Description? Variable : Type DefaultValue?
+ * Directives[Const]? */
+static int push_variable_definition(parser_t *ps, bool is_const)
+{
+    (void)is_const;
+    gql_variable_def_t vd;
+    memset(&vd, 0, sizeof(vd));
+    TRY(parse_description(ps, &vd.description, &vd.description_block, &vd.description_len));
+    vd.loc = ps->tok.loc;
+    TRY(expect(ps, GQL_TOK_DOLLAR));
+    TRY(parse_name(ps, &vd.name, NULL));
+    TRY(expect(ps, GQL_TOK_COLON));
+    TRY(parse_type_ref(ps, &vd.type));
+    int rc = expect_optional(ps, GQL_TOK_EQUALS);
+    TRY(rc);
+    if (rc == 1)
+        TRY(parse_value(ps, true, &vd.default_value));
+    TRY(parse_directives(ps, true, &vd.directives, &vd.ndirectives));
+    return spush(ps, &vd, sizeof(vd));
+}
+
+/* VariableDefinitions :: ( VariableDefinition+ ) — optional. */
 static int parse_variable_definitions(parser_t *ps, gql_definition_t *def)
 {
-    if (!peek(ps, GQL_TOK_PAREN_L))
-        return 0;
-    TRY(advance(ps));
-    size_t mark = ps->slen;
-    int rc;
-    do {
-        gql_variable_def_t vd;
-        memset(&vd, 0, sizeof(vd));
-        TRY(parse_description(ps, &vd.description, &vd.description_block, &vd.description_len));
-        vd.loc = ps->tok.loc;
-        TRY(expect(ps, GQL_TOK_DOLLAR));
-        TRY(parse_name(ps, &vd.name, NULL));
-        TRY(expect(ps, GQL_TOK_COLON));
-        TRY(parse_type_ref(ps, &vd.type));
-        rc = expect_optional(ps, GQL_TOK_EQUALS);
-        TRY(rc);
-        if (rc == 1)
-            TRY(parse_value(ps, true, &vd.default_value));
-        TRY(parse_directives(ps, true, &vd.directives, &vd.ndirectives));
-        TRY(spush(ps, &vd, sizeof(vd)));
-    } while ((rc = expect_optional(ps, GQL_TOK_PAREN_R)) == 0);
-    TRY(rc);
-    return sfinish(ps, mark, sizeof(gql_variable_def_t), &def->variables, &def->nvariables);
+    return optional_many(ps, GQL_TOK_PAREN_L, GQL_TOK_PAREN_R, push_variable_definition, false,
+                         INTO(def->variables, def->nvariables));
 }
 
 static int parse_operation_definition(parser_t *ps, gql_definition_t *def)
@@ -630,19 +747,18 @@ static int parse_fragment_definition(parser_t *ps, gql_definition_t *def)
 /* Type system definitions and extensions                                   */
 /* ------------------------------------------------------------------------ */
 
-/* X (sep X)*, with an optional leading separator. */
+static int push_named_type(parser_t *ps, bool is_const)
+{
+    (void)is_const;
+    gql_type_ref_t *t;
+    TRY(parse_named_type(ps, &t));
+    return spush(ps, &t, sizeof(t));
+}
+
+/* NamedType (sep NamedType)*, with an optional leading separator. */
 static int parse_named_types(parser_t *ps, gql_tok_t sep, gql_definition_t *def)
 {
-    TRY(expect_optional(ps, sep));
-    size_t mark = ps->slen;
-    int rc;
-    do {
-        gql_type_ref_t *t;
-        TRY(parse_named_type(ps, &t));
-        TRY(spush(ps, &t, sizeof(t)));
-    } while ((rc = expect_optional(ps, sep)) == 1);
-    TRY(rc);
-    return sfinish(ps, mark, sizeof(gql_type_ref_t *), &def->types, &def->ntypes);
+    return delimited_many(ps, sep, push_named_type, INTO(def->types, def->ntypes));
 }
 
 /* ImplementsInterfaces :: implements &? NamedType (& NamedType)* — optional. */
@@ -655,103 +771,97 @@ static int parse_implements(parser_t *ps, gql_definition_t *def)
 }
 
 /* InputValueDefinition :: Description? Name : Type DefaultValue? Directives? */
-static int parse_input_value_def(parser_t *ps, gql_input_value_def_t *iv)
+static int push_input_value_def(parser_t *ps, bool is_const)
 {
-    memset(iv, 0, sizeof(*iv));
-    TRY(parse_description(ps, &iv->description, &iv->description_block, &iv->description_len));
-    TRY(parse_name(ps, &iv->name, &iv->loc));
+    (void)is_const;
+    gql_input_value_def_t iv;
+    memset(&iv, 0, sizeof(iv));
+    TRY(parse_description(ps, &iv.description, &iv.description_block, &iv.description_len));
+    TRY(parse_name(ps, &iv.name, &iv.loc));
     TRY(expect(ps, GQL_TOK_COLON));
-    TRY(parse_type_ref(ps, &iv->type));
+    TRY(parse_type_ref(ps, &iv.type));
     int rc = expect_optional(ps, GQL_TOK_EQUALS);
     TRY(rc);
     if (rc == 1)
-        TRY(parse_value(ps, true, &iv->default_value));
-    return parse_directives(ps, true, &iv->directives, &iv->ndirectives);
+        TRY(parse_value(ps, true, &iv.default_value));
+    TRY(parse_directives(ps, true, &iv.directives, &iv.ndirectives));
+    return spush(ps, &iv, sizeof(iv));
 }
 
 /* open InputValueDefinition+ close — optional. */
 static int parse_input_value_defs(parser_t *ps, gql_tok_t open, gql_tok_t close, gql_input_value_def_t **out, size_t *n)
 {
-    if (!peek(ps, open))
-        return 0;
-    TRY(advance(ps));
-    size_t mark = ps->slen;
-    int rc;
-    do {
-        gql_input_value_def_t iv;
-        TRY(parse_input_value_def(ps, &iv));
-        TRY(spush(ps, &iv, sizeof(iv)));
-    } while ((rc = expect_optional(ps, close)) == 0);
-    TRY(rc);
-    return sfinish(ps, mark, sizeof(gql_input_value_def_t), out, n);
+    return optional_many(ps, open, close, push_input_value_def, true, INTO(*out, *n));
+}
+
+/* FieldDefinition :: Description? Name ArgumentsDefinition? : Type
+ * Directives[Const]? */
+static int push_field_definition(parser_t *ps, bool is_const)
+{
+    (void)is_const;
+    gql_field_def_t f;
+    memset(&f, 0, sizeof(f));
+    TRY(parse_description(ps, &f.description, &f.description_block, &f.description_len));
+    TRY(parse_name(ps, &f.name, &f.loc));
+    TRY(parse_input_value_defs(ps, GQL_TOK_PAREN_L, GQL_TOK_PAREN_R, &f.args, &f.nargs));
+    TRY(expect(ps, GQL_TOK_COLON));
+    TRY(parse_type_ref(ps, &f.type));
+    TRY(parse_directives(ps, true, &f.directives, &f.ndirectives));
+    return spush(ps, &f, sizeof(f));
 }
 
 /* FieldsDefinition :: { FieldDefinition+ } — optional. */
 static int parse_fields_definition(parser_t *ps, gql_definition_t *def)
 {
-    if (!peek(ps, GQL_TOK_BRACE_L))
-        return 0;
-    TRY(advance(ps));
-    size_t mark = ps->slen;
-    int rc;
-    do {
-        gql_field_def_t f;
-        memset(&f, 0, sizeof(f));
-        TRY(parse_description(ps, &f.description, &f.description_block, &f.description_len));
-        TRY(parse_name(ps, &f.name, &f.loc));
-        TRY(parse_input_value_defs(ps, GQL_TOK_PAREN_L, GQL_TOK_PAREN_R, &f.args, &f.nargs));
-        TRY(expect(ps, GQL_TOK_COLON));
-        TRY(parse_type_ref(ps, &f.type));
-        TRY(parse_directives(ps, true, &f.directives, &f.ndirectives));
-        TRY(spush(ps, &f, sizeof(f)));
-    } while ((rc = expect_optional(ps, GQL_TOK_BRACE_R)) == 0);
-    TRY(rc);
-    return sfinish(ps, mark, sizeof(gql_field_def_t), &def->fields, &def->nfields);
+    return optional_many(ps, GQL_TOK_BRACE_L, GQL_TOK_BRACE_R, push_field_definition, true,
+                         INTO(def->fields, def->nfields));
+}
+
+/* EnumValueDefinition :: Description? EnumValue Directives[Const]? */
+static int push_enum_value_definition(parser_t *ps, bool is_const)
+{
+    (void)is_const;
+    gql_enum_value_def_t ev;
+    memset(&ev, 0, sizeof(ev));
+    TRY(parse_description(ps, &ev.description, &ev.description_block, &ev.description_len));
+    if (value_is(&ps->tok, "true", 4) || value_is(&ps->tok, "false", 5) || value_is(&ps->tok, "null", 4))
+        return fail_at(ps, &ps->tok.loc, GQL_CODE_SYNTAX, "%s is reserved and cannot be used for an enum value.",
+                       token_desc(ps, &ps->tok));
+    TRY(parse_name(ps, &ev.name, &ev.loc));
+    TRY(parse_directives(ps, true, &ev.directives, &ev.ndirectives));
+    return spush(ps, &ev, sizeof(ev));
 }
 
 /* EnumValuesDefinition :: { EnumValueDefinition+ } — optional. */
 static int parse_enum_values(parser_t *ps, gql_definition_t *def)
 {
-    if (!peek(ps, GQL_TOK_BRACE_L))
-        return 0;
-    TRY(advance(ps));
-    size_t mark = ps->slen;
-    int rc;
-    do {
-        gql_enum_value_def_t ev;
-        memset(&ev, 0, sizeof(ev));
-        TRY(parse_description(ps, &ev.description, &ev.description_block, &ev.description_len));
-        if (value_is(&ps->tok, "true", 4) || value_is(&ps->tok, "false", 5) || value_is(&ps->tok, "null", 4))
-            return fail_at(ps, &ps->tok.loc, GQL_CODE_SYNTAX, "%s is reserved and cannot be used for an enum value.",
-                           token_desc(ps, &ps->tok));
-        TRY(parse_name(ps, &ev.name, &ev.loc));
-        TRY(parse_directives(ps, true, &ev.directives, &ev.ndirectives));
-        TRY(spush(ps, &ev, sizeof(ev)));
-    } while ((rc = expect_optional(ps, GQL_TOK_BRACE_R)) == 0);
-    TRY(rc);
-    return sfinish(ps, mark, sizeof(gql_enum_value_def_t), &def->enum_values, &def->nenum_values);
+    return optional_many(ps, GQL_TOK_BRACE_L, GQL_TOK_BRACE_R, push_enum_value_definition, true,
+                         INTO(def->enum_values, def->nenum_values));
 }
 
-/* RootOperationTypeDefinition+ in braces; `required` for schema definitions. */
+/* RootOperationTypeDefinition :: OperationType : NamedType */
+static int push_root_operation(parser_t *ps, bool is_const)
+{
+    (void)is_const;
+    gql_root_op_def_t r;
+    memset(&r, 0, sizeof(r));
+    r.loc = ps->tok.loc;
+    TRY(parse_operation_type(ps, &r.operation));
+    TRY(expect(ps, GQL_TOK_COLON));
+    r.type_loc = ps->tok.loc;
+    TRY(parse_name(ps, &r.type_name, NULL));
+    return spush(ps, &r, sizeof(r));
+}
+
+/* { RootOperationTypeDefinition+ }: many() for schema definitions
+ * (`required`), optionalMany() for their extensions. */
 static int parse_root_ops(parser_t *ps, gql_definition_t *def, bool required)
 {
-    if (!required && !peek(ps, GQL_TOK_BRACE_L))
-        return 0;
-    TRY(expect(ps, GQL_TOK_BRACE_L));
-    size_t mark = ps->slen;
-    int rc;
-    do {
-        gql_root_op_def_t r;
-        memset(&r, 0, sizeof(r));
-        r.loc = ps->tok.loc;
-        TRY(parse_operation_type(ps, &r.operation));
-        TRY(expect(ps, GQL_TOK_COLON));
-        r.type_loc = ps->tok.loc;
-        TRY(parse_name(ps, &r.type_name, NULL));
-        TRY(spush(ps, &r, sizeof(r)));
-    } while ((rc = expect_optional(ps, GQL_TOK_BRACE_R)) == 0);
-    TRY(rc);
-    return sfinish(ps, mark, sizeof(gql_root_op_def_t), &def->root_ops, &def->nroot_ops);
+    if (required)
+        return many(ps, GQL_TOK_BRACE_L, GQL_TOK_BRACE_R, push_root_operation, false,
+                    INTO(def->root_ops, def->nroot_ops));
+    return optional_many(ps, GQL_TOK_BRACE_L, GQL_TOK_BRACE_R, push_root_operation, false,
+                         INTO(def->root_ops, def->nroot_ops));
 }
 
 static const char *const directive_locations[] = {
@@ -778,42 +888,47 @@ static const char *const directive_locations[] = {
     "DIRECTIVE_DEFINITION",
 };
 
-/* DirectiveLocations :: |? DirectiveLocation (| DirectiveLocation)* */
+/* A directive location as parsed: its name (one of directive_locations)
+ * and where it was written. */
+typedef struct location_item {
+    const char *name;
+    gql_loc_t loc;
+} location_item_t;
+
+/* DirectiveLocation :: one of the names of directive_locations */
+static int push_directive_location(parser_t *ps, bool is_const)
+{
+    (void)is_const;
+    gql_token_t t = ps->tok;
+    location_item_t item = {NULL, {0, 0, 0}};
+    TRY(parse_name(ps, &item.name, &item.loc));
+    bool known = false;
+    for (size_t i = 0; i < sizeof(directive_locations) / sizeof(directive_locations[0]); i++)
+        if (strcmp(directive_locations[i], item.name) == 0) {
+            item.name = directive_locations[i];
+            known = true;
+            break;
+        }
+    if (!known)
+        return unexpected(ps, &t);
+    return spush(ps, &item, sizeof(item));
+}
+
+/* DirectiveLocations :: |? DirectiveLocation (| DirectiveLocation)* — the
+ * node keeps names and locations in two arrays, split from the list. */
 static int parse_directive_locations(parser_t *ps, gql_definition_t *def)
 {
-    TRY(expect_optional(ps, GQL_TOK_PIPE));
-    size_t mark = ps->slen;
-    int rc;
-    do {
-        gql_token_t t = ps->tok;
-        const char *name = NULL;
-        gql_loc_t loc;
-        TRY(parse_name(ps, &name, &loc));
-        bool known = false;
-        for (size_t i = 0; i < sizeof(directive_locations) / sizeof(directive_locations[0]); i++)
-            if (strcmp(directive_locations[i], name) == 0) {
-                name = directive_locations[i];
-                known = true;
-                break;
-            }
-        if (!known)
-            return unexpected(ps, &t);
-        TRY(spush(ps, &name, sizeof(name)));
-        TRY(spush(ps, &loc, sizeof(loc)));
-    } while ((rc = expect_optional(ps, GQL_TOK_PIPE)) == 1);
-    TRY(rc);
-    /* Names and locations were pushed interleaved; split them. */
-    size_t pair = sizeof(const char *) + sizeof(gql_loc_t);
-    size_t n = (ps->slen - mark) / pair;
+    location_item_t *items;
+    size_t n;
+    TRY(delimited_many(ps, GQL_TOK_PIPE, push_directive_location, INTO(items, n)));
     const char **names = gql_arena_alloc_raw(ps->arena, n * sizeof(*names));
     gql_loc_t *locs = gql_arena_alloc_raw(ps->arena, n * sizeof(*locs));
     if (names == NULL || locs == NULL)
         return GQL_ENOMEM;
     for (size_t i = 0; i < n; i++) {
-        memcpy(&names[i], ps->scratch + mark + i * pair, sizeof(*names));
-        memcpy(&locs[i], ps->scratch + mark + i * pair + sizeof(*names), sizeof(*locs));
+        names[i] = items[i].name;
+        locs[i] = items[i].loc;
     }
-    ps->slen = mark;
     def->locations = names;
     def->location_locs = locs;
     def->nlocations = n;
@@ -832,19 +947,19 @@ static int parse_type_system(parser_t *ps, gql_definition_t *def, const gql_toke
         TRY(advance(ps)); /* extend */
     else
         TRY(parse_description(ps, &def->description, &def->description_block, &def->description_len));
-    bool any = false; /* an extension's optional part was present */
+    bool has_part = false; /* an extension's optional part was present */
     if (IS_KEYWORD(kw, "schema")) {
         def->kind = GQL_DEF_SCHEMA;
         TRY(advance(ps));
         TRY(parse_directives(ps, true, &def->directives, &def->ndirectives));
         TRY(parse_root_ops(ps, def, !ext));
-        any = def->ndirectives || def->nroot_ops;
+        has_part = def->ndirectives || def->nroot_ops;
     } else if (IS_KEYWORD(kw, "scalar")) {
         def->kind = GQL_DEF_SCALAR;
         TRY(advance(ps));
         TRY(parse_name(ps, &def->name, &def->name_loc));
         TRY(parse_directives(ps, true, &def->directives, &def->ndirectives));
-        any = def->ndirectives;
+        has_part = def->ndirectives;
     } else if (IS_KEYWORD(kw, "type") || IS_KEYWORD(kw, "interface")) {
         def->kind = IS_KEYWORD(kw, "type") ? GQL_DEF_OBJECT : GQL_DEF_INTERFACE;
         TRY(advance(ps));
@@ -852,7 +967,7 @@ static int parse_type_system(parser_t *ps, gql_definition_t *def, const gql_toke
         TRY(parse_implements(ps, def));
         TRY(parse_directives(ps, true, &def->directives, &def->ndirectives));
         TRY(parse_fields_definition(ps, def));
-        any = def->ntypes || def->ndirectives || def->nfields;
+        has_part = def->ntypes || def->ndirectives || def->nfields;
     } else if (IS_KEYWORD(kw, "union")) {
         def->kind = GQL_DEF_UNION;
         TRY(advance(ps));
@@ -862,21 +977,21 @@ static int parse_type_system(parser_t *ps, gql_definition_t *def, const gql_toke
         TRY(rc);
         if (rc == 1)
             TRY(parse_named_types(ps, GQL_TOK_PIPE, def));
-        any = def->ndirectives || def->ntypes;
+        has_part = def->ndirectives || def->ntypes;
     } else if (IS_KEYWORD(kw, "enum")) {
         def->kind = GQL_DEF_ENUM;
         TRY(advance(ps));
         TRY(parse_name(ps, &def->name, &def->name_loc));
         TRY(parse_directives(ps, true, &def->directives, &def->ndirectives));
         TRY(parse_enum_values(ps, def));
-        any = def->ndirectives || def->nenum_values;
+        has_part = def->ndirectives || def->nenum_values;
     } else if (IS_KEYWORD(kw, "input")) {
         def->kind = GQL_DEF_INPUT_OBJECT;
         TRY(advance(ps));
         TRY(parse_name(ps, &def->name, &def->name_loc));
         TRY(parse_directives(ps, true, &def->directives, &def->ndirectives));
         TRY(parse_input_value_defs(ps, GQL_TOK_BRACE_L, GQL_TOK_BRACE_R, &def->input_values, &def->ninput_values));
-        any = def->ndirectives || def->ninput_values;
+        has_part = def->ndirectives || def->ninput_values;
     } else { /* directive */
         def->kind = GQL_DEF_DIRECTIVE;
         TRY(advance(ps));
@@ -885,7 +1000,7 @@ static int parse_type_system(parser_t *ps, gql_definition_t *def, const gql_toke
         if (ext) {
             /* extend directive @name Directives (graphql-js 17) */
             TRY(parse_directives(ps, true, &def->directives, &def->ndirectives));
-            any = def->ndirectives;
+            has_part = def->ndirectives;
         } else {
             TRY(parse_input_value_defs(ps, GQL_TOK_PAREN_L, GQL_TOK_PAREN_R, &def->input_values, &def->ninput_values));
             TRY(parse_directives(ps, true, &def->directives, &def->ndirectives));
@@ -897,7 +1012,7 @@ static int parse_type_system(parser_t *ps, gql_definition_t *def, const gql_toke
             TRY(parse_directive_locations(ps, def));
         }
     }
-    if (ext && !any)
+    if (ext && !has_part)
         return unexpected(ps, &ps->tok);
     return 0;
 }
@@ -944,17 +1059,19 @@ static int parse_definition(parser_t *ps, gql_definition_t *def)
     return unexpected(ps, &k);
 }
 
+static int push_definition(parser_t *ps, bool is_const)
+{
+    (void)is_const;
+    gql_definition_t def;
+    memset(&def, 0, sizeof(def));
+    TRY(parse_definition(ps, &def));
+    return spush(ps, &def, sizeof(def));
+}
+
+/* Document :: Definition+ (graphql-js many(<SOF>, parseDefinition, <EOF>)). */
 static int parse_document(parser_t *ps, gql_document_t *doc)
 {
-    TRY(advance(ps)); /* <SOF> -> the first token */
-    size_t mark = ps->slen;
-    do {
-        gql_definition_t def;
-        memset(&def, 0, sizeof(def));
-        TRY(parse_definition(ps, &def));
-        TRY(spush(ps, &def, sizeof(def)));
-    } while (!peek(ps, GQL_TOK_EOF));
-    return sfinish(ps, mark, sizeof(gql_definition_t), &doc->definitions, &doc->count);
+    return many(ps, GQL_TOK_SOF, GQL_TOK_EOF, push_definition, false, INTO(doc->definitions, doc->count));
 }
 
 gql_document_t *gql_parse(gql_arena_t *arena, const char *src, size_t len, const gql_limits_t *limits,

@@ -97,30 +97,8 @@ const char *gql_directive_location_name(gql_directive_location_t loc)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Hash tables                                                               */
+/* Name indexes (nameidx.h)                                                  */
 /* ------------------------------------------------------------------------ */
-
-/* An open-addressing table of `n` names (name_at(i)) into `arena`: slots hold
- * indexes, -1 when empty. Returns the table and its mask, or NULL. */
-static int32_t *index_build(gql_arena_t *arena, size_t n, const char *(*name_at)(const void *, size_t),
-                            const void *items, uint32_t *mask)
-{
-    size_t size = 8;
-    while (size < n * 2)
-        size *= 2;
-    int32_t *slots = gql_arena_alloc_raw(arena, size * sizeof(*slots));
-    if (slots == NULL)
-        return NULL;
-    memset(slots, 0xff, size * sizeof(*slots));
-    *mask = (uint32_t)(size - 1);
-    for (size_t i = 0; i < n; i++) {
-        uint32_t h = gql__name_hash(name_at(items, i)) & *mask;
-        while (slots[h] >= 0)
-            h = (h + 1) & *mask;
-        slots[h] = (int32_t)i;
-    }
-    return slots;
-}
 
 static const char *type_name_at(const void *items, size_t i)
 {
@@ -139,46 +117,24 @@ static const char *enum_name_at(const void *items, size_t i)
     return ((const gql_enum_value_t *)items)[i].name;
 }
 
-/* The slot index for `name` in a member table of t, or -1. */
-static int32_t member_find(const gql_type_t *t, const char *name, const char *(*name_at)(const void *, size_t),
-                           const void *items)
-{
-    if (t->_field_index == NULL)
-        return -1;
-    uint32_t h = gql__name_hash(name) & t->_field_index_mask;
-    for (;;) {
-        int32_t i = t->_field_index[h];
-        if (i < 0)
-            return -1;
-        if (strcmp(name_at(items, (size_t)i), name) == 0)
-            return i;
-        h = (h + 1) & t->_field_index_mask;
-    }
-}
-
 static int schema_reindex(gql_schema_t *s)
 {
-    s->_type_index = index_build(s->arena, s->ntypes, type_name_at, s->types, &s->_type_index_mask);
-    return s->_type_index ? 0 : GQL_ENOMEM;
+    return gql__nameidx_build(&s->_types, s->arena, s->types, s->ntypes, type_name_at);
 }
 
-static int type_reindex(gql_arena_t *a, gql_type_t *t)
+int gql__type_index(gql_arena_t *a, gql_type_t *t)
 {
     switch (t->kind) {
     case GQL_KIND_OBJECT:
     case GQL_KIND_INTERFACE:
-        t->_field_index = index_build(a, t->nfields, field_name_at, t->fields, &t->_field_index_mask);
-        break;
+        return gql__nameidx_build(&t->_members, a, t->fields, t->nfields, field_name_at);
     case GQL_KIND_INPUT_OBJECT:
-        t->_field_index = index_build(a, t->ninput_fields, input_name_at, t->input_fields, &t->_field_index_mask);
-        break;
+        return gql__nameidx_build(&t->_members, a, t->input_fields, t->ninput_fields, input_name_at);
     case GQL_KIND_ENUM:
-        t->_field_index = index_build(a, t->nvalues, enum_name_at, t->values, &t->_field_index_mask);
-        break;
+        return gql__nameidx_build(&t->_members, a, t->values, t->nvalues, enum_name_at);
     default:
         return 0;
     }
-    return t->_field_index ? 0 : GQL_ENOMEM;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -187,17 +143,10 @@ static int type_reindex(gql_arena_t *a, gql_type_t *t)
 
 const gql_type_t *gql_schema_type(const gql_schema_t *s, const char *name)
 {
-    if (s == NULL || name == NULL || s->_type_index == NULL)
+    if (s == NULL || name == NULL)
         return NULL;
-    uint32_t h = gql__name_hash(name) & s->_type_index_mask;
-    for (;;) {
-        int32_t i = s->_type_index[h];
-        if (i < 0)
-            return NULL;
-        if (strcmp(s->types[i]->name, name) == 0)
-            return s->types[i];
-        h = (h + 1) & s->_type_index_mask;
-    }
+    int32_t i = gql__nameidx_find(&s->_types, name);
+    return i < 0 ? NULL : s->types[i];
 }
 
 const gql_directive_def_t *gql_schema_directive(const gql_schema_t *s, const char *name)
@@ -222,7 +171,7 @@ const gql_field_t *gql_type_field(const gql_schema_t *s, const gql_type_t *t, co
     }
     if (t->kind != GQL_KIND_OBJECT && t->kind != GQL_KIND_INTERFACE)
         return NULL;
-    int32_t i = member_find(t, name, field_name_at, t->fields);
+    int32_t i = gql__nameidx_find(&t->_members, name);
     return i < 0 ? NULL : &t->fields[i];
 }
 
@@ -230,7 +179,7 @@ const gql_input_value_t *gql_type_input_field(const gql_type_t *t, const char *n
 {
     if (t == NULL || t->kind != GQL_KIND_INPUT_OBJECT)
         return NULL;
-    int32_t i = member_find(t, name, input_name_at, t->input_fields);
+    int32_t i = gql__nameidx_find(&t->_members, name);
     return i < 0 ? NULL : &t->input_fields[i];
 }
 
@@ -238,7 +187,7 @@ const gql_enum_value_t *gql_type_enum_value(const gql_type_t *t, const char *nam
 {
     if (t == NULL || t->kind != GQL_KIND_ENUM)
         return NULL;
-    int32_t i = member_find(t, name, enum_name_at, t->values);
+    int32_t i = gql__nameidx_find(&t->_members, name);
     return i < 0 ? NULL : &t->values[i];
 }
 
@@ -519,8 +468,7 @@ typedef struct builder {
     gql_type_t **pool;
     type_build_t *tb;
     size_t npool;
-    int32_t *pool_index; /* hash over pool names */
-    uint32_t pool_mask;
+    gql__nameidx_t pool_index; /* pool names to positions in pool */
     /* Ordered typeMap under construction. */
     gql_type_t **order;
     size_t norder;
@@ -529,15 +477,7 @@ typedef struct builder {
 
 static int32_t pool_find(const builder_t *b, const char *name)
 {
-    uint32_t h = gql__name_hash(name) & b->pool_mask;
-    for (;;) {
-        int32_t i = b->pool_index[h];
-        if (i < 0)
-            return -1;
-        if (strcmp(b->pool[i]->name, name) == 0)
-            return i;
-        h = (h + 1) & b->pool_mask;
-    }
+    return gql__nameidx_find(&b->pool_index, name);
 }
 
 static gql_type_t *pool_type(builder_t *b, const char *name)
@@ -727,7 +667,7 @@ static void fill_type(builder_t *b, type_build_t *tb)
     default:
         break;
     }
-    if (type_reindex(a, t) != 0)
+    if (gql__type_index(a, t) != 0)
         b->failed = true;
 }
 
@@ -1055,8 +995,7 @@ static int build(builder_t *b)
         s->types = b->pool;
     }
     b->npool = s->ntypes;
-    b->pool_index = index_build(b->scratch, b->npool, type_name_at, b->pool, &b->pool_mask);
-    if (b->pool_index == NULL)
+    if (gql__nameidx_build(&b->pool_index, b->scratch, b->pool, b->npool, type_name_at) != 0)
         return GQL_ENOMEM;
 
     /* Definitions and extensions per type, in document order. */
@@ -1164,7 +1103,7 @@ gql_schema_t *gql_schema_build(const char *sdl, size_t len, const gql_schema_opt
     int rc = doc == NULL ? GQL_EFAIL : 0;
     if (rc == 0) {
         s->sdl = doc;
-        if (gql__schema_validate_sdl(doc, errors) > 0)
+        if (gql__schema_validate_sdl(doc, scratch, errors) > 0)
             rc = GQL_EFAIL;
     }
     if (rc == 0) {
@@ -1204,7 +1143,7 @@ int gql_schema_bind(gql_schema_t *schema, const char *type, const char *field, g
     const gql_type_t *t = gql_schema_type(schema, type);
     if (t == NULL || (t->kind != GQL_KIND_OBJECT && t->kind != GQL_KIND_INTERFACE))
         return GQL_EINVAL;
-    int32_t i = member_find(t, field, field_name_at, t->fields);
+    int32_t i = gql__nameidx_find(&t->_members, field);
     if (i < 0)
         return GQL_EINVAL;
     gql_field_t *f = (gql_field_t *)&t->fields[i]; /* the schema owns its fields */
@@ -1218,7 +1157,7 @@ int gql_schema_bind_subscribe(gql_schema_t *schema, const char *field, gql_subsc
     if (schema == NULL || field == NULL || schema->subscription == NULL)
         return GQL_EINVAL;
     const gql_type_t *t = schema->subscription;
-    int32_t i = member_find(t, field, field_name_at, t->fields);
+    int32_t i = gql__nameidx_find(&t->_members, field);
     if (i < 0)
         return GQL_EINVAL;
     gql_field_t *f = (gql_field_t *)&t->fields[i];

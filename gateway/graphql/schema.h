@@ -5,13 +5,15 @@
  * A schema is built once from SDL (schema.c) and is then immutable except for
  * resolver binding. Everything, including the AST the schema was built from,
  * lives in schema->arena. Types are looked up by name through an open-addressing
- * hash table; fields of a type by name through a per-type table.
+ * hash table; fields of a type by name through a per-type table (both
+ * gql__nameidx_t, nameidx.h).
  */
 #ifndef GQL_SCHEMA_H
 #define GQL_SCHEMA_H
 
 #include "ast.h"
 #include "gql.h"
+#include "nameidx.h"
 
 typedef enum gql_type_kind {
     GQL_KIND_SCALAR = 0,
@@ -96,10 +98,9 @@ struct gql_type {
     /* SCALAR */
     const char *specified_by_url;
 
-    /* Lookup tables (built by schema.c): indexes into fields/input_fields/
-     * values, -1 for empty slots, size a power of two. */
-    int32_t *_field_index;
-    uint32_t _field_index_mask;
+    /* Lookup table (built by schema.c, gql__type_index): names to positions
+     * in fields, input_fields or values, by kind. */
+    gql__nameidx_t _members;
 
     /* Cached wrappers so [T] and T! are built once per schema. */
     gql_type_t *_list;
@@ -165,9 +166,8 @@ struct gql_schema {
     /* Named types in graphql-js typeMap order (what introspection lists). */
     gql_type_t **types;
     size_t ntypes;
-    /* Hash table over types: indexes into types, -1 empty; mask = size - 1. */
-    int32_t *_type_index;
-    uint32_t _type_index_mask;
+    /* Names to positions in types. */
+    gql__nameidx_t _types;
 
     gql_directive_def_t **directives; /* as graphql-js lists them: SDL-defined first, then the built-ins */
     size_t ndirectives;

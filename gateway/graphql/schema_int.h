@@ -14,10 +14,17 @@
  * String, Boolean, ID and the eight introspection types). */
 bool gql__is_standard_type_name(const char *name);
 
+/* (Re)builds t's lookup table over its fields, input fields or enum values
+ * (by kind; nothing for other kinds) in `arena`, which must live as long as
+ * t. Call after filling them. Returns 0 or GQL_ENOMEM. */
+int gql__type_index(gql_arena_t *arena, gql_type_t *t);
+
 /* The SDL rules of graphql-js (specifiedSDLRules: unique names, known types
  * and directives, directive locations and arguments, type extensions) over a
- * type-system document. Adds errors in graphql-js wording; returns how many. */
-size_t gql__schema_validate_sdl(const gql_document_t *doc, gql_errors_t *errors);
+ * type-system document. What the rules need while they run is allocated in
+ * `scratch`, which the caller frees. Adds errors in graphql-js wording;
+ * returns how many. */
+size_t gql__schema_validate_sdl(const gql_document_t *doc, gql_arena_t *scratch, gql_errors_t *errors);
 
 /* The values given to @deprecated(reason:) and @specifiedBy(url:) in the
  * SDL of a built schema, which building reads: errors as graphql-js's

@@ -47,8 +47,6 @@ static void locs_add(locs_t *l, gql_loc_t loc)
  * the same name in the same namespace, and per name the last non-extension
  * definition (graphql-js keeps the last in its Maps). */
 typedef struct name_entry {
-    const char *name;
-    int ns; /* 0: types, 1: directives */
     int32_t first, last, last_def;
 } name_entry_t;
 
@@ -56,8 +54,11 @@ typedef struct sdl_ctx {
     const gql_document_t *doc;
     gql_errors_t *errors;
     size_t nerrors;
-    name_entry_t *map; /* open addressing, name NULL when empty */
-    uint32_t mask;
+    gql_arena_t *arena; /* scratch: everything below */
+    /* Per namespace (0: types, 1: directives): the names defined, and at
+     * each name's position its entry. */
+    gql__nameidx_t names[2];
+    name_entry_t *entries[2];
     int32_t *first_same; /* per definition, -1 when unnamed */
     int32_t *next_same;  /* per definition, -1 at the end of a chain */
 } sdl_ctx_t;
@@ -80,40 +81,36 @@ static const char *const kind_words[] = {
 
 static const char *const op_words[] = {"query", "mutation", "subscription"};
 
-static name_entry_t *name_slot(const sdl_ctx_t *c, int ns, const char *name)
-{
-    uint32_t h = (gql__name_hash(name) + (uint32_t)ns) & c->mask;
-    while (c->map[h].name != NULL && (c->map[h].ns != ns || strcmp(c->map[h].name, name) != 0))
-        h = (h + 1) & c->mask;
-    return &c->map[h];
-}
-
 static int def_namespace(const gql_definition_t *d)
 {
     return is_type_def(d) ? 0 : d->kind == GQL_DEF_DIRECTIVE ? 1 : -1;
 }
 
-/* Builds the name index; false when out of memory. */
+/* Builds the name index in c->arena; false when out of memory. */
 static bool index_names(sdl_ctx_t *c)
 {
-    size_t n = c->doc->count, size = 8;
-    while (size < n * 2)
-        size *= 2;
-    c->map = calloc(size, sizeof(*c->map));
-    c->first_same = malloc((n ? n : 1) * sizeof(*c->first_same));
-    c->next_same = malloc((n ? n : 1) * sizeof(*c->next_same));
-    if (c->map == NULL || c->first_same == NULL || c->next_same == NULL)
+    size_t n = c->doc->count;
+    c->first_same = gql_arena_alloc_raw(c->arena, (n ? n : 1) * sizeof(*c->first_same));
+    c->next_same = gql_arena_alloc_raw(c->arena, (n ? n : 1) * sizeof(*c->next_same));
+    if (c->first_same == NULL || c->next_same == NULL)
         return false;
-    c->mask = (uint32_t)(size - 1);
+    for (int ns = 0; ns < 2; ns++) {
+        gql__nameidx_init(&c->names[ns], c->arena);
+        c->entries[ns] = gql_arena_alloc_raw(c->arena, (n ? n : 1) * sizeof(*c->entries[ns]));
+        if (c->entries[ns] == NULL || gql__nameidx_reserve(&c->names[ns], n) != 0)
+            return false;
+    }
     for (size_t i = 0; i < n; i++) {
         const gql_definition_t *d = &c->doc->definitions[i];
         int ns = def_namespace(d);
         c->first_same[i] = c->next_same[i] = -1;
         if (ns < 0 || d->name == NULL)
             continue;
-        name_entry_t *e = name_slot(c, ns, d->name);
-        if (e->name == NULL) {
-            *e = (name_entry_t){d->name, ns, (int32_t)i, (int32_t)i, -1};
+        bool added;
+        int32_t k = gql__nameidx_add(&c->names[ns], d->name, &added);
+        name_entry_t *e = &c->entries[ns][k]; /* k >= 0: room was reserved */
+        if (added) {
+            *e = (name_entry_t){(int32_t)i, (int32_t)i, -1};
         } else {
             c->next_same[e->last] = (int32_t)i;
             e->last = (int32_t)i;
@@ -129,8 +126,8 @@ static bool index_names(sdl_ctx_t *c)
  * NULL. */
 static const gql_definition_t *find_def(const sdl_ctx_t *c, int ns, const char *name)
 {
-    const name_entry_t *e = name_slot(c, ns, name);
-    return e->name != NULL && e->last_def >= 0 ? &c->doc->definitions[e->last_def] : NULL;
+    int32_t k = gql__nameidx_find(&c->names[ns], name);
+    return k >= 0 && c->entries[ns][k].last_def >= 0 ? &c->doc->definitions[c->entries[ns][k].last_def] : NULL;
 }
 
 /* The first non-extension definition with the same name as definition i,
@@ -578,9 +575,9 @@ static gql_directive_location_t type_location(gql_def_kind_t k)
     }
 }
 
-size_t gql__schema_validate_sdl(const gql_document_t *doc, gql_errors_t *errors)
+size_t gql__schema_validate_sdl(const gql_document_t *doc, gql_arena_t *scratch, gql_errors_t *errors)
 {
-    sdl_ctx_t c = {doc, errors, 0, NULL, 0, NULL, NULL};
+    sdl_ctx_t c = {.doc = doc, .errors = errors, .arena = scratch};
     size_t nschema = 0;
     const gql_root_op_def_t *root_ops[3] = {NULL, NULL, NULL};
     seen_set_t schema_seen = {0};
@@ -589,9 +586,6 @@ size_t gql__schema_validate_sdl(const gql_document_t *doc, gql_errors_t *errors)
     seen_set_t *type_seen = calloc(doc->count ? doc->count : 1, sizeof(*type_seen));
     if (type_seen == NULL || !index_names(&c)) {
         free(type_seen);
-        free(c.map);
-        free(c.first_same);
-        free(c.next_same);
         gql_errors_add(errors, GQL_CODE_INTERNAL, NULL, NULL, 0, "Out of memory while validating the schema.");
         return 1;
     }
@@ -725,9 +719,6 @@ size_t gql__schema_validate_sdl(const gql_document_t *doc, gql_errors_t *errors)
         }
     }
     free(type_seen);
-    free(c.map);
-    free(c.first_same);
-    free(c.next_same);
     return c.nerrors;
 }
 

@@ -20,75 +20,38 @@ _Noreturn static void *oom(gql_vctx_t *c);
 
 void gql__smap_init(gql__smap_t *m, gql_arena_t *a)
 {
-    memset(m, 0, sizeof(*m));
-    m->arena = a;
-}
-
-static bool smap_grow(gql__smap_t *m)
-{
-    size_t cap = m->cap ? m->cap * 2 : 8;
-    const char **keys = gql_arena_alloc_raw(m->arena, cap * sizeof(*keys));
-    void **vals = gql_arena_alloc_raw(m->arena, cap * sizeof(*vals));
-    uint32_t nslots = (uint32_t)cap * 2;
-    uint32_t *slots = gql_arena_alloc(m->arena, nslots * sizeof(*slots));
-    if (keys == NULL || vals == NULL || slots == NULL)
-        return false;
-    if (m->count) {
-        memcpy(keys, m->keys, m->count * sizeof(*keys));
-        memcpy(vals, m->vals, m->count * sizeof(*vals));
-    }
-    uint32_t mask = nslots - 1;
-    for (size_t i = 0; i < m->count; i++) {
-        uint32_t h = gql__name_hash(keys[i]) & mask;
-        while (slots[h])
-            h = (h + 1) & mask;
-        slots[h] = (uint32_t)i + 1;
-    }
-    m->keys = keys;
-    m->vals = vals;
-    m->slots = slots;
-    m->mask = mask;
-    m->cap = cap;
-    return true;
+    gql__nameidx_init(&m->keys, a);
+    m->vals = NULL;
+    m->_vcap = 0;
+    m->_arena = a;
 }
 
 void *gql__smap_get(const gql__smap_t *m, const char *key)
 {
-    if (m->count == 0)
-        return NULL;
-    uint32_t h = gql__name_hash(key) & m->mask;
-    while (m->slots[h]) {
-        uint32_t i = m->slots[h] - 1;
-        if (strcmp(m->keys[i], key) == 0)
-            return m->vals[i];
-        h = (h + 1) & m->mask;
-    }
-    return NULL;
+    int32_t i = gql__nameidx_find(&m->keys, key);
+    return i < 0 ? NULL : m->vals[i];
 }
 
 void *gql__smap_put(gql__smap_t *m, const char *key, void *val)
 {
-    if (m->count) {
-        uint32_t h = gql__name_hash(key) & m->mask;
-        while (m->slots[h]) {
-            uint32_t i = m->slots[h] - 1;
-            if (strcmp(m->keys[i], key) == 0) {
-                void *old = m->vals[i];
-                m->vals[i] = val;
-                return old;
-            }
-            h = (h + 1) & m->mask;
-        }
+    /* Room for a value first, so that a key is never added without one. */
+    if (m->_vcap == m->keys.count) {
+        size_t cap = m->_vcap ? m->_vcap * 2 : 8;
+        void **vals = gql_arena_alloc_raw(m->_arena, cap * sizeof(*vals));
+        if (vals == NULL)
+            return NULL;
+        if (m->keys.count)
+            memcpy(vals, m->vals, m->keys.count * sizeof(*vals));
+        m->vals = vals;
+        m->_vcap = cap;
     }
-    if (m->count == m->cap && !smap_grow(m))
+    bool added;
+    int32_t i = gql__nameidx_add(&m->keys, key, &added);
+    if (i < 0)
         return NULL;
-    uint32_t h = gql__name_hash(key) & m->mask;
-    while (m->slots[h])
-        h = (h + 1) & m->mask;
-    m->keys[m->count] = key;
-    m->vals[m->count] = val;
-    m->slots[h] = (uint32_t)++m->count;
-    return NULL;
+    void *old = added ? NULL : m->vals[i];
+    m->vals[i] = val;
+    return old;
 }
 
 struct gql__pmap_entry {

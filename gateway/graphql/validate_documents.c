@@ -375,8 +375,8 @@ void gql__rule_defer_stream_on_root_field(gql_vctx_t *c, const gql_definition_t 
     bool valid = true;
     defer_root(c, op, root, &op->selection_set, &visited, &valid);
     if (valid)
-        for (size_t i = 0; i < visited.count; i++)
-            gql__smap_put(&c->defer_root_checked, visited.keys[i], (void *)1);
+        for (size_t i = 0; i < visited.keys.count; i++)
+            gql__smap_put(&c->defer_root_checked, visited.keys.names[i], (void *)1);
 }
 
 /* `if` can be false: a variable or the literal false. */
@@ -455,8 +455,8 @@ void gql__rule_defer_stream_on_valid_operations(gql_vctx_t *c, const gql_definit
     bool valid = true;
     defer_valid(c, &op->selection_set, &parents, &visited, &valid);
     if (valid)
-        for (size_t i = 0; i < visited.count; i++)
-            gql__smap_put(&c->defer_valid_checked, visited.keys[i], (void *)1);
+        for (size_t i = 0; i < visited.keys.count; i++)
+            gql__smap_put(&c->defer_valid_checked, visited.keys.names[i], (void *)1);
 }
 
 void gql__rule_defer_stream_label(gql_vctx_t *c, const gql_directive_t *d)

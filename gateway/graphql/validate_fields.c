@@ -44,7 +44,7 @@ void gql__rule_known_type_names(gql_vctx_t *c, const char *name, gql_loc_t loc, 
         for (size_t i = 0; i < NSTANDARD; i++)
             if (strcmp(standard_type_names[i], name) == 0)
                 return;
-    size_t n = c->schema->ntypes + c->doc_types.count + (in_sdl ? NSTANDARD : 0);
+    size_t n = c->schema->ntypes + c->doc_types.keys.count + (in_sdl ? NSTANDARD : 0);
     const char **opts = gql_arena_alloc_raw(c->arena, (n ? n : 1) * sizeof(*opts));
     if (opts == NULL)
         gql__vabort(c);
@@ -54,8 +54,8 @@ void gql__rule_known_type_names(gql_vctx_t *c, const char *name, gql_loc_t loc, 
             opts[k++] = standard_type_names[i];
     for (size_t i = 0; i < c->schema->ntypes; i++)
         opts[k++] = c->schema->types[i]->name;
-    for (size_t i = 0; i < c->doc_types.count; i++)
-        opts[k++] = c->doc_types.keys[i];
+    for (size_t i = 0; i < c->doc_types.keys.count; i++)
+        opts[k++] = c->doc_types.keys.names[i];
     const char **sugg = NULL;
     size_t ns = gql__vsuggest(c, name, opts, k, &sugg);
     gql__verr1(c, loc, "Unknown type \"%s\".%s", name, gql__vdid_you_mean(c, NULL, sugg, ns));

@@ -21,6 +21,7 @@
 
 #include "ast.h"
 #include "gql_int.h"
+#include "nameidx.h"
 #include "schema.h"
 
 #include <setjmp.h>
@@ -29,21 +30,21 @@
 /* Small hash maps in the scratch arena                                     */
 /* ------------------------------------------------------------------------ */
 
-/* Open-addressing map from NUL-terminated string keys (borrowed, must
- * outlive the map) to pointers; insertion order is kept in `order`. */
+/* Map from NUL-terminated string keys (borrowed, must outlive the map) to
+ * pointers: a name index (nameidx.h) with a value per position, so the keys
+ * are in insertion order in keys.names[0 .. keys.count). */
 typedef struct gql__smap {
-    gql_arena_t *arena;
-    const char **keys;
-    void **vals;
-    uint32_t *slots; /* index+1 into keys/vals, 0 empty */
-    uint32_t mask;
-    size_t count;
-    size_t cap;
+    gql__nameidx_t keys;
+    void **vals; /* vals[i] goes with keys.names[i] */
+    size_t _vcap;
+    gql_arena_t *_arena;
 } gql__smap_t;
 
 void gql__smap_init(gql__smap_t *m, gql_arena_t *a);
+/* The value of key, or NULL when absent. */
 void *gql__smap_get(const gql__smap_t *m, const char *key);
-/* Sets key to val (replacing). Returns the previous value or NULL. */
+/* Sets key to val (replacing). Returns the previous value or NULL (also when
+ * out of memory: the key is then left out). */
 void *gql__smap_put(gql__smap_t *m, const char *key, void *val);
 
 /* Map from a pair of pointers (b may be NULL) to a pointer. */

@@ -390,6 +390,20 @@ TEST(syntax_errors)
         {"{ a(x: \"\xC3\xA9\xF0\x9F\x98\x80\") ? }", "Unexpected character: \"?\".", 1, 15},
         {"{ a(x: \"abc) }", "Unterminated string.", 1, 15},
         {"{ a(x: 01) }", "Invalid number, unexpected digit after 0: \"1\".", 1, 9},
+        /* Each list shape with nothing, or nothing after a delimiter, in it
+         * (graphql-js's any/many/optionalMany/delimitedMany). */
+        {"{ a() }", "Expected Name, found \")\".", 1, 5},
+        {"query Q() { a }", "Expected \"$\", found \")\".", 1, 9},
+        {"directive @d on |", "Expected Name, found <EOF>.", 1, 18},
+        {"directive @d on | FIELD |", "Expected Name, found <EOF>.", 1, 26},
+        {"directive @d() on FIELD", "Expected Name, found \")\".", 1, 14},
+        {"union U = | A |", "Expected Name, found <EOF>.", 1, 16},
+        {"extend schema {}", "Expected Name, found \"}\".", 1, 16},
+        {"type T { f(): Int }", "Expected Name, found \")\".", 1, 12},
+        {"input I {}", "Expected Name, found \"}\".", 1, 10},
+        {"enum E {}", "Expected Name, found \"}\".", 1, 9},
+        {"type T implements & { a: Int }", "Expected Name, found \"{\".", 1, 21},
+        {"extend type T implements A &", "Expected Name, found <EOF>.", 1, 29},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         gql_arena_t *a = gql_arena_new(0, NULL);
