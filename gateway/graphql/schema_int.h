@@ -40,11 +40,4 @@ size_t gql__schema_validate_directive_values(const gql_schema_t *s, gql_errors_t
 size_t gql__schema_validate(const gql_schema_t *s, const gql_schema_options_t *options, gql_errors_t *errors,
                             gql_errors_t *warnings);
 
-/* Whether an argument or input field must be given: non-null without a
- * default (graphql-js isRequiredArgument). */
-static inline bool gql__input_value_required(const gql_input_value_t *v)
-{
-    return v->type != NULL && v->type->kind == GQL_KIND_NON_NULL && v->default_value == NULL;
-}
-
 #endif

@@ -16,6 +16,7 @@
  *    conflicts between interface and implementation fields.
  * Errors are collected, never stop-at-first (as SQLite's Parse does).
  */
+#include "literal.h"
 #include "schema_int.h"
 
 #include <limits.h>
@@ -202,26 +203,20 @@ static bool lookup_directive(const sdl_ctx_t *c, const char *name, known_directi
     return false;
 }
 
+static void duplicate_field(void *ctx, const gql_object_field_t *first, const gql_object_field_t *again)
+{
+    sdl_ctx_t *c = ctx;
+    locs_t l = {0};
+    locs_add(&l, first->loc);
+    locs_add(&l, again->loc);
+    SDL_ERR(c, &l, "There can be only one input field named \"%s\".", again->name);
+}
+
+/* UniqueInputFieldNames in a value, when there is one. */
 static void check_values_unique_fields(sdl_ctx_t *c, const gql_value_t *v)
 {
-    if (v == NULL)
-        return;
-    if (v->kind == GQL_VALUE_LIST) {
-        for (size_t i = 0; i < v->list.count; i++)
-            check_values_unique_fields(c, v->list.items[i]);
-    } else if (v->kind == GQL_VALUE_OBJECT) {
-        for (size_t i = 0; i < v->object.count; i++) {
-            for (size_t j = 0; j < i; j++)
-                if (strcmp(v->object.fields[j].name, v->object.fields[i].name) == 0) {
-                    locs_t l = {0};
-                    locs_add(&l, v->object.fields[j].loc);
-                    locs_add(&l, v->object.fields[i].loc);
-                    SDL_ERR(c, &l, "There can be only one input field named \"%s\".", v->object.fields[i].name);
-                    break;
-                }
-            check_values_unique_fields(c, v->object.fields[i].value);
-        }
-    }
+    if (v != NULL)
+        gql__lit_duplicate_fields(c->arena, v, duplicate_field, c);
 }
 
 /* UniqueDirectivesPerLocation for the directives applied to one node, run
@@ -930,26 +925,23 @@ static void validate_root_types(tv_ctx_t *c)
     }
 }
 
-/* Checks one argument of a field or directive. `owner` is "Type.field" or
- * "@dir". */
 /* Literals checked against input types (graphql-js validateInputLiteral in
- * its static form: variables are not checked), for default values and the
- * arguments of @deprecated and @specifiedBy. Each problem is reported as
- * "<owner>[ at .path]: <why>" at the literal, where owner is e.g.
- * "Query.f(x:) has invalid default value". */
-typedef struct vpath {
-    const struct vpath *prev;
-    const char *key; /* NULL: index */
-    size_t index;
-} vpath_t;
+ * its static form: variables are not checked; the walk is literal.c's), for
+ * default values and the arguments of @deprecated and @specifiedBy. Each
+ * problem is reported as "<owner>[ at .path]: <why>" at the literal, where
+ * owner is e.g. "Query.f(x:) has invalid default value". */
+typedef struct literal_ctx {
+    tv_ctx_t *c;
+    const char *owner;
+} literal_ctx_t;
 
-static void literal_error(tv_ctx_t *c, const char *owner, const vpath_t *path, gql_loc_t loc, const char *fmt, ...)
+static void literal_error(tv_ctx_t *c, const char *owner, const gql_path_t *path, gql_loc_t loc, const char *fmt, ...)
     GQL_PRINTF(5, 6);
-static void literal_error(tv_ctx_t *c, const char *owner, const vpath_t *path, gql_loc_t loc, const char *fmt, ...)
+static void literal_error(tv_ctx_t *c, const char *owner, const gql_path_t *path, gql_loc_t loc, const char *fmt, ...)
 {
-    const vpath_t *stack[64];
+    const gql_path_t *stack[64];
     size_t depth = 0;
-    for (const vpath_t *p = path; p != NULL && depth < 64; p = p->prev)
+    for (const gql_path_t *p = path; p != NULL && depth < 64; p = p->prev)
         stack[depth++] = p;
     gql_buf_t b = GQL_BUF_INIT;
     gql_buf_puts(&b, owner);
@@ -991,100 +983,76 @@ static bool int32_literal(const char *text)
     return *end == '\0' && n >= INT32_MIN && n <= INT32_MAX && !(n == LLONG_MAX || n == LLONG_MIN);
 }
 
-static void validate_literal(tv_ctx_t *c, const char *owner, const gql_value_t *v, const gql_type_t *type,
-                             const vpath_t *path)
+static bool literal_problem(void *ctx, const gql__lit_problem_t *p)
 {
+    literal_ctx_t *lc = ctx;
+    tv_ctx_t *c = lc->c;
+    const gql_value_t *v = p->value;
     char lit[300], ts[256];
-    if (v == NULL || type == NULL || v->kind == GQL_VALUE_VARIABLE)
-        return;
-    if (type->kind == GQL_KIND_NON_NULL) {
-        if (v->kind == GQL_VALUE_NULL) {
-            literal_error(c, owner, path, v->loc, "Expected value of non-null type \"%s\" not to be null.",
-                          tstr(c, type));
-            return;
-        }
-        validate_literal(c, owner, v, type->of_type, path);
-        return;
+    if (p->kind == GQL_LIT_NULL) {
+        literal_error(c, lc->owner, p->path, v->loc, "Expected value of non-null type \"%s\" not to be null.",
+                      tstr(c, p->type));
+        return false;
     }
-    if (v->kind == GQL_VALUE_NULL)
-        return;
-    snprintf(ts, sizeof(ts), "%s", tstr(c, type));
-    switch (type->kind) {
-    case GQL_KIND_LIST:
-        if (v->kind != GQL_VALUE_LIST) {
-            validate_literal(c, owner, v, type->of_type, path);
-            return;
+    snprintf(ts, sizeof(ts), "%s", tstr(c, p->type));
+    switch (p->kind) {
+    case GQL_LIT_NOT_OBJECT:
+        literal_error(c, lc->owner, p->path, v->loc, "Expected value of type \"%s\" to be an object, found: %s.", ts,
+                      literal_str(lit, sizeof(lit), v));
+        break;
+    case GQL_LIT_MISSING_FIELD:
+        literal_error(c, lc->owner, p->path, v->loc,
+                      "Expected value of type \"%s\" to include required field \"%s\", found: %s.", ts, p->field->name,
+                      literal_str(lit, sizeof(lit), v));
+        break;
+    case GQL_LIT_UNKNOWN_FIELD: {
+        const gql_type_t *type = p->type;
+        const gql_object_field_t *of = p->object_field;
+        const char **names = malloc((type->ninput_fields ? type->ninput_fields : 1) * sizeof(*names));
+        gql_buf_t sug = GQL_BUF_INIT;
+        if (names != NULL) {
+            for (size_t k = 0; k < type->ninput_fields; k++)
+                names[k] = type->input_fields[k].name;
+            gql__suggest(&sug, NULL, of->name, names, type->ninput_fields);
+            free(names);
         }
-        for (size_t i = 0; i < v->list.count; i++) {
-            vpath_t p = {path, NULL, i};
-            validate_literal(c, owner, v->list.items[i], type->of_type, &p);
-        }
-        return;
-    case GQL_KIND_INPUT_OBJECT: {
-        if (v->kind != GQL_VALUE_OBJECT) {
-            literal_error(c, owner, path, v->loc, "Expected value of type \"%s\" to be an object, found: %s.", ts,
+        if (sug.len)
+            literal_error(c, lc->owner, p->path, of->loc,
+                          "Expected value of type \"%s\" not to include unknown field \"%s\".%s Found: %s.", ts,
+                          of->name, gql_buf_cstr(&sug), literal_str(lit, sizeof(lit), v));
+        else
+            literal_error(c, lc->owner, p->path, of->loc,
+                          "Expected value of type \"%s\" not to include unknown field \"%s\", found: %s.", ts, of->name,
                           literal_str(lit, sizeof(lit), v));
-            return;
-        }
-        for (size_t i = 0; i < type->ninput_fields; i++) {
-            const gql_input_value_t *f = &type->input_fields[i];
-            const gql_object_field_t *given = NULL;
-            for (size_t j = 0; j < v->object.count && given == NULL; j++)
-                if (strcmp(v->object.fields[j].name, f->name) == 0)
-                    given = &v->object.fields[j];
-            if (given == NULL) {
-                if (gql__input_value_required(f))
-                    literal_error(c, owner, path, v->loc,
-                                  "Expected value of type \"%s\" to include required field \"%s\", found: %s.", ts,
-                                  f->name, literal_str(lit, sizeof(lit), v));
-                continue;
-            }
-            vpath_t p = {path, f->name, 0};
-            validate_literal(c, owner, given->value, f->type, &p);
-        }
-        size_t known = 0;
-        const gql_object_field_t *only = NULL;
-        for (size_t j = 0; j < v->object.count; j++) {
-            const gql_object_field_t *of = &v->object.fields[j];
-            if (gql_type_input_field(type, of->name) != NULL) {
-                known++;
-                only = of;
-                continue;
-            }
-            const char **names = malloc((type->ninput_fields ? type->ninput_fields : 1) * sizeof(*names));
-            gql_buf_t sug = GQL_BUF_INIT;
-            if (names != NULL) {
-                for (size_t k = 0; k < type->ninput_fields; k++)
-                    names[k] = type->input_fields[k].name;
-                gql__suggest(&sug, NULL, of->name, names, type->ninput_fields);
-                free(names);
-            }
-            if (sug.len)
-                literal_error(c, owner, path, of->loc,
-                              "Expected value of type \"%s\" not to include unknown field \"%s\".%s Found: %s.", ts,
-                              of->name, gql_buf_cstr(&sug), literal_str(lit, sizeof(lit), v));
-            else
-                literal_error(c, owner, path, of->loc,
-                              "Expected value of type \"%s\" not to include unknown field \"%s\", found: %s.", ts,
-                              of->name, literal_str(lit, sizeof(lit), v));
-            gql_buf_free(&sug);
-        }
-        if (type->one_of) {
-            static const char *const fmt = "Within OneOf Input Object type \"%s\", exactly one field must be "
-                                           "specified, and the value for that field must be non-null.";
-            if (known != 1) {
-                literal_error(c, owner, path, v->loc, fmt, ts);
-            } else if (only->value->kind == GQL_VALUE_NULL) {
-                vpath_t p = {path, only->name, 0};
-                literal_error(c, owner, &p, v->loc, fmt, ts);
-            }
-        }
-        return;
+        gql_buf_free(&sug);
+        break;
     }
-    case GQL_KIND_ENUM: {
+    case GQL_LIT_ONE_OF:
+    case GQL_LIT_ONE_OF_NULL: {
+        static const char *const fmt = "Within OneOf Input Object type \"%s\", exactly one field must be "
+                                       "specified, and the value for that field must be non-null.";
+        gql_path_t fp = {p->path, p->kind == GQL_LIT_ONE_OF_NULL ? p->object_field->name : NULL, 0};
+        literal_error(c, lc->owner, p->kind == GQL_LIT_ONE_OF_NULL ? &fp : p->path, v->loc, fmt, ts);
+        break;
+    }
+    default:
+        break;
+    }
+    return false; /* every problem is reported */
+}
+
+/* Scalars and enums, as graphql-js's built-in scalars and enums parse
+ * literals; custom scalars accept any literal. */
+static bool literal_leaf(void *ctx, const gql_value_t *v, const gql_type_t *type, const gql_path_t *path)
+{
+    literal_ctx_t *lc = ctx;
+    tv_ctx_t *c = lc->c;
+    const char *owner = lc->owner;
+    char lit[300];
+    if (type->kind == GQL_KIND_ENUM) {
         bool ok = v->kind == GQL_VALUE_ENUM && gql_type_enum_value(type, v->str) != NULL;
         if (ok)
-            return;
+            return false;
         literal_str(lit, sizeof(lit), v);
         const char **names = malloc((type->nvalues ? type->nvalues : 1) * sizeof(*names));
         gql_buf_t sug = GQL_BUF_INIT;
@@ -1101,41 +1069,46 @@ static void validate_literal(tv_ctx_t *c, const char *owner, const gql_value_t *
             literal_error(c, owner, path, v->loc, "Value \"%s\" does not exist in \"%s\" enum.%s", lit, type->name,
                           gql_buf_cstr(&sug));
         gql_buf_free(&sug);
-        return;
+        return false;
     }
-    case GQL_KIND_SCALAR: {
-        const char *n = type->name;
-        if (!type->builtin)
-            return; /* custom scalars accept any literal */
-        if (strcmp(n, "Int") == 0) {
-            if (v->kind != GQL_VALUE_INT)
-                literal_error(c, owner, path, v->loc, "Int cannot represent non-integer value: %s",
-                              literal_str(lit, sizeof(lit), v));
-            else if (!int32_literal(v->str))
-                literal_error(c, owner, path, v->loc, "Int cannot represent non 32-bit signed integer value: %s",
-                              v->str);
-        } else if (strcmp(n, "Float") == 0) {
-            if (v->kind != GQL_VALUE_INT && v->kind != GQL_VALUE_FLOAT)
-                literal_error(c, owner, path, v->loc, "Float cannot represent non numeric value: %s",
-                              literal_str(lit, sizeof(lit), v));
-        } else if (strcmp(n, "String") == 0) {
-            if (v->kind != GQL_VALUE_STRING)
-                literal_error(c, owner, path, v->loc, "String cannot represent a non string value: %s",
-                              literal_str(lit, sizeof(lit), v));
-        } else if (strcmp(n, "Boolean") == 0) {
-            if (v->kind != GQL_VALUE_BOOLEAN)
-                literal_error(c, owner, path, v->loc, "Boolean cannot represent a non boolean value: %s",
-                              literal_str(lit, sizeof(lit), v));
-        } else if (strcmp(n, "ID") == 0) {
-            if (v->kind != GQL_VALUE_STRING && v->kind != GQL_VALUE_INT)
-                literal_error(c, owner, path, v->loc, "ID cannot represent a non-string and non-integer value: %s",
-                              literal_str(lit, sizeof(lit), v));
-        }
-        return;
+    if (type->kind != GQL_KIND_SCALAR || !type->builtin)
+        return false;
+    const char *n = type->name;
+    if (strcmp(n, "Int") == 0) {
+        if (v->kind != GQL_VALUE_INT)
+            literal_error(c, owner, path, v->loc, "Int cannot represent non-integer value: %s",
+                          literal_str(lit, sizeof(lit), v));
+        else if (!int32_literal(v->str))
+            literal_error(c, owner, path, v->loc, "Int cannot represent non 32-bit signed integer value: %s", v->str);
+    } else if (strcmp(n, "Float") == 0) {
+        if (v->kind != GQL_VALUE_INT && v->kind != GQL_VALUE_FLOAT)
+            literal_error(c, owner, path, v->loc, "Float cannot represent non numeric value: %s",
+                          literal_str(lit, sizeof(lit), v));
+    } else if (strcmp(n, "String") == 0) {
+        if (v->kind != GQL_VALUE_STRING)
+            literal_error(c, owner, path, v->loc, "String cannot represent a non string value: %s",
+                          literal_str(lit, sizeof(lit), v));
+    } else if (strcmp(n, "Boolean") == 0) {
+        if (v->kind != GQL_VALUE_BOOLEAN)
+            literal_error(c, owner, path, v->loc, "Boolean cannot represent a non boolean value: %s",
+                          literal_str(lit, sizeof(lit), v));
+    } else if (strcmp(n, "ID") == 0) {
+        if (v->kind != GQL_VALUE_STRING && v->kind != GQL_VALUE_INT)
+            literal_error(c, owner, path, v->loc, "ID cannot represent a non-string and non-integer value: %s",
+                          literal_str(lit, sizeof(lit), v));
     }
-    default:
-        return;
-    }
+    return false;
+}
+
+static const gql__lit_walk_t literal_walk = {.problem = literal_problem, .leaf = literal_leaf};
+
+/* Checks literal v (may be NULL) against `type` (may be NULL), reporting
+ * each problem after `owner`. */
+static void validate_literal(tv_ctx_t *c, const char *owner, const gql_value_t *v, const gql_type_t *type)
+{
+    literal_ctx_t lc = {c, owner};
+    if (v != NULL && type != NULL)
+        gql__lit_walk(&literal_walk, &lc, v, type, NULL);
 }
 
 static void validate_default_value(tv_ctx_t *c, const char *owner, const gql_input_value_t *v)
@@ -1143,7 +1116,7 @@ static void validate_default_value(tv_ctx_t *c, const char *owner, const gql_inp
     char prefix[800];
     snprintf(prefix, sizeof(prefix), "%s has invalid default value", owner);
     if (v->default_value != NULL && gql_type_is_input(v->type))
-        validate_literal(c, prefix, v->default_value, v->type, NULL);
+        validate_literal(c, prefix, v->default_value, v->type);
 }
 
 /* The arguments of the built-in directives whose values building reads
@@ -1162,7 +1135,7 @@ static void check_builtin_directive_values(tv_ctx_t *c, const gql_directive_t *d
             if (strcmp(dirs[i].args[j].name, arg) == 0) {
                 char prefix[128];
                 snprintf(prefix, sizeof(prefix), "Argument \"@%s(%s:)\" has invalid value", dirs[i].name, arg);
-                validate_literal(c, prefix, dirs[i].args[j].value, string_nn, NULL);
+                validate_literal(c, prefix, dirs[i].args[j].value, string_nn);
             }
     }
 }
@@ -1632,12 +1605,9 @@ static void literal_default_cycle(cycle_ctx_t *cc, const gql_type_t *obj, const 
         const gql_type_t *named = gql_type_named(f->type);
         if (named == NULL || named->kind != GQL_KIND_INPUT_OBJECT)
             continue;
-        const gql_value_t *given = NULL;
-        for (size_t j = 0; j < v->object.count; j++)
-            if (strcmp(v->object.fields[j].name, f->name) == 0)
-                given = v->object.fields[j].value; /* the last one, as keyMap keeps */
+        const gql_object_field_t *given = gql__object_field(v, f->name);
         if (given != NULL)
-            literal_default_cycle(cc, named, given);
+            literal_default_cycle(cc, named, given->value);
         else
             field_default_cycle(cc, obj, f, named);
     }
