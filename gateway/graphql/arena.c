@@ -7,7 +7,7 @@
  * gql_arena_reset keeps the first one so a per-loop arena can be reused
  * without touching malloc on the hot path.
  */
-#include "gql.h"
+#include "gql_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,4 +185,18 @@ char *gql_arena_printf(gql_arena_t *a, const char *fmt, ...)
 size_t gql_arena_bytes(const gql_arena_t *a)
 {
     return a->bytes;
+}
+
+void *gql__arena_grow(gql_arena_t *a, void *items, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return items;
+    size_t ncap = *cap ? *cap * 2 : 8;
+    void *p = gql_arena_alloc_raw(a, ncap * size);
+    if (p == NULL)
+        return NULL;
+    if (n)
+        memcpy(p, items, n * size);
+    *cap = ncap;
+    return p;
 }

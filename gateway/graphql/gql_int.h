@@ -3,6 +3,7 @@
  * buffers, printer, schema, validation, values), so that each piece of
  * logic is written once:
  *  - UTF-8 decoding and encoding and hex digits (lexer.c, json.c, buf.c);
+ *  - arrays that grow in an arena (arena.c);
  *  - graphql-js's "Did you mean" suggestions: lexical distance, natural
  *    ordering and the message tail (suggest.c; used by schema validation,
  *    document validation and input coercion);
@@ -105,6 +106,17 @@ static inline int gql__hex_value(int c)
         return c - 'a' + 10;
     return -1;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Arrays in an arena (arena.c)                                             */
+/* ------------------------------------------------------------------------ */
+
+/* Room for one more item in an array of `n` items of `size` bytes that grows
+ * in arena `a` (*cap items fit): `items` itself while n < *cap, else a copy
+ * in a new array twice as large (8 items at first), with *cap updated. NULL
+ * when out of memory (items and *cap unchanged). The old array stays in the
+ * arena until it is freed. */
+void *gql__arena_grow(gql_arena_t *a, void *items, size_t n, size_t *cap, size_t size);
 
 /* ------------------------------------------------------------------------ */
 /* Texts                                                                    */

@@ -3,6 +3,7 @@
  * something is looked up by name: a schema's types and each type's fields,
  * input fields and enum values (schema.c, introspect.c), the schema
  * builder's pool of types, the SDL rules' definitions by name
+ * (schema_sdl_rules.c), the input objects of the cycle check
  * (schema_validate.c) and the string maps of document validation
  * (validate.c). Not part of the engine's interface.
  *

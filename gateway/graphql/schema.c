@@ -7,7 +7,7 @@
  *  1. copy the SDL into the schema's arena and parse it there, so the AST (and
  *     every name, description and default literal pointing into it) lives as
  *     long as the schema;
- *  2. run the SDL rules (schema_validate.c); stop on errors;
+ *  2. run the SDL rules (schema_sdl_rules.c); stop on errors;
  *  3. make one gql_type_t per type definition (standard names resolve to the
  *     built-in scalars and introspection types), install introspection, then
  *     fill fields, interfaces, members, values and input fields from the
@@ -18,8 +18,8 @@
  *     directive arguments, then the introspection types;
  *  5. check the values given to @deprecated and @specifiedBy, then validate
  *     the types (schema_validate.c).
- * Everything lives in the schema's arena; the builder's scratch in another
- * arena freed before returning.
+ * Everything lives in the schema's arena; the builder's scratch, which the
+ * checks of steps 2 and 5 use too, in another arena freed before returning.
  */
 #include "schema_int.h"
 
@@ -58,6 +58,8 @@ bool gql__is_standard_type_name(const char *name)
             return true;
     return false;
 }
+
+const char *const gql__operation_words[3] = {"query", "mutation", "subscription"};
 
 static const char *const location_names[GQL_DL__COUNT] = {
     [GQL_DL_QUERY] = "QUERY",
@@ -548,17 +550,9 @@ static void build_input_values(builder_t *b, const gql_input_value_def_t *defs, 
 
 static void *scratch_grow(builder_t *b, void *items, size_t n, size_t *cap, size_t size)
 {
-    if (n < *cap)
-        return items;
-    size_t ncap = *cap ? *cap * 2 : 4;
-    void *p = gql_arena_alloc_raw(b->scratch, ncap * size);
-    if (p == NULL) {
+    void *p = gql__arena_grow(b->scratch, items, n, cap, size);
+    if (p == NULL)
         b->failed = true;
-        return NULL;
-    }
-    if (n)
-        memcpy(p, items, n * size);
-    *cap = ncap;
     return p;
 }
 
@@ -1110,9 +1104,9 @@ gql_schema_t *gql_schema_build(const char *sdl, size_t len, const gql_schema_opt
         builder_t b = {.s = s, .scratch = scratch, .errors = errors, .doc = doc};
         rc = build(&b);
     }
-    if (rc == 0 && gql__schema_validate_directive_values(s, errors) > 0)
+    if (rc == 0 && gql__schema_validate_directive_values(s, scratch, errors) > 0)
         rc = GQL_EFAIL;
-    if (rc == 0 && gql__schema_validate(s, options, errors, warnings) > 0)
+    if (rc == 0 && gql__schema_validate(s, options, scratch, errors, warnings) > 0)
         rc = GQL_EFAIL;
     gql_arena_free(scratch);
     if (rc != 0) {

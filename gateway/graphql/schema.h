@@ -216,6 +216,12 @@ bool gql_type_equal(const gql_type_t *a, const gql_type_t *b);
 /* Whether `maybe_sub` may be used where `super` is expected (spec
  * IsSubType / graphql-js isTypeSubTypeOf). */
 bool gql_type_is_subtype(const gql_schema_t *s, const gql_type_t *maybe_sub, const gql_type_t *super);
+/* Whether an argument or input field must be given: non-null without a
+ * default (graphql-js isRequiredArgument, isRequiredInputField). */
+static inline bool gql__input_value_required(const gql_input_value_t *v)
+{
+    return v->type != NULL && v->type->kind == GQL_KIND_NON_NULL && v->default_value == NULL;
+}
 /* Whether object type `obj` is a possible type of abstract type `abstract`. */
 bool gql_type_is_possible(const gql_type_t *abstract, const gql_type_t *obj);
 /* Whether two composite types can have an object type in common. */

@@ -1,21 +1,23 @@
 /*
- * schema_validate.c — everything that decides whether SDL makes a valid
- * schema, with graphql-js's messages and locations:
- *  - the SDL rules graphql-js runs before building (validation/
- *    specifiedRules.js specifiedSDLRules): unique names of types, fields,
- *    arguments, enum values, directives and root operations, a lone schema
- *    definition, known types and directives, directives in valid locations,
- *    not repeated, with known and required arguments, and extensions of
- *    types that exist with the right kind;
- *  - type validation of the built schema (spec §3 "Type Validation",
- *    graphql-js type/validate.js): root types, reserved names, output and
- *    input positions, interface implementation (fields, arguments, covariant
- *    types, transitive interfaces, no cycles), union members, enum values,
- *    input objects that cannot be given a finite value, OneOf input objects,
- *    deprecated required arguments and input fields, and deprecation
- *    conflicts between interface and implementation fields.
- * Errors are collected, never stop-at-first (as SQLite's Parse does).
+ * schema_validate.c — type validation of a built schema (spec §3 "Type
+ * Validation", graphql-js type/validate.js validateSchema), with
+ * graphql-js's messages and locations: root types, reserved names, output
+ * and input positions, interface implementation (fields, arguments,
+ * covariant types, transitive interfaces, no cycles), union members, enum
+ * values, default values, input objects that cannot be given a finite value
+ * and default values that reference themselves, OneOf input objects,
+ * deprecated required arguments and input fields, and deprecation conflicts
+ * between interface and implementation fields. Also the values of
+ * @deprecated and @specifiedBy that building reads. The SDL rules that run
+ * before building are schema_sdl_rules.c. Errors are collected, never
+ * stop-at-first.
+ *
+ * Memory: what the checks need while they run (type strings for messages,
+ * suggestion lists, the state of the cycle searches) is in the caller's
+ * scratch arena; messages are built in a gql_buf_t or on the stack and end
+ * in the errors' arena.
  */
+#include "literal.h"
 #include "schema_int.h"
 
 #include <limits.h>
@@ -23,719 +25,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_LOCS 16
-
-/* A few locations of one error, gathered before it is reported. */
-typedef struct locs {
-    gql_loc_t items[MAX_LOCS];
-    size_t n;
-} locs_t;
-
-static void locs_add(locs_t *l, gql_loc_t loc)
-{
-    if (l->n < MAX_LOCS && loc.line != 0)
-        l->items[l->n++] = loc;
-}
-
-/* ------------------------------------------------------------------------ */
-/* SDL rules                                                                 */
-/* ------------------------------------------------------------------------ */
-
-/* Definitions by name, so the rules stay linear on big schemas (GitHub's
- * has ~1,600 types): for each definition of a type (or type extension) and
- * each directive definition (or extension), the first and next definition of
- * the same name in the same namespace, and per name the last non-extension
- * definition (graphql-js keeps the last in its Maps). */
-typedef struct name_entry {
-    int32_t first, last, last_def;
-} name_entry_t;
-
-typedef struct sdl_ctx {
-    const gql_document_t *doc;
-    gql_errors_t *errors;
-    size_t nerrors;
-    gql_arena_t *arena; /* scratch: everything below */
-    /* Per namespace (0: types, 1: directives): the names defined, and at
-     * each name's position its entry. */
-    gql__nameidx_t names[2];
-    name_entry_t *entries[2];
-    int32_t *first_same; /* per definition, -1 when unnamed */
-    int32_t *next_same;  /* per definition, -1 at the end of a chain */
-} sdl_ctx_t;
-
-#define SDL_ERR(c, l, ...)                                                                                             \
-    do {                                                                                                               \
-        gql_errors_add((c)->errors, NULL, NULL, (l)->items, (l)->n, __VA_ARGS__);                                      \
-        (c)->nerrors++;                                                                                                \
-    } while (0)
-
-static bool is_type_def(const gql_definition_t *d)
-{
-    return d->kind >= GQL_DEF_SCALAR && d->kind <= GQL_DEF_INPUT_OBJECT;
-}
-
-static const char *const kind_words[] = {
-    [GQL_DEF_SCALAR] = "scalar", [GQL_DEF_OBJECT] = "object", [GQL_DEF_INTERFACE] = "interface",
-    [GQL_DEF_UNION] = "union",   [GQL_DEF_ENUM] = "enum",     [GQL_DEF_INPUT_OBJECT] = "input object",
-};
-
-static const char *const op_words[] = {"query", "mutation", "subscription"};
-
-static int def_namespace(const gql_definition_t *d)
-{
-    return is_type_def(d) ? 0 : d->kind == GQL_DEF_DIRECTIVE ? 1 : -1;
-}
-
-/* Builds the name index in c->arena; false when out of memory. */
-static bool index_names(sdl_ctx_t *c)
-{
-    size_t n = c->doc->count;
-    c->first_same = gql_arena_alloc_raw(c->arena, (n ? n : 1) * sizeof(*c->first_same));
-    c->next_same = gql_arena_alloc_raw(c->arena, (n ? n : 1) * sizeof(*c->next_same));
-    if (c->first_same == NULL || c->next_same == NULL)
-        return false;
-    for (int ns = 0; ns < 2; ns++) {
-        gql__nameidx_init(&c->names[ns], c->arena);
-        c->entries[ns] = gql_arena_alloc_raw(c->arena, (n ? n : 1) * sizeof(*c->entries[ns]));
-        if (c->entries[ns] == NULL || gql__nameidx_reserve(&c->names[ns], n) != 0)
-            return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const gql_definition_t *d = &c->doc->definitions[i];
-        int ns = def_namespace(d);
-        c->first_same[i] = c->next_same[i] = -1;
-        if (ns < 0 || d->name == NULL)
-            continue;
-        bool added;
-        int32_t k = gql__nameidx_add(&c->names[ns], d->name, &added);
-        name_entry_t *e = &c->entries[ns][k]; /* k >= 0: room was reserved */
-        if (added) {
-            *e = (name_entry_t){(int32_t)i, (int32_t)i, -1};
-        } else {
-            c->next_same[e->last] = (int32_t)i;
-            e->last = (int32_t)i;
-        }
-        if (!d->is_extension)
-            e->last_def = (int32_t)i;
-        c->first_same[i] = e->first;
-    }
-    return true;
-}
-
-/* The last non-extension definition named `name` in namespace `ns`, or
- * NULL. */
-static const gql_definition_t *find_def(const sdl_ctx_t *c, int ns, const char *name)
-{
-    int32_t k = gql__nameidx_find(&c->names[ns], name);
-    return k >= 0 && c->entries[ns][k].last_def >= 0 ? &c->doc->definitions[c->entries[ns][k].last_def] : NULL;
-}
-
-/* The first non-extension definition with the same name as definition i,
- * before i, or NULL. */
-static const gql_definition_t *earlier_def(const sdl_ctx_t *c, size_t i)
-{
-    for (int32_t k = c->first_same[i]; k >= 0 && (size_t)k < i; k = c->next_same[k])
-        if (!c->doc->definitions[k].is_extension)
-            return &c->doc->definitions[k];
-    return NULL;
-}
-
-/* A directive known to the SDL: the document's definition (last wins) or a
- * built-in. */
-typedef struct known_directive {
-    const char *name;
-    uint32_t locations;
-    bool repeatable;
-    const gql_input_value_def_t *args; /* document definitions */
-    size_t nargs;
-    int builtin; /* index into builtin_directives, or -1 */
-} known_directive_t;
-
-static const struct {
-    const char *name;
-    uint32_t locations;
-    const char *arg;      /* NULL: none */
-    const char *arg_type; /* as printed */
-    bool arg_required;
-} builtin_directives[] = {
-    {"include", (1u << GQL_DL_FIELD) | (1u << GQL_DL_FRAGMENT_SPREAD) | (1u << GQL_DL_INLINE_FRAGMENT), "if",
-     "Boolean!", true},
-    {"skip", (1u << GQL_DL_FIELD) | (1u << GQL_DL_FRAGMENT_SPREAD) | (1u << GQL_DL_INLINE_FRAGMENT), "if", "Boolean!",
-     true},
-    {"deprecated",
-     (1u << GQL_DL_FIELD_DEFINITION) | (1u << GQL_DL_ARGUMENT_DEFINITION) | (1u << GQL_DL_INPUT_FIELD_DEFINITION) |
-         (1u << GQL_DL_ENUM_VALUE) | (1u << GQL_DL_DIRECTIVE_DEFINITION),
-     "reason", "String!", false},
-    {"specifiedBy", 1u << GQL_DL_SCALAR, "url", "String!", true},
-    {"oneOf", 1u << GQL_DL_INPUT_OBJECT, NULL, NULL, false},
-};
-#define N_BUILTIN_DIRECTIVES (sizeof(builtin_directives) / sizeof(builtin_directives[0]))
-
-static bool lookup_directive(const sdl_ctx_t *c, const char *name, known_directive_t *out)
-{
-    memset(out, 0, sizeof(*out));
-    out->builtin = -1;
-    bool found = false;
-    const gql_definition_t *d = find_def(c, 1, name);
-    if (d != NULL) {
-        out->name = d->name;
-        out->locations = 0;
-        for (size_t j = 0; j < d->nlocations; j++) {
-            int l = gql_directive_location_parse(d->locations[j]);
-            if (l >= 0)
-                out->locations |= 1u << l;
-        }
-        out->repeatable = d->repeatable;
-        out->args = d->input_values;
-        out->nargs = d->ninput_values;
-        found = true;
-    }
-    if (found)
-        return true;
-    for (size_t i = 0; i < N_BUILTIN_DIRECTIVES; i++)
-        if (strcmp(builtin_directives[i].name, name) == 0) {
-            out->name = builtin_directives[i].name;
-            out->locations = builtin_directives[i].locations;
-            out->builtin = (int)i;
-            return true;
-        }
-    return false;
-}
-
-static void check_values_unique_fields(sdl_ctx_t *c, const gql_value_t *v)
-{
-    if (v == NULL)
-        return;
-    if (v->kind == GQL_VALUE_LIST) {
-        for (size_t i = 0; i < v->list.count; i++)
-            check_values_unique_fields(c, v->list.items[i]);
-    } else if (v->kind == GQL_VALUE_OBJECT) {
-        for (size_t i = 0; i < v->object.count; i++) {
-            for (size_t j = 0; j < i; j++)
-                if (strcmp(v->object.fields[j].name, v->object.fields[i].name) == 0) {
-                    locs_t l = {0};
-                    locs_add(&l, v->object.fields[j].loc);
-                    locs_add(&l, v->object.fields[i].loc);
-                    SDL_ERR(c, &l, "There can be only one input field named \"%s\".", v->object.fields[i].name);
-                    break;
-                }
-            check_values_unique_fields(c, v->object.fields[i].value);
-        }
-    }
-}
-
-/* UniqueDirectivesPerLocation for the directives applied to one node, run
- * when the node is entered (before its directives are visited). `seen` (may
- * be NULL: this node only) carries the first uses shared by a type and its
- * extensions, grown in the errors' arena. */
-typedef struct seen_set {
-    const gql_directive_t **items;
-    size_t n, cap;
-} seen_set_t;
-
-static void check_repeated(sdl_ctx_t *c, const gql_directive_t *dirs, size_t n, seen_set_t *seen)
-{
-    seen_set_t local = {0};
-    if (seen == NULL)
-        seen = &local;
-    for (size_t i = 0; i < n; i++) {
-        const gql_directive_t *d = &dirs[i];
-        known_directive_t kd;
-        if (!lookup_directive(c, d->name, &kd) || kd.repeatable)
-            continue;
-        const gql_directive_t *first = NULL;
-        for (size_t j = 0; j < seen->n && first == NULL; j++)
-            if (strcmp(seen->items[j]->name, d->name) == 0)
-                first = seen->items[j];
-        if (first != NULL) {
-            locs_t l = {0};
-            locs_add(&l, first->loc);
-            locs_add(&l, d->loc);
-            SDL_ERR(c, &l, "The directive \"@%s\" can only be used once at this location.", d->name);
-            continue;
-        }
-        if (seen->n == seen->cap) {
-            size_t cap = seen->cap ? seen->cap * 2 : 4;
-            const gql_directive_t **p = gql_arena_alloc(c->errors->arena, cap * sizeof(*p));
-            if (p == NULL)
-                continue;
-            if (seen->n)
-                memcpy(p, seen->items, seen->n * sizeof(*p));
-            seen->items = p;
-            seen->cap = cap;
-        }
-        seen->items[seen->n++] = d;
-    }
-}
-
-/* The rules that visit each applied directive, in graphql-js's order:
- * KnownDirectives, KnownArgumentNamesOnDirectives and UniqueArgumentNames on
- * entering it, UniqueInputFieldNames in its values, and
- * ProvidedRequiredArgumentsOnDirectives on leaving it. */
-static void check_applied(sdl_ctx_t *c, const gql_directive_t *dirs, size_t n, gql_directive_location_t where)
-{
-    for (size_t i = 0; i < n; i++) {
-        const gql_directive_t *d = &dirs[i];
-        known_directive_t kd;
-        bool known = lookup_directive(c, d->name, &kd);
-        if (!known) {
-            locs_t l = {0};
-            locs_add(&l, d->loc);
-            SDL_ERR(c, &l, "Unknown directive \"@%s\".", d->name);
-        } else {
-            if (!(kd.locations & (1u << where))) {
-                locs_t l = {0};
-                locs_add(&l, d->loc);
-                SDL_ERR(c, &l, "Directive \"@%s\" may not be used on %s.", d->name, gql_directive_location_name(where));
-            }
-            for (size_t j = 0; j < d->nargs; j++) {
-                const char *an = d->args[j].name;
-                bool found = false;
-                const char *names[64];
-                size_t nn = 0;
-                if (kd.builtin >= 0) {
-                    if (builtin_directives[kd.builtin].arg != NULL) {
-                        names[nn++] = builtin_directives[kd.builtin].arg;
-                        found = strcmp(an, builtin_directives[kd.builtin].arg) == 0;
-                    }
-                } else {
-                    for (size_t k = 0; k < kd.nargs; k++) {
-                        if (nn < 64)
-                            names[nn++] = kd.args[k].name;
-                        found = found || strcmp(an, kd.args[k].name) == 0;
-                    }
-                }
-                if (!found) {
-                    gql_buf_t b = GQL_BUF_INIT;
-                    gql__suggest(&b, NULL, an, names, nn);
-                    locs_t l = {0};
-                    locs_add(&l, d->args[j].loc);
-                    SDL_ERR(c, &l, "Unknown argument \"%s\" on directive \"@%s\".%s", an, d->name,
-                            b.len ? gql_buf_cstr(&b) : "");
-                    gql_buf_free(&b);
-                }
-            }
-        }
-        for (size_t j = 0; j < d->nargs; j++) {
-            bool first = true;
-            for (size_t k = 0; k < j && first; k++)
-                first = strcmp(d->args[k].name, d->args[j].name) != 0;
-            if (!first)
-                continue;
-            locs_t l = {0};
-            for (size_t k = j; k < d->nargs; k++)
-                if (strcmp(d->args[k].name, d->args[j].name) == 0)
-                    locs_add(&l, d->args[k].loc);
-            if (l.n > 1)
-                SDL_ERR(c, &l, "There can be only one argument named \"%s\".", d->args[j].name);
-        }
-        for (size_t j = 0; j < d->nargs; j++)
-            check_values_unique_fields(c, d->args[j].value);
-        if (!known)
-            continue;
-        if (kd.builtin >= 0) {
-            const char *arg = builtin_directives[kd.builtin].arg;
-            if (arg == NULL || !builtin_directives[kd.builtin].arg_required)
-                continue;
-            bool given = false;
-            for (size_t j = 0; j < d->nargs; j++)
-                given = given || strcmp(d->args[j].name, arg) == 0;
-            if (!given) {
-                locs_t l = {0};
-                locs_add(&l, d->loc);
-                SDL_ERR(c, &l, "Argument \"@%s(%s:)\" of type \"%s\" is required, but it was not provided.", d->name,
-                        arg, builtin_directives[kd.builtin].arg_type);
-            }
-            continue;
-        }
-        for (size_t k = 0; k < kd.nargs; k++) {
-            const gql_input_value_def_t *ad = &kd.args[k];
-            if (ad->type->kind != GQL_TYPE_REF_NON_NULL || ad->default_value != NULL)
-                continue;
-            bool given = false;
-            for (size_t j = 0; j < d->nargs; j++)
-                given = given || strcmp(d->args[j].name, ad->name) == 0;
-            if (!given) {
-                gql_buf_t b = GQL_BUF_INIT;
-                gql_print_type_ref(ad->type, &b);
-                locs_t l = {0};
-                locs_add(&l, d->loc);
-                SDL_ERR(c, &l, "Argument \"@%s(%s:)\" of type \"%s\" is required, but it was not provided.", d->name,
-                        ad->name, gql_buf_cstr(&b));
-                gql_buf_free(&b);
-            }
-        }
-    }
-}
-
-/* Both, for a node whose directives are its last children. */
-static void check_directives(sdl_ctx_t *c, const gql_directive_t *dirs, size_t n, gql_directive_location_t where)
-{
-    check_repeated(c, dirs, n, NULL);
-    check_applied(c, dirs, n, where);
-}
-
-/* All type names the document defines plus the standard ones, for
- * suggestions: standard first, as graphql-js lists them. */
-static const char *const standard_names[] = {
-    "String", "Int",     "Float",        "Boolean",     "ID",        "__Schema", "__Directive", "__DirectiveLocation",
-    "__Type", "__Field", "__InputValue", "__EnumValue", "__TypeKind"};
-#define N_STANDARD (sizeof(standard_names) / sizeof(standard_names[0]))
-
-/* KnownTypeNames. Outside type-system definitions (variable types and type
- * conditions of executable definitions in the same document) graphql-js
- * does not exempt the standard names and does not suggest them. */
-static void check_type_ref_in(sdl_ctx_t *c, const gql_type_ref_t *ref, bool sdl)
-{
-    while (ref != NULL && ref->kind != GQL_TYPE_REF_NAMED)
-        ref = ref->of;
-    if (ref == NULL || (sdl && gql__is_standard_type_name(ref->name)) || find_def(c, 0, ref->name) != NULL)
-        return;
-    const char **names = malloc((c->doc->count + N_STANDARD) * sizeof(*names));
-    gql_buf_t b = GQL_BUF_INIT;
-    if (names != NULL) {
-        size_t n = 0;
-        for (size_t i = 0; sdl && i < N_STANDARD; i++)
-            names[n++] = standard_names[i];
-        for (size_t i = 0; i < c->doc->count; i++)
-            if (is_type_def(&c->doc->definitions[i]) && !c->doc->definitions[i].is_extension)
-                names[n++] = c->doc->definitions[i].name;
-        gql__suggest(&b, NULL, ref->name, names, n);
-        free(names);
-    }
-    locs_t l = {0};
-    locs_add(&l, ref->loc);
-    SDL_ERR(c, &l, "Unknown type \"%s\".%s", ref->name, b.len ? gql_buf_cstr(&b) : "");
-    gql_buf_free(&b);
-}
-
-static void check_type_ref(sdl_ctx_t *c, const gql_type_ref_t *ref)
-{
-    check_type_ref_in(c, ref, true);
-}
-
-/* Executable definitions in an SDL document: graphql-js's buildASTSchema
- * ignores them, but its SDL rules still visit them (unknown types and
- * directives, repeated directives and arguments, input field names). */
-static void check_selections(sdl_ctx_t *c, const gql_selection_set_t *ss)
-{
-    for (size_t i = 0; i < ss->count; i++) {
-        const gql_selection_t *sel = &ss->items[i];
-        check_repeated(c, sel->directives, sel->ndirectives, NULL);
-        switch (sel->kind) {
-        case GQL_SEL_FIELD:
-            for (size_t j = 0; j < sel->nargs; j++) {
-                bool first = true;
-                for (size_t k = 0; k < j && first; k++)
-                    first = strcmp(sel->args[k].name, sel->args[j].name) != 0;
-                if (!first)
-                    continue;
-                locs_t l = {0};
-                for (size_t k = j; k < sel->nargs; k++)
-                    if (strcmp(sel->args[k].name, sel->args[j].name) == 0)
-                        locs_add(&l, sel->args[k].loc);
-                if (l.n > 1)
-                    SDL_ERR(c, &l, "There can be only one argument named \"%s\".", sel->args[j].name);
-            }
-            for (size_t j = 0; j < sel->nargs; j++)
-                check_values_unique_fields(c, sel->args[j].value);
-            check_applied(c, sel->directives, sel->ndirectives, GQL_DL_FIELD);
-            check_selections(c, &sel->selection_set);
-            break;
-        case GQL_SEL_FRAGMENT_SPREAD:
-            check_applied(c, sel->directives, sel->ndirectives, GQL_DL_FRAGMENT_SPREAD);
-            break;
-        case GQL_SEL_INLINE_FRAGMENT:
-            if (sel->type_condition != NULL) {
-                gql_type_ref_t ref = {GQL_TYPE_REF_NAMED, sel->type_condition_loc, sel->type_condition, NULL};
-                check_type_ref_in(c, &ref, false);
-            }
-            check_applied(c, sel->directives, sel->ndirectives, GQL_DL_INLINE_FRAGMENT);
-            check_selections(c, &sel->selection_set);
-            break;
-        }
-    }
-}
-
-static void check_executable(sdl_ctx_t *c, const gql_definition_t *d)
-{
-    check_repeated(c, d->directives, d->ndirectives, NULL);
-    if (d->kind == GQL_DEF_OPERATION) {
-        for (size_t i = 0; i < d->nvariables; i++) {
-            const gql_variable_def_t *v = &d->variables[i];
-            check_repeated(c, v->directives, v->ndirectives, NULL);
-            check_type_ref_in(c, v->type, false);
-            check_values_unique_fields(c, v->default_value);
-            check_applied(c, v->directives, v->ndirectives, GQL_DL_VARIABLE_DEFINITION);
-        }
-        static const gql_directive_location_t op_locations[] = {GQL_DL_QUERY, GQL_DL_MUTATION, GQL_DL_SUBSCRIPTION};
-        check_applied(c, d->directives, d->ndirectives, op_locations[(unsigned)d->operation < 3 ? d->operation : 0]);
-    } else {
-        if (d->type_condition != NULL) {
-            gql_type_ref_t ref = {GQL_TYPE_REF_NAMED, d->type_condition_loc, d->type_condition, NULL};
-            check_type_ref_in(c, &ref, false);
-        }
-        check_applied(c, d->directives, d->ndirectives, GQL_DL_FRAGMENT_DEFINITION);
-    }
-    check_selections(c, &d->selection_set);
-}
-
-/* Argument and input field definitions: on entering each, its repeated
- * directives; then its type, default value and directives. */
-static void check_input_values(sdl_ctx_t *c, const gql_input_value_def_t *v, size_t n, gql_directive_location_t where)
-{
-    for (size_t i = 0; i < n; i++) {
-        check_repeated(c, v[i].directives, v[i].ndirectives, NULL);
-        check_type_ref(c, v[i].type);
-        check_values_unique_fields(c, v[i].default_value);
-        check_applied(c, v[i].directives, v[i].ndirectives, where);
-    }
-}
-
-/* UniqueArgumentDefinitionNames for one argument list. */
-static void check_arg_defs_unique(sdl_ctx_t *c, const char *parent_fmt, const char *a1, const char *a2,
-                                  const gql_input_value_def_t *args, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        bool first = true;
-        for (size_t k = 0; k < i && first; k++)
-            first = strcmp(args[k].name, args[i].name) != 0;
-        if (!first)
-            continue;
-        locs_t l = {0};
-        for (size_t k = i; k < n; k++)
-            if (strcmp(args[k].name, args[i].name) == 0)
-                locs_add(&l, args[k].loc);
-        if (l.n > 1) {
-            gql_buf_t b = GQL_BUF_INIT;
-            gql_buf_printf(&b, parent_fmt, a1, a2);
-            SDL_ERR(c, &l, "Argument \"%s(%s:)\" can only be defined once.", gql_buf_cstr(&b), args[i].name);
-            gql_buf_free(&b);
-        }
-    }
-}
-
-/* UniqueFieldDefinitionNames and UniqueEnumValueNames for definition `upto`:
- * each field (or enum value) against those of the same name earlier in it and
- * in the definitions and extensions of the same type before it. */
-static void check_members_unique(sdl_ctx_t *c, size_t upto)
-{
-    const gql_definition_t *d = &c->doc->definitions[upto];
-    /* Fields (objects, interfaces, input objects) and enum values are unique
-     * across a type's definition and extensions. */
-    bool input = d->kind == GQL_DEF_INPUT_OBJECT;
-    bool enums = d->kind == GQL_DEF_ENUM;
-    size_t n = input ? d->ninput_values : enums ? d->nenum_values : d->nfields;
-    for (size_t i = 0; i < n; i++) {
-        const char *name = input ? d->input_values[i].name : enums ? d->enum_values[i].name : d->fields[i].name;
-        gql_loc_t loc = input ? d->input_values[i].loc : enums ? d->enum_values[i].loc : d->fields[i].loc;
-        bool dup = false;
-        gql_loc_t first = {0};
-        for (int32_t kk = c->first_same[upto]; kk >= 0 && (size_t)kk <= upto && !dup; kk = c->next_same[kk]) {
-            size_t k = (size_t)kk;
-            const gql_definition_t *o = &c->doc->definitions[k];
-            if (o->kind != d->kind)
-                continue;
-            size_t m = k == upto ? i : (input ? o->ninput_values : enums ? o->nenum_values : o->nfields);
-            for (size_t j = 0; j < m && !dup; j++) {
-                const char *on = input ? o->input_values[j].name : enums ? o->enum_values[j].name : o->fields[j].name;
-                if (strcmp(on, name) == 0) {
-                    dup = true;
-                    first = input ? o->input_values[j].loc : enums ? o->enum_values[j].loc : o->fields[j].loc;
-                }
-            }
-        }
-        if (dup) {
-            locs_t l = {0};
-            locs_add(&l, first);
-            locs_add(&l, loc);
-            if (enums)
-                SDL_ERR(c, &l, "Enum value \"%s.%s\" can only be defined once.", d->name, name);
-            else
-                SDL_ERR(c, &l, "Field \"%s.%s\" can only be defined once.", d->name, name);
-        }
-    }
-}
-
-static gql_directive_location_t type_location(gql_def_kind_t k)
-{
-    switch (k) {
-    case GQL_DEF_SCALAR:
-        return GQL_DL_SCALAR;
-    case GQL_DEF_OBJECT:
-        return GQL_DL_OBJECT;
-    case GQL_DEF_INTERFACE:
-        return GQL_DL_INTERFACE;
-    case GQL_DEF_UNION:
-        return GQL_DL_UNION;
-    case GQL_DEF_ENUM:
-        return GQL_DL_ENUM;
-    default:
-        return GQL_DL_INPUT_OBJECT;
-    }
-}
-
-size_t gql__schema_validate_sdl(const gql_document_t *doc, gql_arena_t *scratch, gql_errors_t *errors)
-{
-    sdl_ctx_t c = {.doc = doc, .errors = errors, .arena = scratch};
-    size_t nschema = 0;
-    const gql_root_op_def_t *root_ops[3] = {NULL, NULL, NULL};
-    seen_set_t schema_seen = {0};
-    /* Per type name: directives seen (UniqueDirectivesPerLocation spans a
-     * type and its extensions). Kept in a parallel array over definitions. */
-    seen_set_t *type_seen = calloc(doc->count ? doc->count : 1, sizeof(*type_seen));
-    if (type_seen == NULL || !index_names(&c)) {
-        free(type_seen);
-        gql_errors_add(errors, GQL_CODE_INTERNAL, NULL, NULL, 0, "Out of memory while validating the schema.");
-        return 1;
-    }
-
-    for (size_t i = 0; i < doc->count; i++) {
-        const gql_definition_t *d = &doc->definitions[i];
-        switch (d->kind) {
-        case GQL_DEF_OPERATION:
-        case GQL_DEF_FRAGMENT:
-            check_executable(&c, d);
-            break;
-        case GQL_DEF_SCHEMA: {
-            if (!d->is_extension) {
-                if (nschema++ > 0) {
-                    locs_t l = {0};
-                    locs_add(&l, d->loc);
-                    SDL_ERR(&c, &l, "Must provide only one schema definition.");
-                }
-            }
-            for (size_t j = 0; j < d->nroot_ops; j++) {
-                const gql_root_op_def_t *op = &d->root_ops[j];
-                if ((unsigned)op->operation >= 3)
-                    continue;
-                if (root_ops[op->operation] != NULL) {
-                    locs_t l = {0};
-                    locs_add(&l, root_ops[op->operation]->loc);
-                    locs_add(&l, op->loc);
-                    SDL_ERR(&c, &l, "There can be only one %s type in schema.", op_words[op->operation]);
-                } else {
-                    root_ops[op->operation] = op;
-                }
-            }
-            check_repeated(&c, d->directives, d->ndirectives, &schema_seen);
-            check_applied(&c, d->directives, d->ndirectives, GQL_DL_SCHEMA);
-            for (size_t j = 0; j < d->nroot_ops; j++) {
-                gql_type_ref_t ref = {GQL_TYPE_REF_NAMED, d->root_ops[j].type_loc, d->root_ops[j].type_name, NULL};
-                check_type_ref(&c, &ref);
-            }
-            break;
-        }
-        case GQL_DEF_DIRECTIVE: {
-            if (!d->is_extension) {
-                check_arg_defs_unique(&c, "@%s%s", d->name, "", d->input_values, d->ninput_values);
-                const gql_definition_t *o = earlier_def(&c, i);
-                if (o != NULL) {
-                    locs_t l = {0};
-                    locs_add(&l, o->name_loc);
-                    locs_add(&l, d->name_loc);
-                    SDL_ERR(&c, &l, "There can be only one directive named \"@%s\".", d->name);
-                }
-            }
-            /* Directives on directive definitions and extensions share one
-             * "seen" set per directive name. */
-            size_t owner = c.first_same[i] >= 0 ? (size_t)c.first_same[i] : i;
-            check_repeated(&c, d->directives, d->ndirectives, &type_seen[owner]);
-            if (!d->is_extension)
-                check_input_values(&c, d->input_values, d->ninput_values, GQL_DL_ARGUMENT_DEFINITION);
-            check_applied(&c, d->directives, d->ndirectives, GQL_DL_DIRECTIVE_DEFINITION);
-            break;
-        }
-        default: {
-            if (!is_type_def(d))
-                break;
-            /* Entering the definition: UniqueTypeNames, UniqueEnumValueNames,
-             * UniqueFieldDefinitionNames, UniqueArgumentDefinitionNames,
-             * UniqueDirectivesPerLocation, PossibleTypeExtensions. */
-            if (!d->is_extension) {
-                const gql_definition_t *o = earlier_def(&c, i);
-                if (o != NULL) {
-                    locs_t l = {0};
-                    locs_add(&l, o->name_loc);
-                    locs_add(&l, d->name_loc);
-                    SDL_ERR(&c, &l, "There can be only one type named \"%s\".", d->name);
-                }
-            }
-            if (d->kind == GQL_DEF_ENUM || d->kind == GQL_DEF_INPUT_OBJECT || d->kind == GQL_DEF_OBJECT ||
-                d->kind == GQL_DEF_INTERFACE)
-                check_members_unique(&c, i);
-            for (size_t j = 0; j < d->nfields; j++)
-                check_arg_defs_unique(&c, "%s.%s", d->name, d->fields[j].name, d->fields[j].args, d->fields[j].nargs);
-            /* The first definition or extension with this name owns the
-             * directive state the type's extensions share. */
-            size_t owner = c.first_same[i] >= 0 ? (size_t)c.first_same[i] : i;
-            check_repeated(&c, d->directives, d->ndirectives, &type_seen[owner]);
-            if (d->is_extension) {
-                const gql_definition_t *def = find_def(&c, 0, d->name);
-                if (def == NULL) {
-                    const char **names = malloc((doc->count ? doc->count : 1) * sizeof(*names));
-                    gql_buf_t b = GQL_BUF_INIT;
-                    if (names != NULL) {
-                        size_t n = 0;
-                        for (size_t k = 0; k < doc->count; k++)
-                            if (is_type_def(&doc->definitions[k]) && !doc->definitions[k].is_extension)
-                                names[n++] = doc->definitions[k].name;
-                        gql__suggest(&b, NULL, d->name, names, n);
-                        free(names);
-                    }
-                    locs_t l = {0};
-                    locs_add(&l, d->name_loc);
-                    SDL_ERR(&c, &l, "Cannot extend type \"%s\" because it is not defined.%s", d->name,
-                            b.len ? gql_buf_cstr(&b) : "");
-                    gql_buf_free(&b);
-                } else if (def->kind != d->kind) {
-                    locs_t l = {0};
-                    locs_add(&l, def->loc);
-                    locs_add(&l, d->loc);
-                    SDL_ERR(&c, &l, "Cannot extend non-%s type \"%s\".", kind_words[d->kind], d->name);
-                }
-            }
-            /* The children, in graphql-js's key order: interfaces before
-             * directives for objects and interfaces, members after them for
-             * unions, then fields, values or input fields. */
-            bool refs_first = d->kind == GQL_DEF_OBJECT || d->kind == GQL_DEF_INTERFACE;
-            for (size_t j = 0; refs_first && j < d->ntypes; j++)
-                check_type_ref(&c, d->types[j]);
-            check_applied(&c, d->directives, d->ndirectives, type_location(d->kind));
-            for (size_t j = 0; !refs_first && j < d->ntypes; j++)
-                check_type_ref(&c, d->types[j]);
-            for (size_t j = 0; j < d->nfields; j++) {
-                const gql_field_def_t *f = &d->fields[j];
-                check_repeated(&c, f->directives, f->ndirectives, NULL);
-                check_input_values(&c, f->args, f->nargs, GQL_DL_ARGUMENT_DEFINITION);
-                check_type_ref(&c, f->type);
-                check_applied(&c, f->directives, f->ndirectives, GQL_DL_FIELD_DEFINITION);
-            }
-            for (size_t j = 0; j < d->nenum_values; j++)
-                check_directives(&c, d->enum_values[j].directives, d->enum_values[j].ndirectives, GQL_DL_ENUM_VALUE);
-            if (d->kind == GQL_DEF_INPUT_OBJECT)
-                check_input_values(&c, d->input_values, d->ninput_values, GQL_DL_INPUT_FIELD_DEFINITION);
-        }
-        }
-    }
-    free(type_seen);
-    return c.nerrors;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Type validation                                                           */
-/* ------------------------------------------------------------------------ */
-
 typedef struct tv_ctx {
     const gql_schema_t *s;
     const gql_schema_options_t *options;
+    gql_arena_t *arena; /* scratch */
     gql_errors_t *errors;
     gql_errors_t *warnings;
     size_t nerrors;
 } tv_ctx_t;
 
-static void tv_error(tv_ctx_t *c, const locs_t *l, const char *fmt, ...) GQL_PRINTF(3, 4);
-static void tv_error(tv_ctx_t *c, const locs_t *l, const char *fmt, ...)
+static void tv_error(tv_ctx_t *c, const gql__locs_t *l, const char *fmt, ...) GQL_PRINTF(3, 4);
+static void tv_error(tv_ctx_t *c, const gql__locs_t *l, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -746,27 +46,27 @@ static void tv_error(tv_ctx_t *c, const locs_t *l, const char *fmt, ...)
 
 static const char *tstr(tv_ctx_t *c, const gql_type_t *t)
 {
-    const char *s = gql_type_str(c->errors->arena, t);
+    const char *s = gql_type_str(c->arena, t);
     return s ? s : "?";
 }
 
 /* Locations of a type's definition and extensions (graphql-js [astNode,
  * ...extensionASTNodes]). */
-static void type_def_locs(const gql_schema_t *s, const gql_type_t *t, locs_t *l)
+static void type_def_locs(const gql_schema_t *s, const gql_type_t *t, gql__locs_t *l)
 {
     if (t->ast == NULL || s->sdl == NULL)
         return;
-    locs_add(l, t->ast->loc);
+    gql__locs_add(l, t->ast->loc);
     for (size_t i = 0; i < s->sdl->count; i++) {
         const gql_definition_t *d = &s->sdl->definitions[i];
         if (d->is_extension && d->kind == t->ast->kind && strcmp(d->name, t->name) == 0)
-            locs_add(l, d->loc);
+            gql__locs_add(l, d->loc);
     }
 }
 
 /* Locations of `implements X` (or union members named X) across a type's
  * definition and extensions. */
-static void named_ref_locs(const gql_schema_t *s, const gql_type_t *t, const char *name, locs_t *l)
+static void named_ref_locs(const gql_schema_t *s, const gql_type_t *t, const char *name, gql__locs_t *l)
 {
     if (t->ast == NULL || s->sdl == NULL)
         return;
@@ -776,7 +76,7 @@ static void named_ref_locs(const gql_schema_t *s, const gql_type_t *t, const cha
             continue;
         for (size_t j = 0; j < d->ntypes; j++)
             if (strcmp(d->types[j]->name, name) == 0)
-                locs_add(l, d->types[j]->loc);
+                gql__locs_add(l, d->types[j]->loc);
     }
 }
 
@@ -862,8 +162,8 @@ static gql_loc_t deprecated_loc(const gql_directive_t *dirs, size_t n)
 static void validate_name(tv_ctx_t *c, const char *name, gql_loc_t loc)
 {
     if (name[0] == '_' && name[1] == '_') {
-        locs_t l = {0};
-        locs_add(&l, loc);
+        gql__locs_t l = {0};
+        gql__locs_add(&l, loc);
         tv_error(c, &l, "Name \"%s\" must not begin with \"__\", which is reserved by GraphQL introspection.", name);
     }
 }
@@ -874,10 +174,10 @@ static void validate_root_types(tv_ctx_t *c)
     const gql_type_t *roots[3] = {s->query, s->mutation, s->subscription};
     static const char *const cap_words[3] = {"Query", "Mutation", "Subscription"};
     if (s->query == NULL) {
-        locs_t l = {0};
+        gql__locs_t l = {0};
         for (size_t i = 0; s->sdl && i < s->sdl->count; i++)
             if (s->sdl->definitions[i].kind == GQL_DEF_SCHEMA && !s->sdl->definitions[i].is_extension) {
-                locs_add(&l, s->sdl->definitions[i].loc);
+                gql__locs_add(&l, s->sdl->definitions[i].loc);
                 break;
             }
         tv_error(c, &l, "Query root type must be provided.");
@@ -896,8 +196,8 @@ static void validate_root_types(tv_ctx_t *c)
         if (roots[k] == NULL)
             continue;
         if (roots[k]->kind != GQL_KIND_OBJECT) {
-            locs_t l = {0};
-            locs_add(&l, op_locs[k].line ? op_locs[k] : (roots[k]->ast ? roots[k]->ast->loc : op_locs[k]));
+            gql__locs_t l = {0};
+            gql__locs_add(&l, op_locs[k].line ? op_locs[k] : (roots[k]->ast ? roots[k]->ast->loc : op_locs[k]));
             if (k == 0)
                 tv_error(c, &l, "Query root type must be Object type, it cannot be %s.", roots[k]->name);
             else
@@ -915,11 +215,11 @@ static void validate_root_types(tv_ctx_t *c)
             continue;
         const char *ops[3];
         int n = 0;
-        locs_t l = {0};
+        gql__locs_t l = {0};
         for (int j = k; j < 3; j++)
             if (roots[j] == roots[k]) {
-                ops[n++] = op_words[j];
-                locs_add(&l, op_locs[j]);
+                ops[n++] = gql__operation_words[j];
+                gql__locs_add(&l, op_locs[j]);
             }
         if (n == 2)
             tv_error(c, &l, "All root types must be different, \"%s\" type is used as %s and %s root types.",
@@ -930,26 +230,23 @@ static void validate_root_types(tv_ctx_t *c)
     }
 }
 
-/* Checks one argument of a field or directive. `owner` is "Type.field" or
- * "@dir". */
 /* Literals checked against input types (graphql-js validateInputLiteral in
- * its static form: variables are not checked), for default values and the
- * arguments of @deprecated and @specifiedBy. Each problem is reported as
- * "<owner>[ at .path]: <why>" at the literal, where owner is e.g.
- * "Query.f(x:) has invalid default value". */
-typedef struct vpath {
-    const struct vpath *prev;
-    const char *key; /* NULL: index */
-    size_t index;
-} vpath_t;
+ * its static form: variables are not checked; the walk is literal.c's), for
+ * default values and the arguments of @deprecated and @specifiedBy. Each
+ * problem is reported as "<owner>[ at .path]: <why>" at the literal, where
+ * owner is e.g. "Query.f(x:) has invalid default value". */
+typedef struct literal_ctx {
+    tv_ctx_t *c;
+    const char *owner;
+} literal_ctx_t;
 
-static void literal_error(tv_ctx_t *c, const char *owner, const vpath_t *path, gql_loc_t loc, const char *fmt, ...)
+static void literal_error(tv_ctx_t *c, const char *owner, const gql_path_t *path, gql_loc_t loc, const char *fmt, ...)
     GQL_PRINTF(5, 6);
-static void literal_error(tv_ctx_t *c, const char *owner, const vpath_t *path, gql_loc_t loc, const char *fmt, ...)
+static void literal_error(tv_ctx_t *c, const char *owner, const gql_path_t *path, gql_loc_t loc, const char *fmt, ...)
 {
-    const vpath_t *stack[64];
+    const gql_path_t *stack[64];
     size_t depth = 0;
-    for (const vpath_t *p = path; p != NULL && depth < 64; p = p->prev)
+    for (const gql_path_t *p = path; p != NULL && depth < 64; p = p->prev)
         stack[depth++] = p;
     gql_buf_t b = GQL_BUF_INIT;
     gql_buf_puts(&b, owner);
@@ -968,8 +265,8 @@ static void literal_error(tv_ctx_t *c, const char *owner, const vpath_t *path, g
     vsnprintf(tmp, sizeof(tmp), fmt, ap);
     va_end(ap);
     gql_buf_puts(&b, tmp);
-    locs_t l = {0};
-    locs_add(&l, loc);
+    gql__locs_t l = {0};
+    gql__locs_add(&l, loc);
     tv_error(c, &l, "%s", gql_buf_cstr(&b));
     gql_buf_free(&b);
 }
@@ -991,108 +288,83 @@ static bool int32_literal(const char *text)
     return *end == '\0' && n >= INT32_MIN && n <= INT32_MAX && !(n == LLONG_MAX || n == LLONG_MIN);
 }
 
-static void validate_literal(tv_ctx_t *c, const char *owner, const gql_value_t *v, const gql_type_t *type,
-                             const vpath_t *path)
+static bool literal_problem(void *ctx, const gql__lit_problem_t *p)
 {
+    literal_ctx_t *lc = ctx;
+    tv_ctx_t *c = lc->c;
+    const gql_value_t *v = p->value;
     char lit[300], ts[256];
-    if (v == NULL || type == NULL || v->kind == GQL_VALUE_VARIABLE)
-        return;
-    if (type->kind == GQL_KIND_NON_NULL) {
-        if (v->kind == GQL_VALUE_NULL) {
-            literal_error(c, owner, path, v->loc, "Expected value of non-null type \"%s\" not to be null.",
-                          tstr(c, type));
-            return;
-        }
-        validate_literal(c, owner, v, type->of_type, path);
-        return;
+    if (p->kind == GQL_LIT_NULL) {
+        literal_error(c, lc->owner, p->path, v->loc, "Expected value of non-null type \"%s\" not to be null.",
+                      tstr(c, p->type));
+        return false;
     }
-    if (v->kind == GQL_VALUE_NULL)
-        return;
-    snprintf(ts, sizeof(ts), "%s", tstr(c, type));
-    switch (type->kind) {
-    case GQL_KIND_LIST:
-        if (v->kind != GQL_VALUE_LIST) {
-            validate_literal(c, owner, v, type->of_type, path);
-            return;
+    snprintf(ts, sizeof(ts), "%s", tstr(c, p->type));
+    switch (p->kind) {
+    case GQL_LIT_NOT_OBJECT:
+        literal_error(c, lc->owner, p->path, v->loc, "Expected value of type \"%s\" to be an object, found: %s.", ts,
+                      literal_str(lit, sizeof(lit), v));
+        break;
+    case GQL_LIT_MISSING_FIELD:
+        literal_error(c, lc->owner, p->path, v->loc,
+                      "Expected value of type \"%s\" to include required field \"%s\", found: %s.", ts, p->field->name,
+                      literal_str(lit, sizeof(lit), v));
+        break;
+    case GQL_LIT_UNKNOWN_FIELD: {
+        const gql_type_t *type = p->type;
+        const gql_object_field_t *of = p->object_field;
+        const char **names =
+            gql_arena_alloc_raw(c->arena, (type->ninput_fields ? type->ninput_fields : 1) * sizeof(*names));
+        gql_buf_t sug = GQL_BUF_INIT;
+        if (names != NULL) {
+            for (size_t k = 0; k < type->ninput_fields; k++)
+                names[k] = type->input_fields[k].name;
+            gql__suggest(&sug, NULL, of->name, names, type->ninput_fields);
         }
-        for (size_t i = 0; i < v->list.count; i++) {
-            vpath_t p = {path, NULL, i};
-            validate_literal(c, owner, v->list.items[i], type->of_type, &p);
-        }
-        return;
-    case GQL_KIND_INPUT_OBJECT: {
-        if (v->kind != GQL_VALUE_OBJECT) {
-            literal_error(c, owner, path, v->loc, "Expected value of type \"%s\" to be an object, found: %s.", ts,
+        if (sug.len)
+            literal_error(c, lc->owner, p->path, of->loc,
+                          "Expected value of type \"%s\" not to include unknown field \"%s\".%s Found: %s.", ts,
+                          of->name, gql_buf_cstr(&sug), literal_str(lit, sizeof(lit), v));
+        else
+            literal_error(c, lc->owner, p->path, of->loc,
+                          "Expected value of type \"%s\" not to include unknown field \"%s\", found: %s.", ts, of->name,
                           literal_str(lit, sizeof(lit), v));
-            return;
-        }
-        for (size_t i = 0; i < type->ninput_fields; i++) {
-            const gql_input_value_t *f = &type->input_fields[i];
-            const gql_object_field_t *given = NULL;
-            for (size_t j = 0; j < v->object.count && given == NULL; j++)
-                if (strcmp(v->object.fields[j].name, f->name) == 0)
-                    given = &v->object.fields[j];
-            if (given == NULL) {
-                if (gql__input_value_required(f))
-                    literal_error(c, owner, path, v->loc,
-                                  "Expected value of type \"%s\" to include required field \"%s\", found: %s.", ts,
-                                  f->name, literal_str(lit, sizeof(lit), v));
-                continue;
-            }
-            vpath_t p = {path, f->name, 0};
-            validate_literal(c, owner, given->value, f->type, &p);
-        }
-        size_t known = 0;
-        const gql_object_field_t *only = NULL;
-        for (size_t j = 0; j < v->object.count; j++) {
-            const gql_object_field_t *of = &v->object.fields[j];
-            if (gql_type_input_field(type, of->name) != NULL) {
-                known++;
-                only = of;
-                continue;
-            }
-            const char **names = malloc((type->ninput_fields ? type->ninput_fields : 1) * sizeof(*names));
-            gql_buf_t sug = GQL_BUF_INIT;
-            if (names != NULL) {
-                for (size_t k = 0; k < type->ninput_fields; k++)
-                    names[k] = type->input_fields[k].name;
-                gql__suggest(&sug, NULL, of->name, names, type->ninput_fields);
-                free(names);
-            }
-            if (sug.len)
-                literal_error(c, owner, path, of->loc,
-                              "Expected value of type \"%s\" not to include unknown field \"%s\".%s Found: %s.", ts,
-                              of->name, gql_buf_cstr(&sug), literal_str(lit, sizeof(lit), v));
-            else
-                literal_error(c, owner, path, of->loc,
-                              "Expected value of type \"%s\" not to include unknown field \"%s\", found: %s.", ts,
-                              of->name, literal_str(lit, sizeof(lit), v));
-            gql_buf_free(&sug);
-        }
-        if (type->one_of) {
-            static const char *const fmt = "Within OneOf Input Object type \"%s\", exactly one field must be "
-                                           "specified, and the value for that field must be non-null.";
-            if (known != 1) {
-                literal_error(c, owner, path, v->loc, fmt, ts);
-            } else if (only->value->kind == GQL_VALUE_NULL) {
-                vpath_t p = {path, only->name, 0};
-                literal_error(c, owner, &p, v->loc, fmt, ts);
-            }
-        }
-        return;
+        gql_buf_free(&sug);
+        break;
     }
-    case GQL_KIND_ENUM: {
+    case GQL_LIT_ONE_OF:
+    case GQL_LIT_ONE_OF_NULL: {
+        static const char *const fmt = "Within OneOf Input Object type \"%s\", exactly one field must be "
+                                       "specified, and the value for that field must be non-null.";
+        gql_path_t fp = {p->path, p->kind == GQL_LIT_ONE_OF_NULL ? p->object_field->name : NULL, 0};
+        literal_error(c, lc->owner, p->kind == GQL_LIT_ONE_OF_NULL ? &fp : p->path, v->loc, fmt, ts);
+        break;
+    }
+    default:
+        break;
+    }
+    return false; /* every problem is reported */
+}
+
+/* Scalars and enums, as graphql-js's built-in scalars and enums parse
+ * literals; custom scalars accept any literal. */
+static bool literal_leaf(void *ctx, const gql_value_t *v, const gql_type_t *type, const gql_path_t *path)
+{
+    literal_ctx_t *lc = ctx;
+    tv_ctx_t *c = lc->c;
+    const char *owner = lc->owner;
+    char lit[300];
+    if (type->kind == GQL_KIND_ENUM) {
         bool ok = v->kind == GQL_VALUE_ENUM && gql_type_enum_value(type, v->str) != NULL;
         if (ok)
-            return;
+            return false;
         literal_str(lit, sizeof(lit), v);
-        const char **names = malloc((type->nvalues ? type->nvalues : 1) * sizeof(*names));
+        const char **names = gql_arena_alloc_raw(c->arena, (type->nvalues ? type->nvalues : 1) * sizeof(*names));
         gql_buf_t sug = GQL_BUF_INIT;
         if (names != NULL) {
             for (size_t k = 0; k < type->nvalues; k++)
                 names[k] = type->values[k].name;
             gql__suggest(&sug, "the enum value", lit, names, type->nvalues);
-            free(names);
         }
         if (v->kind != GQL_VALUE_ENUM)
             literal_error(c, owner, path, v->loc, "Enum \"%s\" cannot represent non-enum value: %s.%s", type->name, lit,
@@ -1101,41 +373,46 @@ static void validate_literal(tv_ctx_t *c, const char *owner, const gql_value_t *
             literal_error(c, owner, path, v->loc, "Value \"%s\" does not exist in \"%s\" enum.%s", lit, type->name,
                           gql_buf_cstr(&sug));
         gql_buf_free(&sug);
-        return;
+        return false;
     }
-    case GQL_KIND_SCALAR: {
-        const char *n = type->name;
-        if (!type->builtin)
-            return; /* custom scalars accept any literal */
-        if (strcmp(n, "Int") == 0) {
-            if (v->kind != GQL_VALUE_INT)
-                literal_error(c, owner, path, v->loc, "Int cannot represent non-integer value: %s",
-                              literal_str(lit, sizeof(lit), v));
-            else if (!int32_literal(v->str))
-                literal_error(c, owner, path, v->loc, "Int cannot represent non 32-bit signed integer value: %s",
-                              v->str);
-        } else if (strcmp(n, "Float") == 0) {
-            if (v->kind != GQL_VALUE_INT && v->kind != GQL_VALUE_FLOAT)
-                literal_error(c, owner, path, v->loc, "Float cannot represent non numeric value: %s",
-                              literal_str(lit, sizeof(lit), v));
-        } else if (strcmp(n, "String") == 0) {
-            if (v->kind != GQL_VALUE_STRING)
-                literal_error(c, owner, path, v->loc, "String cannot represent a non string value: %s",
-                              literal_str(lit, sizeof(lit), v));
-        } else if (strcmp(n, "Boolean") == 0) {
-            if (v->kind != GQL_VALUE_BOOLEAN)
-                literal_error(c, owner, path, v->loc, "Boolean cannot represent a non boolean value: %s",
-                              literal_str(lit, sizeof(lit), v));
-        } else if (strcmp(n, "ID") == 0) {
-            if (v->kind != GQL_VALUE_STRING && v->kind != GQL_VALUE_INT)
-                literal_error(c, owner, path, v->loc, "ID cannot represent a non-string and non-integer value: %s",
-                              literal_str(lit, sizeof(lit), v));
-        }
-        return;
+    if (type->kind != GQL_KIND_SCALAR || !type->builtin)
+        return false;
+    const char *n = type->name;
+    if (strcmp(n, "Int") == 0) {
+        if (v->kind != GQL_VALUE_INT)
+            literal_error(c, owner, path, v->loc, "Int cannot represent non-integer value: %s",
+                          literal_str(lit, sizeof(lit), v));
+        else if (!int32_literal(v->str))
+            literal_error(c, owner, path, v->loc, "Int cannot represent non 32-bit signed integer value: %s", v->str);
+    } else if (strcmp(n, "Float") == 0) {
+        if (v->kind != GQL_VALUE_INT && v->kind != GQL_VALUE_FLOAT)
+            literal_error(c, owner, path, v->loc, "Float cannot represent non numeric value: %s",
+                          literal_str(lit, sizeof(lit), v));
+    } else if (strcmp(n, "String") == 0) {
+        if (v->kind != GQL_VALUE_STRING)
+            literal_error(c, owner, path, v->loc, "String cannot represent a non string value: %s",
+                          literal_str(lit, sizeof(lit), v));
+    } else if (strcmp(n, "Boolean") == 0) {
+        if (v->kind != GQL_VALUE_BOOLEAN)
+            literal_error(c, owner, path, v->loc, "Boolean cannot represent a non boolean value: %s",
+                          literal_str(lit, sizeof(lit), v));
+    } else if (strcmp(n, "ID") == 0) {
+        if (v->kind != GQL_VALUE_STRING && v->kind != GQL_VALUE_INT)
+            literal_error(c, owner, path, v->loc, "ID cannot represent a non-string and non-integer value: %s",
+                          literal_str(lit, sizeof(lit), v));
     }
-    default:
-        return;
-    }
+    return false;
+}
+
+static const gql__lit_walk_t literal_walk = {.problem = literal_problem, .leaf = literal_leaf};
+
+/* Checks literal v (may be NULL) against `type` (may be NULL), reporting
+ * each problem after `owner`. */
+static void validate_literal(tv_ctx_t *c, const char *owner, const gql_value_t *v, const gql_type_t *type)
+{
+    literal_ctx_t lc = {c, owner};
+    if (v != NULL && type != NULL)
+        gql__lit_walk(&literal_walk, &lc, v, type, NULL);
 }
 
 static void validate_default_value(tv_ctx_t *c, const char *owner, const gql_input_value_t *v)
@@ -1143,7 +420,7 @@ static void validate_default_value(tv_ctx_t *c, const char *owner, const gql_inp
     char prefix[800];
     snprintf(prefix, sizeof(prefix), "%s has invalid default value", owner);
     if (v->default_value != NULL && gql_type_is_input(v->type))
-        validate_literal(c, prefix, v->default_value, v->type, NULL);
+        validate_literal(c, prefix, v->default_value, v->type);
 }
 
 /* The arguments of the built-in directives whose values building reads
@@ -1162,14 +439,14 @@ static void check_builtin_directive_values(tv_ctx_t *c, const gql_directive_t *d
             if (strcmp(dirs[i].args[j].name, arg) == 0) {
                 char prefix[128];
                 snprintf(prefix, sizeof(prefix), "Argument \"@%s(%s:)\" has invalid value", dirs[i].name, arg);
-                validate_literal(c, prefix, dirs[i].args[j].value, string_nn, NULL);
+                validate_literal(c, prefix, dirs[i].args[j].value, string_nn);
             }
     }
 }
 
-size_t gql__schema_validate_directive_values(const gql_schema_t *s, gql_errors_t *errors)
+size_t gql__schema_validate_directive_values(const gql_schema_t *s, gql_arena_t *scratch, gql_errors_t *errors)
 {
-    tv_ctx_t c = {s, NULL, errors, NULL, 0};
+    tv_ctx_t c = {s, NULL, scratch, errors, NULL, 0};
     const gql_document_t *doc = s->sdl;
     for (size_t i = 0; doc != NULL && i < doc->count; i++) {
         const gql_definition_t *d = &doc->definitions[i];
@@ -1192,16 +469,16 @@ static void validate_arg(tv_ctx_t *c, const char *owner, const gql_input_value_t
     gql_loc_t name_loc = input_loc(c->s, a->ast);
     validate_name(c, a->name, name_loc);
     if (!gql_type_is_input(a->type)) {
-        locs_t l = {0};
+        gql__locs_t l = {0};
         if (a->ast)
-            locs_add(&l, a->ast->type->loc);
+            gql__locs_add(&l, a->ast->type->loc);
         tv_error(c, &l, "The type of %s(%s:) must be Input Type but got: %s.", owner, a->name, tstr(c, a->type));
     }
     if (gql__input_value_required(a) && a->deprecated) {
-        locs_t l = {0};
+        gql__locs_t l = {0};
         if (a->ast) {
-            locs_add(&l, deprecated_loc(a->ast->directives, a->ast->ndirectives));
-            locs_add(&l, a->ast->type->loc);
+            gql__locs_add(&l, deprecated_loc(a->ast->directives, a->ast->ndirectives));
+            gql__locs_add(&l, a->ast->type->loc);
         }
         tv_error(c, &l, "Required argument %s(%s:) cannot be deprecated.", owner, a->name);
     }
@@ -1218,9 +495,9 @@ static void validate_directives(tv_ctx_t *c)
             continue;
         validate_name(c, d->name, d->ast ? d->ast->loc : (gql_loc_t){0});
         if (d->locations == 0 && (d->ast == NULL || d->ast->nlocations == 0)) {
-            locs_t l = {0};
+            gql__locs_t l = {0};
             if (d->ast)
-                locs_add(&l, d->ast->loc);
+                gql__locs_add(&l, d->ast->loc);
             tv_error(c, &l, "Directive @%s must include 1 or more locations.", d->name);
         }
         char owner[300];
@@ -1246,7 +523,7 @@ static void validate_implements(tv_ctx_t *c, const gql_type_t *t, const gql_type
             has = t->interfaces[j] == tr;
         if (has)
             continue;
-        locs_t l = {0};
+        gql__locs_t l = {0};
         named_ref_locs(s, iface, tr->name, &l);
         named_ref_locs(s, t, iface->name, &l);
         if (tr == t)
@@ -1261,20 +538,20 @@ static void validate_implements(tv_ctx_t *c, const gql_type_t *t, const gql_type
         const gql_field_t *ifield = &iface->fields[i];
         const gql_field_t *tfield = gql_type_field(s, t, ifield->name);
         if (tfield == NULL) {
-            locs_t l = {0};
+            gql__locs_t l = {0};
             if (ifield->ast)
-                locs_add(&l, field_loc(s, ifield->ast));
+                gql__locs_add(&l, field_loc(s, ifield->ast));
             type_def_locs(s, t, &l);
             tv_error(c, &l, "Interface field %s.%s expected but %s does not provide it.", iface->name, ifield->name,
                      t->name);
             continue;
         }
         if (!gql_type_is_subtype(s, tfield->type, ifield->type)) {
-            locs_t l = {0};
+            gql__locs_t l = {0};
             if (ifield->ast)
-                locs_add(&l, ifield->ast->type->loc);
+                gql__locs_add(&l, ifield->ast->type->loc);
             if (tfield->ast)
-                locs_add(&l, tfield->ast->type->loc);
+                gql__locs_add(&l, tfield->ast->type->loc);
             tv_error(c, &l, "Interface field %s.%s expects type %s but %s.%s is type %s.", iface->name, ifield->name,
                      tstr(c, ifield->type), t->name, tfield->name, tstr(c, tfield->type));
         }
@@ -1282,21 +559,21 @@ static void validate_implements(tv_ctx_t *c, const gql_type_t *t, const gql_type
             const gql_input_value_t *iarg = &ifield->args[j];
             const gql_input_value_t *targ = find_arg(tfield, iarg->name);
             if (targ == NULL) {
-                locs_t l = {0};
+                gql__locs_t l = {0};
                 if (iarg->ast)
-                    locs_add(&l, input_loc(s, iarg->ast));
+                    gql__locs_add(&l, input_loc(s, iarg->ast));
                 if (tfield->ast)
-                    locs_add(&l, field_loc(s, tfield->ast));
+                    gql__locs_add(&l, field_loc(s, tfield->ast));
                 tv_error(c, &l, "Interface field argument %s.%s(%s:) expected but %s.%s does not provide it.",
                          iface->name, ifield->name, iarg->name, t->name, tfield->name);
                 continue;
             }
             if (!gql_type_equal(iarg->type, targ->type)) {
-                locs_t l = {0};
+                gql__locs_t l = {0};
                 if (iarg->ast)
-                    locs_add(&l, iarg->ast->type->loc);
+                    gql__locs_add(&l, iarg->ast->type->loc);
                 if (targ->ast)
-                    locs_add(&l, targ->ast->type->loc);
+                    gql__locs_add(&l, targ->ast->type->loc);
                 tv_error(c, &l, "Interface field argument %s.%s(%s:) expects type %s but %s.%s(%s:) is type %s.",
                          iface->name, ifield->name, iarg->name, tstr(c, iarg->type), t->name, tfield->name, targ->name,
                          tstr(c, targ->type));
@@ -1305,11 +582,11 @@ static void validate_implements(tv_ctx_t *c, const gql_type_t *t, const gql_type
         for (size_t j = 0; j < tfield->nargs; j++) {
             const gql_input_value_t *targ = &tfield->args[j];
             if (gql__input_value_required(targ) && find_arg(ifield, targ->name) == NULL) {
-                locs_t l = {0};
+                gql__locs_t l = {0};
                 if (targ->ast)
-                    locs_add(&l, input_loc(s, targ->ast));
+                    gql__locs_add(&l, input_loc(s, targ->ast));
                 if (ifield->ast)
-                    locs_add(&l, field_loc(s, ifield->ast));
+                    gql__locs_add(&l, field_loc(s, ifield->ast));
                 tv_error(c, &l,
                          "Argument \"%s.%s(%s:)\" must not be required type \"%s\" if not provided by the Interface "
                          "field \"%s.%s\".",
@@ -1317,10 +594,10 @@ static void validate_implements(tv_ctx_t *c, const gql_type_t *t, const gql_type
             }
         }
         if (tfield->deprecated && !ifield->deprecated) {
-            locs_t l = {0};
+            gql__locs_t l = {0};
             if (tfield->ast) {
-                locs_add(&l, deprecated_loc(tfield->ast->directives, tfield->ast->ndirectives));
-                locs_add(&l, tfield->ast->type->loc);
+                gql__locs_add(&l, deprecated_loc(tfield->ast->directives, tfield->ast->ndirectives));
+                gql__locs_add(&l, tfield->ast->type->loc);
             }
             bool tolerate = c->options->allow_deprecation_conflicts;
             gql_errors_t *to = tolerate ? c->warnings : c->errors;
@@ -1339,7 +616,7 @@ static void validate_fields_and_interfaces(tv_ctx_t *c, const gql_type_t *t)
 {
     const gql_schema_t *s = c->s;
     if (t->nfields == 0) {
-        locs_t l = {0};
+        gql__locs_t l = {0};
         type_def_locs(s, t, &l);
         tv_error(c, &l, "Type %s must define one or more fields.", t->name);
     }
@@ -1347,9 +624,9 @@ static void validate_fields_and_interfaces(tv_ctx_t *c, const gql_type_t *t)
         const gql_field_t *f = &t->fields[i];
         validate_name(c, f->name, field_loc(c->s, f->ast));
         if (!gql_type_is_output(f->type)) {
-            locs_t l = {0};
+            gql__locs_t l = {0};
             if (f->ast)
-                locs_add(&l, f->ast->type->loc);
+                gql__locs_add(&l, f->ast->type->loc);
             tv_error(c, &l, "The type of %s.%s must be Output Type but got: %s.", t->name, f->name, tstr(c, f->type));
         }
         char owner[600];
@@ -1359,7 +636,7 @@ static void validate_fields_and_interfaces(tv_ctx_t *c, const gql_type_t *t)
     }
     for (size_t i = 0; i < t->ninterfaces; i++) {
         const gql_type_t *iface = t->interfaces[i];
-        locs_t l = {0};
+        gql__locs_t l = {0};
         if (iface->kind != GQL_KIND_INTERFACE) {
             named_ref_locs(s, t, iface->name, &l);
             tv_error(c, &l, "Type %s must only implement Interface types, it cannot implement %s.", t->name,
@@ -1386,13 +663,13 @@ static void validate_fields_and_interfaces(tv_ctx_t *c, const gql_type_t *t)
 static void validate_union(tv_ctx_t *c, const gql_type_t *t)
 {
     if (t->npossible == 0) {
-        locs_t l = {0};
+        gql__locs_t l = {0};
         type_def_locs(c->s, t, &l);
         tv_error(c, &l, "Union type %s must define one or more member types.", t->name);
     }
     for (size_t i = 0; i < t->npossible; i++) {
         const gql_type_t *m = t->possible[i];
-        locs_t l = {0};
+        gql__locs_t l = {0};
         bool dup = false;
         for (size_t j = 0; j < i && !dup; j++)
             dup = t->possible[j] == m;
@@ -1411,7 +688,7 @@ static void validate_union(tv_ctx_t *c, const gql_type_t *t)
 static void validate_enum(tv_ctx_t *c, const gql_type_t *t)
 {
     if (t->nvalues == 0) {
-        locs_t l = {0};
+        gql__locs_t l = {0};
         type_def_locs(c->s, t, &l);
         tv_error(c, &l, "Enum type %s must define one or more values.", t->name);
     }
@@ -1425,7 +702,7 @@ static void validate_enum(tv_ctx_t *c, const gql_type_t *t)
 static void validate_input_object(tv_ctx_t *c, const gql_type_t *t)
 {
     if (t->ninput_fields == 0) {
-        locs_t l = {0};
+        gql__locs_t l = {0};
         type_def_locs(c->s, t, &l);
         tv_error(c, &l, "Input Object type %s must define one or more fields.", t->name);
     }
@@ -1433,16 +710,16 @@ static void validate_input_object(tv_ctx_t *c, const gql_type_t *t)
         const gql_input_value_t *f = &t->input_fields[i];
         validate_name(c, f->name, input_loc(c->s, f->ast));
         if (!gql_type_is_input(f->type)) {
-            locs_t l = {0};
+            gql__locs_t l = {0};
             if (f->ast)
-                locs_add(&l, f->ast->type->loc);
+                gql__locs_add(&l, f->ast->type->loc);
             tv_error(c, &l, "The type of %s.%s must be Input Type but got: %s.", t->name, f->name, tstr(c, f->type));
         }
         if (gql__input_value_required(f) && f->deprecated) {
-            locs_t l = {0};
+            gql__locs_t l = {0};
             if (f->ast) {
-                locs_add(&l, deprecated_loc(f->ast->directives, f->ast->ndirectives));
-                locs_add(&l, f->ast->type->loc);
+                gql__locs_add(&l, deprecated_loc(f->ast->directives, f->ast->ndirectives));
+                gql__locs_add(&l, f->ast->type->loc);
             }
             tv_error(c, &l, "Required input field %s.%s cannot be deprecated.", t->name, f->name);
         }
@@ -1451,15 +728,15 @@ static void validate_input_object(tv_ctx_t *c, const gql_type_t *t)
         validate_default_value(c, full, f);
         if (t->one_of) {
             if (f->type->kind == GQL_KIND_NON_NULL) {
-                locs_t l = {0};
+                gql__locs_t l = {0};
                 if (f->ast)
-                    locs_add(&l, f->ast->type->loc);
+                    gql__locs_add(&l, f->ast->type->loc);
                 tv_error(c, &l, "OneOf input field %s.%s must be nullable.", t->name, f->name);
             }
             if (f->default_value != NULL) {
-                locs_t l = {0};
+                gql__locs_t l = {0};
                 if (f->ast)
-                    locs_add(&l, input_loc(c->s, f->ast));
+                    gql__locs_add(&l, input_loc(c->s, f->ast));
                 tv_error(c, &l, "OneOf input field %s.%s cannot have a default value.", t->name, f->name);
             }
         }
@@ -1487,27 +764,34 @@ static const gql_type_t *finite_target(const gql_type_t *obj, const gql_type_t *
     return NULL;
 }
 
-static int finite_cmp(const void *a, const void *b)
-{
-    uintptr_t x = (uintptr_t)((const finite_state_t *)a)->t, y = (uintptr_t)((const finite_state_t *)b)->t;
-    return x < y ? -1 : x > y;
-}
-
-/* The state of input object t; st is sorted by type pointer. */
-static finite_state_t *finite_find(finite_state_t *st, size_t n, const gql_type_t *t)
-{
-    finite_state_t key = {t, false, false, -1};
-    return bsearch(&key, st, n, sizeof(*st), finite_cmp);
-}
-
 typedef struct path_entry {
     const gql_type_t *t;
     const gql_input_value_t *f;
 } path_entry_t;
 
-static void report_cycles(tv_ctx_t *c, finite_state_t *st, size_t n, finite_state_t *cur, path_entry_t *path,
-                          size_t depth)
+/* The states of all input objects (in typeMap order, found by name) and the
+ * fields of the cycle being followed. */
+typedef struct finite_set {
+    finite_state_t *st;
+    gql__nameidx_t names; /* type names to positions in st */
+    path_entry_t *path;
+} finite_set_t;
+
+static const char *finite_name_at(const void *st, size_t i)
 {
+    return ((const finite_state_t *)st)[i].t->name;
+}
+
+/* The state of input object t, or NULL. */
+static finite_state_t *finite_find(finite_set_t *fs, const gql_type_t *t)
+{
+    int32_t i = gql__nameidx_find(&fs->names, t->name);
+    return i >= 0 && fs->st[i].t == t ? &fs->st[i] : NULL;
+}
+
+static void report_cycles(tv_ctx_t *c, finite_set_t *fs, finite_state_t *cur, size_t depth)
+{
+    path_entry_t *path = fs->path;
     if (cur->visited)
         return;
     cur->visited = true;
@@ -1517,19 +801,19 @@ static void report_cycles(tv_ctx_t *c, finite_state_t *st, size_t n, finite_stat
         const gql_type_t *target = finite_target(t, t->input_fields[i].type);
         if (target == NULL)
             continue;
-        finite_state_t *ts = finite_find(st, n, target);
+        finite_state_t *ts = finite_find(fs, target);
         if (ts == NULL || ts->finite)
             continue;
         path[depth] = (path_entry_t){t, &t->input_fields[i]};
         if (ts->path_index < 0) {
-            report_cycles(c, st, n, ts, path, depth + 1);
+            report_cycles(c, fs, ts, depth + 1);
         } else {
             gql_buf_t b = GQL_BUF_INIT;
-            locs_t l = {0};
+            gql__locs_t l = {0};
             for (size_t k = (size_t)ts->path_index; k <= depth; k++) {
                 gql_buf_printf(&b, "%s%s.%s", k > (size_t)ts->path_index ? ", " : "", path[k].t->name, path[k].f->name);
                 if (path[k].f->ast)
-                    locs_add(&l, input_loc(c->s, path[k].f->ast));
+                    gql__locs_add(&l, input_loc(c->s, path[k].f->ast));
             }
             tv_error(c, &l,
                      "Input Object %s cannot be provided a finite value because it references itself through "
@@ -1549,20 +833,20 @@ static void validate_input_cycles(tv_ctx_t *c)
         n += s->types[i]->kind == GQL_KIND_INPUT_OBJECT;
     if (n == 0)
         return;
-    finite_state_t *st = calloc(n, sizeof(*st));
-    path_entry_t *path = calloc(n + 1, sizeof(*path));
-    if (st == NULL || path == NULL) {
-        free(st);
-        free(path);
+    finite_set_t fs;
+    finite_state_t *st = fs.st = gql_arena_alloc_raw(c->arena, n * sizeof(*fs.st));
+    fs.path = gql_arena_alloc_raw(c->arena, (n + 1) * sizeof(*fs.path));
+    if (st == NULL || fs.path == NULL)
         return;
-    }
     n = 0;
     for (size_t i = 0; i < s->ntypes; i++)
         if (s->types[i]->kind == GQL_KIND_INPUT_OBJECT)
             st[n++] = (finite_state_t){s->types[i], false, false, -1};
-    qsort(st, n, sizeof(*st), finite_cmp);
+    if (gql__nameidx_build(&fs.names, c->arena, st, n, finite_name_at) != 0)
+        return;
     /* Fixed point: finite when (non-OneOf) every target is finite, or
-     * (OneOf) some field is not a target or its target is finite. */
+     * (OneOf) some field is not a target or its target is finite. The
+     * finite set does not depend on the order the types are tried in. */
     for (bool changed = true; changed;) {
         changed = false;
         for (size_t i = 0; i < n; i++) {
@@ -1572,7 +856,7 @@ static void validate_input_cycles(tv_ctx_t *c)
             bool finite = !t->one_of || t->ninput_fields == 0;
             for (size_t j = 0; j < t->ninput_fields; j++) {
                 const gql_type_t *target = finite_target(t, t->input_fields[j].type);
-                finite_state_t *ts = target ? finite_find(st, n, target) : NULL;
+                finite_state_t *ts = target ? finite_find(&fs, target) : NULL;
                 bool ok = target == NULL || (ts != NULL && ts->finite);
                 if (t->one_of && ok) {
                     finite = true;
@@ -1590,12 +874,10 @@ static void validate_input_cycles(tv_ctx_t *c)
         }
     }
     for (size_t i = 0; i < s->ntypes; i++) { /* reported in typeMap order */
-        finite_state_t *fs = s->types[i]->kind == GQL_KIND_INPUT_OBJECT ? finite_find(st, n, s->types[i]) : NULL;
-        if (fs != NULL && !fs->finite)
-            report_cycles(c, st, n, fs, path, 0);
+        finite_state_t *ts = s->types[i]->kind == GQL_KIND_INPUT_OBJECT ? finite_find(&fs, s->types[i]) : NULL;
+        if (ts != NULL && !ts->finite)
+            report_cycles(c, &fs, ts, 0);
     }
-    free(st);
-    free(path);
 }
 
 /* Default values that reference themselves (graphql-js
@@ -1609,7 +891,7 @@ typedef struct cycle_step {
 
 typedef struct cycle_ctx {
     tv_ctx_t *c;
-    const gql_input_value_t **visited;
+    const gql_input_value_t **visited; /* in the scratch arena, as path */
     size_t nvisited, capvisited;
     cycle_step_t *path; /* the current chain of defaults */
     size_t depth, cap;
@@ -1632,12 +914,9 @@ static void literal_default_cycle(cycle_ctx_t *cc, const gql_type_t *obj, const 
         const gql_type_t *named = gql_type_named(f->type);
         if (named == NULL || named->kind != GQL_KIND_INPUT_OBJECT)
             continue;
-        const gql_value_t *given = NULL;
-        for (size_t j = 0; j < v->object.count; j++)
-            if (strcmp(v->object.fields[j].name, f->name) == 0)
-                given = v->object.fields[j].value; /* the last one, as keyMap keeps */
+        const gql_object_field_t *given = gql__object_field(v, f->name);
         if (given != NULL)
-            literal_default_cycle(cc, named, given);
+            literal_default_cycle(cc, named, given->value);
         else
             field_default_cycle(cc, obj, f, named);
     }
@@ -1662,9 +941,9 @@ static void field_default_cycle(cycle_ctx_t *cc, const gql_type_t *owner, const 
                 gql_buf_printf(&b, "%s%s.%s", j > k + 1 ? ", " : "", cc->path[j].owner->name, cc->path[j].field->name);
         }
         gql_buf_putc(&b, '.');
-        locs_t l = {0};
+        gql__locs_t l = {0};
         for (size_t j = k; j < cc->depth; j++)
-            locs_add(&l, cc->path[j].field->default_value->loc);
+            gql__locs_add(&l, cc->path[j].field->default_value->loc);
         tv_error(cc->c, &l, "%s", gql_buf_cstr(&b));
         gql_buf_free(&b);
         return;
@@ -1672,23 +951,17 @@ static void field_default_cycle(cycle_ctx_t *cc, const gql_type_t *owner, const 
     for (size_t k = 0; k < cc->nvisited; k++)
         if (cc->visited[k] == field)
             return;
-    if (cc->nvisited == cc->capvisited) {
-        size_t ncap = cc->capvisited ? cc->capvisited * 2 : 16;
-        const gql_input_value_t **p = realloc(cc->visited, ncap * sizeof(*p));
-        if (p == NULL)
-            return;
-        cc->visited = p;
-        cc->capvisited = ncap;
-    }
+    gql_arena_t *a = cc->c->arena;
+    const gql_input_value_t **visited =
+        gql__arena_grow(a, cc->visited, cc->nvisited, &cc->capvisited, sizeof(*visited));
+    if (visited == NULL)
+        return;
+    cc->visited = visited;
     cc->visited[cc->nvisited++] = field;
-    if (cc->depth == cc->cap) {
-        size_t ncap = cc->cap ? cc->cap * 2 : 16;
-        cycle_step_t *p = realloc(cc->path, ncap * sizeof(*p));
-        if (p == NULL)
-            return;
-        cc->path = p;
-        cc->cap = ncap;
-    }
+    cycle_step_t *path = gql__arena_grow(a, cc->path, cc->depth, &cc->cap, sizeof(*path));
+    if (path == NULL)
+        return;
+    cc->path = path;
     cc->path[cc->depth++] = (cycle_step_t){owner, field};
     literal_default_cycle(cc, field_type, field->default_value);
     cc->depth--;
@@ -1704,11 +977,11 @@ static void default_cycles_from(cycle_ctx_t *cc, const gql_type_t *t)
     }
 }
 
-size_t gql__schema_validate(const gql_schema_t *s, const gql_schema_options_t *options, gql_errors_t *errors,
-                            gql_errors_t *warnings)
+size_t gql__schema_validate(const gql_schema_t *s, const gql_schema_options_t *options, gql_arena_t *scratch,
+                            gql_errors_t *errors, gql_errors_t *warnings)
 {
     static const gql_schema_options_t no_options = {0};
-    tv_ctx_t c = {s, options ? options : &no_options, errors, warnings, 0};
+    tv_ctx_t c = {s, options ? options : &no_options, scratch, errors, warnings, 0};
     cycle_ctx_t cc = {&c, NULL, 0, 0, NULL, 0, 0};
     validate_root_types(&c);
     validate_directives(&c);
@@ -1736,8 +1009,6 @@ size_t gql__schema_validate(const gql_schema_t *s, const gql_schema_options_t *o
             break;
         }
     }
-    free(cc.visited);
-    free(cc.path);
     validate_input_cycles(&c);
     return c.nerrors;
 }

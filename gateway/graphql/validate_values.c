@@ -6,10 +6,12 @@
  *    enum values that exist, input objects with their required fields and no
  *    unknown ones, and OneOf input objects (Sept 2025) with exactly one
  *    non-null field. Messages follow graphql-js 17's validateInputLiteral
- *    and its scalars' coerceInputLiteral.
+ *    and its scalars' coerceInputLiteral; the walk itself is literal.c's,
+ *    shared with schema validation and coercion.
  *  UniqueInputFieldNames (§5.6.3): an input object literal names each field
  *    once.
  */
+#include "literal.h"
 #include "validate_int.h"
 
 #include <stdlib.h>
@@ -100,128 +102,83 @@ static void check_leaf(gql_vctx_t *c, const gql_value_t *v, const gql_type_t *t)
     /* Custom scalars accept any literal (graphql-js's default parseLiteral). */
 }
 
-/* The field node named `name` (the last one, as graphql-js keyMap keeps). */
-static const gql_object_field_t *object_field(const gql_value_t *v, const char *name)
+/* The walk's problems, in graphql-js's words. */
+static bool check_problem(void *ctx, const gql__lit_problem_t *p)
 {
-    const gql_object_field_t *found = NULL;
-    for (size_t i = 0; i < v->object.count; i++)
-        if (strcmp(v->object.fields[i].name, name) == 0)
-            found = &v->object.fields[i];
-    return found;
+    gql_vctx_t *c = ctx;
+    const gql_value_t *v = p->value;
+    const gql_type_t *t = p->type;
+    switch (p->kind) {
+    case GQL_LIT_NULL:
+        gql__verr1(c, v->loc, "Expected value of non-null type \"%s\" not to be null.", gql__vtype_str(c, t));
+        break;
+    case GQL_LIT_NOT_OBJECT:
+        verr_at(c, v,
+                fmt(c, "Expected value of type \"%s\" to be an object, found: %s.%s", t->name,
+                    gql__vprint_value(c, v, false), ""));
+        break;
+    case GQL_LIT_MISSING_FIELD:
+        verr_at(c, v,
+                fmt(c, "Expected value of type \"%s\" to include required field \"%s\", found: %s.", t->name,
+                    p->field->name, gql__vprint_value(c, v, false)));
+        break;
+    case GQL_LIT_UNKNOWN_FIELD: {
+        const gql_object_field_t *fn = p->object_field;
+        const char **names = gql_arena_alloc_raw(c->arena, (t->ninput_fields ? t->ninput_fields : 1) * sizeof(*names));
+        if (names == NULL)
+            gql__vabort(c);
+        for (size_t j = 0; j < t->ninput_fields; j++)
+            names[j] = t->input_fields[j].name;
+        const char **sugg;
+        size_t ns = gql__vsuggest(c, fn->name, names, t->ninput_fields, &sugg);
+        const char *dym = gql__vdid_you_mean(c, NULL, sugg, ns);
+        const char *printed = gql__vprint_value(c, v, false);
+        if (dym[0])
+            gql__verr1(c, fn->loc, "Expected value of type \"%s\" not to include unknown field \"%s\".%s Found: %s.",
+                       t->name, fn->name, dym, printed);
+        else
+            gql__verr1(c, fn->loc, "Expected value of type \"%s\" not to include unknown field \"%s\", found: %s.",
+                       t->name, fn->name, printed);
+        break;
+    }
+    case GQL_LIT_ONE_OF:
+    case GQL_LIT_ONE_OF_NULL:
+        verr_at(c, v, oneof_msg(c, t));
+        break;
+    }
+    return false; /* every problem is reported */
 }
 
-static void check_literal(gql_vctx_t *c, const gql_value_t *v, const gql_type_t *t, unsigned depth)
+static bool check_leaf_value(void *ctx, const gql_value_t *v, const gql_type_t *t, const gql_path_t *path)
 {
-    if (v->kind == GQL_VALUE_VARIABLE)
-        return; /* checked by VariablesInAllowedPosition */
-    if (depth > 512)
-        return; /* the parser bounds nesting; this keeps the stack safe regardless */
-    if (t->kind == GQL_KIND_NON_NULL) {
-        if (v->kind == GQL_VALUE_NULL) {
-            gql__verr1(c, v->loc, "Expected value of non-null type \"%s\" not to be null.", gql__vtype_str(c, t));
-            return;
-        }
-        check_literal(c, v, t->of_type, depth + 1);
-        return;
-    }
-    if (v->kind == GQL_VALUE_NULL)
-        return;
-    if (t->kind == GQL_KIND_LIST) {
-        if (v->kind != GQL_VALUE_LIST) {
-            check_literal(c, v, t->of_type, depth + 1);
-        } else {
-            for (size_t i = 0; i < v->list.count; i++)
-                check_literal(c, v->list.items[i], t->of_type, depth + 1);
-        }
-        return;
-    }
-    if (t->kind == GQL_KIND_INPUT_OBJECT) {
-        if (v->kind != GQL_VALUE_OBJECT) {
-            verr_at(c, v,
-                    fmt(c, "Expected value of type \"%s\" to be an object, found: %s.%s", t->name,
-                        gql__vprint_value(c, v, false), ""));
-            return;
-        }
-        for (size_t i = 0; i < t->ninput_fields; i++) {
-            const gql_input_value_t *f = &t->input_fields[i];
-            const gql_object_field_t *fn = object_field(v, f->name);
-            if (fn == NULL) {
-                if (f->type->kind == GQL_KIND_NON_NULL && f->default_value == NULL)
-                    verr_at(c, v,
-                            fmt(c, "Expected value of type \"%s\" to include required field \"%s\", found: %s.",
-                                t->name, f->name, gql__vprint_value(c, v, false)));
-            } else {
-                check_literal(c, fn->value, f->type, depth + 1);
-            }
-        }
-        size_t known = 0;
-        const gql_object_field_t *first_known = NULL;
-        for (size_t i = 0; i < v->object.count; i++) {
-            const gql_object_field_t *fn = &v->object.fields[i];
-            if (gql__varg(t->input_fields, t->ninput_fields, fn->name) != NULL) {
-                if (known++ == 0)
-                    first_known = fn;
-                continue;
-            }
-            const char **names =
-                gql_arena_alloc_raw(c->arena, (t->ninput_fields ? t->ninput_fields : 1) * sizeof(*names));
-            if (names == NULL)
-                gql__vabort(c);
-            for (size_t j = 0; j < t->ninput_fields; j++)
-                names[j] = t->input_fields[j].name;
-            const char **sugg;
-            size_t ns = gql__vsuggest(c, fn->name, names, t->ninput_fields, &sugg);
-            const char *dym = gql__vdid_you_mean(c, NULL, sugg, ns);
-            const char *printed = gql__vprint_value(c, v, false);
-            if (dym[0])
-                gql__verr1(c, fn->loc,
-                           "Expected value of type \"%s\" not to include unknown field \"%s\".%s Found: %s.", t->name,
-                           fn->name, dym, printed);
-            else
-                gql__verr1(c, fn->loc, "Expected value of type \"%s\" not to include unknown field \"%s\", found: %s.",
-                           t->name, fn->name, printed);
-        }
-        if (t->one_of) {
-            if (known != 1) {
-                verr_at(c, v, oneof_msg(c, t));
-                return;
-            }
-            if (first_known->value->kind == GQL_VALUE_NULL)
-                verr_at(c, v, oneof_msg(c, t));
-        }
-        return;
-    }
-    check_leaf(c, v, t);
+    (void)path;
+    check_leaf(ctx, v, t);
+    return false;
 }
+
+/* Variables are checked by VariablesInAllowedPosition; the depth bound keeps
+ * the stack safe whatever the parser allowed. */
+static const gql__lit_walk_t values_of_correct_type = {
+    .problem = check_problem,
+    .leaf = check_leaf_value,
+    .max_depth = 512,
+};
 
 void gql__rule_values_of_correct_type(gql_vctx_t *c, const gql_value_t *v, const gql_type_t *type)
 {
     if (type != NULL)
-        check_literal(c, v, type, 0);
+        gql__lit_walk(&values_of_correct_type, c, v, type, NULL);
+}
+
+static void duplicate_field(void *ctx, const gql_object_field_t *first, const gql_object_field_t *again)
+{
+    gql_loc_t locs[2] = {first->loc, again->loc};
+    gql__verr(ctx, locs, 2, "There can be only one input field named \"%s\".", again->name);
 }
 
 /* UniqueInputFieldNames: each object literal, at any depth, names a field
  * once. */
 void gql__rule_unique_input_field_names(gql_vctx_t *c, const gql_value_t *v)
 {
-    if (v->kind == GQL_VALUE_LIST) {
-        for (size_t i = 0; i < v->list.count; i++)
-            gql__rule_unique_input_field_names(c, v->list.items[i]);
-        return;
-    }
-    if (v->kind != GQL_VALUE_OBJECT)
-        return;
-    gql__smap_t known;
-    gql__smap_init(&known, c->arena);
-    for (size_t i = 0; i < v->object.count; i++) {
-        const gql_object_field_t *f = &v->object.fields[i];
-        const gql_object_field_t *prev = v->object.count > 1 ? gql__smap_get(&known, f->name) : NULL;
-        if (prev != NULL) {
-            gql_loc_t locs[2] = {prev->loc, f->loc};
-            gql__verr(c, locs, 2, "There can be only one input field named \"%s\".", f->name);
-        } else if (v->object.count > 1) {
-            gql__smap_put(&known, f->name, (void *)f);
-        }
-        gql__rule_unique_input_field_names(c, f->value);
-    }
+    gql__lit_duplicate_fields(c->arena, v, duplicate_field, c);
 }

@@ -16,6 +16,7 @@
  * Everything produced lives in the caller's arena.
  */
 #include "execute_int.h"
+#include "literal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -772,10 +773,8 @@ static int coerce_lit(const gql_schema_t *s, gql_arena_t *a, const gql_value_t *
         size_t count = 0;
         for (size_t i = 0; i < n; i++) {
             const gql_input_value_t *f = &t->input_fields[i];
-            const gql_value_t *fl = NULL;
-            for (size_t j = 0; j < lit->object.count; j++)
-                if (strcmp(lit->object.fields[j].name, f->name) == 0)
-                    fl = lit->object.fields[j].value;
+            const gql_object_field_t *given = gql__object_field(lit, f->name);
+            const gql_value_t *fl = given != NULL ? given->value : NULL;
             if (fl == NULL || (fl->kind == GQL_VALUE_VARIABLE && var_value(vars, fl->str) == NULL)) {
                 if (f->type->kind == GQL_KIND_NON_NULL && f->default_value == NULL)
                     return GQL_EFAIL;
@@ -858,124 +857,149 @@ static void leaf_literal_reason(gql_arena_t *a, const gql_type_t *t, const gql_v
     }
 }
 
-/* Finds the first reason `lit` fails to coerce to t, the way graphql-js's
- * validateInputLiteral words it. Writes "<path>: <reason>" to msg and the
- * location of the node at fault to *where; returns true when a reason was
- * found. */
-static bool literal_reason(const gql_schema_t *s, gql_arena_t *a, const gql_value_t *lit, const gql_type_t *t,
-                           const gql_iv_t *vars, const gql_path_t *path, gql_buf_t *msg, gql_loc_t *where)
+/* The search for the first reason a literal fails to coerce (a walk of
+ * literal.c that stops at the first problem): the coerced variables, and
+ * where the reason goes. */
+typedef struct reason_ctx {
+    gql_arena_t *a;
+    const gql_iv_t *vars;
+    gql_buf_t *msg;
+    gql_loc_t *where;
+} reason_ctx_t;
+
+/* Writes " at <path>: " (or ": " at the top) and records the node at
+ * fault; the caller appends the reason and ends the walk. */
+static void reason_at(reason_ctx_t *r, gql_loc_t loc, const gql_path_t *path)
 {
-#define REASON(...) REASON_AT(lit->loc, __VA_ARGS__)
-#define REASON_AT(node_loc, ...)                                                                                       \
-    do {                                                                                                               \
-        *where = (node_loc);                                                                                           \
-        if (path != NULL) {                                                                                            \
-            gql_buf_puts(msg, " at ");                                                                                 \
-            print_path(path, msg);                                                                                     \
-        }                                                                                                              \
-        gql_buf_puts(msg, ": ");                                                                                       \
-        gql_buf_printf(msg, __VA_ARGS__);                                                                              \
-        return true;                                                                                                   \
-    } while (0)
-    if (lit->kind == GQL_VALUE_VARIABLE) {
-        const gql_iv_t *v = var_value(vars, lit->str);
-        if (t->kind == GQL_KIND_NON_NULL) {
-            const char *ts = gql__type_name_str(a, t);
-            if (v == NULL)
-                REASON("Expected variable \"$%s\" provided to type \"%s\" to provide a runtime value.", lit->str, ts);
-            if (v->kind == GQL_IV_NULL)
-                REASON("Expected variable \"$%s\" provided to non-null type \"%s\" not to be null.", lit->str, ts);
-        }
-        return false;
-    }
-    if (t->kind == GQL_KIND_NON_NULL) {
-        if (lit->kind == GQL_VALUE_NULL)
-            REASON("Expected value of non-null type \"%s\" not to be null.", gql__type_name_str(a, t));
-        return literal_reason(s, a, lit, t->of_type, vars, path, msg, where);
-    }
-    if (lit->kind == GQL_VALUE_NULL)
-        return false;
-    if (t->kind == GQL_KIND_LIST) {
-        if (lit->kind != GQL_VALUE_LIST)
-            return literal_reason(s, a, lit, t->of_type, vars, path, msg, where);
-        for (size_t i = 0; i < lit->list.count; i++) {
-            gql_path_t ip = {path, NULL, i};
-            if (literal_reason(s, a, lit->list.items[i], t->of_type, vars, &ip, msg, where))
-                return true;
-        }
-        return false;
-    }
-    if (t->kind == GQL_KIND_INPUT_OBJECT) {
-        if (lit->kind != GQL_VALUE_OBJECT)
-            REASON("Expected value of type \"%s\" to be an object, found: %s.", t->name, literal_str(a, lit));
-        for (size_t i = 0; i < t->ninput_fields; i++) {
-            const gql_input_value_t *f = &t->input_fields[i];
-            const gql_value_t *fl = NULL;
-            for (size_t j = 0; j < lit->object.count; j++)
-                if (strcmp(lit->object.fields[j].name, f->name) == 0)
-                    fl = lit->object.fields[j].value;
-            if (fl == NULL) {
-                if (f->type->kind == GQL_KIND_NON_NULL && f->default_value == NULL)
-                    REASON("Expected value of type \"%s\" to include required field \"%s\", found: %s.", t->name,
-                           f->name, literal_str(a, lit));
-                continue;
-            }
-            bool required = f->type->kind == GQL_KIND_NON_NULL && f->default_value == NULL;
-            if (fl->kind == GQL_VALUE_VARIABLE && !t->one_of && !required && var_value(vars, fl->str) == NULL)
-                continue; /* an absent variable leaves the field to its default */
-            if (fl->kind == GQL_VALUE_VARIABLE && t->one_of) {
-                const gql_iv_t *v = var_value(vars, fl->str);
-                if (v == NULL)
-                    REASON("Expected variable \"$%s\" provided to field \"%s\" for OneOf Input Object type \"%s\" to "
-                           "provide a runtime value.",
-                           fl->str, f->name, t->name);
-                if (v->kind == GQL_IV_NULL)
-                    REASON("Expected variable \"$%s\" provided to field \"%s\" for OneOf Input Object type \"%s\" not "
-                           "to be null.",
-                           fl->str, f->name, t->name);
-            }
-            gql_path_t fp = {path, f->name, 0};
-            if (literal_reason(s, a, fl, f->type, vars, &fp, msg, where))
-                return true;
-        }
-        size_t known = 0;
-        for (size_t j = 0; j < lit->object.count; j++) {
-            if (gql_type_input_field(t, lit->object.fields[j].name) == NULL)
-                REASON_AT(lit->object.fields[j].loc,
-                          "Expected value of type \"%s\" not to include unknown field \"%s\", found: %s.", t->name,
-                          lit->object.fields[j].name, literal_str(a, lit));
-            known++;
-        }
-        if (t->one_of && (known != 1 || lit->object.fields[0].value->kind == GQL_VALUE_NULL))
-            REASON("Within OneOf Input Object type \"%s\", exactly one field must be specified, and the value for "
-                   "that field must be non-null.",
-                   t->name);
-        return false;
-    }
-    gql_iv_t tmp;
-    if (leaf_from_literal(a, t, lit, vars, &tmp) == 0)
-        return false;
-    *where = lit->loc;
+    *r->where = loc;
     if (path != NULL) {
-        gql_buf_puts(msg, " at ");
-        print_path(path, msg);
+        gql_buf_puts(r->msg, " at ");
+        print_path(path, r->msg);
     }
-    gql_buf_puts(msg, ": ");
-    leaf_literal_reason(a, t, lit, msg);
-    return true;
-#undef REASON
-#undef REASON_AT
+    gql_buf_puts(r->msg, ": ");
 }
+
+static bool reason_problem(void *ctx, const gql__lit_problem_t *p)
+{
+    reason_ctx_t *r = ctx;
+    const gql_value_t *lit = p->value;
+    const gql_type_t *t = p->type;
+    switch (p->kind) {
+    case GQL_LIT_NULL:
+        reason_at(r, lit->loc, p->path);
+        gql_buf_printf(r->msg, "Expected value of non-null type \"%s\" not to be null.", gql__type_name_str(r->a, t));
+        break;
+    case GQL_LIT_NOT_OBJECT:
+        reason_at(r, lit->loc, p->path);
+        gql_buf_printf(r->msg, "Expected value of type \"%s\" to be an object, found: %s.", t->name,
+                       literal_str(r->a, lit));
+        break;
+    case GQL_LIT_MISSING_FIELD:
+        reason_at(r, lit->loc, p->path);
+        gql_buf_printf(r->msg, "Expected value of type \"%s\" to include required field \"%s\", found: %s.", t->name,
+                       p->field->name, literal_str(r->a, lit));
+        break;
+    case GQL_LIT_UNKNOWN_FIELD:
+        reason_at(r, p->object_field->loc, p->path);
+        gql_buf_printf(r->msg, "Expected value of type \"%s\" not to include unknown field \"%s\", found: %s.", t->name,
+                       p->object_field->name, literal_str(r->a, lit));
+        break;
+    case GQL_LIT_ONE_OF:
+    case GQL_LIT_ONE_OF_NULL:
+        reason_at(r, lit->loc, p->path);
+        gql_buf_printf(r->msg,
+                       "Within OneOf Input Object type \"%s\", exactly one field must be specified, and the value for "
+                       "that field must be non-null.",
+                       t->name);
+        break;
+    }
+    return true;
+}
+
+static bool reason_leaf(void *ctx, const gql_value_t *lit, const gql_type_t *t, const gql_path_t *path)
+{
+    reason_ctx_t *r = ctx;
+    gql_iv_t tmp;
+    if (leaf_from_literal(r->a, t, lit, r->vars, &tmp) == 0)
+        return false;
+    reason_at(r, lit->loc, path);
+    leaf_literal_reason(r->a, t, lit, r->msg);
+    return true;
+}
+
+/* A variable in a non-null position must have a non-null value. */
+static bool reason_variable(void *ctx, const gql_value_t *lit, const gql_type_t *t, const gql_path_t *path)
+{
+    reason_ctx_t *r = ctx;
+    if (t->kind != GQL_KIND_NON_NULL)
+        return false;
+    const gql_iv_t *v = var_value(r->vars, lit->str);
+    const char *ts = gql__type_name_str(r->a, t);
+    if (v == NULL) {
+        reason_at(r, lit->loc, path);
+        gql_buf_printf(r->msg, "Expected variable \"$%s\" provided to type \"%s\" to provide a runtime value.",
+                       lit->str, ts);
+        return true;
+    }
+    if (v->kind == GQL_IV_NULL) {
+        reason_at(r, lit->loc, path);
+        gql_buf_printf(r->msg, "Expected variable \"$%s\" provided to non-null type \"%s\" not to be null.", lit->str,
+                       ts);
+        return true;
+    }
+    return false;
+}
+
+/* A variable as an input field's value: an absent one leaves an optional
+ * field to its default; a OneOf field's must have a non-null value. */
+static gql__lit_step_t reason_field(void *ctx, const gql_value_t *object, const gql_type_t *t,
+                                    const gql_input_value_t *f, const gql_value_t *given, const gql_path_t *path)
+{
+    reason_ctx_t *r = ctx;
+    if (given->kind != GQL_VALUE_VARIABLE)
+        return GQL_LIT_WALK;
+    const gql_iv_t *v = var_value(r->vars, given->str);
+    if (!t->one_of)
+        return !gql__input_value_required(f) && v == NULL ? GQL_LIT_SKIP : GQL_LIT_WALK;
+    if (v == NULL) {
+        reason_at(r, object->loc, path);
+        gql_buf_printf(r->msg,
+                       "Expected variable \"$%s\" provided to field \"%s\" for OneOf Input Object type \"%s\" to "
+                       "provide a runtime value.",
+                       given->str, f->name, t->name);
+        return GQL_LIT_STOP;
+    }
+    if (v->kind == GQL_IV_NULL) {
+        reason_at(r, object->loc, path);
+        gql_buf_printf(r->msg,
+                       "Expected variable \"$%s\" provided to field \"%s\" for OneOf Input Object type \"%s\" not "
+                       "to be null.",
+                       given->str, f->name, t->name);
+        return GQL_LIT_STOP;
+    }
+    return GQL_LIT_WALK;
+}
+
+/* graphql-js validateInputLiteral with variables, stopping at the first
+ * reason (the walk of literal.c). */
+static const gql__lit_walk_t reason_walk = {
+    .problem = reason_problem,
+    .leaf = reason_leaf,
+    .variable = reason_variable,
+    .field = reason_field,
+};
 
 const char *gql__literal_error(const gql_schema_t *s, gql_arena_t *a, const gql_value_t *lit, const gql_type_t *type,
                                const gql_iv_t *variables, gql_loc_t *where)
 {
+    (void)s; /* the literal and its types hold all the walk needs */
     gql_buf_t b = GQL_BUF_INIT;
     gql_loc_t dummy;
     if (where == NULL)
         where = &dummy;
     *where = lit->loc;
-    if (!literal_reason(s, a, lit, type, variables, NULL, &b, where))
+    reason_ctx_t rc = {a, variables, &b, where};
+    if (!gql__lit_walk(&reason_walk, &rc, lit, type, NULL))
         gql_buf_printf(&b, ": Expected value of type \"%s\", found: %s.", gql__type_name_str(a, type),
                        literal_str(a, lit));
     const char *r = b.oom ? ": invalid value" : gql_arena_strndup(a, b.data, b.len);
