@@ -51,7 +51,9 @@ test('handler with a schema registry', { timeout: 60000 }, async () => {
       encode(rtopo, 'ConfirmMoneyTransfer', { id: pay, token: '', amount: 42, from: 'cash', to: 'NL66OPEN0000000000' }, { schema: old, id: 777 }),
     );
     let out = [];
-    for (let i = 0; i < 200 && !out.some((e) => e.id === pay); i++) {
+    // the confirmation and the BalanceChanged come from two topics read by two
+    // consumers: wait for both, whichever is fetched first
+    for (let i = 0; i < 200 && !(out.some((e) => e.id === pay) && out.some((e) => e.record === 'BalanceChanged')); i++) {
       await sleep(50);
       out = tails.flatMap((t) => t.messages.map((m) => ({ ...decode(rtopo, m.value), raw: m.value })));
     }
