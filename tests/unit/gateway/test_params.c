@@ -71,7 +71,7 @@ static double params_time(const char *text, size_t len, int times)
 TEST(a_megabyte_of_keys_reads_in_linear_time)
 {
     for (int top = 0; top <= 1; top++) {
-        size_t small_len, big_len;
+        size_t small_len = 0, big_len = 0;
         char *small = body(1000, top, &small_len);
         char *big = body(96000, top, &big_len);
         ASSERT(small != NULL && big != NULL);

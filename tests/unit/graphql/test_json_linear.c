@@ -106,7 +106,7 @@ static double read_time(const char *text, size_t len, int times)
 
 TEST(distinct_keys_read_in_linear_time)
 {
-    size_t small_len, big_len;
+    size_t small_len = 0, big_len = 0;
     char *small = object_text(1000, plain_key, &small_len);
     char *big = object_text(100000, plain_key, &big_len);
     ASSERT(small != NULL && big != NULL);
@@ -126,7 +126,7 @@ TEST(chosen_keys_do_not_collide)
 {
     enum { N = 100000 };
     ASSERT(make_colliding(N));
-    size_t plain_len, bad_len;
+    size_t plain_len = 0, bad_len = 0;
     char *plain = object_text(N, plain_key, &plain_len);
     char *bad = object_text(N, colliding_key, &bad_len);
     ASSERT(plain != NULL && bad != NULL);
