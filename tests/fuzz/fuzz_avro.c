@@ -35,14 +35,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FUZZ_NAME "fuzz_avro"
 #include "fuzz_main.h"
 
-#define CHECK(cond)                                                                                                    \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            fprintf(stderr, "fuzz_avro: check failed: %s (line %d)\n", #cond, __LINE__);                               \
-            abort();                                                                                                   \
-        }                                                                                                              \
-    } while (0)
-
 /* A newer BalanceChanged: our fields in another order among fields of
  * every Avro kind we do not read. */
 static const char WIDE_BC[] =

@@ -20,6 +20,16 @@
 #error "define FUZZ_NAME before including fuzz_main.h"
 #endif
 
+/* A property every input must keep: a failed one is a finding (abort, so
+ * libFuzzer keeps the input). */
+#define CHECK(cond)                                                                                                    \
+    do {                                                                                                               \
+        if (!(cond)) {                                                                                                 \
+            fprintf(stderr, FUZZ_NAME ": check failed: %s (line %d)\n", #cond, __LINE__);                              \
+            abort();                                                                                                   \
+        }                                                                                                              \
+    } while (0)
+
 /* Reads a whole file into a malloc'd, NUL-terminated buffer; NULL on error.
  * Inline: targets that read no file of their own do not use it. */
 static inline char *read_file(const char *path, size_t *len)

@@ -40,14 +40,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-#define CHECK(cond)                                                                                                    \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            fprintf(stderr, "fuzz_params: check failed: %s (line %d)\n", #cond, __LINE__);                             \
-            abort();                                                                                                   \
-        }                                                                                                              \
-    } while (0)
-
 /* The parameters as one text, to compare two readings. */
 static void describe(const gw_params_t *p, gql_buf_t *out)
 {

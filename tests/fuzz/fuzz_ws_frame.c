@@ -46,14 +46,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 static const size_t MAX_MESSAGE[] = {0, 1, 125, 126, 200, 1024, 4096, 65535, 65536};
 
-#define CHECK(cond)                                                                                                    \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            fprintf(stderr, "fuzz_ws_frame: check failed: %s (line %d)\n", #cond, __LINE__);                           \
-            abort();                                                                                                   \
-        }                                                                                                              \
-    } while (0)
-
 /* Checks one event against ws_frame.h and appends it to `log`. */
 static void log_event(gql_buf_t *log, const gw_ws_event_t *ev, size_t max_message)
 {

@@ -49,14 +49,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-#define CHECK(cond)                                                                                                    \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            fprintf(stderr, "fuzz_ws_message: check failed: %s (line %d)\n", #cond, __LINE__);                         \
-            abort();                                                                                                   \
-        }                                                                                                              \
-    } while (0)
-
 /* v written as JSON, read back, written again: the same text. */
 static void check_writer(const gql_iv_t *v)
 {
