@@ -19,6 +19,7 @@
  * line, or the schema error), 2 on a bad command line.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +189,15 @@ int main(int argc, char **argv)
         }
     }
 
+    /* Large blocks (a long document's arena, a response buffer) come from
+     * their own mappings and go back to the system when freed. glibc's
+     * default raises this threshold to the largest block freed so far, after
+     * which such blocks come from the heaps and stay there as fragments: a
+     * round of connections holding long documents then left RSS hundreds of
+     * megabytes higher each time (docs/security.md, "Memory per
+     * connection"). Fixed, it stays where it is. */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+
     static gateway_t gateway;
     gateway_t *g = &gateway;
     gw_config_t *c = &g->config;
@@ -244,8 +254,8 @@ int main(int argc, char **argv)
     /* the loops' hooks start in this order and end in the reverse one: the
      * transports close their connections before the registry frees what
      * they ran, and the document cache goes last */
-    if ((g->exec = gw_exec_new(s, g->schema, &c->graphql.limits, &c->graphql.cost, c->graphql.doc_cache_entries)) ==
-            NULL ||
+    if ((g->exec = gw_exec_new(s, g->schema, &c->graphql.limits, &c->graphql.cost, c->graphql.doc_cache_entries,
+                               c->graphql.doc_cache_bytes)) == NULL ||
         (g->subs = gw_subs_new(s, g->exec, c->subscriptions.max_unsent_bytes)) == NULL ||
         (g->serve = gw_serve_new(s, g->exec, g->subs, &c->subscriptions)) == NULL ||
         gw_server_add_ready_check(s, "schema", schema_ready, g->schema) != 0 ||

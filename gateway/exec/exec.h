@@ -41,13 +41,14 @@ typedef struct gw_exec_loop gw_exec_loop_t;
 
 /* The execution context for `schema` (borrowed, bound, immutable) with the
  * request `limits` and the operation cost bound `cost` (both copied) and
- * documents cached per loop: reserves a slot on `s`, adds the loops'
+ * documents cached per loop (at most doc_cache_entries of them, holding at
+ * most doc_cache_bytes, 0 for no byte bound): reserves a slot on `s`, adds the loops'
  * start/end hooks and the metrics gateway_arena_bytes_in_use,
  * gateway_document_cache_entries and gateway_operations_over_cost_total.
  * NULL when out of memory or the server's tables are
  * full. */
 gw_exec_t *gw_exec_new(gw_server_t *s, gql_schema_t *schema, const gql_limits_t *limits, const gw_cost_limits_t *cost,
-                       size_t doc_cache_entries);
+                       size_t doc_cache_entries, size_t doc_cache_bytes);
 void gw_exec_free(gw_exec_t *x);
 
 gql_schema_t *gw_exec_schema(const gw_exec_t *x);

@@ -59,6 +59,7 @@ static const key_def_t KEYS[] = {
     {"graphql", K_SECTION, 0, 0, 0, false},
     {"graphql.schema", K_PATH, OFF(graphql.schema), 0, 0, false},
     {"graphql.doc_cache_entries", K_SIZE, OFF(graphql.doc_cache_entries), 0, 1000000, false},
+    {"graphql.doc_cache_bytes", K_SIZE, OFF(graphql.doc_cache_bytes), 0, 1LL << 40, false},
     {"graphql.max_document_bytes", K_SIZE, OFF(graphql.limits.max_document_bytes), 0, 1LL << 30, false},
     {"graphql.max_tokens", K_SIZE, OFF(graphql.limits.max_tokens), 0, 100000000, false},
     {"graphql.max_depth", K_SIZE, OFF(graphql.limits.max_depth), 0, 10000, false},
@@ -77,6 +78,7 @@ static const key_def_t KEYS[] = {
     {"subscriptions", K_SECTION, 0, 0, 0, false},
     {"subscriptions.max_connections", K_SIZE, OFF(subscriptions.max_connections), 1, 10000000, false},
     {"subscriptions.max_per_connection", K_SIZE, OFF(subscriptions.max_per_connection), 1, 100000, false},
+    {"subscriptions.max_connection_bytes", K_SIZE, OFF(subscriptions.max_connection_bytes), 0, 1LL << 40, false},
     {"subscriptions.max_message_bytes", K_SIZE, OFF(subscriptions.max_message_bytes), 256, 1LL << 26, false},
     {"subscriptions.init_timeout_ms", K_U64, OFF(subscriptions.init_timeout_ms), 10, 3600000, false},
     {"subscriptions.keepalive_ms", K_U64, OFF(subscriptions.keepalive_ms), 0, 3600000, false},
@@ -149,6 +151,7 @@ int gw_config_defaults(gw_config_t *c, const char *base_dir)
     c->server.ncors_origins = sizeof DEFAULT_CORS / sizeof *DEFAULT_CORS;
     c->graphql.schema = resolve_path(a, c->base_dir, "schema/bank.graphql");
     c->graphql.doc_cache_entries = 1000;
+    c->graphql.doc_cache_bytes = 32u << 20;
     c->graphql.limits = gql_limits_default();
     c->graphql.cost = (gw_cost_limits_t){.max = 20000, .default_list_size = 100};
     c->web.graphiql = true;
@@ -158,6 +161,7 @@ int gw_config_defaults(gw_config_t *c, const char *base_dir)
     c->subscriptions = (gw_subs_limits_t){
         .max_connections = 20000,
         .max_per_connection = 100,
+        .max_connection_bytes = 8u << 20,
         .max_message_bytes = 65536,
         .init_timeout_ms = 10000,
         .keepalive_ms = 12000,
@@ -552,10 +556,10 @@ void gw_config_print(const gw_config_t *c, gql_buf_t *out)
     print_str(out, c->graphql.schema);
     const gql_limits_t *l = &c->graphql.limits;
     gql_buf_printf(out,
-                   "\n  doc_cache_entries: %zu\n  max_document_bytes: %zu\n  max_tokens: %zu\n  max_depth: %zu\n"
-                   "  max_fields: %zu\n  max_aliases: %zu\n  max_errors: %zu\n",
-                   c->graphql.doc_cache_entries, l->max_document_bytes, l->max_tokens, l->max_depth, l->max_fields,
-                   l->max_aliases, l->max_errors);
+                   "\n  doc_cache_entries: %zu\n  doc_cache_bytes: %zu\n  max_document_bytes: %zu\n  max_tokens: %zu\n"
+                   "  max_depth: %zu\n  max_fields: %zu\n  max_aliases: %zu\n  max_errors: %zu\n",
+                   c->graphql.doc_cache_entries, c->graphql.doc_cache_bytes, l->max_document_bytes, l->max_tokens,
+                   l->max_depth, l->max_fields, l->max_aliases, l->max_errors);
     gql_buf_printf(out, "  limits:\n    max_response_bytes: %zu\n  cost:\n    max: %llu\n    default_list_size: %llu\n",
                    l->max_response_bytes, (unsigned long long)c->graphql.cost.max,
                    (unsigned long long)c->graphql.cost.default_list_size);
@@ -565,10 +569,10 @@ void gw_config_print(const gw_config_t *c, gql_buf_t *out)
     print_str(out, c->web.assets);
     const gw_subs_limits_t *sl = &c->subscriptions;
     gql_buf_printf(out,
-                   "\nsubscriptions:\n  max_connections: %zu\n  max_per_connection: %zu\n  max_message_bytes: %zu\n"
-                   "  init_timeout_ms: %llu\n  keepalive_ms: %llu\n  idle_timeout_ms: %llu\n  max_unsent_bytes: %zu\n"
-                   "  slow_grace_ms: %llu",
-                   sl->max_connections, sl->max_per_connection, sl->max_message_bytes,
+                   "\nsubscriptions:\n  max_connections: %zu\n  max_per_connection: %zu\n  max_connection_bytes: %zu\n"
+                   "  max_message_bytes: %zu\n  init_timeout_ms: %llu\n  keepalive_ms: %llu\n  idle_timeout_ms: %llu\n"
+                   "  max_unsent_bytes: %zu\n  slow_grace_ms: %llu",
+                   sl->max_connections, sl->max_per_connection, sl->max_connection_bytes, sl->max_message_bytes,
                    (unsigned long long)sl->init_timeout_ms, (unsigned long long)sl->keepalive_ms,
                    (unsigned long long)sl->idle_timeout_ms, sl->max_unsent_bytes,
                    (unsigned long long)sl->slow_grace_ms);

@@ -36,14 +36,15 @@ typedef struct gw_cost_limits {
 
 /* Subscriptions (subs.h): limits and timers of WebSocket and SSE. */
 typedef struct gw_subs_limits {
-    size_t max_connections;    /* WebSocket + SSE connections, whole process */
-    size_t max_per_connection; /* operations at once on one WebSocket */
-    size_t max_message_bytes;  /* one incoming WebSocket message (close 1009 beyond) */
-    uint64_t init_timeout_ms;  /* connection_init must arrive within this (close 4408) */
-    uint64_t keepalive_ms;     /* WebSocket ping, graphql-ws "ka", SSE comment period (0: none) */
-    uint64_t idle_timeout_ms;  /* close a socket silent for this long (0: never) */
-    size_t max_unsent_bytes;   /* a connection's queue bound */
-    uint64_t slow_grace_ms;    /* over the bound this long: closed as a slow consumer */
+    size_t max_connections;      /* WebSocket + SSE connections, whole process */
+    size_t max_per_connection;   /* operations at once on one WebSocket */
+    size_t max_connection_bytes; /* bytes the operations of one WebSocket hold (arenas, documents); 0: no bound */
+    size_t max_message_bytes;    /* one incoming WebSocket message (close 1009 beyond) */
+    uint64_t init_timeout_ms;    /* connection_init must arrive within this (close 4408) */
+    uint64_t keepalive_ms;       /* WebSocket ping, graphql-ws "ka", SSE comment period (0: none) */
+    uint64_t idle_timeout_ms;    /* close a socket silent for this long (0: never) */
+    size_t max_unsent_bytes;     /* a connection's queue bound */
+    uint64_t slow_grace_ms;      /* over the bound this long: closed as a slow consumer */
 } gw_subs_limits_t;
 
 typedef struct gw_config {
@@ -70,6 +71,7 @@ typedef struct gw_config {
     struct {
         const char *schema; /* absolute path after loading */
         size_t doc_cache_entries;
+        size_t doc_cache_bytes; /* per loop; 0: bounded by entries only */
         gql_limits_t limits;
         gw_cost_limits_t cost;
     } graphql;

@@ -123,7 +123,7 @@ static int setup(pend_t *st)
         gql_schema_bind(st->schema, "Mutation", "b", resolve_held, st) != 0)
         return -1;
     gql_limits_t limits = gql_limits_default();
-    if ((st->exec = gw_exec_new(&st->fx.server, st->schema, &limits, &(gw_cost_limits_t){0}, 16)) == NULL)
+    if ((st->exec = gw_exec_new(&st->fx.server, st->schema, &limits, &(gw_cost_limits_t){0}, 16, 0)) == NULL)
         return -1;
     if (loop_fixture_start(&st->fx) != 0)
         return -1;
