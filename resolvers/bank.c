@@ -241,6 +241,7 @@ static gw_bank_call_t *call_new(gw_bank_t *r, gw_thread_t *t, gw_bank_kind_t kin
         return NULL;
     c->w.loop = t->index;
     c->w.discard = call_discard;
+    c->w.start_ns = gw_hist_now_ns();
     c->r = r;
     c->t = t;
     c->kind = kind;
@@ -451,6 +452,10 @@ static void begin_command(gw_bank_call_t *c, gw_cmd_table_t table)
 {
     gw_backbone_t *bb = c->r->bb;
     gw_outcome_t *o = NULL;
+    /* set before the waiter is linked: the Kafka thread reads it from then
+     * on (a call that joins another's command is timed from its join) */
+    c->w.sent_ns = gw_hist_now_ns();
+    gw_backbone_observe(bb, GW_STAGE_SEND, c->w.sent_ns - c->w.start_ns);
     int rc = gw_backbone_begin(bb, table, c->uuid, &c->w, &o);
     if (rc == GW_INFLIGHT_ANSWERED) {
         take_outcome(c, o);
@@ -567,7 +572,16 @@ static void on_answer(gw_thread_t *t, const gw_loopq_msg_t *m, void *data)
     snprintf(c->reason, sizeof c->reason, "%s", m->u.answer.reason);
     snprintf(c->iban, sizeof c->iban, "%s", m->u.answer.iban);
     snprintf(c->token_out, sizeof c->token_out, "%s", m->u.answer.token);
+    /* a transfer's last stages: the answer written (finish frees c) */
+    bool timed = c->stage == ST_TRANSFER;
+    gw_backbone_t *bb = c->r->bb;
+    uint64_t start = c->w.start_ns;
     finish(c);
+    if (timed) {
+        uint64_t now = gw_hist_now_ns();
+        gw_backbone_observe(bb, GW_STAGE_ANSWER, now - m->u.answer.consumed_ns);
+        gw_backbone_observe(bb, GW_STAGE_TOTAL, now - start);
+    }
 }
 
 static int thread_start(gw_thread_t *t, void *data)
