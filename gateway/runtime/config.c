@@ -71,6 +71,11 @@ static const key_def_t KEYS[] = {
     {"graphql.cost", K_SECTION, 0, 0, 0, false},
     {"graphql.cost.max", K_U64, OFF(graphql.cost.max), 0, 1LL << 62, false},
     {"graphql.cost.default_list_size", K_U64, OFF(graphql.cost.default_list_size), 1, 1000000000, false},
+    {"graphql.apq", K_SECTION, 0, 0, 0, false},
+    {"graphql.apq.enabled", K_BOOL, OFF(graphql.apq.enabled), 0, 0, false},
+    {"graphql.apq.max_bytes", K_SIZE, OFF(graphql.apq.max_bytes), 0, 1LL << 32, false},
+    {"graphql.apq.max_entries", K_SIZE, OFF(graphql.apq.max_entries), 0, 10000000, false},
+    {"graphql.trusted_documents", K_PATH, OFF(graphql.trusted_documents), 0, 0, true},
     {"web", K_SECTION, 0, 0, 0, false},
     {"web.graphiql", K_BOOL, OFF(web.graphiql), 0, 0, false},
     {"web.root", K_PATH, OFF(web.root), 0, 0, false},
@@ -154,6 +159,9 @@ int gw_config_defaults(gw_config_t *c, const char *base_dir)
     c->graphql.doc_cache_bytes = 32u << 20;
     c->graphql.limits = gql_limits_default();
     c->graphql.cost = (gw_cost_limits_t){.max = 20000, .default_list_size = 100};
+    c->graphql.apq.enabled = true;
+    c->graphql.apq.max_bytes = 8u << 20;
+    c->graphql.apq.max_entries = 10000;
     c->web.graphiql = true;
     c->web.root = resolve_path(a, c->base_dir, "static");
     c->web.assets = resolve_path(a, c->base_dir, "node_modules");
@@ -483,6 +491,7 @@ int gw_config_apply_env(gw_config_t *c, char *err, size_t errlen)
         {"KAFKA_CMT_TOPIC", "kafka.topics.confirm_money_transfer"},
         {"KAFKA_CAC_TOPIC", "kafka.topics.confirm_account_creation"},
         {"GW_TOPOLOGY", "kafka.topology"},
+        {"GW_TRUSTED_DOCUMENTS", "graphql.trusted_documents"},
         {"KAFKA_ENABLED", "kafka.enabled"},
         {"KAFKA_FETCH_WAIT_MS", "kafka.fetch_wait_ms"},
         {"KAFKA_COMMAND_TIMEOUT_MS", "kafka.command_timeout_ms"},
@@ -563,6 +572,10 @@ void gw_config_print(const gw_config_t *c, gql_buf_t *out)
     gql_buf_printf(out, "  limits:\n    max_response_bytes: %zu\n  cost:\n    max: %llu\n    default_list_size: %llu\n",
                    l->max_response_bytes, (unsigned long long)c->graphql.cost.max,
                    (unsigned long long)c->graphql.cost.default_list_size);
+    gql_buf_printf(out, "  apq:\n    enabled: %s\n    max_bytes: %zu\n    max_entries: %zu\n  trusted_documents: ",
+                   c->graphql.apq.enabled ? "true" : "false", c->graphql.apq.max_bytes, c->graphql.apq.max_entries);
+    print_str(out, c->graphql.trusted_documents);
+    gql_buf_putc(out, '\n');
     gql_buf_printf(out, "web:\n  graphiql: %s\n  root: ", c->web.graphiql ? "true" : "false");
     print_str(out, c->web.root);
     gql_buf_puts(out, "\n  assets: ");

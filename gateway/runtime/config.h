@@ -74,6 +74,12 @@ typedef struct gw_config {
         size_t doc_cache_bytes; /* per loop; 0: bounded by entries only */
         gql_limits_t limits;
         gw_cost_limits_t cost;
+        struct {
+            bool enabled;       /* automatic persisted queries: clients may register documents */
+            size_t max_bytes;   /* the store's bound in bytes (texts + overhead), all loops */
+            size_t max_entries; /* and in documents */
+        } apq;
+        const char *trusted_documents; /* manifest file (absolute), or NULL: any document runs */
     } graphql;
 
     struct {
