@@ -13,7 +13,8 @@
  *  - Admission: `avg` is a moving average (weight 1/5) of the measured
  *    seconds per job, seeded by timing the dummy hash at start. A job is
  *    refused when (waiting + 1) * avg / threads > max_wait: answering "try
- *    again" at once beats accepting work its client will give up on.
+ *    again" at once beats accepting work its client will give up on. A job
+ *    that finds a worker idle and nobody waiting is always admitted.
  *  - Dropping: `gone` is an atomic the job's owner may set from any thread;
  *    the worker that pops the job reads it before hashing. A job already
  *    hashing finishes (argon2id cannot be interrupted).
@@ -70,6 +71,7 @@ struct gw_pwhash_pool {
     pthread_cond_t cv;
     gw_pwhash_job_t *head, *tail;
     size_t queued;
+    int busy; /* workers hashing now */
     bool stopping;
     double avg; /* seconds per job, moving average */
     uint64_t done, dropped, refused, failed, timed;
@@ -110,6 +112,7 @@ static void *worker_main(void *arg)
             pthread_mutex_lock(&pool->mu);
             continue;
         }
+        pool->busy++;
         pthread_mutex_unlock(&pool->mu);
 
         double t0 = now_s();
@@ -124,6 +127,7 @@ static void *worker_main(void *arg)
         double dt = now_s() - t0;
 
         pthread_mutex_lock(&pool->mu);
+        pool->busy--;
         pool->avg = pool->avg * 0.8 + dt * 0.2;
         pool->seconds_sum += dt;
         pool->timed++;
@@ -217,8 +221,12 @@ int gw_pwhash_submit(gw_pwhash_pool_t *pool, gw_pwhash_job_t *j)
     j->_next = NULL;
     int rc = GW_STORE_OK;
     pthread_mutex_lock(&pool->mu);
+    /* A worker idle and nobody waiting: the job starts now, admitted whatever
+     * the estimate says (else one slow measurement would refuse logins for
+     * ever: only finished jobs move the average). */
+    bool idle = pool->queued == 0 && pool->busy < pool->nthreads;
     double wait = (double)(pool->queued + 1) * pool->avg / pool->nthreads;
-    if (pool->stopping || pool->queued >= HARD_QUEUE || (pool->max_wait_s > 0 && wait > pool->max_wait_s)) {
+    if (pool->stopping || pool->queued >= HARD_QUEUE || (!idle && pool->max_wait_s > 0 && wait > pool->max_wait_s)) {
         pool->refused++;
         rc = GW_STORE_EFULL;
     } else {

@@ -504,8 +504,8 @@ gw_pwhash_pool_t *gw_pwhash_pool_new(const gw_pwhash_params_t *p, int threads, u
 void gw_pwhash_pool_free(gw_pwhash_pool_t *pool);
 
 /* Any thread. Queues j; j->done runs later. Returns 0, GW_STORE_EFULL (the
- * expected wait would pass max_wait_ms, or stopping: counted as refused,
- * done will not run) or GW_STORE_EINVAL (no password, too long). */
+ * expected wait would pass max_wait_ms and no worker is idle with nobody
+ * waiting, or stopping: counted as refused, done will not run) or GW_STORE_EINVAL (no password, too long). */
 int gw_pwhash_submit(gw_pwhash_pool_t *pool, gw_pwhash_job_t *j);
 
 typedef struct gw_pwhash_stats {
