@@ -28,7 +28,10 @@ describe('password hashing', () => {
     handler = await startHandler(broker.bootstrap);
   });
   after(async () => {
-    for (const g of gateways) await g.stop();
+    for (const g of gateways) {
+      const r = await g.stop();
+      assert.equal(r.code, 0, `a gateway exited with ${r.code} (signal ${r.signal}):\n${r.logs.slice(-3000)}`);
+    }
     await stop(handler);
     await stop(broker.proc);
   });
@@ -52,7 +55,8 @@ describe('password hashing', () => {
       );
       assert.match(rec.value.toString('latin1'), /\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
       assert.match(gw1.logs(), /memlimit 19456 KiB, opslimit 2/);
-      await gw1.stop();
+      const stopped = await gw1.stop();
+      assert.equal(stopped.code, 0, stopped.logs.slice(-3000));
       gateways.splice(gateways.indexOf(gw1), 1);
 
       // other (weak, allowed) settings: the old hash keeps its own parameters
