@@ -36,7 +36,7 @@ describe('password hashing', () => {
     await stop(broker.proc);
   });
   const gateway = async (extra) => {
-    const g = await startGateway(broker.bootstrap, { extra, timeoutMs: 20000 });
+    const g = await startGateway(broker.bootstrap, { extra, timeoutMs: 20000, pwhashMaxWaitMs: null });
     gateways.push(g);
     return g;
   };
