@@ -111,6 +111,13 @@ static const key_def_t KEYS[] = {
     {"kafka.checkpoint_dir", K_PATH, OFF(kafka.checkpoint_dir), 0, 0, true},
     {"kafka.checkpoint_interval_ms", K_U64, OFF(kafka.checkpoint_interval_ms), 100, 86400000, false},
     {"kafka.checkpoint_timeout_ms", K_U64, OFF(kafka.checkpoint_timeout_ms), 100, 3600000, false},
+    {"accounts", K_SECTION, 0, 0, 0, false},
+    {"accounts.pwhash", K_SECTION, 0, 0, 0, false},
+    {"accounts.pwhash.memlimit_kib", K_U64, OFF(accounts.pwhash.memlimit_kib), 8, 4194304, false},
+    {"accounts.pwhash.opslimit", K_U64, OFF(accounts.pwhash.opslimit), 1, 100, false},
+    {"accounts.pwhash.threads", K_INT, OFF(accounts.pwhash.threads), 0, 16, false},
+    {"accounts.pwhash.max_wait_ms", K_U64, OFF(accounts.pwhash.max_wait_ms), 0, 3600000, false},
+    {"accounts.pwhash.allow_weak", K_BOOL, OFF(accounts.pwhash.allow_weak), 0, 0, false},
 };
 
 static const char *const DEFAULT_CORS[] = {"http://localhost:8888", "http://localhost:8181", "http://localhost:4200"};
@@ -193,6 +200,12 @@ int gw_config_defaults(gw_config_t *c, const char *base_dir)
     c->kafka.max_pending = 65536;
     c->kafka.checkpoint_interval_ms = 60000;
     c->kafka.checkpoint_timeout_ms = 30000;
+    /* OWASP's minimum for argon2id (19 MiB, 2 iterations, 1 lane) */
+    c->accounts.pwhash.memlimit_kib = 19456;
+    c->accounts.pwhash.opslimit = 2;
+    c->accounts.pwhash.threads = 0;
+    c->accounts.pwhash.max_wait_ms = 2000;
+    c->accounts.pwhash.allow_weak = false;
     if (c->kafka.topology == NULL || c->graphql.schema == NULL || c->web.root == NULL || c->web.assets == NULL)
         return GW_ENOMEM;
     return 0;
@@ -495,6 +508,11 @@ int gw_config_apply_env(gw_config_t *c, char *err, size_t errlen)
         {"KAFKA_ENABLED", "kafka.enabled"},
         {"KAFKA_FETCH_WAIT_MS", "kafka.fetch_wait_ms"},
         {"KAFKA_COMMAND_TIMEOUT_MS", "kafka.command_timeout_ms"},
+        {"GATEWAY_PWHASH_MEMLIMIT_KIB", "accounts.pwhash.memlimit_kib"},
+        {"GATEWAY_PWHASH_OPSLIMIT", "accounts.pwhash.opslimit"},
+        {"GATEWAY_PWHASH_THREADS", "accounts.pwhash.threads"},
+        {"GATEWAY_PWHASH_MAX_WAIT_MS", "accounts.pwhash.max_wait_ms"},
+        {"GATEWAY_PWHASH_ALLOW_WEAK", "accounts.pwhash.allow_weak"},
     };
     const char *brokers = getenv("KAFKA_BROKERS");
     if (brokers != NULL && *brokers != '\0')
@@ -523,6 +541,23 @@ int gw_config_check(const gw_config_t *c, char *err, size_t errlen)
             seterr(err, errlen, "server.cors_origins: \"%s\" is not an origin (http://host[:port] or *)", o);
             return GW_EINVAL;
         }
+    }
+    /* OWASP's argon2id settings, equal in cost (store.h's
+     * gw_pwhash_params_strong says the same; config sits below it) */
+    static const struct {
+        uint64_t m, t;
+    } OWASP[] = {{47104, 1}, {19456, 2}, {12288, 3}, {9216, 4}, {7168, 5}};
+    const uint64_t m = c->accounts.pwhash.memlimit_kib, t = c->accounts.pwhash.opslimit;
+    bool strong = false;
+    for (size_t i = 0; i < sizeof OWASP / sizeof *OWASP; i++)
+        strong = strong || (m >= OWASP[i].m && t >= OWASP[i].t);
+    if (!strong && !c->accounts.pwhash.allow_weak) {
+        seterr(err, errlen,
+               "accounts.pwhash.memlimit_kib %llu with accounts.pwhash.opslimit %llu is weaker than OWASP's minimum "
+               "for argon2id (19456 KiB with 2 iterations, or an equivalent pair); set accounts.pwhash.allow_weak: "
+               "true to accept it (load tests only)",
+               (unsigned long long)m, (unsigned long long)t);
+        return GW_EINVAL;
     }
     return 0;
 }
@@ -622,5 +657,10 @@ void gw_config_print(const gw_config_t *c, gql_buf_t *out)
         gql_buf_puts(out, ": ");
         print_str(out, secret_name(c->kafka.properties[i].key) ? "********" : c->kafka.properties[i].value);
     }
-    gql_buf_putc(out, '\n');
+    gql_buf_printf(out,
+                   "\naccounts:\n  pwhash:\n    memlimit_kib: %llu\n    opslimit: %llu\n    threads: %d\n"
+                   "    max_wait_ms: %llu\n    allow_weak: %s\n",
+                   (unsigned long long)c->accounts.pwhash.memlimit_kib, (unsigned long long)c->accounts.pwhash.opslimit,
+                   c->accounts.pwhash.threads, (unsigned long long)c->accounts.pwhash.max_wait_ms,
+                   c->accounts.pwhash.allow_weak ? "true" : "false");
 }

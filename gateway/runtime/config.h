@@ -116,6 +116,16 @@ typedef struct gw_config {
         uint64_t checkpoint_interval_ms; /* at most one checkpoint per interval */
         uint64_t checkpoint_timeout_ms;  /* a checkpoint taking longer is abandoned */
     } kafka;
+
+    struct {
+        struct {
+            uint64_t memlimit_kib; /* argon2id memory for new hashes, KiB */
+            uint64_t opslimit;     /* argon2id iterations for new hashes */
+            int threads;           /* hashing workers; 0: one per core */
+            uint64_t max_wait_ms;  /* refuse a login expected to wait longer (0: no bound) */
+            bool allow_weak;       /* accept settings below OWASP's minimum (load tests only) */
+        } pwhash;
+    } accounts;
 } gw_config_t;
 
 /* Fills `c` with the built-in defaults; relative paths resolve against
@@ -131,12 +141,15 @@ int gw_config_load_file(gw_config_t *c, const char *path, char *err, size_t errl
 /* Applies the environment overrides (GATEWAY_PORT, GATEWAY_THREADS,
  * GATEWAY_LOG_LEVEL, KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_CLIENT_ID,
  * KAFKA_BC_TOPIC, KAFKA_CMT_TOPIC, KAFKA_CAC_TOPIC, GW_TOPOLOGY, KAFKA_ENABLED,
- * KAFKA_FETCH_WAIT_MS, KAFKA_COMMAND_TIMEOUT_MS; a non-empty KAFKA_BROKERS also
+ * KAFKA_FETCH_WAIT_MS, KAFKA_COMMAND_TIMEOUT_MS, GATEWAY_PWHASH_MEMLIMIT_KIB,
+ * GATEWAY_PWHASH_OPSLIMIT, GATEWAY_PWHASH_THREADS, GATEWAY_PWHASH_MAX_WAIT_MS,
+ * GATEWAY_PWHASH_ALLOW_WEAK; a non-empty KAFKA_BROKERS also
  * sets kafka.enabled). Returns 0, or GW_EINVAL with a
  * message naming the variable. */
 int gw_config_apply_env(gw_config_t *c, char *err, size_t errlen);
 
-/* Cross-key checks (TLS needs both files, ...). Returns 0 or GW_EINVAL with err. */
+/* Cross-key checks (TLS needs both files, password hashing no weaker than
+ * OWASP's argon2id minimum unless accounts.pwhash.allow_weak, ...). Returns 0 or GW_EINVAL with err. */
 int gw_config_check(const gw_config_t *c, char *err, size_t errlen);
 
 /* Prints the effective configuration as YAML (for --check-config). Never
