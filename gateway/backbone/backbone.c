@@ -1371,7 +1371,9 @@ void gw_backbone_render_metrics(gql_buf_t *out, void *data)
     for (int i = 0; i < GW_STAGE__COUNT; i++) {
         char labels[32], text[2048];
         snprintf(labels, sizeof labels, "stage=\"%s\"", STAGES[i]);
-        size_t n = gw_hist_format(&b->stages[i], "gateway_command_stage_seconds", labels, text, sizeof text);
+        gw_hist_t none = {0}; /* Kafka disabled: the family, empty */
+        size_t n = gw_hist_format(b != NULL ? &b->stages[i] : &none, "gateway_command_stage_seconds", labels, text,
+                                  sizeof text);
         gql_buf_append(out, text, n < sizeof text ? n : sizeof text - 1);
     }
 }
