@@ -517,7 +517,8 @@ static gw_bank_call_t *start_money_transfer(gw_bank_t *r, gw_thread_t *t, const 
         return c;
     }
     if (a->uuid_len != GW_UUID_STRLEN) {
-        snprintf(c->errbuf, sizeof c->errbuf, "uuid must be %d characters (got %zu)", GW_UUID_STRLEN, a->uuid_len);
+        snprintf(c->errbuf, sizeof c->errbuf, "uuid must be a UUID of %d characters (got %zu)", GW_UUID_STRLEN,
+                 a->uuid_len);
         c->error = c->errbuf;
         finish_later(c);
         return c;

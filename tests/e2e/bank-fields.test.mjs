@@ -56,7 +56,7 @@ describe('field limits and uuids bound to their transfer', () => {
       [{ to: 'nl66open0000000000' }, 'to must be an IBAN (2 letters, 2 digits, 11 to 30 letters/digits), got "nl66open0000000000"'],
       [{ username: 'u'.repeat(65) }, 'username must be 1 to 64 bytes (got 65)'],
       [{ username: '' }, 'username must be 1 to 64 bytes (got 0)'],
-      [{ uuid: 'a'.repeat(1000) }, 'uuid must be 36 characters (got 1000)'],
+      [{ uuid: 'a'.repeat(1000) }, 'uuid must be a UUID of 36 characters (got 1000)'],
       [{ amount: 0 }, 'amount must be a positive number of cents'],
     ];
     for (const [over, message] of cases) {
