@@ -472,21 +472,22 @@ static void on_command(void *ctx, const gw_kmsg_t *m)
         h->dirty = 1;
         return;
     }
-    int answered = ch_bank_answered(h->bank, gw_event_id(&cmd));
     ch_bank_out_t out;
     int rc = 0;
     if (cmd.type != GW_REC_CONFIRM_ACCOUNT_CREATION && cmd.type != GW_REC_CONFIRM_MONEY_TRANSFER) {
         h->foreign_records++;
+    } else if (!h->live && ch_bank_answered(h->bank, gw_event_id(&cmd))) {
+        /* answered before this start: its feedback is already in the output
+         * topics. A reuse of the id with other parameters is passed over too:
+         * its refusal is not recorded, and refusing again on every rebuild
+         * would repeat it in the log (its client, if still waiting, times out
+         * and gets the refusal when it retries) */
+        h->skipped_answered++;
     } else if ((rc = ch_bank_handle(h->bank, &cmd, &out)) != 0) {
         logf_("FATAL: %s handling %s[%d]@%" PRId64, ch_strerror(rc), m->topic, (int)m->partition, m->offset);
         h->fatal = 1;
         gw_event_clear(&cmd);
         return;
-    } else if (!h->live && answered && !out.conflict) {
-        /* answered before this start: its feedback is already in the output
-         * topics (a repeat changes nothing; a reused id is refused again, as
-         * its refusal was never recorded) */
-        h->skipped_answered++;
     } else {
         h->commands++;
         h->repeated += (uint64_t)out.repeated;
