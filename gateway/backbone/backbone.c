@@ -1386,4 +1386,11 @@ void gw_backbone_render_metrics(gql_buf_t *out, void *data)
                       "Transactions loaded from a checkpoint at start (0: none).", LOAD(checkpoint_loaded));
     gw_metrics_family(out, "gateway_checkpoint_load_ms", "gauge", "How long loading that checkpoint took.",
                       LOAD(checkpoint_load_ms));
+    gw_inflight_stats_t st = {0};
+    if (b != NULL && b->tables[GW_CMD_TRANSFER] != NULL)
+        gw_inflight_stats(b->tables[GW_CMD_TRANSFER], &st);
+    gw_metrics_family(out, "gateway_transfer_uuid_reused_total", "counter",
+                      "money_transfer requests refused at once: their uuid was in flight or answered for other "
+                      "parameters.",
+                      (long long)st.conflicts);
 }

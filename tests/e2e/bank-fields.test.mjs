@@ -89,6 +89,7 @@ describe('field limits and uuids bound to their transfer', () => {
 
   let first;
   test('a uuid re-sent with other parameters is refused; the exact retry gets the first outcome', async () => {
+    const reused0 = (await metrics(gw)).gateway_transfer_uuid_reused_total;
     first = deposit({ amount: 700, descr: 'once' });
     const r1 = await transfer(gw, first);
     assert.deepEqual(r1.data.money_transfer, { uuid: first.uuid, success: true, reason: null });
@@ -107,6 +108,7 @@ describe('field limits and uuids bound to their transfer', () => {
     const onces = (await history(gw, alice.iban)).filter((t) => t.descr === 'once');
     assert.equal(onces.length, 1, 'the money moved once');
     assert.equal(onces[0].changed_by, '€7,00');
+    assert.ok((await metrics(gw)).gateway_transfer_uuid_reused_total - reused0 >= 4, 'refusals counted');
     // the username is a hint, not a parameter of the transfer
     assert.deepEqual((await transfer(gw, { ...first, username: 'someone' })).data, r1.data);
   });
