@@ -78,6 +78,11 @@ int gw_fields_check_transfer(const gw_transfer_fields_t *f, char *msg, size_t le
         return -1;
     if (f->descr.len > GW_DESCR_MAX_BYTES)
         return bad(msg, len, "%s must be at most %llu bytes (got %llu)", "descr", GW_DESCR_MAX_BYTES, f->descr.len);
+    if (f->descr.len > 0 && memchr(f->descr.ptr, '\0', f->descr.len) != NULL) {
+        /* commands carry C strings: a NUL would cut what the handler sees */
+        snprintf(msg, len, "descr must not contain NUL characters");
+        return -1;
+    }
     size_t chars = gw_fields_utf8_chars(f->descr);
     if (chars > GW_DESCR_MAX_CHARS)
         return bad(msg, len, "%s must be at most %llu characters (got %llu)", "descr", GW_DESCR_MAX_CHARS, chars);

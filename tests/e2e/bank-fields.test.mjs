@@ -48,6 +48,7 @@ describe('field limits and uuids bound to their transfer', () => {
     const cases = [
       [{ descr: 'x'.repeat(60000) }, 'descr must be at most 800 bytes (got 60000)'],
       [{ descr: 'é'.repeat(201) }, 'descr must be at most 200 characters (got 201)'],
+      [{ descr: 'a\u0000b' }, 'descr must not contain NUL characters'],
       [{ token: 't'.repeat(65) }, 'token must be at most 64 characters (got 65)'],
       [{ token: 'a b' }, 'token must be printable ASCII without spaces'],
       [{ from: 'x'.repeat(100) }, 'from must be at most 34 characters (got 100)'],
