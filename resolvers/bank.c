@@ -30,11 +30,10 @@
 
 #include "backbone/backbone.h"
 #include "exec/pending.h"
+#include "fields.h"
 #include "subs/subs.h"
 
-#define MAX_LIST 1000     /* most transactions one list field returns */
-#define MAX_USERNAME 256  /* bytes, as gw_accounts_put allows */
-#define MAX_PASSWORD 4096 /* bytes */
+#define MAX_LIST 1000 /* most transactions one list field returns */
 #define TEXT GW_LOOPQ_TEXT
 
 /* ------------------------------------------------------------ calls: the API */
@@ -60,11 +59,12 @@ typedef void (*gw_bank_done_fn)(void *user, const gw_bank_answer_t *a);
 
 typedef struct gw_bank_call gw_bank_call_t;
 
-/* money_transfer's arguments; strings are copied. username may be NULL. */
+/* money_transfer's arguments; strings are copied. username.ptr may be NULL
+ * (not given). */
 typedef struct gw_bank_transfer_args {
     const char *uuid;
     size_t uuid_len;
-    const char *token, *from, *to, *descr, *username;
+    gw_str_t token, from, to, descr, username;
     int64_t amount; /* cents */
 } gw_bank_transfer_args_t;
 
@@ -99,6 +99,7 @@ struct gw_bank_call {
     gw_bank_done_fn done; /* NULL once cancelled */
     void *user;
     uint8_t uuid[16];
+    uint8_t digest[GW_TRANSFER_DIGEST_LEN]; /* money_transfer: its parameters, bound to its uuid */
     char *username, *password, *token, *from, *to, *descr;
     size_t ulen, plen;
     int64_t amount;
@@ -402,12 +403,11 @@ static gw_bank_call_t *start_get_account(gw_bank_t *r, gw_thread_t *t, const cha
         fail_later(c, NO_KAFKA);
         return c;
     }
-    if (ulen == 0 || ulen > MAX_USERNAME || memchr(username, '\0', ulen) != NULL) {
-        fail_later(c, "username must be 1 to 256 bytes");
-        return c;
-    }
-    if (plen > MAX_PASSWORD) {
-        fail_later(c, "password too long");
+    char msg[GW_FIELDS_MSG];
+    if (gw_fields_check_login((gw_str_t){username, (uint32_t)(ulen < UINT32_MAX ? ulen : UINT32_MAX)},
+                              (gw_str_t){password, (uint32_t)(plen < UINT32_MAX ? plen : UINT32_MAX)}, msg,
+                              sizeof msg) != 0) {
+        fail_later(c, msg);
         return c;
     }
     /* Never decide on a name against projections that are not complete yet
@@ -457,7 +457,12 @@ static void begin_command(gw_bank_call_t *c, gw_cmd_table_t table)
      * on (a call that joins another's command is timed from its join) */
     c->w.sent_ns = gw_hist_now_ns();
     gw_backbone_observe(bb, GW_STAGE_SEND, c->w.sent_ns - c->w.start_ns);
-    int rc = gw_backbone_begin(bb, table, c->uuid, &c->w, &o);
+    int rc = table == GW_CMD_TRANSFER ? gw_backbone_begin_bound(bb, table, c->uuid, c->digest, &c->w, &o)
+                                      : gw_backbone_begin(bb, table, c->uuid, &c->w, &o);
+    if (rc == GW_INFLIGHT_CONFLICT) {
+        fail_later(c, GW_REASON_UUID_REUSED);
+        return;
+    }
     if (rc == GW_INFLIGHT_ANSWERED) {
         take_outcome(c, o);
         gw_outcome_release(o);
@@ -492,9 +497,16 @@ static void begin_command(gw_bank_call_t *c, gw_cmd_table_t table)
     }
 }
 
-static char *dup_str(const char *s)
+/* A NUL-terminated copy of s (its length kept: a value may hold a NUL). */
+static char *dup_str(gw_str_t s)
 {
-    return strdup(s != NULL ? s : "");
+    char *p = malloc((size_t)s.len + 1);
+    if (p != NULL) {
+        if (s.len > 0)
+            memcpy(p, s.ptr, s.len);
+        p[s.len] = '\0';
+    }
+    return p;
 }
 
 static gw_bank_call_t *start_money_transfer(gw_bank_t *r, gw_thread_t *t, const gw_bank_transfer_args_t *a,
@@ -510,6 +522,13 @@ static gw_bank_call_t *start_money_transfer(gw_bank_t *r, gw_thread_t *t, const 
         fail_later(c, NO_KAFKA);
         return c;
     }
+    if (a->uuid_len != GW_UUID_STRLEN) {
+        snprintf(c->errbuf, sizeof c->errbuf, "uuid must be a UUID of %d characters (got %zu)", GW_UUID_STRLEN,
+                 a->uuid_len);
+        c->error = c->errbuf;
+        finish_later(c);
+        return c;
+    }
     if (gw_uuidstr_parse(a->uuid, a->uuid_len, c->uuid) != 0) {
         snprintf(c->errbuf, sizeof c->errbuf, "uuid must be a UUID (8-4-4-4-12 hexadecimal digits), got \"%.*s\"",
                  (int)(a->uuid_len < 64 ? a->uuid_len : 64), a->uuid);
@@ -517,21 +536,31 @@ static gw_bank_call_t *start_money_transfer(gw_bank_t *r, gw_thread_t *t, const 
         finish_later(c);
         return c;
     }
-    if (a->amount <= 0) {
-        fail_later(c, "amount must be a positive number of cents");
+    gw_transfer_fields_t f = {
+        .token = a->token,
+        .from = a->from,
+        .to = a->to,
+        .descr = a->descr,
+        .username = a->username,
+        .amount = a->amount,
+    };
+    char msg[GW_FIELDS_MSG];
+    if (gw_fields_check_transfer(&f, msg, sizeof msg) != 0) {
+        fail_later(c, msg);
         return c;
     }
+    gw_transfer_digest(&f, c->digest);
     c->token = dup_str(a->token);
     c->from = dup_str(a->from);
     c->to = dup_str(a->to);
     c->descr = dup_str(a->descr);
-    if (a->username != NULL) {
-        c->username = strdup(a->username);
-        c->ulen = c->username != NULL ? strlen(c->username) : 0;
+    if (a->username.ptr != NULL) {
+        c->username = dup_str(a->username);
+        c->ulen = a->username.len;
     }
     c->amount = a->amount;
     if (c->token == NULL || c->from == NULL || c->to == NULL || c->descr == NULL ||
-        (a->username != NULL && c->username == NULL)) {
+        (a->username.ptr != NULL && c->username == NULL)) {
         call_free(c);
         return NULL;
     }
@@ -757,6 +786,14 @@ static void resolve_by_iban(const gql_resolve_info_t *info, const void *parent, 
     const gql_iv_t *max = gql_arg(args, "max_items");
     if (iban == NULL || iban->kind != GQL_IV_STRING)
         return;
+    if (iban->u.s.len > GW_IBAN_QUERY_MAX) {
+        char *msg = gql_arena_alloc(info->arena, GW_FIELDS_MSG);
+        if (msg != NULL)
+            snprintf(msg, GW_FIELDS_MSG, "iban must be at most %d characters (got %zu)", GW_IBAN_QUERY_MAX,
+                     iban->u.s.len);
+        rv_error(out, msg != NULL ? msg : "iban too long");
+        return;
+    }
     size_t limit = MAX_LIST;
     if (max != NULL && max->kind == GQL_IV_INT)
         limit = max->u.i < 0 ? 0 : (max->u.i < MAX_LIST ? (size_t)max->u.i : MAX_LIST);
@@ -859,6 +896,13 @@ static void resume_pending(void *user, const gw_bank_answer_t *a)
     gw_pending_resume(p, &v);
 }
 
+/* A string argument as a gw_str_t (lengths above 4 GiB are clamped: every
+ * limit is far below). */
+static gw_str_t arg_str(const gql_iv_t *v)
+{
+    return (gw_str_t){v->u.s.ptr, (uint32_t)(v->u.s.len < UINT32_MAX ? v->u.s.len : UINT32_MAX)};
+}
+
 static void resolve_mutation(const gql_resolve_info_t *info, const void *parent, const gql_args_t *args, gql_rv_t *out)
 {
     (void)parent;
@@ -887,14 +931,16 @@ static void resolve_mutation(const gql_resolve_info_t *info, const void *parent,
             rv_error(out, "missing arguments");
             return;
         }
-        gw_bank_transfer_args_t a = {uuid->u.s.ptr,
-                                     uuid->u.s.len,
-                                     tok->u.s.ptr,
-                                     from->u.s.ptr,
-                                     to->u.s.ptr,
-                                     d->u.s.ptr,
-                                     un != NULL && un->kind == GQL_IV_STRING ? un->u.s.ptr : NULL,
-                                     amt->u.i};
+        gw_bank_transfer_args_t a = {
+            .uuid = uuid->u.s.ptr,
+            .uuid_len = uuid->u.s.len,
+            .token = arg_str(tok),
+            .from = arg_str(from),
+            .to = arg_str(to),
+            .descr = arg_str(d),
+            .username = un != NULL && un->kind == GQL_IV_STRING ? arg_str(un) : (gw_str_t){NULL, 0},
+            .amount = amt->u.i,
+        };
         c = start_money_transfer(r, t, &a, resume_pending, p);
     }
     if (c == NULL) {
@@ -917,7 +963,7 @@ static int subscribe_transactions(const gql_resolve_info_t *info, const gql_args
     spec->kind = GW_SOURCE_TRANSACTIONS;
     const gql_iv_t *v = gql_arg(args, "iban");
     if (v != NULL && v->kind == GQL_IV_STRING) {
-        if (v->u.s.len == 0 || v->u.s.len > 64) {
+        if (v->u.s.len == 0 || v->u.s.len > GW_IBAN_QUERY_MAX) {
             *error = "iban must be 1 to 64 characters";
             return GQL_EFAIL;
         }

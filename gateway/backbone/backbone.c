@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "events.h"
+#include "fields.h"
 #include "runtime/server.h"
 
 #define MAX_TOPICS 16
@@ -270,6 +271,12 @@ int gw_backbone_begin(gw_backbone_t *b, gw_cmd_table_t table, const uint8_t uuid
     return gw_inflight_begin(b->tables[table], uuid, now_ms() + b->timeout_ms, &w->link, outcome);
 }
 
+int gw_backbone_begin_bound(gw_backbone_t *b, gw_cmd_table_t table, const uint8_t uuid[16], const uint8_t *digest,
+                            gw_cmd_waiter_t *w, gw_outcome_t **outcome)
+{
+    return gw_inflight_begin_bound(b->tables[table], uuid, digest, now_ms() + b->timeout_ms, &w->link, outcome);
+}
+
 /* ------------------------------------------------------------ producing */
 
 static void on_delivery(void *ctx, const gw_delivery_t *d)
@@ -423,23 +430,54 @@ static gw_str_t str_of(const char *s)
 /* Completes `uuid` in `table` with fb and answers its waiters. With `keep`,
  * an outcome nobody waits for is stored anyway (transfers read from the
  * log: a repeated uuid is then answered without producing again). */
-static void complete(gw_backbone_t *b, gw_cmd_table_t table, const uint8_t uuid[16], const gw_feedback_t *fb, bool keep)
+static void complete_bound(gw_backbone_t *b, gw_cmd_table_t table, const uint8_t uuid[16], const gw_feedback_t *fb,
+                           const uint8_t *digest, bool keep)
 {
     gw_inflight_t *p = b->tables[table];
     gw_inflight_waiter_t *ws = NULL;
     gw_outcome_t *o = NULL;
-    int rc = gw_inflight_complete(p, uuid, fb, &ws, &o);
+    int rc = gw_inflight_complete_bound(p, uuid, fb, digest, &ws, &o);
     if (rc == 0 && keep) {
         gw_outcome_t *old = NULL;
         if (gw_inflight_begin(p, uuid, INT64_MAX, NULL, &old) == GW_INFLIGHT_NEW)
-            rc = gw_inflight_complete(p, uuid, fb, &ws, &o);
+            rc = gw_inflight_complete_bound(p, uuid, fb, digest, &ws, &o);
         if (old != NULL)
             gw_outcome_release(old);
     }
-    if (rc == 1) {
+    if (rc == 1)
         route(b, ws, GW_ANSWER_OK, o, NULL);
+    else if (rc == 2) /* decided for another command of this uuid */
+        route(b, ws, GW_ANSWER_REFUSED, NULL, GW_REASON_UUID_REUSED);
+    if (rc == 1 || rc == 2)
         gw_outcome_release(o);
-    }
+}
+
+static void complete(gw_backbone_t *b, gw_cmd_table_t table, const uint8_t uuid[16], const gw_feedback_t *fb, bool keep)
+{
+    complete_bound(b, table, uuid, fb, NULL, keep);
+}
+
+/* A transfer feedback's "command-digest" header (32 hex digits, written by the
+ * command handler: the parameters its outcome was decided for) into d; false
+ * when there is none or it is malformed. */
+static bool feedback_digest(const gw_kmsg_t *m, uint8_t d[GW_TRANSFER_DIGEST_LEN])
+{
+    const void *v;
+    size_t n;
+    return gw_kmsg_header(m, "command-digest", &v, &n) == 0 && gw_transfer_digest_parse(v, n, d) == 0;
+}
+
+/* The handler refused a transfer because its uuid was used for another one
+ * (GW_REASON_UUID_REUSED): the waiters of that command (the digest in the
+ * header says which, when several share the uuid) get the refusal; nothing is
+ * stored, so the uuid keeps its first outcome for exact retries. */
+static void refused(gw_backbone_t *b, const gw_kmsg_t *m, const uint8_t uuid[16])
+{
+    uint8_t d[GW_TRANSFER_DIGEST_LEN];
+    bool has = feedback_digest(m, d);
+    gw_inflight_waiter_t *ws;
+    if (gw_inflight_abort_bound(b->tables[GW_CMD_TRANSFER], uuid, has ? d : NULL, &ws) == 1)
+        route(b, ws, GW_ANSWER_REFUSED, NULL, GW_REASON_UUID_REUSED);
 }
 
 static void broadcast(gw_backbone_t *b, const gw_loopq_msg_t *tmpl);
@@ -667,6 +705,7 @@ static void on_message(void *ctx, const gw_kmsg_t *m)
         if (ms >= 0)
             gw_hist_observe(&b->stages[GW_STAGE_FETCH], (uint64_t)ms * 1000000u);
     }
+    uint8_t digest[GW_TRANSFER_DIGEST_LEN];
     switch (ev.type) {
     case GW_REC_BALANCE_CHANGED:
         bc_buffer(b, m, &ev); /* appended by bc_release, in log order */
@@ -683,12 +722,19 @@ static void on_message(void *ctx, const gw_kmsg_t *m)
         break;
     case GW_REC_MONEY_TRANSFER_CONFIRMED:
         fb = (gw_feedback_t){GW_OUTCOME_RESULT, true, str_of(""), str_of(""), str_of("")};
-        complete(b, GW_CMD_TRANSFER, ev.u.money_transfer_confirmed.id.b, &fb, true);
+        complete_bound(b, GW_CMD_TRANSFER, ev.u.money_transfer_confirmed.id.b, &fb,
+                       feedback_digest(m, digest) ? digest : NULL, true);
         break;
     case GW_REC_MONEY_TRANSFER_FAILED:
+        if (ev.u.money_transfer_failed.reason != NULL &&
+            strcmp(ev.u.money_transfer_failed.reason, GW_REASON_UUID_REUSED) == 0) {
+            refused(b, m, ev.u.money_transfer_failed.id.b);
+            break;
+        }
         fb = (gw_feedback_t){GW_OUTCOME_RESULT, false, str_of(ev.u.money_transfer_failed.reason), str_of(""),
                              str_of("")};
-        complete(b, GW_CMD_TRANSFER, ev.u.money_transfer_failed.id.b, &fb, true);
+        complete_bound(b, GW_CMD_TRANSFER, ev.u.money_transfer_failed.id.b, &fb,
+                       feedback_digest(m, digest) ? digest : NULL, true);
         break;
     default:
         break; /* heartbeats, commands on a shared topic: not ours */
@@ -1376,4 +1422,11 @@ void gw_backbone_render_metrics(gql_buf_t *out, void *data)
                                   sizeof text);
         gql_buf_append(out, text, n < sizeof text ? n : sizeof text - 1);
     }
+    gw_inflight_stats_t st = {0};
+    if (b != NULL && b->tables[GW_CMD_TRANSFER] != NULL)
+        gw_inflight_stats(b->tables[GW_CMD_TRANSFER], &st);
+    gw_metrics_family(out, "gateway_transfer_uuid_reused_total", "counter",
+                      "money_transfer requests refused at once: their uuid was in flight or answered for other "
+                      "parameters.",
+                      (long long)st.conflicts);
 }

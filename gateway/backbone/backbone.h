@@ -137,6 +137,16 @@ int64_t gw_backbone_timeout_ms(const gw_backbone_t *b);
 int gw_backbone_begin(gw_backbone_t *b, gw_cmd_table_t table, const uint8_t uuid[16], gw_cmd_waiter_t *w,
                       gw_outcome_t **outcome);
 
+/* gw_backbone_begin for a command whose uuid is bound to its parameters by
+ * `digest` (GW_INFLIGHT_DIGEST bytes, gw_transfer_digest): also
+ * GW_INFLIGHT_CONFLICT when the uuid is in flight or answered for other
+ * parameters (nothing linked, nothing to release). A waiter whose command
+ * turns out to conflict in the handler (another gateway's command of the
+ * same uuid came first) is answered GW_ANSWER_REFUSED with
+ * GW_REASON_UUID_REUSED. */
+int gw_backbone_begin_bound(gw_backbone_t *b, gw_cmd_table_t table, const uint8_t uuid[16], const uint8_t *digest,
+                            gw_cmd_waiter_t *w, gw_outcome_t **outcome);
+
 /* Any thread: the command for `uuid` could not be sent; every waiter of it
  * (the caller's too) is answered GW_ANSWER_UNDELIVERED with `reason`. */
 void gw_backbone_fail(gw_backbone_t *b, gw_cmd_table_t table, const uint8_t uuid[16], const char *reason);

@@ -168,6 +168,8 @@ struct gql_operation {
     const gql_type_t *root_type;
     exec_plan_t *root_plan;
     uint64_t sub_key;
+    const char *sub_vars; /* subscriptions: the coerced variables as JSON, in arena (the key's content) */
+    size_t sub_vars_len;
     /* With a cached document: the plans are the variant's, in plan_arena;
      * arguments that use variables are coerced into slots (NULL until
      * first used). Without: variant is NULL and plan_arena is `arena`. */
@@ -1599,8 +1601,14 @@ int gql_prepare(const gql_request_t *req, gql_operation_t **opp, gql_errors_t *e
         gql_iv_write_json(&op->vars, &b);
         h = fnv1a(h, "\0", 1);
         h = fnv1a(h, b.data ? b.data : "", b.len);
+        char *vars = b.oom ? NULL : gql_arena_strndup(op->arena, b.data ? b.data : "", b.len);
+        size_t vlen = b.len;
         gql_buf_free(&b);
+        if (vars == NULL)
+            return GQL_ENOMEM;
         op->sub_key = h;
+        op->sub_vars = vars;
+        op->sub_vars_len = vlen;
     }
     *opp = op;
     return 0;
@@ -1827,6 +1835,22 @@ int gql_subscribe(gql_operation_t *op, void **stream, gql_errors_t *errors)
 uint64_t gql_subscription_key(const gql_operation_t *op)
 {
     return op->sub_key;
+}
+
+bool gql_subscription_same(const gql_operation_t *a, const gql_operation_t *b)
+{
+    if (a == b)
+        return true;
+    if (a->sub_key != b->sub_key || a->sub_vars_len != b->sub_vars_len)
+        return false;
+    const gql_document_t *da = a->doc, *db = b->doc;
+    size_t la = da->source ? da->source_len : 0, lb = db->source ? db->source_len : 0;
+    if (la != lb || (da != db && la > 0 && da->source != db->source && memcmp(da->source, db->source, la) != 0))
+        return false;
+    const char *na = a->def->name ? a->def->name : "", *nb = b->def->name ? b->def->name : "";
+    if (strcmp(na, nb) != 0)
+        return false;
+    return a->sub_vars_len == 0 || memcmp(a->sub_vars, b->sub_vars, a->sub_vars_len) == 0;
 }
 
 const char *gql_subscription_field(const gql_operation_t *op, const gql_args_t **args)

@@ -461,6 +461,10 @@ int gql_operation_cost(const gql_operation_t *op, const gql_cost_options_t *opti
  * transport serializes once per key. */
 int gql_subscribe(gql_operation_t *op, void **stream, gql_errors_t *errors);
 uint64_t gql_subscription_key(const gql_operation_t *op);
+/* Whether two prepared subscriptions have the same key's content (document
+ * text, operation name, coerced variables), not only the same hash: what a
+ * memo compares on a hit, since a 64-bit hash of client text can collide. */
+bool gql_subscription_same(const gql_operation_t *a, const gql_operation_t *b);
 /* The root field of a subscription (name and coerced arguments). */
 const char *gql_subscription_field(const gql_operation_t *op, const gql_args_t **args);
 

@@ -53,6 +53,7 @@ typedef enum gw_answer_status {
     GW_ANSWER_OK = 0,      /* feedback arrived: see success/reason/iban/token */
     GW_ANSWER_TIMEOUT,     /* no feedback before the deadline (the command still stands) */
     GW_ANSWER_UNDELIVERED, /* the command could not be written to Kafka: reason says why */
+    GW_ANSWER_REFUSED,     /* the command's uuid was bound to other parameters: reason says so */
 } gw_answer_status_t;
 
 #define GW_LOOPQ_TEXT 128 /* room for a reason/iban/token copy, NUL included */

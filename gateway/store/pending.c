@@ -35,6 +35,8 @@ typedef struct entry {
     int64_t deadline;
     size_t heap_idx;
     gw_inflight_waiter_t *head, *tail;
+    bool has_digest; /* the parameters of the command in flight (gw_inflight_begin_bound) */
+    uint8_t digest[GW_INFLIGHT_DIGEST];
 } entry_t;
 
 typedef struct onode {
@@ -195,7 +197,7 @@ static gw_str_t copy_str(char **dst, gw_str_t s)
     return r;
 }
 
-static onode_t *outcome_new(const uint8_t uuid[16], const gw_feedback_t *fb)
+static onode_t *outcome_new(const uint8_t uuid[16], const gw_feedback_t *fb, const uint8_t *digest, const entry_t *e)
 {
     size_t text = (size_t)fb->reason.len + fb->iban.len + fb->token.len + 3;
     onode_t *n = malloc(sizeof(*n) + text);
@@ -210,6 +212,10 @@ static onode_t *outcome_new(const uint8_t uuid[16], const gw_feedback_t *fb)
     n->pub.reason = copy_str(&t, fb->reason);
     n->pub.iban = copy_str(&t, fb->iban);
     n->pub.token = copy_str(&t, fb->token);
+    if (digest != NULL || (e != NULL && e->has_digest)) {
+        n->pub.has_digest = true;
+        memcpy(n->pub.digest, digest != NULL ? digest : e->digest, GW_INFLIGHT_DIGEST);
+    }
     return n;
 }
 
@@ -296,21 +302,38 @@ static void add_waiter(entry_t *e, gw_inflight_waiter_t *w)
 int gw_inflight_begin(gw_inflight_t *p, const uint8_t uuid[16], int64_t deadline_ms, gw_inflight_waiter_t *w,
                       gw_outcome_t **outcome)
 {
+    return gw_inflight_begin_bound(p, uuid, NULL, deadline_ms, w, outcome);
+}
+
+/* Whether a digest held (has, d) and the caller's (NULL: none) bind the
+ * uuid to different parameters. */
+static bool digest_differs(bool has, const uint8_t *d, const uint8_t *mine)
+{
+    return has && mine != NULL && memcmp(d, mine, GW_INFLIGHT_DIGEST) != 0;
+}
+
+int gw_inflight_begin_bound(gw_inflight_t *p, const uint8_t uuid[16], const uint8_t *digest, int64_t deadline_ms,
+                            gw_inflight_waiter_t *w, gw_outcome_t **outcome)
+{
     if (p == NULL || uuid == NULL || outcome == NULL)
         return GW_STORE_EINVAL;
     *outcome = NULL;
     int rc;
     pthread_mutex_lock(&p->mu);
     onode_t *o = (onode_t *)htab_find(p, &p->outcomes, uuid);
-    entry_t *e;
-    if (o != NULL) {
+    entry_t *e = o == NULL ? (entry_t *)htab_find(p, &p->entries, uuid) : NULL;
+    if ((o != NULL && digest_differs(o->pub.has_digest, o->pub.digest, digest)) ||
+        (e != NULL && digest_differs(e->has_digest, e->digest, digest))) {
+        p->st.conflicts++;
+        rc = GW_INFLIGHT_CONFLICT;
+    } else if (o != NULL) {
         lru_unlink(p, o);
         lru_push_front(p, o);
         __atomic_add_fetch(&o->pub._refs, 1, __ATOMIC_RELAXED);
         *outcome = &o->pub;
         p->st.replayed++;
         rc = GW_INFLIGHT_ANSWERED;
-    } else if ((e = (entry_t *)htab_find(p, &p->entries, uuid)) != NULL) {
+    } else if (e != NULL) {
         add_waiter(e, w);
         rc = GW_INFLIGHT_JOINED;
     } else if (p->heap_n >= p->max_entries) {
@@ -321,6 +344,10 @@ int gw_inflight_begin(gw_inflight_t *p, const uint8_t uuid[16], int64_t deadline
     } else {
         memcpy(e->h.uuid, uuid, 16);
         e->deadline = deadline_ms;
+        if (digest != NULL) {
+            e->has_digest = true;
+            memcpy(e->digest, digest, GW_INFLIGHT_DIGEST);
+        }
         add_waiter(e, w);
         htab_insert(p, &p->entries, &e->h);
         p->heap[p->heap_n] = e;
@@ -360,6 +387,12 @@ bool gw_inflight_leave(gw_inflight_t *p, const uint8_t uuid[16], gw_inflight_wai
 int gw_inflight_complete(gw_inflight_t *p, const uint8_t uuid[16], const gw_feedback_t *fb,
                          gw_inflight_waiter_t **waiters, gw_outcome_t **outcome)
 {
+    return gw_inflight_complete_bound(p, uuid, fb, NULL, waiters, outcome);
+}
+
+int gw_inflight_complete_bound(gw_inflight_t *p, const uint8_t uuid[16], const gw_feedback_t *fb, const uint8_t *digest,
+                               gw_inflight_waiter_t **waiters, gw_outcome_t **outcome)
+{
     if (p == NULL || uuid == NULL || fb == NULL || waiters == NULL || outcome == NULL)
         return GW_STORE_EINVAL;
     *waiters = NULL;
@@ -371,9 +404,10 @@ int gw_inflight_complete(gw_inflight_t *p, const uint8_t uuid[16], const gw_feed
     if (e == NULL) {
         p->st.ignored++;
         rc = 0;
-    } else if ((o = outcome_new(uuid, fb)) == NULL) {
+    } else if ((o = outcome_new(uuid, fb, digest, e)) == NULL) {
         rc = GW_STORE_ENOMEM;
     } else {
+        bool other = digest_differs(e->has_digest, e->digest, digest);
         htab_remove(p, &p->entries, &e->h);
         heap_remove(p, e);
         *waiters = e->head;
@@ -398,7 +432,7 @@ int gw_inflight_complete(gw_inflight_t *p, const uint8_t uuid[16], const gw_feed
             }
         }
         *outcome = &o->pub;
-        rc = 1;
+        rc = other ? 2 : 1;
     }
     pthread_mutex_unlock(&p->mu);
     return rc;
@@ -409,6 +443,24 @@ int gw_inflight_abort(gw_inflight_t *p, const uint8_t uuid[16], gw_inflight_wait
     *waiters = NULL;
     pthread_mutex_lock(&p->mu);
     entry_t *e = (entry_t *)htab_find(p, &p->entries, uuid);
+    if (e != NULL) {
+        htab_remove(p, &p->entries, &e->h);
+        heap_remove(p, e);
+        *waiters = e->head;
+        free(e);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return e != NULL;
+}
+
+int gw_inflight_abort_bound(gw_inflight_t *p, const uint8_t uuid[16], const uint8_t *digest,
+                            gw_inflight_waiter_t **waiters)
+{
+    *waiters = NULL;
+    pthread_mutex_lock(&p->mu);
+    entry_t *e = (entry_t *)htab_find(p, &p->entries, uuid);
+    if (e != NULL && digest_differs(e->has_digest, e->digest, digest))
+        e = NULL; /* another command of this uuid: not the one refused */
     if (e != NULL) {
         htab_remove(p, &p->entries, &e->h);
         heap_remove(p, e);

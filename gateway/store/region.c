@@ -1,5 +1,5 @@
 /*
- * region.c — the store's grow-only allocator and string hash.
+ * region.c — the store's grow-only allocator and its keyed string hash.
  *
  * Projections keep everything they ever fold until the process ends, so
  * their strings and index nodes come from a region: big blocks, bump
@@ -8,8 +8,10 @@
  */
 #include "store_int.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 typedef struct gw__region_block {
     struct gw__region_block *next;
@@ -84,20 +86,31 @@ static uint64_t mix(uint64_t h)
     return h;
 }
 
-uint64_t gw__hash_bytes(const void *p, size_t n)
+/* The seed enters every word before it is mixed (as gateway/graphql/json.c
+ * keys its duplicate-key table), not only the start value: two strings that
+ * collide under one seed then say nothing about another. */
+uint64_t gw__hash_bytes(const void *p, size_t n, uint64_t seed)
 {
     const unsigned char *s = p;
-    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (n * 0x100000001b3ULL);
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (n * 0x100000001b3ULL) ^ seed;
     while (n >= 8) {
         uint64_t w;
         memcpy(&w, s, 8);
-        h = (h ^ mix(w)) * 0x87c37b91114253d5ULL;
+        h = (h ^ mix(w ^ seed)) * 0x87c37b91114253d5ULL;
         s += 8;
         n -= 8;
     }
     uint64_t w = 0;
     if (n > 0)
         memcpy(&w, s, n);
-    h ^= mix(w ^ ((uint64_t)n << 56));
+    h ^= mix(w ^ ((uint64_t)n << 56) ^ seed);
     return mix(h);
+}
+
+uint64_t gw__hash_seed(void)
+{
+    uint64_t v = 0;
+    if (getrandom(&v, sizeof v, GRND_NONBLOCK) != (ssize_t)sizeof v)
+        randombytes_buf(&v, sizeof v);
+    return v != 0 ? v : 0x6a09e667f3bcc909ULL;
 }

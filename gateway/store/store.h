@@ -264,6 +264,10 @@ typedef struct gw_feedback {
     gw_str_t token;
 } gw_feedback_t;
 
+/* The size of a command's parameter digest (a uuid bound to its request:
+ * gateway/store/fields.h computes it for transfers). */
+#define GW_INFLIGHT_DIGEST 16
+
 /* A stored outcome: immutable, reference counted, strings NUL-terminated
  * (empty when absent). Release every reference you are given. */
 typedef struct gw_outcome {
@@ -273,6 +277,8 @@ typedef struct gw_outcome {
     gw_str_t reason;
     gw_str_t iban;
     gw_str_t token;
+    bool has_digest; /* digest: the parameters the outcome was decided for */
+    uint8_t digest[GW_INFLIGHT_DIGEST];
     int _refs; /* private */
 } gw_outcome_t;
 
@@ -282,6 +288,7 @@ typedef enum gw_inflight_begin_result {
     GW_INFLIGHT_NEW = 1,      /* a new entry: the caller must now produce the command */
     GW_INFLIGHT_JOINED = 2,   /* already in flight: the waiter joined, do not produce */
     GW_INFLIGHT_ANSWERED = 3, /* answered before: *outcome holds a reference */
+    GW_INFLIGHT_CONFLICT = 4, /* the uuid is in flight or answered for other parameters (another digest) */
 } gw_inflight_begin_result_t;
 
 typedef struct gw_inflight_stats {
@@ -292,6 +299,7 @@ typedef struct gw_inflight_stats {
     uint64_t rejected;  /* begin() refused by the bound */
     uint64_t ignored;   /* feedback for unknown ids */
     uint64_t replayed;  /* begin() answered from the stored outcomes */
+    uint64_t conflicts; /* begin_bound() refused: the uuid is bound to other parameters */
 } gw_inflight_stats_t;
 
 typedef struct gw_inflight gw_inflight_t;
@@ -316,21 +324,46 @@ void gw_inflight_free(gw_inflight_t *p);
 int gw_inflight_begin(gw_inflight_t *p, const uint8_t uuid[16], int64_t deadline_ms, gw_inflight_waiter_t *w,
                       gw_outcome_t **outcome);
 
+/* gw_inflight_begin for a command whose uuid is bound to its parameters by
+ * `digest` (GW_INFLIGHT_DIGEST bytes; NULL: unbound, as gw_inflight_begin).
+ * When the uuid is in flight, or answered, for another digest the result is
+ * GW_INFLIGHT_CONFLICT: w is not linked and *outcome stays NULL. An entry or
+ * outcome without a digest (written before digests, or from feedback that
+ * did not say) binds nothing: it is joined or answered as before. */
+int gw_inflight_begin_bound(gw_inflight_t *p, const uint8_t uuid[16], const uint8_t *digest, int64_t deadline_ms,
+                            gw_inflight_waiter_t *w, gw_outcome_t **outcome);
+
 /* Remove one waiter (its client went away) from the uuid's list. The entry
  * stays until feedback or its deadline. Returns true when it was linked. */
 bool gw_inflight_leave(gw_inflight_t *p, const uint8_t uuid[16], gw_inflight_waiter_t *w);
 
 /* Feedback arrived for `uuid`. When it is in flight: the entry is removed,
  * the outcome stored, *waiters receives its waiter list (oldest first) and
- * *outcome one reference; returns 1. Unknown uuid: ignored, returns 0.
- * GW_STORE_ENOMEM when the outcome cannot be copied (the entry stays). */
+ * *outcome one reference; returns 1, or 2 when the feedback's digest and
+ * the entry's differ (the uuid was decided for another command with other
+ * parameters: the outcome is stored, bound to the feedback's digest, and the
+ * waiters must be told their request conflicts, not given it). The stored
+ * outcome's digest is the feedback's, else the entry's. Unknown uuid:
+ * ignored, returns 0. GW_STORE_ENOMEM when the outcome cannot be copied (the
+ * entry stays). */
 int gw_inflight_complete(gw_inflight_t *p, const uint8_t uuid[16], const gw_feedback_t *fb,
                          gw_inflight_waiter_t **waiters, gw_outcome_t **outcome);
+/* gw_inflight_complete with the digest the feedback was decided for
+ * (GW_INFLIGHT_DIGEST bytes; NULL: not said). */
+int gw_inflight_complete_bound(gw_inflight_t *p, const uint8_t uuid[16], const gw_feedback_t *fb, const uint8_t *digest,
+                               gw_inflight_waiter_t **waiters, gw_outcome_t **outcome);
 
 /* Drop the entry of `uuid` without storing an outcome (its command never
  * reached Kafka, so a retry with the same uuid must send it again);
  * *waiters receives its waiter list. Returns 1 when it was in flight, else 0. */
 int gw_inflight_abort(gw_inflight_t *p, const uint8_t uuid[16], gw_inflight_waiter_t **waiters);
+
+/* gw_inflight_abort only when the entry in flight is the command with
+ * `digest` (or digest is NULL, or the entry has none): how a refusal that
+ * concerns one of several commands sharing a uuid reaches only its own
+ * waiters. Returns 1 when dropped, else 0. */
+int gw_inflight_abort_bound(gw_inflight_t *p, const uint8_t uuid[16], const uint8_t *digest,
+                            gw_inflight_waiter_t **waiters);
 
 /* Drop every entry whose deadline is <= now_ms; their waiters are chained
  * into *waiters (entry by entry in deadline order). Returns the number of

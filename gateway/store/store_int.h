@@ -27,8 +27,17 @@ void *gw__region_alloc(gw__region_t *r, size_t n, size_t align);
 /* Free every block. */
 void gw__region_free(gw__region_t *r);
 
-/* A fast 64-bit hash of n bytes (not keyed: for data the store trusts, such
- * as events read from its own Kafka topics). */
-uint64_t gw__hash_bytes(const void *p, size_t n);
+/* A fast 64-bit hash of n bytes, keyed by `seed`. The strings the store
+ * interns and indexes (descriptions, IBANs) are chosen by clients, so every
+ * table passes a seed drawn at random when it was made (gw__hash_seed): with
+ * the seed unknown, no set of strings collides more often than random ones.
+ * Seed 0 gives the fixed hash that digests meant to compare across runs
+ * (gw_txstore_checksum) use. Not a MAC: a client that could watch timings
+ * long enough might learn about the seed; it guards tables, not secrets. */
+uint64_t gw__hash_bytes(const void *p, size_t n, uint64_t seed);
+
+/* A random, non-zero seed for gw__hash_bytes (getrandom; libsodium's
+ * randombytes if that fails). */
+uint64_t gw__hash_seed(void);
 
 #endif

@@ -87,6 +87,7 @@ struct gw_txstore {
     _Alignas(LINE) _Atomic(chunk_dir_t *) dir;
     _Atomic(iban_map_t *) map;
     iban_ent_t *skip_head; /* sentinel, SKIP_LEVELS links */
+    uint64_t hash_seed;    /* gw__hash_bytes's key (intern table, IBAN map): set once at creation */
 
     /* Written by every append. */
     _Alignas(LINE) _Atomic uint64_t count;
@@ -171,6 +172,7 @@ gw_txstore_t *gw_txstore_new(void)
     for (int i = 0; i < MAX_PARTITIONS; i++)
         s->last_offset[i] = -1;
     s->rng = 0x2545f4914f6cdd1dULL;
+    s->hash_seed = gw__hash_seed();
 
     size_t dir_cap = 64, map_cap = 1024, intern_cap = 1024;
     chunk_dir_t *d = calloc(1, sizeof(*d) + dir_cap * sizeof(tx_rec_t *));
@@ -251,7 +253,7 @@ static int intern_grow(gw_txstore_t *s)
 
 static const istr_t *intern(gw_txstore_t *s, gw_str_t str)
 {
-    uint64_t h = gw__hash_bytes(str.ptr, str.len);
+    uint64_t h = gw__hash_bytes(str.ptr, str.len, s->hash_seed);
     size_t i = h & s->intern_mask;
     for (;;) {
         const istr_t *e = s->intern[i].s;
@@ -342,7 +344,7 @@ static int random_level(gw_txstore_t *s)
 
 static iban_ent_t *iban_get(gw_txstore_t *s, gw_str_t iban)
 {
-    uint64_t h = gw__hash_bytes(iban.ptr, iban.len);
+    uint64_t h = gw__hash_bytes(iban.ptr, iban.len, s->hash_seed);
     iban_map_t *m = atomic_load_explicit(&s->map, memory_order_relaxed);
     iban_ent_t *e = map_find(m, h, iban.ptr, iban.len);
     if (e != NULL)
@@ -488,7 +490,7 @@ static iban_ent_t *iban_find(const gw_txstore_t *s, gw_str_t iban)
 {
     if (iban.ptr == NULL || iban.len == 0 || iban.len >= MAX_STRING)
         return NULL;
-    uint64_t h = gw__hash_bytes(iban.ptr, iban.len);
+    uint64_t h = gw__hash_bytes(iban.ptr, iban.len, s->hash_seed);
     return map_find(atomic_load_explicit(&((gw_txstore_t *)s)->map, memory_order_acquire), h, iban.ptr, iban.len);
 }
 
@@ -628,7 +630,7 @@ static uint64_t combine(uint64_t h, uint64_t v)
 static uint64_t str_digest(const istr_t *s)
 {
     /* The length goes in too, so ("ab", "c") and ("a", "bc") differ. */
-    return gw__hash_bytes(s->s, s->len) ^ ((uint64_t)s->len << 48);
+    return gw__hash_bytes(s->s, s->len, 0) ^ ((uint64_t)s->len << 48);
 }
 
 uint64_t gw_txstore_checksum(const gw_txstore_t *s, uint64_t *count)

@@ -14,9 +14,14 @@
 #define REPLAY_BATCH 256     /* stored transactions read per gw_txstore_since call */
 #define SUB_ARENA_BLOCK 2048 /* a subscription's operation, plan and variables fit in one block */
 
+/* A memo entry for the current event: the payload of one key. `op` is the
+ * operation it was made for (a subscription alive for the whole fan-out:
+ * stopped ones wait in the graveyard), so a hit compares the key's content,
+ * not only its hash. */
 typedef struct shape_slot {
     uint64_t gen;
     uint64_t key;
+    const gql_operation_t *op;
     gw_payload_t *payload;
 } shape_slot_t;
 
@@ -51,6 +56,7 @@ struct gw_subs {
     gw_txstore_t *store;
     gw_subs_root_fn root_fn;
     int slot;
+    uint64_t key_mask; /* all ones; tests narrow it to force collisions (gw_subs__set_key_mask) */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -263,7 +269,7 @@ static gw_payload_t *shape_payload(gw_subs_loop_t *L, gw_sub_t *sub, const gw_tx
     size_t i = (size_t)(sub->key % SHAPE_SLOTS);
     for (size_t probe = 0; probe < 16; probe++, i = (i + 1) % SHAPE_SLOTS) {
         shape_slot_t *s = &L->shapes[i];
-        if (s->gen == L->shape_gen && s->key == sub->key)
+        if (s->gen == L->shape_gen && s->key == sub->key && gql_subscription_same(s->op, sub->op))
             return s->payload;
         if (s->gen != L->shape_gen) {
             gw_payload_t *p = execute_tx(L, sub, tx);
@@ -271,7 +277,7 @@ static gw_payload_t *shape_payload(gw_subs_loop_t *L, gw_sub_t *sub, const gw_tx
                 payload_free(p);
                 return NULL;
             }
-            *s = (shape_slot_t){L->shape_gen, sub->key, p};
+            *s = (shape_slot_t){L->shape_gen, sub->key, sub->op, p};
             return p;
         }
     }
@@ -567,7 +573,7 @@ gw_start_result_t gw_subs_run(gw_sub_t *sub)
     if (sub->kind != GW_OP_STREAM)
         return run_single(sub);
     const gw_subs_source_t *spec = sub->source;
-    sub->key = gql_subscription_key(sub->op);
+    sub->key = gql_subscription_key(sub->op) & subs->key_mask;
     sub->filter = spec->filter;
     gw_txstore_t *store = subs->store;
     uint64_t count = store != NULL ? gw_txstore_count(store) : 0;
@@ -678,6 +684,7 @@ gw_subs_t *gw_subs_new(gw_server_t *s, gw_exec_t *exec, size_t max_unsent_bytes)
     subs->server = s;
     subs->exec = exec;
     subs->max_unsent_bytes = max_unsent_bytes;
+    subs->key_mask = UINT64_MAX;
     subs->slot = gw_server_slot_new(s);
     if (subs->slot < 0 || gw_server_add_thread_hook(s, loop_start, loop_end, subs) != 0 ||
         gw_server_add_metrics(s, render_metrics, subs) != 0) {
@@ -685,6 +692,11 @@ gw_subs_t *gw_subs_new(gw_server_t *s, gw_exec_t *exec, size_t max_unsent_bytes)
         return NULL;
     }
     return subs;
+}
+
+void gw_subs__set_key_mask(gw_subs_t *subs, uint64_t mask)
+{
+    subs->key_mask = mask;
 }
 
 void gw_subs_free(gw_subs_t *subs)

@@ -205,6 +205,11 @@ gw_thread_t *gw_subs_thread(const gw_subs_loop_t *L);
 gw_subs_t *gw_subs_new(gw_server_t *s, gw_exec_t *exec, size_t max_unsent_bytes);
 void gw_subs_free(gw_subs_t *subs);
 
+/* Tests only: the memo keys of streams started from now on are ANDed with
+ * `mask` (0: every key collides), so a test can show that the per-event memo
+ * tells operations apart by content, not only by their 64-bit hash. */
+void gw_subs__set_key_mask(gw_subs_t *subs, uint64_t mask);
+
 /* The transactions to stream (borrowed; must outlive the server run). NULL
  * (the default) means no transactions: streams stay silent. */
 void gw_subs_set_store(gw_subs_t *subs, gw_txstore_t *store);

@@ -162,14 +162,20 @@ export function scenario(topologyFile, brokers) {
     assert.equal(changes(o, 'NL91ABNA0417164300').length, 0);
     const eventsBefore = o.length;
 
-    // repeated ids: the same answers, no money moves
-    c.send('ConfirmMoneyTransfer', { id: t.pay, token: accA.token, amount: 2500, from: accA.iban, to: accB.iban, description: 'again' });
+    // repeated ids: the same answers, no money moves; a transfer id re-sent with
+    // other fields is refused (not recorded: the first answer stays)
+    c.send('ConfirmMoneyTransfer', { id: t.pay, token: accA.token, amount: 2500, from: accA.iban, to: accB.iban, description: 'pay' });
     c.send('ConfirmAccountCreation', { id: a1, a_type: 'AUTO' });
     o = await c.until((o) => c.feedback(o, t.pay).length === 2 && c.feedback(o, a1).length === 2, 'repeated answers');
+    c.send('ConfirmMoneyTransfer', { id: t.pay, token: accA.token, amount: 2500, from: accA.iban, to: accB.iban, description: 'again' });
+    o = await c.until((o) => c.feedback(o, t.pay).length === 3, 'the reuse refused');
     o = await c.settle();
+    assert.equal(c.feedback(o, t.pay)[1].record, 'MoneyTransferConfirmed');
+    assert.equal(c.feedback(o, t.pay)[2].record, 'MoneyTransferFailed');
+    assert.equal(c.feedback(o, t.pay)[2].reason, 'uuid already used for a different transfer');
     assert.equal(c.feedback(o, a1)[1].iban, accA.iban);
     assert.equal(c.feedback(o, a1)[1].token, accA.token);
-    assert.equal(o.length, eventsBefore + 2);
+    assert.equal(o.length, eventsBefore + 3);
 
     // restart with the snapshot: nothing applied twice, and the state is intact
     assert.equal((await stop(s.h)).code, 0);
@@ -180,7 +186,7 @@ export function scenario(topologyFile, brokers) {
     o = await c.until((o) => c.feedback(o, back).length === 1, 'transfer after restart');
     o = await c.settle();
     assert.equal(c.feedback(o, back)[0].record, 'MoneyTransferConfirmed');
-    assert.equal(o.length, eventsBefore + 2 + 3, 'only the new transfer produced events');
+    assert.equal(o.length, eventsBefore + 3 + 3, 'only the new transfer produced events');
     assert.equal(changes(o, accB.iban).at(-1).new_balance, 3000n);
 
     // restart without the snapshot (rebuilt from the topics alone): same state
@@ -193,9 +199,11 @@ export function scenario(topologyFile, brokers) {
     o = await c.until((o) => c.feedback(o, back2).length === 1 && c.feedback(o, t.deposit).length === 2, 'after rebuild');
     o = await c.settle();
     assert.equal(c.feedback(o, back2)[0].record, 'MoneyTransferConfirmed');
+    // the deposit's id with another description: still bound after a rebuild from the topics alone
+    assert.equal(c.feedback(o, t.deposit)[1].reason, 'uuid already used for a different transfer');
     assert.equal(changes(o, accB.iban).at(-1).new_balance, 0n);
     assert.equal(changes(o, accA.iban).at(-1).new_balance, 10700n);
-    assert.equal(o.length, eventsBefore + 2 + 3 + 3 + 1);
+    assert.equal(o.length, eventsBefore + 3 + 3 + 3 + 1);
 
     // a new broker (all data gone) with the old snapshot: refuse, say why
     assert.equal((await stop(s.h)).code, 0);

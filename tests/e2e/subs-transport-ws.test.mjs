@@ -232,13 +232,21 @@ describe('graphql-transport-ws', () => {
     }
     await sleep(200);
     assert.deepEqual(r2.messages, []); // nothing for a completed operation
-    // the same uuids again answer the stored outcome and move nothing
+    // the same uuids with the same arguments answer the stored outcome and move
+    // nothing; with other arguments they are refused (a uuid is bound to its transfer)
     const client = wsClient(stack);
-    const again = follow(client, { query: TWO_TRANSFERS, variables: { u1, u2, tok: a.token, from: a.iban, to: b.iban } });
-    await again.done;
+    const again1 = follow(client, payload(u1, 'gone-closed'));
+    const again2 = follow(client, payload(u2, 'gone-complete'));
+    const other = follow(client, { query: TWO_TRANSFERS, variables: { u1, u2, tok: a.token, from: a.iban, to: b.iban } });
+    await Promise.all([again1.done, again2.done, other.done]);
     await client.dispose();
-    assert.equal(again.values[0].data.first.success, true, JSON.stringify(again.values));
-    assert.equal(again.values[0].data.second.success, true);
+    assert.equal(again1.values[0].data.money_transfer.success, true, JSON.stringify(again1.values));
+    assert.equal(again2.values[0].data.money_transfer.success, true, JSON.stringify(again2.values));
+    assert.deepEqual(other.values[0].data, { first: null, second: null }, JSON.stringify(other.values));
+    assert.deepEqual(
+      other.values[0].errors.map((e) => e.message),
+      ['uuid already used for a different transfer', 'uuid already used for a different transfer'],
+    );
     const rows = await settled(gw, b.iban, 'gone-complete');
     assert.equal(rows.filter((t) => t.descr.startsWith('gone-')).length, 2, JSON.stringify(rows));
     r2.ws.close();

@@ -104,6 +104,8 @@ typedef struct answer {
     int kind;
     uint32_t account; /* ANS_ACCOUNT_OK: index into accounts */
     char *reason;     /* the *_FAILED kinds: owned */
+    int has_digest;   /* transfers: the parameters this answer was given for */
+    uint8_t digest[GW_TRANSFER_DIGEST_LEN];
 } answer_t;
 
 /* The accounts whose BalanceChanged for one transfer were seen, and what the
@@ -404,6 +406,7 @@ static int add_answer(ch_bank_t *b, const gw_uuid_t *id, int kind, long account,
     a->kind = kind;
     a->account = account < 0 ? 0 : (uint32_t)account;
     a->reason = r;
+    a->has_digest = 0;
     size_t mask = b->by_id.cap - 1, i = hash_id(id) & mask;
     while (b->by_id.slots[i] != 0)
         i = (i + 1) & mask;
@@ -564,6 +567,27 @@ static int create_account(ch_bank_t *b, const gw_uuid_t *id, gw_atype_t a_type, 
     return 0;
 }
 
+/* The transfer's fields as fields.h sees them (strings may be NULL: empty). */
+static gw_transfer_fields_t fields_of(const gw_event_t *cmd)
+{
+    const char *t = cmd->u.confirm_money_transfer.token, *f = cmd->u.confirm_money_transfer.from,
+               *to = cmd->u.confirm_money_transfer.to, *d = cmd->u.confirm_money_transfer.description;
+#define STR_(s) ((gw_str_t){(s) ? (s) : "", (s) ? (uint32_t)strnlen((s), UINT32_MAX) : 0})
+    gw_transfer_fields_t r = {STR_(t), STR_(f), STR_(to), STR_(d), {NULL, 0}, cmd->u.confirm_money_transfer.amount};
+#undef STR_
+    return r;
+}
+
+/* Sets the newest answer's digest and the output's to `digest`. */
+static void bind_last(ch_bank_t *b, const uint8_t digest[GW_TRANSFER_DIGEST_LEN], ch_bank_out_t *out)
+{
+    answer_t *a = &b->answers[b->nanswers - 1];
+    a->has_digest = 1;
+    memcpy(a->digest, digest, GW_TRANSFER_DIGEST_LEN);
+    out->has_digest = 1;
+    memcpy(out->digest, digest, GW_TRANSFER_DIGEST_LEN);
+}
+
 /* Refuses a transfer with reason: records the answer and emits the feedback. */
 static int refuse(ch_bank_t *b, const gw_uuid_t *id, const char *reason, ch_bank_out_t *out)
 {
@@ -602,6 +626,13 @@ static int transfer(ch_bank_t *b, const gw_event_t *cmd, ch_bank_out_t *out)
     }
     if (ti >= 0 && __builtin_add_overflow(b->accounts[ti].balance, amount, &new_to))
         return refuse(b, id, CH_REASON_AMOUNT, out);
+    /* the original's rules passed: nothing over the field limits is applied
+     * (a command from a producer that did not check them; the refusals above
+     * keep the original's reasons and order) */
+    gw_transfer_fields_t f = fields_of(cmd);
+    char msg[GW_FIELDS_MSG];
+    if (gw_fields_check_transfer(&f, msg, sizeof msg) != 0)
+        return refuse(b, id, msg, out);
     if (add_answer(b, id, ANS_TRANSFER_OK, -1, NULL) != 0)
         return CH_ENOMEM;
     /* from here on nothing can fail */
@@ -652,17 +683,60 @@ int ch_bank_handle(ch_bank_t *b, const gw_event_t *cmd, ch_bank_out_t *out)
     const gw_uuid_t *id = gw_event_id(cmd);
     if (cmd->type != GW_REC_CONFIRM_ACCOUNT_CREATION && cmd->type != GW_REC_CONFIRM_MONEY_TRANSFER)
         return CH_EINVAL;
+    uint8_t digest[GW_TRANSFER_DIGEST_LEN];
+    int is_transfer = cmd->type == GW_REC_CONFIRM_MONEY_TRANSFER;
+    if (is_transfer) {
+        gw_transfer_fields_t f = fields_of(cmd);
+        gw_transfer_digest(&f, digest);
+    }
     long ai = find_answer(b, id);
     if (ai >= 0) { /* also when the id is reused for the other kind of command */
-        repeat_answer(b, &b->answers[ai], out);
+        const answer_t *a = &b->answers[ai];
+        if (is_transfer && a->has_digest && memcmp(a->digest, digest, GW_TRANSFER_DIGEST_LEN) != 0) {
+            /* the same id for other parameters: refused, not recorded (the
+             * first answer stays for exact retries) */
+            out->conflict = 1;
+            out->has_digest = 1;
+            memcpy(out->digest, digest, GW_TRANSFER_DIGEST_LEN);
+            out_failed(GW_REC_MONEY_TRANSFER_FAILED, id, CH_REASON_UUID_REUSED, out);
+            return 0;
+        }
+        repeat_answer(b, a, out);
+        if (a->has_digest) {
+            out->has_digest = 1;
+            memcpy(out->digest, a->digest, GW_TRANSFER_DIGEST_LEN);
+        }
         return 0;
     }
-    if (cmd->type == GW_REC_CONFIRM_ACCOUNT_CREATION)
+    if (!is_transfer)
         return create_account(b, id, cmd->u.confirm_account_creation.a_type, out);
     long ci = find_cause(b, id);
-    if (ci >= 0 && !b->causes[ci].done)
-        return complete_transfer(b, ci, cmd, out);
-    return transfer(b, cmd, out);
+    size_t before = b->nanswers;
+    int rc = ci >= 0 && !b->causes[ci].done ? complete_transfer(b, ci, cmd, out) : transfer(b, cmd, out);
+    if (rc == 0 && b->nanswers == before + 1)
+        bind_last(b, digest, out);
+    return rc;
+}
+
+int ch_bank_bind_digest(ch_bank_t *b, const gw_uuid_t *id, const uint8_t digest[GW_TRANSFER_DIGEST_LEN])
+{
+    long ai = find_answer(b, id);
+    if (ai < 0 || (b->answers[ai].kind != ANS_TRANSFER_OK && b->answers[ai].kind != ANS_TRANSFER_FAILED))
+        return CH_EINVAL;
+    answer_t *a = &b->answers[ai];
+    if (!a->has_digest) {
+        a->has_digest = 1;
+        memcpy(a->digest, digest, GW_TRANSFER_DIGEST_LEN);
+    }
+    return 0;
+}
+
+int ch__bank_answer_digest(const ch_bank_t *b, size_t i, uint8_t d[GW_TRANSFER_DIGEST_LEN])
+{
+    if (i >= b->nanswers || !b->answers[i].has_digest)
+        return 0;
+    memcpy(d, b->answers[i].digest, GW_TRANSFER_DIGEST_LEN);
+    return 1;
 }
 
 /* --------------------------------------------------------------- replay */
@@ -724,6 +798,10 @@ int ch_bank_apply_from(ch_bank_t *b, const gw_event_t *ev, const gw_uuid_t *caus
             return add_answer(b, id, ANS_TRANSFER_OK, -1, NULL);
         return 0;
     case GW_REC_MONEY_TRANSFER_FAILED:
+        /* a refused reuse of an id is never that id's answer (ch_bank_handle) */
+        if (ev->u.money_transfer_failed.reason != NULL &&
+            strcmp(ev->u.money_transfer_failed.reason, CH_REASON_UUID_REUSED) == 0)
+            return 0;
         if (find_answer(b, id) < 0)
             return add_answer(b, id, ANS_TRANSFER_FAILED, -1, ev->u.money_transfer_failed.reason);
         return 0;

@@ -12,7 +12,15 @@
  *    out of `to` without its token); if `from` is here: its token, then its limit;
  *    else `to` must be here; one BalanceChanged per changed account, then the
  *    feedback;
- *  - a command id answered before gets the same answer again and moves no money;
+ *  - a transfer that passes those rules is checked against the field limits of
+ *    gateway/store/fields.h before anything is applied (another producer may not
+ *    have checked them): a field over its limit is refused with the message
+ *    naming it;
+ *  - a command id answered before gets the same answer again and moves no money,
+ *    unless it is a transfer whose parameters differ from the answered one's
+ *    (their digest, gw_transfer_digest): that command is refused with
+ *    CH_REASON_UUID_REUSED, nothing is recorded, and the first answer stays for
+ *    exact retries;
  *  - a generated IBAN that exists is drawn again: a collision is never an answer.
  *
  * Names: everything the handler defines is `ch_` (`ch__` when shared between its
@@ -23,6 +31,7 @@
 #define CH_BANK_H
 
 #include "events.h"
+#include "fields.h"
 
 #include <stdint.h>
 
@@ -60,6 +69,7 @@ const char *ch_strerror(int code);
 #define CH_REASON_TOKEN "invalid token"
 #define CH_REASON_FUNDS "insufficient funds"
 #define CH_REASON_UNKNOWN "both to and from not known at this bank"
+#define CH_REASON_UUID_REUSED GW_REASON_UUID_REUSED
 
 /* 1 when s is a valid IBAN by the ISO 13616 mod-97 check (any country; no spaces). */
 int ch_iban_valid(const char *s);
@@ -95,6 +105,11 @@ typedef struct ch_bank_out {
     int n;
     int repeated;  /* 1: the command id was answered before; nothing changed */
     int completed; /* 1: a transfer left half-done by a stop was finished */
+    int conflict;  /* 1: a transfer's id was answered for other parameters; refused, nothing recorded */
+    /* A transfer's parameter digest, sent with its feedback (header
+     * "command-digest"): the answered command's, or with `conflict` the refused one's. */
+    int has_digest;
+    uint8_t digest[GW_TRANSFER_DIGEST_LEN];
 } ch_bank_out_t;
 
 /*
@@ -147,6 +162,14 @@ int ch_bank_complete_next(ch_bank_t *b, ch_bank_out_t *out, gw_uuid_t *id, const
  * when their commands are read again).
  */
 size_t ch_bank_replay_done(ch_bank_t *b);
+
+/*
+ * Binds the answer of transfer `id` to the parameters `digest` stood for
+ * (replay: the "command-digest" header of its feedback; a snapshot's digest
+ * line). The first binding stays. Returns 0, or CH_EINVAL when id has no
+ * transfer answer.
+ */
+int ch_bank_bind_digest(ch_bank_t *b, const gw_uuid_t *id, const uint8_t digest[GW_TRANSFER_DIGEST_LEN]);
 
 /* 1 when command id was answered. */
 int ch_bank_answered(const ch_bank_t *b, const gw_uuid_t *id);

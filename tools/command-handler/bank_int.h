@@ -15,6 +15,8 @@ const ch_account_t *ch__bank_accounts(const ch_bank_t *b, size_t *n);
 /* Answer i: its id, kind, account IBAN (ANS_ACCOUNT_OK) or reason (failures); 0, or -1
  * past the end (an iteration's end, not an error). */
 int ch__bank_answer(const ch_bank_t *b, size_t i, gw_uuid_t *id, int *kind, const char **iban, const char **reason);
+/* Answer i's parameter digest into d: 1, or 0 when it has none (or i is past the end). */
+int ch__bank_answer_digest(const ch_bank_t *b, size_t i, uint8_t d[GW_TRANSFER_DIGEST_LEN]);
 /* The first half-done transfer at index >= i: its index, id and the accounts already
  * changed ("" = none); -1 when there is none. */
 int ch__bank_incomplete(const ch_bank_t *b, size_t i, gw_uuid_t *id, const char **iban1, const char **iban2);

@@ -92,7 +92,8 @@ typedef struct held {
     size_t klen;
     void *value; /* owned, the encoded feedback; NULL: none (a command that answers nothing) */
     size_t vlen;
-    uint64_t consumed_ns; /* when its command was consumed (gw_hist_now_ns) */
+    uint64_t consumed_ns;                        /* when its command was consumed (gw_hist_now_ns) */
+    char digest[2 * GW_TRANSFER_DIGEST_LEN + 1]; /* a transfer's "command-digest" header; "" = none */
 } held_t;
 
 /* The handler's whole state; one per process, passed to every callback. */
@@ -115,7 +116,8 @@ typedef struct handler {
     held_t *held, *held_tail; /* answers waiting for their BalanceChanged acknowledgements (oldest first) */
     size_t nheld;
     /* counters */
-    uint64_t commands, repeated, skipped_answered, bad_messages, foreign_records, produced, delivered, failed;
+    uint64_t commands, repeated, conflicts, skipped_answered, bad_messages, foreign_records, produced, delivered,
+        failed;
     uint64_t replayed_events, resets, snapshots, held_max, completed_at_start;
     /* handler_stage_seconds (live commands): fetch (the command's Kafka
      * timestamp -> consumed, ms resolution), decide (consumed -> its balance
@@ -186,18 +188,19 @@ static void write_metrics(const handler_t *h)
     const gw_codec_stats_t *cs = gw_codec_stats(h->codec);
     fprintf(f,
             "handler_commands_total %" PRIu64 "\nhandler_commands_repeated_total %" PRIu64
-            "\nhandler_commands_skipped_answered_total %" PRIu64 "\nhandler_bad_messages_total %" PRIu64
-            "\nhandler_foreign_records_total %" PRIu64 "\nhandler_produced_total %" PRIu64
-            "\nhandler_delivered_total %" PRIu64 "\nhandler_delivery_failed_total %" PRIu64
-            "\nhandler_replayed_events_total %" PRIu64 "\nhandler_offset_resets_total %" PRIu64
-            "\nhandler_snapshots_total %" PRIu64 "\nhandler_completed_at_start_total %" PRIu64
-            "\nhandler_held_answers_max %" PRIu64 "\nhandler_accounts %zu\nhandler_answers %zu\n"
+            "\nhandler_commands_uuid_reused_total %" PRIu64 "\nhandler_commands_skipped_answered_total %" PRIu64
+            "\nhandler_bad_messages_total %" PRIu64 "\nhandler_foreign_records_total %" PRIu64
+            "\nhandler_produced_total %" PRIu64 "\nhandler_delivered_total %" PRIu64
+            "\nhandler_delivery_failed_total %" PRIu64 "\nhandler_replayed_events_total %" PRIu64
+            "\nhandler_offset_resets_total %" PRIu64 "\nhandler_snapshots_total %" PRIu64
+            "\nhandler_completed_at_start_total %" PRIu64 "\nhandler_held_answers_max %" PRIu64
+            "\nhandler_accounts %zu\nhandler_answers %zu\n"
             "codec_rejected_total{cause=\"magic\"} %" PRIu64 "\ncodec_rejected_total{cause=\"unknown_id\"} %" PRIu64
             "\ncodec_rejected_total{cause=\"malformed\"} %" PRIu64 "\ncodec_rejected_total{cause=\"too_big\"} %" PRIu64
             "\n",
-            h->commands, h->repeated, h->skipped_answered, h->bad_messages, h->foreign_records, h->produced,
-            h->delivered, h->failed, h->replayed_events, h->resets, h->snapshots, h->completed_at_start, h->held_max,
-            ch_bank_account_count(h->bank), ch_bank_answer_count(h->bank), cs->err_magic, cs->err_unknown,
+            h->commands, h->repeated, h->conflicts, h->skipped_answered, h->bad_messages, h->foreign_records,
+            h->produced, h->delivered, h->failed, h->replayed_events, h->resets, h->snapshots, h->completed_at_start,
+            h->held_max, ch_bank_account_count(h->bank), ch_bank_answer_count(h->bank), cs->err_magic, cs->err_unknown,
             cs->err_malformed, cs->err_too_big);
     const gw_hist_t *stages[] = {&h->stage_fetch, &h->stage_decide, &h->stage_answer};
     const char *names[] = {"stage=\"fetch\"", "stage=\"decide\"", "stage=\"answer\""};
@@ -300,6 +303,18 @@ static void on_output(void *ctx, const gw_kmsg_t *m)
     size_t kl = 0;
     int has_key = have_cause && gw_kmsg_header(m, "command-key", &kv, &kl) == 0;
     int rc = ch_bank_apply_from(h->bank, &ev, have_cause ? &cause : NULL, kv, kl, has_key);
+    /* a transfer's answer: bound to the parameters its feedback names (a
+     * refused reuse names the refused command's: not the answer's) */
+    const void *dv;
+    size_t dl;
+    uint8_t digest[GW_TRANSFER_DIGEST_LEN];
+    if (rc == 0 &&
+        (ev.type == GW_REC_MONEY_TRANSFER_CONFIRMED ||
+         (ev.type == GW_REC_MONEY_TRANSFER_FAILED &&
+          (ev.u.money_transfer_failed.reason == NULL ||
+           strcmp(ev.u.money_transfer_failed.reason, CH_REASON_UUID_REUSED) != 0))) &&
+        gw_kmsg_header(m, "command-digest", &dv, &dl) == 0 && gw_transfer_digest_parse(dv, dl, digest) == 0)
+        ch_bank_bind_digest(h->bank, gw_event_id(&ev), digest);
     if (rc == CH_EINVAL)
         h->foreign_records++;
     else if (rc != 0) {
@@ -355,7 +370,9 @@ static void release_held(handler_t *h)
             h->held_tail = prev;
         h->nheld--;
         if (e->value != NULL) {
-            produce(h, e->topic, e->key, e->klen, e->value, e->vlen, NULL, 0, NULL);
+            gw_header_t dh = {"command-digest", e->digest, strlen(e->digest)};
+            produce(h, e->topic, e->key, e->klen, e->value, e->vlen, e->digest[0] ? &dh : NULL, e->digest[0] ? 1 : 0,
+                    NULL);
             if (e->consumed_ns != 0)
                 gw_hist_observe(&h->stage_answer, gw_hist_now_ns() - e->consumed_ns);
         }
@@ -434,6 +451,8 @@ static int send_outputs(handler_t *h, const ch_bank_out_t *out, const gw_uuid_t 
     if (++h->nheld > h->held_max)
         h->held_max = h->nheld;
     e->consumed_ns = consumed_ns;
+    if (out->has_digest)
+        gw_transfer_digest_hex(out->digest, e->digest);
     for (int i = 0; i < out->n; i++)
         if (send_event(h, &out->ev[i], command, ckey, cklen, e) != 0)
             return CH_EKAFKA;
@@ -480,22 +499,26 @@ static void on_command(void *ctx, const gw_kmsg_t *m)
         h->dirty = 1;
         return;
     }
+    ch_bank_out_t out;
+    int rc = 0;
     if (cmd.type != GW_REC_CONFIRM_ACCOUNT_CREATION && cmd.type != GW_REC_CONFIRM_MONEY_TRANSFER) {
         h->foreign_records++;
     } else if (!h->live && ch_bank_answered(h->bank, gw_event_id(&cmd))) {
-        /* answered before this start: its feedback is already in the output topics */
+        /* answered before this start: its feedback is already in the output
+         * topics. A reuse of the id with other parameters is passed over too:
+         * its refusal is not recorded, and refusing again on every rebuild
+         * would repeat it in the log (its client, if still waiting, times out
+         * and gets the refusal when it retries) */
         h->skipped_answered++;
+    } else if ((rc = ch_bank_handle(h->bank, &cmd, &out)) != 0) {
+        logf_("FATAL: %s handling %s[%d]@%" PRId64, ch_strerror(rc), m->topic, (int)m->partition, m->offset);
+        h->fatal = 1;
+        gw_event_clear(&cmd);
+        return;
     } else {
-        ch_bank_out_t out;
-        int rc = ch_bank_handle(h->bank, &cmd, &out);
-        if (rc != 0) {
-            logf_("FATAL: %s handling %s[%d]@%" PRId64, ch_strerror(rc), m->topic, (int)m->partition, m->offset);
-            h->fatal = 1;
-            gw_event_clear(&cmd);
-            return;
-        }
         h->commands++;
         h->repeated += (uint64_t)out.repeated;
+        h->conflicts += (uint64_t)out.conflict;
         if (out.completed)
             logf_("completed a transfer left half-done by the last stop (%s[%d]@%" PRId64 ")", m->topic,
                   (int)m->partition, m->offset);

@@ -8,7 +8,10 @@
  *   account IBAN TOKEN BALANCE LIMIT AUTO|MANUAL
  *   answer UUID account IBAN | account-failed - REASON | transfer - | transfer-failed - REASON
  *   incomplete UUID IBAN|- IBAN|-     (a transfer half-applied before a stop)
- *   end ACCOUNTS ANSWERS OFFSETS INCOMPLETE
+ *   digest UUID HEX                    (the parameters a transfer's answer is bound to; after its answer)
+ *   end ACCOUNTS ANSWERS OFFSETS INCOMPLETE DIGESTS
+ *
+ * Version 1 (before digests) is read too: no digest lines, four counts.
  *
  * A reason is percent-encoded (bytes below 0x21, '%' and DEL as %XX). The `end`
  * line with the counts proves the file complete. Written to snapshot.tmp,
@@ -25,7 +28,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAGIC "openbank-command-handler snapshot 1"
+#define MAGIC "openbank-command-handler snapshot 2"
+#define MAGIC_V1 "openbank-command-handler snapshot 1"
 #define MAX_LINE 65536
 
 static const char *const kind_names[] = {"account", "account-failed", "transfer", "transfer-failed"};
@@ -83,7 +87,18 @@ int ch_bank_snapshot_write(const ch_bank_t *b, const char *dir, const ch_snap_of
         gw_uuid_format(&id, u);
         fprintf(f, "incomplete %s %s %s\n", u, *i1 ? i1 : "-", *i2 ? i2 : "-");
     }
-    fprintf(f, "end %zu %zu %zu %zu\n", na, nans, n, ninc);
+    size_t ndig = 0;
+    uint8_t dg[GW_TRANSFER_DIGEST_LEN];
+    for (size_t i = 0; ch__bank_answer(b, i, &id, &kind, &iban, &reason) == 0; i++) {
+        if (!ch__bank_answer_digest(b, i, dg))
+            continue;
+        char u[GW_UUID_STRLEN + 1], hex[2 * GW_TRANSFER_DIGEST_LEN + 1];
+        gw_uuid_format(&id, u);
+        gw_transfer_digest_hex(dg, hex);
+        fprintf(f, "digest %s %s\n", u, hex);
+        ndig++;
+    }
+    fprintf(f, "end %zu %zu %zu %zu %zu\n", na, nans, n, ninc, ndig);
     int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
     int saved = errno;
     if (fclose(f) != 0)
@@ -140,8 +155,8 @@ int ch_bank_snapshot_read(ch_bank_t *b, const char *dir, ch_snap_offset_t **offs
     ch_bank_t *nb = ch_bank_new(NULL, NULL);
     char *line = malloc(MAX_LINE);
     ch_snap_offset_t *offs = NULL;
-    size_t n = 0, cap = 0, nacc = 0, nans = 0, ninc = 0, lineno = 0;
-    int rc = CH_EINVAL, ended = 0;
+    size_t n = 0, cap = 0, nacc = 0, nans = 0, ninc = 0, ndig = 0, lineno = 0;
+    int rc = CH_EINVAL, ended = 0, v1 = 0;
     if (nb == NULL || line == NULL) {
         rc = CH_ENOMEM;
         goto out;
@@ -159,7 +174,8 @@ int ch_bank_snapshot_read(ch_bank_t *b, const char *dir, ch_snap_offset_t **offs
             goto out;
         }
         if (lineno == 1) {
-            if (strcmp(line, MAGIC) != 0) {
+            v1 = strcmp(line, MAGIC_V1) == 0;
+            if (strcmp(line, MAGIC) != 0 && !v1) {
                 snprintf(err, errlen, "%s: not a snapshot of this version", path);
                 goto out;
             }
@@ -223,11 +239,22 @@ int ch_bank_snapshot_read(ch_bank_t *b, const char *dir, ch_snap_offset_t **offs
             if (ch__bank_restore_incomplete(nb, &id, strcmp(c, "-") ? c : "", strcmp(d, "-") ? d : "") != 0)
                 goto bad_line;
             ninc++;
-        } else if (strncmp(line, "end ", 4) == 0) {
-            size_t ea, es, eo, ei;
-            if (sscanf(line, "end %zu %zu %zu %zu%n", &ea, &es, &eo, &ei, &used) != 4 || line[used] != '\0')
+        } else if (strncmp(line, "digest ", 7) == 0 && !v1) {
+            gw_uuid_t id;
+            uint8_t dg[GW_TRANSFER_DIGEST_LEN];
+            if (sscanf(line, "digest %255s %255s%n", a, c, &used) != 2 || line[used] != '\0' ||
+                gw_uuid_parse(a, &id) != 0 || gw_transfer_digest_parse(c, strlen(c), dg) != 0 ||
+                ch_bank_bind_digest(nb, &id, dg) != 0)
                 goto bad_line;
-            if (ea != nacc || es != nans || eo != n || ei != ninc) {
+            ndig++;
+        } else if (strncmp(line, "end ", 4) == 0) {
+            size_t ea, es, eo, ei, ed = 0;
+            int want = v1 ? 4 : 5;
+            if ((v1 ? sscanf(line, "end %zu %zu %zu %zu%n", &ea, &es, &eo, &ei, &used)
+                    : sscanf(line, "end %zu %zu %zu %zu %zu%n", &ea, &es, &eo, &ei, &ed, &used)) != want ||
+                line[used] != '\0')
+                goto bad_line;
+            if (ea != nacc || es != nans || eo != n || ei != ninc || ed != ndig) {
                 snprintf(err, errlen, "%s: counts do not match the end line", path);
                 goto out;
             }

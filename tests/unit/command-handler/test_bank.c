@@ -306,16 +306,22 @@ TEST(transfer_rules_in_order)
     t = transfer_cmd(n++, "cash", c, INT64_MAX, "");
     ASSERT_EQ_STR("invalid amount", failure(b, &t));
 
-    /* repeated id: same answer, no money moves, even with other fields */
+    /* repeated id with other fields: refused as a reuse, nothing recorded, no money moves */
     int64_t ba = ch_bank_account(b, a)->balance, bc = ch_bank_account(b, c)->balance;
+    size_t answers = ch_bank_answer_count(b);
     t = transfer_cmd(n - 5, "cash", a, 999, "");
     ASSERT_EQ_INT(0, ch_bank_handle(b, &t, &out));
-    EXPECT(out.repeated && out.n == 1 && out.ev[0].type == GW_REC_MONEY_TRANSFER_CONFIRMED);
-    t = transfer_cmd(101, a, c, 1, at); /* an earlier failure */
+    EXPECT(out.conflict && !out.repeated && out.n == 1 && out.ev[0].type == GW_REC_MONEY_TRANSFER_FAILED);
+    ASSERT_EQ_STR(CH_REASON_UUID_REUSED, out.ev[0].u.money_transfer_failed.reason);
+    t = transfer_cmd(101, a, c, 1, at); /* an earlier failure, other fields */
+    ASSERT_EQ_STR(CH_REASON_UUID_REUSED, failure(b, &t));
+    /* the same fields again: the first answer */
+    t = transfer_cmd(101, "NL00OPEN0000000001", "NL00OPEN0000000001", -5, "x");
     ASSERT_EQ_INT(0, ch_bank_handle(b, &t, &out));
-    EXPECT(out.repeated && out.n == 1);
+    EXPECT(out.repeated && !out.conflict && out.n == 1 && out.has_digest);
     ASSERT_EQ_STR("from is invalid", out.ev[0].u.money_transfer_failed.reason);
     EXPECT(ch_bank_account(b, a)->balance == ba && ch_bank_account(b, c)->balance == bc);
+    EXPECT(ch_bank_answer_count(b) == answers);
 
     /* not a command */
     gw_event_t hb;
@@ -648,7 +654,117 @@ TEST(snapshot_round_trip)
     free(dir);
 }
 
+/* A command from a producer that did not check the field limits: refused with
+ * the field named once the original's rules passed, nothing applied. */
+TEST(field_limits_are_enforced)
+{
+    rng_t r = {777, 0};
+    ch_bank_t *b = ch_bank_new(test_rng, &r);
+    ASSERT(b != NULL);
+    char a[CH_IBAN_LEN + 1], at[CH_TOKEN_LEN + 1];
+    ASSERT_EQ_INT(0, open_account(b, 1, a, at));
+    static char big[60001];
+    memset(big, 'x', sizeof big - 1);
+    gw_event_t t = transfer_cmd(10, "cash", a, 100, "");
+    t.u.confirm_money_transfer.description = big;
+    ASSERT_EQ_STR("descr must be at most 800 bytes (got 60000)", failure(b, &t));
+    /* 201 two-byte characters: within the bytes, over the characters */
+    static char wide[403];
+    for (int i = 0; i < 201; i++)
+        memcpy(wide + 2 * i, "\xc3\xa9", 2);
+    t = transfer_cmd(11, "cash", a, 100, "");
+    t.u.confirm_money_transfer.description = wide;
+    ASSERT_EQ_STR("descr must be at most 200 characters (got 201)", failure(b, &t));
+    t = transfer_cmd(12, "cash", a, 100, "a token with spaces");
+    ASSERT_EQ_STR("token must be printable ASCII without spaces", failure(b, &t));
+    t = transfer_cmd(13, "cash", a, 100, big + 59900);
+    ASSERT_EQ_STR("token must be at most 64 characters (got 100)", failure(b, &t));
+    t = transfer_cmd(14, "cash", a, 3000000000LL, "");
+    ASSERT_EQ_STR("amount must be at most 2147483647 cents (got 3000000000)", failure(b, &t));
+    t = transfer_cmd(15, a, "not an iban", 1, at);
+    EXPECT(strncmp(failure(b, &t), "to must be an IBAN", 18) == 0);
+    EXPECT(ch_bank_account(b, a)->balance == 0);
+    /* 200 characters exactly is fine */
+    t = transfer_cmd(16, "cash", a, 100, "");
+    t.u.confirm_money_transfer.description = wide + 2;
+    ch_bank_out_t out;
+    ASSERT_EQ_INT(0, ch_bank_handle(b, &t, &out));
+    EXPECT(out.n == 2 && out.ev[1].type == GW_REC_MONEY_TRANSFER_CONFIRMED);
+    EXPECT(ch_bank_account(b, a)->balance == 100);
+    ch_bank_free(b);
+}
+
+/* A transfer's answer stays bound to its parameters after a restart: rebuilt
+ * from its feedback's digest (as main.c reads the header) and from a
+ * snapshot. */
+TEST(uuid_binding_survives_replay_and_snapshot)
+{
+    rng_t r = {4242, 0};
+    ch_bank_t *b = ch_bank_new(test_rng, &r);
+    ASSERT(b != NULL);
+    char a[CH_IBAN_LEN + 1], at[CH_TOKEN_LEN + 1];
+    ASSERT_EQ_INT(0, open_account(b, 1, a, at));
+    gw_event_t t = transfer_cmd(20, "cash", a, 500, "");
+    ch_bank_out_t out;
+    ASSERT_EQ_INT(0, ch_bank_handle(b, &t, &out));
+    ASSERT(out.has_digest && out.n == 2);
+    uint8_t d[GW_TRANSFER_DIGEST_LEN];
+    memcpy(d, out.digest, sizeof d);
+    gw_transfer_fields_t f = {{"", 0}, {"cash", 4}, {a, CH_IBAN_LEN}, {"test", 4}, {NULL, 0}, 500};
+    uint8_t want[GW_TRANSFER_DIGEST_LEN];
+    gw_transfer_digest(&f, want);
+    EXPECT(memcmp(d, want, sizeof d) == 0); /* the gateway computes the same */
+
+    /* replay into a fresh bank: the account, the balance, the feedback and its digest */
+    ch_bank_t *m = ch_bank_new(NULL, NULL);
+    ASSERT(m != NULL);
+    gw_event_t acc;
+    memset(&acc, 0, sizeof acc);
+    acc.type = GW_REC_ACCOUNT_CREATION_CONFIRMED;
+    acc.u.account_creation_confirmed.id = uid(1);
+    acc.u.account_creation_confirmed.iban = a;
+    acc.u.account_creation_confirmed.token = at;
+    ASSERT_EQ_INT(0, ch_bank_apply(m, &acc, NULL));
+    for (int i = 0; i < out.n; i++)
+        ASSERT_EQ_INT(0, ch_bank_apply(m, &out.ev[i], NULL));
+    ASSERT_EQ_INT(0, ch_bank_bind_digest(m, &t.u.confirm_money_transfer.id, d));
+    /* a refused reuse read back is not an answer of its own */
+    gw_event_t reuse;
+    memset(&reuse, 0, sizeof reuse);
+    reuse.type = GW_REC_MONEY_TRANSFER_FAILED;
+    reuse.u.money_transfer_failed.id = uid(21);
+    reuse.u.money_transfer_failed.reason = CH_REASON_UUID_REUSED;
+    ASSERT_EQ_INT(0, ch_bank_apply(m, &reuse, NULL));
+    EXPECT(!ch_bank_answered(m, &reuse.u.money_transfer_failed.id));
+
+    gw_event_t other = transfer_cmd(20, "cash", a, 501, "");
+    ASSERT_EQ_STR(CH_REASON_UUID_REUSED, failure(m, &other));
+    ASSERT_EQ_INT(0, ch_bank_handle(m, &t, &out));
+    EXPECT(out.repeated && out.ev[0].type == GW_REC_MONEY_TRANSFER_CONFIRMED);
+
+    /* through a snapshot */
+    char *dir = strdup("/tmp/test_bank_digest_XXXXXX");
+    ASSERT(dir != NULL && mkdtemp(dir) != NULL);
+    char err[256];
+    ASSERT_EQ_INT(0, ch_bank_snapshot_write(m, dir, NULL, 0, err, sizeof err));
+    ch_bank_t *l = ch_bank_new(NULL, NULL);
+    ch_snap_offset_t *lo = NULL;
+    size_t ln = 0;
+    ASSERT_EQ_INT(0, ch_bank_snapshot_read(l, dir, &lo, &ln, err, sizeof err));
+    free(lo);
+    ASSERT_EQ_STR(CH_REASON_UUID_REUSED, failure(l, &other));
+    ASSERT_EQ_INT(0, ch_bank_handle(l, &t, &out));
+    EXPECT(out.repeated && out.has_digest && memcmp(out.digest, d, sizeof d) == 0);
+    EXPECT(ch_bank_account(l, a)->balance == 500);
+    ch_bank_free(l);
+    ch_bank_free(m);
+    ch_bank_free(b);
+    rmdir_all(dir);
+    free(dir);
+}
+
 TEST_MAIN(TEST_ENTRY(error_codes), TEST_ENTRY(iban_check_digits), TEST_ENTRY(account_creation),
           TEST_ENTRY(iban_collision), TEST_ENTRY(transfer_rules_in_order), TEST_ENTRY(rebuild_from_output_events),
           TEST_ENTRY(half_done_transfer_is_completed), TEST_ENTRY(half_done_transfer_is_derived_from_the_log),
-          TEST_ENTRY(snapshot_round_trip))
+          TEST_ENTRY(snapshot_round_trip), TEST_ENTRY(field_limits_are_enforced),
+          TEST_ENTRY(uuid_binding_survives_replay_and_snapshot))

@@ -484,6 +484,39 @@ TEST(one_execution_per_key_per_event)
     teardown(&st);
 }
 
+/* Every key forced to collide (one memo slot for all): operations with
+ * other text or other variables still get payloads of their own, and equal
+ * ones still share one. */
+TEST(memo_compares_content_on_a_hash_hit)
+{
+    subs_test_t st;
+    conn_t x, y, z, w, v;
+    ASSERT(setup(&st) == 0);
+    gw_subs__set_key_mask(st.subs, 0);
+    conn_t *all[] = {&x, &y, &z, &w, &v};
+    for (size_t i = 0; i < 5; i++)
+        conn_init(&st, all[i]);
+    static const char BY_MIN[] = "subscription S($min: Int) { stream_transactions(min_amount: $min) { id } }";
+    ASSERT_EQ_INT(GW_START_STREAM, start(&x, STREAM_IDS, NULL, false, NULL, 0));
+    ASSERT_EQ_INT(GW_START_STREAM, start(&z, "subscription { stream_transactions { id iban } }", NULL, false, NULL, 0));
+    ASSERT_EQ_INT(GW_START_STREAM, start(&y, STREAM_IDS, NULL, false, NULL, 0));
+    ASSERT_EQ_INT(GW_START_STREAM, start(&w, BY_MIN, "{\"min\":0}", false, NULL, 0));
+    ASSERT_EQ_INT(GW_START_STREAM, start(&v, BY_MIN, "{\"min\":1}", false, NULL, 0));
+    append(&st, IBAN_A, -500);
+    publish_all(&st);
+    for (size_t i = 0; i < 5; i++)
+        ASSERT_EQ_INT(1, all[i]->nexts);
+    ASSERT(x.payloads[0] == y.payloads[0]); /* same content: one payload */
+    ASSERT(z.payloads[0] != x.payloads[0]); /* same (forced) key, other document */
+    ASSERT(w.payloads[0] != v.payloads[0]); /* same key, other variables */
+    ASSERT(strstr(z.last_json, IBAN_A) != NULL);
+    ASSERT(strstr(x.last_json, IBAN_A) == NULL);
+    ASSERT_EQ_INT(4, st.executions);
+    for (size_t i = 0; i < 5; i++)
+        stop_conn(all[i]);
+    teardown(&st);
+}
+
 TEST(stop_inside_next_during_fan_out)
 {
     subs_test_t st;
@@ -708,6 +741,6 @@ TEST(request_errors)
 }
 
 TEST_MAIN(TEST_ENTRY(delivers_new_transactions_from_the_inbox), TEST_ENTRY(filters_iban_min_amount_direction),
-          TEST_ENTRY(one_execution_per_key_per_event), TEST_ENTRY(stop_inside_next_during_fan_out),
-          TEST_ENTRY(after_id_resumes_without_gap_or_duplicate), TEST_ENTRY(after_id_catches_up_in_batches_while_live),
-          TEST_ENTRY(single_results), TEST_ENTRY(request_errors))
+          TEST_ENTRY(one_execution_per_key_per_event), TEST_ENTRY(memo_compares_content_on_a_hash_hit),
+          TEST_ENTRY(stop_inside_next_during_fan_out), TEST_ENTRY(after_id_resumes_without_gap_or_duplicate),
+          TEST_ENTRY(after_id_catches_up_in_batches_while_live), TEST_ENTRY(single_results), TEST_ENTRY(request_errors))

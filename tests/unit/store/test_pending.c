@@ -431,8 +431,72 @@ TEST(threads_share_the_table)
     gw_inflight_free(p);
 }
 
+/* A uuid bound to its parameters (gw_inflight_begin_bound): another digest
+ * conflicts while in flight and once answered; the same digest (or none)
+ * joins and is answered as before; feedback decided for another digest is
+ * stored under that digest and reported as 2; a refusal aimed at one digest
+ * drops only its entry. */
+TEST(uuid_bound_to_its_digest)
+{
+    gw_inflight_t *p = gw_inflight_new(10, 10);
+    ASSERT(p != NULL);
+    uint8_t u[16], d1[GW_INFLIGHT_DIGEST], d2[GW_INFLIGHT_DIGEST];
+    uuid_n(u, 7);
+    memset(d1, 1, sizeof d1);
+    memset(d2, 2, sizeof d2);
+    req_t a = {.id = 1}, b = {.id = 2}, c = {.id = 3};
+    gw_outcome_t *o = NULL;
+    ASSERT_EQ_INT(GW_INFLIGHT_NEW, gw_inflight_begin_bound(p, u, d1, 100, &a.w, &o));
+    ASSERT_EQ_INT(GW_INFLIGHT_CONFLICT, gw_inflight_begin_bound(p, u, d2, 100, &b.w, &o));
+    ASSERT(o == NULL);
+    ASSERT_EQ_INT(GW_INFLIGHT_JOINED, gw_inflight_begin_bound(p, u, d1, 100, &c.w, &o));
+    ASSERT_EQ_INT(GW_INFLIGHT_JOINED, gw_inflight_begin(p, u, 100, NULL, &o)); /* unbound: as before */
+    /* a refusal of the d2 command does not touch the d1 entry */
+    gw_inflight_waiter_t *ws = NULL;
+    ASSERT_EQ_INT(0, gw_inflight_abort_bound(p, u, d2, &ws));
+    gw_feedback_t fb = {GW_OUTCOME_RESULT, true, {NULL, 0}, {NULL, 0}, {NULL, 0}};
+    ASSERT_EQ_INT(1, gw_inflight_complete_bound(p, u, &fb, d1, &ws, &o));
+    int ids[8];
+    ASSERT_EQ_INT(2, list_ids(ws, ids, 8));
+    EXPECT(o->has_digest && memcmp(o->digest, d1, sizeof d1) == 0);
+    gw_outcome_release(o);
+    ASSERT_EQ_INT(GW_INFLIGHT_CONFLICT, gw_inflight_begin_bound(p, u, d2, 100, &b.w, &o));
+    ASSERT_EQ_INT(GW_INFLIGHT_ANSWERED, gw_inflight_begin_bound(p, u, d1, 100, &b.w, &o));
+    EXPECT(o != NULL && o->success);
+    gw_outcome_release(o);
+
+    /* in flight for d2, decided for d1 (another gateway's command came first) */
+    uint8_t v[16];
+    uuid_n(v, 8);
+    ASSERT_EQ_INT(GW_INFLIGHT_NEW, gw_inflight_begin_bound(p, v, d2, 100, &a.w, &o));
+    ASSERT_EQ_INT(2, gw_inflight_complete_bound(p, v, &fb, d1, &ws, &o));
+    EXPECT(ws == &a.w && o->has_digest && memcmp(o->digest, d1, sizeof d1) == 0);
+    gw_outcome_release(o);
+    ASSERT_EQ_INT(GW_INFLIGHT_CONFLICT, gw_inflight_begin_bound(p, v, d2, 100, &a.w, &o));
+
+    /* feedback that names no digest: the entry's binds the outcome */
+    uint8_t w[16];
+    uuid_n(w, 9);
+    ASSERT_EQ_INT(GW_INFLIGHT_NEW, gw_inflight_begin_bound(p, w, d2, 100, &a.w, &o));
+    ASSERT_EQ_INT(1, gw_inflight_complete(p, w, &fb, &ws, &o));
+    EXPECT(o->has_digest && memcmp(o->digest, d2, sizeof d2) == 0);
+    gw_outcome_release(o);
+    /* a refusal aimed at the entry's digest drops it, storing nothing */
+    uint8_t x[16];
+    uuid_n(x, 10);
+    ASSERT_EQ_INT(GW_INFLIGHT_NEW, gw_inflight_begin_bound(p, x, d1, 100, &a.w, &o));
+    ASSERT_EQ_INT(1, gw_inflight_abort_bound(p, x, d1, &ws));
+    EXPECT(ws == &a.w);
+    ASSERT_EQ_INT(GW_INFLIGHT_NEW, gw_inflight_begin_bound(p, x, d2, 100, NULL, &o));
+    gw_inflight_stats_t st;
+    gw_inflight_stats(p, &st);
+    EXPECT(st.conflicts == 3);
+    gw_inflight_free(p);
+}
+
 TEST_MAIN(TEST_ENTRY(threads_share_the_table), TEST_ENTRY(join_and_complete),
           TEST_ENTRY(stored_outcome_answers_a_repeat), TEST_ENTRY(abort_stores_no_outcome),
           TEST_ENTRY(feedback_for_unknown_ids_is_ignored), TEST_ENTRY(expiry_in_deadline_order),
           TEST_ENTRY(bound_rejects_new_entries), TEST_ENTRY(outcome_lru_is_bounded),
-          TEST_ENTRY(leave_unlinks_one_waiter), TEST_ENTRY(bad_arguments), TEST_ENTRY(random_against_model))
+          TEST_ENTRY(leave_unlinks_one_waiter), TEST_ENTRY(bad_arguments), TEST_ENTRY(random_against_model),
+          TEST_ENTRY(uuid_bound_to_its_digest))

@@ -2,6 +2,7 @@
  * resume ranges with filters, checksums, duplicates and bad input. Every
  * query is compared with a naive model computed from the same events. */
 #include "store.h"
+#include "store_int.h"
 #include "test.h"
 
 #include <stdint.h>
@@ -469,8 +470,49 @@ TEST(many_ibans_grow_the_maps)
     gw_txstore_free(s);
 }
 
+/* The intern table and the IBAN map hash client-chosen strings with a key
+ * drawn per store: strings found to share a slot under one key (as an
+ * attacker would find them offline against a fixed hash) spread out under
+ * another, while seed 0 (the checksum's) stays fixed. */
+TEST(keyed_string_hash)
+{
+    uint64_t a = gw__hash_seed(), b = gw__hash_seed();
+    ASSERT(a != 0 && b != 0 && a != b);
+    const char *iban = "NL66OPEN0000000000";
+    EXPECT(gw__hash_bytes(iban, 18, 0) == gw__hash_bytes(iban, 18, 0));
+    EXPECT(gw__hash_bytes(iban, 18, a) == gw__hash_bytes(iban, 18, a));
+    EXPECT(gw__hash_bytes(iban, 18, a) != gw__hash_bytes(iban, 18, b));
+    EXPECT(gw__hash_bytes(iban, 18, a) != gw__hash_bytes(iban, 18, 0));
+    /* 64 descriptions that all fall in slot 0 of a 1024-slot table under key a */
+    enum { WANT = 64, SLOTS = 1024 };
+    static char found[WANT][24];
+    int n = 0;
+    for (unsigned i = 0; n < WANT && i < 10000000; i++) {
+        char d[24];
+        int len = snprintf(d, sizeof d, "descr %u", i);
+        if ((gw__hash_bytes(d, (size_t)len, a) & (SLOTS - 1)) == 0)
+            memcpy(found[n++], d, (size_t)len + 1);
+    }
+    ASSERT_EQ_INT(WANT, n);
+    int same = 0;
+    for (int i = 0; i < WANT; i++)
+        same += (gw__hash_bytes(found[i], strlen(found[i]), b) & (SLOTS - 1)) == 0;
+    EXPECT(same <= 8); /* about 64/1024 expected; all 64 if the key did nothing */
+    /* and interning still finds equal strings whatever the key */
+    gw_txstore_t *s = gw_txstore_new();
+    ASSERT(s != NULL);
+    for (int i = 0; i < WANT; i++) {
+        gw_balance_changed_t e = {S(iban), i, 1, S("cash"), S(found[i % 8])};
+        ASSERT_EQ_INT(i + 1, gw_txstore_append(s, &e, -1, 0));
+    }
+    gw_txstore_stats_t st;
+    gw_txstore_stats(s, &st);
+    EXPECT(st.strings == 9); /* "cash" and eight descriptions */
+    gw_txstore_free(s);
+}
+
 TEST_MAIN(TEST_ENTRY(ids_and_get), TEST_ENTRY(by_iban_newest_first_and_max_items),
           TEST_ENTRY(latest_per_iban_in_iban_order), TEST_ENTRY(since_with_each_filter), TEST_ENTRY(filter_boundaries),
           TEST_ENTRY(filter_match_agrees_with_model), TEST_ENTRY(checksum_same_log_same_digest),
           TEST_ENTRY(redelivery_is_ignored), TEST_ENTRY(redelivered_replay_same_checksum), TEST_ENTRY(bad_input),
-          TEST_ENTRY(interning_and_stats), TEST_ENTRY(many_ibans_grow_the_maps))
+          TEST_ENTRY(interning_and_stats), TEST_ENTRY(many_ibans_grow_the_maps), TEST_ENTRY(keyed_string_hash))
