@@ -59,8 +59,8 @@ static void usage(FILE *f)
           "Environment variables override the file: GATEWAY_PORT, GATEWAY_THREADS,\n"
           "GATEWAY_LOG_LEVEL, KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_CLIENT_ID,\n"
           "KAFKA_BC_TOPIC, KAFKA_CMT_TOPIC, KAFKA_CAC_TOPIC, GW_TOPOLOGY,\n"
-          "KAFKA_ENABLED, KAFKA_FETCH_WAIT_MS, KAFKA_COMMAND_TIMEOUT_MS (a non-empty\n"
-          "KAFKA_BROKERS turns Kafka on).\n"
+          "KAFKA_ENABLED, KAFKA_FETCH_WAIT_MS, KAFKA_COMMAND_TIMEOUT_MS,\n"
+          "KAFKA_HEARTBEAT_TIMEOUT_MS (a non-empty KAFKA_BROKERS turns Kafka on).\n"
           "Logs are JSON lines on stderr. SIGTERM or SIGINT: graceful stop.\n",
           f);
 }
