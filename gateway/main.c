@@ -60,7 +60,8 @@ static void usage(FILE *f)
           "GATEWAY_LOG_LEVEL, KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_CLIENT_ID,\n"
           "KAFKA_BC_TOPIC, KAFKA_CMT_TOPIC, KAFKA_CAC_TOPIC, GW_TOPOLOGY,\n"
           "KAFKA_ENABLED, KAFKA_FETCH_WAIT_MS, KAFKA_COMMAND_TIMEOUT_MS,\n"
-          "KAFKA_HEARTBEAT_TIMEOUT_MS (a non-empty KAFKA_BROKERS turns Kafka on).\n"
+          "KAFKA_HEARTBEAT_TIMEOUT_MS, KAFKA_CHECKPOINT_DIR (a non-empty KAFKA_BROKERS\n"
+          "turns Kafka on).\n"
           "Logs are JSON lines on stderr. SIGTERM or SIGINT: graceful stop.\n",
           f);
 }
@@ -202,7 +203,7 @@ int main(int argc, char **argv)
         gw_config_free(c);
         return 1;
     }
-    if (sync_topology) {
+    if (sync_topology && !check_only) { /* --check-config checks the configuration of any command */
         int rc = gw_sync_topology(c);
         gw_config_free(c);
         return rc < 0 ? 2 : rc;

@@ -496,6 +496,7 @@ int gw_config_apply_env(gw_config_t *c, char *err, size_t errlen)
         {"KAFKA_FETCH_WAIT_MS", "kafka.fetch_wait_ms"},
         {"KAFKA_COMMAND_TIMEOUT_MS", "kafka.command_timeout_ms"},
         {"KAFKA_HEARTBEAT_TIMEOUT_MS", "kafka.heartbeat_timeout_ms"},
+        {"KAFKA_CHECKPOINT_DIR", "kafka.checkpoint_dir"},
     };
     const char *brokers = getenv("KAFKA_BROKERS");
     if (brokers != NULL && *brokers != '\0')

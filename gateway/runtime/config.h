@@ -131,9 +131,8 @@ int gw_config_load_file(gw_config_t *c, const char *path, char *err, size_t errl
 /* Applies the environment overrides (GATEWAY_PORT, GATEWAY_THREADS,
  * GATEWAY_LOG_LEVEL, KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_CLIENT_ID,
  * KAFKA_BC_TOPIC, KAFKA_CMT_TOPIC, KAFKA_CAC_TOPIC, GW_TOPOLOGY, KAFKA_ENABLED,
- * KAFKA_FETCH_WAIT_MS, KAFKA_COMMAND_TIMEOUT_MS, KAFKA_HEARTBEAT_TIMEOUT_MS; a non-empty KAFKA_BROKERS also
- * sets kafka.enabled). Returns 0, or GW_EINVAL with a
- * message naming the variable. */
+ * KAFKA_FETCH_WAIT_MS, KAFKA_COMMAND_TIMEOUT_MS, KAFKA_HEARTBEAT_TIMEOUT_MS, KAFKA_CHECKPOINT_DIR; a non-empty
+ * KAFKA_BROKERS also sets kafka.enabled). Returns 0, or GW_EINVAL with a message naming the variable. */
 int gw_config_apply_env(gw_config_t *c, char *err, size_t errlen);
 
 /* Cross-key checks (TLS needs both files, ...). Returns 0 or GW_EINVAL with err. */
