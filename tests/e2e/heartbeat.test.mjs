@@ -32,6 +32,7 @@ test('a stopped handler: heartbeat age grows, new transfers refused at once and 
   try {
     // beats arrive: counted, age small, the detail says so
     await until(async () => (await metrics(gw)).gateway_handler_heartbeats_total >= 2, 'two heartbeats', 20000);
+    await until(() => beats.messages.length >= 2, 'two heartbeats in the topic (kcat)', 20000);
     const hb = beats.messages.map((m) => decode(topo, m.value));
     assert.equal(hb[0].record, 'Heartbeat');
     assert.ok(hb.every((h, i) => i === 0 || h.beat === hb[i - 1].beat + 1n), `beats count up: ${hb.map((h) => h.beat).join(',')}`);
