@@ -229,6 +229,11 @@ static void fail_later(gw_bank_call_t *c, const char *msg)
 /* What a call answers when the gateway runs without Kafka. */
 static const char NO_KAFKA[] = "the gateway is not connected to Kafka (kafka.enabled is false)";
 
+/* What a new command answers at once when the command handler's heartbeats
+ * stopped (gw_backbone_admit_command): a field error, as a timeout is, so the
+ * client sends it again later with the same uuid; nothing went to Kafka. */
+static const char HANDLER_SILENT[] = "the bank is not answering commands right now";
+
 /* The error for a gw_backbone_begin result that is none of NEW, JOINED or
  * ANSWERED. */
 static const char *begin_error(int rc)
@@ -420,6 +425,10 @@ static gw_bank_call_t *start_get_account(gw_bank_t *r, gw_thread_t *t, const cha
         finish_later(c);
         return c;
     }
+    if (!gw_backbone_admit_command(r->bb)) { /* before a credentials claim is produced */
+        fail_later(c, HANDLER_SILENT);
+        return c;
+    }
     c->username = malloc(ulen + 1);
     c->password = malloc(plen + 1);
     if (c->username == NULL || c->password == NULL) {
@@ -473,6 +482,10 @@ static void begin_command(gw_bank_call_t *c, gw_cmd_table_t table)
         return;
     if (rc != GW_INFLIGHT_NEW) {
         fail_later(c, begin_error(rc));
+        return;
+    }
+    if (!gw_backbone_admit_command(bb)) { /* answers every waiter of the uuid (ours too) */
+        gw_backbone_fail(bb, table, c->uuid, HANDLER_SILENT);
         return;
     }
     char err[TEXT];

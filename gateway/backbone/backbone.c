@@ -94,6 +94,8 @@ typedef struct backbone_stats {
     _Atomic uint64_t checkpoint_loaded;  /* transactions loaded from a checkpoint at start */
     _Atomic int64_t checkpoint_load_ms;  /* its open + load time */
     _Atomic int64_t ready_ms;            /* from the Kafka thread's start to the end of the replay */
+    _Atomic uint64_t heartbeats;         /* Heartbeat records of the command handler read */
+    _Atomic uint64_t refused_silent;     /* commands refused because the handler was silent */
 } backbone_stats_t;
 
 /* A cut for the checkpoint thread: transactions 1..upto and the positions they cover. */
@@ -109,6 +111,7 @@ struct gw_backbone {
     gw_hist_t stages[GW_STAGE__COUNT]; /* gateway_command_stage_seconds */
     gw_topology_t *topo;
     const gw_topic_t *t_cac, *t_cmt, *t_bc;
+    const gw_topic_t *t_hb; /* the heartbeat topic; NULL when the topology has none */
     const char *topic_accounts;
     gw_codec_t *enc; /* loops encode under enc_mu */
     pthread_mutex_t enc_mu;
@@ -121,6 +124,12 @@ struct gw_backbone {
     gw_accounts_t *acc;
     gw_inflight_t *tables[GW_CMD__COUNT];
     int64_t timeout_ms;
+    /* The command handler's heartbeat: hb_last is now_ms() when the Kafka
+     * thread last read one (0: none since start), read by any loop. */
+    _Atomic int64_t hb_last;
+    int64_t hb_timeout_ms; /* kafka.heartbeat_timeout_ms; 0: never refuse */
+    bool hb_required;      /* kafka.require_heartbeat: refuse before the first beat too */
+    int64_t hb_since;      /* now_ms() at gw_backbone_new: the age of "no beat yet" */
     pthread_t tid;
     bool started;
     _Atomic bool stop;
@@ -194,6 +203,54 @@ static bool kafka_ready(void *data, char *reason, size_t reasonlen)
         ok = true;
     pthread_mutex_unlock(&b->state_mu);
     return ok;
+}
+
+/* ------------------------------------------------------------ heartbeat */
+
+/* Milliseconds since the handler's last heartbeat, or -1 when none was read
+ * since start. */
+static int64_t hb_age(const gw_backbone_t *b)
+{
+    int64_t last = atomic_load(&b->hb_last);
+    return last == 0 ? -1 : now_ms() - last;
+}
+
+/* Whether the handler counts as silent now: beats seen (or required) and
+ * none for longer than kafka.heartbeat_timeout_ms. */
+static bool hb_silent(const gw_backbone_t *b)
+{
+    if (b->hb_timeout_ms <= 0 || b->t_hb == NULL)
+        return false;
+    int64_t age = hb_age(b);
+    if (age < 0) /* none yet: an older handler may send none, unless required */
+        return b->hb_required && now_ms() - b->hb_since > b->hb_timeout_ms;
+    return age > b->hb_timeout_ms;
+}
+
+bool gw_backbone_admit_command(gw_backbone_t *b)
+{
+    if (!hb_silent(b))
+        return true;
+    atomic_fetch_add(&b->stats.refused_silent, 1);
+    return false;
+}
+
+/* /readyz "command_handler": always ready (queries are answered from the
+ * projections whatever the handler does, and every gateway would leave the
+ * load balancer at once), with the heartbeat's age as the detail. */
+static bool handler_detail(void *data, char *reason, size_t reasonlen)
+{
+    const gw_backbone_t *b = data;
+    int64_t age = hb_age(b);
+    if (b->t_hb == NULL)
+        snprintf(reason, reasonlen, "the topology has no heartbeat topic");
+    else if (age < 0)
+        snprintf(reason, reasonlen, "no heartbeat seen since start%s",
+                 hb_silent(b) ? ": new commands are refused (kafka.require_heartbeat)" : "");
+    else
+        snprintf(reason, reasonlen, "last heartbeat %.1f s ago%s", (double)age / 1000.0,
+                 hb_silent(b) ? ": silent, new commands are refused" : "");
+    return true;
 }
 
 /* ------------------------------------------------------------ answers */
@@ -736,8 +793,12 @@ static void on_message(void *ctx, const gw_kmsg_t *m)
         complete_bound(b, GW_CMD_TRANSFER, ev.u.money_transfer_failed.id.b, &fb,
                        feedback_digest(m, digest) ? digest : NULL, true);
         break;
+    case GW_REC_HEARTBEAT:
+        atomic_store(&b->hb_last, now_ms());
+        atomic_fetch_add(&b->stats.heartbeats, 1);
+        break;
     default:
-        break; /* heartbeats, commands on a shared topic: not ours */
+        break; /* commands on a shared topic: not ours */
     }
     gw_event_clear(&ev);
 }
@@ -1036,6 +1097,11 @@ static void *kafka_main(void *arg)
             topics[nt++] = t->name;
     }
     topics[nt++] = b->topic_accounts;
+    bool hb_own = b->t_hb != NULL; /* a topic of its own (read from its end), not one shared with the above */
+    for (size_t j = 0; hb_own && j < nt; j++)
+        hb_own = strcmp(topics[j], b->t_hb->name) != 0;
+    if (hb_own)
+        topics[nt++] = b->t_hb->name;
     gw_consumer_cbs_t cbs = {on_message, on_replay_done, on_reset, on_error};
     /* Every partition from offset 0: where the log no longer starts there
      * (the broker dropped events, or retention did), the consumer reports an
@@ -1057,6 +1123,10 @@ static void *kafka_main(void *arg)
     const char *out[3] = {b->t_cac->name, b->t_cmt->name, b->topic_accounts};
     gw_producer_warm(b->prod, out, 3, 2000);
     gw_checkpoint_t *ck = starts != NULL ? ckpt_open(b, starts, nstarts) : NULL;
+    /* heartbeats: only new ones tell anything (also after a checkpoint, which may name the topic) */
+    for (size_t i = 0; hb_own && i < nstarts; i++)
+        if (strcmp(starts[i].topic, b->t_hb->name) == 0)
+            starts[i].offset = GW_START_AT_END;
     /* with a checkpoint, strict: its offsets must lie in the log (else the
      * broker lost or dropped what it covers: replay from the start instead) */
     gw_consumer_opts_t opts = {starts, nstarts, ck != NULL};
@@ -1166,6 +1236,10 @@ static int load(gw_backbone_t *b, char *err, size_t errlen)
     b->t_cac = gw_topology_topic_of(b->topo, GW_REC_CONFIRM_ACCOUNT_CREATION);
     b->t_cmt = gw_topology_topic_of(b->topo, GW_REC_CONFIRM_MONEY_TRANSFER);
     b->t_bc = gw_topology_topic_of(b->topo, GW_REC_BALANCE_CHANGED);
+    b->t_hb = gw_topology_topic_of(b->topo, GW_REC_HEARTBEAT);
+    b->hb_timeout_ms = (int64_t)c->kafka.heartbeat_timeout_ms;
+    b->hb_required = c->kafka.require_heartbeat;
+    b->hb_since = now_ms();
     static const gw_rec_type_t NEED[] = {GW_REC_ACCOUNT_CREATION_CONFIRMED, GW_REC_ACCOUNT_CREATION_FAILED,
                                          GW_REC_MONEY_TRANSFER_CONFIRMED, GW_REC_MONEY_TRANSFER_FAILED};
     for (size_t i = 0; i < sizeof NEED / sizeof *NEED; i++)
@@ -1246,7 +1320,8 @@ gw_backbone_t *gw_backbone_new(gw_server_t *s, char *err, size_t errlen)
         gw_backbone_free(b);
         return NULL;
     }
-    if (load(b, err, errlen) != 0 || gw_server_add_ready_check(s, "kafka", kafka_ready, b) != 0) {
+    if (load(b, err, errlen) != 0 || gw_server_add_ready_check(s, "kafka", kafka_ready, b) != 0 ||
+        gw_server_add_ready_check(s, "command_handler", handler_detail, b) != 0) {
         if (err[0] == '\0')
             snprintf(err, errlen, "too many readiness checks");
         gw_backbone_free(b);
@@ -1429,4 +1504,15 @@ void gw_backbone_render_metrics(gql_buf_t *out, void *data)
                       "money_transfer requests refused at once: their uuid was in flight or answered for other "
                       "parameters.",
                       (long long)st.conflicts);
+    int64_t age = b != NULL ? hb_age(b) : -1;
+    gql_buf_printf(out,
+                   "# HELP gateway_handler_heartbeat_age_seconds Seconds since the command handler's last heartbeat "
+                   "(-1: none seen since start).\n"
+                   "# TYPE gateway_handler_heartbeat_age_seconds gauge\n"
+                   "gateway_handler_heartbeat_age_seconds %.3f\n",
+                   age < 0 ? -1.0 : (double)age / 1000.0);
+    gw_metrics_family(out, "gateway_handler_heartbeats_total", "counter",
+                      "Heartbeat records of the command handler read.", LOAD(heartbeats));
+    gw_metrics_family(out, "gateway_commands_refused_handler_silent_total", "counter",
+                      "New commands refused at once because the command handler was silent.", LOAD(refused_silent));
 }

@@ -35,6 +35,9 @@
  * the thread asks the cluster for its metadata; librdkafka itself reports
  * neither the loss nor the recovery to its users).
  *
+ * Heartbeat (/readyz "command_handler", always ready, with the age of the
+ * handler's last Heartbeat as its detail; gw_backbone_admit_command).
+ *
  * Ownership: the backbone owns the topology, codecs, producer, consumer,
  * stores and in-flight tables; gw_backbone_free releases them after the
  * thread stopped. Waiters are the callers' (see gw_cmd_waiter_t).
@@ -123,6 +126,14 @@ gw_accounts_t *gw_backbone_accounts(gw_backbone_t *b);
  * end offsets seen at start, no offset reset dropped events, a broker answers);
  * else false with the reason (/readyz's "kafka" check). */
 bool gw_backbone_ready(gw_backbone_t *b, char *reason, size_t reasonlen);
+
+/* Any thread: whether a new command may be sent now. False when the command
+ * handler is silent: its heartbeats (topic of the Heartbeat record, read from
+ * its end) were seen since start — or kafka.require_heartbeat is set — and the
+ * last is older than kafka.heartbeat_timeout_ms; each false is counted in
+ * gateway_commands_refused_handler_silent_total. Before the first heartbeat
+ * (an older handler sends none) commands are admitted. */
+bool gw_backbone_admit_command(gw_backbone_t *b);
 
 /* The longest credentials key: a username (256 bytes at most) + '#' + a UUID. */
 #define GW_CREDENTIALS_KEY_MAX (256 + 1 + 36)

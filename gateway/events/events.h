@@ -396,8 +396,12 @@ typedef struct gw_consumer_cbs {
 typedef struct gw_start_offset {
     const char *topic;
     int32_t partition;
-    int64_t offset;
+    int64_t offset; /* GW_START_AT_END: the high watermark seen at start (nothing old is read) */
 } gw_start_offset_t;
+
+/* A start offset meaning "the end of the partition when the consumer starts":
+ * such a partition is never replayed (the heartbeat topic: only new beats matter). */
+#define GW_START_AT_END (-1)
 
 typedef struct gw_consumer_opts {
     const gw_start_offset_t *starts; /* overrides; other partitions start at the log's beginning */

@@ -448,6 +448,8 @@ gw_consumer_t *gw_consumer_new(const gw_kafka_conf_t *kc, const char *const *top
         int32_t pt = pi->partition;
         const gw_start_offset_t *so = find_start(opts, tn, pt);
         int64_t start = so ? so->offset : (opts && opts->strict ? 0 : pi->low);
+        if (so != NULL && so->offset == GW_START_AT_END)
+            start = pi->high;
         if (start < pi->low || start > pi->high) {
             if (opts && opts->strict) {
                 gw__err(err, errlen, "%s[%d]: offset %lld is not in the log [%lld, %lld]%s", tn, (int)pt,

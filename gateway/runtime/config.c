@@ -56,6 +56,11 @@ static const key_def_t KEYS[] = {
     {"server.idle_timeout_ms", K_U64, OFF(server.idle_timeout_ms), 10, 3600000, false},
     {"server.shutdown_timeout_ms", K_U64, OFF(server.shutdown_timeout_ms), 0, 600000, false},
     {"server.cors_origins", K_STRLIST, 0, 0, 0, false},
+    {"server.compress", K_SECTION, 0, 0, 0, false},
+    {"server.compress.enabled", K_BOOL, OFF(server.compress.enabled), 0, 0, false},
+    {"server.compress.min_bytes", K_SIZE, OFF(server.compress.min_bytes), 0, 1LL << 30, false},
+    {"server.compress.gzip_level", K_INT, OFF(server.compress.gzip_level), 1, 9, false},
+    {"server.compress.brotli_quality", K_INT, OFF(server.compress.brotli_quality), 0, 11, false},
     {"graphql", K_SECTION, 0, 0, 0, false},
     {"graphql.schema", K_PATH, OFF(graphql.schema), 0, 0, false},
     {"graphql.doc_cache_entries", K_SIZE, OFF(graphql.doc_cache_entries), 0, 1000000, false},
@@ -111,6 +116,8 @@ static const key_def_t KEYS[] = {
     {"kafka.checkpoint_dir", K_PATH, OFF(kafka.checkpoint_dir), 0, 0, true},
     {"kafka.checkpoint_interval_ms", K_U64, OFF(kafka.checkpoint_interval_ms), 100, 86400000, false},
     {"kafka.checkpoint_timeout_ms", K_U64, OFF(kafka.checkpoint_timeout_ms), 100, 3600000, false},
+    {"kafka.heartbeat_timeout_ms", K_U64, OFF(kafka.heartbeat_timeout_ms), 0, 3600000, false},
+    {"kafka.require_heartbeat", K_BOOL, OFF(kafka.require_heartbeat), 0, 0, false},
     {"accounts", K_SECTION, 0, 0, 0, false},
     {"accounts.pwhash", K_SECTION, 0, 0, 0, false},
     {"accounts.pwhash.memlimit_kib", K_U64, OFF(accounts.pwhash.memlimit_kib), 8, 4194304, false},
@@ -161,6 +168,10 @@ int gw_config_defaults(gw_config_t *c, const char *base_dir)
     for (size_t i = 0; i < sizeof DEFAULT_CORS / sizeof *DEFAULT_CORS; i++)
         c->server.cors_origins[i] = DEFAULT_CORS[i];
     c->server.ncors_origins = sizeof DEFAULT_CORS / sizeof *DEFAULT_CORS;
+    c->server.compress.enabled = true;
+    c->server.compress.min_bytes = 1024;
+    c->server.compress.gzip_level = 1;
+    c->server.compress.brotli_quality = 1;
     c->graphql.schema = resolve_path(a, c->base_dir, "schema/bank.graphql");
     c->graphql.doc_cache_entries = 1000;
     c->graphql.doc_cache_bytes = 32u << 20;
@@ -200,6 +211,8 @@ int gw_config_defaults(gw_config_t *c, const char *base_dir)
     c->kafka.max_pending = 65536;
     c->kafka.checkpoint_interval_ms = 60000;
     c->kafka.checkpoint_timeout_ms = 30000;
+    c->kafka.heartbeat_timeout_ms = 3000;
+    c->kafka.require_heartbeat = false;
     /* OWASP's minimum for argon2id (19 MiB, 2 iterations, 1 lane) */
     c->accounts.pwhash.memlimit_kib = 19456;
     c->accounts.pwhash.opslimit = 2;
@@ -508,6 +521,8 @@ int gw_config_apply_env(gw_config_t *c, char *err, size_t errlen)
         {"KAFKA_ENABLED", "kafka.enabled"},
         {"KAFKA_FETCH_WAIT_MS", "kafka.fetch_wait_ms"},
         {"KAFKA_COMMAND_TIMEOUT_MS", "kafka.command_timeout_ms"},
+        {"KAFKA_HEARTBEAT_TIMEOUT_MS", "kafka.heartbeat_timeout_ms"},
+        {"KAFKA_CHECKPOINT_DIR", "kafka.checkpoint_dir"},
         {"GATEWAY_PWHASH_MEMLIMIT_KIB", "accounts.pwhash.memlimit_kib"},
         {"GATEWAY_PWHASH_OPSLIMIT", "accounts.pwhash.opslimit"},
         {"GATEWAY_PWHASH_THREADS", "accounts.pwhash.threads"},
@@ -596,6 +611,10 @@ void gw_config_print(const gw_config_t *c, gql_buf_t *out)
         print_str(out, c->server.cors_origins[i]);
         gql_buf_putc(out, '\n');
     }
+    gql_buf_printf(out,
+                   "  compress:\n    enabled: %s\n    min_bytes: %zu\n    gzip_level: %d\n    brotli_quality: %d\n",
+                   c->server.compress.enabled ? "true" : "false", c->server.compress.min_bytes,
+                   c->server.compress.gzip_level, c->server.compress.brotli_quality);
     gql_buf_puts(out, "graphql:\n  schema: ");
     print_str(out, c->graphql.schema);
     const gql_limits_t *l = &c->graphql.limits;
@@ -648,6 +667,8 @@ void gw_config_print(const gw_config_t *c, gql_buf_t *out)
     gql_buf_printf(out, "\n  checkpoint_interval_ms: %llu\n  checkpoint_timeout_ms: %llu",
                    (unsigned long long)c->kafka.checkpoint_interval_ms,
                    (unsigned long long)c->kafka.checkpoint_timeout_ms);
+    gql_buf_printf(out, "\n  heartbeat_timeout_ms: %llu\n  require_heartbeat: %s",
+                   (unsigned long long)c->kafka.heartbeat_timeout_ms, c->kafka.require_heartbeat ? "true" : "false");
     gql_buf_puts(out, "\n  properties:");
     if (c->kafka.nproperties == 0)
         gql_buf_puts(out, " {}");

@@ -66,6 +66,12 @@ typedef struct gw_config {
         uint64_t shutdown_timeout_ms;
         const char **cors_origins;
         size_t ncors_origins;
+        struct {
+            bool enabled;       /* gzip (and brotli when h2o has it) when the client accepts it */
+            size_t min_bytes;   /* smaller responses go as they are */
+            int gzip_level;     /* 1..9 */
+            int brotli_quality; /* 0..11 (ignored when h2o is built without brotli) */
+        } compress;
     } server;
 
     struct {
@@ -115,6 +121,8 @@ typedef struct gw_config {
         const char *checkpoint_dir;      /* projection checkpoints (NULL: none) */
         uint64_t checkpoint_interval_ms; /* at most one checkpoint per interval */
         uint64_t checkpoint_timeout_ms;  /* a checkpoint taking longer is abandoned */
+        uint64_t heartbeat_timeout_ms;   /* the handler silent this long: new commands refused (0: never) */
+        bool require_heartbeat;          /* refuse before the first heartbeat too */
     } kafka;
 
     struct {
@@ -141,10 +149,9 @@ int gw_config_load_file(gw_config_t *c, const char *path, char *err, size_t errl
 /* Applies the environment overrides (GATEWAY_PORT, GATEWAY_THREADS,
  * GATEWAY_LOG_LEVEL, KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_CLIENT_ID,
  * KAFKA_BC_TOPIC, KAFKA_CMT_TOPIC, KAFKA_CAC_TOPIC, GW_TOPOLOGY, KAFKA_ENABLED,
- * KAFKA_FETCH_WAIT_MS, KAFKA_COMMAND_TIMEOUT_MS, GATEWAY_PWHASH_MEMLIMIT_KIB,
- * GATEWAY_PWHASH_OPSLIMIT, GATEWAY_PWHASH_THREADS, GATEWAY_PWHASH_MAX_WAIT_MS,
- * GATEWAY_PWHASH_ALLOW_WEAK; a non-empty KAFKA_BROKERS also
- * sets kafka.enabled). Returns 0, or GW_EINVAL with a
+ * KAFKA_FETCH_WAIT_MS, KAFKA_COMMAND_TIMEOUT_MS, KAFKA_HEARTBEAT_TIMEOUT_MS, KAFKA_CHECKPOINT_DIR,
+ * GATEWAY_PWHASH_MEMLIMIT_KIB, GATEWAY_PWHASH_OPSLIMIT, GATEWAY_PWHASH_THREADS, GATEWAY_PWHASH_MAX_WAIT_MS,
+ * GATEWAY_PWHASH_ALLOW_WEAK; a non-empty KAFKA_BROKERS also sets kafka.enabled). Returns 0, or GW_EINVAL with a
  * message naming the variable. */
 int gw_config_apply_env(gw_config_t *c, char *err, size_t errlen);
 

@@ -81,6 +81,17 @@ void gw_http_send(gw_reqctx_t *rc, int status, const char *content_type, const c
     /* h2o_send_inline does not set it: without it HTTP/1.1 falls back to
      * chunked. A 204 carries no Content-Length at all (RFC 9110 §8.6). */
     req->res.content_length = status == 204 ? SIZE_MAX : len;
+    /* Compression (gw_http_compress): every body sent here is text (JSON,
+     * HTML, Prometheus), but h2o decides by the Content-Type's entry in its
+     * MIME map, which lacks application/graphql-response+json: say it. */
+    const gw_config_t *cf = rc->server->config;
+    if (cf->server.compress.enabled && status != 204 && len >= cf->server.compress.min_bytes) {
+        h2o_mime_attributes_t *attr = h2o_mem_alloc_pool(&req->pool, sizeof *attr);
+        *attr = (h2o_mime_attributes_t){.is_compressible = 1, .priority = H2O_MIME_ATTRIBUTE_PRIORITY_NORMAL};
+        req->res.mime_attr = attr;
+        /* caches must key on it whether or not this client gets gzip */
+        h2o_set_header_token(&req->pool, &req->res.headers, H2O_TOKEN_VARY, H2O_STRLIT("accept-encoding"));
+    }
     /* h2o decides keep-alive when the headers arrive; a request that arrived
      * (or waited for an answer) across the start of a shutdown must close
      * its connection too */
@@ -197,10 +208,24 @@ bool gw_http_begin(gw_reqctx_t *rc, gw_handler_t *h, h2o_req_t *req)
     return true;
 }
 
+void gw_http_compress(gw_server_t *s, h2o_pathconf_t *pc)
+{
+    const gw_config_t *c = s->config;
+    if (!c->server.compress.enabled)
+        return;
+    /* h2o_compress_register copies the arguments; brotli only exists when h2o
+     * was built with it (Debian 12's libh2o-evloop is not) */
+    h2o_compress_args_t args = {.min_size = c->server.compress.min_bytes};
+    args.gzip.quality = c->server.compress.gzip_level;
+    args.brotli.quality = -1;
+    h2o_compress_register(pc, &args);
+}
+
 gw_handler_t *gw_http_register(gw_server_t *s, h2o_hostconf_t *host, const char *path,
                                int (*on_req)(h2o_handler_t *, h2o_req_t *), size_t size)
 {
     h2o_pathconf_t *pc = h2o_config_register_path(host, path, 0);
+    gw_http_compress(s, pc);
     gw_handler_t *h = (gw_handler_t *)h2o_create_handler(pc, size);
     h->super.on_req = on_req;
     h->server = s;

@@ -28,6 +28,14 @@ typedef struct gw_handler {
 gw_handler_t *gw_http_register(gw_server_t *s, h2o_hostconf_t *host, const char *path,
                                int (*on_req)(h2o_handler_t *, h2o_req_t *), size_t size);
 
+/* Adds h2o's compression filter to `pc` when server.compress.enabled: gzip at
+ * server.compress.gzip_level for responses of at least min_bytes whose client
+ * sends Accept-Encoding: gzip and whose type is compressible (gw_http_send
+ * marks its bodies so; files go by their MIME type). h2o adds Content-Encoding
+ * and Vary. SSE streams are left alone (text/event-stream is not in h2o's MIME
+ * map, so h2o treats it as incompressible). gw_http_register calls it. */
+void gw_http_compress(gw_server_t *s, h2o_pathconf_t *pc);
+
 /* True when the request's path (without the query string) is exactly `path`. */
 bool gw_http_path_is(h2o_req_t *req, const char *path);
 

@@ -130,8 +130,11 @@ bool gw_server_ready(gw_server_t *s, gql_buf_t *out)
         if (i)
             gql_buf_putc(out, ',');
         gql_buf_json_string(out, s->ready[i].name, strlen(s->ready[i].name));
-        gql_buf_puts(out, ok ? ":{\"ok\":true}" : ":{\"ok\":false,\"reason\":");
-        if (!ok) {
+        /* a passing check may still say something (its "detail") */
+        if (ok && reason[0] == '\0') {
+            gql_buf_puts(out, ":{\"ok\":true}");
+        } else {
+            gql_buf_puts(out, ok ? ":{\"ok\":true,\"detail\":" : ":{\"ok\":false,\"reason\":");
             gql_buf_json_string(out, reason, strlen(reason));
             gql_buf_putc(out, '}');
         }

@@ -206,6 +206,7 @@ static int register_app_files(const gw_pages_t *p, gw_server_t *s, h2o_hostconf_
     warn_missing(s, path);
     h2o_pathconf_t *pc = h2o_config_register_path(host, "/app/", 0);
     h2o_file_register(pc, path, NO_INDEX, types, 0); /* takes its own reference */
+    gw_http_compress(s, pc);
     h2o_headers_register(pc, HEADERS);
     log_files(pc);
 
@@ -213,6 +214,7 @@ static int register_app_files(const gw_pages_t *p, gw_server_t *s, h2o_hostconf_
     warn_missing(s, path);
     pc = h2o_config_register_path(host, "/favicon.ico", 0);
     h2o_file_register_file(pc, path, h2o_mimemap_get_type_by_extension(types, h2o_iovec_init(H2O_STRLIT("ico"))), 0);
+    gw_http_compress(s, pc);
     h2o_headers_register(pc, HEADERS);
     log_files(pc);
 
@@ -290,6 +292,7 @@ int gw_pages_register(gw_pages_t *p, gw_server_t *s, h2o_hostconf_t *host)
             const char *ext = strrchr(ASSETS[i].file, '.') + 1;
             h2o_mimemap_type_t *mt = h2o_mimemap_get_type_by_extension(host->mimemap, h2o_iovec_init(ext, strlen(ext)));
             h2o_file_register_file(pc, path, mt, 0);
+            gw_http_compress(s, pc);
             log_files(pc);
         }
         add_handler(p, s, host, "/graphiql", on_graphiql);

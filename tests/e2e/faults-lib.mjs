@@ -140,6 +140,10 @@ export function generators(s, n, { prefix = randomUUID().slice(0, 8) } = {}) {
     const r = await call(pick(), TRANSFER, args);
     const d = definite(r);
     rec.answers.push(d ?? { error: r.errors?.[0]?.message ?? 'no answer' });
+    // an error: back off as a client would (and as resendUnanswered does). A
+    // silent handler's refusals come at once (kafka.heartbeat_timeout_ms), and
+    // without this each generator would send new transfers in a tight loop.
+    if (!d) await sleep(200);
     return d;
   };
   let readyCount = 0;

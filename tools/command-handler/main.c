@@ -5,7 +5,19 @@
  *
  *   command-handler --brokers HOST:PORT [--topology FILE] [--state-dir DIR]
  *                   [--snapshot-interval SECONDS] [--fetch-wait-ms N] [--schema-registry URL]
- *   (env: KAFKA_BROKERS, GW_TOPOLOGY, GW_STATE_DIR, SCHEMA_REGISTRY_URL)
+ *                   [--heartbeat-interval-ms N] [--check-config]
+ *   (env: KAFKA_BROKERS, GW_TOPOLOGY, GW_STATE_DIR, SCHEMA_REGISTRY_URL, KAFKA_FETCH_WAIT_MS)
+ *
+ * Heartbeat, as in the original Open Bank topology: once live, a Heartbeat
+ * record {beat: N} (N counting from 1 at each start) goes to the topology's
+ * heartbeat topic every --heartbeat-interval-ms (default 1000; 0: none). The
+ * gateways read it from its end and refuse new commands at once while it is
+ * missing (kafka.heartbeat_timeout_ms). A heartbeat that cannot be sent is
+ * counted and logged, never fatal: it carries no state.
+ *
+ * --check-config prints the effective settings (options over environment over
+ * defaults) after loading the topology, and exits 0, or 1 when something is
+ * wrong; it touches neither the network nor the state directory.
  *
  * Schema ids: pinned by the topology, or, with a registry, learned by registering
  * our schemas under the topology's subjects; writer schemas of unknown ids are
@@ -124,6 +136,7 @@ typedef struct handler {
      * changes queued), answer (consumed -> its feedback queued, after the
      * balance changes were acknowledged) */
     gw_hist_t stage_fetch, stage_decide, stage_answer;
+    uint64_t beats, beats_delivered, beats_failed; /* heartbeats; &beats is their delivery opaque */
 } handler_t;
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -194,14 +207,15 @@ static void write_metrics(const handler_t *h)
             "\nhandler_delivery_failed_total %" PRIu64 "\nhandler_replayed_events_total %" PRIu64
             "\nhandler_offset_resets_total %" PRIu64 "\nhandler_snapshots_total %" PRIu64
             "\nhandler_completed_at_start_total %" PRIu64 "\nhandler_held_answers_max %" PRIu64
+            "\nhandler_heartbeats_total %" PRIu64 "\nhandler_heartbeats_failed_total %" PRIu64
             "\nhandler_accounts %zu\nhandler_answers %zu\n"
             "codec_rejected_total{cause=\"magic\"} %" PRIu64 "\ncodec_rejected_total{cause=\"unknown_id\"} %" PRIu64
             "\ncodec_rejected_total{cause=\"malformed\"} %" PRIu64 "\ncodec_rejected_total{cause=\"too_big\"} %" PRIu64
             "\n",
             h->commands, h->repeated, h->conflicts, h->skipped_answered, h->bad_messages, h->foreign_records,
             h->produced, h->delivered, h->failed, h->replayed_events, h->resets, h->snapshots, h->completed_at_start,
-            h->held_max, ch_bank_account_count(h->bank), ch_bank_answer_count(h->bank), cs->err_magic, cs->err_unknown,
-            cs->err_malformed, cs->err_too_big);
+            h->held_max, h->beats_delivered, h->beats_failed, ch_bank_account_count(h->bank),
+            ch_bank_answer_count(h->bank), cs->err_magic, cs->err_unknown, cs->err_malformed, cs->err_too_big);
     const gw_hist_t *stages[] = {&h->stage_fetch, &h->stage_decide, &h->stage_answer};
     const char *names[] = {"stage=\"fetch\"", "stage=\"decide\"", "stage=\"answer\""};
     for (size_t i = 0; i < 3; i++) {
@@ -234,6 +248,13 @@ static int snapshot(handler_t *h)
 static void on_delivery(void *ctx, const gw_delivery_t *d)
 {
     handler_t *h = ctx;
+    if (d->opaque == &h->beats) { /* a heartbeat: no state rests on it */
+        if (d->err == 0)
+            h->beats_delivered++;
+        else if (h->beats_failed++ % 60 == 0)
+            logf_("WARNING: a heartbeat was not delivered (%s)", d->error);
+        return;
+    }
     if (d->opaque != NULL && d->err == 0)
         ((held_t *)d->opaque)->outstanding--; /* released by release_held, outside this callback */
     if (d->err) {
@@ -462,6 +483,32 @@ static int send_outputs(handler_t *h, const ch_bank_out_t *out, const gw_uuid_t 
     return 0;
 }
 
+/* Sends the next heartbeat to the topology's heartbeat topic (no key, no
+ * headers, opaque &h->beats). Failures are counted, never fatal. */
+static void send_heartbeat(handler_t *h)
+{
+    const gw_topic_t *t = gw_topology_topic_of(h->topo, GW_REC_HEARTBEAT);
+    if (t == NULL)
+        return;
+    gw_event_t ev = {.type = GW_REC_HEARTBEAT};
+    ev.u.heartbeat.beat = (int64_t)++h->beats;
+    void *buf;
+    size_t len;
+    char err[256];
+    if (gw_codec_encode(h->codec, &ev, &buf, &len) != 0 ||
+        gw_producer_send(h->prod, t->name, -1, NULL, 0, buf, len, NULL, 0, &h->beats, err, sizeof(err)) != 0) {
+        if (h->beats_failed++ % 60 == 0)
+            logf_("WARNING: cannot send a heartbeat to %s", t->name);
+    }
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Frees the answers never sent (a fatal stop: the restart derives them again). */
 static void drop_held(handler_t *h)
 {
@@ -591,11 +638,12 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: command-handler --brokers HOST:PORT [--topology FILE] [--state-dir DIR]\n"
                "                       [--snapshot-interval SECONDS] [--fetch-wait-ms N] [--schema-registry URL]\n"
-               "env: KAFKA_BROKERS, GW_TOPOLOGY (default schema/topology.yaml), GW_STATE_DIR, SCHEMA_REGISTRY_URL\n"
-               "     (default ./command-handler-state)\n");
+               "                       [--heartbeat-interval-ms N] [--check-config]\n"
+               "env: KAFKA_BROKERS, GW_TOPOLOGY (default schema/topology.yaml), GW_STATE_DIR\n"
+               "     (default ./command-handler-state), SCHEMA_REGISTRY_URL, KAFKA_FETCH_WAIT_MS\n");
 }
 
-static int run(handler_t *h, int snapshot_interval)
+static int run(handler_t *h, int snapshot_interval, int heartbeat_ms)
 {
     char err[1024];
     const char *outputs[MAX_TOPICS], *commands[MAX_TOPICS];
@@ -727,7 +775,13 @@ static int run(handler_t *h, int snapshot_interval)
      * wait (draining) until the producer has every delivery report. */
     time_t last = time(NULL);
     int stopping = 0, draining = 0;
+    int64_t next_beat = 0; /* the first as soon as live */
     while (!h->fatal && !stopping) {
+        /* not while draining for a snapshot, which waits for nothing in flight */
+        if (heartbeat_ms > 0 && h->live && !draining && mono_ms() >= next_beat) {
+            send_heartbeat(h);
+            next_beat = mono_ms() + heartbeat_ms;
+        }
         /* answers held for acknowledgements: poll the producer often */
         int busy = h->held != NULL;
         if (!draining)
@@ -774,12 +828,20 @@ int main(int argc, char **argv)
     const char *topo_path = getenv("GW_TOPOLOGY");
     h.state_dir = getenv("GW_STATE_DIR");
     const char *registry_url = getenv("SCHEMA_REGISTRY_URL");
-    int interval = 10, fetch_wait = 1;  /* see tools/embedded-kafka/README.md */
-    for (int i = 1; i < argc; i += 2) { /* every option takes one value */
+    int interval = 10, fetch_wait = 1, heartbeat_ms = 1000, check = 0; /* see tools/embedded-kafka/README.md */
+    const char *fw_env = getenv("KAFKA_FETCH_WAIT_MS");
+    if (fw_env != NULL && *fw_env != '\0')
+        fetch_wait = atoi(fw_env);
+    for (int i = 1; i < argc; i += 2) { /* every option but the flags takes one value */
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return 0;
+        }
+        if (strcmp(a, "--check-config") == 0) {
+            check = 1;
+            i--; /* no value */
+            continue;
         }
         if (v == NULL) {
             usage(stderr);
@@ -797,6 +859,8 @@ int main(int argc, char **argv)
             registry_url = v;
         else if (strcmp(a, "--fetch-wait-ms") == 0)
             fetch_wait = atoi(v);
+        else if (strcmp(a, "--heartbeat-interval-ms") == 0)
+            heartbeat_ms = atoi(v);
         else {
             usage(stderr);
             return 2;
@@ -813,6 +877,24 @@ int main(int argc, char **argv)
         h.state_dir = "command-handler-state";
     if (interval < 1)
         interval = 1;
+    if (heartbeat_ms < 0)
+        heartbeat_ms = 0;
+    if (check) {
+        gw_topology_t *topo = NULL;
+        char err[1024];
+        if (gw_topology_load(topo_path, &topo, err, sizeof(err)) != 0) {
+            fprintf(stderr, "command-handler: %s\n", err);
+            return 1;
+        }
+        const gw_topic_t *hb = gw_topology_topic_of(topo, GW_REC_HEARTBEAT);
+        printf("# command-handler effective configuration\nbrokers: \"%s\"\ntopology: \"%s\"\nstate_dir: \"%s\"\n"
+               "snapshot_interval_s: %d\nfetch_wait_ms: %d\nschema_registry_url: \"%s\"\n"
+               "heartbeat_interval_ms: %d\nheartbeat_topic: \"%s\"\n",
+               brokers, topo_path, h.state_dir, interval, fetch_wait, registry_url ? registry_url : "", heartbeat_ms,
+               hb != NULL ? hb->name : "");
+        gw_topology_free(topo);
+        return 0;
+    }
     if (mkdir(h.state_dir, 0755) != 0 && errno != EEXIST) {
         logf_("refusing to start: cannot create the state directory %s: %s", h.state_dir, strerror(errno));
         return 1;
@@ -861,7 +943,7 @@ int main(int argc, char **argv)
                                 .linger_ms = 1,
                                 .fetch_wait_ms = fetch_wait,
                                 .debug = getenv("GW_KAFKA_DEBUG")};
-    status = run(&h, interval);
+    status = run(&h, interval, heartbeat_ms);
 out:
     gw_producer_free(h.prod); /* reports what never left as failed: held answers are untouched by it */
     drop_held(&h);
