@@ -1829,6 +1829,14 @@ uint64_t gql_subscription_key(const gql_operation_t *op)
     return op->sub_key;
 }
 
+const char *gql_operation_root_field(const gql_operation_t *op, size_t i)
+{
+    gql_operation_t *mop = (gql_operation_t *)op; /* the plan is built lazily */
+    if (ensure_root_plan(mop) != 0 || i >= mop->root_plan->count)
+        return NULL;
+    return mop->root_plan->fields[i].def->name;
+}
+
 const char *gql_subscription_field(const gql_operation_t *op, const gql_args_t **args)
 {
     gql_operation_t *mop = (gql_operation_t *)op; /* plans and argument slots are filled lazily */

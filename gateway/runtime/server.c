@@ -38,6 +38,7 @@ typedef struct gw_conn {
     gw_thread_t *thread;
     h2o_socket_t *sock;
     gw_conn_kind_t kind;
+    uint32_t ticket; /* from the admission, given back on close */
 } gw_conn_t;
 
 int gw_server_init(gw_server_t *s, const gw_config_t *config, gw_log_t log)
@@ -86,6 +87,11 @@ void gw_server_set_routes(gw_server_t *s, gw_routes_fn fn, void *data)
 {
     s->routes = fn;
     s->routes_data = data;
+}
+
+void gw_server_set_admission(gw_server_t *s, const gw_admission_t *a)
+{
+    s->admission = *a;
 }
 
 int gw_server_add_ready_check(gw_server_t *s, const char *name, gw_ready_fn fn, void *data)
@@ -188,6 +194,8 @@ static void on_conn_close(void *data)
 {
     gw_conn_t *c = data;
     gw_thread_t *t = c->thread;
+    if (t->server->admission.release != NULL)
+        t->server->admission.release(t->server->admission.data, c->ticket);
     t->connections--;
     gw_gauge_add(&t->metrics.connections[c->kind], -1);
     h2o_linklist_unlink(&c->link);
@@ -223,11 +231,24 @@ static void on_accept(h2o_socket_t *listener, const char *err)
             }
             continue;
         }
+        const gw_admission_t *adm = &t->server->admission;
+        uint32_t ticket = 0;
+        h2o_iovec_t refusal = {NULL, 0};
+        if (adm->admit != NULL && !adm->admit(adm->data, sock, &ticket, &refusal)) {
+            if (t->accept_ctx.ssl_ctx == NULL && refusal.len > 0)
+                h2o_socket_write(sock, &refusal, 1, on_reject_written);
+            else
+                h2o_socket_close(sock);
+            continue;
+        }
         gw_conn_t *c = malloc(sizeof *c);
         if (c == NULL) {
+            if (adm->release != NULL)
+                adm->release(adm->data, ticket);
             h2o_socket_close(sock);
             continue;
         }
+        c->ticket = ticket;
         c->link = (h2o_linklist_t){NULL, NULL};
         c->thread = t;
         c->sock = sock;

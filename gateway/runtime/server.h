@@ -122,6 +122,17 @@ typedef struct gw_thread_hook {
  * configuration (gw_server_run). Returns 0 or a negative GW_E* code. */
 typedef int (*gw_routes_fn)(gw_server_t *s, h2o_hostconf_t *host, void *data);
 
+/* Admission of accepted connections (per-client limits): `admit` runs on the
+ * loop thread for each new connection, before h2o sees it. True to serve it
+ * (`release` gets *ticket when it closes); false to refuse it: `refusal` (a
+ * whole HTTP/1.1 response, static) is written on plain HTTP, TLS
+ * connections are closed. Both must be thread-safe and must not block. */
+typedef struct gw_admission {
+    bool (*admit)(void *data, h2o_socket_t *sock, uint32_t *ticket, h2o_iovec_t *refusal);
+    void (*release)(void *data, uint32_t ticket);
+    void *data;
+} gw_admission_t;
+
 struct gw_server {
     const gw_config_t *config; /* main's; read-only */
     gw_log_t log;
@@ -133,6 +144,7 @@ struct gw_server {
     gw_metrics_t **thread_metrics; /* &threads[i].metrics, for scrapes */
     gw_routes_fn routes;
     void *routes_data;
+    gw_admission_t admission; /* admit NULL: every connection under the per-loop bound is served */
     gw_ready_check_t ready[GW_MAX_READY_CHECKS];
     size_t nready;
     gw_metrics_source_t metrics_sources[GW_MAX_METRICS_SOURCES];
@@ -165,6 +177,9 @@ void gw_server_dispose(gw_server_t *s);
 
 /* The routes (before gw_server_run). */
 void gw_server_set_routes(gw_server_t *s, gw_routes_fn fn, void *data);
+
+/* The admission of accepted connections (before gw_server_run; copied). */
+void gw_server_set_admission(gw_server_t *s, const gw_admission_t *a);
 
 /* Adds a readiness check, a metrics source, or per-thread start/end hooks
  * (before gw_server_run). 0, or GW_EFULL. */
