@@ -430,6 +430,8 @@ bool gw_fair_take(gw_fair_t *f, const gw_fair_client_t *c, unsigned logins, unsi
                 ok = false;
                 *which = GW_FAIR_LOGINS;
                 wait_ms = ((double)logins - e->login_tokens) / lrate;
+                if (logins > lsize)
+                    wait_ms = lsize / lrate;
             }
         }
         if (ok && mutations) {
@@ -438,6 +440,8 @@ bool gw_fair_take(gw_fair_t *f, const gw_fair_client_t *c, unsigned logins, unsi
                 ok = false;
                 *which = GW_FAIR_MUTATIONS;
                 wait_ms = ((double)mutations - e->mut_tokens) / mrate;
+                if (mutations > msize) /* never fits: the time the bucket takes to fill */
+                    wait_ms = msize / mrate;
             }
         }
         if (ok) {
@@ -447,10 +451,6 @@ bool gw_fair_take(gw_fair_t *f, const gw_fair_client_t *c, unsigned logins, unsi
     }
     pthread_mutex_unlock(&f->mu);
     if (!ok) {
-        /* more than a bucket holds never comes back: say when it is full */
-        double most_ms = *which == GW_FAIR_LOGINS ? 60000.0 : 1000.0 * msize / (double)f->cfg.mutations_per_second;
-        if (wait_ms > most_ms)
-            wait_ms = most_ms;
         *retry_after_s = (uint32_t)((wait_ms + 999.0) / 1000.0);
         if (*retry_after_s == 0)
             *retry_after_s = 1;
