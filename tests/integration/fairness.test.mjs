@@ -314,6 +314,34 @@ describe('fairness: behind a trusted proxy', () => {
     assert.equal(refused(m1, 'logins') - refused(m0, 'logins'), 1);
   });
 
+  test('WebSocket: a mutation or command over the rate gets RATE_LIMITED on its id, the socket goes on', async () => {
+    const m0 = await metrics(gw.port);
+    const E = { 'x-forwarded-for': '198.51.100.40' };
+    const ws = await wsClient(gw.port, E);
+    // burst 2: mutations and command subscription fields share the bucket
+    const ids = ['w1', 'w2', 'w3', 'w4', 'w5'];
+    ws.send({ id: 'w1', type: 'subscribe', payload: { query: TRANSFER('w1') } });
+    ws.send({ id: 'w2', type: 'subscribe', payload: { query: TRANSFER('w2').replace('mutation', 'subscription') } });
+    for (const id of ids.slice(2)) ws.send({ id, type: 'subscribe', payload: { query: TRANSFER(id) } });
+    const results = {};
+    for (const id of ids) {
+      const m = await ws.next((x) => x.id === id && (x.type === 'next' || x.type === 'error'));
+      results[id] = m;
+    }
+    const limited = ids.filter((id) => results[id].type === 'error');
+    assert.ok(limited.length >= 1, JSON.stringify(results));
+    for (const id of limited) {
+      assert.equal(results[id].payload[0].extensions.code, 'RATE_LIMITED');
+      assert.equal(results[id].payload[0].extensions.limit, 'fairness.mutations_per_second');
+    }
+    // the socket is still open and serves the next operation
+    ws.send({ id: 'q', type: 'subscribe', payload: { query: '{ __typename }' } });
+    assert.equal((await ws.next((m) => m.id === 'q' && m.type === 'next')).payload.data.__typename, 'Query');
+    await ws.close();
+    const m1 = await metrics(gw.port);
+    assert.equal(refused(m1, 'mutations') - refused(m0, 'mutations'), limited.length);
+  });
+
   test('subscriptions over the limit: RATE_LIMITED on that id only, the socket and the others go on; SSE 429; connections close 4429', async () => {
     const m0 = await metrics(gw.port);
     const D = { 'x-forwarded-for': '198.51.100.30' };
