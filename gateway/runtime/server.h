@@ -98,6 +98,12 @@ typedef struct gw_thread {
     uint64_t stop_deadline; /* h2o_now() ms by which to give up waiting */
     h2o_timeout_t drain_timeout;
     h2o_timeout_entry_t drain_entry;
+    /* Connections the admission refused, until their refusal is written:
+     * their request is read and dropped first, as closing a socket with
+     * unread input resets it under the answer (server.c). */
+    h2o_timeout_t refuse_timeout;
+    h2o_linklist_t refusing;
+    size_t nrefusing;
     gw_loopq_t loopq;          /* inbox from other threads (loopq.h); initialised before the thread starts */
     void *slots[GW_MAX_SLOTS]; /* features' per-loop state (gw_loop_slot) */
 } gw_thread_t;

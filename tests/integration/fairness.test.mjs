@@ -118,7 +118,7 @@ function connectAndRead(port) {
     const timer = setTimeout(() => {
       s.destroy();
       resolve({ data, closed: false, socket: s });
-    }, 2000);
+    }, 10000);
     s.on('data', (d) => (data += d.toString('latin1')));
     s.on('error', (e) => {
       clearTimeout(timer);
@@ -195,6 +195,21 @@ describe('fairness: direct clients', () => {
     assert.equal(body.errors[0].extensions.code, 'RATE_LIMITED');
     assert.equal(body.errors[0].extensions.limit, 'fairness.max_connections');
     assert.equal(r.closed, true);
+    // a WebSocket client sends its upgrade at once: the server reads it before answering, so the
+    // client sees the 429 (not a reset), as a browser's failed handshake
+    const refusedWs = await new Promise((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${gw.port}/graphql-ws`, ['graphql-transport-ws']);
+      ws.on('unexpected-response', (req, res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode, retry: res.headers['retry-after'], text }));
+      });
+      ws.on('open', () => reject(new Error('the fourth connection was served')));
+      ws.on('error', (e) => reject(e));
+    });
+    assert.equal(refusedWs.status, 429);
+    assert.equal(refusedWs.retry, '1');
+    assert.equal(JSON.parse(refusedWs.text).errors[0].extensions.limit, 'fairness.max_connections');
     // the WebSockets still work
     a.send({ id: 'q', type: 'subscribe', payload: { query: '{ __typename }' } });
     assert.deepEqual((await a.next((m) => m.id === 'q' && m.type === 'next')).payload, { data: { __typename: 'Query' } });
@@ -215,7 +230,7 @@ describe('fairness: direct clients', () => {
       if (m) break;
       await new Promise((res) => setTimeout(res, 100));
     }
-    assert.ok(refused(m, 'connections') >= before + 1, JSON.stringify(m));
+    assert.ok(refused(m, 'connections') >= before + 2, JSON.stringify(m));
   });
 
   test("an untrusted peer's X-Forwarded-For is ignored: one client", async () => {
