@@ -285,7 +285,7 @@ void gw_graphql_http(gw_serve_loop_t *SL, gw_reqctx_t *rc_)
     }
     if (type == GQL_OP_MUTATION && SL->sv->fair != NULL) {
         gw_fair_client_t client;
-        gw_fair_limit_t which;
+        gw_fair_limit_t which = GW_FAIR_MUTATIONS;
         uint32_t retry_s = 1;
         gw_serve_client(SL->sv, req, &client);
         if (!gw_serve_fair_op(SL->sv, &client, op, true, &which, &retry_s)) {

@@ -196,9 +196,9 @@ TEST(exempt_is_untracked)
     gw_fair_client_t c = client(f, "::1", NULL);
     ASSERT(c.exempt);
     for (int i = 0; i < 1000; i++) {
-        uint32_t t;
-        gw_fair_limit_t w;
-        uint32_t r;
+        uint32_t t = 0;
+        gw_fair_limit_t w = GW_FAIR_NLIMITS;
+        uint32_t r = 0;
         ASSERT(gw_fair_acquire(f, &c, GW_FAIR_CONNECTIONS, &t));
         ASSERT_EQ_INT(0, t);
         ASSERT(gw_fair_take(f, &c, 1, 1, 0, &w, &r));
@@ -289,8 +289,8 @@ TEST(bounded_table_under_spray)
     char err[200];
     gw_fair_t *f = gw_fair_new(&cfg, err, sizeof err);
     ASSERT(f != NULL);
-    gw_fair_limit_t w;
-    uint32_t r;
+    gw_fair_limit_t w = GW_FAIR_NLIMITS;
+    uint32_t r = 0;
     /* 8 clients hold a connection each */
     uint32_t held[8];
     for (int i = 0; i < 8; i++) {
@@ -405,8 +405,8 @@ TEST(bench_when_asked)
         snprintf(s, sizeof s, "10.%d.%d.1", i >> 8, i & 255);
         cs[i] = client(f, s, NULL);
     }
-    gw_fair_limit_t w;
-    uint32_t r;
+    gw_fair_limit_t w = GW_FAIR_NLIMITS;
+    uint32_t r = 0;
     uint64_t t0 = now_ns();
     for (long i = 0; i < n; i++)
         gw_fair_take(f, &cs[i % NCLIENTS], 0, 1, (uint64_t)i, &w, &r);
