@@ -29,6 +29,7 @@
 #include "bank.h"
 #include "exec/exec.h"
 #include "routes.h"
+#include "runtime/fair.h"
 #include "runtime/file.h"
 #include "subs/subs.h"
 
@@ -134,6 +135,7 @@ typedef struct gateway {
     gw_bank_t *bank;
     gw_bench_t *bench; /* --bench only */
     gw_serve_t *serve;
+    gw_fair_t *fair; /* per-client limits (fairness.*) */
     gw_pages_t *pages;
     gw_routes_t routes;
 } gateway_t;
@@ -145,6 +147,7 @@ static void gateway_free(gateway_t *g)
     gw_backbone_stop(g->backbone);
     gw_pages_free(g->pages);
     gw_serve_free(g->serve);
+    gw_fair_free(g->fair);
     gw_subs_free(g->subs);
     gw_exec_free(g->exec);
     gw_persisted_free(g->persisted);
@@ -309,6 +312,32 @@ int main(int argc, char **argv)
         goto out;
     }
     gw_exec_set_persisted(g->exec, g->persisted);
+    /* fair shares: connections held from accept, operations checked by the
+     * transports after prepare; the bank's login field takes login tokens */
+    static const char *const LOGIN_FIELDS[] = {"get_account", NULL};
+    const gw_fair_config_t fcfg = {
+        .max_connections = c->fairness.max_connections,
+        .max_subscriptions = c->fairness.max_subscriptions,
+        .logins_per_minute = c->fairness.logins_per_minute,
+        .mutations_per_second = c->fairness.mutations_per_second,
+        .mutations_burst = c->fairness.mutations_burst,
+        .max_clients = c->fairness.max_clients,
+        .client_header = c->fairness.client_header,
+        .trusted_proxies = c->fairness.trusted_proxies,
+        .ntrusted_proxies = c->fairness.ntrusted_proxies,
+        .exempt = c->fairness.exempt,
+        .nexempt = c->fairness.nexempt,
+    };
+    if ((g->fair = gw_fair_new(&fcfg, err, sizeof err)) == NULL) {
+        fprintf(stderr, "gateway: fairness: %s\n", err);
+        goto out;
+    }
+    if (gw_server_add_metrics(s, gw_fair_render_metrics, g->fair) != 0) {
+        fprintf(stderr, "gateway: cannot set up the server (a table is full)\n");
+        goto out;
+    }
+    gw_server_set_admission(s, &(gw_admission_t){gw_fair_admit, gw_fair_admit_release, g->fair});
+    gw_serve_set_fair(g->serve, g->fair, LOGIN_FIELDS);
     if (g->backbone != NULL)
         gw_subs_set_store(g->subs, gw_backbone_txstore(g->backbone));
     else if (g->bench != NULL)

@@ -1853,6 +1853,14 @@ bool gql_subscription_same(const gql_operation_t *a, const gql_operation_t *b)
     return a->sub_vars_len == 0 || memcmp(a->sub_vars, b->sub_vars, a->sub_vars_len) == 0;
 }
 
+const char *gql_operation_root_field(const gql_operation_t *op, size_t i)
+{
+    gql_operation_t *mop = (gql_operation_t *)op; /* the plan is built lazily */
+    if (ensure_root_plan(mop) != 0 || i >= mop->root_plan->count)
+        return NULL;
+    return mop->root_plan->fields[i].def->name;
+}
+
 const char *gql_subscription_field(const gql_operation_t *op, const gql_args_t **args)
 {
     gql_operation_t *mop = (gql_operation_t *)op; /* plans and argument slots are filled lazily */

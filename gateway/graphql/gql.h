@@ -467,6 +467,12 @@ uint64_t gql_subscription_key(const gql_operation_t *op);
 bool gql_subscription_same(const gql_operation_t *a, const gql_operation_t *b);
 /* The root field of a subscription (name and coerced arguments). */
 const char *gql_subscription_field(const gql_operation_t *op, const gql_args_t **args);
+/* The name of the i-th root field the operation executes (fields collected
+ * as spec §6.3.2 says: fragments flattened, @skip/@include applied, one per
+ * response key, so aliases count apart), or NULL past the last one (or when
+ * out of memory). For a transport that counts what an operation will do
+ * before it runs it. */
+const char *gql_operation_root_field(const gql_operation_t *op, size_t i);
 
 /* ------------------------------------------------------------------------ */
 /* Document cache                                                           */

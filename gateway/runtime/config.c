@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include "error.h"
+#include "fair.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -26,7 +27,7 @@ typedef enum key_type {
     K_PATH,    /* const char * field, resolved against the file's directory */
     K_BOOL,    /* bool field */
     K_LEVEL,   /* gw_log_level_t field */
-    K_STRLIST, /* cors origins */
+    K_STRLIST, /* const char ** at offset, its count (size_t) at offset lo */
     K_MAP,     /* kafka.properties */
     K_SECTION, /* a mapping holding other keys */
 } key_type_t;
@@ -55,7 +56,7 @@ static const key_def_t KEYS[] = {
     {"server.request_timeout_ms", K_U64, OFF(server.request_timeout_ms), 10, 3600000, false},
     {"server.idle_timeout_ms", K_U64, OFF(server.idle_timeout_ms), 10, 3600000, false},
     {"server.shutdown_timeout_ms", K_U64, OFF(server.shutdown_timeout_ms), 0, 600000, false},
-    {"server.cors_origins", K_STRLIST, 0, 0, 0, false},
+    {"server.cors_origins", K_STRLIST, OFF(server.cors_origins), OFF(server.ncors_origins), 0, false},
     {"server.compress", K_SECTION, 0, 0, 0, false},
     {"server.compress.enabled", K_BOOL, OFF(server.compress.enabled), 0, 0, false},
     {"server.compress.min_bytes", K_SIZE, OFF(server.compress.min_bytes), 0, 1LL << 30, false},
@@ -95,6 +96,16 @@ static const key_def_t KEYS[] = {
     {"subscriptions.idle_timeout_ms", K_U64, OFF(subscriptions.idle_timeout_ms), 0, 86400000, false},
     {"subscriptions.max_unsent_bytes", K_SIZE, OFF(subscriptions.max_unsent_bytes), 1024, 1LL << 32, false},
     {"subscriptions.slow_grace_ms", K_U64, OFF(subscriptions.slow_grace_ms), 0, 600000, false},
+    {"fairness", K_SECTION, 0, 0, 0, false},
+    {"fairness.max_connections", K_SIZE, OFF(fairness.max_connections), 0, 10000000, false},
+    {"fairness.max_subscriptions", K_SIZE, OFF(fairness.max_subscriptions), 0, 10000000, false},
+    {"fairness.logins_per_minute", K_U64, OFF(fairness.logins_per_minute), 0, 1000000, false},
+    {"fairness.mutations_per_second", K_U64, OFF(fairness.mutations_per_second), 0, 1000000, false},
+    {"fairness.mutations_burst", K_U64, OFF(fairness.mutations_burst), 0, 10000000, false},
+    {"fairness.max_clients", K_SIZE, OFF(fairness.max_clients), 1, 16777216, false},
+    {"fairness.client_header", K_STR, OFF(fairness.client_header), 0, 0, true},
+    {"fairness.trusted_proxies", K_STRLIST, OFF(fairness.trusted_proxies), OFF(fairness.ntrusted_proxies), 0, false},
+    {"fairness.exempt", K_STRLIST, OFF(fairness.exempt), OFF(fairness.nexempt), 0, false},
     {"log", K_SECTION, 0, 0, 0, false},
     {"log.level", K_LEVEL, OFF(log.level), 0, 0, false},
     {"kafka", K_SECTION, 0, 0, 0, false},
@@ -128,6 +139,7 @@ static const key_def_t KEYS[] = {
 };
 
 static const char *const DEFAULT_CORS[] = {"http://localhost:8888", "http://localhost:8181", "http://localhost:4200"};
+static const char *const DEFAULT_EXEMPT[] = {"127.0.0.0/8", "::1/128"};
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...) GQL_PRINTF(3, 4);
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -184,6 +196,18 @@ int gw_config_defaults(gw_config_t *c, const char *base_dir)
     c->web.root = resolve_path(a, c->base_dir, "static");
     c->web.assets = resolve_path(a, c->base_dir, "node_modules");
     c->log.level = GW_LOG_INFO;
+    c->fairness.max_connections = 256;
+    c->fairness.max_subscriptions = 1000;
+    c->fairness.logins_per_minute = 60;
+    c->fairness.mutations_per_second = 50;
+    c->fairness.mutations_burst = 100;
+    c->fairness.max_clients = 65536;
+    c->fairness.exempt = gql_arena_alloc(a, sizeof DEFAULT_EXEMPT);
+    if (c->fairness.exempt == NULL)
+        return GW_ENOMEM;
+    for (size_t i = 0; i < sizeof DEFAULT_EXEMPT / sizeof *DEFAULT_EXEMPT; i++)
+        c->fairness.exempt[i] = DEFAULT_EXEMPT[i];
+    c->fairness.nexempt = sizeof DEFAULT_EXEMPT / sizeof *DEFAULT_EXEMPT;
     c->subscriptions = (gw_subs_limits_t){
         .max_connections = 20000,
         .max_per_connection = 100,
@@ -363,6 +387,11 @@ static int walk_value(walk_t *w, const key_def_t *k, yaml_node_t *v)
         }
         return walk_mapping(w, v, k->path);
     case K_STRLIST: {
+        if (v->type == YAML_SCALAR_NODE && scalar_is_null(v) && k->offset != OFF(server.cors_origins)) {
+            *(const char ***)((char *)c + k->offset) = NULL; /* an empty list */
+            *(size_t *)((char *)c + k->lo) = 0;
+            return 0;
+        }
         if (v->type != YAML_SEQUENCE_NODE) {
             seterr(w->err, w->errlen, "%s: %s: expected a list of strings", where, k->path);
             return GW_EINVAL;
@@ -380,8 +409,8 @@ static int walk_value(walk_t *w, const key_def_t *k, yaml_node_t *v)
             }
             list[i] = gql_arena_strdup(c->arena, scalar_text(it));
         }
-        c->server.cors_origins = list;
-        c->server.ncors_origins = n;
+        *(const char ***)((char *)c + k->offset) = list;
+        *(size_t *)((char *)c + k->lo) = (size_t)n;
         return 0;
     }
     case K_MAP: {
@@ -574,6 +603,25 @@ int gw_config_check(const gw_config_t *c, char *err, size_t errlen)
                (unsigned long long)m, (unsigned long long)t);
         return GW_EINVAL;
     }
+    const char *const *lists[2] = {c->fairness.trusted_proxies, c->fairness.exempt};
+    size_t nlists[2] = {c->fairness.ntrusted_proxies, c->fairness.nexempt};
+    for (int l = 0; l < 2; l++)
+        for (size_t i = 0; i < nlists[l]; i++) {
+            gw_fair_cidr_t cidr;
+            if (!gw_fair_cidr_parse(lists[l][i], &cidr)) {
+                seterr(err, errlen,
+                       "fairness.%s[%zu]: \"%s\" is not an address or CIDR prefix (e.g. 10.0.0.0/8, ::1/128)",
+                       l == 0 ? "trusted_proxies" : "exempt", i, lists[l][i]);
+                return GW_EINVAL;
+            }
+        }
+    const char *h = c->fairness.client_header;
+    for (size_t i = 0; h != NULL && h[i] != '\0'; i++)
+        if (!((h[i] >= 'a' && h[i] <= 'z') || (h[i] >= 'A' && h[i] <= 'Z') || (h[i] >= '0' && h[i] <= '9') ||
+              h[i] == '-' || h[i] == '_')) {
+            seterr(err, errlen, "fairness.client_header: \"%s\" is not a header name", h);
+            return GW_EINVAL;
+        }
     return 0;
 }
 
@@ -643,6 +691,28 @@ void gw_config_print(const gw_config_t *c, gql_buf_t *out)
                    (unsigned long long)sl->init_timeout_ms, (unsigned long long)sl->keepalive_ms,
                    (unsigned long long)sl->idle_timeout_ms, sl->max_unsent_bytes,
                    (unsigned long long)sl->slow_grace_ms);
+    gql_buf_printf(out,
+                   "\nfairness:\n  max_connections: %zu\n  max_subscriptions: %zu\n  logins_per_minute: %llu\n"
+                   "  mutations_per_second: %llu\n  mutations_burst: %llu\n  max_clients: %zu\n  client_header: ",
+                   c->fairness.max_connections, c->fairness.max_subscriptions,
+                   (unsigned long long)c->fairness.logins_per_minute,
+                   (unsigned long long)c->fairness.mutations_per_second,
+                   (unsigned long long)c->fairness.mutations_burst, c->fairness.max_clients);
+    print_str(out, c->fairness.client_header);
+    gql_buf_puts(out, "\n  trusted_proxies:");
+    if (c->fairness.ntrusted_proxies == 0)
+        gql_buf_puts(out, " []");
+    for (size_t i = 0; i < c->fairness.ntrusted_proxies; i++) {
+        gql_buf_puts(out, "\n    - ");
+        print_str(out, c->fairness.trusted_proxies[i]);
+    }
+    gql_buf_puts(out, "\n  exempt:");
+    if (c->fairness.nexempt == 0)
+        gql_buf_puts(out, " []");
+    for (size_t i = 0; i < c->fairness.nexempt; i++) {
+        gql_buf_puts(out, "\n    - ");
+        print_str(out, c->fairness.exempt[i]);
+    }
     gql_buf_printf(out, "\nlog:\n  level: %s\nkafka:\n  brokers: ", gw_log_level_name(c->log.level));
     print_str(out, c->kafka.brokers);
     gql_buf_puts(out, "\n  schema_registry_url: ");

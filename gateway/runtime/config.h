@@ -96,6 +96,21 @@ typedef struct gw_config {
 
     gw_subs_limits_t subscriptions;
 
+    /* Fair shares per client (runtime/fair.h); 0 turns a limit off. */
+    struct {
+        size_t max_connections;
+        size_t max_subscriptions;
+        uint64_t logins_per_minute;
+        uint64_t mutations_per_second;
+        uint64_t mutations_burst;
+        size_t max_clients;
+        const char *client_header; /* NULL: none */
+        const char **trusted_proxies;
+        size_t ntrusted_proxies;
+        const char **exempt;
+        size_t nexempt;
+    } fairness;
+
     struct {
         gw_log_level_t level;
     } log;

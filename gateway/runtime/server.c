@@ -38,6 +38,7 @@ typedef struct gw_conn {
     gw_thread_t *thread;
     h2o_socket_t *sock;
     gw_conn_kind_t kind;
+    uint32_t ticket; /* from the admission, given back on close */
 } gw_conn_t;
 
 int gw_server_init(gw_server_t *s, const gw_config_t *config, gw_log_t log)
@@ -86,6 +87,11 @@ void gw_server_set_routes(gw_server_t *s, gw_routes_fn fn, void *data)
 {
     s->routes = fn;
     s->routes_data = data;
+}
+
+void gw_server_set_admission(gw_server_t *s, const gw_admission_t *a)
+{
+    s->admission = *a;
 }
 
 int gw_server_add_ready_check(gw_server_t *s, const char *name, gw_ready_fn fn, void *data)
@@ -191,6 +197,8 @@ static void on_conn_close(void *data)
 {
     gw_conn_t *c = data;
     gw_thread_t *t = c->thread;
+    if (t->server->admission.release != NULL)
+        t->server->admission.release(t->server->admission.data, c->ticket);
     t->connections--;
     gw_gauge_add(&t->metrics.connections[c->kind], -1);
     h2o_linklist_unlink(&c->link);
@@ -201,6 +209,94 @@ static void on_reject_written(h2o_socket_t *sock, const char *err)
 {
     (void)err;
     h2o_socket_close(sock);
+}
+
+/* A connection the admission refused. Its refusal goes out once the
+ * request's head was read (and dropped) — closing a socket with unread
+ * input sends a reset that can destroy the answer before the client reads
+ * it — or after REFUSE_WAIT_MS without one. At most MAX_REFUSING wait per
+ * loop; past that a refusal is written and the socket closed at once. */
+#define MAX_REFUSING 256
+#define REFUSE_WAIT_MS 1000
+#define REFUSE_MAX_HEAD 16384
+
+typedef struct refusing {
+    h2o_linklist_t link; /* in gw_thread_t.refusing */
+    h2o_timeout_entry_t timeout;
+    gw_thread_t *thread;
+    h2o_socket_t *sock;
+    h2o_iovec_t reply; /* static */
+    bool writing;
+} refusing_t;
+
+static void refusing_free(refusing_t *r)
+{
+    if (h2o_timeout_is_linked(&r->timeout))
+        h2o_timeout_unlink(&r->timeout);
+    h2o_linklist_unlink(&r->link);
+    r->thread->nrefusing--;
+    h2o_socket_close(r->sock);
+    free(r);
+}
+
+static void on_refusal_written(h2o_socket_t *sock, const char *err)
+{
+    (void)err;
+    refusing_free(sock->data);
+}
+
+static void refusal_send(refusing_t *r)
+{
+    if (r->writing)
+        return;
+    r->writing = true;
+    if (h2o_timeout_is_linked(&r->timeout))
+        h2o_timeout_unlink(&r->timeout);
+    h2o_socket_read_stop(r->sock);
+    h2o_socket_write(r->sock, &r->reply, 1, on_refusal_written);
+}
+
+static void on_refusing_read(h2o_socket_t *sock, const char *err)
+{
+    refusing_t *r = sock->data;
+    if (err != NULL) {
+        refusing_free(r);
+        return;
+    }
+    h2o_buffer_t *in = sock->input;
+    bool head = in->size >= REFUSE_MAX_HEAD || h2o_strstr(in->bytes, in->size, H2O_STRLIT("\r\n\r\n")) != SIZE_MAX;
+    if (head) {
+        h2o_buffer_consume(&sock->input, in->size);
+        refusal_send(r);
+    }
+}
+
+static void on_refusing_timeout(h2o_timeout_entry_t *entry)
+{
+    refusal_send(H2O_STRUCT_FROM_MEMBER(refusing_t, timeout, entry));
+}
+
+/* Refuses an accepted connection with `reply` (plain HTTP) or closes it (TLS). */
+static void refuse(gw_thread_t *t, h2o_socket_t *sock, h2o_iovec_t reply)
+{
+    refusing_t *r = NULL;
+    if (t->accept_ctx.ssl_ctx != NULL || reply.len == 0) {
+        h2o_socket_close(sock);
+        return;
+    }
+    if (t->nrefusing >= MAX_REFUSING || (r = calloc(1, sizeof *r)) == NULL) {
+        h2o_socket_write(sock, &reply, 1, on_reject_written);
+        return;
+    }
+    r->thread = t;
+    r->sock = sock;
+    r->reply = reply;
+    r->timeout.cb = on_refusing_timeout;
+    h2o_linklist_insert(&t->refusing, &r->link);
+    t->nrefusing++;
+    sock->data = r;
+    h2o_timeout_link(t->ctx.loop, &t->refuse_timeout, &r->timeout);
+    h2o_socket_read_start(sock, on_refusing_read);
 }
 
 static void on_accept(h2o_socket_t *listener, const char *err)
@@ -226,11 +322,21 @@ static void on_accept(h2o_socket_t *listener, const char *err)
             }
             continue;
         }
+        const gw_admission_t *adm = &t->server->admission;
+        uint32_t ticket = 0;
+        h2o_iovec_t refusal = {NULL, 0};
+        if (adm->admit != NULL && !adm->admit(adm->data, sock, &ticket, &refusal)) {
+            refuse(t, sock, refusal);
+            continue;
+        }
         gw_conn_t *c = malloc(sizeof *c);
         if (c == NULL) {
+            if (adm->release != NULL)
+                adm->release(adm->data, ticket);
             h2o_socket_close(sock);
             continue;
         }
+        c->ticket = ticket;
         c->link = (h2o_linklist_t){NULL, NULL};
         c->thread = t;
         c->sock = sock;
@@ -347,6 +453,8 @@ static void *thread_main(void *arg)
     h2o_linklist_init_anchor(&t->conns);
     h2o_multithread_register_receiver(t->ctx.queue, &t->control, on_control);
     h2o_timeout_init(loop, &t->drain_timeout, 50);
+    h2o_timeout_init(loop, &t->refuse_timeout, REFUSE_WAIT_MS);
+    h2o_linklist_init_anchor(&t->refusing);
     t->drain_entry = (h2o_timeout_entry_t){0};
     t->drain_entry.cb = drain_check;
     t->listener = h2o_evloop_socket_create(loop, t->listen_fd, H2O_SOCKET_FLAG_DONT_READ);
@@ -376,6 +484,8 @@ static void *thread_main(void *arg)
     for (size_t i = nhooks; i-- > 0;)
         if (s->thread_hooks[i].end != NULL)
             s->thread_hooks[i].end(t, s->thread_hooks[i].data);
+    while (!h2o_linklist_is_empty(&t->refusing))
+        refusing_free(H2O_STRUCT_FROM_MEMBER(refusing_t, link, t->refusing.next));
     gw_loopq_drain(&t->loopq); /* answers already queued reach their owners' cleanup */
     gw_loopq_detach(&t->loopq);
     bool clean = t->connections == 0;
@@ -383,6 +493,7 @@ static void *thread_main(void *arg)
         /* let h2o free what it closed (sockets are released on the next run) */
         h2o_evloop_run(loop, 0);
         h2o_timeout_dispose(loop, &t->drain_timeout);
+        h2o_timeout_dispose(loop, &t->refuse_timeout);
         /* h2o_context_request_shutdown arms HTTP/2's GOAWAY timer even
          * without HTTP/2 connections; h2o_context_dispose asserts it is gone */
         if (h2o_timeout_is_linked(&t->ctx.http2._graceful_shutdown_timeout))

@@ -99,6 +99,12 @@ typedef struct gw_thread {
     uint64_t stop_deadline; /* h2o_now() ms by which to give up waiting */
     h2o_timeout_t drain_timeout;
     h2o_timeout_entry_t drain_entry;
+    /* Connections the admission refused, until their refusal is written:
+     * their request is read and dropped first, as closing a socket with
+     * unread input resets it under the answer (server.c). */
+    h2o_timeout_t refuse_timeout;
+    h2o_linklist_t refusing;
+    size_t nrefusing;
     gw_loopq_t loopq;          /* inbox from other threads (loopq.h); initialised before the thread starts */
     void *slots[GW_MAX_SLOTS]; /* features' per-loop state (gw_loop_slot) */
 } gw_thread_t;
@@ -123,6 +129,17 @@ typedef struct gw_thread_hook {
  * configuration (gw_server_run). Returns 0 or a negative GW_E* code. */
 typedef int (*gw_routes_fn)(gw_server_t *s, h2o_hostconf_t *host, void *data);
 
+/* Admission of accepted connections (per-client limits): `admit` runs on the
+ * loop thread for each new connection, before h2o sees it. True to serve it
+ * (`release` gets *ticket when it closes); false to refuse it: `refusal` (a
+ * whole HTTP/1.1 response, static) is written on plain HTTP, TLS
+ * connections are closed. Both must be thread-safe and must not block. */
+typedef struct gw_admission {
+    bool (*admit)(void *data, h2o_socket_t *sock, uint32_t *ticket, h2o_iovec_t *refusal);
+    void (*release)(void *data, uint32_t ticket);
+    void *data;
+} gw_admission_t;
+
 struct gw_server {
     const gw_config_t *config; /* main's; read-only */
     gw_log_t log;
@@ -134,6 +151,7 @@ struct gw_server {
     gw_metrics_t **thread_metrics; /* &threads[i].metrics, for scrapes */
     gw_routes_fn routes;
     void *routes_data;
+    gw_admission_t admission; /* admit NULL: every connection under the per-loop bound is served */
     gw_ready_check_t ready[GW_MAX_READY_CHECKS];
     size_t nready;
     gw_metrics_source_t metrics_sources[GW_MAX_METRICS_SOURCES];
@@ -166,6 +184,9 @@ void gw_server_dispose(gw_server_t *s);
 
 /* The routes (before gw_server_run). */
 void gw_server_set_routes(gw_server_t *s, gw_routes_fn fn, void *data);
+
+/* The admission of accepted connections (before gw_server_run; copied). */
+void gw_server_set_admission(gw_server_t *s, const gw_admission_t *a);
 
 /* Adds a readiness check, a metrics source, or per-thread start/end hooks
  * (before gw_server_run). 0, or GW_EFULL. */

@@ -15,7 +15,8 @@
  *      200 with application/json, 400 with application/graphql-response+json
  *      (the response then has no "data");
  *   5. mutations over GET: 405 with Allow: POST; subscriptions need
- *      WebSocket or SSE: 400;
+ *      WebSocket or SSE: 400; a mutation over its client's fair share
+ *      (fairness.*, fairness.c): 429 with Retry-After;
  *   6. execution: 200 with the response. No Cache-Control on GET answers:
  *      account data must not sit in a shared cache (a CDN in front may
  *      still key GETs of persisted queries by URL if configured to);
@@ -289,6 +290,16 @@ void gw_graphql_http(gw_serve_loop_t *SL, gw_reqctx_t *rc_)
         gw_http_send_error(&rc, 400, ct,
                            "Subscriptions are served over WebSocket (/graphql-ws) or Server-Sent Events, not POST");
         goto done;
+    }
+    if (type == GQL_OP_MUTATION && SL->sv->fair != NULL) {
+        gw_fair_client_t client;
+        gw_fair_limit_t which = GW_FAIR_MUTATIONS;
+        uint32_t retry_s = 1;
+        gw_serve_client(SL->sv, req, &client);
+        if (!gw_serve_fair_op(SL->sv, &client, op, true, &which, &retry_s)) {
+            gw_serve_send_limited(SL->sv, &rc, ct, which, retry_s);
+            goto done;
+        }
     }
     gw_pending_t *pd = NULL;
     rcode = gw_pending_execute(X, op, NULL, out, a, &pd);

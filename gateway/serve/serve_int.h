@@ -17,6 +17,9 @@ struct gw_serve {
     gw_subs_limits_t limits;
     _Atomic size_t conns; /* WebSocket + SSE connections, whole process (limits.max_connections) */
     int slot;
+    gw_fair_t *fair;                 /* borrowed; NULL: no per-client limits */
+    const char *const *login_fields; /* borrowed, NULL-terminated */
+    char client_header[64];          /* fairness.client_header in lower case, "" for none */
 };
 
 /* One loop's transports; only its loop touches it, except the published
@@ -50,6 +53,23 @@ bool gw_serve_conn_open(gw_serve_t *sv);
 void gw_serve_conn_closed(gw_serve_t *sv);
 /* A slow consumer was disconnected. */
 void gw_serve_count_slow(gw_serve_loop_t *SL);
+
+/* fairness.c: the client of a request (its peer, or behind a trusted proxy
+ * the address the client header names). */
+void gw_serve_client(const gw_serve_t *sv, h2o_req_t *req, gw_fair_client_t *out);
+/* Before prepared operation `op` runs for client c: an operation with
+ * effects (`effects`: a mutation, or a subscription field sent as a command)
+ * takes its tokens. True to run it; false with *which and *retry_s (counted
+ * in /metrics). */
+bool gw_serve_fair_op(gw_serve_t *sv, const gw_fair_client_t *c, const gql_operation_t *op, bool effects,
+                      gw_fair_limit_t *which, uint32_t *retry_s);
+/* Holds one of c's connections or subscriptions: true with *ticket (0:
+ * nothing held), false over the limit (counted). No fairness: true, 0. */
+bool gw_serve_fair_hold(gw_serve_t *sv, const gw_fair_client_t *c, gw_fair_limit_t which, uint32_t *ticket);
+void gw_serve_fair_release(gw_serve_t *sv, uint32_t ticket, gw_fair_limit_t which);
+/* Sends 429 with Retry-After and a GraphQL error naming the limit. */
+void gw_serve_send_limited(gw_serve_t *sv, gw_reqctx_t *rc, const char *content_type, gw_fair_limit_t which,
+                           uint32_t retry_s);
 
 /* graphql_http.c: GraphQL over HTTP for a request serve.c let through. */
 void gw_graphql_http(gw_serve_loop_t *SL, gw_reqctx_t *rc);

@@ -52,11 +52,12 @@ typedef struct sse_stream {
     h2o_linklist_t link; /* in the loop's SSE list */
     uint64_t over_since;
     uint64_t last_send_ms;
-    bool sending;    /* an h2o_send is in flight */
-    bool finishing;  /* complete queued: end the response once written */
-    bool final_sent; /* H2O_SEND_STATE_FINAL went out */
-    bool ended;      /* in-flight count and gauges released */
-    bool doomed;     /* over the hard bound: no more events */
+    bool sending;         /* an h2o_send is in flight */
+    bool finishing;       /* complete queued: end the response once written */
+    bool final_sent;      /* H2O_SEND_STATE_FINAL went out */
+    bool ended;           /* in-flight count and gauges released */
+    bool doomed;          /* over the hard bound: no more events */
+    uint32_t conn_ticket; /* a connection held for a client behind a trusted proxy (fairness.c) */
 } sse_stream_t;
 
 typedef struct sse_link {
@@ -71,6 +72,8 @@ static void end_stream(sse_stream_t *s)
     if (s->ended)
         return;
     s->ended = true;
+    gw_serve_fair_release(s->SL->sv, s->conn_ticket, GW_FAIR_CONNECTIONS);
+    s->conn_ticket = 0;
     s->rc.thread->inflight--;
     gw_gauge_add(&s->rc.thread->metrics.connections[GW_CONN_SSE], -1);
     gw_serve_conn_closed(s->SL->sv);
@@ -80,8 +83,10 @@ static void stop_sub(sse_stream_t *s)
 {
     gw_sub_t *sub = s->sub;
     s->sub = NULL;
-    if (sub != NULL)
+    if (sub != NULL) {
+        gw_serve_fair_release(s->SL->sv, sub->owner_ticket, GW_FAIR_SUBSCRIPTIONS);
         gw_subs_stop(sub);
+    }
 }
 
 /* Hands what is queued to h2o (one send in flight at a time). */
@@ -280,6 +285,34 @@ void gw_sse_handle(gw_serve_loop_t *SL, gw_reqctx_t *rc)
                                                     "URL): use POST");
         return;
     }
+    /* the client's fair share, before the response starts: a connection
+     * (behind a trusted proxy; a direct client's is held since accept), a
+     * subscription for a stream, tokens for effects; else 429 */
+    uint32_t conn_ticket = 0;
+    if (r == GW_START_STREAM && SL->sv->fair != NULL) {
+        gw_fair_client_t client;
+        gw_fair_limit_t which = GW_FAIR_CONNECTIONS;
+        uint32_t retry_s = 1;
+        gw_serve_client(SL->sv, req, &client);
+        bool ok = !client.via_proxy || gw_serve_fair_hold(SL->sv, &client, GW_FAIR_CONNECTIONS, &conn_ticket);
+        if (ok && kind == GW_OP_STREAM) {
+            which = GW_FAIR_SUBSCRIPTIONS;
+            ok = gw_serve_fair_hold(SL->sv, &client, GW_FAIR_SUBSCRIPTIONS, &sub->owner_ticket);
+        } else if (ok) {
+            ok = gw_serve_fair_op(SL->sv, &client, sub->op, kind == GW_OP_MUTATION || kind == GW_OP_COMMAND, &which,
+                                  &retry_s);
+        }
+        if (!ok) {
+            gql_buf_free(&errors);
+            gw_serve_fair_release(SL->sv, conn_ticket, GW_FAIR_CONNECTIONS);
+            gw_serve_fair_release(SL->sv, sub->owner_ticket, GW_FAIR_SUBSCRIPTIONS);
+            gw_subs_stop(sub);
+            free(s);
+            gw_serve_conn_closed(SL->sv);
+            gw_serve_send_limited(SL->sv, rc, NULL, which, retry_s);
+            return;
+        }
+    }
 
     s->gen.proceed = on_proceed;
     s->gen.stop = on_stop;
@@ -287,6 +320,7 @@ void gw_sse_handle(gw_serve_loop_t *SL, gw_reqctx_t *rc)
     s->req = req;
     s->rc = *rc;
     s->sub = sub;
+    s->conn_ticket = conn_ticket;
     h2o_linklist_insert(&SL->sse, &s->link);
     sse_link_t *link = h2o_mem_alloc_shared(&req->pool, sizeof *link, on_dispose);
     link->s = s;

@@ -58,7 +58,10 @@ typedef struct wsp_conn {
     uint64_t over_since; /* 0 while under the unsent bound */
     h2o_linklist_t ops;  /* gw_sub_t.owner_link */
     size_t nops;
-    size_t held; /* bytes its operations hold: the sum of their owner_bytes */
+    size_t held;             /* bytes its operations hold: the sum of their owner_bytes */
+    gw_fair_client_t client; /* whose fair share this connection uses (fairness.c) */
+    uint32_t conn_ticket;    /* a connection held for a client behind a trusted proxy */
+    bool over_conn_limit;    /* its client had no connection left: closed 4429 on open */
 } wsp_conn_t;
 
 /* ------------------------------------------------------------------------ */
@@ -173,6 +176,8 @@ static void sink_complete(gw_sub_t *sub)
         send_msg(w, sub->id, "complete", NULL, 0);
     if (h2o_linklist_is_linked(&sub->owner_link))
         unlink_op(w, sub);
+    gw_serve_fair_release(w->SL->sv, sub->owner_ticket, GW_FAIR_SUBSCRIPTIONS); /* 0: nothing held */
+    sub->owner_ticket = 0;
     gw_subs_stop(sub);
 }
 
@@ -205,6 +210,8 @@ static void unlink_op(wsp_conn_t *w, gw_sub_t *sub)
     w->nops--;
     w->held -= sub->owner_bytes;
     sub->owner_bytes = 0;
+    gw_serve_fair_release(w->SL->sv, sub->owner_ticket, GW_FAIR_SUBSCRIPTIONS);
+    sub->owner_ticket = 0;
 }
 
 static void stop_op(wsp_conn_t *w, gw_sub_t *sub)
@@ -223,6 +230,31 @@ static bool doc_counted(wsp_conn_t *w, const gw_sub_t *sub)
             return true;
     }
     return false;
+}
+
+/* The client's fair share for a prepared operation: a stream holds one of
+ * its subscriptions, an operation with effects takes its tokens. False when
+ * over a limit (the error for `id` was sent): one operation refused, the
+ * socket stays. */
+static bool fair_admit(wsp_conn_t *w, gw_sub_t *sub, gw_op_kind_t kind)
+{
+    gw_serve_t *sv = w->SL->sv;
+    if (sv->fair == NULL)
+        return true;
+    gw_fair_limit_t which = GW_FAIR_SUBSCRIPTIONS;
+    uint32_t retry_s = 1;
+    bool ok = kind == GW_OP_STREAM
+                  ? gw_serve_fair_hold(sv, &w->client, GW_FAIR_SUBSCRIPTIONS, &sub->owner_ticket)
+                  : gw_serve_fair_op(sv, &w->client, sub->op, kind == GW_OP_MUTATION || kind == GW_OP_COMMAND, &which,
+                                     &retry_s);
+    if (!ok) {
+        gql_buf_t b = GQL_BUF_INIT;
+        gw_fair_error_json(sv->fair, which, retry_s, true, &b);
+        if (!b.oom)
+            send_error(w, sub->id, b.data, b.len);
+        gql_buf_free(&b);
+    }
+    return ok;
 }
 
 /* subscribe / start: id checked by the caller. */
@@ -261,7 +293,7 @@ static void start_op(wsp_conn_t *w, const gql_iv_t *id, const gql_iv_t *payload)
     h2o_linklist_insert(&w->ops, &sub->owner_link);
     w->nops++;
     gql_buf_t errors = GQL_BUF_INIT;
-    gw_op_kind_t kind;
+    gw_op_kind_t kind = GW_OP_QUERY;
     gw_start_result_t r = gw_subs_prepare(sub, &params, &kind, &errors);
     if (r == GW_START_STREAM) {
         size_t bytes = gw_sub_bytes(sub, doc_counted(w, sub));
@@ -273,6 +305,11 @@ static void start_op(wsp_conn_t *w, const gql_iv_t *id, const gql_iv_t *payload)
                      w->held, bytes, lim->max_connection_bytes);
             stop_op(w, sub);
             send_error_text(w, id->u.s.ptr, msg);
+            gql_buf_free(&errors);
+            return;
+        }
+        if (!fair_admit(w, sub, kind)) {
+            stop_op(w, sub);
             gql_buf_free(&errors);
             return;
         }
@@ -404,6 +441,8 @@ static void on_legacy_message(wsp_conn_t *w, const char *type, const gql_iv_t *m
 static void on_message(gw_ws_conn_t *c, const char *data, size_t len, bool binary)
 {
     wsp_conn_t *w = c->data;
+    if (w->over_conn_limit)
+        return; /* closing with 4429: nothing it sends runs */
     gql_arena_t *scratch = w->SL->scratch;
     gql_iv_t msg;
     char err[160];
@@ -441,6 +480,8 @@ static void on_open(gw_ws_conn_t *c)
     wsp_conn_t *w = c->data;
     w->ws = c;
     w->opened_ms = h2o_now(w->SL->thread->ctx.loop);
+    if (w->over_conn_limit)
+        gw_ws_close(c, 4429, "Too many connections from this client (fairness.max_connections)");
 }
 
 static void on_tick(gw_ws_conn_t *c, uint64_t now)
@@ -480,6 +521,7 @@ static void on_close(gw_ws_conn_t *c)
     w->ws = NULL;
     while (!h2o_linklist_is_empty(&w->ops))
         stop_op(w, H2O_STRUCT_FROM_MEMBER(gw_sub_t, owner_link, w->ops.next));
+    gw_serve_fair_release(w->SL->sv, w->conn_ticket, GW_FAIR_CONNECTIONS);
     gw_serve_conn_closed(w->SL->sv);
     free(w);
 }
@@ -538,6 +580,12 @@ void gw_wsp_upgrade(gw_serve_loop_t *SL, gw_reqctx_t *rc)
     w->SL = SL;
     w->proto = proto == 0 ? P_TRANSPORT : proto;
     h2o_linklist_init_anchor(&w->ops);
+    /* a direct client's connection is held since accept; one behind a
+     * trusted proxy is held here, and over the limit it is told so in the
+     * WebSocket's own terms (close 4429), which a browser can read */
+    gw_serve_client(SL->sv, req, &w->client);
+    if (w->client.via_proxy)
+        w->over_conn_limit = !gw_serve_fair_hold(SL->sv, &w->client, GW_FAIR_CONNECTIONS, &w->conn_ticket);
     /* the HTTP part ends here: count it as answered */
     gw_metrics_request(&rc->thread->metrics, GW_OPL_SUBSCRIPTION, 101, gw_now_ns() - rc->start_ns);
     rc->thread->inflight--;

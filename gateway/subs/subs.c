@@ -158,6 +158,7 @@ gw_sub_t *gw_sub_new(gw_subs_loop_t *L, const gw_sub_sink_t *sink, void *owner, 
     sub->owner = owner;
     sub->id = idc;
     sub->owner_link = (h2o_linklist_t){NULL, NULL};
+    sub->owner_ticket = 0;
     sub->loop = L;
     sub->arena = a;
     return sub;

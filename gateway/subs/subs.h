@@ -124,6 +124,7 @@ struct gw_sub {
     const char *id;            /* the protocol's operation id (in the arena), "" for SSE */
     h2o_linklist_t owner_link; /* the transport's list of its operations */
     size_t owner_bytes;        /* what the transport counted for it against its connection's bound */
+    uint32_t owner_ticket;     /* the transport's: a per-client hold (runtime/fair.h) it releases, 0: none */
     /* registry */
     gw_subs_loop_t *loop;
     gql_arena_t *arena;
