@@ -26,6 +26,7 @@
 #include "backbone/backbone.h"
 #include "backbone/sync_topology.h"
 #include "bank.h"
+#include "exec/auth.h"
 #include "exec/exec.h"
 #include "routes.h"
 #include "runtime/file.h"
@@ -59,7 +60,8 @@ static void usage(FILE *f)
           "Environment variables override the file: GATEWAY_PORT, GATEWAY_THREADS,\n"
           "GATEWAY_LOG_LEVEL, KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_CLIENT_ID,\n"
           "KAFKA_BC_TOPIC, KAFKA_CMT_TOPIC, KAFKA_CAC_TOPIC, GW_TOPOLOGY,\n"
-          "KAFKA_ENABLED, KAFKA_FETCH_WAIT_MS, KAFKA_COMMAND_TIMEOUT_MS (a non-empty\n"
+          "KAFKA_ENABLED, KAFKA_FETCH_WAIT_MS, KAFKA_COMMAND_TIMEOUT_MS, GATEWAY_AUTH_MODE\n"
+          "(a non-empty\n"
           "KAFKA_BROKERS turns Kafka on).\n"
           "Logs are JSON lines on stderr. SIGTERM or SIGINT: graceful stop.\n",
           f);
@@ -126,6 +128,7 @@ typedef struct gateway {
     gw_server_t server;
     gql_schema_t *schema;
     gw_backbone_t *backbone; /* NULL: kafka.enabled is false, or --bench */
+    gw_auth_t *auth;         /* auth.mode and its key */
     gw_exec_t *exec;
     gw_subs_t *subs;
     gw_bank_t *bank;
@@ -144,6 +147,7 @@ static void gateway_free(gateway_t *g)
     gw_serve_free(g->serve);
     gw_subs_free(g->subs);
     gw_exec_free(g->exec);
+    gw_auth_free(g->auth);
     gw_bank_free(g->bank);
     gw_bench_free(g->bench);
     gw_backbone_free(g->backbone);
@@ -232,6 +236,11 @@ int main(int argc, char **argv)
     }
     if (bind_schema(g->schema, g->bank, g->bench, &s->log) != 0)
         goto out;
+    /* session mode without its secret refuses to start, --check-config too */
+    if ((g->auth = gw_auth_new(c, err, sizeof err)) == NULL) {
+        fprintf(stderr, "gateway: %s\n", err);
+        goto out;
+    }
     if (check_only) {
         gql_buf_t b = GQL_BUF_INIT;
         gw_config_print(c, &b);
@@ -249,10 +258,12 @@ int main(int argc, char **argv)
         (g->subs = gw_subs_new(s, g->exec, c->subscriptions.max_unsent_bytes)) == NULL ||
         (g->serve = gw_serve_new(s, g->exec, g->subs, &c->subscriptions)) == NULL ||
         gw_server_add_ready_check(s, "schema", schema_ready, g->schema) != 0 ||
+        gw_server_add_ready_check(s, "auth", gw_auth_ready, g->auth) != 0 ||
         gw_server_add_metrics(s, gw_backbone_render_metrics, g->backbone) != 0) {
         fprintf(stderr, "gateway: cannot set up the server (out of memory, or a table is full)\n");
         goto out;
     }
+    gw_exec_set_auth(g->exec, g->auth);
     if (g->backbone != NULL)
         gw_subs_set_store(g->subs, gw_backbone_txstore(g->backbone));
     else if (g->bench != NULL)

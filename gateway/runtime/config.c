@@ -26,7 +26,7 @@ typedef enum key_type {
     K_PATH,    /* const char * field, resolved against the file's directory */
     K_BOOL,    /* bool field */
     K_LEVEL,   /* gw_log_level_t field */
-    K_STRLIST, /* cors origins */
+    K_STRLIST, /* a list of strings: cors origins (offset 0), else `offset` with its count at offset `lo` */
     K_MAP,     /* kafka.properties */
     K_SECTION, /* a mapping holding other keys */
 } key_type_t;
@@ -83,6 +83,11 @@ static const key_def_t KEYS[] = {
     {"subscriptions.idle_timeout_ms", K_U64, OFF(subscriptions.idle_timeout_ms), 0, 86400000, false},
     {"subscriptions.max_unsent_bytes", K_SIZE, OFF(subscriptions.max_unsent_bytes), 1024, 1LL << 32, false},
     {"subscriptions.slow_grace_ms", K_U64, OFF(subscriptions.slow_grace_ms), 0, 600000, false},
+    {"auth", K_SECTION, 0, 0, 0, false},
+    {"auth.mode", K_STR, OFF(auth.mode), 0, 0, false},
+    {"auth.session_secret_env", K_STR, OFF(auth.session_secret_env), 0, 0, false},
+    {"auth.session_ttl_s", K_U64, OFF(auth.session_ttl_s), 60, 31536000, false},
+    {"auth.employees", K_STRLIST, OFF(auth.employees), (long long)OFF(auth.nemployees), 0, false},
     {"log", K_SECTION, 0, 0, 0, false},
     {"log.level", K_LEVEL, OFF(log.level), 0, 0, false},
     {"kafka", K_SECTION, 0, 0, 0, false},
@@ -155,6 +160,9 @@ int gw_config_defaults(gw_config_t *c, const char *base_dir)
     c->web.root = resolve_path(a, c->base_dir, "static");
     c->web.assets = resolve_path(a, c->base_dir, "node_modules");
     c->log.level = GW_LOG_INFO;
+    c->auth.mode = "open";
+    c->auth.session_secret_env = "GATEWAY_SESSION_SECRET";
+    c->auth.session_ttl_s = 3600;
     c->subscriptions = (gw_subs_limits_t){
         .max_connections = 20000,
         .max_per_connection = 100,
@@ -342,8 +350,13 @@ static int walk_value(walk_t *w, const key_def_t *k, yaml_node_t *v)
             }
             list[i] = gql_arena_strdup(c->arena, scalar_text(it));
         }
-        c->server.cors_origins = list;
-        c->server.ncors_origins = n;
+        if (k->offset == 0) {
+            c->server.cors_origins = list;
+            c->server.ncors_origins = n;
+        } else {
+            *(const char ***)((char *)c + k->offset) = list;
+            *(size_t *)((char *)c + (size_t)k->lo) = n;
+        }
         return 0;
     }
     case K_MAP: {
@@ -472,6 +485,7 @@ int gw_config_apply_env(gw_config_t *c, char *err, size_t errlen)
         {"GATEWAY_PORT", "server.port"},
         {"GATEWAY_THREADS", "server.threads"},
         {"GATEWAY_LOG_LEVEL", "log.level"},
+        {"GATEWAY_AUTH_MODE", "auth.mode"},
         {"KAFKA_BROKERS", "kafka.brokers"},
         {"SCHEMA_REGISTRY_URL", "kafka.schema_registry_url"},
         {"KAFKA_CLIENT_ID", "kafka.client_id"},
@@ -502,6 +516,10 @@ int gw_config_check(const gw_config_t *c, char *err, size_t errlen)
 {
     if ((c->server.tls_certificate == NULL) != (c->server.tls_key == NULL)) {
         seterr(err, errlen, "server.tls: certificate and key must be given together");
+        return GW_EINVAL;
+    }
+    if (strcmp(c->auth.mode, "open") != 0 && strcmp(c->auth.mode, "session") != 0) {
+        seterr(err, errlen, "auth.mode: expected open or session, got \"%s\"", c->auth.mode);
         return GW_EINVAL;
     }
     for (size_t i = 0; i < c->server.ncors_origins; i++) {
@@ -572,6 +590,17 @@ void gw_config_print(const gw_config_t *c, gql_buf_t *out)
                    (unsigned long long)sl->init_timeout_ms, (unsigned long long)sl->keepalive_ms,
                    (unsigned long long)sl->idle_timeout_ms, sl->max_unsent_bytes,
                    (unsigned long long)sl->slow_grace_ms);
+    gql_buf_puts(out, "\nauth:\n  mode: ");
+    print_str(out, c->auth.mode);
+    gql_buf_puts(out, "\n  session_secret_env: "); /* the variable's name, never its value */
+    print_str(out, c->auth.session_secret_env);
+    gql_buf_printf(out, "\n  session_ttl_s: %llu\n  employees:", (unsigned long long)c->auth.session_ttl_s);
+    if (c->auth.nemployees == 0)
+        gql_buf_puts(out, " []");
+    for (size_t i = 0; i < c->auth.nemployees; i++) {
+        gql_buf_puts(out, "\n    - ");
+        print_str(out, c->auth.employees[i]);
+    }
     gql_buf_printf(out, "\nlog:\n  level: %s\nkafka:\n  brokers: ", gw_log_level_name(c->log.level));
     print_str(out, c->kafka.brokers);
     gql_buf_puts(out, "\n  schema_registry_url: ");

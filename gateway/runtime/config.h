@@ -82,6 +82,15 @@ typedef struct gw_config {
 
     gw_subs_limits_t subscriptions;
 
+    /* Authorization (exec/auth.h, docs/security.md "Authorization"). */
+    struct {
+        const char *mode;               /* "open" (the original bank's rules) or "session" */
+        const char *session_secret_env; /* names the environment variable holding the credential key */
+        uint64_t session_ttl_s;         /* a session credential's lifetime */
+        const char **employees;         /* usernames with the employee role (session mode) */
+        size_t nemployees;
+    } auth;
+
     struct {
         gw_log_level_t level;
     } log;

@@ -130,11 +130,14 @@ bool gw_server_ready(gw_server_t *s, gql_buf_t *out)
         if (i)
             gql_buf_putc(out, ',');
         gql_buf_json_string(out, s->ready[i].name, strlen(s->ready[i].name));
-        gql_buf_puts(out, ok ? ":{\"ok\":true}" : ":{\"ok\":false,\"reason\":");
+        gql_buf_puts(out, ok ? ":{\"ok\":true" : ":{\"ok\":false,\"reason\":");
         if (!ok) {
             gql_buf_json_string(out, reason, strlen(reason));
-            gql_buf_putc(out, '}');
+        } else if (reason[0] != '\0') { /* a passing check may say what it found */
+            gql_buf_puts(out, ",\"detail\":");
+            gql_buf_json_string(out, reason, strlen(reason));
         }
+        gql_buf_putc(out, '}');
     }
     gql_buf_printf(out, "},\"status\":\"%s\"}", ready ? "ready" : "not ready");
     return ready;
@@ -548,6 +551,7 @@ int gw_server_run(gw_server_t *s)
             gw_log_int(&l, "port", s->port);
             gw_log_int(&l, "threads", (int64_t)n);
             gw_log_str(&l, "tls", s->ssl_ctx ? "h2+http/1.1" : "off");
+            gw_log_str(&l, "auth", c->auth.mode);
             gw_log_str(&l, "schema", c->graphql.schema);
             gw_log_str(&l, "config", c->file ? c->file : "built-in defaults");
             gw_log_str(&l, "version", GW_VERSION);

@@ -48,7 +48,8 @@
 typedef struct gw_server gw_server_t;
 
 /* A readiness check for GET /readyz: returns true when ready, else false
- * with a short reason (no secrets) written to `reason`. Called on any loop
+ * with a short reason (no secrets) written to `reason`. A passing check may
+ * write a detail there too (shown as "detail"). Called on any loop
  * thread: it must be thread-safe and must not block. */
 typedef bool (*gw_ready_fn)(void *data, char *reason, size_t reasonlen);
 

@@ -13,6 +13,12 @@
  *    connection_error, an unknown type with error; a start reusing a live id
  *    replaces that operation, as the original server did.
  *
+ * Session mode (exec/auth.h, docs/security.md "Authorization"): the caller
+ * comes from the upgrade's cookie or Authorization header, replaced by a
+ * connection_init payload's {"authorization": "Bearer <cred>"} or
+ * {"session": "<cred>"}; a bad or expired credential closes 4403 at
+ * connection_init (both protocols). Each operation runs as that caller.
+ *
  * Both run queries and mutations too (one result, then complete), through
  * gql_execute/gql_resume like HTTP: a mutation's root fields run one after
  * the other, each possibly waiting for its command (pending.h), and the
@@ -31,6 +37,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "serve_int.h"
 
@@ -51,6 +58,10 @@ typedef struct wsp_conn {
     uint64_t over_since; /* 0 while under the unsent bound */
     h2o_linklist_t ops;  /* gw_sub_t.owner_link */
     size_t nops;
+    /* session mode (exec/auth.h): who the upgrade request's cookie or
+     * Authorization header, or the connection_init payload, names */
+    gw_caller_t caller;
+    bool bad_credential; /* the upgrade carried a bad one: closed 4403 at connection_init */
 } wsp_conn_t;
 
 /* ------------------------------------------------------------------------ */
@@ -230,10 +241,21 @@ static void start_op(wsp_conn_t *w, const gql_iv_t *id, const gql_iv_t *payload)
         gw_ws_close(w->ws, 4500, "Internal server error");
         return;
     }
+    /* the operation's own copy of the caller: a held execution may outlive
+     * the connection (pending.h), never its arena */
+    gw_caller_t *caller = gql_arena_alloc(sub->arena, sizeof *caller);
+    if (caller == NULL) {
+        gw_subs_stop(sub);
+        gw_ws_close(w->ws, 4500, "Internal server error");
+        return;
+    }
+    *caller = w->caller;
     h2o_linklist_insert(&w->ops, &sub->owner_link);
     w->nops++;
     gql_buf_t errors = GQL_BUF_INIT;
+    gw_caller_t *prev_caller = gw_exec_set_caller(w->SL->exec, caller);
     gw_start_result_t r = gw_subs_start(sub, &params, true, &errors);
+    gw_exec_set_caller(w->SL->exec, prev_caller);
     switch (r) {
     case GW_START_STREAM:
     case GW_START_DONE:
@@ -258,6 +280,38 @@ static void start_op(wsp_conn_t *w, const gql_iv_t *id, const gql_iv_t *payload)
 /* Incoming messages                                                        */
 /* ------------------------------------------------------------------------ */
 
+/* Session mode: the credential of a connection_init payload
+ * ({"authorization": "Bearer <cred>"} or {"session": "<cred>"}) replaces
+ * the upgrade's. false when the connection must close 4403: a bad one in
+ * the payload, or none there after a bad one on the upgrade. */
+static bool init_credential(wsp_conn_t *w, const gql_iv_t *payload)
+{
+    const gw_auth_t *auth = gw_exec_auth(gw_exec_of(w->SL->exec));
+    if (!gw_auth_session(auth))
+        return true;
+    const gql_iv_t *az = NULL, *ss = NULL;
+    if (payload != NULL && payload->kind == GQL_IV_OBJECT) {
+        az = gql_iv_get(payload, "authorization");
+        if (az == NULL)
+            az = gql_iv_get(payload, "Authorization");
+        ss = gql_iv_get(payload, "session");
+    }
+    if ((az == NULL || az->kind != GQL_IV_STRING) && (ss == NULL || ss->kind != GQL_IV_STRING))
+        return !w->bad_credential;
+    gw_caller_t c = {0};
+    uint64_t now = (uint64_t)time(NULL);
+    bool ok = az != NULL && az->kind == GQL_IV_STRING
+                  ? gw_auth_read(auth, az->u.s.ptr, az->u.s.len, NULL, 0, now, &c) == GW_AUTH_OK
+                  : gw_auth_verify(auth, ss->u.s.ptr, ss->u.s.len, now, &c) == 0;
+    if (!ok)
+        return false;
+    w->caller = c;
+    w->bad_credential = false;
+    return true;
+}
+
+static const char FORBIDDEN_INIT[] = "Forbidden: invalid or expired session credential";
+
 static void on_transport_message(wsp_conn_t *w, const char *type, const gql_iv_t *msg)
 {
     const gql_iv_t *id = gql_iv_get(msg, "id");
@@ -269,6 +323,10 @@ static void on_transport_message(wsp_conn_t *w, const char *type, const gql_iv_t
         const gql_iv_t *pl = gql_iv_get(msg, "payload");
         if (pl != NULL && pl->kind != GQL_IV_OBJECT && pl->kind != GQL_IV_NULL) {
             gw_ws_close(w->ws, 4400, "Invalid message received");
+            return;
+        }
+        if (!init_credential(w, pl)) {
+            gw_ws_close(w->ws, 4403, FORBIDDEN_INIT);
             return;
         }
         w->init_seen = w->acked = true;
@@ -320,6 +378,10 @@ static void on_legacy_message(wsp_conn_t *w, const char *type, const gql_iv_t *m
     const gql_iv_t *id = gql_iv_get(msg, "id");
     const char *ids = id != NULL && id->kind == GQL_IV_STRING ? id->u.s.ptr : NULL;
     if (strcmp(type, "connection_init") == 0) {
+        if (!init_credential(w, gql_iv_get(msg, "payload"))) {
+            gw_ws_close(w->ws, 4403, FORBIDDEN_INIT);
+            return;
+        }
         w->init_seen = w->acked = true;
         send_msg(w, NULL, "connection_ack", NULL, 0);
         send_msg(w, NULL, "ka", NULL, 0);
@@ -491,6 +553,13 @@ void gw_wsp_upgrade(gw_serve_loop_t *SL, gw_reqctx_t *rc)
     }
     w->SL = SL;
     w->proto = proto == 0 ? P_TRANSPORT : proto;
+    /* a browser's upgrade carries the session cookie */
+    const gw_auth_t *auth = gw_exec_auth(gw_exec_of(SL->exec));
+    h2o_iovec_t az = gw_http_header(req, H2O_TOKEN_AUTHORIZATION), ck = gw_http_header(req, H2O_TOKEN_COOKIE);
+    if (gw_auth_read(auth, az.base, az.len, ck.base, ck.len, (uint64_t)time(NULL), &w->caller) == GW_AUTH_BAD) {
+        memset(&w->caller, 0, sizeof w->caller);
+        w->bad_credential = true;
+    }
     h2o_linklist_init_anchor(&w->ops);
     /* the HTTP part ends here: count it as answered */
     gw_metrics_request(&rc->thread->metrics, GW_OPL_SUBSCRIPTION, 101, gw_now_ns() - rc->start_ns);

@@ -5,7 +5,14 @@
  *
  *   command-handler --brokers HOST:PORT [--topology FILE] [--state-dir DIR]
  *                   [--snapshot-interval SECONDS] [--fetch-wait-ms N] [--schema-registry URL]
- *   (env: KAFKA_BROKERS, GW_TOPOLOGY, GW_STATE_DIR, SCHEMA_REGISTRY_URL)
+ *                   [--auth-mode open|session]
+ *   (env: KAFKA_BROKERS, GW_TOPOLOGY, GW_STATE_DIR, SCHEMA_REGISTRY_URL, BANK_AUTH_MODE,
+ *    BANK_COMPANY_TOKEN)
+ *
+ * Auth mode (the gateway's auth.mode, docs/security.md "Authorization"): open
+ * keeps the original demo's rules, company token 00000000000000000000. In
+ * session mode the company account's token is BANK_COMPANY_TOKEN (20 decimal
+ * digits, not the demo's); without it the handler refuses to start.
  *
  * Schema ids: pinned by the topology, or, with a registry, learned by registering
  * our schemas under the topology's subjects; writer schemas of unknown ids are
@@ -57,6 +64,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +109,7 @@ typedef struct handler {
     ch_bank_t *bank;
     gw_producer_t *prod;
     const char *state_dir;
+    const char *company_token; /* session mode: the company account's token (BANK_COMPANY_TOKEN), else NULL */
     gw_kafka_conf_t kconf;
     sigset_t signals;
     /* positions covered by the state: outputs delivered (or replayed), commands handled */
@@ -540,8 +549,10 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: command-handler --brokers HOST:PORT [--topology FILE] [--state-dir DIR]\n"
                "                       [--snapshot-interval SECONDS] [--fetch-wait-ms N] [--schema-registry URL]\n"
+               "                       [--auth-mode open|session]\n"
                "env: KAFKA_BROKERS, GW_TOPOLOGY (default schema/topology.yaml), GW_STATE_DIR, SCHEMA_REGISTRY_URL\n"
-               "     (default ./command-handler-state)\n");
+               "     (default ./command-handler-state), BANK_AUTH_MODE (default open), BANK_COMPANY_TOKEN (session\n"
+               "     mode: the company account's token, 20 decimal digits)\n");
 }
 
 static int run(handler_t *h, int snapshot_interval)
@@ -584,6 +595,10 @@ static int run(handler_t *h, int snapshot_interval)
     for (size_t i = 0; i < nsoffs; i++)
         note_offset(h, soffs[i].topic, soffs[i].partition, soffs[i].offset);
     free(soffs);
+    if (h->company_token != NULL && ch_bank_set_token(h->bank, CH_COMPANY_IBAN, h->company_token) != 0) {
+        logf_("refusing to start: cannot set the company account's token");
+        return 1;
+    }
     logf_(src == CH_NO_SNAPSHOT ? "no snapshot: rebuilding from offset 0 (%zu, %zu)"
                                 : "snapshot loaded: %zu accounts, %zu answers",
           ch_bank_account_count(h->bank), ch_bank_answer_count(h->bank));
@@ -723,6 +738,7 @@ int main(int argc, char **argv)
     const char *topo_path = getenv("GW_TOPOLOGY");
     h.state_dir = getenv("GW_STATE_DIR");
     const char *registry_url = getenv("SCHEMA_REGISTRY_URL");
+    const char *auth_mode = getenv("BANK_AUTH_MODE");
     int interval = 10, fetch_wait = 1;  /* see tools/embedded-kafka/README.md */
     for (int i = 1; i < argc; i += 2) { /* every option takes one value */
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -746,6 +762,8 @@ int main(int argc, char **argv)
             registry_url = v;
         else if (strcmp(a, "--fetch-wait-ms") == 0)
             fetch_wait = atoi(v);
+        else if (strcmp(a, "--auth-mode") == 0)
+            auth_mode = v;
         else {
             usage(stderr);
             return 2;
@@ -756,6 +774,26 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (auth_mode == NULL || *auth_mode == '\0')
+        auth_mode = "open";
+    if (strcmp(auth_mode, "session") == 0) {
+        const char *t = getenv("BANK_COMPANY_TOKEN");
+        size_t n = t != NULL ? strlen(t) : 0;
+        bool digits = n == CH_TOKEN_LEN;
+        for (size_t i = 0; digits && i < n; i++)
+            digits = t[i] >= '0' && t[i] <= '9';
+        if (!digits || strcmp(t, CH_COMPANY_TOKEN) == 0) {
+            logf_("refusing to start: auth mode session needs BANK_COMPANY_TOKEN, the company account's token: "
+                  "%d decimal digits, not the demo's %s",
+                  CH_TOKEN_LEN, CH_COMPANY_TOKEN);
+            return 1;
+        }
+        h.company_token = t;
+    } else if (strcmp(auth_mode, "open") != 0) {
+        fprintf(stderr, "command-handler: --auth-mode (or BANK_AUTH_MODE) must be open or session\n");
+        return 2;
+    }
+    logf_("auth mode %s", auth_mode);
     if (topo_path == NULL || *topo_path == '\0')
         topo_path = "schema/topology.yaml";
     if (h.state_dir == NULL || *h.state_dir == '\0')
