@@ -135,7 +135,8 @@ static int b64_value(char c)
 }
 
 /* Decodes unpadded base64url into out (cap bytes); the length, or -1 on a
- * bad character, a bad length or no room. */
+ * bad character, a bad length, stray low bits in the last character, or no
+ * room. */
 static long b64_decode(const char *in, size_t n, unsigned char *out, size_t cap)
 {
     if (n % 4 == 1)
@@ -156,6 +157,8 @@ static long b64_decode(const char *in, size_t n, unsigned char *out, size_t cap)
             out[o++] = (unsigned char)(acc >> bits);
         }
     }
+    if ((acc & ((1u << bits) - 1)) != 0)
+        return -1; /* only the canonical encoding: one credential, one string */
     return (long)o;
 }
 
