@@ -17,7 +17,8 @@
  * comes from the upgrade's cookie or Authorization header, replaced by a
  * connection_init payload's {"authorization": "Bearer <cred>"} or
  * {"session": "<cred>"}; a bad or expired credential closes 4403 at
- * connection_init (both protocols). Each operation runs as that caller.
+ * connection_init (both protocols), and so does an operation started after
+ * the credential expired. Each operation runs as that caller.
  *
  * Both run queries and mutations too (one result, then complete), through
  * gql_execute/gql_resume like HTTP: a mutation's root fields run one after
@@ -212,6 +213,10 @@ static void stop_op(wsp_conn_t *w, gw_sub_t *sub)
 static void start_op(wsp_conn_t *w, const gql_iv_t *id, const gql_iv_t *payload)
 {
     const gw_subs_limits_t *lim = &w->SL->sv->limits;
+    if (w->caller.present && w->caller.expires <= (uint64_t)time(NULL)) {
+        gw_ws_close(w->ws, 4403, "Forbidden: the session credential expired"); /* get_account, then reconnect */
+        return;
+    }
     if (w->nops >= lim->max_per_connection) {
         char msg[96];
         snprintf(msg, sizeof msg, "Too many operations on this connection (at most %zu)", lim->max_per_connection);
