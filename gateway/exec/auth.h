@@ -16,7 +16,7 @@
  *
  * expiry in Unix seconds, role "c" (customer) or "e" (employee); the
  * username goes last so that it may hold any byte but NUL. Verification
- * compares MACs in constant time (CRYPTO_memcmp) before it reads the
+ * compares MACs in constant time (sodium_memcmp) before it reads the
  * payload, then checks the expiry. The employee role needs both the
  * credential's role and the name still in auth.employees.
  *

@@ -242,9 +242,10 @@ void gw_graphql_http(gw_serve_loop_t *SL, gw_reqctx_t *rc_)
     http_wait_t *w = out != NULL ? gql_arena_alloc(a, sizeof *w) : NULL;
     gql_cached_doc_t *doc = NULL;
     bool bad_credential = false, from_cookie = false;
-    gw_caller_t *caller = w != NULL ? gw_serve_caller(SL, req, a, &bad_credential, &from_cookie) : NULL;
+    gw_caller_t *caller = NULL;
+    bool known = w != NULL && gw_serve_caller(SL, req, a, &caller, &bad_credential, &from_cookie);
     gw_caller_t *prev_caller = gw_exec_set_caller(X, caller); /* put back at done: */
-    if (caller == NULL) {
+    if (!known) {
         out = NULL;
         internal_error(&rc, media, "out of memory");
         goto done;

@@ -51,11 +51,13 @@ void gw_serve_conn_closed(gw_serve_t *sv);
 /* A slow consumer was disconnected. */
 void gw_serve_count_slow(gw_serve_loop_t *SL);
 
-/* session.c: who sent `req` (exec/auth.h), as a zeroed (anonymous) or
- * filled gw_caller_t in arena `a`; NULL when out of memory. *bad: the
- * request carried a forged, malformed or expired credential (answer with
+/* session.c: who sent `req` (exec/auth.h), in session mode as a zeroed
+ * (anonymous) or filled gw_caller_t in arena `a` (*caller; NULL in open
+ * mode). false when out of memory. *bad: the request carried a forged,
+ * malformed or expired credential (answer with
  * gw_serve_send_unauthenticated), *from_cookie: it came in the cookie. */
-gw_caller_t *gw_serve_caller(gw_serve_loop_t *SL, h2o_req_t *req, gql_arena_t *a, bool *bad, bool *from_cookie);
+bool gw_serve_caller(gw_serve_loop_t *SL, h2o_req_t *req, gql_arena_t *a, gw_caller_t **caller, bool *bad,
+                     bool *from_cookie);
 /* 401 with the GraphQL error UNAUTHENTICATED (and the cookie cleared when
  * it was the cookie's). */
 void gw_serve_send_unauthenticated(gw_reqctx_t *rc, const char *content_type, bool clear_cookie);

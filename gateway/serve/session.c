@@ -9,16 +9,18 @@
 
 #include "serve_int.h"
 
-gw_caller_t *gw_serve_caller(gw_serve_loop_t *SL, h2o_req_t *req, gql_arena_t *a, bool *bad, bool *from_cookie)
+bool gw_serve_caller(gw_serve_loop_t *SL, h2o_req_t *req, gql_arena_t *a, gw_caller_t **out, bool *bad,
+                     bool *from_cookie)
 {
+    *out = NULL;
     *bad = false;
     *from_cookie = false;
-    gw_caller_t *caller = gql_arena_alloc(a, sizeof *caller); /* zeroed: anonymous */
-    if (caller == NULL)
-        return NULL;
     const gw_auth_t *auth = gw_exec_auth(gw_exec_of(SL->exec));
     if (!gw_auth_session(auth))
-        return caller;
+        return true;                                          /* open mode: nobody to know, nothing to allocate */
+    gw_caller_t *caller = gql_arena_alloc(a, sizeof *caller); /* zeroed: anonymous */
+    if (caller == NULL)
+        return false;
     h2o_iovec_t az = gw_http_header(req, H2O_TOKEN_AUTHORIZATION);
     h2o_iovec_t ck = gw_http_header(req, H2O_TOKEN_COOKIE);
     gw_auth_read_result_t r = gw_auth_read(auth, az.base, az.len, ck.base, ck.len, (uint64_t)time(NULL), caller);
@@ -27,7 +29,8 @@ gw_caller_t *gw_serve_caller(gw_serve_loop_t *SL, h2o_req_t *req, gql_arena_t *a
         *from_cookie = az.base == NULL;
         memset(caller, 0, sizeof *caller);
     }
-    return caller;
+    *out = caller;
+    return true;
 }
 
 void gw_serve_send_unauthenticated(gw_reqctx_t *rc, const char *content_type, bool clear_cookie)

@@ -256,11 +256,12 @@ void gw_sse_handle(gw_serve_loop_t *SL, gw_reqctx_t *rc)
     }
     /* who sends it (session mode): in the operation's arena, as long as it runs */
     bool bad_credential = false, from_cookie = false;
-    gw_caller_t *caller = gw_serve_caller(SL, req, sub->arena, &bad_credential, &from_cookie);
-    if (caller == NULL || bad_credential) {
+    gw_caller_t *caller = NULL;
+    bool known = gw_serve_caller(SL, req, sub->arena, &caller, &bad_credential, &from_cookie);
+    if (!known || bad_credential) {
         gw_subs_stop(sub);
         free(s);
-        if (caller == NULL)
+        if (!known)
             gw_http_send_error(rc, 500, NULL, "internal error");
         else
             gw_serve_send_unauthenticated(rc, NULL, from_cookie);

@@ -248,13 +248,15 @@ static void start_op(wsp_conn_t *w, const gql_iv_t *id, const gql_iv_t *payload)
     }
     /* the operation's own copy of the caller: a held execution may outlive
      * the connection (pending.h), never its arena */
-    gw_caller_t *caller = gql_arena_alloc(sub->arena, sizeof *caller);
-    if (caller == NULL) {
-        gw_subs_stop(sub);
-        gw_ws_close(w->ws, 4500, "Internal server error");
-        return;
+    gw_caller_t *caller = NULL;
+    if (gw_auth_session(gw_exec_auth(gw_exec_of(w->SL->exec)))) {
+        if ((caller = gql_arena_alloc(sub->arena, sizeof *caller)) == NULL) {
+            gw_subs_stop(sub);
+            gw_ws_close(w->ws, 4500, "Internal server error");
+            return;
+        }
+        *caller = w->caller;
     }
-    *caller = w->caller;
     h2o_linklist_insert(&w->ops, &sub->owner_link);
     w->nops++;
     gql_buf_t errors = GQL_BUF_INIT;
