@@ -130,7 +130,7 @@ int gw_config_defaults(gw_config_t *c, const char *base_dir);
 int gw_config_load_file(gw_config_t *c, const char *path, char *err, size_t errlen);
 
 /* Applies the environment overrides (GATEWAY_PORT, GATEWAY_THREADS,
- * GATEWAY_LOG_LEVEL, KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_CLIENT_ID,
+ * GATEWAY_LOG_LEVEL, GATEWAY_AUTH_MODE, KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_CLIENT_ID,
  * KAFKA_BC_TOPIC, KAFKA_CMT_TOPIC, KAFKA_CAC_TOPIC, GW_TOPOLOGY, KAFKA_ENABLED,
  * KAFKA_FETCH_WAIT_MS, KAFKA_COMMAND_TIMEOUT_MS; a non-empty KAFKA_BROKERS also
  * sets kafka.enabled). Returns 0, or GW_EINVAL with a
