@@ -9,6 +9,18 @@
 
 #include "serve_int.h"
 
+/* The Cookie header holding our cookie: over HTTP/2 a browser may send one
+ * header per cookie (RFC 9113 §8.2.3), so every one is looked at. */
+static h2o_iovec_t session_cookie_header(h2o_req_t *req)
+{
+    for (ssize_t i = -1; (i = h2o_find_header(&req->headers, H2O_TOKEN_COOKIE, i)) >= 0;) {
+        h2o_iovec_t v = req->headers.entries[i].value;
+        if (h2o_strstr(v.base, v.len, H2O_STRLIT(GW_SESSION_COOKIE "=")) != SIZE_MAX)
+            return v;
+    }
+    return h2o_iovec_init(NULL, 0);
+}
+
 bool gw_serve_caller(gw_serve_loop_t *SL, h2o_req_t *req, gql_arena_t *a, gw_caller_t **out, bool *bad,
                      bool *from_cookie)
 {
@@ -22,7 +34,7 @@ bool gw_serve_caller(gw_serve_loop_t *SL, h2o_req_t *req, gql_arena_t *a, gw_cal
     if (caller == NULL)
         return false;
     h2o_iovec_t az = gw_http_header(req, H2O_TOKEN_AUTHORIZATION);
-    h2o_iovec_t ck = gw_http_header(req, H2O_TOKEN_COOKIE);
+    h2o_iovec_t ck = session_cookie_header(req);
     gw_auth_read_result_t r = gw_auth_read(auth, az.base, az.len, ck.base, ck.len, (uint64_t)time(NULL), caller);
     if (r == GW_AUTH_BAD) {
         *bad = true;

@@ -563,6 +563,7 @@ void gw_wsp_upgrade(gw_serve_loop_t *SL, gw_reqctx_t *rc)
     /* a browser's upgrade carries the session cookie */
     const gw_auth_t *auth = gw_exec_auth(gw_exec_of(SL->exec));
     h2o_iovec_t az = gw_http_header(req, H2O_TOKEN_AUTHORIZATION), ck = gw_http_header(req, H2O_TOKEN_COOKIE);
+    /* (WebSocket upgrades are HTTP/1.1: one Cookie header) */
     if (gw_auth_read(auth, az.base, az.len, ck.base, ck.len, (uint64_t)time(NULL), &w->caller) == GW_AUTH_BAD) {
         memset(&w->caller, 0, sizeof w->caller);
         w->bad_credential = true;
