@@ -683,6 +683,16 @@ static bool deny(const gql_resolve_info_t *info, const char *iban, size_t len, g
     return true;
 }
 
+/* Session mode: UNAUTHENTICATED in *out (true) without a credential. */
+static bool deny_anonymous(const gql_resolve_info_t *info, gql_rv_t *out)
+{
+    const gw_caller_t *c = gw_exec_caller(info);
+    if (!gw_auth_session(gw_exec_info_auth(info)) || (c != NULL && c->present))
+        return false;
+    rv_coded(out, "UNAUTHENTICATED", NEED_SESSION);
+    return true;
+}
+
 /* Session mode: money leaves `from` only by its owner's hand; cash
  * deposits and the company account need the employee role. true (with the
  * error in *out) when denied. */
@@ -769,6 +779,8 @@ static void resolve_by_id(const gql_resolve_info_t *info, const void *parent, co
     const gw_bank_t *r = info->field_data;
     const gql_iv_t *id = gql_arg(args, "id");
     if (id == NULL || id->kind != GQL_IV_INT || id->u.i <= 0)
+        return;
+    if (deny_anonymous(info, out)) /* before the lookup: whether an id exists is not for strangers */
         return;
     gw_tx_t *t = gql_arena_alloc(info->arena, sizeof *t);
     if (t == NULL) {
@@ -931,13 +943,17 @@ static void resolve_mutation(const gql_resolve_info_t *info, const void *parent,
         }
         if (deny_transfer(info, from->u.s.ptr, from->u.s.len, out))
             return;
+        /* session mode: the command names who sent it, whatever the argument says */
+        const gw_caller_t *caller = gw_auth_session(gw_exec_info_auth(info)) ? gw_exec_caller(info) : NULL;
         gw_bank_transfer_args_t a = {uuid->u.s.ptr,
                                      uuid->u.s.len,
                                      tok->u.s.ptr,
                                      from->u.s.ptr,
                                      to->u.s.ptr,
                                      d->u.s.ptr,
-                                     un != NULL && un->kind == GQL_IV_STRING ? un->u.s.ptr : NULL,
+                                     caller != NULL                            ? caller->username
+                                     : un != NULL && un->kind == GQL_IV_STRING ? un->u.s.ptr
+                                                                               : NULL,
                                      amt->u.i};
         c = start_money_transfer(r, t, &a, resume_pending, p);
     }

@@ -16,6 +16,7 @@ import WebSocket from 'ws';
 import {
   ALL_LAST,
   ALL_TX,
+  BY_ID,
   COMPANY,
   COMPANY_TOKEN,
   GET_ACCOUNT,
@@ -145,11 +146,24 @@ describe('auth.mode session', () => {
     assert.equal(codeOf(r.body), 'FORBIDDEN');
     const own = await send(gw, bearer(carol), { token: carol.token, amount: 100, from: carol.iban, to: dave.iban, descr: 'own' });
     assert.equal(own.body.data.money_transfer.success, true, JSON.stringify(own.body));
-    await until(async () => (await history(dave)).length === 1, 'the own transfer projected');
+    // both sides projected (their BalanceChanged may sit on different partitions)
+    await until(async () => (await history(dave)).length === 1, 'the own transfer projected for dave');
+    await until(async () => (await history(carol))[0]?.descr === 'own', 'the own transfer projected for carol');
     const hc = await history(carol);
     assert.equal(hc.length, 2); // the deposit and the own transfer, nothing of the forbidden one
     assert.equal(hc[0].descr, 'own');
     assert.equal(hc[0].new_balance, '€99,00');
+  });
+
+  test('transaction_by_id: anonymous UNAUTHENTICATED (even for an unknown id), own only, employee any', async () => {
+    const [mine] = await history(carol);
+    const [theirs] = (await post(gw, ALL_TX, { iban: dave.iban, max: 1 }, bearer(dave))).body.data.transactions_by_iban;
+    const byId = (id, headers) => post(gw, BY_ID, { id }, headers);
+    assert.equal(codeOf((await byId(mine.id)).body), 'UNAUTHENTICATED');
+    assert.equal(codeOf((await byId(1e9)).body), 'UNAUTHENTICATED');
+    assert.equal((await byId(mine.id, bearer(carol))).body.data.transaction_by_id.iban, carol.iban);
+    assert.equal(codeOf((await byId(theirs.id, bearer(carol))).body), 'FORBIDDEN');
+    assert.equal((await byId(theirs.id, bearer(emma))).body.data.transaction_by_id.iban, dave.iban);
   });
 
   test('all_last_transactions needs the employee role', async () => {
