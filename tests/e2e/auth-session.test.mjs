@@ -27,6 +27,7 @@ import {
   stop,
   until,
 } from './bank-lib.mjs';
+import { COMMAND_HANDLER, runToEnd } from '../lib/stack.mjs';
 
 const SECRET = `e2e-secret-${randomUUID()}-${randomUUID()}`;
 const COMPANY_SECRET_TOKEN = '73194628501736492085';
@@ -350,4 +351,17 @@ describe('auth.mode session', () => {
       }
     });
   });
+});
+
+test('the command handler in session mode refuses to start without a proper BANK_COMPANY_TOKEN', async () => {
+  for (const token of [undefined, '', COMPANY_TOKEN, '1234', 'abcdefghij0123456789']) {
+    const env = { ...process.env };
+    if (token === undefined) delete env.BANK_COMPANY_TOKEN;
+    else env.BANK_COMPANY_TOKEN = token;
+    const r = await runToEnd(COMMAND_HANDLER, ['--brokers', '127.0.0.1:9', '--auth-mode', 'session'], { env });
+    assert.equal(r.code, 1, String(token));
+    assert.match(r.stderr, /refusing to start: auth mode session needs BANK_COMPANY_TOKEN/);
+  }
+  const bad = await runToEnd(COMMAND_HANDLER, ['--brokers', '127.0.0.1:9', '--auth-mode', 'closed']);
+  assert.equal(bad.code, 2);
 });
