@@ -27,6 +27,7 @@
 #include "backbone/backbone.h"
 #include "backbone/sync_topology.h"
 #include "bank.h"
+#include "exec/auth.h"
 #include "exec/exec.h"
 #include "routes.h"
 #include "runtime/fair.h"
@@ -62,8 +63,8 @@ static void usage(FILE *f)
           "GATEWAY_LOG_LEVEL, KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_CLIENT_ID,\n"
           "KAFKA_BC_TOPIC, KAFKA_CMT_TOPIC, KAFKA_CAC_TOPIC, GW_TOPOLOGY,\n"
           "KAFKA_ENABLED, KAFKA_FETCH_WAIT_MS, KAFKA_COMMAND_TIMEOUT_MS,\n"
-          "KAFKA_HEARTBEAT_TIMEOUT_MS, KAFKA_CHECKPOINT_DIR (a non-empty KAFKA_BROKERS\n"
-          "turns Kafka on).\n"
+          "KAFKA_HEARTBEAT_TIMEOUT_MS, KAFKA_CHECKPOINT_DIR, GATEWAY_AUTH_MODE (a non-empty\n"
+          "KAFKA_BROKERS turns Kafka on).\n"
           "Logs are JSON lines on stderr. SIGTERM or SIGINT: graceful stop.\n",
           f);
 }
@@ -129,6 +130,7 @@ typedef struct gateway {
     gw_server_t server;
     gql_schema_t *schema;
     gw_backbone_t *backbone; /* NULL: kafka.enabled is false, or --bench */
+    gw_auth_t *auth;         /* auth.mode and its key */
     gw_exec_t *exec;
     gw_persisted_t *persisted; /* APQ store and trusted documents, read by exec */
     gw_subs_t *subs;
@@ -151,6 +153,7 @@ static void gateway_free(gateway_t *g)
     gw_subs_free(g->subs);
     gw_exec_free(g->exec);
     gw_persisted_free(g->persisted);
+    gw_auth_free(g->auth);
     gw_bank_free(g->bank);
     gw_bench_free(g->bench);
     gw_backbone_free(g->backbone);
@@ -290,6 +293,11 @@ int main(int argc, char **argv)
         goto out;
     if (load_persisted(g, c, check_only) != 0)
         goto out;
+    /* session mode without its secret refuses to start, --check-config too */
+    if ((g->auth = gw_auth_new(c, err, sizeof err)) == NULL) {
+        fprintf(stderr, "gateway: %s\n", err);
+        goto out;
+    }
     if (check_only) {
         gql_buf_t b = GQL_BUF_INIT;
         gw_config_print(c, &b);
@@ -307,6 +315,7 @@ int main(int argc, char **argv)
         (g->subs = gw_subs_new(s, g->exec, c->subscriptions.max_unsent_bytes)) == NULL ||
         (g->serve = gw_serve_new(s, g->exec, g->subs, &c->subscriptions)) == NULL ||
         gw_server_add_ready_check(s, "schema", schema_ready, g->schema) != 0 ||
+        gw_server_add_ready_check(s, "auth", gw_auth_ready, g->auth) != 0 ||
         gw_server_add_metrics(s, gw_backbone_render_metrics, g->backbone) != 0) {
         fprintf(stderr, "gateway: cannot set up the server (out of memory, or a table is full)\n");
         goto out;
@@ -338,6 +347,7 @@ int main(int argc, char **argv)
     }
     gw_server_set_admission(s, &(gw_admission_t){gw_fair_admit, gw_fair_admit_release, g->fair});
     gw_serve_set_fair(g->serve, g->fair, LOGIN_FIELDS);
+    gw_exec_set_auth(g->exec, g->auth);
     if (g->backbone != NULL)
         gw_subs_set_store(g->subs, gw_backbone_txstore(g->backbone));
     else if (g->bench != NULL)

@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "backbone/backbone.h"
 #include "exec/pending.h"
@@ -49,6 +50,7 @@ typedef struct gw_bank_answer {
     gw_bank_kind_t kind;
     const char *error; /* non-NULL: a GraphQL field error; the rest is unset */
     const char *iban, *token;
+    const char *session; /* get_account in session mode: the new credential (auth.h), else NULL */
     const char *uuid;
     bool success;
     const char *reason;
@@ -112,8 +114,10 @@ struct gw_bank_call {
     bool has_reason;
     /* the client went away (loop only); a queued job's pj.gone follows it */
     bool gone;
-    job_t *job;            /* the password job in the pool, NULL otherwise */
-    gw_pending_t *pending; /* resolve_mutation's hold whose cancel hook names us */
+    job_t *job;                   /* the password job in the pool, NULL otherwise */
+    gw_pending_t *pending;        /* resolve_mutation's hold whose cancel hook names us */
+    const gw_auth_t *auth;        /* get_account: issue a credential with the answer (session mode) */
+    char session[GW_SESSION_MAX]; /* that credential */
 };
 
 /* A password job: owns its call while in the pool; its message goes to the
@@ -163,6 +167,9 @@ static void finish(gw_bank_call_t *c)
         if (c->kind == GW_BANK_ACCOUNT) {
             a.iban = c->has_reason ? NULL : c->iban;
             a.token = c->has_reason ? NULL : c->token_out;
+            if (!c->has_reason && gw_auth_session(c->auth) &&
+                gw_auth_issue(c->auth, c->username, c->ulen, c->iban, (uint64_t)time(NULL), c->session) > 0)
+                a.session = c->session;
         } else {
             a.uuid = c->uuid_text;
             a.success = c->success;
@@ -721,6 +728,89 @@ void gw_bank_free(gw_bank_t *r)
     free(r);
 }
 
+/* ------------------------------------------------------------ authorization */
+
+/* The seeded company account (tools/command-handler/bank.h). */
+static const char COMPANY_IBAN[] = "NL66OPEN0000000000";
+
+static void rv_coded(gql_rv_t *out, const char *code, const char *msg)
+{
+    out->kind = GQL_RV_ERROR_CODE;
+    out->u.obj.ptr = msg;
+    out->u.obj.type_name = code;
+}
+
+static const char NEED_SESSION[] = "authentication required: send the session credential get_account returned "
+                                   "(Authorization: Bearer, the gw_session cookie, or connection_init)";
+static const char NEED_OWN[] = "forbidden: not one of your accounts";
+static const char NEED_EMPLOYEE[] = "forbidden: this needs the employee role (auth.employees)";
+
+/* Session mode: may the caller read account `iban` (NULL: every account)?
+ * Its own, or any with the employee role. Returns the error's code and
+ * sets *msg, or NULL when allowed (always in open mode). */
+static const char *check_read(const gql_resolve_info_t *info, const char *iban, size_t len, const char **msg)
+{
+    if (!gw_auth_session(gw_exec_info_auth(info)))
+        return NULL;
+    const gw_caller_t *c = gw_exec_caller(info);
+    if (c == NULL || !c->present) {
+        *msg = NEED_SESSION;
+        return "UNAUTHENTICATED";
+    }
+    if (c->employee)
+        return NULL;
+    if (iban != NULL && strlen(c->iban) == len && memcmp(c->iban, iban, len) == 0)
+        return NULL;
+    *msg = iban != NULL ? NEED_OWN : NEED_EMPLOYEE;
+    return "FORBIDDEN";
+}
+
+/* check_read as a field error in *out; true when denied. */
+static bool deny(const gql_resolve_info_t *info, const char *iban, size_t len, gql_rv_t *out)
+{
+    const char *msg = NULL, *code = check_read(info, iban, len, &msg);
+    if (code == NULL)
+        return false;
+    rv_coded(out, code, msg);
+    return true;
+}
+
+/* Session mode: UNAUTHENTICATED in *out (true) without a credential. */
+static bool deny_anonymous(const gql_resolve_info_t *info, gql_rv_t *out)
+{
+    const gw_caller_t *c = gw_exec_caller(info);
+    if (!gw_auth_session(gw_exec_info_auth(info)) || (c != NULL && c->present))
+        return false;
+    rv_coded(out, "UNAUTHENTICATED", NEED_SESSION);
+    return true;
+}
+
+/* Session mode: money leaves `from` only by its owner's hand; cash
+ * deposits and the company account need the employee role. true (with the
+ * error in *out) when denied. */
+static bool deny_transfer(const gql_resolve_info_t *info, const char *from, size_t len, gql_rv_t *out)
+{
+    if (!gw_auth_session(gw_exec_info_auth(info)))
+        return false;
+    const gw_caller_t *c = gw_exec_caller(info);
+    if (c == NULL || !c->present) {
+        rv_coded(out, "UNAUTHENTICATED", NEED_SESSION);
+        return true;
+    }
+    bool special = (len == 4 && memcmp(from, "cash", 4) == 0) ||
+                   (len == sizeof COMPANY_IBAN - 1 && memcmp(from, COMPANY_IBAN, len) == 0);
+    if (special) {
+        if (c->employee)
+            return false;
+        rv_coded(out, "FORBIDDEN", "forbidden: cash deposits and the company account need the employee role");
+        return true;
+    }
+    if (strlen(c->iban) == len && memcmp(c->iban, from, len) == 0)
+        return false;
+    rv_coded(out, "FORBIDDEN", "forbidden: money_transfer.from is not one of your accounts");
+    return true;
+}
+
 /* ------------------------------------------------------------ Query */
 
 static void rv_error(gql_rv_t *out, const char *msg)
@@ -763,6 +853,8 @@ static void resolve_all_last(const gql_resolve_info_t *info, const void *parent,
 {
     (void)parent, (void)args;
     const gw_bank_t *r = info->field_data;
+    if (deny(info, NULL, 0, out))
+        return;
     size_t cap = gw_txstore_iban_count(r->tx);
     gw_tx_t *rows = gql_arena_alloc(info->arena, (cap ? cap : 1) * sizeof *rows);
     if (rows == NULL) {
@@ -780,12 +872,16 @@ static void resolve_by_id(const gql_resolve_info_t *info, const void *parent, co
     const gql_iv_t *id = gql_arg(args, "id");
     if (id == NULL || id->kind != GQL_IV_INT || id->u.i <= 0)
         return;
+    if (deny_anonymous(info, out)) /* before the lookup: whether an id exists is not for strangers */
+        return;
     gw_tx_t *t = gql_arena_alloc(info->arena, sizeof *t);
     if (t == NULL) {
         rv_error(out, "out of memory");
         return;
     }
     if (gw_txstore_get(r->tx, (uint64_t)id->u.i, t)) {
+        if (deny(info, t->iban.ptr, t->iban.len, out))
+            return;
         out->kind = GQL_RV_OBJECT;
         out->u.obj.ptr = t;
     }
@@ -807,6 +903,8 @@ static void resolve_by_iban(const gql_resolve_info_t *info, const void *parent, 
         rv_error(out, msg != NULL ? msg : "iban too long");
         return;
     }
+    if (deny(info, iban->u.s.ptr, iban->u.s.len, out))
+        return;
     size_t limit = MAX_LIST;
     if (max != NULL && max->kind == GQL_IV_INT)
         limit = max->u.i < 0 ? 0 : (max->u.i < MAX_LIST ? (size_t)max->u.i : MAX_LIST);
@@ -880,6 +978,7 @@ static gw_bank_answer_t *answer_copy(gql_arena_t *a, const gw_bank_answer_t *src
     d->error = arena_str(a, src->error);
     d->iban = arena_str(a, src->iban);
     d->token = arena_str(a, src->token);
+    d->session = arena_str(a, src->session);
     d->uuid = arena_str(a, src->uuid);
     d->reason = arena_str(a, src->reason);
     return d;
@@ -904,6 +1003,9 @@ static void answer_value(const gw_bank_answer_t *a, gql_rv_t *v)
 static void resume_pending(void *user, const gw_bank_answer_t *a)
 {
     gw_pending_t *p = user;
+    gw_caller_t *caller = gw_pending_caller(p);
+    if (a->session != NULL && caller != NULL) /* the transport sets it as a cookie (HTTP) */
+        snprintf(caller->issued, sizeof caller->issued, "%s", a->session);
     gql_rv_t v = {.kind = GQL_RV_NULL};
     answer_value(answer_copy(gw_pending_arena(p), a), &v);
     gw_pending_resume(p, &v);
@@ -934,6 +1036,8 @@ static void resolve_mutation(const gql_resolve_info_t *info, const void *parent,
             return;
         }
         c = start_get_account(r, t, u->u.s.ptr, u->u.s.len, pw->u.s.ptr, pw->u.s.len, resume_pending, p);
+        if (c != NULL) /* answered from the loop's queue at the earliest: not yet */
+            c->auth = gw_exec_info_auth(info);
     } else {
         const gql_iv_t *uuid = gql_arg(args, "uuid"), *tok = gql_arg(args, "token"), *amt = gql_arg(args, "amount"),
                        *from = gql_arg(args, "from"), *to = gql_arg(args, "to"), *d = gql_arg(args, "descr"),
@@ -944,6 +1048,10 @@ static void resolve_mutation(const gql_resolve_info_t *info, const void *parent,
             rv_error(out, "missing arguments");
             return;
         }
+        if (deny_transfer(info, from->u.s.ptr, from->u.s.len, out))
+            return;
+        /* session mode: the command names who sent it, whatever the argument says */
+        const gw_caller_t *caller = gw_auth_session(gw_exec_info_auth(info)) ? gw_exec_caller(info) : NULL;
         gw_bank_transfer_args_t a = {
             .uuid = uuid->u.s.ptr,
             .uuid_len = uuid->u.s.len,
@@ -951,7 +1059,9 @@ static void resolve_mutation(const gql_resolve_info_t *info, const void *parent,
             .from = arg_str(from),
             .to = arg_str(to),
             .descr = arg_str(d),
-            .username = un != NULL && un->kind == GQL_IV_STRING ? arg_str(un) : (gw_str_t){NULL, 0},
+            .username = caller != NULL ? (gw_str_t){caller->username, (uint32_t)strlen(caller->username)}
+                        : un != NULL && un->kind == GQL_IV_STRING ? arg_str(un)
+                                                                  : (gw_str_t){NULL, 0},
             .amount = amt->u.i,
         };
         c = start_money_transfer(r, t, &a, resume_pending, p);
@@ -975,6 +1085,15 @@ static int subscribe_transactions(const gql_resolve_info_t *info, const gql_args
     }
     spec->kind = GW_SOURCE_TRANSACTIONS;
     const gql_iv_t *v = gql_arg(args, "iban");
+    const char *msg = NULL, *code = v != NULL && v->kind == GQL_IV_STRING
+                                        ? check_read(info, v->u.s.ptr, v->u.s.len, &msg)
+                                        : check_read(info, NULL, 0, &msg);
+    if (code != NULL) {
+        *error = msg;
+        if (info->error_code != NULL)
+            *info->error_code = code;
+        return GQL_EFAIL;
+    }
     if (v != NULL && v->kind == GQL_IV_STRING) {
         if (v->u.s.len == 0 || v->u.s.len > GW_IBAN_QUERY_MAX) {
             *error = "iban must be 1 to 64 characters";
@@ -1035,7 +1154,7 @@ static void resolve_event(const gql_resolve_info_t *info, const void *parent, co
     out->u.obj.type_name = NULL;
 }
 
-typedef enum ans_field { AF_IBAN, AF_TOKEN, AF_REASON, AF_UUID, AF_SUCCESS } ans_field_t;
+typedef enum ans_field { AF_IBAN, AF_TOKEN, AF_REASON, AF_UUID, AF_SUCCESS, AF_SESSION } ans_field_t;
 
 static void resolve_answer(const gql_resolve_info_t *info, const void *parent, const gql_args_t *args, gql_rv_t *out)
 {
@@ -1050,6 +1169,9 @@ static void resolve_answer(const gql_resolve_info_t *info, const void *parent, c
         break;
     case AF_TOKEN:
         s = a->token;
+        break;
+    case AF_SESSION:
+        s = a->session;
         break;
     case AF_REASON:
         s = a->reason;
@@ -1100,6 +1222,7 @@ int gw_bank_bind(gql_schema_t *schema, gw_bank_t *r, gql_buf_t *missing)
         {"AccountResult", "iban", resolve_answer, AF_IBAN},
         {"AccountResult", "token", resolve_answer, AF_TOKEN},
         {"AccountResult", "reason", resolve_answer, AF_REASON},
+        {"AccountResult", "session", resolve_answer, AF_SESSION},
         {"MoneyTransferResult", "uuid", resolve_answer, AF_UUID},
         {"MoneyTransferResult", "success", resolve_answer, AF_SUCCESS},
         {"MoneyTransferResult", "reason", resolve_answer, AF_REASON},

@@ -18,6 +18,7 @@ struct gw_exec {
     size_t doc_cache_bytes; /* per loop, 0: no byte bound */
     int slot;
     gw_persisted_t *persisted;     /* borrowed, main's; NULL: no APQ, no manifest */
+    const gw_auth_t *auth;         /* main's; NULL: open mode */
     _Atomic uint64_t refused_cost; /* operations refused by graphql.cost.max, all loops */
 };
 
@@ -47,6 +48,35 @@ gql_schema_t *gw_exec_schema(const gw_exec_t *x)
 const gql_limits_t *gw_exec_limits(const gw_exec_t *x)
 {
     return &x->limits;
+}
+
+void gw_exec_set_auth(gw_exec_t *x, const gw_auth_t *auth)
+{
+    x->auth = auth;
+}
+
+const gw_auth_t *gw_exec_auth(const gw_exec_t *x)
+{
+    return x->auth;
+}
+
+gw_caller_t *gw_exec_set_caller(gw_exec_loop_t *L, gw_caller_t *caller)
+{
+    gw_caller_t *prev = L->caller;
+    L->caller = caller;
+    return prev;
+}
+
+gw_caller_t *gw_exec_caller(const gql_resolve_info_t *info)
+{
+    const gw_exec_loop_t *L = info->context;
+    return L != NULL ? L->caller : NULL;
+}
+
+const gw_auth_t *gw_exec_info_auth(const gql_resolve_info_t *info)
+{
+    const gw_exec_loop_t *L = info->context;
+    return L != NULL ? L->exec->auth : NULL;
 }
 
 gql_arena_t *gw_exec_arena_new(gw_exec_loop_t *L, size_t block)

@@ -29,6 +29,7 @@
 
 #include <stdatomic.h>
 
+#include "auth.h"
 #include "gql.h"
 #include "persisted.h"
 #include "runtime/server.h"
@@ -78,6 +79,28 @@ gql_arena_t *gw_exec_arena_new(gw_exec_loop_t *L, size_t block);
 /* Publishes the loop's arena bytes and cached-document count to /metrics
  * (call after a request or an operation ended). */
 void gw_exec_publish(gw_exec_loop_t *L);
+
+/* ------------------------------------------------------------------------ */
+/* Who is calling (auth.h)                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* The authorization policy every transport and resolver of x reads
+ * (borrowed; main's). Set before the server runs; NULL is open mode. */
+void gw_exec_set_auth(gw_exec_t *x, const gw_auth_t *auth);
+const gw_auth_t *gw_exec_auth(const gw_exec_t *x);
+
+/* The caller of what runs on loop L from now on: a transport sets it (its
+ * own gw_caller_t, which must live as long as the request or operation)
+ * around gw_exec_prepare, gw_subs_start and gw_pending_execute, and puts
+ * back the previous one (returned) afterwards. A held execution
+ * (pending.h) keeps the caller it started with and runs its resume with
+ * it. */
+gw_caller_t *gw_exec_set_caller(gw_exec_loop_t *L, gw_caller_t *caller);
+
+/* For resolvers and subscribe functions: the caller of the request being
+ * executed (NULL when the transport set none), and the policy. */
+gw_caller_t *gw_exec_caller(const gql_resolve_info_t *info);
+const gw_auth_t *gw_exec_info_auth(const gql_resolve_info_t *info);
 
 /* ------------------------------------------------------------------------ */
 /* The front half                                                           */

@@ -25,6 +25,7 @@ struct gw_exec_run {
  * by the resume that completes the execution. */
 struct gw_pending {
     gw_exec_loop_t *loop;
+    gw_caller_t *caller; /* the transport's: who started the execution (NULL: none) */
     gql_operation_t *op; /* the transport's (or release's) */
     gql_buf_t *out;      /* ditto; gql_resume writes on */
     gql_arena_t *arena;  /* ditto */
@@ -54,6 +55,11 @@ gql_arena_t *gw_pending_arena(gw_pending_t *p)
     return p->arena;
 }
 
+gw_caller_t *gw_pending_caller(gw_pending_t *p)
+{
+    return p->caller;
+}
+
 /* Runs one step (execute or resume) with t->running set. */
 static int run(gw_exec_loop_t *L, struct gw_exec_run *x, gql_operation_t *op, const void *root, const gql_rv_t *value,
                gql_buf_t *out)
@@ -74,6 +80,7 @@ int gw_pending_execute(gw_exec_loop_t *L, gql_operation_t *op, const void *root,
     if (rc == GQL_PENDING && x.held) {
         gw_pending_t *p = x.pending; /* keep a hook the resolver set */
         *p = (gw_pending_t){.loop = L,
+                            .caller = L->caller,
                             .op = op,
                             .out = out,
                             .arena = arena,
@@ -129,7 +136,9 @@ void gw_pending_resume(gw_pending_t *p, const gql_rv_t *value)
         return;
     }
     struct gw_exec_run x = {p, false};
+    gw_caller_t *saved = gw_exec_set_caller(p->loop, p->caller); /* the resume runs as its caller */
     int rc = run(p->loop, &x, p->op, NULL, value, p->out);
+    gw_exec_set_caller(p->loop, saved);
     if (rc == GQL_PENDING && x.held)
         return; /* a later root field waits too */
     if (rc == GQL_PENDING)

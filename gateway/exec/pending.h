@@ -51,6 +51,10 @@ gw_pending_t *gw_pending_hold(const gql_resolve_info_t *info);
  * arena; alive until the resume even when the client is gone). */
 gql_arena_t *gw_pending_arena(gw_pending_t *p);
 
+/* The caller the execution started with (exec.h gw_exec_set_caller), or
+ * NULL. */
+gw_caller_t *gw_pending_caller(gw_pending_t *p);
+
 /* Continues the execution with the held field's value. When the execution
  * completes, the transport's callback runs (or, client gone, the release
  * function) and the handle is freed; when a later field holds it again it

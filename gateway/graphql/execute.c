@@ -1198,6 +1198,10 @@ static int complete_nullable(gql_operation_t *op, exec_field_t *ef, const gql_ty
             field_error(op, ef, path, "%.*s", (int)rv->u.s.len, rv->u.s.ptr ? rv->u.s.ptr : "");
         return write_null_error(op);
     }
+    case GQL_RV_ERROR_CODE:
+        gql_errors_add(&op->errors, rv->u.obj.type_name, path, ef->locs, ef->nnodes, "%s",
+                       rv->u.obj.ptr != NULL ? (const char *)rv->u.obj.ptr : "");
+        return write_null_error(op);
     case GQL_RV_PENDING:
         field_error(op, ef, path, "Only top-level fields may answer later (field \"%s.%s\").", ef->parent_name,
                     ef->def->name);
@@ -1274,7 +1278,8 @@ static inline void resolve(gql_operation_t *op, const exec_field_t *ef, const gq
     const gql_field_t *def = ef->def;
     if (def->resolve == NULL)
         return;
-    gql_resolve_info_t info = {op->context, def->resolve_data, op->scratch, parent_type->name, def->name, path, def};
+    gql_resolve_info_t info = {op->context, def->resolve_data, op->scratch, parent_type->name, def->name, path, def,
+                               NULL};
     def->resolve(&info, parent, &a->args, rv);
 }
 
@@ -1821,12 +1826,13 @@ int gql_subscribe(gql_operation_t *op, void **stream, gql_errors_t *errors)
                        "Subscription field must return Async Iterable. Received: undefined.");
         return GQL_EFAIL;
     }
-    gql_resolve_info_t info = {op->context, def->subscribe_data, op->arena, op->root_type->name, def->name, &path, def};
-    const char *error = NULL;
+    const char *error = NULL, *code = NULL;
+    gql_resolve_info_t info = {op->context, def->subscribe_data, op->arena, op->root_type->name, def->name, &path, def,
+                               &code};
     int rc = def->subscribe(&info, &a->args, stream, &error);
     if (rc != 0) {
         *stream = NULL;
-        gql_errors_add(errors, NULL, &path, ef->locs, ef->nnodes, "%s", error ? error : "Subscription failed.");
+        gql_errors_add(errors, code, &path, ef->locs, ef->nnodes, "%s", error ? error : "Subscription failed.");
         return GQL_EFAIL;
     }
     return 0;

@@ -310,15 +310,17 @@ void gql_schema_print(const gql_schema_t *schema, gql_buf_t *out);
 
 typedef enum gql_rv_kind {
     GQL_RV_NULL = 0,
-    GQL_RV_BOOLEAN, /* b */
-    GQL_RV_INT,     /* i (must fit in 32 bits for Int, else a field error) */
-    GQL_RV_FLOAT,   /* f */
-    GQL_RV_STRING,  /* s: also valid for ID, enums (checked) and custom scalars */
-    GQL_RV_OBJECT,  /* obj: ptr is handed to the child fields' resolvers */
-    GQL_RV_LIST,    /* list */
-    GQL_RV_JSON,    /* s: raw JSON written as-is (custom scalars, pre-rendered) */
-    GQL_RV_ERROR,   /* s: a field error with this message */
-    GQL_RV_PENDING, /* top-level fields only: the answer comes via gql_resume */
+    GQL_RV_BOOLEAN,    /* b */
+    GQL_RV_INT,        /* i (must fit in 32 bits for Int, else a field error) */
+    GQL_RV_FLOAT,      /* f */
+    GQL_RV_STRING,     /* s: also valid for ID, enums (checked) and custom scalars */
+    GQL_RV_OBJECT,     /* obj: ptr is handed to the child fields' resolvers */
+    GQL_RV_LIST,       /* list */
+    GQL_RV_JSON,       /* s: raw JSON written as-is (custom scalars, pre-rendered) */
+    GQL_RV_ERROR,      /* s: a field error with this message */
+    GQL_RV_ERROR_CODE, /* obj: a field error with extensions.code: ptr is the message (NUL-terminated),
+                        * type_name the code (e.g. "FORBIDDEN"); both must outlive the execution */
+    GQL_RV_PENDING,    /* top-level fields only: the answer comes via gql_resume */
 } gql_rv_kind_t;
 
 /* A resolved value. Memory it points to must outlive the execution (put it
@@ -352,6 +354,9 @@ typedef struct gql_resolve_info {
     const char *field_name;        /* e.g. "transactions_by_iban" */
     const gql_path_t *path;        /* the field's response path */
     const struct gql_field *field; /* schema.h */
+    /* Subscribe functions only (NULL for resolvers): set *error_code to a
+     * static string to give a failure's error an extensions.code. */
+    const char **error_code;
 } gql_resolve_info_t;
 
 /* Resolves one field of `parent` (the object's ptr; the root value for root

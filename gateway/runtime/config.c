@@ -106,6 +106,11 @@ static const key_def_t KEYS[] = {
     {"fairness.client_header", K_STR, OFF(fairness.client_header), 0, 0, true},
     {"fairness.trusted_proxies", K_STRLIST, OFF(fairness.trusted_proxies), OFF(fairness.ntrusted_proxies), 0, false},
     {"fairness.exempt", K_STRLIST, OFF(fairness.exempt), OFF(fairness.nexempt), 0, false},
+    {"auth", K_SECTION, 0, 0, 0, false},
+    {"auth.mode", K_STR, OFF(auth.mode), 0, 0, false},
+    {"auth.session_secret_env", K_STR, OFF(auth.session_secret_env), 0, 0, false},
+    {"auth.session_ttl_s", K_U64, OFF(auth.session_ttl_s), 60, 31536000, false},
+    {"auth.employees", K_STRLIST, OFF(auth.employees), (long long)OFF(auth.nemployees), 0, false},
     {"log", K_SECTION, 0, 0, 0, false},
     {"log.level", K_LEVEL, OFF(log.level), 0, 0, false},
     {"kafka", K_SECTION, 0, 0, 0, false},
@@ -208,6 +213,9 @@ int gw_config_defaults(gw_config_t *c, const char *base_dir)
     for (size_t i = 0; i < sizeof DEFAULT_EXEMPT / sizeof *DEFAULT_EXEMPT; i++)
         c->fairness.exempt[i] = DEFAULT_EXEMPT[i];
     c->fairness.nexempt = sizeof DEFAULT_EXEMPT / sizeof *DEFAULT_EXEMPT;
+    c->auth.mode = "open";
+    c->auth.session_secret_env = "GATEWAY_SESSION_SECRET";
+    c->auth.session_ttl_s = 3600;
     c->subscriptions = (gw_subs_limits_t){
         .max_connections = 20000,
         .max_per_connection = 100,
@@ -539,6 +547,7 @@ int gw_config_apply_env(gw_config_t *c, char *err, size_t errlen)
         {"GATEWAY_PORT", "server.port"},
         {"GATEWAY_THREADS", "server.threads"},
         {"GATEWAY_LOG_LEVEL", "log.level"},
+        {"GATEWAY_AUTH_MODE", "auth.mode"},
         {"KAFKA_BROKERS", "kafka.brokers"},
         {"SCHEMA_REGISTRY_URL", "kafka.schema_registry_url"},
         {"KAFKA_CLIENT_ID", "kafka.client_id"},
@@ -577,6 +586,10 @@ int gw_config_check(const gw_config_t *c, char *err, size_t errlen)
 {
     if ((c->server.tls_certificate == NULL) != (c->server.tls_key == NULL)) {
         seterr(err, errlen, "server.tls: certificate and key must be given together");
+        return GW_EINVAL;
+    }
+    if (strcmp(c->auth.mode, "open") != 0 && strcmp(c->auth.mode, "session") != 0) {
+        seterr(err, errlen, "auth.mode: expected open or session, got \"%s\"", c->auth.mode);
         return GW_EINVAL;
     }
     for (size_t i = 0; i < c->server.ncors_origins; i++) {
@@ -712,6 +725,17 @@ void gw_config_print(const gw_config_t *c, gql_buf_t *out)
     for (size_t i = 0; i < c->fairness.nexempt; i++) {
         gql_buf_puts(out, "\n    - ");
         print_str(out, c->fairness.exempt[i]);
+    }
+    gql_buf_puts(out, "\nauth:\n  mode: ");
+    print_str(out, c->auth.mode);
+    gql_buf_puts(out, "\n  session_secret_env: "); /* the variable's name, never its value */
+    print_str(out, c->auth.session_secret_env);
+    gql_buf_printf(out, "\n  session_ttl_s: %llu\n  employees:", (unsigned long long)c->auth.session_ttl_s);
+    if (c->auth.nemployees == 0)
+        gql_buf_puts(out, " []");
+    for (size_t i = 0; i < c->auth.nemployees; i++) {
+        gql_buf_puts(out, "\n    - ");
+        print_str(out, c->auth.employees[i]);
     }
     gql_buf_printf(out, "\nlog:\n  level: %s\nkafka:\n  brokers: ", gw_log_level_name(c->log.level));
     print_str(out, c->kafka.brokers);

@@ -110,6 +110,14 @@ typedef struct gw_config {
         const char **exempt;
         size_t nexempt;
     } fairness;
+    /* Authorization (exec/auth.h, docs/security.md "Authorization"). */
+    struct {
+        const char *mode;               /* "open" (the original bank's rules) or "session" */
+        const char *session_secret_env; /* names the environment variable holding the credential key */
+        uint64_t session_ttl_s;         /* a session credential's lifetime */
+        const char **employees;         /* usernames with the employee role (session mode) */
+        size_t nemployees;
+    } auth;
 
     struct {
         gw_log_level_t level;
@@ -162,7 +170,7 @@ int gw_config_defaults(gw_config_t *c, const char *base_dir);
 int gw_config_load_file(gw_config_t *c, const char *path, char *err, size_t errlen);
 
 /* Applies the environment overrides (GATEWAY_PORT, GATEWAY_THREADS,
- * GATEWAY_LOG_LEVEL, KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_CLIENT_ID,
+ * GATEWAY_LOG_LEVEL, GATEWAY_AUTH_MODE, KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_CLIENT_ID,
  * KAFKA_BC_TOPIC, KAFKA_CMT_TOPIC, KAFKA_CAC_TOPIC, GW_TOPOLOGY, KAFKA_ENABLED,
  * KAFKA_FETCH_WAIT_MS, KAFKA_COMMAND_TIMEOUT_MS, KAFKA_HEARTBEAT_TIMEOUT_MS, KAFKA_CHECKPOINT_DIR,
  * GATEWAY_PWHASH_MEMLIMIT_KIB, GATEWAY_PWHASH_OPSLIMIT, GATEWAY_PWHASH_THREADS, GATEWAY_PWHASH_MAX_WAIT_MS,

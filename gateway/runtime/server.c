@@ -662,6 +662,7 @@ int gw_server_run(gw_server_t *s)
             gw_log_int(&l, "port", s->port);
             gw_log_int(&l, "threads", (int64_t)n);
             gw_log_str(&l, "tls", s->ssl_ctx ? "h2+http/1.1" : "off");
+            gw_log_str(&l, "auth", c->auth.mode);
             gw_log_str(&l, "schema", c->graphql.schema);
             gw_log_str(&l, "config", c->file ? c->file : "built-in defaults");
             gw_log_str(&l, "version", GW_VERSION);

@@ -121,7 +121,8 @@ typedef struct http_wait {
     gw_pending_t *pending;     /* until the execution completes */
     gw_reqctx_t rc;            /* metrics and logs of the request */
     media_t media;
-    gql_arena_t *arena; /* owns the parameters, op, variables, out */
+    gql_arena_t *arena;  /* owns the parameters, op, variables, out */
+    gw_caller_t *caller; /* in the arena: who sent it (session mode), and a credential to set as a cookie */
     gql_cached_doc_t *doc;
     gql_buf_t *out;
 } http_wait_t;
@@ -160,9 +161,10 @@ static void on_link_dispose(void *data)
 static void on_done(void *user, int rcode, gql_buf_t *out)
 {
     http_wait_t *w = user;
-    if (rcode == 0 && !out->oom)
+    if (rcode == 0 && !out->oom) {
+        gw_serve_set_cookie(w->SL, &w->rc, w->caller);
         gw_http_send(&w->rc, 200, media_ct(w->media), out->data, out->len);
-    else
+    } else
         gw_http_send_error(&w->rc, 500, media_ct(w->media), "Internal server error");
     wait_free(w);
 }
@@ -244,7 +246,11 @@ void gw_graphql_http(gw_serve_loop_t *SL, gw_reqctx_t *rc_)
     /* allocated here so that going pending cannot fail */
     http_wait_t *w = out != NULL ? gql_arena_alloc(a, sizeof *w) : NULL;
     gql_cached_doc_t *doc = NULL;
-    if (w == NULL) {
+    bool bad_credential = false, from_cookie = false;
+    gw_caller_t *caller = NULL;
+    bool known = w != NULL && gw_serve_caller(SL, req, a, &caller, &bad_credential, &from_cookie);
+    gw_caller_t *prev_caller = gw_exec_set_caller(X, caller); /* put back at done: */
+    if (!known) {
         out = NULL;
         internal_error(&rc, media, "out of memory");
         goto done;
@@ -259,6 +265,10 @@ void gw_graphql_http(gw_serve_loop_t *SL, gw_reqctx_t *rc_)
                                                   : gw_params_from_query_string(a, "", 0, &p);
     if (bad != NULL) {
         gw_http_send_error(&rc, 400, ct, bad);
+        goto done;
+    }
+    if (bad_credential) {
+        gw_serve_send_unauthenticated(&rc, ct, from_cookie);
         goto done;
     }
     gql_errors_t errs;
@@ -316,20 +326,24 @@ void gw_graphql_http(gw_serve_loop_t *SL, gw_reqctx_t *rc_)
             .rc = rc,
             .media = media,
             .arena = a,
+            .caller = caller,
             .doc = doc,
             .out = out,
         };
         gw_pending_wait(pd, on_done, w);
+        gw_exec_set_caller(X, prev_caller);
         return;
     }
-    if (rcode == 0 && !out->oom)
+    if (rcode == 0 && !out->oom) {
+        gw_serve_set_cookie(SL, &rc, caller);
         gw_http_send(&rc, 200, ct, out->data, out->len);
-    else if (rcode == GQL_PENDING)
+    } else if (rcode == GQL_PENDING)
         internal_error(&rc, media, "a resolver answered later without gw_pending_hold");
     else
         internal_error(&rc, media, "gql_execute failed");
 
 done:
+    gw_exec_set_caller(X, prev_caller);
     if (out != NULL)
         gql_buf_free(out);
     if (doc != NULL)

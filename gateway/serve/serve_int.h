@@ -70,6 +70,19 @@ void gw_serve_fair_release(gw_serve_t *sv, uint32_t ticket, gw_fair_limit_t whic
 /* Sends 429 with Retry-After and a GraphQL error naming the limit. */
 void gw_serve_send_limited(gw_serve_t *sv, gw_reqctx_t *rc, const char *content_type, gw_fair_limit_t which,
                            uint32_t retry_s);
+/* session.c: who sent `req` (exec/auth.h), in session mode as a zeroed
+ * (anonymous) or filled gw_caller_t in arena `a` (*caller; NULL in open
+ * mode). false when out of memory. *bad: the request carried a forged,
+ * malformed or expired credential (answer with
+ * gw_serve_send_unauthenticated), *from_cookie: it came in the cookie. */
+bool gw_serve_caller(gw_serve_loop_t *SL, h2o_req_t *req, gql_arena_t *a, gw_caller_t **caller, bool *bad,
+                     bool *from_cookie);
+/* 401 with the GraphQL error UNAUTHENTICATED (and the cookie cleared when
+ * it was the cookie's). */
+void gw_serve_send_unauthenticated(gw_reqctx_t *rc, const char *content_type, bool clear_cookie);
+/* Adds Set-Cookie for the credential get_account issued during the request
+ * (caller->issued), if any; Secure on a TLS listener. */
+void gw_serve_set_cookie(gw_serve_loop_t *SL, gw_reqctx_t *rc, const gw_caller_t *caller);
 
 /* graphql_http.c: GraphQL over HTTP for a request serve.c let through. */
 void gw_graphql_http(gw_serve_loop_t *SL, gw_reqctx_t *rc);

@@ -259,6 +259,19 @@ void gw_sse_handle(gw_serve_loop_t *SL, gw_reqctx_t *rc)
         gw_http_send_error(rc, 400, NULL, bad);
         return;
     }
+    /* who sends it (session mode): in the operation's arena, as long as it runs */
+    bool bad_credential = false, from_cookie = false;
+    gw_caller_t *caller = NULL;
+    bool known = gw_serve_caller(SL, req, sub->arena, &caller, &bad_credential, &from_cookie);
+    if (!known || bad_credential) {
+        gw_subs_stop(sub);
+        free(s);
+        if (!known)
+            gw_http_send_error(rc, 500, NULL, "internal error");
+        else
+            gw_serve_send_unauthenticated(rc, NULL, from_cookie);
+        return;
+    }
     if (!gw_serve_conn_open(SL->sv)) {
         gw_subs_stop(sub);
         free(s);
@@ -272,7 +285,9 @@ void gw_sse_handle(gw_serve_loop_t *SL, gw_reqctx_t *rc)
      * as GraphQL over HTTP refuses a mutation over GET */
     gw_op_kind_t kind = GW_OP_QUERY;
     gql_buf_t errors = GQL_BUF_INIT;
+    gw_caller_t *prev_caller = gw_exec_set_caller(SL->exec, caller);
     gw_start_result_t r = gw_subs_prepare(sub, &params, &kind, &errors);
+    gw_exec_set_caller(SL->exec, prev_caller);
     if (r == GW_START_STREAM && is_get && (kind == GW_OP_MUTATION || kind == GW_OP_COMMAND)) {
         gql_buf_free(&errors);
         gw_subs_stop(sub);
@@ -336,8 +351,11 @@ void gw_sse_handle(gw_serve_loop_t *SL, gw_reqctx_t *rc)
     h2o_start_response(req, &s->gen);
     push_bytes(s, COMMENT, sizeof COMMENT - 1, NULL, 0, NULL, 0);
 
-    if (r == GW_START_STREAM)
+    if (r == GW_START_STREAM) {
+        prev_caller = gw_exec_set_caller(SL->exec, caller);
         r = gw_subs_run(sub);
+        gw_exec_set_caller(SL->exec, prev_caller);
+    }
     if (r == GW_START_ERRORS || r == GW_START_INTERNAL) {
         static const char head[] = "event: next\ndata: {\"errors\":";
         if (r == GW_START_INTERNAL || errors.oom) {

@@ -13,6 +13,13 @@
  *    connection_error, an unknown type with error; a start reusing a live id
  *    replaces that operation, as the original server did.
  *
+ * Session mode (exec/auth.h, docs/security.md "Authorization"): the caller
+ * comes from the upgrade's cookie or Authorization header, replaced by a
+ * connection_init payload's {"authorization": "Bearer <cred>"} or
+ * {"session": "<cred>"}; a bad or expired credential closes 4403 at
+ * connection_init (both protocols), and so does an operation started after
+ * the credential expired. Each operation runs as that caller.
+ *
  * Both run queries and mutations too (one result, then complete), through
  * gql_execute/gql_resume like HTTP: a mutation's root fields run one after
  * the other, each possibly waiting for its command (pending.h), and the
@@ -38,6 +45,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "serve_int.h"
 
@@ -62,6 +70,10 @@ typedef struct wsp_conn {
     gw_fair_client_t client; /* whose fair share this connection uses (fairness.c) */
     uint32_t conn_ticket;    /* a connection held for a client behind a trusted proxy */
     bool over_conn_limit;    /* its client had no connection left: closed 4429 on open */
+    /* session mode (exec/auth.h): who the upgrade request's cookie or
+     * Authorization header, or the connection_init payload, names */
+    gw_caller_t caller;
+    bool bad_credential; /* the upgrade carried a bad one: closed 4403 at connection_init */
 } wsp_conn_t;
 
 /* ------------------------------------------------------------------------ */
@@ -261,6 +273,10 @@ static bool fair_admit(wsp_conn_t *w, gw_sub_t *sub, gw_op_kind_t kind)
 static void start_op(wsp_conn_t *w, const gql_iv_t *id, const gql_iv_t *payload)
 {
     const gw_subs_limits_t *lim = &w->SL->sv->limits;
+    if (w->caller.present && w->caller.expires <= (uint64_t)time(NULL)) {
+        gw_ws_close(w->ws, 4403, "Forbidden: the session credential expired"); /* get_account, then reconnect */
+        return;
+    }
     if (w->nops >= lim->max_per_connection) {
         char msg[96];
         snprintf(msg, sizeof msg, "Too many operations on this connection (at most %zu)", lim->max_per_connection);
@@ -290,14 +306,27 @@ static void start_op(wsp_conn_t *w, const gql_iv_t *id, const gql_iv_t *payload)
         gw_ws_close(w->ws, 4500, "Internal server error");
         return;
     }
+    /* the operation's own copy of the caller: a held execution may outlive
+     * the connection (pending.h), never its arena */
+    gw_caller_t *caller = NULL;
+    if (gw_auth_session(gw_exec_auth(gw_exec_of(w->SL->exec)))) {
+        if ((caller = gql_arena_alloc(sub->arena, sizeof *caller)) == NULL) {
+            gw_subs_stop(sub);
+            gw_ws_close(w->ws, 4500, "Internal server error");
+            return;
+        }
+        *caller = w->caller;
+    }
     h2o_linklist_insert(&w->ops, &sub->owner_link);
     w->nops++;
     gql_buf_t errors = GQL_BUF_INIT;
+    gw_caller_t *prev_caller = gw_exec_set_caller(w->SL->exec, caller);
     gw_op_kind_t kind = GW_OP_QUERY;
     gw_start_result_t r = gw_subs_prepare(sub, &params, &kind, &errors);
     if (r == GW_START_STREAM) {
         size_t bytes = gw_sub_bytes(sub, doc_counted(w, sub));
         if (lim->max_connection_bytes != 0 && w->held + bytes > lim->max_connection_bytes) {
+            gw_exec_set_caller(w->SL->exec, prev_caller);
             char msg[200];
             snprintf(msg, sizeof msg,
                      "This connection's operations hold %zu bytes; this one (%zu bytes) would pass the limit of %zu "
@@ -309,6 +338,7 @@ static void start_op(wsp_conn_t *w, const gql_iv_t *id, const gql_iv_t *payload)
             return;
         }
         if (!fair_admit(w, sub, kind)) {
+            gw_exec_set_caller(w->SL->exec, prev_caller);
             stop_op(w, sub);
             gql_buf_free(&errors);
             return;
@@ -317,6 +347,7 @@ static void start_op(wsp_conn_t *w, const gql_iv_t *id, const gql_iv_t *payload)
         w->held += bytes;
         r = gw_subs_run(sub);
     }
+    gw_exec_set_caller(w->SL->exec, prev_caller);
     switch (r) {
     case GW_START_STREAM:
     case GW_START_DONE:
@@ -341,6 +372,38 @@ static void start_op(wsp_conn_t *w, const gql_iv_t *id, const gql_iv_t *payload)
 /* Incoming messages                                                        */
 /* ------------------------------------------------------------------------ */
 
+/* Session mode: the credential of a connection_init payload
+ * ({"authorization": "Bearer <cred>"} or {"session": "<cred>"}) replaces
+ * the upgrade's. false when the connection must close 4403: a bad one in
+ * the payload, or none there after a bad one on the upgrade. */
+static bool init_credential(wsp_conn_t *w, const gql_iv_t *payload)
+{
+    const gw_auth_t *auth = gw_exec_auth(gw_exec_of(w->SL->exec));
+    if (!gw_auth_session(auth))
+        return true;
+    const gql_iv_t *az = NULL, *ss = NULL;
+    if (payload != NULL && payload->kind == GQL_IV_OBJECT) {
+        az = gql_iv_get(payload, "authorization");
+        if (az == NULL)
+            az = gql_iv_get(payload, "Authorization");
+        ss = gql_iv_get(payload, "session");
+    }
+    if ((az == NULL || az->kind != GQL_IV_STRING) && (ss == NULL || ss->kind != GQL_IV_STRING))
+        return !w->bad_credential;
+    gw_caller_t c = {0};
+    uint64_t now = (uint64_t)time(NULL);
+    bool ok = az != NULL && az->kind == GQL_IV_STRING
+                  ? gw_auth_read(auth, az->u.s.ptr, az->u.s.len, NULL, 0, now, &c) == GW_AUTH_OK
+                  : gw_auth_verify(auth, ss->u.s.ptr, ss->u.s.len, now, &c) == 0;
+    if (!ok)
+        return false;
+    w->caller = c;
+    w->bad_credential = false;
+    return true;
+}
+
+static const char FORBIDDEN_INIT[] = "Forbidden: invalid or expired session credential";
+
 static void on_transport_message(wsp_conn_t *w, const char *type, const gql_iv_t *msg)
 {
     const gql_iv_t *id = gql_iv_get(msg, "id");
@@ -352,6 +415,10 @@ static void on_transport_message(wsp_conn_t *w, const char *type, const gql_iv_t
         const gql_iv_t *pl = gql_iv_get(msg, "payload");
         if (pl != NULL && pl->kind != GQL_IV_OBJECT && pl->kind != GQL_IV_NULL) {
             gw_ws_close(w->ws, 4400, "Invalid message received");
+            return;
+        }
+        if (!init_credential(w, pl)) {
+            gw_ws_close(w->ws, 4403, FORBIDDEN_INIT);
             return;
         }
         w->init_seen = w->acked = true;
@@ -403,6 +470,10 @@ static void on_legacy_message(wsp_conn_t *w, const char *type, const gql_iv_t *m
     const gql_iv_t *id = gql_iv_get(msg, "id");
     const char *ids = id != NULL && id->kind == GQL_IV_STRING ? id->u.s.ptr : NULL;
     if (strcmp(type, "connection_init") == 0) {
+        if (!init_credential(w, gql_iv_get(msg, "payload"))) {
+            gw_ws_close(w->ws, 4403, FORBIDDEN_INIT);
+            return;
+        }
         w->init_seen = w->acked = true;
         send_msg(w, NULL, "connection_ack", NULL, 0);
         send_msg(w, NULL, "ka", NULL, 0);
@@ -579,6 +650,14 @@ void gw_wsp_upgrade(gw_serve_loop_t *SL, gw_reqctx_t *rc)
     }
     w->SL = SL;
     w->proto = proto == 0 ? P_TRANSPORT : proto;
+    /* a browser's upgrade carries the session cookie */
+    const gw_auth_t *auth = gw_exec_auth(gw_exec_of(SL->exec));
+    h2o_iovec_t az = gw_http_header(req, H2O_TOKEN_AUTHORIZATION), ck = gw_http_header(req, H2O_TOKEN_COOKIE);
+    /* (WebSocket upgrades are HTTP/1.1: one Cookie header) */
+    if (gw_auth_read(auth, az.base, az.len, ck.base, ck.len, (uint64_t)time(NULL), &w->caller) == GW_AUTH_BAD) {
+        memset(&w->caller, 0, sizeof w->caller);
+        w->bad_credential = true;
+    }
     h2o_linklist_init_anchor(&w->ops);
     /* a direct client's connection is held since accept; one behind a
      * trusted proxy is held here, and over the limit it is told so in the

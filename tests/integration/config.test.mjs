@@ -107,3 +107,21 @@ test('a port taken by another program stops the start', async () => {
     blocker.close();
   }
 });
+
+test('auth.mode: session needs its secret; config/production.yaml passes with it', async () => {
+  const yaml = writeConfig(baseConfig('', 'auth:\n  mode: session\n  employees: ["ann", "bo"]\n'));
+  const missing = await runGateway(['--config', yaml, '--check-config'], { GATEWAY_SESSION_SECRET: '' });
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /auth\.mode is session but the environment variable GATEWAY_SESSION_SECRET \(auth\.session_secret_env\) has the wrong length/);
+  const secret = 'x'.repeat(40);
+  const ok = await runGateway(['--config', yaml, '--check-config'], { GATEWAY_SESSION_SECRET: secret });
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /auth:\n  mode: "session"\n  session_secret_env: "GATEWAY_SESSION_SECRET"\n  session_ttl_s: 3600\n  employees:\n    - "ann"\n    - "bo"\n/);
+  assert.ok(!ok.stdout.includes(secret), 'the secret is never printed');
+  const viaEnv = await runGateway(['--config', writeConfig(baseConfig()), '--check-config'], { GATEWAY_AUTH_MODE: 'sesion' });
+  assert.equal(viaEnv.code, 1);
+  assert.match(viaEnv.stderr, /auth\.mode: expected open or session, got "sesion"/);
+  const prod = await runGateway(['--config', `${SOURCE_DIR}/config/production.yaml`, '--check-config'], { GATEWAY_SESSION_SECRET: secret });
+  assert.equal(prod.code, 0, prod.stderr);
+  assert.match(prod.stdout, /mode: "session"/);
+});

@@ -58,7 +58,7 @@ describe('gateway over HTTP', () => {
   test('GET /readyz lists its checks', async () => {
     const res = await fetch(`${gw.url}/readyz`);
     assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), { checks: { schema: { ok: true }, accepting: { ok: true } }, status: 'ready' });
+    assert.deepEqual(await res.json(), { checks: { schema: { ok: true }, auth: { ok: true, detail: 'auth.mode open' }, accepting: { ok: true } }, status: 'ready' });
     const ws = await fetch(`${gw.url}/graphql-ws`); // not an upgrade (the subscriptions suites speak WebSocket)
     assert.equal(ws.status, 400);
   });

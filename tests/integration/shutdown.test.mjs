@@ -74,7 +74,7 @@ test('while draining, /readyz answers 503 with the reason', async () => {
   await sleep(200);
   assert.equal(statusOf(kaData), 503, kaData);
   const body = JSON.parse(kaData.slice(kaData.indexOf('\r\n\r\n') + 4));
-  assert.deepEqual(body, { checks: { schema: { ok: true }, accepting: { ok: false, reason: 'shutting down' } }, status: 'not ready' });
+  assert.deepEqual(body, { checks: { schema: { ok: true }, auth: { ok: true, detail: 'auth.mode open' }, accepting: { ok: false, reason: 'shutting down' } }, status: 'not ready' });
   busy.destroy();
   const { code, logs } = await gw.stop();
   assert.equal(code, 0, logs);

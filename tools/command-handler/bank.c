@@ -440,6 +440,15 @@ ch_bank_t *ch_bank_new(ch_bank_rng_fn rng, void *rng_ctx)
     return b;
 }
 
+int ch_bank_set_token(ch_bank_t *b, const char *iban, const char *token)
+{
+    long k = find_account(b, iban);
+    if (k < 0 || strlen(token) > CH_TOKEN_LEN)
+        return CH_EINVAL;
+    strcpy(b->accounts[k].token, token);
+    return 0;
+}
+
 void ch_bank_free(ch_bank_t *b)
 {
     if (b == NULL)

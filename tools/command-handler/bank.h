@@ -94,6 +94,10 @@ typedef struct ch_bank ch_bank_t;
 /* A bank holding only the seeded company account. rng NULL = the system's getrandom(). */
 ch_bank_t *ch_bank_new(ch_bank_rng_fn rng, void *rng_ctx);
 void ch_bank_free(ch_bank_t *b);
+/* Replaces the token of account `iban` (the company's in session mode: its
+ * secret from the environment, not the demo's). 0, CH_EINVAL (no such
+ * account, or a token longer than CH_TOKEN_LEN). */
+int ch_bank_set_token(ch_bank_t *b, const char *iban, const char *token);
 
 /*
  * What one command produced, in the order to send: BalanceChanged events first,

@@ -5,8 +5,9 @@
  *
  *   command-handler --brokers HOST:PORT [--topology FILE] [--state-dir DIR]
  *                   [--snapshot-interval SECONDS] [--fetch-wait-ms N] [--schema-registry URL]
- *                   [--heartbeat-interval-ms N] [--check-config]
- *   (env: KAFKA_BROKERS, GW_TOPOLOGY, GW_STATE_DIR, SCHEMA_REGISTRY_URL, KAFKA_FETCH_WAIT_MS)
+ *                   [--heartbeat-interval-ms N] [--check-config] [--auth-mode open|session]
+ *   (env: KAFKA_BROKERS, GW_TOPOLOGY, GW_STATE_DIR, SCHEMA_REGISTRY_URL, KAFKA_FETCH_WAIT_MS,
+ *    BANK_AUTH_MODE, BANK_COMPANY_TOKEN)
  *
  * Heartbeat, as in the original Open Bank topology: once live, a Heartbeat
  * record {beat: N} (N counting from 1 at each start) goes to the topology's
@@ -18,6 +19,11 @@
  * --check-config prints the effective settings (options over environment over
  * defaults) after loading the topology, and exits 0, or 1 when something is
  * wrong; it touches neither the network nor the state directory.
+ *
+ * Auth mode (the gateway's auth.mode, docs/security.md "Authorization"): open
+ * keeps the original demo's rules, company token 00000000000000000000. In
+ * session mode the company account's token is BANK_COMPANY_TOKEN (20 decimal
+ * digits, not the demo's); without it the handler refuses to start.
  *
  * Schema ids: pinned by the topology, or, with a registry, learned by registering
  * our schemas under the topology's subjects; writer schemas of unknown ids are
@@ -70,6 +76,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +123,7 @@ typedef struct handler {
     ch_bank_t *bank;
     gw_producer_t *prod;
     const char *state_dir;
+    const char *company_token; /* session mode: the company account's token (BANK_COMPANY_TOKEN), else NULL */
     gw_kafka_conf_t kconf;
     sigset_t signals;
     /* positions covered by the state: outputs delivered (or replayed), commands handled */
@@ -638,9 +646,11 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: command-handler --brokers HOST:PORT [--topology FILE] [--state-dir DIR]\n"
                "                       [--snapshot-interval SECONDS] [--fetch-wait-ms N] [--schema-registry URL]\n"
-               "                       [--heartbeat-interval-ms N] [--check-config]\n"
+               "                       [--heartbeat-interval-ms N] [--check-config] [--auth-mode open|session]\n"
                "env: KAFKA_BROKERS, GW_TOPOLOGY (default schema/topology.yaml), GW_STATE_DIR\n"
-               "     (default ./command-handler-state), SCHEMA_REGISTRY_URL, KAFKA_FETCH_WAIT_MS\n");
+               "     (default ./command-handler-state), SCHEMA_REGISTRY_URL, KAFKA_FETCH_WAIT_MS,\n"
+               "     BANK_AUTH_MODE (default open), BANK_COMPANY_TOKEN (session mode: the company account's token,\n"
+               "     20 decimal digits)\n");
 }
 
 static int run(handler_t *h, int snapshot_interval, int heartbeat_ms)
@@ -683,6 +693,10 @@ static int run(handler_t *h, int snapshot_interval, int heartbeat_ms)
     for (size_t i = 0; i < nsoffs; i++)
         note_offset(h, soffs[i].topic, soffs[i].partition, soffs[i].offset);
     free(soffs);
+    if (h->company_token != NULL && ch_bank_set_token(h->bank, CH_COMPANY_IBAN, h->company_token) != 0) {
+        logf_("refusing to start: cannot set the company account's token");
+        return 1;
+    }
     logf_(src == CH_NO_SNAPSHOT ? "no snapshot: rebuilding from offset 0 (%zu, %zu)"
                                 : "snapshot loaded: %zu accounts, %zu answers",
           ch_bank_account_count(h->bank), ch_bank_answer_count(h->bank));
@@ -828,6 +842,7 @@ int main(int argc, char **argv)
     const char *topo_path = getenv("GW_TOPOLOGY");
     h.state_dir = getenv("GW_STATE_DIR");
     const char *registry_url = getenv("SCHEMA_REGISTRY_URL");
+    const char *auth_mode = getenv("BANK_AUTH_MODE");
     int interval = 10, fetch_wait = 1, heartbeat_ms = 1000, check = 0; /* see tools/embedded-kafka/README.md */
     const char *fw_env = getenv("KAFKA_FETCH_WAIT_MS");
     if (fw_env != NULL && *fw_env != '\0')
@@ -861,6 +876,8 @@ int main(int argc, char **argv)
             fetch_wait = atoi(v);
         else if (strcmp(a, "--heartbeat-interval-ms") == 0)
             heartbeat_ms = atoi(v);
+        else if (strcmp(a, "--auth-mode") == 0)
+            auth_mode = v;
         else {
             usage(stderr);
             return 2;
@@ -871,6 +888,26 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (auth_mode == NULL || *auth_mode == '\0')
+        auth_mode = "open";
+    if (strcmp(auth_mode, "session") == 0) {
+        const char *t = getenv("BANK_COMPANY_TOKEN");
+        size_t n = t != NULL ? strlen(t) : 0;
+        bool digits = n == CH_TOKEN_LEN;
+        for (size_t i = 0; digits && i < n; i++)
+            digits = t[i] >= '0' && t[i] <= '9';
+        if (!digits || strcmp(t, CH_COMPANY_TOKEN) == 0) {
+            logf_("refusing to start: auth mode session needs BANK_COMPANY_TOKEN, the company account's token: "
+                  "%d decimal digits, not the demo's %s",
+                  CH_TOKEN_LEN, CH_COMPANY_TOKEN);
+            return 1;
+        }
+        h.company_token = t;
+    } else if (strcmp(auth_mode, "open") != 0) {
+        fprintf(stderr, "command-handler: --auth-mode (or BANK_AUTH_MODE) must be open or session\n");
+        return 2;
+    }
+    logf_("auth mode %s", auth_mode);
     if (topo_path == NULL || *topo_path == '\0')
         topo_path = "schema/topology.yaml";
     if (h.state_dir == NULL || *h.state_dir == '\0')

@@ -32,7 +32,8 @@ static gql_rv_t resolve(call_t *c, const char *type_name, const char *field, con
         out.u.s.ptr = "no such field";
         return out;
     }
-    gql_resolve_info_t info = {NULL, f->resolve_data, c->arena, parent_type ? parent_type : type_name, field, NULL, f};
+    gql_resolve_info_t info = {NULL, f->resolve_data, c->arena, parent_type ? parent_type : type_name, field, NULL, f,
+                               NULL};
     f->resolve(&info, parent, args, &out);
     return out;
 }
@@ -216,7 +217,8 @@ TEST(meta_fields)
     gql_schema_t *s = kitchen();
     ASSERT(s != NULL);
     call_t c = {gql_arena_new(0, NULL), s};
-    gql_resolve_info_t info = {NULL, s->meta_schema->resolve_data, c.arena, "Root", "__schema", NULL, s->meta_schema};
+    gql_resolve_info_t info = {NULL, s->meta_schema->resolve_data, c.arena, "Root", "__schema", NULL, s->meta_schema,
+                               NULL};
     gql_rv_t v = {0};
     s->meta_schema->resolve(&info, NULL, NULL, &v);
     ASSERT(v.kind == GQL_RV_OBJECT && v.u.obj.ptr == s);
