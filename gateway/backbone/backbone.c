@@ -36,6 +36,7 @@
 
 #include "events.h"
 #include "runtime/server.h"
+#include "trace.h"
 
 #define MAX_TOPICS 16
 #define MAX_BC_PARTITIONS 1024
@@ -71,6 +72,7 @@ typedef struct bc_part {
 typedef struct sent {
     gw_cmd_table_t table;
     uint8_t uuid[16];
+    gw_span_t *span; /* the producer span, ended by the delivery report (malloc'd; NULL: tracing off) */
 } sent_t;
 
 /* The counters of /metrics; the Kafka thread and the delivery reports write
@@ -264,6 +266,15 @@ static void on_delivery(void *ctx, const gw_delivery_t *d)
 {
     gw_backbone_t *b = ctx;
     sent_t *s = d->opaque;
+    if (s != NULL && s->span != NULL) {
+        if (d->err == 0) {
+            gw_span_attr_int(s->span, "messaging.destination.partition.id", d->partition);
+            gw_span_attr_int(s->span, "messaging.kafka.offset", d->offset);
+        }
+        gw_span_end(b->server->tracer, s->span, d->err == 0 ? GW_STATUS_UNSET : GW_STATUS_ERROR);
+        free(s->span);
+        s->span = NULL;
+    }
     if (d->err == 0) {
         atomic_fetch_add(&b->stats.produced, 1);
         atomic_store(&b->last_alive, now_ms());
@@ -289,7 +300,8 @@ static void on_delivery(void *ctx, const gw_delivery_t *d)
  * `uuid` in `table`. 0; -1 out of memory or -2 refused by the producer, with
  * err. */
 static int queue_sent(gw_backbone_t *b, const char *topic, const char *key, size_t klen, void *value, size_t vlen,
-                      gw_cmd_table_t table, const uint8_t uuid[16], char *err, size_t errlen)
+                      gw_cmd_table_t table, const uint8_t uuid[16], bool traced, const gw_trace_ctx_t *trace, char *err,
+                      size_t errlen)
 {
     sent_t *s = malloc(sizeof *s);
     if (s == NULL) {
@@ -299,7 +311,28 @@ static int queue_sent(gw_backbone_t *b, const char *topic, const char *key, size
     }
     s->table = table;
     memcpy(s->uuid, uuid, 16);
-    if (gw_producer_send(b->prod, topic, -1, key, klen, value, vlen, NULL, 0, s, err, errlen) != 0) {
+    s->span = NULL;
+    /* tracing: a producer span under the request's, its context in the headers */
+    gw_header_t hdr[2];
+    size_t nhdr = 0;
+    char tp[GW_TRACEPARENT_LEN + 1];
+    gw_tracer_t *tr = b->server->tracer;
+    if (tr != NULL && traced && (s->span = malloc(sizeof *s->span)) != NULL) {
+        char name[GW_SPAN_NAME_MAX];
+        snprintf(name, sizeof name, "%s send", topic);
+        gw_span_start(tr, s->span, name, GW_SPAN_PRODUCER, trace);
+        gw_span_attr_str(s->span, "messaging.system", "kafka", 5);
+        gw_span_attr_str(s->span, "messaging.destination.name", topic, strlen(topic));
+        gw_trace_ctx_t c = gw_span_ctx(s->span);
+        hdr[nhdr++] = (gw_header_t){"traceparent", tp, gw_traceparent_format(&c, tp)};
+        if (c.state_len > 0)
+            hdr[nhdr++] = (gw_header_t){"tracestate", c.state, c.state_len};
+    }
+    if (gw_producer_send(b->prod, topic, -1, key, klen, value, vlen, nhdr ? hdr : NULL, nhdr, s, err, errlen) != 0) {
+        if (s->span != NULL) {
+            gw_span_end(tr, s->span, GW_STATUS_ERROR);
+            free(s->span);
+        }
         free(s);
         return -2;
     }
@@ -308,7 +341,8 @@ static int queue_sent(gw_backbone_t *b, const char *topic, const char *key, size
 
 /* Encodes ev and queues it for `topic` with `key`. 0, or GW_ESYS with err. */
 static int send_event(gw_backbone_t *b, const gw_topic_t *topic, const gw_event_t *ev, const char *origin, size_t olen,
-                      gw_cmd_table_t table, const uint8_t uuid[16], char *err, size_t errlen)
+                      gw_cmd_table_t table, const uint8_t uuid[16], const gw_trace_ctx_t *trace, char *err,
+                      size_t errlen)
 {
     char key[512];
     int klen = gw_topology_key(topic, ev, origin, olen, key, sizeof key);
@@ -326,19 +360,20 @@ static int send_event(gw_backbone_t *b, const gw_topic_t *topic, const gw_event_
         snprintf(err, errlen, "cannot encode the command: %s", gw_ev_strerror(rc));
         return GW_ESYS;
     }
-    rc = queue_sent(b, topic->name, klen > 0 ? key : NULL, (size_t)klen, buf, len, table, uuid, err, errlen);
+    rc = queue_sent(b, topic->name, klen > 0 ? key : NULL, (size_t)klen, buf, len, table, uuid, true, trace, err,
+                    errlen);
     if (rc == -2)
         atomic_fetch_add(&b->stats.produce_errors, 1);
     return rc == 0 ? 0 : -1;
 }
 
-int gw_backbone_send_account(gw_backbone_t *b, const uint8_t uuid[16], const char *username, size_t ulen, char *err,
-                             size_t errlen)
+int gw_backbone_send_account(gw_backbone_t *b, const uint8_t uuid[16], const char *username, size_t ulen,
+                             const gw_trace_ctx_t *trace, char *err, size_t errlen)
 {
     gw_event_t ev = {.type = GW_REC_CONFIRM_ACCOUNT_CREATION};
     memcpy(ev.u.confirm_account_creation.id.b, uuid, 16);
     ev.u.confirm_account_creation.a_type = GW_ATYPE_MANUAL;
-    return send_event(b, b->t_cac, &ev, username, ulen, GW_CMD_ACCOUNT, uuid, err, errlen);
+    return send_event(b, b->t_cac, &ev, username, ulen, GW_CMD_ACCOUNT, uuid, trace, err, errlen);
 }
 
 int gw_backbone_send_transfer(gw_backbone_t *b, const gw_transfer_cmd_t *c, char *err, size_t errlen)
@@ -350,7 +385,7 @@ int gw_backbone_send_transfer(gw_backbone_t *b, const gw_transfer_cmd_t *c, char
     ev.u.confirm_money_transfer.from = c->from;
     ev.u.confirm_money_transfer.to = c->to;
     ev.u.confirm_money_transfer.description = c->description;
-    return send_event(b, b->t_cmt, &ev, c->username, c->username_len, GW_CMD_TRANSFER, c->uuid, err, errlen);
+    return send_event(b, b->t_cmt, &ev, c->username, c->username_len, GW_CMD_TRANSFER, c->uuid, c->trace, err, errlen);
 }
 
 /* A claim of a username: key "USERNAME#UUID", value {"username", "uuid",
@@ -378,7 +413,7 @@ int gw_backbone_send_credentials(gw_backbone_t *b, const char *username, size_t 
         return GW_ESYS;
     }
     int rc = queue_sent(b, b->topic_accounts, key, ulen + 1 + GW_UUID_STRLEN, text, strlen(text), GW_CMD_CREDENTIALS,
-                        uuid, err, errlen);
+                        uuid, false, NULL, err, errlen);
     return rc == 0 ? 0 : -1;
 }
 
@@ -408,7 +443,39 @@ static gw_str_t str_of(const char *s)
 /* Completes `uuid` in `table` with fb and answers its waiters. With `keep`,
  * an outcome nobody waits for is stored anyway (transfers read from the
  * log: a repeated uuid is then answered without producing again). */
-static void complete(gw_backbone_t *b, gw_cmd_table_t table, const uint8_t uuid[16], const gw_feedback_t *fb, bool keep)
+/* Tracing: the feedback record m answers waiters ws. A consumer span
+ * "<topic> receive" continues the handler's feedback span (from m's
+ * traceparent header) and links each waiting request's span, so the answer
+ * sits in the command's trace and each request finds it. */
+static void trace_receive(gw_backbone_t *b, const gw_kmsg_t *m, gw_inflight_waiter_t *ws)
+{
+    gw_tracer_t *tr = b->server->tracer;
+    const void *v;
+    size_t n;
+    gw_trace_ctx_t parent;
+    if (tr == NULL || m == NULL || ws == NULL || gw_kmsg_header(m, "traceparent", &v, &n) != 0 ||
+        gw_traceparent_parse(v, n, &parent) != 0)
+        return;
+    if (gw_kmsg_header(m, "tracestate", &v, &n) == 0) {
+        parent.state = v;
+        parent.state_len = gw_tracestate_keep(v, n);
+    }
+    gw_span_t span;
+    char name[GW_SPAN_NAME_MAX];
+    snprintf(name, sizeof name, "%s receive", m->topic);
+    gw_span_start(tr, &span, name, GW_SPAN_CONSUMER, &parent);
+    gw_span_attr_str(&span, "messaging.system", "kafka", 5);
+    gw_span_attr_str(&span, "messaging.destination.name", m->topic, strlen(m->topic));
+    gw_span_attr_int(&span, "messaging.kafka.offset", m->offset);
+    if (m->timestamp_ms > 0 && m->timestamp_ms * 1000000 < span.start_ns)
+        span.start_ns = m->timestamp_ms * 1000000; /* from the record's append: the wait in Kafka shows */
+    for (gw_inflight_waiter_t *w = ws; w != NULL; w = w->next)
+        gw_span_link(&span, &((gw_cmd_waiter_t *)w)->trace);
+    gw_span_end(tr, &span, GW_STATUS_UNSET);
+}
+
+static void complete(gw_backbone_t *b, gw_cmd_table_t table, const uint8_t uuid[16], const gw_feedback_t *fb, bool keep,
+                     const gw_kmsg_t *m)
 {
     gw_inflight_t *p = b->tables[table];
     gw_inflight_waiter_t *ws = NULL;
@@ -422,6 +489,7 @@ static void complete(gw_backbone_t *b, gw_cmd_table_t table, const uint8_t uuid[
             gw_outcome_release(old);
     }
     if (rc == 1) {
+        trace_receive(b, m, ws);
         route(b, ws, GW_ANSWER_OK, o, NULL);
         gw_outcome_release(o);
     }
@@ -455,7 +523,7 @@ static void on_credentials(gw_backbone_t *b, const gw_kmsg_t *m)
             const gw_account_t *a = gw_accounts_find(b->acc, name);
             gw_feedback_t fb = {GW_OUTCOME_RESULT, a != NULL && memcmp(a->uuid, uuid, 16) == 0, str_of(""), str_of(""),
                                 str_of("")};
-            complete(b, GW_CMD_CREDENTIALS, uuid, &fb, false);
+            complete(b, GW_CMD_CREDENTIALS, uuid, &fb, false, NULL);
             atomic_store(&b->stats.projection_accounts, gw_accounts_count(b->acc));
             if (rc == 1 && b->live && a != NULL) {
                 gw_loopq_msg_t am = {.kind = GW_LOOPQ_ACCOUNT};
@@ -652,21 +720,21 @@ static void on_message(void *ctx, const gw_kmsg_t *m)
     case GW_REC_ACCOUNT_CREATION_CONFIRMED:
         fb = (gw_feedback_t){GW_OUTCOME_ACCOUNT, true, str_of(""), str_of(ev.u.account_creation_confirmed.iban),
                              str_of(ev.u.account_creation_confirmed.token)};
-        complete(b, GW_CMD_ACCOUNT, ev.u.account_creation_confirmed.id.b, &fb, false);
+        complete(b, GW_CMD_ACCOUNT, ev.u.account_creation_confirmed.id.b, &fb, false, m);
         break;
     case GW_REC_ACCOUNT_CREATION_FAILED:
         fb = (gw_feedback_t){GW_OUTCOME_ACCOUNT, false, str_of(ev.u.account_creation_failed.reason), str_of(""),
                              str_of("")};
-        complete(b, GW_CMD_ACCOUNT, ev.u.account_creation_failed.id.b, &fb, false);
+        complete(b, GW_CMD_ACCOUNT, ev.u.account_creation_failed.id.b, &fb, false, m);
         break;
     case GW_REC_MONEY_TRANSFER_CONFIRMED:
         fb = (gw_feedback_t){GW_OUTCOME_RESULT, true, str_of(""), str_of(""), str_of("")};
-        complete(b, GW_CMD_TRANSFER, ev.u.money_transfer_confirmed.id.b, &fb, true);
+        complete(b, GW_CMD_TRANSFER, ev.u.money_transfer_confirmed.id.b, &fb, true, m);
         break;
     case GW_REC_MONEY_TRANSFER_FAILED:
         fb = (gw_feedback_t){GW_OUTCOME_RESULT, false, str_of(ev.u.money_transfer_failed.reason), str_of(""),
                              str_of("")};
-        complete(b, GW_CMD_TRANSFER, ev.u.money_transfer_failed.id.b, &fb, true);
+        complete(b, GW_CMD_TRANSFER, ev.u.money_transfer_failed.id.b, &fb, true, m);
         break;
     default:
         break; /* heartbeats, commands on a shared topic: not ours */

@@ -49,6 +49,7 @@
 #include "gql.h"
 #include "runtime/loopq.h"
 #include "store.h"
+#include "trace.h"
 
 struct gw_server;
 typedef struct gw_backbone gw_backbone_t;
@@ -74,6 +75,8 @@ typedef struct gw_cmd_waiter {
     gw_inflight_waiter_t link; /* first */
     size_t loop;               /* index of the loop to answer on */
     void (*discard)(struct gw_cmd_waiter *w);
+    gw_trace_ctx_t
+        trace; /* the waiting request's span (state unused); zero: none. The feedback's receive span links it */
 } gw_cmd_waiter_t;
 
 /* Reads the kafka.* configuration of `s`, loads the topology, pins the
@@ -132,8 +135,11 @@ void gw_backbone_fail(gw_backbone_t *b, gw_cmd_table_t table, const uint8_t uuid
  * first claim of a name in the credentials topic (one partition) wins. */
 int gw_backbone_send_credentials(gw_backbone_t *b, const char *username, size_t ulen, const uint8_t uuid[16],
                                  const char *pwhash, char *err, size_t errlen);
-int gw_backbone_send_account(gw_backbone_t *b, const uint8_t uuid[16], const char *username, size_t ulen, char *err,
-                             size_t errlen);
+/* `trace` (may be NULL): the request's span context; with tracing on the
+ * command gets a producer span "<topic> send" under it, and its
+ * traceparent/tracestate in the record's headers. */
+int gw_backbone_send_account(gw_backbone_t *b, const uint8_t uuid[16], const char *username, size_t ulen,
+                             const gw_trace_ctx_t *trace, char *err, size_t errlen);
 
 typedef struct gw_transfer_cmd {
     uint8_t uuid[16];
@@ -142,6 +148,7 @@ typedef struct gw_transfer_cmd {
     const char *from, *to, *description;
     const char *username; /* NULL when not given */
     size_t username_len;
+    const gw_trace_ctx_t *trace; /* the request's span context, or NULL (see gw_backbone_send_account) */
 } gw_transfer_cmd_t;
 
 int gw_backbone_send_transfer(gw_backbone_t *b, const gw_transfer_cmd_t *c, char *err, size_t errlen);

@@ -125,6 +125,9 @@ typedef enum gw_sampler {
     GW_SAMPLER_PARENT_RATIO,
 } gw_sampler_t;
 
+/* The sampler's OTEL_TRACES_SAMPLER name. */
+const char *gw_sampler_name(gw_sampler_t s);
+
 typedef struct gw_tracer_conf {
     const char *endpoint;     /* the full URL spans are POSTed to (http://host[:port]/path); NULL: off */
     const char *service_name; /* resource attribute service.name */

@@ -84,20 +84,29 @@ void gw__tracer_push(gw_tracer_t *t, const gw_span_t *s)
 
 /* ------------------------------------------------------------ the config */
 
+static const struct {
+    const char *name;
+    gw_sampler_t v;
+} SAMPLERS[] = {{"always_on", GW_SAMPLER_ALWAYS_ON},
+                {"always_off", GW_SAMPLER_ALWAYS_OFF},
+                {"traceidratio", GW_SAMPLER_RATIO},
+                {"parentbased_always_on", GW_SAMPLER_PARENT_ON},
+                {"parentbased_always_off", GW_SAMPLER_PARENT_OFF},
+                {"parentbased_traceidratio", GW_SAMPLER_PARENT_RATIO}};
+
+const char *gw_sampler_name(gw_sampler_t s)
+{
+    for (size_t i = 0; i < sizeof SAMPLERS / sizeof *SAMPLERS; i++)
+        if (SAMPLERS[i].v == s)
+            return SAMPLERS[i].name;
+    return "?";
+}
+
 static int parse_sampler(const char *s, gw_sampler_t *out)
 {
-    static const struct {
-        const char *name;
-        gw_sampler_t v;
-    } S[] = {{"always_on", GW_SAMPLER_ALWAYS_ON},
-             {"always_off", GW_SAMPLER_ALWAYS_OFF},
-             {"traceidratio", GW_SAMPLER_RATIO},
-             {"parentbased_always_on", GW_SAMPLER_PARENT_ON},
-             {"parentbased_always_off", GW_SAMPLER_PARENT_OFF},
-             {"parentbased_traceidratio", GW_SAMPLER_PARENT_RATIO}};
-    for (size_t i = 0; i < sizeof S / sizeof *S; i++)
-        if (strcmp(s, S[i].name) == 0) {
-            *out = S[i].v;
+    for (size_t i = 0; i < sizeof SAMPLERS / sizeof *SAMPLERS; i++)
+        if (strcmp(s, SAMPLERS[i].name) == 0) {
+            *out = SAMPLERS[i].v;
             return 0;
         }
     return -1;

@@ -33,7 +33,19 @@ struct gw_pending {
     bool cancelled;              /* the client is gone */
     void (*release)(void *data); /* after cancel: frees op, out, arena */
     void *release_data;
+    const struct gw_trace_ctx *trace; /* the transport's, for the resumes (gw_exec_set_trace) */
 };
+
+void gw_exec_set_trace(gw_exec_loop_t *L, const struct gw_trace_ctx *ctx)
+{
+    L->trace = ctx;
+}
+
+const struct gw_trace_ctx *gw_exec_trace(const gql_resolve_info_t *info)
+{
+    const gw_exec_loop_t *L = info->context;
+    return L != NULL ? L->trace : NULL;
+}
 
 gw_pending_t *gw_pending_hold(const gql_resolve_info_t *info)
 {
@@ -70,7 +82,7 @@ int gw_pending_execute(gw_exec_loop_t *L, gql_operation_t *op, const void *root,
     int rc = run(L, &x, op, root, NULL, out);
     *pending = NULL;
     if (rc == GQL_PENDING && x.held) {
-        *x.pending = (gw_pending_t){.loop = L, .op = op, .out = out, .arena = arena};
+        *x.pending = (gw_pending_t){.loop = L, .op = op, .out = out, .arena = arena, .trace = L->trace};
         *pending = x.pending;
         return rc;
     }
@@ -106,7 +118,10 @@ void gw_pending_resume(gw_pending_t *p, const gql_rv_t *value)
         return;
     }
     struct gw_exec_run x = {p, false};
+    const struct gw_trace_ctx *saved = p->loop->trace;
+    p->loop->trace = p->trace;
     int rc = run(p->loop, &x, p->op, NULL, value, p->out);
+    p->loop->trace = saved;
     if (rc == GQL_PENDING && x.held)
         return; /* a later root field waits too */
     if (rc == GQL_PENDING)

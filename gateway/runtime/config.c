@@ -26,6 +26,7 @@ typedef enum key_type {
     K_PATH,    /* const char * field, resolved against the file's directory */
     K_BOOL,    /* bool field */
     K_LEVEL,   /* gw_log_level_t field */
+    K_RATIO,   /* double field from 0 to 1 */
     K_STRLIST, /* cors origins */
     K_MAP,     /* kafka.properties */
     K_SECTION, /* a mapping holding other keys */
@@ -104,6 +105,10 @@ static const key_def_t KEYS[] = {
     {"kafka.checkpoint_dir", K_PATH, OFF(kafka.checkpoint_dir), 0, 0, true},
     {"kafka.checkpoint_interval_ms", K_U64, OFF(kafka.checkpoint_interval_ms), 100, 86400000, false},
     {"kafka.checkpoint_timeout_ms", K_U64, OFF(kafka.checkpoint_timeout_ms), 100, 3600000, false},
+    {"tracing", K_SECTION, 0, 0, 0, false},
+    {"tracing.otlp_endpoint", K_STR, OFF(tracing.otlp_endpoint), 0, 0, true},
+    {"tracing.service_name", K_STR, OFF(tracing.service_name), 0, 0, false},
+    {"tracing.sample_ratio", K_RATIO, OFF(tracing.sample_ratio), 0, 0, false},
 };
 
 static const char *const DEFAULT_CORS[] = {"http://localhost:8888", "http://localhost:8181", "http://localhost:4200"};
@@ -181,6 +186,9 @@ int gw_config_defaults(gw_config_t *c, const char *base_dir)
     c->kafka.max_pending = 65536;
     c->kafka.checkpoint_interval_ms = 60000;
     c->kafka.checkpoint_timeout_ms = 30000;
+    c->tracing.otlp_endpoint = NULL; /* off unless set (or OTEL_EXPORTER_OTLP_*ENDPOINT) */
+    c->tracing.service_name = "openbank-gateway";
+    c->tracing.sample_ratio = 1.0;
     if (c->kafka.topology == NULL || c->graphql.schema == NULL || c->web.root == NULL || c->web.assets == NULL)
         return GW_ENOMEM;
     return 0;
@@ -249,6 +257,17 @@ static int set_scalar(gw_config_t *c, const key_def_t *k, const char *text, bool
         }
         seterr(err, errlen, "%s: %s: expected true or false, got \"%s\"", where, k->path, is_null ? "null" : text);
         return GW_EINVAL;
+    case K_RATIO: {
+        char *end = NULL;
+        double v = is_null ? -1 : strtod(text, &end);
+        if (is_null || end == text || *end != '\0' || !(v >= 0 && v <= 1)) {
+            seterr(err, errlen, "%s: %s: expected a number from 0 to 1, got \"%s\"", where, k->path,
+                   is_null ? "null" : text);
+            return GW_EINVAL;
+        }
+        *(double *)(base + k->offset) = v;
+        return 0;
+    }
     case K_LEVEL: {
         int lv = is_null ? -1 : gw_log_level_parse(text);
         if (lv < 0) {
@@ -605,5 +624,10 @@ void gw_config_print(const gw_config_t *c, gql_buf_t *out)
         gql_buf_puts(out, ": ");
         print_str(out, secret_name(c->kafka.properties[i].key) ? "********" : c->kafka.properties[i].value);
     }
-    gql_buf_putc(out, '\n');
+    /* the file's values; OTEL_* environment variables override them at start (docs/configuration.md) */
+    gql_buf_puts(out, "\ntracing:\n  otlp_endpoint: ");
+    print_str(out, c->tracing.otlp_endpoint);
+    gql_buf_puts(out, "\n  service_name: ");
+    print_str(out, c->tracing.service_name);
+    gql_buf_printf(out, "\n  sample_ratio: %g\n", c->tracing.sample_ratio);
 }

@@ -108,6 +108,13 @@ typedef struct gw_config {
         uint64_t checkpoint_interval_ms; /* at most one checkpoint per interval */
         uint64_t checkpoint_timeout_ms;  /* a checkpoint taking longer is abandoned */
     } kafka;
+
+    /* OpenTelemetry tracing (events/trace.h); the standard OTEL_* variables win. */
+    struct {
+        const char *otlp_endpoint; /* base URL (spans go to <base>/v1/traces); NULL: off */
+        const char *service_name;  /* resource attribute service.name */
+        double sample_ratio;       /* parentbased_traceidratio's ratio for new traces */
+    } tracing;
 } gw_config_t;
 
 /* Fills `c` with the built-in defaults; relative paths resolve against

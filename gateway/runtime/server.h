@@ -125,6 +125,7 @@ typedef int (*gw_routes_fn)(gw_server_t *s, h2o_hostconf_t *host, void *data);
 struct gw_server {
     const gw_config_t *config; /* main's; read-only */
     gw_log_t log;
+    struct gw_tracer *tracer; /* main's (events/trace.h); NULL: tracing off */
     h2o_globalconf_t globalconf;
     SSL_CTX *ssl_ctx;
     int port; /* the port actually bound */
