@@ -345,6 +345,7 @@ static void *exporter(void *arg)
 {
     gw_tracer_t *t = arg;
     bool final_done = false;
+    pthread_setname_np(pthread_self(), "otlp-export"); /* tests count it in /proc/PID/task/ */
     pthread_mutex_lock(&t->mu);
     for (;;) {
         struct timespec dl;
