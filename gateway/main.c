@@ -298,9 +298,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "gateway: cannot set up the server (out of memory, or a table is full)\n");
         goto out;
     }
-    if (g->backbone != NULL)
+    if (g->backbone != NULL) {
         gw_subs_set_store(g->subs, gw_backbone_txstore(g->backbone));
-    else if (g->bench != NULL)
+        gw_subs_set_trace_lookup(g->subs, gw_backbone_tx_trace, g->backbone);
+    } else if (g->bench != NULL)
         gw_subs_set_store(g->subs, gw_bench_stream_store(g->bench));
     g->routes = (gw_routes_t){.serve = g->serve, .pages = g->pages, .bench = g->bench};
     gw_server_set_routes(s, gw_routes, &g->routes);

@@ -51,7 +51,19 @@ typedef struct bc_item {
     uint64_t cause;  /* a digest of (header command-id, IBAN); 0: no command-id */
     uint32_t ilen, flen, dlen;
     char *mem;
+    bool traced; /* its traceparent header (tracing on), for gw_backbone_tx_trace */
+    uint8_t trace_id[16], span_id[8];
 } bc_item_t;
+
+/* Tracing: the BalanceChanged context of recent transaction ids, so that a
+ * loop's fan-out can link its delivery span to it (gw_backbone_tx_trace).
+ * Entry id % TX_TRACE_RING; the Kafka thread writes (id 0 while it changes
+ * the words), loops read and check the id again after. */
+#define TX_TRACE_RING 4096
+typedef struct tx_trace {
+    _Atomic uint64_t id;
+    _Atomic uint64_t w[3]; /* trace id (2 words), span id */
+} tx_trace_t;
 
 /* The (command, account) pairs already folded, as 64-bit digests (open
  * addressing, never shrinks; the Kafka thread's). A command changes an account
@@ -136,8 +148,9 @@ struct gw_backbone {
     _Atomic int64_t last_alive; /* now_ms() when the cluster last answered (message, delivery, probe) */
     int last_ready;             /* -1 before the first readiness broadcast, else 0/1 */
     char last_reason[GW_LOOPQ_TEXT];
-    int64_t started_ms; /* when the Kafka thread started */
-    seen_set_t seen;    /* (command, account) pairs folded */
+    int64_t started_ms;   /* when the Kafka thread started */
+    seen_set_t seen;      /* (command, account) pairs folded */
+    tx_trace_t *tx_trace; /* TX_TRACE_RING entries when tracing is on, else NULL */
     /* checkpoints (kafka.checkpoint_dir; ckpt_dir NULL: none). The Kafka thread
      * makes a cut (under ckpt_mu) at most every ckpt_interval_ms; the checkpoint
      * thread writes it off every loop and off the Kafka thread. */
@@ -467,8 +480,6 @@ static void trace_receive(gw_backbone_t *b, const gw_kmsg_t *m, gw_inflight_wait
     gw_span_attr_str(&span, "messaging.system", "kafka", 5);
     gw_span_attr_str(&span, "messaging.destination.name", m->topic, strlen(m->topic));
     gw_span_attr_int(&span, "messaging.kafka.offset", m->offset);
-    if (m->timestamp_ms > 0 && m->timestamp_ms * 1000000 < span.start_ns)
-        span.start_ns = m->timestamp_ms * 1000000; /* from the record's append: the wait in Kafka shows */
     for (gw_inflight_waiter_t *w = ws; w != NULL; w = w->next)
         gw_span_link(&span, &((gw_cmd_waiter_t *)w)->trace);
     gw_span_end(tr, &span, GW_STATUS_UNSET);
@@ -537,8 +548,43 @@ static void on_credentials(gw_backbone_t *b, const gw_kmsg_t *m)
     json_decref(v);
 }
 
-static void bc_append(gw_backbone_t *b, const char *iban, const char *from_to, const char *descr, int64_t nb,
-                      int64_t cb, int32_t partition, int64_t offset)
+static void tx_trace_put(gw_backbone_t *b, uint64_t id, const bc_item_t *it)
+{
+    if (b->tx_trace == NULL || !it->traced)
+        return;
+    tx_trace_t *e = &b->tx_trace[id % TX_TRACE_RING];
+    uint64_t w[3];
+    memcpy(w, it->trace_id, 16);
+    memcpy(&w[2], it->span_id, 8);
+    atomic_store_explicit(&e->id, 0, memory_order_release);
+    for (int i = 0; i < 3; i++)
+        atomic_store_explicit(&e->w[i], w[i], memory_order_relaxed);
+    atomic_store_explicit(&e->id, id, memory_order_release);
+}
+
+bool gw_backbone_tx_trace(void *data, uint64_t id, gw_trace_ctx_t *out)
+{
+    gw_backbone_t *b = data;
+    if (b == NULL || b->tx_trace == NULL)
+        return false;
+    tx_trace_t *e = &b->tx_trace[id % TX_TRACE_RING];
+    if (atomic_load_explicit(&e->id, memory_order_acquire) != id)
+        return false;
+    uint64_t w[3];
+    for (int i = 0; i < 3; i++)
+        w[i] = atomic_load_explicit(&e->w[i], memory_order_relaxed);
+    atomic_thread_fence(memory_order_acquire);
+    if (atomic_load_explicit(&e->id, memory_order_relaxed) != id)
+        return false;
+    memset(out, 0, sizeof *out);
+    memcpy(out->trace_id, w, 16);
+    memcpy(out->span_id, &w[2], 8);
+    out->flags = GW_TRACE_SAMPLED;
+    return true;
+}
+
+static int64_t bc_append(gw_backbone_t *b, const char *iban, const char *from_to, const char *descr, int64_t nb,
+                         int64_t cb, int32_t partition, int64_t offset)
 {
     gw_balance_changed_t ev = {str_of(iban), nb, cb, str_of(from_to), str_of(descr)};
     int64_t rc = gw_txstore_append(b->tx, &ev, partition, offset);
@@ -551,6 +597,7 @@ static void bc_append(gw_backbone_t *b, const char *iban, const char *from_to, c
             gw_log_end(&l);
         }
     }
+    return rc;
 }
 
 /* Adds k to the set; true when it was new (or the set cannot grow: then
@@ -632,6 +679,7 @@ static void bc_buffer(gw_backbone_t *b, const gw_kmsg_t *m, const gw_event_t *ev
     memcpy(mem, iban, il + 1);
     memcpy(mem + il + 1, ft, fl + 1);
     memcpy(mem + il + fl + 2, d, dl + 1);
+    bc_item_t *slot = &p->items[p->n];
     p->items[p->n++] = (bc_item_t){m->timestamp_ms,
                                    m->offset,
                                    ev->u.balance_changed.new_balance,
@@ -641,7 +689,19 @@ static void bc_buffer(gw_backbone_t *b, const gw_kmsg_t *m, const gw_event_t *ev
                                    (uint32_t)il,
                                    (uint32_t)fl,
                                    (uint32_t)dl,
-                                   mem};
+                                   mem,
+                                   false,
+                                   {0},
+                                   {0}};
+    const void *tv;
+    size_t tl;
+    gw_trace_ctx_t tc;
+    if (b->tx_trace != NULL && gw_kmsg_header(m, "traceparent", &tv, &tl) == 0 &&
+        gw_traceparent_parse(tv, tl, &tc) == 0 && (tc.flags & GW_TRACE_SAMPLED)) {
+        slot->traced = true;
+        memcpy(slot->trace_id, tc.trace_id, 16);
+        memcpy(slot->span_id, tc.span_id, 8);
+    }
 }
 
 /* The k-way merge by (timestamp, partition), each partition in offset order:
@@ -667,10 +727,12 @@ static size_t bc_release(gw_backbone_t *b, int64_t now)
         if (now != INT64_MAX && it->arrived + ORDER_GRACE_MS > now)
             break;
         p->next++;
-        if (it->cause == 0 || seen_add(&b->seen, it->cause))
-            bc_append(b, it->mem, it->mem + it->ilen + 1, it->mem + it->ilen + it->flen + 2, it->new_balance,
-                      it->changed_by, best, it->offset);
-        else
+        if (it->cause == 0 || seen_add(&b->seen, it->cause)) {
+            int64_t id = bc_append(b, it->mem, it->mem + it->ilen + 1, it->mem + it->ilen + it->flen + 2,
+                                   it->new_balance, it->changed_by, best, it->offset);
+            if (id > 0)
+                tx_trace_put(b, (uint64_t)id, it);
+        } else
             atomic_fetch_add(&b->stats.duplicates, 1);
         free(it->mem);
         it->mem = NULL;
@@ -1237,6 +1299,11 @@ gw_backbone_t *gw_backbone_new(gw_server_t *s, char *err, size_t errlen)
     }
     b->server = s;
     b->last_ready = -1;
+    if (s->tracer != NULL && (b->tx_trace = calloc(TX_TRACE_RING, sizeof *b->tx_trace)) == NULL) {
+        free(b);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
     pthread_mutex_init(&b->enc_mu, NULL);
     pthread_mutex_init(&b->state_mu, NULL);
     pthread_mutex_init(&b->ckpt_mu, NULL);
@@ -1341,6 +1408,7 @@ void gw_backbone_free(gw_backbone_t *b)
     pthread_cond_destroy(&b->ckpt_cv);
     free(b->ckpt_cut.offs);
     free(b->seen.slots);
+    free(b->tx_trace);
     free(b);
 }
 

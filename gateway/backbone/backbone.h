@@ -109,6 +109,12 @@ gw_accounts_t *gw_backbone_accounts(gw_backbone_t *b);
  * else false with the reason (/readyz's "kafka" check). */
 bool gw_backbone_ready(gw_backbone_t *b, char *reason, size_t reasonlen);
 
+/* Any thread (a gw_subs_trace_fn, data = the backbone): the context of the
+ * BalanceChanged that became transaction `id`, from its traceparent header,
+ * while the id is among the last 4096 folded; false otherwise or with tracing
+ * off. */
+bool gw_backbone_tx_trace(void *data, uint64_t id, gw_trace_ctx_t *out);
+
 /* The longest credentials key: a username (256 bytes at most) + '#' + a UUID. */
 #define GW_CREDENTIALS_KEY_MAX (256 + 1 + 36)
 

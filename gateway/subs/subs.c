@@ -51,6 +51,8 @@ struct gw_subs {
     gw_txstore_t *store;
     gw_subs_root_fn root_fn;
     int slot;
+    gw_subs_trace_fn trace_fn; /* NULL: no links on delivery spans */
+    void *trace_data;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -292,16 +294,34 @@ static void release_payloads(gw_subs_loop_t *L)
     L->shape_gen++;
 }
 
-static void consider(gw_subs_loop_t *L, gw_sub_t *sub, const gw_tx_t *tx)
+/* Delivers tx to sub if it is its turn and it matches; 1 when sent. */
+static int consider(gw_subs_loop_t *L, gw_sub_t *sub, const gw_tx_t *tx)
 {
     if (sub->stopped || sub->catching_up || sub->cursor >= tx->id)
-        return;
+        return 0;
     sub->cursor = tx->id;
     if (!gw_tx_filter_match(&sub->filter, tx))
-        return;
+        return 0;
     gw_payload_t *p = shape_payload(L, sub, tx);
     if (p != NULL)
         sub->sink->next(sub, p);
+    return p != NULL;
+}
+
+/* The delivery span of transaction id (tracing on, something delivered). */
+static void trace_delivery(gw_subs_loop_t *L, uint64_t id, int64_t start_ns, int delivered, size_t executions)
+{
+    gw_tracer_t *tr = L->subs->server->tracer;
+    gw_span_t span;
+    gw_span_start(tr, &span, "stream_transactions event", GW_SPAN_PRODUCER, NULL);
+    span.start_ns = start_ns;
+    gw_trace_ctx_t event;
+    if (L->subs->trace_fn != NULL && L->subs->trace_fn(L->subs->trace_data, id, &event))
+        gw_span_link(&span, &event);
+    gw_span_attr_int(&span, "bank.transaction.id", (int64_t)id);
+    gw_span_attr_int(&span, "subscriptions.delivered", delivered);
+    gw_span_attr_int(&span, "graphql.executions", (int64_t)executions);
+    gw_span_end(tr, &span, GW_STATUS_UNSET);
 }
 
 /* Fans transaction `id` out to this loop's streams. */
@@ -310,11 +330,15 @@ static void fan_out(gw_subs_loop_t *L, gw_txstore_t *store, uint64_t id)
     gw_tx_t tx;
     if (!gw_txstore_get(store, id, &tx))
         return;
+    int64_t t0 = L->subs->server->tracer != NULL ? gw_trace_now_ns() : 0;
+    int delivered = 0;
     for (gw_sub_t *sub = L->any; sub != NULL; sub = sub->next_any)
-        consider(L, sub, &tx);
+        delivered += consider(L, sub, &tx);
     for (gw_sub_t *sub = L->buckets[iban_hash(tx.iban.ptr, tx.iban.len) % NBUCKETS]; sub != NULL; sub = sub->next_any)
         if (sub->filter.iban.len == tx.iban.len && memcmp(sub->filter.iban.ptr, tx.iban.ptr, tx.iban.len) == 0)
-            consider(L, sub, &tx);
+            delivered += consider(L, sub, &tx);
+    if (t0 != 0 && delivered > 0)
+        trace_delivery(L, id, t0, delivered, L->npayloads);
     release_payloads(L);
 }
 
@@ -701,4 +725,10 @@ void gw_subs_set_store(gw_subs_t *subs, gw_txstore_t *store)
 void gw_subs_set_root_fn(gw_subs_t *subs, gw_subs_root_fn fn)
 {
     subs->root_fn = fn;
+}
+
+void gw_subs_set_trace_lookup(gw_subs_t *subs, gw_subs_trace_fn fn, void *data)
+{
+    subs->trace_fn = fn;
+    subs->trace_data = data;
 }

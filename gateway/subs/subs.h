@@ -48,6 +48,7 @@
 #include "exec/pending.h"
 #include "runtime/chunk.h"
 #include "store.h"
+#include "trace.h"
 
 typedef struct gw_subs gw_subs_t;
 typedef struct gw_subs_loop gw_subs_loop_t;
@@ -208,5 +209,13 @@ void gw_subs_set_store(gw_subs_t *subs, gw_txstore_t *store);
  * execution. */
 typedef const void *(*gw_subs_root_fn)(const gw_tx_t *tx, gql_arena_t *scratch);
 void gw_subs_set_root_fn(gw_subs_t *subs, gw_subs_root_fn fn);
+
+/* Tracing (server tracer on): each transaction fanned out to at least one
+ * subscription gets a span "stream_transactions event" (the loop's fan-out
+ * of it: executions, deliveries) linked to its event's context, which `fn`
+ * finds by id (main wires the backbone's gw_backbone_tx_trace); no context:
+ * the span has no link. */
+typedef bool (*gw_subs_trace_fn)(void *data, uint64_t id, gw_trace_ctx_t *out);
+void gw_subs_set_trace_lookup(gw_subs_t *subs, gw_subs_trace_fn fn, void *data);
 
 #endif
