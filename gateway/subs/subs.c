@@ -192,11 +192,53 @@ static void sub_free(gw_sub_t *sub)
     (void)L;
 }
 
+/* Ends the operation's span (once; NULL or ended: nothing). */
+static void span_done(gw_sub_t *sub, gw_span_status_t status)
+{
+    if (sub->span != NULL)
+        gw_span_end(sub->loop->subs->server->tracer, sub->span, status);
+}
+
+bool gw_subs_trace_of(const gql_iv_t *obj, gw_trace_ctx_t *out)
+{
+    const gql_iv_t *tp = obj != NULL && obj->kind == GQL_IV_OBJECT ? gql_iv_get(obj, "traceparent") : NULL;
+    if (tp == NULL || tp->kind != GQL_IV_STRING || gw_traceparent_parse(tp->u.s.ptr, tp->u.s.len, out) != 0)
+        return false;
+    const gql_iv_t *ts = gql_iv_get(obj, "tracestate");
+    if (ts != NULL && ts->kind == GQL_IV_STRING) {
+        out->state = ts->u.s.ptr;
+        out->state_len = gw_tracestate_keep(ts->u.s.ptr, ts->u.s.len);
+    }
+    return true;
+}
+
+/* The operation's span, under its extensions' context or the transport's. */
+static void span_begin(gw_sub_t *sub, const gw_params_t *params)
+{
+    gw_tracer_t *tr = sub->loop->subs->server->tracer;
+    if (tr == NULL || (sub->span = gql_arena_alloc(sub->arena, sizeof *sub->span)) == NULL)
+        return;
+    gw_trace_ctx_t ext;
+    const gw_trace_ctx_t *parent = gw_subs_trace_of(params->extensions, &ext) ? &ext : &sub->trace;
+    gql_op_type_t t = gql_operation_type(sub->op);
+    const char *ty = t == GQL_OP_QUERY ? "query" : t == GQL_OP_MUTATION ? "mutation" : "subscription";
+    const char *name = gql_operation_name(sub->op);
+    char sn[GW_SPAN_NAME_MAX];
+    snprintf(sn, sizeof sn, "%s%s%.40s", ty, name ? " " : "", name ? name : "");
+    gw_span_start(tr, sub->span, sn, GW_SPAN_SERVER, parent);
+    gw_span_attr_str(sub->span, "graphql.operation.type", ty, strlen(ty));
+    if (name != NULL)
+        gw_span_attr_str(sub->span, "graphql.operation.name", name, strlen(name));
+    if (sub->id[0] != '\0')
+        gw_span_attr_str(sub->span, "graphql.operation.id", sub->id, strlen(sub->id));
+}
+
 void gw_subs_stop(gw_sub_t *sub)
 {
     if (sub == NULL || sub->stopped)
         return;
     gw_subs_loop_t *L = sub->loop;
+    span_done(sub, GW_STATUS_UNSET); /* a stream's, or one whose client left first */
     sub->stopped = true;
     if (sub->streaming) {
         L->nsubs--;
@@ -382,6 +424,7 @@ static void deliver_final(gw_sub_t *sub, gw_payload_t *p)
     gw_subs_loop_t *L = sub->loop;
     bool was = L->delivering;
     L->delivering = true;
+    span_done(sub, p != NULL ? GW_STATUS_UNSET : GW_STATUS_ERROR);
     if (p != NULL)
         sub->sink->next(sub, p);
     if (!sub->stopped)
@@ -433,7 +476,12 @@ static gw_start_result_t run_single(gw_sub_t *sub)
         return GW_START_INTERNAL;
     *out = (gql_buf_t)GQL_BUF_INIT;
     gw_pending_t *pd = NULL;
+    gw_trace_ctx_t *tc = sub->span != NULL ? gql_arena_alloc(sub->arena, sizeof *tc) : NULL; /* for the resumes */
+    if (tc != NULL)
+        *tc = gw_span_ctx(sub->span);
+    gw_exec_set_trace(L->exec, tc);
     int rc = gw_pending_execute(L->exec, sub->op, NULL, out, sub->arena, &pd);
+    gw_exec_set_trace(L->exec, NULL);
     if (pd != NULL) {
         /* in flight until the resolver resumes, even when the client leaves
          * first: graceful shutdown then waits for the answer, which frees
@@ -542,6 +590,7 @@ gw_start_result_t gw_subs_prepare(gw_sub_t *sub, const gw_params_t *params, gw_o
     }
     if (rc != 0)
         return GW_START_INTERNAL;
+    span_begin(sub, params);
     gql_op_type_t type = gql_operation_type(sub->op);
     if (type != GQL_OP_SUBSCRIPTION) {
         sub->kind = *kind = type == GQL_OP_QUERY ? GW_OP_QUERY : GW_OP_MUTATION;

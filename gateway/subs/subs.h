@@ -145,6 +145,11 @@ struct gw_sub {
     struct gw_sub *next_catch; /* in the loop's list of streams catching up */
     bool catching_up;          /* after_id: stored transactions still being sent */
     bool in_catchers;
+    /* tracing: the client's context, set by the transport before it starts the
+     * operation (state borrowed for the start; zero: none), and the registry's
+     * span of the operation (in the arena; NULL: tracing off) */
+    gw_trace_ctx_t trace;
+    gw_span_t *span;
 };
 
 /* What gw_subs_start says. */
@@ -178,6 +183,15 @@ gw_start_result_t gw_subs_start(gw_sub_t *sub, const gw_params_t *params, bool a
  * gw_subs_start does; run then starts it with gw_subs_start's results. */
 gw_start_result_t gw_subs_prepare(gw_sub_t *sub, const gw_params_t *params, gw_op_kind_t *kind, gql_buf_t *errors);
 gw_start_result_t gw_subs_run(gw_sub_t *sub);
+
+/* Tracing: reads {"traceparent": "...", "tracestate": "..."} of obj (an
+ * operation's extensions, a WebSocket connection_init payload) into *out
+ * (state borrowed from obj). True when a valid traceparent is there. The
+ * operation's own extensions win over the context its transport set in
+ * sub->trace; its span ("<operation type> [<name>]", kind server) is the
+ * parent of what its resolvers start and ends with its last result (a
+ * stream's when it stops). */
+bool gw_subs_trace_of(const gql_iv_t *obj, gw_trace_ctx_t *out);
 
 /* Unregisters and frees the operation. Safe inside sink->next (deferred). A
  * single execution still held by a resolver is cancelled: its memory stays

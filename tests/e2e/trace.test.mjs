@@ -229,6 +229,53 @@ describe('tracing across gateway, Kafka and the command handler', () => {
     assert.ok(m.gateway_trace_spans_exported_total >= 3);
     assert.equal(m.gateway_trace_spans_dropped_total, 0);
   });
+
+  test('WebSocket (connection_init payload, per-operation extensions) and SSE (headers) carry the context too', async () => {
+    const alice = await account(gw, `alice-${randomUUID()}`, 'pw');
+    const hex = (n) => randomBytes(n).toString('hex');
+    const initTrace = hex(16), initSpan = hex(8), extTrace = hex(16), extSpan = hex(8), sseTrace = hex(16), sseSpan = hex(8);
+    const client = createClient({
+      url: `${gw.url.replace('http', 'ws')}/graphql-ws`,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { traceparent: `00-${initTrace}-${initSpan}-01` },
+    });
+    const once = (payload) =>
+      new Promise((resolve, reject) => {
+        let result;
+        client.subscribe(payload, { next: (v) => (result = v), error: reject, complete: () => resolve(result) });
+      });
+    const vars = () => ({ uuid: randomUUID(), token: 'cash', amount: 100, from: 'cash', to: alice.iban, descr: 'ws' });
+    const a = await once({ query: TRANSFER, operationName: 'Transfer', variables: vars() });
+    assert.equal(a.data.money_transfer.success, true);
+    const b = await once({
+      query: TRANSFER,
+      operationName: 'Transfer',
+      variables: vars(),
+      extensions: { traceparent: `00-${extTrace}-${extSpan}-01` },
+    });
+    assert.equal(b.data.money_transfer.success, true);
+    await client.dispose();
+
+    const r = await fetch(`${gw.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', traceparent: `00-${sseTrace}-${sseSpan}-01` },
+      body: JSON.stringify({ query: 'query Sse { __typename }' }),
+    });
+    assert.match(await r.text(), /"__typename":"Query"/);
+
+    const op = (trace) => receiver.spans.find((s) => s.traceId === trace && s.kind === 2);
+    for (const [trace, parent, name] of [[initTrace, initSpan, 'mutation Transfer'], [extTrace, extSpan, 'mutation Transfer'], [sseTrace, sseSpan, 'query Sse']]) {
+      await until(() => op(trace), `the operation span of ${name}`, 20000);
+      const s = op(trace);
+      assert.equal(s.name, name);
+      assert.equal(s.parentSpanId, parent);
+      if (name.startsWith('mutation')) {
+        await until(() => receiver.spans.find((x) => x.traceId === trace && x.kind === 4 && x.parentSpanId === s.spanId), `the produce span under ${name}`, 20000);
+        await until(() => receiver.spans.find((x) => x.traceId === trace && x.service === 'command-handler'), 'the handler continues it', 20000);
+      }
+    }
+  });
 });
 
 describe('tracing off and a dead receiver', () => {
