@@ -116,10 +116,11 @@ describe('tracing across gateway, Kafka and the command handler', () => {
   });
   after(async () => {
     const r = await gw?.stop();
-    await stop(handler);
+    const h = await stop(handler);
     await stop(broker.proc);
     await receiver?.close();
     assert.equal(r.code, 0, r.logs);
+    assert.equal(h.code, 0, handler.stderrText());
   });
 
   test('one transfer with a traceparent is one trace across the three processes', async () => {
