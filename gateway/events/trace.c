@@ -377,18 +377,23 @@ static void jb_puts(jbuf_t *b, const char *s)
 static void jb_str(jbuf_t *b, const char *s)
 {
     jb_put(b, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    const char *run = s; /* bytes needing no escape are appended a run at a time */
+    for (const unsigned char *p = (const unsigned char *)s;; p++) {
+        if (*p != '\0' && *p != '"' && *p != '\\' && *p >= 0x20)
+            continue;
+        jb_put(b, run, (size_t)((const char *)p - run));
+        if (*p == '\0')
+            break;
         char esc[8];
         if (*p == '"' || *p == '\\') {
             esc[0] = '\\';
             esc[1] = (char)*p;
             jb_put(b, esc, 2);
-        } else if (*p < 0x20) {
+        } else {
             snprintf(esc, sizeof esc, "\\u%04x", *p);
             jb_put(b, esc, 6);
-        } else {
-            jb_put(b, (const char *)p, 1);
         }
+        run = (const char *)p + 1;
     }
     jb_put(b, "\"", 1);
 }
@@ -404,9 +409,20 @@ static void jb_hex(jbuf_t *b, const uint8_t *id, size_t n)
 
 static void jb_i64(jbuf_t *b, int64_t v, bool quoted)
 {
-    char n[32];
-    int k = snprintf(n, sizeof n, quoted ? "\"%lld\"" : "%lld", (long long)v);
-    jb_put(b, n, (size_t)k);
+    char n[24];
+    size_t k = sizeof n;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    if (quoted)
+        n[--k] = '"';
+    do {
+        n[--k] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        n[--k] = '-';
+    if (quoted)
+        n[--k] = '"';
+    jb_put(b, n + k, sizeof n - k);
 }
 
 char *gw_trace_otlp_json(const char *service, const gw_span_t *spans, size_t n, size_t *len)
