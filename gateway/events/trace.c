@@ -448,7 +448,7 @@ char *gw_trace_otlp_json(const char *service, const gw_span_t *spans, size_t n, 
             jb_str(&b, s->state);
         }
         jb_puts(&b, ",\"flags\":");
-        jb_i64(&b, 0x100 | s->ctx.flags, false); /* bit 8: "has is_remote" (known, not remote) */
+        jb_i64(&b, s->ctx.flags, false); /* W3C trace flags; bits 8-9 (is_remote) left unset: unknown */
         jb_puts(&b, ",\"name\":");
         jb_str(&b, s->name);
         jb_puts(&b, ",\"kind\":");
