@@ -32,7 +32,9 @@
 #include "routes.h"
 #include "runtime/fair.h"
 #include "runtime/file.h"
+#include "runtime/metrics.h"
 #include "subs/subs.h"
+#include "trace.h"
 
 #ifndef GW_SOURCE_DIR
 #define GW_SOURCE_DIR "."
@@ -64,7 +66,9 @@ static void usage(FILE *f)
           "KAFKA_BC_TOPIC, KAFKA_CMT_TOPIC, KAFKA_CAC_TOPIC, GW_TOPOLOGY,\n"
           "KAFKA_ENABLED, KAFKA_FETCH_WAIT_MS, KAFKA_COMMAND_TIMEOUT_MS,\n"
           "KAFKA_HEARTBEAT_TIMEOUT_MS, KAFKA_CHECKPOINT_DIR, GATEWAY_AUTH_MODE (a non-empty\n"
-          "KAFKA_BROKERS turns Kafka on).\n"
+          "KAFKA_BROKERS turns Kafka on). Tracing: OTEL_EXPORTER_OTLP_ENDPOINT,\n"
+          "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER,\n"
+          "OTEL_TRACES_SAMPLER_ARG (they win over tracing.*).\n"
           "Logs are JSON lines on stderr. SIGTERM or SIGINT: graceful stop.\n",
           f);
 }
@@ -140,6 +144,7 @@ typedef struct gateway {
     gw_fair_t *fair; /* per-client limits (fairness.*) */
     gw_pages_t *pages;
     gw_routes_t routes;
+    gw_tracer_t *tracer; /* NULL: tracing off (no endpoint); server.tracer borrows it */
 } gateway_t;
 
 /* After the server stopped (or instead of running it): the Kafka thread
@@ -157,9 +162,28 @@ static void gateway_free(gateway_t *g)
     gw_bank_free(g->bank);
     gw_bench_free(g->bench);
     gw_backbone_free(g->backbone);
+    gw_tracer_free(g->tracer); /* last: everything above may still end spans */
+    g->server.tracer = NULL;
     gql_schema_free(g->schema);
     gw_server_dispose(&g->server);
     gw_config_free(&g->config);
+}
+
+/* The exporter's failures, logged from its thread (once per run of failures). */
+static void trace_log(void *ctx, const char *message)
+{
+    gw_log_msg(ctx, GW_LOG_WARN, "tracing", message);
+}
+
+/* /metrics: spans exported and dropped (zeros when tracing is off). */
+static void render_trace_metrics(gql_buf_t *out, void *data)
+{
+    const gw_tracer_t *t = data;
+    gw_metrics_family(out, "gateway_trace_spans_exported_total", "counter",
+                      "Spans the OTLP receiver accepted (tracing.otlp_endpoint).", (int64_t)gw_tracer_exported(t));
+    gw_metrics_family(out, "gateway_trace_spans_dropped_total", "counter",
+                      "Spans dropped: the export queue was full or their export failed.",
+                      (int64_t)gw_tracer_dropped(t));
 }
 
 static bool schema_ready(void *data, char *reason, size_t reasonlen)
@@ -272,6 +296,20 @@ int main(int argc, char **argv)
         fprintf(stderr, "gateway: out of memory\n");
         goto out;
     }
+    gw_tracer_conf_t tc;
+    char tc_url[1024];
+    if (gw_tracer_conf_init(&tc, c->tracing.otlp_endpoint, c->tracing.service_name, c->tracing.sample_ratio, tc_url,
+                            sizeof tc_url, err, sizeof err) != 0) {
+        fprintf(stderr, "gateway: configuration error: %s\n", err);
+        goto out;
+    }
+    tc.log = trace_log;
+    tc.log_ctx = &s->log;
+    if (!check_only && (g->tracer = gw_tracer_new(&tc, err, sizeof err)) == NULL && err[0] != '\0') {
+        fprintf(stderr, "gateway: %s\n", err);
+        goto out;
+    }
+    s->tracer = g->tracer;
     if (c->kafka.enabled && !bench && !check_only && (g->backbone = gw_backbone_new(s, err, sizeof err)) == NULL) {
         fprintf(stderr, "gateway: kafka: %s\n", err);
         goto out;
@@ -301,6 +339,12 @@ int main(int argc, char **argv)
     if (check_only) {
         gql_buf_t b = GQL_BUF_INIT;
         gw_config_print(c, &b);
+        gql_buf_puts(&b, "# tracing (with the OTEL_* environment): ");
+        gql_buf_puts(&b, tc.endpoint != NULL ? tc.endpoint : "off (no endpoint)");
+        if (tc.endpoint != NULL)
+            gql_buf_printf(&b, ", service.name \"%s\", sampler %s, ratio %g", tc.service_name,
+                           gw_sampler_name(tc.sampler), tc.ratio);
+        gql_buf_putc(&b, '\n');
         fwrite(b.data, 1, b.len, stdout);
         gql_buf_free(&b);
         printf("# configuration OK, schema OK\n");
@@ -316,7 +360,8 @@ int main(int argc, char **argv)
         (g->serve = gw_serve_new(s, g->exec, g->subs, &c->subscriptions)) == NULL ||
         gw_server_add_ready_check(s, "schema", schema_ready, g->schema) != 0 ||
         gw_server_add_ready_check(s, "auth", gw_auth_ready, g->auth) != 0 ||
-        gw_server_add_metrics(s, gw_backbone_render_metrics, g->backbone) != 0) {
+        gw_server_add_metrics(s, gw_backbone_render_metrics, g->backbone) != 0 ||
+        gw_server_add_metrics(s, render_trace_metrics, g->tracer) != 0) {
         fprintf(stderr, "gateway: cannot set up the server (out of memory, or a table is full)\n");
         goto out;
     }
@@ -348,9 +393,10 @@ int main(int argc, char **argv)
     gw_server_set_admission(s, &(gw_admission_t){gw_fair_admit, gw_fair_admit_release, g->fair});
     gw_serve_set_fair(g->serve, g->fair, LOGIN_FIELDS);
     gw_exec_set_auth(g->exec, g->auth);
-    if (g->backbone != NULL)
+    if (g->backbone != NULL) {
         gw_subs_set_store(g->subs, gw_backbone_txstore(g->backbone));
-    else if (g->bench != NULL)
+        gw_subs_set_trace_lookup(g->subs, gw_backbone_tx_trace, g->backbone);
+    } else if (g->bench != NULL)
         gw_subs_set_store(g->subs, gw_bench_stream_store(g->bench));
     g->routes = (gw_routes_t){.serve = g->serve, .pages = g->pages, .bench = g->bench};
     gw_server_set_routes(s, gw_routes, &g->routes);

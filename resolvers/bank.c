@@ -67,7 +67,8 @@ typedef struct gw_bank_transfer_args {
     const char *uuid;
     size_t uuid_len;
     gw_str_t token, from, to, descr, username;
-    int64_t amount; /* cents */
+    int64_t amount;              /* cents */
+    const gw_trace_ctx_t *trace; /* the request's span context (tracing), or NULL */
 } gw_bank_transfer_args_t;
 
 /* ------------------------------------------------------------ state */
@@ -103,6 +104,7 @@ struct gw_bank_call {
     uint8_t uuid[16];
     uint8_t digest[GW_TRANSFER_DIGEST_LEN]; /* money_transfer: its parameters, bound to its uuid */
     char *username, *password, *token, *from, *to, *descr;
+    char *tstate; /* owned: the request's tracestate (c->w.trace.state points here), or NULL */
     size_t ulen, plen;
     int64_t amount;
     char uuid_text[GW_UUID_STRLEN + 1];
@@ -151,7 +153,22 @@ static void call_free(gw_bank_call_t *c)
     free(c->from);
     free(c->to);
     free(c->descr);
+    free(c->tstate);
     free(c);
+}
+
+/* Tracing: the command of c continues the request's span context tc (copied). */
+static void call_trace(gw_bank_call_t *c, const gw_trace_ctx_t *tc)
+{
+    if (tc == NULL || !gw_trace_ctx_valid(tc))
+        return;
+    c->w.trace = *tc;
+    c->w.trace.state = NULL;
+    c->w.trace.state_len = 0;
+    if (tc->state != NULL && tc->state_len > 0 && (c->tstate = strndup(tc->state, tc->state_len)) != NULL) {
+        c->w.trace.state = c->tstate;
+        c->w.trace.state_len = tc->state_len;
+    }
 }
 
 static void call_discard(gw_cmd_waiter_t *w)
@@ -498,7 +515,7 @@ static void begin_command(gw_bank_call_t *c, gw_cmd_table_t table)
     char err[TEXT];
     int sent;
     if (table == GW_CMD_ACCOUNT) {
-        sent = gw_backbone_send_account(bb, c->uuid, c->username, c->ulen, err, sizeof err);
+        sent = gw_backbone_send_account(bb, c->uuid, c->username, c->ulen, &c->w.trace, err, sizeof err);
     } else {
         gw_transfer_cmd_t cmd = {.token = c->token,
                                  .amount = c->amount,
@@ -506,7 +523,8 @@ static void begin_command(gw_bank_call_t *c, gw_cmd_table_t table)
                                  .to = c->to,
                                  .description = c->descr,
                                  .username = c->username,
-                                 .username_len = c->ulen};
+                                 .username_len = c->ulen,
+                                 .trace = &c->w.trace};
         memcpy(cmd.uuid, c->uuid, 16);
         sent = gw_backbone_send_transfer(bb, &cmd, err, sizeof err);
     }
@@ -585,6 +603,7 @@ static gw_bank_call_t *start_money_transfer(gw_bank_t *r, gw_thread_t *t, const 
         return NULL;
     }
     c->stage = ST_TRANSFER;
+    call_trace(c, a->trace);
     begin_command(c, GW_CMD_TRANSFER);
     return c;
 }
@@ -1038,6 +1057,8 @@ static void resolve_mutation(const gql_resolve_info_t *info, const void *parent,
         c = start_get_account(r, t, u->u.s.ptr, u->u.s.len, pw->u.s.ptr, pw->u.s.len, resume_pending, p);
         if (c != NULL) /* answered from the loop's queue at the earliest: not yet */
             c->auth = gw_exec_info_auth(info);
+        if (c != NULL)
+            call_trace(c, gw_exec_trace(info)); /* its command is sent later, after the password worker */
     } else {
         const gql_iv_t *uuid = gql_arg(args, "uuid"), *tok = gql_arg(args, "token"), *amt = gql_arg(args, "amount"),
                        *from = gql_arg(args, "from"), *to = gql_arg(args, "to"), *d = gql_arg(args, "descr"),
@@ -1063,6 +1084,7 @@ static void resolve_mutation(const gql_resolve_info_t *info, const void *parent,
                         : un != NULL && un->kind == GQL_IV_STRING ? arg_str(un)
                                                                   : (gw_str_t){NULL, 0},
             .amount = amt->u.i,
+            .trace = gw_exec_trace(info),
         };
         c = start_money_transfer(r, t, &a, resume_pending, p);
     }

@@ -37,6 +37,7 @@
 #include "events.h"
 #include "fields.h"
 #include "runtime/server.h"
+#include "trace.h"
 
 #define MAX_TOPICS 16
 #define MAX_BC_PARTITIONS 1024
@@ -51,7 +52,19 @@ typedef struct bc_item {
     uint64_t cause;  /* a digest of (header command-id, IBAN); 0: no command-id */
     uint32_t ilen, flen, dlen;
     char *mem;
+    bool traced; /* its traceparent header (tracing on), for gw_backbone_tx_trace */
+    uint8_t trace_id[16], span_id[8];
 } bc_item_t;
+
+/* Tracing: the BalanceChanged context of recent transaction ids, so that a
+ * loop's fan-out can link its delivery span to it (gw_backbone_tx_trace).
+ * Entry id % TX_TRACE_RING; the Kafka thread writes (id 0 while it changes
+ * the words), loops read and check the id again after. */
+#define TX_TRACE_RING 4096
+typedef struct tx_trace {
+    _Atomic uint64_t id;
+    _Atomic uint64_t w[3]; /* trace id (2 words), span id */
+} tx_trace_t;
 
 /* The (command, account) pairs already folded, as 64-bit digests (open
  * addressing, never shrinks; the Kafka thread's). A command changes an account
@@ -73,6 +86,7 @@ typedef struct sent {
     gw_cmd_table_t table;
     uint8_t uuid[16];
     uint64_t queued_ns; /* when it was handed to the producer */
+    gw_span_t *span;    /* the producer span, ended by the delivery report (malloc'd; NULL: tracing off) */
 } sent_t;
 
 /* The counters of /metrics; the Kafka thread and the delivery reports write
@@ -146,8 +160,9 @@ struct gw_backbone {
     _Atomic int64_t last_alive; /* now_ms() when the cluster last answered (message, delivery, probe) */
     int last_ready;             /* -1 before the first readiness broadcast, else 0/1 */
     char last_reason[GW_LOOPQ_TEXT];
-    int64_t started_ms; /* when the Kafka thread started */
-    seen_set_t seen;    /* (command, account) pairs folded */
+    int64_t started_ms;   /* when the Kafka thread started */
+    seen_set_t seen;      /* (command, account) pairs folded */
+    tx_trace_t *tx_trace; /* TX_TRACE_RING entries when tracing is on, else NULL */
     /* checkpoints (kafka.checkpoint_dir; ckpt_dir NULL: none). The Kafka thread
      * makes a cut (under ckpt_mu) at most every ckpt_interval_ms; the checkpoint
      * thread writes it off every loop and off the Kafka thread. */
@@ -340,6 +355,15 @@ static void on_delivery(void *ctx, const gw_delivery_t *d)
 {
     gw_backbone_t *b = ctx;
     sent_t *s = d->opaque;
+    if (s != NULL && s->span != NULL) {
+        if (d->err == 0) {
+            gw_span_attr_int(s->span, "messaging.destination.partition.id", d->partition);
+            gw_span_attr_int(s->span, "messaging.kafka.offset", d->offset);
+        }
+        gw_span_end(b->server->tracer, s->span, d->err == 0 ? GW_STATUS_UNSET : GW_STATUS_ERROR);
+        free(s->span);
+        s->span = NULL;
+    }
     if (d->err == 0) {
         if (s != NULL)
             gw_hist_observe(&b->stages[GW_STAGE_ACK], gw_hist_now_ns() - s->queued_ns);
@@ -367,7 +391,8 @@ static void on_delivery(void *ctx, const gw_delivery_t *d)
  * `uuid` in `table`. 0; -1 out of memory or -2 refused by the producer, with
  * err. */
 static int queue_sent(gw_backbone_t *b, const char *topic, const char *key, size_t klen, void *value, size_t vlen,
-                      gw_cmd_table_t table, const uint8_t uuid[16], char *err, size_t errlen)
+                      gw_cmd_table_t table, const uint8_t uuid[16], bool traced, const gw_trace_ctx_t *trace, char *err,
+                      size_t errlen)
 {
     sent_t *s = malloc(sizeof *s);
     if (s == NULL) {
@@ -378,7 +403,28 @@ static int queue_sent(gw_backbone_t *b, const char *topic, const char *key, size
     s->table = table;
     memcpy(s->uuid, uuid, 16);
     s->queued_ns = gw_hist_now_ns();
-    if (gw_producer_send(b->prod, topic, -1, key, klen, value, vlen, NULL, 0, s, err, errlen) != 0) {
+    s->span = NULL;
+    /* tracing: a producer span under the request's, its context in the headers */
+    gw_header_t hdr[2];
+    size_t nhdr = 0;
+    char tp[GW_TRACEPARENT_LEN + 1];
+    gw_tracer_t *tr = b->server->tracer;
+    if (tr != NULL && traced && (s->span = malloc(sizeof *s->span)) != NULL) {
+        char name[GW_SPAN_NAME_MAX];
+        snprintf(name, sizeof name, "%s send", topic);
+        gw_span_start(tr, s->span, name, GW_SPAN_PRODUCER, trace);
+        gw_span_attr_str(s->span, "messaging.system", "kafka", 5);
+        gw_span_attr_str(s->span, "messaging.destination.name", topic, strlen(topic));
+        gw_trace_ctx_t c = gw_span_ctx(s->span);
+        hdr[nhdr++] = (gw_header_t){"traceparent", tp, gw_traceparent_format(&c, tp)};
+        if (c.state_len > 0)
+            hdr[nhdr++] = (gw_header_t){"tracestate", c.state, c.state_len};
+    }
+    if (gw_producer_send(b->prod, topic, -1, key, klen, value, vlen, nhdr ? hdr : NULL, nhdr, s, err, errlen) != 0) {
+        if (s->span != NULL) {
+            gw_span_end(tr, s->span, GW_STATUS_ERROR);
+            free(s->span);
+        }
         free(s);
         return -2;
     }
@@ -387,7 +433,8 @@ static int queue_sent(gw_backbone_t *b, const char *topic, const char *key, size
 
 /* Encodes ev and queues it for `topic` with `key`. 0, or GW_ESYS with err. */
 static int send_event(gw_backbone_t *b, const gw_topic_t *topic, const gw_event_t *ev, const char *origin, size_t olen,
-                      gw_cmd_table_t table, const uint8_t uuid[16], char *err, size_t errlen)
+                      gw_cmd_table_t table, const uint8_t uuid[16], const gw_trace_ctx_t *trace, char *err,
+                      size_t errlen)
 {
     char key[512];
     int klen = gw_topology_key(topic, ev, origin, olen, key, sizeof key);
@@ -405,19 +452,20 @@ static int send_event(gw_backbone_t *b, const gw_topic_t *topic, const gw_event_
         snprintf(err, errlen, "cannot encode the command: %s", gw_ev_strerror(rc));
         return GW_ESYS;
     }
-    rc = queue_sent(b, topic->name, klen > 0 ? key : NULL, (size_t)klen, buf, len, table, uuid, err, errlen);
+    rc = queue_sent(b, topic->name, klen > 0 ? key : NULL, (size_t)klen, buf, len, table, uuid, true, trace, err,
+                    errlen);
     if (rc == -2)
         atomic_fetch_add(&b->stats.produce_errors, 1);
     return rc == 0 ? 0 : -1;
 }
 
-int gw_backbone_send_account(gw_backbone_t *b, const uint8_t uuid[16], const char *username, size_t ulen, char *err,
-                             size_t errlen)
+int gw_backbone_send_account(gw_backbone_t *b, const uint8_t uuid[16], const char *username, size_t ulen,
+                             const gw_trace_ctx_t *trace, char *err, size_t errlen)
 {
     gw_event_t ev = {.type = GW_REC_CONFIRM_ACCOUNT_CREATION};
     memcpy(ev.u.confirm_account_creation.id.b, uuid, 16);
     ev.u.confirm_account_creation.a_type = GW_ATYPE_MANUAL;
-    return send_event(b, b->t_cac, &ev, username, ulen, GW_CMD_ACCOUNT, uuid, err, errlen);
+    return send_event(b, b->t_cac, &ev, username, ulen, GW_CMD_ACCOUNT, uuid, trace, err, errlen);
 }
 
 int gw_backbone_send_transfer(gw_backbone_t *b, const gw_transfer_cmd_t *c, char *err, size_t errlen)
@@ -429,7 +477,7 @@ int gw_backbone_send_transfer(gw_backbone_t *b, const gw_transfer_cmd_t *c, char
     ev.u.confirm_money_transfer.from = c->from;
     ev.u.confirm_money_transfer.to = c->to;
     ev.u.confirm_money_transfer.description = c->description;
-    return send_event(b, b->t_cmt, &ev, c->username, c->username_len, GW_CMD_TRANSFER, c->uuid, err, errlen);
+    return send_event(b, b->t_cmt, &ev, c->username, c->username_len, GW_CMD_TRANSFER, c->uuid, c->trace, err, errlen);
 }
 
 /* A claim of a username: key "USERNAME#UUID", value {"username", "uuid",
@@ -457,7 +505,7 @@ int gw_backbone_send_credentials(gw_backbone_t *b, const char *username, size_t 
         return GW_ESYS;
     }
     int rc = queue_sent(b, b->topic_accounts, key, ulen + 1 + GW_UUID_STRLEN, text, strlen(text), GW_CMD_CREDENTIALS,
-                        uuid, err, errlen);
+                        uuid, false, NULL, err, errlen);
     return rc == 0 ? 0 : -1;
 }
 
@@ -487,8 +535,38 @@ static gw_str_t str_of(const char *s)
 /* Completes `uuid` in `table` with fb and answers its waiters. With `keep`,
  * an outcome nobody waits for is stored anyway (transfers read from the
  * log: a repeated uuid is then answered without producing again). */
+/* Tracing: the feedback record m answers waiters ws. A consumer span
+ * "<topic> receive" continues the handler's feedback span (from m's
+ * traceparent header) and links each waiting request's span, so the answer
+ * sits in the command's trace and each request finds it. */
+static void trace_receive(gw_backbone_t *b, const gw_kmsg_t *m, gw_inflight_waiter_t *ws)
+{
+    gw_tracer_t *tr = b->server->tracer;
+    const void *v;
+    size_t n;
+    gw_trace_ctx_t parent;
+    if (tr == NULL || m == NULL || ws == NULL || gw_kmsg_header(m, "traceparent", &v, &n) != 0 ||
+        gw_traceparent_parse(v, n, &parent) != 0)
+        return;
+    if (gw_kmsg_header(m, "tracestate", &v, &n) == 0) {
+        parent.state = v;
+        parent.state_len = gw_tracestate_keep(v, n);
+    }
+    gw_span_t span;
+    char name[GW_SPAN_NAME_MAX];
+    snprintf(name, sizeof name, "%s receive", m->topic);
+    gw_span_start(tr, &span, name, GW_SPAN_CONSUMER, &parent);
+    gw_span_attr_str(&span, "messaging.system", "kafka", 5);
+    gw_span_attr_str(&span, "messaging.destination.name", m->topic, strlen(m->topic));
+    gw_span_attr_int(&span, "messaging.kafka.offset", m->offset);
+    for (gw_inflight_waiter_t *w = ws; w != NULL; w = w->next)
+        gw_span_link(&span, &((gw_cmd_waiter_t *)w)->trace);
+    gw_span_end(tr, &span, GW_STATUS_UNSET);
+}
+
+/* m: the feedback record (its trace context), NULL for none. */
 static void complete_bound(gw_backbone_t *b, gw_cmd_table_t table, const uint8_t uuid[16], const gw_feedback_t *fb,
-                           const uint8_t *digest, bool keep)
+                           const uint8_t *digest, bool keep, const gw_kmsg_t *m)
 {
     gw_inflight_t *p = b->tables[table];
     gw_inflight_waiter_t *ws = NULL;
@@ -501,17 +579,20 @@ static void complete_bound(gw_backbone_t *b, gw_cmd_table_t table, const uint8_t
         if (old != NULL)
             gw_outcome_release(old);
     }
-    if (rc == 1)
+    if (rc == 1) {
+        trace_receive(b, m, ws);
         route(b, ws, GW_ANSWER_OK, o, NULL);
-    else if (rc == 2) /* decided for another command of this uuid */
+    } else if (rc == 2) { /* decided for another command of this uuid */
         route(b, ws, GW_ANSWER_REFUSED, NULL, GW_REASON_UUID_REUSED);
+    }
     if (rc == 1 || rc == 2)
         gw_outcome_release(o);
 }
 
-static void complete(gw_backbone_t *b, gw_cmd_table_t table, const uint8_t uuid[16], const gw_feedback_t *fb, bool keep)
+static void complete(gw_backbone_t *b, gw_cmd_table_t table, const uint8_t uuid[16], const gw_feedback_t *fb, bool keep,
+                     const gw_kmsg_t *m)
 {
-    complete_bound(b, table, uuid, fb, NULL, keep);
+    complete_bound(b, table, uuid, fb, NULL, keep, m);
 }
 
 /* A transfer feedback's "command-digest" header (32 hex digits, written by the
@@ -565,7 +646,7 @@ static void on_credentials(gw_backbone_t *b, const gw_kmsg_t *m)
             const gw_account_t *a = gw_accounts_find(b->acc, name);
             gw_feedback_t fb = {GW_OUTCOME_RESULT, a != NULL && memcmp(a->uuid, uuid, 16) == 0, str_of(""), str_of(""),
                                 str_of("")};
-            complete(b, GW_CMD_CREDENTIALS, uuid, &fb, false);
+            complete(b, GW_CMD_CREDENTIALS, uuid, &fb, false, NULL);
             atomic_store(&b->stats.projection_accounts, gw_accounts_count(b->acc));
             if (rc == 1 && b->live && a != NULL) {
                 gw_loopq_msg_t am = {.kind = GW_LOOPQ_ACCOUNT};
@@ -579,8 +660,43 @@ static void on_credentials(gw_backbone_t *b, const gw_kmsg_t *m)
     json_decref(v);
 }
 
-static void bc_append(gw_backbone_t *b, const char *iban, const char *from_to, const char *descr, int64_t nb,
-                      int64_t cb, int32_t partition, int64_t offset)
+static void tx_trace_put(gw_backbone_t *b, uint64_t id, const bc_item_t *it)
+{
+    if (b->tx_trace == NULL || !it->traced)
+        return;
+    tx_trace_t *e = &b->tx_trace[id % TX_TRACE_RING];
+    uint64_t w[3];
+    memcpy(w, it->trace_id, 16);
+    memcpy(&w[2], it->span_id, 8);
+    atomic_store_explicit(&e->id, 0, memory_order_release);
+    for (int i = 0; i < 3; i++)
+        atomic_store_explicit(&e->w[i], w[i], memory_order_relaxed);
+    atomic_store_explicit(&e->id, id, memory_order_release);
+}
+
+bool gw_backbone_tx_trace(void *data, uint64_t id, gw_trace_ctx_t *out)
+{
+    gw_backbone_t *b = data;
+    if (b == NULL || b->tx_trace == NULL)
+        return false;
+    tx_trace_t *e = &b->tx_trace[id % TX_TRACE_RING];
+    if (atomic_load_explicit(&e->id, memory_order_acquire) != id)
+        return false;
+    uint64_t w[3];
+    for (int i = 0; i < 3; i++)
+        w[i] = atomic_load_explicit(&e->w[i], memory_order_relaxed);
+    atomic_thread_fence(memory_order_acquire);
+    if (atomic_load_explicit(&e->id, memory_order_relaxed) != id)
+        return false;
+    memset(out, 0, sizeof *out);
+    memcpy(out->trace_id, w, 16);
+    memcpy(out->span_id, &w[2], 8);
+    out->flags = GW_TRACE_SAMPLED;
+    return true;
+}
+
+static int64_t bc_append(gw_backbone_t *b, const char *iban, const char *from_to, const char *descr, int64_t nb,
+                         int64_t cb, int32_t partition, int64_t offset)
 {
     gw_balance_changed_t ev = {str_of(iban), nb, cb, str_of(from_to), str_of(descr)};
     int64_t rc = gw_txstore_append(b->tx, &ev, partition, offset);
@@ -593,6 +709,7 @@ static void bc_append(gw_backbone_t *b, const char *iban, const char *from_to, c
             gw_log_end(&l);
         }
     }
+    return rc;
 }
 
 /* Adds k to the set; true when it was new (or the set cannot grow: then
@@ -674,6 +791,7 @@ static void bc_buffer(gw_backbone_t *b, const gw_kmsg_t *m, const gw_event_t *ev
     memcpy(mem, iban, il + 1);
     memcpy(mem + il + 1, ft, fl + 1);
     memcpy(mem + il + fl + 2, d, dl + 1);
+    bc_item_t *slot = &p->items[p->n];
     p->items[p->n++] = (bc_item_t){m->timestamp_ms,
                                    m->offset,
                                    ev->u.balance_changed.new_balance,
@@ -683,7 +801,19 @@ static void bc_buffer(gw_backbone_t *b, const gw_kmsg_t *m, const gw_event_t *ev
                                    (uint32_t)il,
                                    (uint32_t)fl,
                                    (uint32_t)dl,
-                                   mem};
+                                   mem,
+                                   false,
+                                   {0},
+                                   {0}};
+    const void *tv;
+    size_t tl;
+    gw_trace_ctx_t tc;
+    if (b->tx_trace != NULL && gw_kmsg_header(m, "traceparent", &tv, &tl) == 0 &&
+        gw_traceparent_parse(tv, tl, &tc) == 0 && (tc.flags & GW_TRACE_SAMPLED)) {
+        slot->traced = true;
+        memcpy(slot->trace_id, tc.trace_id, 16);
+        memcpy(slot->span_id, tc.span_id, 8);
+    }
 }
 
 /* The k-way merge by (timestamp, partition), each partition in offset order:
@@ -709,10 +839,12 @@ static size_t bc_release(gw_backbone_t *b, int64_t now)
         if (now != INT64_MAX && it->arrived + ORDER_GRACE_MS > now)
             break;
         p->next++;
-        if (it->cause == 0 || seen_add(&b->seen, it->cause))
-            bc_append(b, it->mem, it->mem + it->ilen + 1, it->mem + it->ilen + it->flen + 2, it->new_balance,
-                      it->changed_by, best, it->offset);
-        else
+        if (it->cause == 0 || seen_add(&b->seen, it->cause)) {
+            int64_t id = bc_append(b, it->mem, it->mem + it->ilen + 1, it->mem + it->ilen + it->flen + 2,
+                                   it->new_balance, it->changed_by, best, it->offset);
+            if (id > 0)
+                tx_trace_put(b, (uint64_t)id, it);
+        } else
             atomic_fetch_add(&b->stats.duplicates, 1);
         free(it->mem);
         it->mem = NULL;
@@ -770,17 +902,17 @@ static void on_message(void *ctx, const gw_kmsg_t *m)
     case GW_REC_ACCOUNT_CREATION_CONFIRMED:
         fb = (gw_feedback_t){GW_OUTCOME_ACCOUNT, true, str_of(""), str_of(ev.u.account_creation_confirmed.iban),
                              str_of(ev.u.account_creation_confirmed.token)};
-        complete(b, GW_CMD_ACCOUNT, ev.u.account_creation_confirmed.id.b, &fb, false);
+        complete(b, GW_CMD_ACCOUNT, ev.u.account_creation_confirmed.id.b, &fb, false, m);
         break;
     case GW_REC_ACCOUNT_CREATION_FAILED:
         fb = (gw_feedback_t){GW_OUTCOME_ACCOUNT, false, str_of(ev.u.account_creation_failed.reason), str_of(""),
                              str_of("")};
-        complete(b, GW_CMD_ACCOUNT, ev.u.account_creation_failed.id.b, &fb, false);
+        complete(b, GW_CMD_ACCOUNT, ev.u.account_creation_failed.id.b, &fb, false, m);
         break;
     case GW_REC_MONEY_TRANSFER_CONFIRMED:
         fb = (gw_feedback_t){GW_OUTCOME_RESULT, true, str_of(""), str_of(""), str_of("")};
         complete_bound(b, GW_CMD_TRANSFER, ev.u.money_transfer_confirmed.id.b, &fb,
-                       feedback_digest(m, digest) ? digest : NULL, true);
+                       feedback_digest(m, digest) ? digest : NULL, true, m);
         break;
     case GW_REC_MONEY_TRANSFER_FAILED:
         if (ev.u.money_transfer_failed.reason != NULL &&
@@ -791,7 +923,7 @@ static void on_message(void *ctx, const gw_kmsg_t *m)
         fb = (gw_feedback_t){GW_OUTCOME_RESULT, false, str_of(ev.u.money_transfer_failed.reason), str_of(""),
                              str_of("")};
         complete_bound(b, GW_CMD_TRANSFER, ev.u.money_transfer_failed.id.b, &fb,
-                       feedback_digest(m, digest) ? digest : NULL, true);
+                       feedback_digest(m, digest) ? digest : NULL, true, m);
         break;
     case GW_REC_HEARTBEAT:
         atomic_store(&b->hb_last, now_ms());
@@ -1311,6 +1443,11 @@ gw_backbone_t *gw_backbone_new(gw_server_t *s, char *err, size_t errlen)
     }
     b->server = s;
     b->last_ready = -1;
+    if (s->tracer != NULL && (b->tx_trace = calloc(TX_TRACE_RING, sizeof *b->tx_trace)) == NULL) {
+        free(b);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
     pthread_mutex_init(&b->enc_mu, NULL);
     pthread_mutex_init(&b->state_mu, NULL);
     pthread_mutex_init(&b->ckpt_mu, NULL);
@@ -1416,6 +1553,7 @@ void gw_backbone_free(gw_backbone_t *b)
     pthread_cond_destroy(&b->ckpt_cv);
     free(b->ckpt_cut.offs);
     free(b->seen.slots);
+    free(b->tx_trace);
     free(b);
 }
 

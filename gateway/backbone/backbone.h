@@ -53,6 +53,7 @@
 #include "hist.h"
 #include "runtime/loopq.h"
 #include "store.h"
+#include "trace.h"
 
 struct gw_server;
 typedef struct gw_backbone gw_backbone_t;
@@ -80,6 +81,8 @@ typedef struct gw_cmd_waiter {
     void (*discard)(struct gw_cmd_waiter *w);
     uint64_t start_ns; /* gw_hist_now_ns() when the call began (0: not timed) */
     uint64_t sent_ns;  /* when its command was queued in the producer (0: it joined another's) */
+    gw_trace_ctx_t
+        trace; /* the waiting request's span (state unused); zero: none. The feedback's receive span links it */
 } gw_cmd_waiter_t;
 
 /* The stages of a command's path, timed into gateway_command_stage_seconds
@@ -134,6 +137,11 @@ bool gw_backbone_ready(gw_backbone_t *b, char *reason, size_t reasonlen);
  * gateway_commands_refused_handler_silent_total. Before the first heartbeat
  * (an older handler sends none) commands are admitted. */
 bool gw_backbone_admit_command(gw_backbone_t *b);
+/* Any thread (a gw_subs_trace_fn, data = the backbone): the context of the
+ * BalanceChanged that became transaction `id`, from its traceparent header,
+ * while the id is among the last 4096 folded; false otherwise or with tracing
+ * off. */
+bool gw_backbone_tx_trace(void *data, uint64_t id, gw_trace_ctx_t *out);
 
 /* The longest credentials key: a username (256 bytes at most) + '#' + a UUID. */
 #define GW_CREDENTIALS_KEY_MAX (256 + 1 + 36)
@@ -171,8 +179,11 @@ void gw_backbone_fail(gw_backbone_t *b, gw_cmd_table_t table, const uint8_t uuid
  * first claim of a name in the credentials topic (one partition) wins. */
 int gw_backbone_send_credentials(gw_backbone_t *b, const char *username, size_t ulen, const uint8_t uuid[16],
                                  const char *pwhash, char *err, size_t errlen);
-int gw_backbone_send_account(gw_backbone_t *b, const uint8_t uuid[16], const char *username, size_t ulen, char *err,
-                             size_t errlen);
+/* `trace` (may be NULL): the request's span context; with tracing on the
+ * command gets a producer span "<topic> send" under it, and its
+ * traceparent/tracestate in the record's headers. */
+int gw_backbone_send_account(gw_backbone_t *b, const uint8_t uuid[16], const char *username, size_t ulen,
+                             const gw_trace_ctx_t *trace, char *err, size_t errlen);
 
 typedef struct gw_transfer_cmd {
     uint8_t uuid[16];
@@ -181,6 +192,7 @@ typedef struct gw_transfer_cmd {
     const char *from, *to, *description;
     const char *username; /* NULL when not given */
     size_t username_len;
+    const gw_trace_ctx_t *trace; /* the request's span context, or NULL (see gw_backbone_send_account) */
 } gw_transfer_cmd_t;
 
 int gw_backbone_send_transfer(gw_backbone_t *b, const gw_transfer_cmd_t *c, char *err, size_t errlen);

@@ -76,6 +76,16 @@ gw_exec_t *gw_exec_of(const gw_exec_loop_t *L);
  * out of memory. */
 gql_arena_t *gw_exec_arena_new(gw_exec_loop_t *L, size_t block);
 
+/* Tracing (events/trace.h): the span context of the request the transport
+ * runs on L now, for resolvers to parent what they start (a command's
+ * produce). The transport sets it around gw_pending_execute (NULL after);
+ * a pending handle keeps it for its resumes, so it must stay valid until the
+ * execution completes or is cancelled. */
+struct gw_trace_ctx;
+void gw_exec_set_trace(gw_exec_loop_t *L, const struct gw_trace_ctx *ctx);
+/* The context of the request a resolver runs for, or NULL. */
+const struct gw_trace_ctx *gw_exec_trace(const gql_resolve_info_t *info);
+
 /* Publishes the loop's arena bytes and cached-document count to /metrics
  * (call after a request or an operation ended). */
 void gw_exec_publish(gw_exec_loop_t *L);

@@ -17,6 +17,7 @@ struct gw_exec_loop {
     size_t arena_bytes;                     /* every arena of this loop adds its blocks here */
     struct gw_exec_run *running;            /* the execution inside gql_execute/gql_resume now (pending.c), or NULL */
     gw_caller_t *caller;                    /* who calls what runs now (gw_exec_set_caller), or NULL */
+    const struct gw_trace_ctx *trace;       /* the running request's span context (gw_exec_set_trace), or NULL */
     _Atomic uint64_t published_arena_bytes; /* copies for /metrics (gw_exec_publish) */
     _Atomic uint64_t published_docs;
     _Atomic uint64_t published_doc_bytes;

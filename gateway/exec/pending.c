@@ -36,7 +36,19 @@ struct gw_pending {
     void *release_data;
     void (*on_cancel)(void *arg); /* the holding resolver's, until it resumes */
     void *on_cancel_arg;
+    const struct gw_trace_ctx *trace; /* the transport's, for the resumes (gw_exec_set_trace) */
 };
+
+void gw_exec_set_trace(gw_exec_loop_t *L, const struct gw_trace_ctx *ctx)
+{
+    L->trace = ctx;
+}
+
+const struct gw_trace_ctx *gw_exec_trace(const gql_resolve_info_t *info)
+{
+    const gw_exec_loop_t *L = info->context;
+    return L != NULL ? L->trace : NULL;
+}
 
 gw_pending_t *gw_pending_hold(const gql_resolve_info_t *info)
 {
@@ -84,6 +96,7 @@ int gw_pending_execute(gw_exec_loop_t *L, gql_operation_t *op, const void *root,
                             .op = op,
                             .out = out,
                             .arena = arena,
+                            .trace = L->trace,
                             .on_cancel = p->on_cancel,
                             .on_cancel_arg = p->on_cancel_arg};
         *pending = x.pending;
@@ -137,7 +150,10 @@ void gw_pending_resume(gw_pending_t *p, const gql_rv_t *value)
     }
     struct gw_exec_run x = {p, false};
     gw_caller_t *saved = gw_exec_set_caller(p->loop, p->caller); /* the resume runs as its caller */
+    const struct gw_trace_ctx *saved_trace = p->loop->trace;     /* ... in its request's trace */
+    p->loop->trace = p->trace;
     int rc = run(p->loop, &x, p->op, NULL, value, p->out);
+    p->loop->trace = saved_trace;
     gw_exec_set_caller(p->loop, saved);
     if (rc == GQL_PENDING && x.held)
         return; /* a later root field waits too */

@@ -27,6 +27,7 @@ typedef enum key_type {
     K_PATH,    /* const char * field, resolved against the file's directory */
     K_BOOL,    /* bool field */
     K_LEVEL,   /* gw_log_level_t field */
+    K_RATIO,   /* double field from 0 to 1 */
     K_STRLIST, /* const char ** at offset, its count (size_t) at offset lo */
     K_MAP,     /* kafka.properties */
     K_SECTION, /* a mapping holding other keys */
@@ -141,6 +142,10 @@ static const key_def_t KEYS[] = {
     {"accounts.pwhash.threads", K_INT, OFF(accounts.pwhash.threads), 0, 16, false},
     {"accounts.pwhash.max_wait_ms", K_U64, OFF(accounts.pwhash.max_wait_ms), 0, 3600000, false},
     {"accounts.pwhash.allow_weak", K_BOOL, OFF(accounts.pwhash.allow_weak), 0, 0, false},
+    {"tracing", K_SECTION, 0, 0, 0, false},
+    {"tracing.otlp_endpoint", K_STR, OFF(tracing.otlp_endpoint), 0, 0, true},
+    {"tracing.service_name", K_STR, OFF(tracing.service_name), 0, 0, false},
+    {"tracing.sample_ratio", K_RATIO, OFF(tracing.sample_ratio), 0, 0, false},
 };
 
 static const char *const DEFAULT_CORS[] = {"http://localhost:8888", "http://localhost:8181", "http://localhost:4200"};
@@ -251,6 +256,9 @@ int gw_config_defaults(gw_config_t *c, const char *base_dir)
     c->accounts.pwhash.threads = 0;
     c->accounts.pwhash.max_wait_ms = 2000;
     c->accounts.pwhash.allow_weak = false;
+    c->tracing.otlp_endpoint = NULL; /* off unless set (or OTEL_EXPORTER_OTLP_*ENDPOINT) */
+    c->tracing.service_name = "openbank-gateway";
+    c->tracing.sample_ratio = 1.0;
     if (c->kafka.topology == NULL || c->graphql.schema == NULL || c->web.root == NULL || c->web.assets == NULL)
         return GW_ENOMEM;
     return 0;
@@ -319,6 +327,17 @@ static int set_scalar(gw_config_t *c, const key_def_t *k, const char *text, bool
         }
         seterr(err, errlen, "%s: %s: expected true or false, got \"%s\"", where, k->path, is_null ? "null" : text);
         return GW_EINVAL;
+    case K_RATIO: {
+        char *end = NULL;
+        double v = is_null ? -1 : strtod(text, &end);
+        if (is_null || end == text || *end != '\0' || !(v >= 0 && v <= 1)) {
+            seterr(err, errlen, "%s: %s: expected a number from 0 to 1, got \"%s\"", where, k->path,
+                   is_null ? "null" : text);
+            return GW_EINVAL;
+        }
+        *(double *)(base + k->offset) = v;
+        return 0;
+    }
     case K_LEVEL: {
         int lv = is_null ? -1 : gw_log_level_parse(text);
         if (lv < 0) {
@@ -778,4 +797,10 @@ void gw_config_print(const gw_config_t *c, gql_buf_t *out)
                    (unsigned long long)c->accounts.pwhash.memlimit_kib, (unsigned long long)c->accounts.pwhash.opslimit,
                    c->accounts.pwhash.threads, (unsigned long long)c->accounts.pwhash.max_wait_ms,
                    c->accounts.pwhash.allow_weak ? "true" : "false");
+    /* the file's values; OTEL_* environment variables override them at start (docs/configuration.md) */
+    gql_buf_puts(out, "\ntracing:\n  otlp_endpoint: ");
+    print_str(out, c->tracing.otlp_endpoint);
+    gql_buf_puts(out, "\n  service_name: ");
+    print_str(out, c->tracing.service_name);
+    gql_buf_printf(out, "\n  sample_ratio: %g\n", c->tracing.sample_ratio);
 }

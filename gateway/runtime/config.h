@@ -157,6 +157,12 @@ typedef struct gw_config {
             bool allow_weak;       /* accept settings below OWASP's minimum (load tests only) */
         } pwhash;
     } accounts;
+    /* OpenTelemetry tracing (events/trace.h); the standard OTEL_* variables win. */
+    struct {
+        const char *otlp_endpoint; /* base URL (spans go to <base>/v1/traces); NULL: off */
+        const char *service_name;  /* resource attribute service.name */
+        double sample_ratio;       /* parentbased_traceidratio's ratio for new traces */
+    } tracing;
 } gw_config_t;
 
 /* Fills `c` with the built-in defaults; relative paths resolve against

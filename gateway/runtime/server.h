@@ -70,7 +70,7 @@ typedef struct gw_metrics_source {
     void *data;
 } gw_metrics_source_t;
 
-#define GW_MAX_METRICS_SOURCES 8
+#define GW_MAX_METRICS_SOURCES 16
 
 /* Per-loop slots a feature may reserve (gw_server_slot_new). */
 #define GW_MAX_SLOTS 8
@@ -143,6 +143,7 @@ typedef struct gw_admission {
 struct gw_server {
     const gw_config_t *config; /* main's; read-only */
     gw_log_t log;
+    struct gw_tracer *tracer; /* main's (events/trace.h); NULL: tracing off */
     h2o_globalconf_t globalconf;
     SSL_CTX *ssl_ctx;
     int port; /* the port actually bound */

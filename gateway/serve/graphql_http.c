@@ -30,6 +30,7 @@
 
 #include "exec/pending.h"
 #include "serve_int.h"
+#include "trace.h"
 
 typedef enum media {
     MEDIA_NONE = 0,
@@ -125,6 +126,7 @@ typedef struct http_wait {
     gw_caller_t *caller; /* in the arena: who sent it (session mode), and a credential to set as a cookie */
     gql_cached_doc_t *doc;
     gql_buf_t *out;
+    gw_span_t *span; /* in arena; NULL: tracing off */
 } http_wait_t;
 
 /* Lives in the request's pool; its dispose callback tells the waiting state
@@ -133,10 +135,56 @@ typedef struct pending_link {
     http_wait_t *w; /* NULL once the waiting state is done */
 } pending_link_t;
 
+/* The server span of a request (tracing on): continues the client's
+ * traceparent/tracestate headers, or starts a trace. In arena `a`; NULL when
+ * tracing is off. */
+static gw_span_t *span_begin(gw_serve_loop_t *SL, h2o_req_t *req, gql_arena_t *a, bool is_post)
+{
+    gw_tracer_t *tr = SL->thread->server->tracer;
+    gw_span_t *sp = tr != NULL ? gql_arena_alloc(a, sizeof *sp) : NULL;
+    if (sp == NULL)
+        return NULL;
+    gw_trace_ctx_t parent;
+    memset(&parent, 0, sizeof parent);
+    ssize_t i = h2o_find_header_by_str(&req->headers, H2O_STRLIT("traceparent"), -1);
+    if (i >= 0 &&
+        gw_traceparent_parse(req->headers.entries[i].value.base, req->headers.entries[i].value.len, &parent) == 0) {
+        ssize_t j = h2o_find_header_by_str(&req->headers, H2O_STRLIT("tracestate"), -1);
+        if (j >= 0) {
+            parent.state = req->headers.entries[j].value.base;
+            parent.state_len = gw_tracestate_keep(parent.state, req->headers.entries[j].value.len);
+        }
+    }
+    gw_span_start(tr, sp, is_post ? "POST /graphql" : "GET /graphql", GW_SPAN_SERVER, &parent);
+    gw_span_attr_str(sp, "http.request.method", is_post ? "POST" : "GET", is_post ? 4 : 3);
+    return sp;
+}
+
+static void span_end(gw_serve_loop_t *SL, gw_span_t *sp, int status)
+{
+    if (sp == NULL)
+        return;
+    gw_span_attr_int(sp, "http.response.status_code", status);
+    gw_span_end(SL->thread->server->tracer, sp, status >= 500 || status == 0 ? GW_STATUS_ERROR : GW_STATUS_UNSET);
+}
+
+static void span_operation(gw_span_t *sp, const gql_operation_t *op)
+{
+    if (sp == NULL)
+        return;
+    gql_op_type_t t = gql_operation_type(op);
+    const char *ty = t == GQL_OP_QUERY ? "query" : t == GQL_OP_MUTATION ? "mutation" : "subscription";
+    gw_span_attr_str(sp, "graphql.operation.type", ty, strlen(ty));
+    const char *name = gql_operation_name(op);
+    if (name != NULL)
+        gw_span_attr_str(sp, "graphql.operation.name", name, strlen(name));
+}
+
 static void wait_free(void *data)
 {
     http_wait_t *w = data; /* in its own arena: freed last */
     gw_exec_loop_t *X = w->SL->exec;
+    span_end(w->SL, w->span, 0); /* the client went away (after on_done: already ended) */
     if (w->link != NULL)
         w->link->w = NULL;
     gql_buf_free(w->out);
@@ -161,7 +209,9 @@ static void on_link_dispose(void *data)
 static void on_done(void *user, int rcode, gql_buf_t *out)
 {
     http_wait_t *w = user;
-    if (rcode == 0 && !out->oom) {
+    bool ok = rcode == 0 && !out->oom;
+    span_end(w->SL, w->span, ok ? 200 : 500);
+    if (ok) {
         gw_serve_set_cookie(w->SL, &w->rc, w->caller);
         gw_http_send(&w->rc, 200, media_ct(w->media), out->data, out->len);
     } else
@@ -250,11 +300,14 @@ void gw_graphql_http(gw_serve_loop_t *SL, gw_reqctx_t *rc_)
     gw_caller_t *caller = NULL;
     bool known = w != NULL && gw_serve_caller(SL, req, a, &caller, &bad_credential, &from_cookie);
     gw_caller_t *prev_caller = gw_exec_set_caller(X, caller); /* put back at done: */
+    gw_span_t *span = NULL;
+    int status = 500; /* the status sent, for the span */
     if (!known) {
         out = NULL;
         internal_error(&rc, media, "out of memory");
         goto done;
     }
+    span = span_begin(SL, req, a, is_post);
     *out = (gql_buf_t)GQL_BUF_INIT;
 
     gw_params_t p;
@@ -264,6 +317,7 @@ void gw_graphql_http(gw_serve_loop_t *SL, gw_reqctx_t *rc_)
                                                                                 req->path.len - req->query_at - 1, &p)
                                                   : gw_params_from_query_string(a, "", 0, &p);
     if (bad != NULL) {
+        status = 400;
         gw_http_send_error(&rc, 400, ct, bad);
         goto done;
     }
@@ -280,6 +334,7 @@ void gw_graphql_http(gw_serve_loop_t *SL, gw_reqctx_t *rc_)
          * (the text is registered next), nor any other refusal */
         if (is_get)
             gw_http_add_header(req, "cache-control", "private, no-cache, must-revalidate");
+        status = media == MEDIA_GQL ? 400 : 200;
         send_request_errors(&rc, media, &errs);
         goto done;
     }
@@ -288,8 +343,10 @@ void gw_graphql_http(gw_serve_loop_t *SL, gw_reqctx_t *rc_)
         goto done;
     }
     gql_op_type_t type = gql_operation_type(op);
+    span_operation(span, op);
     rc.op = type == GQL_OP_QUERY ? GW_OPL_QUERY : type == GQL_OP_MUTATION ? GW_OPL_MUTATION : GW_OPL_SUBSCRIPTION;
     if (is_get && type != GQL_OP_QUERY) {
+        status = 405;
         gw_http_add_header(req, "allow", "POST");
         gw_http_send_error(&rc, 405, ct,
                            type == GQL_OP_MUTATION ? "Cannot perform mutations over GET: use POST"
@@ -297,6 +354,7 @@ void gw_graphql_http(gw_serve_loop_t *SL, gw_reqctx_t *rc_)
         goto done;
     }
     if (type == GQL_OP_SUBSCRIPTION) {
+        status = 400;
         gw_http_send_error(&rc, 400, ct,
                            "Subscriptions are served over WebSocket (/graphql-ws) or Server-Sent Events, not POST");
         goto done;
@@ -312,7 +370,13 @@ void gw_graphql_http(gw_serve_loop_t *SL, gw_reqctx_t *rc_)
         }
     }
     gw_pending_t *pd = NULL;
+    gw_trace_ctx_t tctx = span != NULL ? gw_span_ctx(span) : (gw_trace_ctx_t){0};
+    gw_trace_ctx_t *tkeep = span != NULL ? gql_arena_alloc(a, sizeof *tkeep) : NULL; /* for resumes */
+    if (tkeep != NULL)
+        *tkeep = tctx;
+    gw_exec_set_trace(X, tkeep);
     rcode = gw_pending_execute(X, op, NULL, out, a, &pd);
+    gw_exec_set_trace(X, NULL);
     if (pd != NULL) {
         /* a resolver answers later: the waiting state owns everything now,
          * and the request stays in flight until the execution completes */
@@ -329,11 +393,16 @@ void gw_graphql_http(gw_serve_loop_t *SL, gw_reqctx_t *rc_)
             .caller = caller,
             .doc = doc,
             .out = out,
+            .span = span,
         };
         gw_pending_wait(pd, on_done, w);
         gw_exec_set_caller(X, prev_caller);
         return;
     }
+    if (rcode == 0 && !out->oom)
+        status = 200;
+    span_end(SL, span, status);
+    span = NULL;
     if (rcode == 0 && !out->oom) {
         gw_serve_set_cookie(SL, &rc, caller);
         gw_http_send(&rc, 200, ct, out->data, out->len);
@@ -344,6 +413,7 @@ void gw_graphql_http(gw_serve_loop_t *SL, gw_reqctx_t *rc_)
 
 done:
     gw_exec_set_caller(X, prev_caller);
+    span_end(SL, span, status);
     if (out != NULL)
         gql_buf_free(out);
     if (doc != NULL)

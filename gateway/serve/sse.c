@@ -245,6 +245,16 @@ void gw_sse_handle(gw_serve_loop_t *SL, gw_reqctx_t *rc)
         gw_http_send_error(rc, 500, NULL, "internal error");
         return;
     }
+    /* tracing: the request's traceparent/tracestate (read during the start only) */
+    ssize_t tpi = h2o_find_header_by_str(&req->headers, H2O_STRLIT("traceparent"), -1);
+    if (tpi >= 0 && gw_traceparent_parse(req->headers.entries[tpi].value.base, req->headers.entries[tpi].value.len,
+                                         &sub->trace) == 0) {
+        ssize_t tsi = h2o_find_header_by_str(&req->headers, H2O_STRLIT("tracestate"), -1);
+        if (tsi >= 0) {
+            sub->trace.state = req->headers.entries[tsi].value.base;
+            sub->trace.state_len = gw_tracestate_keep(sub->trace.state, req->headers.entries[tsi].value.len);
+        }
+    }
     /* the parameters live in the operation's arena, as long as it runs */
     gw_params_t params;
     char msg[256];

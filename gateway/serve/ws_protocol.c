@@ -73,7 +73,9 @@ typedef struct wsp_conn {
     /* session mode (exec/auth.h): who the upgrade request's cookie or
      * Authorization header, or the connection_init payload, names */
     gw_caller_t caller;
-    bool bad_credential; /* the upgrade carried a bad one: closed 4403 at connection_init */
+    bool bad_credential;  /* the upgrade carried a bad one: closed 4403 at connection_init */
+    gw_trace_ctx_t trace; /* connection_init's payload {traceparent, tracestate}; state in trace_state */
+    char *trace_state;    /* owned; NULL: none */
 } wsp_conn_t;
 
 /* ------------------------------------------------------------------------ */
@@ -269,6 +271,24 @@ static bool fair_admit(wsp_conn_t *w, gw_sub_t *sub, gw_op_kind_t kind)
     return ok;
 }
 
+/* Tracing: connection_init's payload may carry {"traceparent", "tracestate"}:
+ * the parent of the connection's operations (each one's extensions win). */
+static void init_trace(wsp_conn_t *w, const gql_iv_t *payload)
+{
+    gw_trace_ctx_t c;
+    if (w->SL->thread->server->tracer == NULL || !gw_subs_trace_of(payload, &c))
+        return;
+    free(w->trace_state); /* the legacy protocol allows a second connection_init */
+    w->trace_state = NULL;
+    w->trace = c;
+    w->trace.state = NULL;
+    w->trace.state_len = 0;
+    if (c.state_len > 0 && (w->trace_state = strndup(c.state, c.state_len)) != NULL) {
+        w->trace.state = w->trace_state;
+        w->trace.state_len = c.state_len;
+    }
+}
+
 /* subscribe / start: id checked by the caller. */
 static void start_op(wsp_conn_t *w, const gql_iv_t *id, const gql_iv_t *payload)
 {
@@ -291,6 +311,7 @@ static void start_op(wsp_conn_t *w, const gql_iv_t *id, const gql_iv_t *payload)
             send_error_text(w, id->u.s.ptr, "Internal server error");
         return;
     }
+    sub->trace = w->trace; /* the payload's extensions.traceparent wins (subs.c) */
     /* the payload was read into the scratch arena: the parameters are
      * copied into the operation's own arena, which must hold the variables
      * as long as it lives */
@@ -422,6 +443,7 @@ static void on_transport_message(wsp_conn_t *w, const char *type, const gql_iv_t
             return;
         }
         w->init_seen = w->acked = true;
+        init_trace(w, pl);
         send_msg(w, NULL, "connection_ack", NULL, 0);
     } else if (strcmp(type, "ping") == 0 || strcmp(type, "pong") == 0) {
         if (type[1] == 'i') {
@@ -475,6 +497,7 @@ static void on_legacy_message(wsp_conn_t *w, const char *type, const gql_iv_t *m
             return;
         }
         w->init_seen = w->acked = true;
+        init_trace(w, gql_iv_get(msg, "payload"));
         send_msg(w, NULL, "connection_ack", NULL, 0);
         send_msg(w, NULL, "ka", NULL, 0);
         w->last_ka_ms = h2o_now(w->SL->thread->ctx.loop);
@@ -594,6 +617,7 @@ static void on_close(gw_ws_conn_t *c)
         stop_op(w, H2O_STRUCT_FROM_MEMBER(gw_sub_t, owner_link, w->ops.next));
     gw_serve_fair_release(w->SL->sv, w->conn_ticket, GW_FAIR_CONNECTIONS);
     gw_serve_conn_closed(w->SL->sv);
+    free(w->trace_state);
     free(w);
 }
 

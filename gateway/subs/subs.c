@@ -56,7 +56,9 @@ struct gw_subs {
     gw_txstore_t *store;
     gw_subs_root_fn root_fn;
     int slot;
-    uint64_t key_mask; /* all ones; tests narrow it to force collisions (gw_subs__set_key_mask) */
+    uint64_t key_mask;         /* all ones; tests narrow it to force collisions (gw_subs__set_key_mask) */
+    gw_subs_trace_fn trace_fn; /* NULL: no links on delivery spans */
+    void *trace_data;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -197,11 +199,53 @@ static void sub_free(gw_sub_t *sub)
     (void)L;
 }
 
+/* Ends the operation's span (once; NULL or ended: nothing). */
+static void span_done(gw_sub_t *sub, gw_span_status_t status)
+{
+    if (sub->span != NULL)
+        gw_span_end(sub->loop->subs->server->tracer, sub->span, status);
+}
+
+bool gw_subs_trace_of(const gql_iv_t *obj, gw_trace_ctx_t *out)
+{
+    const gql_iv_t *tp = obj != NULL && obj->kind == GQL_IV_OBJECT ? gql_iv_get(obj, "traceparent") : NULL;
+    if (tp == NULL || tp->kind != GQL_IV_STRING || gw_traceparent_parse(tp->u.s.ptr, tp->u.s.len, out) != 0)
+        return false;
+    const gql_iv_t *ts = gql_iv_get(obj, "tracestate");
+    if (ts != NULL && ts->kind == GQL_IV_STRING) {
+        out->state = ts->u.s.ptr;
+        out->state_len = gw_tracestate_keep(ts->u.s.ptr, ts->u.s.len);
+    }
+    return true;
+}
+
+/* The operation's span, under its extensions' context or the transport's. */
+static void span_begin(gw_sub_t *sub, const gw_params_t *params)
+{
+    gw_tracer_t *tr = sub->loop->subs->server->tracer;
+    if (tr == NULL || (sub->span = gql_arena_alloc(sub->arena, sizeof *sub->span)) == NULL)
+        return;
+    gw_trace_ctx_t ext;
+    const gw_trace_ctx_t *parent = gw_subs_trace_of(params->extensions, &ext) ? &ext : &sub->trace;
+    gql_op_type_t t = gql_operation_type(sub->op);
+    const char *ty = t == GQL_OP_QUERY ? "query" : t == GQL_OP_MUTATION ? "mutation" : "subscription";
+    const char *name = gql_operation_name(sub->op);
+    char sn[GW_SPAN_NAME_MAX];
+    snprintf(sn, sizeof sn, "%s%s%.40s", ty, name ? " " : "", name ? name : "");
+    gw_span_start(tr, sub->span, sn, GW_SPAN_SERVER, parent);
+    gw_span_attr_str(sub->span, "graphql.operation.type", ty, strlen(ty));
+    if (name != NULL)
+        gw_span_attr_str(sub->span, "graphql.operation.name", name, strlen(name));
+    if (sub->id[0] != '\0')
+        gw_span_attr_str(sub->span, "graphql.operation.id", sub->id, strlen(sub->id));
+}
+
 void gw_subs_stop(gw_sub_t *sub)
 {
     if (sub == NULL || sub->stopped)
         return;
     gw_subs_loop_t *L = sub->loop;
+    span_done(sub, GW_STATUS_UNSET); /* a stream's, or one whose client left first */
     sub->stopped = true;
     if (sub->streaming) {
         L->nsubs--;
@@ -299,16 +343,34 @@ static void release_payloads(gw_subs_loop_t *L)
     L->shape_gen++;
 }
 
-static void consider(gw_subs_loop_t *L, gw_sub_t *sub, const gw_tx_t *tx)
+/* Delivers tx to sub if it is its turn and it matches; 1 when sent. */
+static int consider(gw_subs_loop_t *L, gw_sub_t *sub, const gw_tx_t *tx)
 {
     if (sub->stopped || sub->catching_up || sub->cursor >= tx->id)
-        return;
+        return 0;
     sub->cursor = tx->id;
     if (!gw_tx_filter_match(&sub->filter, tx))
-        return;
+        return 0;
     gw_payload_t *p = shape_payload(L, sub, tx);
     if (p != NULL)
         sub->sink->next(sub, p);
+    return p != NULL;
+}
+
+/* The delivery span of transaction id (tracing on, something delivered). */
+static void trace_delivery(gw_subs_loop_t *L, uint64_t id, int64_t start_ns, int delivered, size_t executions)
+{
+    gw_tracer_t *tr = L->subs->server->tracer;
+    gw_span_t span;
+    gw_span_start(tr, &span, "stream_transactions event", GW_SPAN_PRODUCER, NULL);
+    span.start_ns = start_ns;
+    gw_trace_ctx_t event;
+    if (L->subs->trace_fn != NULL && L->subs->trace_fn(L->subs->trace_data, id, &event))
+        gw_span_link(&span, &event);
+    gw_span_attr_int(&span, "bank.transaction.id", (int64_t)id);
+    gw_span_attr_int(&span, "subscriptions.delivered", delivered);
+    gw_span_attr_int(&span, "graphql.executions", (int64_t)executions);
+    gw_span_end(tr, &span, GW_STATUS_UNSET);
 }
 
 /* Fans transaction `id` out to this loop's streams. */
@@ -317,11 +379,15 @@ static void fan_out(gw_subs_loop_t *L, gw_txstore_t *store, uint64_t id)
     gw_tx_t tx;
     if (!gw_txstore_get(store, id, &tx))
         return;
+    int64_t t0 = L->subs->server->tracer != NULL ? gw_trace_now_ns() : 0;
+    int delivered = 0;
     for (gw_sub_t *sub = L->any; sub != NULL; sub = sub->next_any)
-        consider(L, sub, &tx);
+        delivered += consider(L, sub, &tx);
     for (gw_sub_t *sub = L->buckets[iban_hash(tx.iban.ptr, tx.iban.len) % NBUCKETS]; sub != NULL; sub = sub->next_any)
         if (sub->filter.iban.len == tx.iban.len && memcmp(sub->filter.iban.ptr, tx.iban.ptr, tx.iban.len) == 0)
-            consider(L, sub, &tx);
+            delivered += consider(L, sub, &tx);
+    if (t0 != 0 && delivered > 0)
+        trace_delivery(L, id, t0, delivered, L->npayloads);
     release_payloads(L);
 }
 
@@ -365,6 +431,7 @@ static void deliver_final(gw_sub_t *sub, gw_payload_t *p)
     gw_subs_loop_t *L = sub->loop;
     bool was = L->delivering;
     L->delivering = true;
+    span_done(sub, p != NULL ? GW_STATUS_UNSET : GW_STATUS_ERROR);
     if (p != NULL)
         sub->sink->next(sub, p);
     if (!sub->stopped)
@@ -416,7 +483,12 @@ static gw_start_result_t run_single(gw_sub_t *sub)
         return GW_START_INTERNAL;
     *out = (gql_buf_t)GQL_BUF_INIT;
     gw_pending_t *pd = NULL;
+    gw_trace_ctx_t *tc = sub->span != NULL ? gql_arena_alloc(sub->arena, sizeof *tc) : NULL; /* for the resumes */
+    if (tc != NULL)
+        *tc = gw_span_ctx(sub->span);
+    gw_exec_set_trace(L->exec, tc);
     int rc = gw_pending_execute(L->exec, sub->op, NULL, out, sub->arena, &pd);
+    gw_exec_set_trace(L->exec, NULL);
     if (pd != NULL) {
         /* in flight until the resolver resumes, even when the client leaves
          * first: graceful shutdown then waits for the answer, which frees
@@ -525,6 +597,7 @@ gw_start_result_t gw_subs_prepare(gw_sub_t *sub, const gw_params_t *params, gw_o
     }
     if (rc != 0)
         return GW_START_INTERNAL;
+    span_begin(sub, params);
     gql_op_type_t type = gql_operation_type(sub->op);
     if (type != GQL_OP_SUBSCRIPTION) {
         sub->kind = *kind = type == GQL_OP_QUERY ? GW_OP_QUERY : GW_OP_MUTATION;
@@ -722,4 +795,10 @@ void gw_subs_set_store(gw_subs_t *subs, gw_txstore_t *store)
 void gw_subs_set_root_fn(gw_subs_t *subs, gw_subs_root_fn fn)
 {
     subs->root_fn = fn;
+}
+
+void gw_subs_set_trace_lookup(gw_subs_t *subs, gw_subs_trace_fn fn, void *data)
+{
+    subs->trace_fn = fn;
+    subs->trace_data = data;
 }

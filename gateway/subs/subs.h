@@ -48,6 +48,7 @@
 #include "exec/pending.h"
 #include "runtime/chunk.h"
 #include "store.h"
+#include "trace.h"
 
 typedef struct gw_subs gw_subs_t;
 typedef struct gw_subs_loop gw_subs_loop_t;
@@ -146,6 +147,11 @@ struct gw_sub {
     struct gw_sub *next_catch; /* in the loop's list of streams catching up */
     bool catching_up;          /* after_id: stored transactions still being sent */
     bool in_catchers;
+    /* tracing: the client's context, set by the transport before it starts the
+     * operation (state borrowed for the start; zero: none), and the registry's
+     * span of the operation (in the arena; NULL: tracing off) */
+    gw_trace_ctx_t trace;
+    gw_span_t *span;
 };
 
 /* What gw_subs_start says. */
@@ -184,6 +190,14 @@ gw_start_result_t gw_subs_run(gw_sub_t *sub);
  * operation's state) and, unless `shared_doc`, its document's (the cached
  * entry's arena: text, syntax tree, plans). Valid after gw_subs_prepare. */
 size_t gw_sub_bytes(const gw_sub_t *sub, bool shared_doc);
+/* Tracing: reads {"traceparent": "...", "tracestate": "..."} of obj (an
+ * operation's extensions, a WebSocket connection_init payload) into *out
+ * (state borrowed from obj). True when a valid traceparent is there. The
+ * operation's own extensions win over the context its transport set in
+ * sub->trace; its span ("<operation type> [<name>]", kind server) is the
+ * parent of what its resolvers start and ends with its last result (a
+ * stream's when it stops). */
+bool gw_subs_trace_of(const gql_iv_t *obj, gw_trace_ctx_t *out);
 
 /* Unregisters and frees the operation. Safe inside sink->next (deferred). A
  * single execution still held by a resolver is cancelled: its memory stays
@@ -220,5 +234,13 @@ void gw_subs_set_store(gw_subs_t *subs, gw_txstore_t *store);
  * execution. */
 typedef const void *(*gw_subs_root_fn)(const gw_tx_t *tx, gql_arena_t *scratch);
 void gw_subs_set_root_fn(gw_subs_t *subs, gw_subs_root_fn fn);
+
+/* Tracing (server tracer on): each transaction fanned out to at least one
+ * subscription gets a span "stream_transactions event" (the loop's fan-out
+ * of it: executions, deliveries) linked to its event's context, which `fn`
+ * finds by id (main wires the backbone's gw_backbone_tx_trace); no context:
+ * the span has no link. */
+typedef bool (*gw_subs_trace_fn)(void *data, uint64_t id, gw_trace_ctx_t *out);
+void gw_subs_set_trace_lookup(gw_subs_t *subs, gw_subs_trace_fn fn, void *data);
 
 #endif

@@ -66,10 +66,20 @@
  *
  * stdout gets one line, `READY`, once live; logs and counters go to stderr, and
  * DIR/metrics holds the counters in Prometheus text form.
+ *
+ * Tracing (gateway/events/trace.h), on when OTEL_EXPORTER_OTLP_ENDPOINT or
+ * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set (OTEL_SERVICE_NAME, default
+ * "command-handler"; OTEL_TRACES_SAMPLER/_ARG): a command's traceparent
+ * header is continued by a consumer span "<topic> process"; under it, a
+ * producer span "<topic> send" per BalanceChanged (ended once the command's
+ * balance changes are acknowledged) and one for the feedback (from the
+ * decision until it is produced: the hold is part of it), each record
+ * carrying its span's traceparent/tracestate headers.
  */
 #include "bank.h"
 #include "events.h"
 #include "hist.h"
+#include "trace.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -113,6 +123,11 @@ typedef struct held {
     size_t vlen;
     uint64_t consumed_ns;                        /* when its command was consumed (gw_hist_now_ns) */
     char digest[2 * GW_TRANSFER_DIGEST_LEN + 1]; /* a transfer's "command-digest" header; "" = none */
+    /* tracing (malloc'd; NULL: off or not sampled): the feedback's producer span,
+     * and those of the BalanceChanged sent, ended when all are acknowledged */
+    gw_span_t *fb_span;
+    gw_span_t *bc_spans[4];
+    int nbc_spans;
 } held_t;
 
 /* The handler's whole state; one per process, passed to every callback. */
@@ -145,6 +160,8 @@ typedef struct handler {
      * balance changes were acknowledged) */
     gw_hist_t stage_fetch, stage_decide, stage_answer;
     uint64_t beats, beats_delivered, beats_failed; /* heartbeats; &beats is their delivery opaque */
+    gw_tracer_t *tracer;                           /* NULL: tracing off */
+    const gw_span_t *process;                      /* the span of the command being handled, or NULL */
 } handler_t;
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -156,6 +173,12 @@ static void logf_(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
+}
+
+static void trace_log(void *ctx, const char *message)
+{
+    (void)ctx;
+    logf_("%s", message);
 }
 
 /* Records that topic/partition is covered up to next (never moves backwards). */
@@ -219,11 +242,12 @@ static void write_metrics(const handler_t *h)
             "\nhandler_accounts %zu\nhandler_answers %zu\n"
             "codec_rejected_total{cause=\"magic\"} %" PRIu64 "\ncodec_rejected_total{cause=\"unknown_id\"} %" PRIu64
             "\ncodec_rejected_total{cause=\"malformed\"} %" PRIu64 "\ncodec_rejected_total{cause=\"too_big\"} %" PRIu64
-            "\n",
+            "\nhandler_trace_spans_exported_total %" PRIu64 "\nhandler_trace_spans_dropped_total %" PRIu64 "\n",
             h->commands, h->repeated, h->conflicts, h->skipped_answered, h->bad_messages, h->foreign_records,
             h->produced, h->delivered, h->failed, h->replayed_events, h->resets, h->snapshots, h->completed_at_start,
             h->held_max, h->beats_delivered, h->beats_failed, ch_bank_account_count(h->bank),
-            ch_bank_answer_count(h->bank), cs->err_magic, cs->err_unknown, cs->err_malformed, cs->err_too_big);
+            ch_bank_answer_count(h->bank), cs->err_magic, cs->err_unknown, cs->err_malformed, cs->err_too_big,
+            gw_tracer_exported(h->tracer), gw_tracer_dropped(h->tracer));
     const gw_hist_t *stages[] = {&h->stage_fetch, &h->stage_decide, &h->stage_answer};
     const char *names[] = {"stage=\"fetch\"", "stage=\"decide\"", "stage=\"answer\""};
     for (size_t i = 0; i < 3; i++) {
@@ -381,6 +405,48 @@ static int produce(handler_t *h, const char *topic, const char *key, size_t klen
     return CH_EKAFKA;
 }
 
+/* Tracing: a producer span "<topic> send" under the command's process span
+ * (malloc'd, or NULL when tracing is off or it is not sampled). */
+static gw_span_t *span_send(handler_t *h, const char *topic)
+{
+    if (h->tracer == NULL || h->process == NULL)
+        return NULL;
+    gw_span_t *s = malloc(sizeof(*s));
+    if (s == NULL)
+        return NULL;
+    char name[GW_SPAN_NAME_MAX];
+    snprintf(name, sizeof(name), "%s send", topic);
+    gw_trace_ctx_t parent = gw_span_ctx(h->process);
+    gw_span_start(h->tracer, s, name, GW_SPAN_PRODUCER, &parent);
+    if (!gw_trace_ctx_valid(&s->ctx)) {
+        free(s);
+        return NULL;
+    }
+    gw_span_attr_str(s, "messaging.system", "kafka", 5);
+    gw_span_attr_str(s, "messaging.destination.name", topic, strlen(topic));
+    return s;
+}
+
+/* Adds span's traceparent (into tp) and tracestate to hdr[*n]. */
+static void span_headers(const gw_span_t *span, gw_header_t *hdr, size_t *n, char tp[GW_TRACEPARENT_LEN + 1])
+{
+    if (span == NULL)
+        return;
+    gw_trace_ctx_t c = gw_span_ctx(span);
+    hdr[(*n)++] = (gw_header_t){"traceparent", tp, gw_traceparent_format(&c, tp)};
+    if (c.state_len > 0)
+        hdr[(*n)++] = (gw_header_t){"tracestate", c.state, c.state_len};
+}
+
+static void span_finish(handler_t *h, gw_span_t **s, gw_span_status_t status)
+{
+    if (*s == NULL)
+        return;
+    gw_span_end(h->tracer, *s, status);
+    free(*s);
+    *s = NULL;
+}
+
 /* Sends every held answer whose turn has come (see held_t), oldest first. */
 static void release_held(handler_t *h)
 {
@@ -398,13 +464,20 @@ static void release_held(handler_t *h)
         if (h->held_tail == e)
             h->held_tail = prev;
         h->nheld--;
+        for (int i = 0; i < e->nbc_spans; i++) /* its balance changes are acknowledged */
+            span_finish(h, &e->bc_spans[i], GW_STATUS_UNSET);
+        gw_header_t hdr[3];
+        size_t nhdr = 0;
+        char tp[GW_TRACEPARENT_LEN + 1];
+        span_headers(e->fb_span, hdr, &nhdr, tp);
+        if (e->digest[0])
+            hdr[nhdr++] = (gw_header_t){"command-digest", e->digest, strlen(e->digest)};
         if (e->value != NULL) {
-            gw_header_t dh = {"command-digest", e->digest, strlen(e->digest)};
-            produce(h, e->topic, e->key, e->klen, e->value, e->vlen, e->digest[0] ? &dh : NULL, e->digest[0] ? 1 : 0,
-                    NULL);
+            produce(h, e->topic, e->key, e->klen, e->value, e->vlen, nhdr ? hdr : NULL, nhdr, NULL);
             if (e->consumed_ns != 0)
                 gw_hist_observe(&h->stage_answer, gw_hist_now_ns() - e->consumed_ns);
         }
+        span_finish(h, &e->fb_span, h->fatal ? GW_STATUS_ERROR : GW_STATUS_UNSET);
         free(e->key);
         free(e);
     }
@@ -432,10 +505,18 @@ static int send_event(handler_t *h, const gw_event_t *ev, const gw_uuid_t *comma
     }
     if (ev->type == GW_REC_BALANCE_CHANGED) {
         gw_uuid_format(command, cid);
-        gw_header_t hdr[2] = {{"command-id", cid, GW_UUID_STRLEN}, {"command-key", ckey ? ckey : "", ckey ? cklen : 0}};
+        gw_header_t hdr[4] = {{"command-id", cid, GW_UUID_STRLEN}, {"command-key", ckey ? ckey : "", ckey ? cklen : 0}};
+        size_t nhdr = ckey ? 2 : 1;
+        char tp[GW_TRACEPARENT_LEN + 1];
+        gw_span_t *span = e->nbc_spans < 4 ? span_send(h, t->name) : NULL;
+        if (span != NULL) {
+            gw_span_attr_str(span, "bank.iban", ev->u.balance_changed.iban, strlen(ev->u.balance_changed.iban));
+            e->bc_spans[e->nbc_spans++] = span;
+            span_headers(span, hdr, &nhdr, tp);
+        }
         e->outstanding++;
         e->moved = 1;
-        if (produce(h, t->name, klen > 0 ? key : NULL, (size_t)klen, buf, len, hdr, ckey ? 2 : 1, e) != 0) {
+        if (produce(h, t->name, klen > 0 ? key : NULL, (size_t)klen, buf, len, hdr, nhdr, e) != 0) {
             e->outstanding--;
             return CH_EKAFKA;
         }
@@ -443,6 +524,8 @@ static int send_event(handler_t *h, const gw_event_t *ev, const gw_uuid_t *comma
     }
     free(e->value); /* one answer per command */
     free(e->key);
+    span_finish(h, &e->fb_span, GW_STATUS_UNSET);
+    e->fb_span = span_send(h, t->name);
     e->topic = t->name;
     e->value = buf;
     e->vlen = len;
@@ -523,6 +606,9 @@ static void drop_held(handler_t *h)
     while (h->held != NULL) {
         held_t *e = h->held;
         h->held = e->next;
+        for (int i = 0; i < e->nbc_spans; i++)
+            span_finish(h, &e->bc_spans[i], GW_STATUS_ERROR);
+        span_finish(h, &e->fb_span, GW_STATUS_ERROR);
         free(e->value);
         free(e->key);
         free(e);
@@ -565,12 +651,38 @@ static void on_command(void *ctx, const gw_kmsg_t *m)
          * would repeat it in the log (its client, if still waiting, times out
          * and gets the refusal when it retries) */
         h->skipped_answered++;
-    } else if ((rc = ch_bank_handle(h->bank, &cmd, &out)) != 0) {
-        logf_("FATAL: %s handling %s[%d]@%" PRId64, ch_strerror(rc), m->topic, (int)m->partition, m->offset);
-        h->fatal = 1;
-        gw_event_clear(&cmd);
-        return;
     } else {
+        /* tracing: continue the gateway's producer span from the headers */
+        gw_span_t process;
+        gw_trace_ctx_t parent;
+        const void *hv;
+        size_t hl;
+        memset(&parent, 0, sizeof(parent));
+        if (h->tracer != NULL) {
+            if (gw_kmsg_header(m, "traceparent", &hv, &hl) == 0 && gw_traceparent_parse(hv, hl, &parent) == 0 &&
+                gw_kmsg_header(m, "tracestate", &hv, &hl) == 0) {
+                parent.state = hv;
+                parent.state_len = gw_tracestate_keep(hv, hl);
+            }
+            char name[GW_SPAN_NAME_MAX];
+            snprintf(name, sizeof(name), "%s process", m->topic);
+            gw_span_start(h->tracer, &process, name, GW_SPAN_CONSUMER, &parent);
+            gw_span_attr_str(&process, "messaging.system", "kafka", 5);
+            gw_span_attr_str(&process, "messaging.destination.name", m->topic, strlen(m->topic));
+            gw_span_attr_int(&process, "messaging.kafka.offset", m->offset);
+            gw_span_attr_str(&process, "bank.command", gw_rec_name(cmd.type), strlen(gw_rec_name(cmd.type)));
+            h->process = &process;
+        }
+        rc = ch_bank_handle(h->bank, &cmd, &out);
+        if (rc != 0) {
+            logf_("FATAL: %s handling %s[%d]@%" PRId64, ch_strerror(rc), m->topic, (int)m->partition, m->offset);
+            h->fatal = 1;
+            if (h->process != NULL)
+                gw_span_end(h->tracer, &process, GW_STATUS_ERROR);
+            h->process = NULL;
+            gw_event_clear(&cmd);
+            return;
+        }
         h->commands++;
         h->repeated += (uint64_t)out.repeated;
         h->conflicts += (uint64_t)out.conflict;
@@ -578,6 +690,11 @@ static void on_command(void *ctx, const gw_kmsg_t *m)
             logf_("completed a transfer left half-done by the last stop (%s[%d]@%" PRId64 ")", m->topic,
                   (int)m->partition, m->offset);
         send_outputs(h, &out, gw_event_id(&cmd), m->key, m->key ? m->klen : 0, consumed_ns);
+        if (h->process != NULL) {
+            gw_span_attr_int(&process, "bank.repeated", out.repeated);
+            gw_span_end(h->tracer, &process, h->fatal ? GW_STATUS_ERROR : GW_STATUS_UNSET);
+        }
+        h->process = NULL;
     }
     note_offset(h, m->topic, m->partition, m->offset + 1);
     h->dirty = 1;
@@ -944,8 +1061,23 @@ int main(int argc, char **argv)
 
     char err[1024];
     int status = 1;
+    /* tracing: the OTEL_* environment only (this program has no configuration file) */
+    gw_tracer_conf_t tc;
+    char tc_url[1024];
+    if (gw_tracer_conf_init(&tc, NULL, "command-handler", 1.0, tc_url, sizeof(tc_url), err, sizeof(err)) != 0) {
+        logf_("%s", err);
+        return 2;
+    }
+    tc.log = trace_log;
+    if ((h.tracer = gw_tracer_new(&tc, err, sizeof(err))) == NULL && err[0] != '\0') {
+        logf_("%s", err);
+        return 1;
+    }
+    if (h.tracer != NULL)
+        logf_("tracing to %s (service.name %s, sampler %s)", tc.endpoint, tc.service_name, gw_sampler_name(tc.sampler));
     if (gw_topology_load(topo_path, &h.topo, err, sizeof(err)) != 0) {
         logf_("%s", err);
+        gw_tracer_free(h.tracer);
         return 1;
     }
     h.codec = gw_codec_new(0, err, sizeof(err));
@@ -991,5 +1123,6 @@ out:
     ch_bank_free(h.bank);
     gw_topology_free(h.topo);
     free(h.offs);
+    gw_tracer_free(h.tracer); /* one last export, bounded */
     return status;
 }
