@@ -126,6 +126,7 @@ export class Backbone extends EventEmitter {
   async start() {
     this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
     await this.producer.connect();
+    this.debug?.('producer connected');
     const admin = this.kafka.admin();
     await admin.connect();
     const wanted = new Set([this.accountsTopic]);
@@ -139,6 +140,7 @@ export class Backbone extends EventEmitter {
       }
     }
     await admin.disconnect();
+    this.debug?.('end offsets read');
     this.consumer = this.kafka.consumer({
       groupId: `peer-node-${randomUUID()}`,
       sessionTimeout: 10000,
@@ -146,6 +148,7 @@ export class Backbone extends EventEmitter {
       maxBytesPerPartition: 4 << 20,
     });
     await this.consumer.connect();
+    this.debug?.('consumer connected');
     await this.consumer.subscribe({ topics: [...wanted], fromBeginning: true });
     await this.consumer.run({
       partitionsConsumedConcurrently: 4,
@@ -159,6 +162,7 @@ export class Backbone extends EventEmitter {
         }
       },
     });
+    this.debug?.('consumer running');
     this.checkReady();
     if (!this.ready) await new Promise((r) => this.once('ready', r));
   }

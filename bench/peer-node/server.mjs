@@ -66,6 +66,13 @@ const bb = new Backbone({
 
 // ---- commands
 
+/**
+ * The argon2 package writes the parameters as `m=..,p=..,t=..`; libsodium
+ * (the gateway) reads only the reference order `m=..,t=..,p=..`, which the
+ * argon2 package reads too: store that, so either side verifies the other's.
+ */
+const canonical = (h) => h.replace(/\$m=(\d+),p=(\d+),t=(\d+)\$/, '$$m=$1,t=$3,p=$2$$');
+
 async function getAccount(_, { username, password }) {
   if (Buffer.byteLength(username) === 0 || Buffer.byteLength(username) > MAX_USERNAME || username.includes('\0'))
     throw new Error('username must be 1 to 256 bytes');
@@ -73,7 +80,7 @@ async function getAccount(_, { username, password }) {
   let acc = bb.accounts.get(username);
   if (!acc) {
     const uuid = randomUUID();
-    const pwhash = await argon2.hash(password, PWHASH);
+    const pwhash = canonical(await argon2.hash(password, PWHASH));
     acc = bb.accounts.get(username) ?? (await bb.claim(username, uuid, pwhash));
     if (acc.uuid === uuid) return bb.openAccount(uuid, username);
   }
@@ -149,7 +156,12 @@ const resolvers = {
   },
 };
 
+const t0 = Date.now();
+const debug = (...a) => process.env.PEER_DEBUG && console.error('peer:', Date.now() - t0, ...a);
+debug('modules loaded');
+bb.debug = debug;
 await bb.start();
+debug('replay done');
 
 // Both WebSocket paths of the gateway; bank-load speaks both protocols on /graphql-ws.
 const app = Fastify({ rewriteUrl: (req) => (req.url.startsWith('/graphql-ws') ? '/graphql' + req.url.slice(11) : req.url) });
