@@ -23,7 +23,7 @@
 //
 //   bench/compare/run [--bin build/bin] [--generators 25,100] [--protocol legacy] [--steady 15]
 //                     [--warmup-max 300] [--wrk-seconds 10] [--wrk-connections 50] [--order ABA]
-//                     [--out bench/compare/results] [--skip-wrk] [--skip-load]
+//                     [--out bench/compare/results] [--skip-wrk] [--skip-load] [--bank-load-args '--timeout-ms 30000']
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -46,6 +46,7 @@ const { values: opt } = parseArgs({
     out: { type: 'string', default: path.join(ROOT, 'bench/compare/results') },
     'skip-wrk': { type: 'boolean', default: false },
     'skip-load': { type: 'boolean', default: false },
+    'bank-load-args': { type: 'string', default: '' },
   },
 });
 process.env.GW_BIN_DIR = path.resolve(opt.bin);
@@ -188,6 +189,7 @@ const median = (xs) => {
 function bankLoad(url, pid, g) {
   return new Promise((resolve) => {
     const args = ['--url', url, '--protocol', opt.protocol, '--generators', String(g), '--seconds', '100000', '--pid-gateway', String(pid)];
+    args.push(...opt['bank-load-args'].split(/\s+/).filter(Boolean));
     const p = spawn(BANK_LOAD, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     p.stderr.on('data', (d) => (stderr += d));
@@ -223,13 +225,15 @@ function bankLoad(url, pid, g) {
         generators: g,
         warmup_s: warm,
         steady_rows: rows.length,
-        transfers_per_s: tp.length ? tp.reduce((a, b) => a + b, 0) / tp.length : 0,
+        transfers_per_s: tp.length ? tp.reduce((a, b) => a + b, 0) / tp.length : null,
         p50_ms: median(rows.map((r) => r.p50_ms).filter((x) => x !== null)),
         p99_ms: median(p99s), // the median second's p99
         p99_max_ms: p99s.length ? Math.max(...p99s) : null,
         cpu_pct: median(rows.map((r) => r.gateway?.cpu_pct ?? 0)),
         rss_mb: rows.length ? rows[rows.length - 1].gateway?.rss_mb : null,
-        errors: summary?.error_count ?? null,
+        errors: rows.reduce((a, r) => a + r.error_count, 0), // in the steady seconds
+        errors_total: summary?.error_count ?? null, // warm-up and the final balance check included
+        error_kinds: summary?.errors ?? null,
         balances: summary?.balances ?? null,
         exit: code,
         stderr: code === 0 ? '' : stderr.slice(0, 2000),
@@ -258,7 +262,7 @@ async function runSide(name) {
       for (const g of generators) {
         const r = await bankLoad(srv.url, srv.pid, g);
         out.load.push(r);
-        log(`${name}: bank-load ${g}: ${r.transfers_per_s.toFixed(1)}/s p99 ${r.p99_ms} ms, warm-up ${r.warmup_s} s, errors ${r.errors}`);
+        log(`${name}: bank-load ${g}: ${r.transfers_per_s?.toFixed(1)}/s p99 ${r.p99_ms} ms, warm-up ${r.warmup_s} s, errors ${r.errors} steady, ${r.errors_total} in all`);
       }
     }
   } finally {
@@ -300,6 +304,8 @@ function table(runs) {
     const per = (x) => (x.t ? (x.cpu * 1e4) / x.t : null);
     const each = (side) => side.map((r) => f(pick(r)?.[thr])).join(' / ');
     lines.push(`| ${label} | ours (${each(ours)}) | ${f(a.t)} | ${f(a.p50, 2)} | ${f(a.p99, 2)} | ${f(a.cpu)} | ${f(per(a))} | ${f(a.rss)} | ${a.err} |`);
+    const unready = (side) => side.filter((r) => pick(r) && !pick(r).steady_rows && thr === 'transfers_per_s').length;
+    if (unready(ours) + unready(peer)) lines.push(`| ${label} | never all ready: ours ${unready(ours)} of ${ours.length} runs, peer ${unready(peer)} of ${peer.length} | | | | | | | |`);
     lines.push(`| ${label} | peer | ${f(b.t)} | ${f(b.p50, 2)} | ${f(b.p99, 2)} | ${f(b.cpu)} | ${f(per(b))} | ${f(b.rss)} | ${b.err} |`);
     lines.push(`| ${label} | **ours ÷ peer** | **${ratio(a.t, b.t)}** | ${ratio(b.p50, a.p50)} | ${ratio(b.p99, a.p99)} | — | ${ratio(per(b), per(a))} | ${ratio(b.rss, a.rss)} | |`);
   };
@@ -329,6 +335,7 @@ const header = [
   `- ours: ${gwVersion}, ${opt.bin} (CMAKE_BUILD_TYPE ${cache}), threads 0 (one loop per core); peer: node ${process.version}, bench/peer-node`,
   `- wrk -t1 -c${opt['wrk-connections']} -d${opt['wrk-seconds']}s --latency after a 3 s warm-up run; bank-load --protocol ${opt.protocol}, ${opt.steady} steady seconds after every generator has its accounts (p99: the median second's)`,
   `- ratios: ours ÷ peer for throughput, peer ÷ ours for latency, CPU per operation and RSS: above 1 ours is better`,
+  `- bank-load errors: those of the steady seconds; a run that never had every generator ready within --warmup-max has no steady seconds ("—", and a row saying so); the JSON has every run's error kinds, warm-up and balance check included`,
   '',
 ];
 const md = `${header.join('\n')}${table(runs)}\n`;
