@@ -95,11 +95,11 @@ async function moneyTransfer(_, args) {
   return bb.transfer(args);
 }
 
-/** One result, then the end of the stream (the Subscription command fields). */
-function once(fn) {
-  return async function* (root, args, ctx, info) {
-    yield await fn(root, args, ctx, info);
-  };
+/** One event, then the end of the stream: the Subscription command fields
+ * run their command in `resolve`, as the gateway does, so an error is a field
+ * error in that one result. */
+async function* once() {
+  yield {};
 }
 
 // ---- stream_transactions
@@ -111,35 +111,51 @@ function matches(f, tx) {
   return true;
 }
 
-/** New transactions matching the filters; with after_id, the ones already projected after it first. */
-async function* streamTransactions(_, f) {
+/**
+ * New transactions matching the filters; with after_id, the ones already
+ * projected after it first. An async iterator whose return() (the client
+ * stopped) removes its listener at once, even while it waits.
+ */
+function streamTransactions(_, f) {
   if (f.iban != null && (f.iban.length === 0 || f.iban.length > 64)) throw new Error('iban must be 1 to 64 characters');
   if (f.min_amount != null && f.min_amount < 0) throw new Error('min_amount must not be negative');
   if (f.after_id != null && f.after_id < 0) throw new Error('after_id must not be negative');
-  const queue = [];
+  // every id from `next` on is read from the projection, in order: the
+  // backlog first, then the live ones as their 'tx' event says they are there
+  let next = f.after_id != null ? f.after_id + 1 : bb.txs.length + 1;
   let wake = null;
-  const onTx = (tx) => {
-    if (matches(f, tx)) {
-      queue.push(tx);
-      if (wake) wake();
+  let done = false;
+  const onTx = () => {
+    if (wake) {
+      const w = wake;
+      wake = null;
+      w();
     }
   };
-  let next = f.after_id != null ? f.after_id + 1 : bb.txs.length + 1;
   bb.on('tx', onTx);
-  try {
-    // the backlog, then what came meanwhile (skipping what the backlog had)
-    for (; next <= bb.txs.length; next++) if (matches(f, bb.txs[next - 1])) yield bb.txs[next - 1];
-    for (;;) {
-      while (queue.length) {
-        const tx = queue.shift();
-        if (tx.id >= next) yield tx;
-      }
-      await new Promise((r) => (wake = r));
-      wake = null;
-    }
-  } finally {
+  const finish = () => {
+    done = true;
     bb.off('tx', onTx);
-  }
+    onTx();
+    return Promise.resolve({ value: undefined, done: true });
+  };
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      for (;;) {
+        if (done) return { value: undefined, done: true };
+        while (next <= bb.txs.length) {
+          const tx = bb.txs[next++ - 1];
+          if (matches(f, tx)) return { value: tx, done: false };
+        }
+        await new Promise((r) => (wake = r));
+      }
+    },
+    return: finish,
+    throw: finish,
+  };
 }
 
 const resolvers = {
@@ -151,8 +167,8 @@ const resolvers = {
   Mutation: { get_account: getAccount, money_transfer: moneyTransfer },
   Subscription: {
     stream_transactions: { subscribe: streamTransactions, resolve: (tx) => tx },
-    get_account: { subscribe: once(getAccount), resolve: (r) => r },
-    money_transfer: { subscribe: once(moneyTransfer), resolve: (r) => r },
+    get_account: { subscribe: once, resolve: getAccount },
+    money_transfer: { subscribe: once, resolve: moneyTransfer },
   },
 };
 
