@@ -23,7 +23,7 @@
 //
 //   bench/compare/run [--bin build/bin] [--generators 25,100] [--protocol legacy] [--steady 15]
 //                     [--warmup-max 300] [--wrk-seconds 10] [--wrk-connections 50] [--order ABA]
-//                     [--out bench/compare/results] [--skip-wrk] [--skip-load] [--bank-load-args '--timeout-ms 30000']
+//                     [--out bench/compare/results] [--skip-wrk] [--skip-load] [--bank-load-args='--timeout-ms 60000']
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
