@@ -9,7 +9,7 @@
 //      more, so `all_last_transactions` answers 10 rows and
 //      `transactions_by_iban(max_items: 10)` 10 rows;
 //   2. wrk (-t1 -cC -dS, --latency) on both queries (POST /graphql), each after
-//      an unmeasured 3 s wrk run (warm-up);
+//      an unmeasured wrk run of --wrk-warmup seconds (8);
 //   3. bank-load at each generator count: started with a long --seconds, its
 //      rows watched until every generator has its accounts (`ready`), then
 //      --steady more rows, then SIGINT (bank-load waits for what is in
@@ -22,7 +22,7 @@
 // figures to bench/compare/results/compare-<UTC time>.{md,json}.
 //
 //   bench/compare/run [--bin build/bin] [--generators 25,100] [--protocol legacy] [--steady 15]
-//                     [--warmup-max 300] [--wrk-seconds 10] [--wrk-connections 50] [--order ABA]
+//                     [--warmup-max 300] [--wrk-seconds 10] [--wrk-warmup 8] [--wrk-connections 50] [--order ABA]
 //                     [--out bench/compare/results] [--skip-wrk] [--skip-load] [--bank-load-args='--timeout-ms 60000']
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -41,6 +41,7 @@ const { values: opt } = parseArgs({
     steady: { type: 'string', default: '15' },
     'warmup-max': { type: 'string', default: '300' },
     'wrk-seconds': { type: 'string', default: '10' },
+    'wrk-warmup': { type: 'string', default: '8' },
     'wrk-connections': { type: 'string', default: '50' },
     order: { type: 'string', default: 'ABA' },
     out: { type: 'string', default: path.join(ROOT, 'bench/compare/results') },
@@ -155,8 +156,9 @@ function wrk(url, pid, query) {
     `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ${JSON.stringify(JSON.stringify({ query }))}\n` +
       `done = function(summary, latency, requests)\n  io.write(string.format("ERRORS %d %d %d\\n", summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write, summary.errors.timeout))\nend\n`,
   );
-  // unmeasured warm-up: V8's and graphql-jit's compilers, the gateway's document cache
-  execFileSync('wrk', ['-t1', `-c${opt['wrk-connections']}`, '-d3s', '-s', lua, `${url}/graphql`]);
+  // unmeasured warm-up: V8's and graphql-jit's compilers, the gateway's document cache (3 s
+  // were not enough for the peer on a loaded machine: its first seconds ran at a tenth of its speed)
+  execFileSync('wrk', ['-t1', `-c${opt['wrk-connections']}`, `-d${opt['wrk-warmup']}s`, '-s', lua, `${url}/graphql`]);
   const c0 = cpuTicks(pid);
   const out = execFileSync('wrk', ['-t1', `-c${opt['wrk-connections']}`, `-d${opt['wrk-seconds']}s`, '--latency', '-s', lua, `${url}/graphql`]).toString();
   const cpu = (cpuTicks(pid) - c0) / HZ;
@@ -333,7 +335,7 @@ const header = [
   `- machine: ${os.cpus().length} cores, ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Linux ${os.release()}`,
   `- load average (1, 5, 15 min) before each side: ${runs.map((r) => `${r.side} ${r.load_before}`).join('; ')}`,
   `- ours: ${gwVersion}, ${opt.bin} (CMAKE_BUILD_TYPE ${cache}), threads 0 (one loop per core); peer: node ${process.version}, bench/peer-node`,
-  `- wrk -t1 -c${opt['wrk-connections']} -d${opt['wrk-seconds']}s --latency after a 3 s warm-up run; bank-load --protocol ${opt.protocol}, ${opt.steady} steady seconds after every generator has its accounts (p99: the median second's)`,
+  `- wrk -t1 -c${opt['wrk-connections']} -d${opt['wrk-seconds']}s --latency after a ${opt['wrk-warmup']} s warm-up run of the same query; bank-load --protocol ${opt.protocol}, ${opt.steady} steady seconds after every generator has its accounts (p99: the median second's)`,
   `- ratios: ours ÷ peer for throughput, peer ÷ ours for latency, CPU per operation and RSS: above 1 ours is better`,
   `- bank-load errors: those of the steady seconds; a run that never had every generator ready within --warmup-max has no steady seconds ("—", and a row saying so); the JSON has every run's error kinds, warm-up and balance check included`,
   '',
