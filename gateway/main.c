@@ -19,6 +19,7 @@
  * line, or the schema error), 2 on a bad command line.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,7 @@ typedef struct gateway {
     gql_schema_t *schema;
     gw_backbone_t *backbone; /* NULL: kafka.enabled is false, or --bench */
     gw_exec_t *exec;
+    gw_persisted_t *persisted; /* APQ store and trusted documents, read by exec */
     gw_subs_t *subs;
     gw_bank_t *bank;
     gw_bench_t *bench; /* --bench only */
@@ -144,6 +146,7 @@ static void gateway_free(gateway_t *g)
     gw_serve_free(g->serve);
     gw_subs_free(g->subs);
     gw_exec_free(g->exec);
+    gw_persisted_free(g->persisted);
     gw_bank_free(g->bank);
     gw_bench_free(g->bench);
     gw_backbone_free(g->backbone);
@@ -158,6 +161,39 @@ static bool schema_ready(void *data, char *reason, size_t reasonlen)
         return true;
     snprintf(reason, reasonlen, "schema not loaded");
     return false;
+}
+
+/* The APQ store (graphql.apq) and, with graphql.trusted_documents, the
+ * manifest: a manifest that cannot be read, or whose ids are not the
+ * hashes of its documents, refuses the start. 0 or -1 (said on stderr). */
+static int load_persisted(gateway_t *g, const gw_config_t *c, bool quiet)
+{
+    gw_persisted_config_t pc = {
+        .apq = c->graphql.apq.enabled,
+        .max_bytes = c->graphql.apq.max_bytes,
+        .max_entries = c->graphql.apq.max_entries,
+    };
+    if ((g->persisted = gw_persisted_new(&pc)) == NULL) {
+        fprintf(stderr, "gateway: out of memory\n");
+        return -1;
+    }
+    if (c->graphql.trusted_documents == NULL)
+        return 0;
+    char err[1024];
+    if (gw_persisted_load_manifest_file(g->persisted, c->graphql.trusted_documents, err, sizeof err) != 0) {
+        fprintf(stderr, "gateway: graphql.trusted_documents: %s\n", err);
+        return -1;
+    }
+    gw_log_line_t l;
+    if (!quiet && gw_log_begin(&l, &g->server.log, GW_LOG_WARN, "trusted documents only")) {
+        gw_log_str(&l, "file", c->graphql.trusted_documents);
+        gw_log_int(&l, "documents", (int64_t)gw_persisted_trusted_count(g->persisted));
+        gw_log_str(&l, "detail",
+                   "any other document is refused (PERSISTED_QUERY_NOT_TRUSTED): GraphiQL, introspection "
+                   "and ad-hoc queries do not work in this mode");
+        gw_log_end(&l);
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -187,6 +223,15 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+
+    /* Large blocks (a long document's arena, a response buffer) come from
+     * their own mappings and go back to the system when freed. glibc's
+     * default raises this threshold to the largest block freed so far, after
+     * which such blocks come from the heaps and stay there as fragments: a
+     * round of connections holding long documents then left RSS hundreds of
+     * megabytes higher each time (docs/security.md, "Memory per
+     * connection"). Fixed, it stays where it is. */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 
     static gateway_t gateway;
     gateway_t *g = &gateway;
@@ -232,6 +277,8 @@ int main(int argc, char **argv)
     }
     if (bind_schema(g->schema, g->bank, g->bench, &s->log) != 0)
         goto out;
+    if (load_persisted(g, c, check_only) != 0)
+        goto out;
     if (check_only) {
         gql_buf_t b = GQL_BUF_INIT;
         gw_config_print(c, &b);
@@ -244,8 +291,8 @@ int main(int argc, char **argv)
     /* the loops' hooks start in this order and end in the reverse one: the
      * transports close their connections before the registry frees what
      * they ran, and the document cache goes last */
-    if ((g->exec = gw_exec_new(s, g->schema, &c->graphql.limits, &c->graphql.cost, c->graphql.doc_cache_entries)) ==
-            NULL ||
+    if ((g->exec = gw_exec_new(s, g->schema, &c->graphql.limits, &c->graphql.cost, c->graphql.doc_cache_entries,
+                               c->graphql.doc_cache_bytes)) == NULL ||
         (g->subs = gw_subs_new(s, g->exec, c->subscriptions.max_unsent_bytes)) == NULL ||
         (g->serve = gw_serve_new(s, g->exec, g->subs, &c->subscriptions)) == NULL ||
         gw_server_add_ready_check(s, "schema", schema_ready, g->schema) != 0 ||
@@ -253,6 +300,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "gateway: cannot set up the server (out of memory, or a table is full)\n");
         goto out;
     }
+    gw_exec_set_persisted(g->exec, g->persisted);
     if (g->backbone != NULL)
         gw_subs_set_store(g->subs, gw_backbone_txstore(g->backbone));
     else if (g->bench != NULL)

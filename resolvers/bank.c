@@ -13,11 +13,18 @@
  * message on its loop. A call waiting for a password worker gets a
  * GW_LOOPQ_CALL message. Answers known at once are posted to the loop too,
  * so a callback never runs inside the start function.
+ *
+ * Password jobs go to the store's one pool (gw_pwhash_pool_t: workers below
+ * the loops' priority, admission bounded by expected wait). When the client
+ * of a Mutation goes away (gw_pending_on_cancel), its call is marked gone and
+ * a job not started yet is dropped by the worker; the call still ends on its
+ * loop as usual, so it is freed there and nowhere else.
  */
 #include "bank.h"
 
-#include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,8 +35,6 @@
 #define MAX_LIST 1000     /* most transactions one list field returns */
 #define MAX_USERNAME 256  /* bytes, as gw_accounts_put allows */
 #define MAX_PASSWORD 4096 /* bytes */
-#define HASH_THREADS 2    /* argon2id workers */
-#define MAX_JOBS 1024     /* password jobs waiting */
 #define TEXT GW_LOOPQ_TEXT
 
 /* ------------------------------------------------------------ calls: the API */
@@ -69,17 +74,11 @@ typedef struct job job_t;
 
 struct gw_bank {
     gw_server_t *server;
-    gw_backbone_t *bb;    /* NULL: Kafka disabled */
-    gw_txstore_t *own_tx; /* an empty projection when neither bb nor a store was given */
-    gw_txstore_t *tx;     /* the one queries read */
-    gw_accounts_t *acc;   /* NULL without bb */
-    pthread_mutex_t mu;   /* the job queue */
-    pthread_cond_t cv;
-    job_t *head, *tail;
-    size_t njobs;
-    bool stopping;
-    pthread_t workers[HASH_THREADS];
-    int nworkers;
+    gw_backbone_t *bb;      /* NULL: Kafka disabled */
+    gw_txstore_t *own_tx;   /* an empty projection when neither bb nor a store was given */
+    gw_txstore_t *tx;       /* the one queries read */
+    gw_accounts_t *acc;     /* NULL without bb */
+    gw_pwhash_pool_t *pool; /* NULL without bb */
 };
 
 typedef enum stage {
@@ -110,17 +109,19 @@ struct gw_bank_call {
     bool success;
     char reason[TEXT], iban[TEXT], token_out[TEXT];
     bool has_reason;
+    /* the client went away (loop only); a queued job's pj.gone follows it */
+    bool gone;
+    job_t *job;            /* the password job in the pool, NULL otherwise */
+    gw_pending_t *pending; /* resolve_mutation's hold whose cancel hook names us */
 };
 
-/* A password job; its message goes to the call's loop when finished. */
+/* A password job: owns its call while in the pool; its message goes to the
+ * call's loop when finished (or dropped). */
 struct job {
     gw_loopq_msg_t msg; /* first: kind GW_LOOPQ_CALL */
-    job_t *next;
+    gw_pwhash_job_t pj; /* the pool's part */
     gw_bank_t *r;
     gw_bank_call_t *call;
-    bool verify; /* else hash */
-    char pwhash[GW_PWHASH_MAX];
-    int ok;
     bool dispatched;
 };
 
@@ -136,6 +137,8 @@ static void wipe_free(char *p, size_t n)
 
 static void call_free(gw_bank_call_t *c)
 {
+    if (c->pending != NULL) /* ended without resuming (shutdown): the hook must not name us */
+        gw_pending_on_cancel(c->pending, NULL, NULL);
     wipe_free(c->password, c->plen);
     c->password = NULL;
     free(c->username);
@@ -165,6 +168,7 @@ static void finish(gw_bank_call_t *c)
         }
         a.reason = c->has_reason ? c->reason : NULL;
     }
+    c->pending = NULL; /* resuming ends the hold and its hook */
     if (c->done != NULL)
         c->done(c->user, &a);
     call_free(c);
@@ -241,6 +245,7 @@ static gw_bank_call_t *call_new(gw_bank_t *r, gw_thread_t *t, gw_bank_kind_t kin
         return NULL;
     c->w.loop = t->index;
     c->w.discard = call_discard;
+    c->w.start_ns = gw_hist_now_ns();
     c->r = r;
     c->t = t;
     c->kind = kind;
@@ -249,38 +254,31 @@ static gw_bank_call_t *call_new(gw_bank_t *r, gw_thread_t *t, gw_bank_kind_t kin
     return c;
 }
 
-/* ------------------------------------------------------------ password workers */
+/* ------------------------------------------------------------ password jobs */
 
-static void *worker_main(void *arg)
+/* The cancel hook of a Mutation's hold (on the call's loop): the client is
+ * gone. A job still queued is dropped by the worker that takes it. */
+static void call_gone(void *arg)
 {
-    gw_bank_t *r = arg;
-    for (;;) {
-        pthread_mutex_lock(&r->mu);
-        while (r->head == NULL && !r->stopping)
-            pthread_cond_wait(&r->cv, &r->mu);
-        if (r->head == NULL) { /* stopping */
-            pthread_mutex_unlock(&r->mu);
-            return NULL;
-        }
-        job_t *j = r->head;
-        r->head = j->next;
-        if (r->head == NULL)
-            r->tail = NULL;
-        r->njobs--;
-        pthread_mutex_unlock(&r->mu);
-        gw_bank_call_t *c = j->call;
-        if (j->verify)
-            j->ok = crypto_pwhash_str_verify(j->pwhash, c->password, c->plen) == 0;
-        else
-            j->ok = gw_password_hash(c->password, c->plen, j->pwhash) == 0;
-        /* the password is not needed any more (a lost credentials race
-         * verifies again: then it is kept until that job) */
-        if (j->verify || !j->ok) {
-            wipe_free(c->password, c->plen);
-            c->password = NULL;
-        }
-        gw_server_push(r->server, c->t->index, &j->msg);
+    gw_bank_call_t *c = arg;
+    c->gone = true;
+    c->pending = NULL; /* the hook has fired */
+    if (c->job != NULL)
+        atomic_store_explicit(&c->job->pj.gone, true, memory_order_release);
+}
+
+/* A worker finished (or dropped) the job; back to the call's loop. */
+static void job_done(gw_pwhash_job_t *pj)
+{
+    job_t *j = (job_t *)((char *)pj - offsetof(job_t, pj));
+    gw_bank_call_t *c = j->call;
+    /* the password is not needed any more (a lost credentials race
+     * verifies again: then it is kept until that job) */
+    if (pj->verify || pj->result != GW_PWHASH_OK) {
+        wipe_free(c->password, c->plen);
+        c->password = NULL;
     }
+    gw_server_push(j->r->server, c->t->index, &j->msg); /* loops stopped: disposed at once */
 }
 
 static void job_after(gw_bank_call_t *c, job_t *j);
@@ -290,6 +288,7 @@ static void job_run(gw_thread_t *t, void *arg)
     (void)t;
     job_t *j = arg;
     j->dispatched = true;
+    j->call->job = NULL;
     job_after(j->call, j);
 }
 
@@ -298,12 +297,15 @@ static void job_dispose(gw_loopq_msg_t *m)
     job_t *j = (job_t *)m;
     if (!j->dispatched)
         call_free(j->call);
-    sodium_memzero(j->pwhash, sizeof j->pwhash);
+    sodium_memzero(j->pj.hash, sizeof j->pj.hash);
     free(j);
 }
 
+static const char TOO_MANY[] = "too many logins, try again";
+
 /* Queue a password job for c (verify against pwhash, or hash). On failure
- * the call is answered with an error. */
+ * the call is answered with an error: "too many logins, try again" when the
+ * pool refuses it (its expected wait is over accounts.pwhash.max_wait_ms). */
 static void submit(gw_bank_call_t *c, bool verify, const char *pwhash)
 {
     gw_bank_t *r = c->r;
@@ -319,25 +321,20 @@ static void submit(gw_bank_call_t *c, bool verify, const char *pwhash)
     j->msg.u.call.arg = j;
     j->r = r;
     j->call = c;
-    j->verify = verify;
+    j->pj.verify = verify;
+    j->pj.password = c->password;
+    j->pj.len = c->plen;
+    j->pj.done = job_done;
+    atomic_init(&j->pj.gone, c->gone);
     if (verify)
-        snprintf(j->pwhash, sizeof j->pwhash, "%s", pwhash);
+        snprintf(j->pj.hash, sizeof j->pj.hash, "%s", pwhash != NULL ? pwhash : "");
     c->stage = verify ? ST_VERIFY : ST_HASH;
-    pthread_mutex_lock(&r->mu);
-    bool full = r->njobs >= MAX_JOBS || r->stopping || r->nworkers == 0;
-    if (!full) {
-        if (r->tail != NULL)
-            r->tail->next = j;
-        else
-            r->head = j;
-        r->tail = j;
-        r->njobs++;
-        pthread_cond_signal(&r->cv);
-    }
-    pthread_mutex_unlock(&r->mu);
-    if (full) {
+    c->job = j; /* before the pool may run it: job_done happens after */
+    int rc = gw_pwhash_submit(r->pool, &j->pj);
+    if (rc != 0) {
+        c->job = NULL;
         free(j);
-        fail_later(c, "too many logins in progress, try again");
+        fail_later(c, rc == GW_STORE_EFULL ? TOO_MANY : "internal error");
     }
 }
 
@@ -355,9 +352,14 @@ static void send_account(gw_bank_call_t *c, const uint8_t uuid[16])
 static void job_after(gw_bank_call_t *c, job_t *j)
 {
     gw_bank_t *r = c->r;
+    if (j->pj.result == GW_PWHASH_DROPPED) { /* nobody reads the answer: nothing was computed or registered */
+        fail(c, "the client went away before its password was checked");
+        finish(c);
+        return;
+    }
     if (c->stage == ST_VERIFY) {
         const gw_account_t *a = gw_accounts_find(r->acc, (gw_str_t){c->username, (uint32_t)c->ulen});
-        if (!j->ok || a == NULL) {
+        if (j->pj.result != GW_PWHASH_OK || a == NULL) {
             c->has_reason = true;
             snprintf(c->reason, sizeof c->reason, "incorrect password");
             finish(c);
@@ -367,7 +369,7 @@ static void job_after(gw_bank_call_t *c, job_t *j)
         return;
     }
     /* ST_HASH */
-    if (!j->ok) {
+    if (j->pj.result != GW_PWHASH_OK) {
         fail(c, "internal error");
         finish(c);
         return;
@@ -386,7 +388,7 @@ static void job_after(gw_bank_call_t *c, job_t *j)
         return;
     }
     char err[TEXT];
-    if (gw_backbone_send_credentials(r->bb, c->username, c->ulen, uuid, j->pwhash, err, sizeof err) != 0)
+    if (gw_backbone_send_credentials(r->bb, c->username, c->ulen, uuid, j->pj.hash, err, sizeof err) != 0)
         gw_backbone_fail(r->bb, GW_CMD_CREDENTIALS, uuid, err); /* answers us through the queue */
 }
 
@@ -451,6 +453,10 @@ static void begin_command(gw_bank_call_t *c, gw_cmd_table_t table)
 {
     gw_backbone_t *bb = c->r->bb;
     gw_outcome_t *o = NULL;
+    /* set before the waiter is linked: the Kafka thread reads it from then
+     * on (a call that joins another's command is timed from its join) */
+    c->w.sent_ns = gw_hist_now_ns();
+    gw_backbone_observe(bb, GW_STAGE_SEND, c->w.sent_ns - c->w.start_ns);
     int rc = gw_backbone_begin(bb, table, c->uuid, &c->w, &o);
     if (rc == GW_INFLIGHT_ANSWERED) {
         take_outcome(c, o);
@@ -567,7 +573,16 @@ static void on_answer(gw_thread_t *t, const gw_loopq_msg_t *m, void *data)
     snprintf(c->reason, sizeof c->reason, "%s", m->u.answer.reason);
     snprintf(c->iban, sizeof c->iban, "%s", m->u.answer.iban);
     snprintf(c->token_out, sizeof c->token_out, "%s", m->u.answer.token);
+    /* a transfer's last stages: the answer written (finish frees c) */
+    bool timed = c->stage == ST_TRANSFER;
+    gw_backbone_t *bb = c->r->bb;
+    uint64_t start = c->w.start_ns;
     finish(c);
+    if (timed) {
+        uint64_t now = gw_hist_now_ns();
+        gw_backbone_observe(bb, GW_STAGE_ANSWER, now - m->u.answer.consumed_ns);
+        gw_backbone_observe(bb, GW_STAGE_TOTAL, now - start);
+    }
 }
 
 static int thread_start(gw_thread_t *t, void *data)
@@ -577,6 +592,39 @@ static int thread_start(gw_thread_t *t, void *data)
 
 /* ------------------------------------------------------------ lifecycle */
 
+/* /metrics: the password pool's families. */
+static void render_metrics(gql_buf_t *out, void *data)
+{
+    gw_bank_t *r = data;
+    if (r->pool == NULL)
+        return;
+    gw_pwhash_stats_t st;
+    gw_pwhash_stats(r->pool, &st);
+    gql_buf_printf(out,
+                   "# HELP gateway_pwhash_jobs_total Password jobs (argon2id hash or verify) by outcome: done, "
+                   "dropped (the client left before it started), refused (expected wait over "
+                   "accounts.pwhash.max_wait_ms), failed.\n"
+                   "# TYPE gateway_pwhash_jobs_total counter\n"
+                   "gateway_pwhash_jobs_total{result=\"done\"} %llu\n"
+                   "gateway_pwhash_jobs_total{result=\"dropped\"} %llu\n"
+                   "gateway_pwhash_jobs_total{result=\"refused\"} %llu\n"
+                   "gateway_pwhash_jobs_total{result=\"failed\"} %llu\n"
+                   "# HELP gateway_pwhash_seconds Time of each argon2id run on a worker.\n"
+                   "# TYPE gateway_pwhash_seconds summary\n"
+                   "gateway_pwhash_seconds_sum %.6f\n"
+                   "gateway_pwhash_seconds_count %llu\n",
+                   (unsigned long long)st.done, (unsigned long long)st.dropped, (unsigned long long)st.refused,
+                   (unsigned long long)st.failed, st.seconds_sum, (unsigned long long)st.seconds_count);
+    gql_buf_printf(out,
+                   "# HELP gateway_pwhash_expected_seconds Moving average of the seconds per password job (the "
+                   "admission estimate).\n"
+                   "# TYPE gateway_pwhash_expected_seconds gauge\n"
+                   "gateway_pwhash_expected_seconds %.6f\n",
+                   st.avg_seconds);
+    gw_metrics_family(out, "gateway_pwhash_queued", "gauge", "Password jobs waiting for a worker.", (int64_t)st.queued);
+    gw_metrics_family(out, "gateway_pwhash_threads", "gauge", "Password hashing threads.", st.threads);
+}
+
 gw_bank_t *gw_bank_new(gw_server_t *s, gw_backbone_t *bb, gw_txstore_t *store)
 {
     gw_bank_t *r = calloc(1, sizeof *r);
@@ -584,15 +632,29 @@ gw_bank_t *gw_bank_new(gw_server_t *s, gw_backbone_t *bb, gw_txstore_t *store)
         return NULL;
     r->server = s;
     r->bb = bb;
-    pthread_mutex_init(&r->mu, NULL);
-    pthread_cond_init(&r->cv, NULL);
     if (bb != NULL) {
         r->tx = gw_backbone_txstore(bb);
         r->acc = gw_backbone_accounts(bb);
-        for (int i = 0; i < HASH_THREADS; i++)
-            if (pthread_create(&r->workers[i], NULL, worker_main, r) == 0)
-                r->nworkers++;
-        if (gw_server_add_thread_hook(s, thread_start, NULL, r) != 0) {
+        const gw_config_t *cf = s->config;
+        gw_pwhash_params_t p = {cf->accounts.pwhash.memlimit_kib, cf->accounts.pwhash.opslimit};
+        char err[TEXT];
+        if ((r->pool = gw_pwhash_pool_new(&p, cf->accounts.pwhash.threads, cf->accounts.pwhash.max_wait_ms, err,
+                                          sizeof err)) == NULL) {
+            gw_log_msg(&s->log, GW_LOG_ERROR, "password hashing", err);
+            gw_bank_free(r);
+            return NULL;
+        }
+        gw_pwhash_stats_t st;
+        gw_pwhash_stats(r->pool, &st);
+        char what[TEXT];
+        snprintf(what, sizeof what,
+                 "argon2id memlimit %llu KiB, opslimit %llu, 1 lane; %d threads at nice 10; %.1f ms per hash at "
+                 "start; max_wait_ms %llu",
+                 (unsigned long long)p.memlimit_kib, (unsigned long long)p.opslimit, st.threads,
+                 st.avg_seconds * 1000.0, (unsigned long long)cf->accounts.pwhash.max_wait_ms);
+        gw_log_msg(&s->log, GW_LOG_INFO, "password hashing", what);
+        if (gw_server_add_thread_hook(s, thread_start, NULL, r) != 0 ||
+            gw_server_add_metrics(s, render_metrics, r) != 0) {
             gw_bank_free(r);
             return NULL;
         }
@@ -612,20 +674,8 @@ void gw_bank_free(gw_bank_t *r)
 {
     if (r == NULL)
         return;
-    pthread_mutex_lock(&r->mu);
-    r->stopping = true;
-    pthread_cond_broadcast(&r->cv);
-    pthread_mutex_unlock(&r->mu);
-    for (int i = 0; i < r->nworkers; i++)
-        pthread_join(r->workers[i], NULL);
-    while (r->head != NULL) { /* jobs never started: their loops are gone */
-        job_t *j = r->head;
-        r->head = j->next;
-        job_dispose(&j->msg);
-    }
+    gw_pwhash_pool_free(r->pool); /* jobs never started come back STOPPED: their loops are gone, so disposed */
     gw_txstore_free(r->own_tx);
-    pthread_cond_destroy(&r->cv);
-    pthread_mutex_destroy(&r->mu);
     free(r);
 }
 
@@ -851,6 +901,8 @@ static void resolve_mutation(const gql_resolve_info_t *info, const void *parent,
         rv_error(out, "out of memory");
         return;
     }
+    c->pending = p; /* c lives until it resumes p: the hook stays valid */
+    gw_pending_on_cancel(p, call_gone, c);
     out->kind = GQL_RV_PENDING;
 }
 

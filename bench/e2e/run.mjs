@@ -12,8 +12,13 @@
 // accounts. The floor: timestamped messages go to a
 // spare topic at the same rate (a KafkaJS producer, acks=all) and a long-lived
 // `kcat -C` (fetch.wait.max.ms=1, as the gateway and handler use) reads them
-// back. Prints a Markdown table.
+// back. Prints a Markdown table, then where the time goes at each rate: the
+// per-stage histograms of the gateway's /metrics
+// (gateway_command_stage_seconds) and of the handler's metrics file
+// (handler_stage_seconds), their p50/p99 over that rate's requests only
+// (bucket counts after minus before, interpolated within a bucket).
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -94,6 +99,46 @@ async function floor(bootstrap, rate, seconds) {
   return { ...r, lat };
 }
 
+/** {`family{stage}`: {bounds: [..], counts: [..cumulative], sum, count}} from Prometheus text. */
+function histograms(text, family) {
+  const out = {};
+  const re = new RegExp(`^${family}_bucket\\{stage="([a-z]+)",le="([^"]+)"\\} (\\d+)$`, 'gm');
+  for (const m of text.matchAll(re)) {
+    const h = (out[m[1]] ??= { bounds: [], counts: [] });
+    h.bounds.push(m[2] === '+Inf' ? Infinity : Number(m[2]));
+    h.counts.push(Number(m[3]));
+  }
+  return out;
+}
+
+/** The q-quantile (ms) of the observations between two scrapes of one histogram. */
+function quantile(before, after, q) {
+  if (!after) return NaN;
+  const cum = after.counts.map((c, i) => c - (before?.counts[i] ?? 0));
+  const total = cum.at(-1);
+  if (!total) return NaN;
+  const rank = q * total;
+  for (let i = 0; i < cum.length; i++) {
+    if (cum[i] >= rank) {
+      const lo = i === 0 ? 0 : after.bounds[i - 1];
+      const hi = after.bounds[i] === Infinity ? lo : after.bounds[i];
+      const below = i === 0 ? 0 : cum[i - 1];
+      const inb = cum[i] - below;
+      return 1000 * (lo + (hi - lo) * (inb ? (rank - below) / inb : 0));
+    }
+  }
+  return NaN;
+}
+
+async function stages(gw, handler) {
+  const g = histograms(await (await fetch(`${gw.url}/metrics`)).text(), 'gateway_command_stage_seconds');
+  let h = {};
+  try {
+    h = histograms(fs.readFileSync(path.join(handler.stateDir, 'metrics'), 'utf8'), 'handler_stage_seconds');
+  } catch {}
+  return { g, h };
+}
+
 const broker = await lib.startBroker();
 const handler = await lib.startHandler(broker.bootstrap);
 const gw = await lib.startGateway(broker.bootstrap, { timeoutMs: 10000 });
@@ -104,11 +149,15 @@ try {
   await openLoop(100, 1, (i) => lib.transfer(gw, { uuid: randomUUID(), token: 't', amount: 1, from: 'cash', to: accounts[i % 50].iban, descr: 'warm' }).then((r) => r.data?.money_transfer?.success === true));
   const rows = [];
   for (const rate of rates) {
+    await sleep(1200); // the handler's metrics file is rewritten every second
+    const s0 = await stages(gw, handler);
     const m = await openLoop(rate, seconds, (i) =>
       lib.transfer(gw, { uuid: randomUUID(), token: 't', amount: 1, from: 'cash', to: accounts[i % 50].iban, descr: 'bench' }).then((r) => r.data?.money_transfer?.success === true),
     );
+    await sleep(1200);
+    const s1 = await stages(gw, handler);
     const f = await floor(broker.bootstrap, rate, Math.min(seconds, 3));
-    rows.push({ rate, m, f });
+    rows.push({ rate, m, f, s0, s1 });
     process.stderr.write(`rate ${rate}/s: p50 ${pct(m.lat, 50).toFixed(2)} ms, p99 ${pct(m.lat, 99).toFixed(2)} ms; floor p50 ${pct(f.lat, 50).toFixed(2)} ms\n`);
   }
   console.log(`\nmachine: ${os.cpus().length} × ${os.cpus()[0].model}, node ${process.version}, ${seconds} s per rate\n`);
@@ -118,6 +167,14 @@ try {
     console.log(
       `| ${rate} | ${m.sent} | ${m.failed} | ${pct(m.lat, 50).toFixed(2)} | ${pct(m.lat, 99).toFixed(2)} | ${m.lat.at(-1)?.toFixed(2)} | ${pct(f.lat, 50).toFixed(2)} | ${pct(f.lat, 99).toFixed(2)} |`,
     );
+  console.log('\nWhere the time goes (p50 / p99 ms of each stage over that rate\'s requests; docs/benchmarks.md says what each stage is):\n');
+  const G = ['send', 'ack', 'feedback', 'fetch', 'answer', 'total'];
+  const H = ['fetch', 'decide', 'answer'];
+  console.log(`| rate | ${G.map((x) => `gw ${x}`).join(' | ')} | ${H.map((x) => `handler ${x}`).join(' | ')} |`);
+  console.log(`|---:|${G.map(() => '---:').join('|')}|${H.map(() => '---:').join('|')}|`);
+  const fmt = (b, a) => `${quantile(b, a, 0.5).toFixed(2)} / ${quantile(b, a, 0.99).toFixed(2)}`;
+  for (const { rate, s0, s1 } of rows)
+    console.log(`| ${rate} | ${G.map((x) => fmt(s0.g[x], s1.g[x])).join(' | ')} | ${H.map((x) => fmt(s0.h[x], s1.h[x])).join(' | ')} |`);
 } finally {
   await gw.stop();
   await stop(handler);

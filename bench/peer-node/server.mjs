@@ -5,8 +5,8 @@
 // subscriptions over graphql-transport-ws and the legacy graphql-ws
 // (subscriptions-transport-ws) protocol on /graphql and /graphql-ws, KafkaJS
 // and avsc (backbone.mjs), argon2id through the argon2 npm package with the
-// gateway's settings (libsodium's INTERACTIVE limits: 64 MiB, 2 passes, 1
-// lane; the hashes are interchangeable with the gateway's).
+// gateway's default settings (accounts.pwhash: 19 MiB, 2 passes, 1 lane,
+// OWASP's minimum; the hashes are interchangeable with the gateway's).
 //
 //   node bench/peer-node/server.mjs --brokers HOST:PORT [--port 8889] [--host 127.0.0.1]
 //        [--topology schema/topology.yaml] [--command-timeout-ms 5000] [--fetch-wait-ms 5]
@@ -43,10 +43,10 @@ if (!opt.brokers) {
   process.exit(2);
 }
 
-// The gateway's settings (gw_password_hash: crypto_pwhash_*_INTERACTIVE).
+// The gateway's default accounts.pwhash settings (memlimit_kib 19456, opslimit 2).
 const PWHASH = {
   type: argon2.argon2id,
-  memoryCost: Number(process.env.PEER_PWHASH_MEMORY_KIB ?? 65536),
+  memoryCost: Number(process.env.PEER_PWHASH_MEMORY_KIB ?? 19456),
   timeCost: Number(process.env.PEER_PWHASH_PASSES ?? 2),
   parallelism: 1,
   hashLength: 32,

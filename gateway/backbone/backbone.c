@@ -71,6 +71,7 @@ typedef struct bc_part {
 typedef struct sent {
     gw_cmd_table_t table;
     uint8_t uuid[16];
+    uint64_t queued_ns; /* when it was handed to the producer */
 } sent_t;
 
 /* The counters of /metrics; the Kafka thread and the delivery reports write
@@ -104,6 +105,7 @@ typedef struct ckpt_cut {
 struct gw_backbone {
     gw_server_t *server;
     backbone_stats_t stats;
+    gw_hist_t stages[GW_STAGE__COUNT]; /* gateway_command_stage_seconds */
     gw_topology_t *topo;
     const gw_topic_t *t_cac, *t_cmt, *t_bc;
     const char *topic_accounts;
@@ -217,6 +219,7 @@ static void copy_text(char dst[GW_LOOPQ_TEXT], gw_str_t s)
 static void route(gw_backbone_t *b, gw_inflight_waiter_t *ws, gw_answer_status_t status, const gw_outcome_t *o,
                   const char *reason)
 {
+    uint64_t now = gw_hist_now_ns();
     while (ws != NULL) {
         gw_inflight_waiter_t *next = ws->next;
         gw_cmd_waiter_t *w = (gw_cmd_waiter_t *)ws;
@@ -232,6 +235,9 @@ static void route(gw_backbone_t *b, gw_inflight_waiter_t *ws, gw_answer_status_t
         m->dispose = answer_dispose;
         m->u.answer.waiter = w;
         m->u.answer.status = status;
+        m->u.answer.consumed_ns = now;
+        if (status == GW_ANSWER_OK && w->sent_ns != 0 && now > w->sent_ns)
+            gw_hist_observe(&b->stages[GW_STAGE_FEEDBACK], now - w->sent_ns);
         if (o != NULL) {
             m->u.answer.success = o->success;
             copy_text(m->u.answer.reason, o->reason);
@@ -252,6 +258,12 @@ void gw_backbone_fail(gw_backbone_t *b, gw_cmd_table_t table, const uint8_t uuid
         route(b, ws, GW_ANSWER_UNDELIVERED, NULL, reason);
 }
 
+void gw_backbone_observe(gw_backbone_t *b, gw_stage_t stage, uint64_t ns)
+{
+    if (b != NULL && (unsigned)stage < GW_STAGE__COUNT)
+        gw_hist_observe(&b->stages[stage], ns);
+}
+
 int gw_backbone_begin(gw_backbone_t *b, gw_cmd_table_t table, const uint8_t uuid[16], gw_cmd_waiter_t *w,
                       gw_outcome_t **outcome)
 {
@@ -265,6 +277,8 @@ static void on_delivery(void *ctx, const gw_delivery_t *d)
     gw_backbone_t *b = ctx;
     sent_t *s = d->opaque;
     if (d->err == 0) {
+        if (s != NULL)
+            gw_hist_observe(&b->stages[GW_STAGE_ACK], gw_hist_now_ns() - s->queued_ns);
         atomic_fetch_add(&b->stats.produced, 1);
         atomic_store(&b->last_alive, now_ms());
     } else {
@@ -299,6 +313,7 @@ static int queue_sent(gw_backbone_t *b, const char *topic, const char *key, size
     }
     s->table = table;
     memcpy(s->uuid, uuid, 16);
+    s->queued_ns = gw_hist_now_ns();
     if (gw_producer_send(b->prod, topic, -1, key, klen, value, vlen, NULL, 0, s, err, errlen) != 0) {
         free(s);
         return -2;
@@ -645,6 +660,13 @@ static void on_message(void *ctx, const gw_kmsg_t *m)
         return;
     }
     gw_feedback_t fb = {0};
+    if (ev.type != GW_REC_BALANCE_CHANGED && m->timestamp_ms > 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - m->timestamp_ms;
+        if (ms >= 0)
+            gw_hist_observe(&b->stages[GW_STAGE_FETCH], (uint64_t)ms * 1000000u);
+    }
     switch (ev.type) {
     case GW_REC_BALANCE_CHANGED:
         bc_buffer(b, m, &ev); /* appended by bc_release, in log order */
@@ -1340,4 +1362,16 @@ void gw_backbone_render_metrics(gql_buf_t *out, void *data)
                       "Transactions loaded from a checkpoint at start (0: none).", LOAD(checkpoint_loaded));
     gw_metrics_family(out, "gateway_checkpoint_load_ms", "gauge", "How long loading that checkpoint took.",
                       LOAD(checkpoint_load_ms));
+    static const char *const STAGES[GW_STAGE__COUNT] = {"send", "ack", "feedback", "fetch", "answer", "total"};
+    gql_buf_puts(out, "# HELP gateway_command_stage_seconds The stages of a command's path: send (resolver to "
+                      "producer), ack (producer to broker acknowledgement), feedback (producer to feedback consumed), "
+                      "fetch (the handler's produce timestamp to consumed, ms resolution), answer (feedback consumed "
+                      "to answered on the loop), total.\n"
+                      "# TYPE gateway_command_stage_seconds histogram\n");
+    for (int i = 0; i < GW_STAGE__COUNT; i++) {
+        char labels[32], text[2048];
+        snprintf(labels, sizeof labels, "stage=\"%s\"", STAGES[i]);
+        size_t n = gw_hist_format(&b->stages[i], "gateway_command_stage_seconds", labels, text, sizeof text);
+        gql_buf_append(out, text, n < sizeof text ? n : sizeof text - 1);
+    }
 }

@@ -47,6 +47,7 @@
 #include <stdint.h>
 
 #include "gql.h"
+#include "hist.h"
 #include "runtime/loopq.h"
 #include "store.h"
 
@@ -74,7 +75,24 @@ typedef struct gw_cmd_waiter {
     gw_inflight_waiter_t link; /* first */
     size_t loop;               /* index of the loop to answer on */
     void (*discard)(struct gw_cmd_waiter *w);
+    uint64_t start_ns; /* gw_hist_now_ns() when the call began (0: not timed) */
+    uint64_t sent_ns;  /* when its command was queued in the producer (0: it joined another's) */
 } gw_cmd_waiter_t;
+
+/* The stages of a command's path, timed into gateway_command_stage_seconds
+ * (docs/benchmarks.md, "The transfer path"). */
+typedef enum gw_stage {
+    GW_STAGE_SEND = 0, /* call began (resolver) -> command queued in the producer */
+    GW_STAGE_ACK,      /* queued -> the broker acknowledged it (delivery report) */
+    GW_STAGE_FEEDBACK, /* queued -> its feedback consumed (the handler's round trip) */
+    GW_STAGE_FETCH,    /* the feedback's Kafka timestamp (the handler produced it) -> consumed; ms resolution */
+    GW_STAGE_ANSWER,   /* feedback consumed -> the call answered on its loop (queue, resume, response written) */
+    GW_STAGE_TOTAL,    /* call began -> answered */
+    GW_STAGE__COUNT
+} gw_stage_t;
+
+/* Counts one duration of a stage (any thread). */
+void gw_backbone_observe(gw_backbone_t *b, gw_stage_t stage, uint64_t ns);
 
 /* Reads the kafka.* configuration of `s`, loads the topology, pins the
  * schema ids, makes the stores, the in-flight tables and the producer, and

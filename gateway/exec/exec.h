@@ -30,6 +30,7 @@
 #include <stdatomic.h>
 
 #include "gql.h"
+#include "persisted.h"
 #include "runtime/server.h"
 
 typedef struct gw_exec gw_exec_t;
@@ -41,14 +42,21 @@ typedef struct gw_exec_loop gw_exec_loop_t;
 
 /* The execution context for `schema` (borrowed, bound, immutable) with the
  * request `limits` and the operation cost bound `cost` (both copied) and
- * documents cached per loop: reserves a slot on `s`, adds the loops'
+ * documents cached per loop (at most doc_cache_entries of them, holding at
+ * most doc_cache_bytes, 0 for no byte bound): reserves a slot on `s`, adds the loops'
  * start/end hooks and the metrics gateway_arena_bytes_in_use,
  * gateway_document_cache_entries and gateway_operations_over_cost_total.
  * NULL when out of memory or the server's tables are
  * full. */
 gw_exec_t *gw_exec_new(gw_server_t *s, gql_schema_t *schema, const gql_limits_t *limits, const gw_cost_limits_t *cost,
-                       size_t doc_cache_entries);
+                       size_t doc_cache_entries, size_t doc_cache_bytes);
 void gw_exec_free(gw_exec_t *x);
+
+/* Persisted queries and trusted documents (persisted.h; borrowed, main's,
+ * outlives the server) for gw_exec_prepare; without it a request naming a
+ * document by hash is answered PersistedQueryNotSupported. Also adds the
+ * gateway_persisted_* metrics. Call before the server runs. */
+void gw_exec_set_persisted(gw_exec_t *x, gw_persisted_t *ps);
 
 gql_schema_t *gw_exec_schema(const gw_exec_t *x);
 const gql_limits_t *gw_exec_limits(const gw_exec_t *x);
@@ -78,12 +86,16 @@ void gw_exec_publish(gw_exec_loop_t *L);
 /* A request's parameters (the GraphQL-over-HTTP names). Strings and values
  * are borrowed from where they were read (an arena or the request). */
 typedef struct gw_params {
-    const char *query; /* never NULL once read */
+    const char *query; /* NULL only when the document is named by hash (below) */
     size_t query_len;
     const char *operation_name; /* NULL when absent or null */
     const gql_iv_t *variables;  /* an object, or NULL when absent or null */
-    const gql_iv_t *extensions; /* an object, or NULL when absent or null */
+    const gql_iv_t *extensions; /* an object, or NULL when absent or null; may hold persistedQuery (APQ) */
+    const char *document_id;    /* "documentId" (persisted documents), or NULL */
 } gw_params_t;
+
+/* "query" may be absent when extensions.persistedQuery or documentId name
+ * the document (persisted.h); gw_exec_prepare then finds its text. */
 
 /* From a JSON text (a POST body, an SSE body): read into arena `a` with the
  * engine's JSON reader. Returns NULL, or a message for the client (written
@@ -99,13 +111,15 @@ const char *gw_params_from_object(const gql_iv_t *obj, gw_params_t *p);
 int gw_params_copy(gql_arena_t *a, const gw_params_t *src, gw_params_t *dst);
 
 /* From a URL query string (without the '?'): query, operationName,
- * variables and extensions (JSON); other names are ignored, a repeated one
+ * variables and extensions (JSON), documentId; other names are ignored, a repeated one
  * is refused. Decoded into arena `a`. Returns NULL or a message for the
  * client. */
 const char *gw_params_from_query_string(gql_arena_t *a, const char *qs, size_t len, gw_params_t *p);
 
-/* The document of p->query from loop L's cache (parsed and validated on a
- * miss; an invalid one answers its cached errors), then the operation with
+/* The document p names (persisted.h: by hash from the APQ store or the
+ * trusted manifest, refused when not trusted) from loop L's cache (parsed
+ * and validated on a miss; an invalid one answers its cached errors; a
+ * valid one sent with its hash is then stored for APQ), then the operation with
  * p's variables in `arena`, executing with `root_value` (may be NULL), and
  * its cost estimate (gql_operation_cost, list fields weighed by their
  * max_items argument or graphql.cost.default_list_size): above

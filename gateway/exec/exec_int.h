@@ -18,6 +18,7 @@ struct gw_exec_loop {
     struct gw_exec_run *running;            /* the execution inside gql_execute/gql_resume now (pending.c), or NULL */
     _Atomic uint64_t published_arena_bytes; /* copies for /metrics (gw_exec_publish) */
     _Atomic uint64_t published_docs;
+    _Atomic uint64_t published_doc_bytes;
 };
 
 #endif

@@ -19,12 +19,18 @@ const char *gw_params_from_object(const gql_iv_t *obj, gw_params_t *p)
     if (obj == NULL || obj->kind != GQL_IV_OBJECT)
         return "The request must be a JSON object";
     const gql_iv_t *q = gql_iv_get(obj, "query");
-    if (q == NULL || q->kind == GQL_IV_NULL)
-        return "Missing query";
-    if (q->kind != GQL_IV_STRING)
-        return "Invalid query: must be a string";
-    p->query = q->u.s.ptr;
-    p->query_len = q->u.s.len;
+    if (q != NULL && q->kind != GQL_IV_NULL) {
+        if (q->kind != GQL_IV_STRING)
+            return "Invalid query: must be a string";
+        p->query = q->u.s.ptr;
+        p->query_len = q->u.s.len;
+    }
+    const gql_iv_t *id = gql_iv_get(obj, "documentId");
+    if (id != NULL && id->kind != GQL_IV_NULL) {
+        if (id->kind != GQL_IV_STRING)
+            return "Invalid documentId: must be a string";
+        p->document_id = id->u.s.ptr;
+    }
     const gql_iv_t *on = gql_iv_get(obj, "operationName");
     if (on != NULL && on->kind != GQL_IV_NULL) {
         if (on->kind != GQL_IV_STRING)
@@ -43,6 +49,10 @@ const char *gw_params_from_object(const gql_iv_t *obj, gw_params_t *p)
             return "Invalid extensions: must be an object";
         p->extensions = e;
     }
+    /* the document named by hash instead (persisted.h) */
+    const gql_iv_t *pq = p->extensions != NULL ? gql_iv_get(p->extensions, "persistedQuery") : NULL;
+    if (p->query == NULL && p->document_id == NULL && (pq == NULL || pq->kind == GQL_IV_NULL))
+        return "Missing query";
     return NULL;
 }
 
@@ -98,12 +108,15 @@ int gw_params_copy(gql_arena_t *a, const gw_params_t *src, gw_params_t *dst)
 {
     bool ok = true;
     *dst = (gw_params_t){0};
-    dst->query = gql_arena_strndup(a, src->query, src->query_len);
+    dst->query = src->query != NULL ? gql_arena_strndup(a, src->query, src->query_len) : NULL;
     dst->query_len = src->query_len;
     dst->operation_name = src->operation_name != NULL ? gql_arena_strdup(a, src->operation_name) : NULL;
+    dst->document_id = src->document_id != NULL ? gql_arena_strdup(a, src->document_id) : NULL;
     dst->variables = iv_dup(a, src->variables, &ok);
     dst->extensions = iv_dup(a, src->extensions, &ok);
-    if (!ok || dst->query == NULL || (src->operation_name != NULL && dst->operation_name == NULL))
+    if (!ok || (src->query != NULL && dst->query == NULL) ||
+        (src->operation_name != NULL && dst->operation_name == NULL) ||
+        (src->document_id != NULL && dst->document_id == NULL))
         return GW_ENOMEM;
     return 0;
 }
@@ -154,7 +167,7 @@ static char *form_decode(gql_arena_t *a, const char *s, size_t n, size_t *outlen
 
 const char *gw_params_from_query_string(gql_arena_t *a, const char *qs, size_t len, gw_params_t *p)
 {
-    static const char *const KNOWN[] = {"query", "operationName", "variables", "extensions"};
+    static const char *const KNOWN[] = {"query", "operationName", "variables", "extensions", "documentId"};
     enum { NKNOWN = sizeof KNOWN / sizeof *KNOWN };
     const char **keys = gql_arena_alloc(a, NKNOWN * sizeof *keys);
     gql_iv_t *vals = gql_arena_alloc(a, NKNOWN * sizeof *vals);
@@ -182,7 +195,7 @@ const char *gw_params_from_query_string(gql_arena_t *a, const char *qs, size_t l
                 if (keys[m] == KNOWN[k])
                     return "Duplicate query parameter";
             gql_iv_t *v = &vals[n];
-            if (k >= 2) { /* variables, extensions: JSON */
+            if (k == 2 || k == 3) { /* variables, extensions: JSON */
                 char err[160];
                 if (gql_json_parse(a, value, vl, v, err, sizeof err) != 0)
                     return k == 2 ? "Invalid variables: not JSON" : "Invalid extensions: not JSON";

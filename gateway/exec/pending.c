@@ -33,6 +33,8 @@ struct gw_pending {
     bool cancelled;              /* the client is gone */
     void (*release)(void *data); /* after cancel: frees op, out, arena */
     void *release_data;
+    void (*on_cancel)(void *arg); /* the holding resolver's, until it resumes */
+    void *on_cancel_arg;
 };
 
 gw_pending_t *gw_pending_hold(const gql_resolve_info_t *info)
@@ -70,7 +72,13 @@ int gw_pending_execute(gw_exec_loop_t *L, gql_operation_t *op, const void *root,
     int rc = run(L, &x, op, root, NULL, out);
     *pending = NULL;
     if (rc == GQL_PENDING && x.held) {
-        *x.pending = (gw_pending_t){.loop = L, .op = op, .out = out, .arena = arena};
+        gw_pending_t *p = x.pending; /* keep a hook the resolver set */
+        *p = (gw_pending_t){.loop = L,
+                            .op = op,
+                            .out = out,
+                            .arena = arena,
+                            .on_cancel = p->on_cancel,
+                            .on_cancel_arg = p->on_cancel_arg};
         *pending = x.pending;
         return rc;
     }
@@ -94,11 +102,26 @@ void gw_pending_cancel(gw_pending_t *p, void (*release)(void *data), void *data)
     p->user = NULL;
     p->release = release;
     p->release_data = data;
+    void (*fn)(void *) = p->on_cancel;
+    p->on_cancel = NULL;
+    if (fn != NULL)
+        fn(p->on_cancel_arg);
     gw_log_msg(&p->loop->thread->server->log, GW_LOG_DEBUG, "client gone before a pending answer", NULL);
+}
+
+void gw_pending_on_cancel(gw_pending_t *p, void (*fn)(void *arg), void *arg)
+{
+    if (p->cancelled && fn != NULL) {
+        fn(arg);
+        return;
+    }
+    p->on_cancel = fn;
+    p->on_cancel_arg = arg;
 }
 
 void gw_pending_resume(gw_pending_t *p, const gql_rv_t *value)
 {
+    p->on_cancel = NULL; /* the hold it belonged to ends here */
     if (p->cancelled) {
         if (p->release != NULL)
             p->release(p->release_data);

@@ -57,6 +57,13 @@ gql_arena_t *gw_pending_arena(gw_pending_t *p);
  * stays. Call once per hold, on the loop that made it. */
 void gw_pending_resume(gw_pending_t *p, const gql_rv_t *value);
 
+/* Optional: fn(arg) runs once, on this loop, if the client goes away while
+ * this hold lasts (gw_pending_cancel), so the resolver can stop work nobody
+ * will read (a password job not started yet). The hook ends with the hold:
+ * gw_pending_resume clears it; fn NULL clears it earlier. Already cancelled:
+ * fn runs at once. The resolver must still resume. */
+void gw_pending_on_cancel(gw_pending_t *p, void (*fn)(void *arg), void *arg);
+
 /* ------------------------------------------------------------------------ */
 /* Transports                                                               */
 /* ------------------------------------------------------------------------ */

@@ -93,12 +93,27 @@ void gql_arena_free(gql_arena_t *a)
     free(a);
 }
 
+/* Every block but the first goes: those made after it (the chain from the
+ * head down to it) and the large ones that were linked behind it while it
+ * was the head. Before this walked only the first part, so a reused arena
+ * (a loop's scratch, reset after every message) kept each large block it
+ * ever got: a WebSocket message with a 60 KB string left 60 KB behind. */
 void gql_arena_reset(gql_arena_t *a)
 {
-    free_blocks_after(a, a->first);
-    a->head = a->first;
-    if (a->head != NULL)
-        a->head->used = 0;
+    arena_block_t *b = a->head, *first = a->first;
+    while (b != NULL) {
+        arena_block_t *next = b->next;
+        if (b != first) {
+            account(a, sizeof(*b) + b->size, -1);
+            free(b);
+        }
+        b = next;
+    }
+    a->head = first;
+    if (first != NULL) {
+        first->next = NULL;
+        first->used = 0;
+    }
 }
 
 void *gql_arena_alloc_raw(gql_arena_t *a, size_t n)

@@ -58,6 +58,7 @@ struct gql_cached_doc {
     size_t len;
     uint64_t hash;
     size_t refs;                        /* holds, including the cache's own while cached */
+    size_t charged;                     /* bytes counted in the cache's `bytes` while cached */
     bool cached;                        /* in the table and the recency list */
     struct gql_cached_doc *chain;       /* next in the bucket */
     struct gql_cached_doc *prev, *next; /* recency list: head is the most recent */
@@ -66,6 +67,8 @@ struct gql_cached_doc {
 struct gql_doc_cache {
     const gql_schema_t *schema; /* borrowed: must outlive the cache */
     size_t max;
+    size_t max_bytes;     /* bound on the bytes of cached entries, 0: none */
+    size_t bytes;         /* of cached entries, each as it was when inserted */
     size_t *bytes_in_use; /* borrowed counter, may be NULL */
     gql_cached_doc_t **buckets;
     size_t mask;
@@ -143,6 +146,8 @@ static void entry_remove(gql_doc_cache_t *c, gql_cached_doc_t *d)
     d->prev = d->next = d->chain = NULL;
     d->cached = false;
     c->count--;
+    c->bytes -= d->charged;
+    d->charged = 0;
     entry_unref(d);
 }
 
@@ -176,11 +181,14 @@ void gql_doc_cache_free(gql_doc_cache_t *c)
  * entry starts with: the cache's reference, plus the caller's. */
 static void entry_insert(gql_doc_cache_t *c, gql_cached_doc_t *d, size_t refs)
 {
-    while (c->count >= c->max && c->tail != NULL) {
+    size_t charge = gql_arena_bytes(d->arena);
+    while (c->tail != NULL && (c->count >= c->max || (c->max_bytes != 0 && c->bytes + charge > c->max_bytes))) {
         entry_remove(c, c->tail);
         c->evictions++;
     }
     d->refs = refs;
+    d->charged = charge;
+    c->bytes += charge;
     d->cached = true;
     gql_cached_doc_t **bucket = &c->buckets[d->hash & c->mask];
     d->chain = *bucket;
@@ -364,6 +372,25 @@ void gql_doc_cache_release(gql_cached_doc_t *d)
 size_t gql_doc_cache_size(const gql_doc_cache_t *c)
 {
     return c->count;
+}
+
+void gql_doc_cache_set_max_bytes(gql_doc_cache_t *c, size_t max_bytes)
+{
+    c->max_bytes = max_bytes;
+    while (c->tail != NULL && max_bytes != 0 && c->bytes > max_bytes) {
+        entry_remove(c, c->tail);
+        c->evictions++;
+    }
+}
+
+size_t gql_doc_cache_bytes(const gql_doc_cache_t *c)
+{
+    return c->bytes;
+}
+
+size_t gql_cached_doc_bytes(const gql_cached_doc_t *d)
+{
+    return gql_arena_bytes(d->arena);
 }
 
 uint64_t gql_doc_cache_negative_hits(const gql_doc_cache_t *c)

@@ -492,6 +492,16 @@ void gql_doc_cache_hold(gql_cached_doc_t *d);
 void gql_doc_cache_release(gql_cached_doc_t *d);
 /* Entries cached, valid and invalid documents alike. */
 size_t gql_doc_cache_size(const gql_doc_cache_t *c);
+/* Bounds the bytes of the cached entries (their arenas as they were when
+ * cached) as well as their number: least recently used entries are evicted
+ * to make room (at once, when the bound shrinks). 0: no byte bound (the
+ * default). A held entry outlives its eviction, so memory in use is this
+ * bound plus what requests and subscriptions hold. */
+void gql_doc_cache_set_max_bytes(gql_doc_cache_t *c, size_t max_bytes);
+/* Bytes of the cached entries, as counted against that bound. */
+size_t gql_doc_cache_bytes(const gql_doc_cache_t *c);
+/* Bytes an entry's arena holds now (its text, document, errors and plans). */
+size_t gql_cached_doc_bytes(const gql_cached_doc_t *d);
 /* Counters since the cache was made, for /metrics: lookups answered from
  * the cache (valid or invalid documents), lookups that parsed (valid or
  * not), entries evicted. Any pointer may be NULL. */

@@ -59,6 +59,7 @@ static const key_def_t KEYS[] = {
     {"graphql", K_SECTION, 0, 0, 0, false},
     {"graphql.schema", K_PATH, OFF(graphql.schema), 0, 0, false},
     {"graphql.doc_cache_entries", K_SIZE, OFF(graphql.doc_cache_entries), 0, 1000000, false},
+    {"graphql.doc_cache_bytes", K_SIZE, OFF(graphql.doc_cache_bytes), 0, 1LL << 40, false},
     {"graphql.max_document_bytes", K_SIZE, OFF(graphql.limits.max_document_bytes), 0, 1LL << 30, false},
     {"graphql.max_tokens", K_SIZE, OFF(graphql.limits.max_tokens), 0, 100000000, false},
     {"graphql.max_depth", K_SIZE, OFF(graphql.limits.max_depth), 0, 10000, false},
@@ -70,6 +71,11 @@ static const key_def_t KEYS[] = {
     {"graphql.cost", K_SECTION, 0, 0, 0, false},
     {"graphql.cost.max", K_U64, OFF(graphql.cost.max), 0, 1LL << 62, false},
     {"graphql.cost.default_list_size", K_U64, OFF(graphql.cost.default_list_size), 1, 1000000000, false},
+    {"graphql.apq", K_SECTION, 0, 0, 0, false},
+    {"graphql.apq.enabled", K_BOOL, OFF(graphql.apq.enabled), 0, 0, false},
+    {"graphql.apq.max_bytes", K_SIZE, OFF(graphql.apq.max_bytes), 0, 1LL << 32, false},
+    {"graphql.apq.max_entries", K_SIZE, OFF(graphql.apq.max_entries), 0, 10000000, false},
+    {"graphql.trusted_documents", K_PATH, OFF(graphql.trusted_documents), 0, 0, true},
     {"web", K_SECTION, 0, 0, 0, false},
     {"web.graphiql", K_BOOL, OFF(web.graphiql), 0, 0, false},
     {"web.root", K_PATH, OFF(web.root), 0, 0, false},
@@ -77,6 +83,7 @@ static const key_def_t KEYS[] = {
     {"subscriptions", K_SECTION, 0, 0, 0, false},
     {"subscriptions.max_connections", K_SIZE, OFF(subscriptions.max_connections), 1, 10000000, false},
     {"subscriptions.max_per_connection", K_SIZE, OFF(subscriptions.max_per_connection), 1, 100000, false},
+    {"subscriptions.max_connection_bytes", K_SIZE, OFF(subscriptions.max_connection_bytes), 0, 1LL << 40, false},
     {"subscriptions.max_message_bytes", K_SIZE, OFF(subscriptions.max_message_bytes), 256, 1LL << 26, false},
     {"subscriptions.init_timeout_ms", K_U64, OFF(subscriptions.init_timeout_ms), 10, 3600000, false},
     {"subscriptions.keepalive_ms", K_U64, OFF(subscriptions.keepalive_ms), 0, 3600000, false},
@@ -104,6 +111,13 @@ static const key_def_t KEYS[] = {
     {"kafka.checkpoint_dir", K_PATH, OFF(kafka.checkpoint_dir), 0, 0, true},
     {"kafka.checkpoint_interval_ms", K_U64, OFF(kafka.checkpoint_interval_ms), 100, 86400000, false},
     {"kafka.checkpoint_timeout_ms", K_U64, OFF(kafka.checkpoint_timeout_ms), 100, 3600000, false},
+    {"accounts", K_SECTION, 0, 0, 0, false},
+    {"accounts.pwhash", K_SECTION, 0, 0, 0, false},
+    {"accounts.pwhash.memlimit_kib", K_U64, OFF(accounts.pwhash.memlimit_kib), 8, 4194304, false},
+    {"accounts.pwhash.opslimit", K_U64, OFF(accounts.pwhash.opslimit), 1, 100, false},
+    {"accounts.pwhash.threads", K_INT, OFF(accounts.pwhash.threads), 0, 16, false},
+    {"accounts.pwhash.max_wait_ms", K_U64, OFF(accounts.pwhash.max_wait_ms), 0, 3600000, false},
+    {"accounts.pwhash.allow_weak", K_BOOL, OFF(accounts.pwhash.allow_weak), 0, 0, false},
 };
 
 static const char *const DEFAULT_CORS[] = {"http://localhost:8888", "http://localhost:8181", "http://localhost:4200"};
@@ -149,8 +163,12 @@ int gw_config_defaults(gw_config_t *c, const char *base_dir)
     c->server.ncors_origins = sizeof DEFAULT_CORS / sizeof *DEFAULT_CORS;
     c->graphql.schema = resolve_path(a, c->base_dir, "schema/bank.graphql");
     c->graphql.doc_cache_entries = 1000;
+    c->graphql.doc_cache_bytes = 32u << 20;
     c->graphql.limits = gql_limits_default();
     c->graphql.cost = (gw_cost_limits_t){.max = 20000, .default_list_size = 100};
+    c->graphql.apq.enabled = true;
+    c->graphql.apq.max_bytes = 8u << 20;
+    c->graphql.apq.max_entries = 10000;
     c->web.graphiql = true;
     c->web.root = resolve_path(a, c->base_dir, "static");
     c->web.assets = resolve_path(a, c->base_dir, "node_modules");
@@ -158,6 +176,7 @@ int gw_config_defaults(gw_config_t *c, const char *base_dir)
     c->subscriptions = (gw_subs_limits_t){
         .max_connections = 20000,
         .max_per_connection = 100,
+        .max_connection_bytes = 8u << 20,
         .max_message_bytes = 65536,
         .init_timeout_ms = 10000,
         .keepalive_ms = 12000,
@@ -181,6 +200,12 @@ int gw_config_defaults(gw_config_t *c, const char *base_dir)
     c->kafka.max_pending = 65536;
     c->kafka.checkpoint_interval_ms = 60000;
     c->kafka.checkpoint_timeout_ms = 30000;
+    /* OWASP's minimum for argon2id (19 MiB, 2 iterations, 1 lane) */
+    c->accounts.pwhash.memlimit_kib = 19456;
+    c->accounts.pwhash.opslimit = 2;
+    c->accounts.pwhash.threads = 0;
+    c->accounts.pwhash.max_wait_ms = 2000;
+    c->accounts.pwhash.allow_weak = false;
     if (c->kafka.topology == NULL || c->graphql.schema == NULL || c->web.root == NULL || c->web.assets == NULL)
         return GW_ENOMEM;
     return 0;
@@ -479,9 +504,15 @@ int gw_config_apply_env(gw_config_t *c, char *err, size_t errlen)
         {"KAFKA_CMT_TOPIC", "kafka.topics.confirm_money_transfer"},
         {"KAFKA_CAC_TOPIC", "kafka.topics.confirm_account_creation"},
         {"GW_TOPOLOGY", "kafka.topology"},
+        {"GW_TRUSTED_DOCUMENTS", "graphql.trusted_documents"},
         {"KAFKA_ENABLED", "kafka.enabled"},
         {"KAFKA_FETCH_WAIT_MS", "kafka.fetch_wait_ms"},
         {"KAFKA_COMMAND_TIMEOUT_MS", "kafka.command_timeout_ms"},
+        {"GATEWAY_PWHASH_MEMLIMIT_KIB", "accounts.pwhash.memlimit_kib"},
+        {"GATEWAY_PWHASH_OPSLIMIT", "accounts.pwhash.opslimit"},
+        {"GATEWAY_PWHASH_THREADS", "accounts.pwhash.threads"},
+        {"GATEWAY_PWHASH_MAX_WAIT_MS", "accounts.pwhash.max_wait_ms"},
+        {"GATEWAY_PWHASH_ALLOW_WEAK", "accounts.pwhash.allow_weak"},
     };
     const char *brokers = getenv("KAFKA_BROKERS");
     if (brokers != NULL && *brokers != '\0')
@@ -510,6 +541,23 @@ int gw_config_check(const gw_config_t *c, char *err, size_t errlen)
             seterr(err, errlen, "server.cors_origins: \"%s\" is not an origin (http://host[:port] or *)", o);
             return GW_EINVAL;
         }
+    }
+    /* OWASP's argon2id settings, equal in cost (store.h's
+     * gw_pwhash_params_strong says the same; config sits below it) */
+    static const struct {
+        uint64_t m, t;
+    } OWASP[] = {{47104, 1}, {19456, 2}, {12288, 3}, {9216, 4}, {7168, 5}};
+    const uint64_t m = c->accounts.pwhash.memlimit_kib, t = c->accounts.pwhash.opslimit;
+    bool strong = false;
+    for (size_t i = 0; i < sizeof OWASP / sizeof *OWASP; i++)
+        strong = strong || (m >= OWASP[i].m && t >= OWASP[i].t);
+    if (!strong && !c->accounts.pwhash.allow_weak) {
+        seterr(err, errlen,
+               "accounts.pwhash.memlimit_kib %llu with accounts.pwhash.opslimit %llu is weaker than OWASP's minimum "
+               "for argon2id (19456 KiB with 2 iterations, or an equivalent pair); set accounts.pwhash.allow_weak: "
+               "true to accept it (load tests only)",
+               (unsigned long long)m, (unsigned long long)t);
+        return GW_EINVAL;
     }
     return 0;
 }
@@ -552,23 +600,27 @@ void gw_config_print(const gw_config_t *c, gql_buf_t *out)
     print_str(out, c->graphql.schema);
     const gql_limits_t *l = &c->graphql.limits;
     gql_buf_printf(out,
-                   "\n  doc_cache_entries: %zu\n  max_document_bytes: %zu\n  max_tokens: %zu\n  max_depth: %zu\n"
-                   "  max_fields: %zu\n  max_aliases: %zu\n  max_errors: %zu\n",
-                   c->graphql.doc_cache_entries, l->max_document_bytes, l->max_tokens, l->max_depth, l->max_fields,
-                   l->max_aliases, l->max_errors);
+                   "\n  doc_cache_entries: %zu\n  doc_cache_bytes: %zu\n  max_document_bytes: %zu\n  max_tokens: %zu\n"
+                   "  max_depth: %zu\n  max_fields: %zu\n  max_aliases: %zu\n  max_errors: %zu\n",
+                   c->graphql.doc_cache_entries, c->graphql.doc_cache_bytes, l->max_document_bytes, l->max_tokens,
+                   l->max_depth, l->max_fields, l->max_aliases, l->max_errors);
     gql_buf_printf(out, "  limits:\n    max_response_bytes: %zu\n  cost:\n    max: %llu\n    default_list_size: %llu\n",
                    l->max_response_bytes, (unsigned long long)c->graphql.cost.max,
                    (unsigned long long)c->graphql.cost.default_list_size);
+    gql_buf_printf(out, "  apq:\n    enabled: %s\n    max_bytes: %zu\n    max_entries: %zu\n  trusted_documents: ",
+                   c->graphql.apq.enabled ? "true" : "false", c->graphql.apq.max_bytes, c->graphql.apq.max_entries);
+    print_str(out, c->graphql.trusted_documents);
+    gql_buf_putc(out, '\n');
     gql_buf_printf(out, "web:\n  graphiql: %s\n  root: ", c->web.graphiql ? "true" : "false");
     print_str(out, c->web.root);
     gql_buf_puts(out, "\n  assets: ");
     print_str(out, c->web.assets);
     const gw_subs_limits_t *sl = &c->subscriptions;
     gql_buf_printf(out,
-                   "\nsubscriptions:\n  max_connections: %zu\n  max_per_connection: %zu\n  max_message_bytes: %zu\n"
-                   "  init_timeout_ms: %llu\n  keepalive_ms: %llu\n  idle_timeout_ms: %llu\n  max_unsent_bytes: %zu\n"
-                   "  slow_grace_ms: %llu",
-                   sl->max_connections, sl->max_per_connection, sl->max_message_bytes,
+                   "\nsubscriptions:\n  max_connections: %zu\n  max_per_connection: %zu\n  max_connection_bytes: %zu\n"
+                   "  max_message_bytes: %zu\n  init_timeout_ms: %llu\n  keepalive_ms: %llu\n  idle_timeout_ms: %llu\n"
+                   "  max_unsent_bytes: %zu\n  slow_grace_ms: %llu",
+                   sl->max_connections, sl->max_per_connection, sl->max_connection_bytes, sl->max_message_bytes,
                    (unsigned long long)sl->init_timeout_ms, (unsigned long long)sl->keepalive_ms,
                    (unsigned long long)sl->idle_timeout_ms, sl->max_unsent_bytes,
                    (unsigned long long)sl->slow_grace_ms);
@@ -605,5 +657,10 @@ void gw_config_print(const gw_config_t *c, gql_buf_t *out)
         gql_buf_puts(out, ": ");
         print_str(out, secret_name(c->kafka.properties[i].key) ? "********" : c->kafka.properties[i].value);
     }
-    gql_buf_putc(out, '\n');
+    gql_buf_printf(out,
+                   "\naccounts:\n  pwhash:\n    memlimit_kib: %llu\n    opslimit: %llu\n    threads: %d\n"
+                   "    max_wait_ms: %llu\n    allow_weak: %s\n",
+                   (unsigned long long)c->accounts.pwhash.memlimit_kib, (unsigned long long)c->accounts.pwhash.opslimit,
+                   c->accounts.pwhash.threads, (unsigned long long)c->accounts.pwhash.max_wait_ms,
+                   c->accounts.pwhash.allow_weak ? "true" : "false");
 }

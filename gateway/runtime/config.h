@@ -36,14 +36,15 @@ typedef struct gw_cost_limits {
 
 /* Subscriptions (subs.h): limits and timers of WebSocket and SSE. */
 typedef struct gw_subs_limits {
-    size_t max_connections;    /* WebSocket + SSE connections, whole process */
-    size_t max_per_connection; /* operations at once on one WebSocket */
-    size_t max_message_bytes;  /* one incoming WebSocket message (close 1009 beyond) */
-    uint64_t init_timeout_ms;  /* connection_init must arrive within this (close 4408) */
-    uint64_t keepalive_ms;     /* WebSocket ping, graphql-ws "ka", SSE comment period (0: none) */
-    uint64_t idle_timeout_ms;  /* close a socket silent for this long (0: never) */
-    size_t max_unsent_bytes;   /* a connection's queue bound */
-    uint64_t slow_grace_ms;    /* over the bound this long: closed as a slow consumer */
+    size_t max_connections;      /* WebSocket + SSE connections, whole process */
+    size_t max_per_connection;   /* operations at once on one WebSocket */
+    size_t max_connection_bytes; /* bytes the operations of one WebSocket hold (arenas, documents); 0: no bound */
+    size_t max_message_bytes;    /* one incoming WebSocket message (close 1009 beyond) */
+    uint64_t init_timeout_ms;    /* connection_init must arrive within this (close 4408) */
+    uint64_t keepalive_ms;       /* WebSocket ping, graphql-ws "ka", SSE comment period (0: none) */
+    uint64_t idle_timeout_ms;    /* close a socket silent for this long (0: never) */
+    size_t max_unsent_bytes;     /* a connection's queue bound */
+    uint64_t slow_grace_ms;      /* over the bound this long: closed as a slow consumer */
 } gw_subs_limits_t;
 
 typedef struct gw_config {
@@ -70,8 +71,15 @@ typedef struct gw_config {
     struct {
         const char *schema; /* absolute path after loading */
         size_t doc_cache_entries;
+        size_t doc_cache_bytes; /* per loop; 0: bounded by entries only */
         gql_limits_t limits;
         gw_cost_limits_t cost;
+        struct {
+            bool enabled;       /* automatic persisted queries: clients may register documents */
+            size_t max_bytes;   /* the store's bound in bytes (texts + overhead), all loops */
+            size_t max_entries; /* and in documents */
+        } apq;
+        const char *trusted_documents; /* manifest file (absolute), or NULL: any document runs */
     } graphql;
 
     struct {
@@ -108,6 +116,16 @@ typedef struct gw_config {
         uint64_t checkpoint_interval_ms; /* at most one checkpoint per interval */
         uint64_t checkpoint_timeout_ms;  /* a checkpoint taking longer is abandoned */
     } kafka;
+
+    struct {
+        struct {
+            uint64_t memlimit_kib; /* argon2id memory for new hashes, KiB */
+            uint64_t opslimit;     /* argon2id iterations for new hashes */
+            int threads;           /* hashing workers; 0: one per core */
+            uint64_t max_wait_ms;  /* refuse a login expected to wait longer (0: no bound) */
+            bool allow_weak;       /* accept settings below OWASP's minimum (load tests only) */
+        } pwhash;
+    } accounts;
 } gw_config_t;
 
 /* Fills `c` with the built-in defaults; relative paths resolve against
@@ -123,12 +141,15 @@ int gw_config_load_file(gw_config_t *c, const char *path, char *err, size_t errl
 /* Applies the environment overrides (GATEWAY_PORT, GATEWAY_THREADS,
  * GATEWAY_LOG_LEVEL, KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_CLIENT_ID,
  * KAFKA_BC_TOPIC, KAFKA_CMT_TOPIC, KAFKA_CAC_TOPIC, GW_TOPOLOGY, KAFKA_ENABLED,
- * KAFKA_FETCH_WAIT_MS, KAFKA_COMMAND_TIMEOUT_MS; a non-empty KAFKA_BROKERS also
+ * KAFKA_FETCH_WAIT_MS, KAFKA_COMMAND_TIMEOUT_MS, GATEWAY_PWHASH_MEMLIMIT_KIB,
+ * GATEWAY_PWHASH_OPSLIMIT, GATEWAY_PWHASH_THREADS, GATEWAY_PWHASH_MAX_WAIT_MS,
+ * GATEWAY_PWHASH_ALLOW_WEAK; a non-empty KAFKA_BROKERS also
  * sets kafka.enabled). Returns 0, or GW_EINVAL with a
  * message naming the variable. */
 int gw_config_apply_env(gw_config_t *c, char *err, size_t errlen);
 
-/* Cross-key checks (TLS needs both files, ...). Returns 0 or GW_EINVAL with err. */
+/* Cross-key checks (TLS needs both files, password hashing no weaker than
+ * OWASP's argon2id minimum unless accounts.pwhash.allow_weak, ...). Returns 0 or GW_EINVAL with err. */
 int gw_config_check(const gw_config_t *c, char *err, size_t errlen);
 
 /* Prints the effective configuration as YAML (for --check-config). Never

@@ -70,6 +70,7 @@ typedef struct gw_loopq_msg {
         struct {
             void *waiter; /* the waiter the loop registered (see resolvers/bank.h) */
             gw_answer_status_t status;
+            uint64_t consumed_ns; /* when the Kafka thread routed it (CLOCK_MONOTONIC) */
             bool success;
             char reason[GW_LOOPQ_TEXT];
             char iban[GW_LOOPQ_TEXT];

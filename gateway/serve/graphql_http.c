@@ -16,7 +16,11 @@
  *      (the response then has no "data");
  *   5. mutations over GET: 405 with Allow: POST; subscriptions need
  *      WebSocket or SSE: 400;
- *   6. execution: 200 with the response.
+ *   6. execution: 200 with the response. No Cache-Control on GET answers:
+ *      account data must not sit in a shared cache (a CDN in front may
+ *      still key GETs of persisted queries by URL if configured to);
+ *      request errors on GET get "private, no-cache, must-revalidate", as
+ *      Apollo Server sends with PersistedQueryNotFound.
  * Variable values are never logged.
  */
 #include <stdio.h>
@@ -261,6 +265,10 @@ void gw_graphql_http(gw_serve_loop_t *SL, gw_reqctx_t *rc_)
     gql_operation_t *op = NULL;
     int rcode = gw_exec_prepare(X, &p, a, NULL, &errs, &doc, &op);
     if (rcode == GW_EREQUEST) {
+        /* as Apollo Server: a CDN must not keep a PersistedQueryNotFound
+         * (the text is registered next), nor any other refusal */
+        if (is_get)
+            gw_http_add_header(req, "cache-control", "private, no-cache, must-revalidate");
         send_request_errors(&rc, media, &errs);
         goto done;
     }

@@ -26,6 +26,13 @@
  * queue dropped, counted in /metrics); above four times the bound new events
  * are not queued at all.
  *
+ * Memory: besides its queue (above) and one incoming message
+ * (max_message_bytes), a connection holds its operations: their arenas and
+ * their documents (a document counted once per connection however many of
+ * its operations run it). An operation that would take that sum over
+ * limits.max_connection_bytes is refused with an error naming the limit;
+ * the others go on.
+ *
  * Ownership: a wsp_conn_t per socket (malloc'd at upgrade, freed in
  * on_close) owns its operations (gw_sub_t, stopped on close).
  */
@@ -51,6 +58,7 @@ typedef struct wsp_conn {
     uint64_t over_since; /* 0 while under the unsent bound */
     h2o_linklist_t ops;  /* gw_sub_t.owner_link */
     size_t nops;
+    size_t held; /* bytes its operations hold: the sum of their owner_bytes */
 } wsp_conn_t;
 
 /* ------------------------------------------------------------------------ */
@@ -156,15 +164,15 @@ static void sink_next(gw_sub_t *sub, gw_payload_t *p)
     gw_chunk_unref(f);
 }
 
+static void unlink_op(wsp_conn_t *w, gw_sub_t *sub);
+
 static void sink_complete(gw_sub_t *sub)
 {
     wsp_conn_t *w = sub->owner;
     if (w->ws != NULL)
         send_msg(w, sub->id, "complete", NULL, 0);
-    if (h2o_linklist_is_linked(&sub->owner_link)) {
-        h2o_linklist_unlink(&sub->owner_link);
-        w->nops--;
-    }
+    if (h2o_linklist_is_linked(&sub->owner_link))
+        unlink_op(w, sub);
     gw_subs_stop(sub);
 }
 
@@ -190,11 +198,31 @@ static gw_sub_t *find_op(wsp_conn_t *w, const char *id, size_t len)
     return NULL;
 }
 
-static void stop_op(wsp_conn_t *w, gw_sub_t *sub)
+/* Unlinks an operation from its connection and gives back its bytes. */
+static void unlink_op(wsp_conn_t *w, gw_sub_t *sub)
 {
     h2o_linklist_unlink(&sub->owner_link);
     w->nops--;
+    w->held -= sub->owner_bytes;
+    sub->owner_bytes = 0;
+}
+
+static void stop_op(wsp_conn_t *w, gw_sub_t *sub)
+{
+    unlink_op(w, sub);
     gw_subs_stop(sub);
+}
+
+/* True when another operation of w runs sub's document (it is counted
+ * there). At most max_per_connection operations to look at. */
+static bool doc_counted(wsp_conn_t *w, const gw_sub_t *sub)
+{
+    for (h2o_linklist_t *n = w->ops.next; n != &w->ops; n = n->next) {
+        const gw_sub_t *o = H2O_STRUCT_FROM_MEMBER(gw_sub_t, owner_link, n);
+        if (o != sub && o->doc == sub->doc)
+            return true;
+    }
+    return false;
 }
 
 /* subscribe / start: id checked by the caller. */
@@ -233,7 +261,25 @@ static void start_op(wsp_conn_t *w, const gql_iv_t *id, const gql_iv_t *payload)
     h2o_linklist_insert(&w->ops, &sub->owner_link);
     w->nops++;
     gql_buf_t errors = GQL_BUF_INIT;
-    gw_start_result_t r = gw_subs_start(sub, &params, true, &errors);
+    gw_op_kind_t kind;
+    gw_start_result_t r = gw_subs_prepare(sub, &params, &kind, &errors);
+    if (r == GW_START_STREAM) {
+        size_t bytes = gw_sub_bytes(sub, doc_counted(w, sub));
+        if (lim->max_connection_bytes != 0 && w->held + bytes > lim->max_connection_bytes) {
+            char msg[200];
+            snprintf(msg, sizeof msg,
+                     "This connection's operations hold %zu bytes; this one (%zu bytes) would pass the limit of %zu "
+                     "(subscriptions.max_connection_bytes)",
+                     w->held, bytes, lim->max_connection_bytes);
+            stop_op(w, sub);
+            send_error_text(w, id->u.s.ptr, msg);
+            gql_buf_free(&errors);
+            return;
+        }
+        sub->owner_bytes = bytes;
+        w->held += bytes;
+        r = gw_subs_run(sub);
+    }
     switch (r) {
     case GW_START_STREAM:
     case GW_START_DONE:

@@ -15,8 +15,8 @@
  *    query hands out stays valid until gw_txstore_free.
  *  - gw_accounts_t: one writer, many readers; lookups take a read lock.
  *  - gw_inflight_t: fully locked inside; any thread may call it.
- *  - gw_verifier_t: any thread may submit; results are picked up by the
- *    thread that polls the eventfd.
+ *  - gw_pwhash_pool_t: any thread may submit; a job's done callback runs on
+ *    a worker thread.
  *
  * Errors are negative GW_STORE_E* codes; 0 (or a count) is success.
  * Call gw_store_init() once at start-up (it initialises libsodium).
@@ -423,50 +423,102 @@ uint64_t gw_checkpoint_accounts(const gw_checkpoint_t *c);
 int gw_checkpoint_load(const gw_checkpoint_t *c, gw_txstore_t *tx, gw_accounts_t *acc, char *err, size_t errlen);
 void gw_checkpoint_free(gw_checkpoint_t *c);
 
-/* Hash a password with argon2id at libsodium's interactive limits into out
- * (NUL-terminated). Slow (tens of ms): never on an event loop. Returns 0,
- * GW_STORE_EINVAL or GW_STORE_ENOMEM. */
-int gw_password_hash(const char *password, size_t len, char out[GW_PWHASH_MAX]);
-
 /* ------------------------------------------------------------------------ */
-/* Password verification off the event loop                                 */
+/* Password hashing (argon2id) off the event loops                          */
 /* ------------------------------------------------------------------------ */
 
 /*
- * A small pool of worker threads verifying passwords against argon2id hashes.
- * Jobs go in with an opaque `user` pointer; finished ones queue up and the
- * pool's eventfd becomes readable; the polling thread collects them with
- * gw_verifier_collect. Passwords are copied into the job and wiped after use;
- * they are never logged.
+ * Registration hashes a password; a login verifies one against the stored
+ * argon2id string, which carries its own parameters (m=, t=, p=), so hashes
+ * made under other settings keep verifying. Both cost one argon2id run of
+ * tens of milliseconds and memlimit of memory: never on an event loop.
+ *
+ * gw_pwhash_pool_t is the one pool of worker threads doing it. Workers lower
+ * their own scheduling priority (nice 10 via setpriority on the thread's id)
+ * so the event loops win the CPU. Admission is bounded by the expected wait:
+ * a moving average of the measured seconds per job times the jobs waiting,
+ * over the threads; a job whose wait would pass max_wait_ms is refused at
+ * once. A job whose client left (`gone`, set from any thread) is dropped by
+ * the worker that takes it, before any hashing.
+ *
+ * Passwords are borrowed from the job's owner and never copied or logged.
  */
 
-typedef struct gw_verify_result {
-    void *user;
-    int ok; /* 1 the password matches; 0 otherwise (wrong password, no such user, bad hash) */
-} gw_verify_result_t;
+#define GW_PWHASH_OWASP_MEMLIMIT_KIB 19456 /* OWASP's minimum for argon2id: 19 MiB ... */
+#define GW_PWHASH_OWASP_OPSLIMIT 2         /* ... with 2 iterations, 1 lane */
 
-typedef struct gw_verifier gw_verifier_t;
+typedef struct gw_pwhash_params {
+    uint64_t memlimit_kib; /* argon2id memory, KiB (libsodium: at least 8) */
+    uint64_t opslimit;     /* argon2id iterations (at least 1) */
+} gw_pwhash_params_t;
 
-/* Start `threads` workers (1..16) with room for max_queued jobs waiting.
- * NULL on failure. */
-gw_verifier_t *gw_verifier_new(int threads, size_t max_queued);
-/* Stop the workers (the job in hand is finished, queued ones dropped) and
- * free everything. Uncollected results are dropped; `user` pointers are not
- * touched. */
-void gw_verifier_free(gw_verifier_t *v);
+/* Whether (memlimit_kib, opslimit) is at least one of OWASP's equivalent
+ * argon2id settings (46 MiB/1, 19 MiB/2, 12 MiB/3, 9 MiB/4, 7 MiB/5). */
+bool gw_pwhash_params_strong(uint64_t memlimit_kib, uint64_t opslimit);
 
-/* Queue a verification of password against pwhash. pwhash NULL means "no
- * such user": the same work is done against a dummy hash and the result is 0,
- * so timing does not reveal which usernames exist. Returns 0,
- * GW_STORE_EFULL (queue bound), GW_STORE_EINVAL or GW_STORE_ENOMEM. */
-int gw_verifier_submit(gw_verifier_t *v, const char *pwhash, const char *password, size_t len, void *user);
+/* Hash a password with argon2id at `p` (NULL: OWASP's minimum) into out
+ * (NUL-terminated). Slow: never on an event loop. Returns 0,
+ * GW_STORE_EINVAL or GW_STORE_ENOMEM. */
+int gw_password_hash(const char *password, size_t len, const gw_pwhash_params_t *p, char out[GW_PWHASH_MAX]);
 
-/* The eventfd that is readable while results wait (poll for POLLIN). */
-int gw_verifier_fd(const gw_verifier_t *v);
+typedef enum gw_pwhash_result {
+    GW_PWHASH_OK = 0,  /* hashed; or verified: the password matches */
+    GW_PWHASH_WRONG,   /* verified: it does not (or unknown user, or a bad hash) */
+    GW_PWHASH_DROPPED, /* `gone` was set before a worker started it: nothing computed */
+    GW_PWHASH_FAILED,  /* hashing failed (out of memory) */
+    GW_PWHASH_STOPPED, /* the pool was freed before the job started */
+} gw_pwhash_result_t;
 
-/* Take up to max finished results into out[]; returns how many. Clears the
- * eventfd; if results remain it is signalled again. */
-size_t gw_verifier_collect(gw_verifier_t *v, gw_verify_result_t *out, size_t max);
+typedef struct gw_pwhash_job gw_pwhash_job_t;
+
+/* Called once per submitted job, on a worker thread (or, STOPPED, on the
+ * thread freeing the pool). The job is the owner's again. */
+typedef void (*gw_pwhash_done_fn)(gw_pwhash_job_t *j);
+
+/* A job, owned (and usually embedded) by its submitter. */
+struct gw_pwhash_job {
+    /* set before submitting */
+    bool verify;              /* verify password against hash; else hash it into hash */
+    const char *password;     /* borrowed until done runs */
+    size_t len;               /* at most 4096 bytes */
+    char hash[GW_PWHASH_MAX]; /* verify: the stored string, "" = unknown user (the dummy); hash: the result */
+    gw_pwhash_done_fn done;
+    _Atomic bool gone; /* any thread, any time: the client left, do not start it */
+    /* set by the pool */
+    gw_pwhash_result_t result;
+    gw_pwhash_job_t *_next;
+};
+
+typedef struct gw_pwhash_pool gw_pwhash_pool_t;
+
+/* Starts `threads` workers (0: one per core; at most 16) hashing at `p`, with
+ * admission bounded by max_wait_ms (0: only by a fixed 4096 jobs). Makes the
+ * dummy hash unknown users are verified against with `p`, once, and takes
+ * its time as the first estimate per job. NULL with err on failure
+ * (parameters libsodium refuses, no thread). */
+gw_pwhash_pool_t *gw_pwhash_pool_new(const gw_pwhash_params_t *p, int threads, uint64_t max_wait_ms, char *err,
+                                     size_t errlen);
+
+/* Stops the workers (jobs in hand finish) and calls done(STOPPED) for every
+ * job not started, on this thread. NULL is fine. */
+void gw_pwhash_pool_free(gw_pwhash_pool_t *pool);
+
+/* Any thread. Queues j; j->done runs later. Returns 0, GW_STORE_EFULL (the
+ * expected wait would pass max_wait_ms and no worker is idle with nobody
+ * waiting, or stopping: counted as refused, done will not run) or GW_STORE_EINVAL (no password, too long). */
+int gw_pwhash_submit(gw_pwhash_pool_t *pool, gw_pwhash_job_t *j);
+
+typedef struct gw_pwhash_stats {
+    uint64_t done, dropped, refused, failed; /* jobs, since start */
+    uint64_t seconds_count;                  /* jobs timed (done + failed) */
+    double seconds_sum;                      /* their argon2id time */
+    double avg_seconds;                      /* the moving average per job */
+    size_t queued;                           /* waiting now */
+    int threads;
+} gw_pwhash_stats_t;
+
+/* Any thread: the counters now. */
+void gw_pwhash_stats(gw_pwhash_pool_t *pool, gw_pwhash_stats_t *out);
 
 #ifdef __cplusplus
 }

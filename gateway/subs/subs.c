@@ -539,6 +539,14 @@ gw_start_result_t gw_subs_prepare(gw_sub_t *sub, const gw_params_t *params, gw_o
     return GW_START_STREAM;
 }
 
+size_t gw_sub_bytes(const gw_sub_t *sub, bool shared_doc)
+{
+    size_t n = gql_arena_bytes(sub->arena);
+    if (!shared_doc && sub->doc != NULL)
+        n += gql_cached_doc_bytes(sub->doc);
+    return n;
+}
+
 gw_start_result_t gw_subs_start(gw_sub_t *sub, const gw_params_t *params, bool allow_single, gql_buf_t *errors)
 {
     gw_op_kind_t kind;

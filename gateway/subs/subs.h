@@ -123,6 +123,7 @@ struct gw_sub {
     void *owner;               /* the transport's connection */
     const char *id;            /* the protocol's operation id (in the arena), "" for SSE */
     h2o_linklist_t owner_link; /* the transport's list of its operations */
+    size_t owner_bytes;        /* what the transport counted for it against its connection's bound */
     /* registry */
     gw_subs_loop_t *loop;
     gql_arena_t *arena;
@@ -177,6 +178,11 @@ gw_start_result_t gw_subs_start(gw_sub_t *sub, const gw_params_t *params, bool a
  * gw_subs_start does; run then starts it with gw_subs_start's results. */
 gw_start_result_t gw_subs_prepare(gw_sub_t *sub, const gw_params_t *params, gw_op_kind_t *kind, gql_buf_t *errors);
 gw_start_result_t gw_subs_run(gw_sub_t *sub);
+
+/* Bytes the operation holds: its arena (id, variables, filter, the
+ * operation's state) and, unless `shared_doc`, its document's (the cached
+ * entry's arena: text, syntax tree, plans). Valid after gw_subs_prepare. */
+size_t gw_sub_bytes(const gw_sub_t *sub, bool shared_doc);
 
 /* Unregisters and frees the operation. Safe inside sink->next (deferred). A
  * single execution still held by a resolver is cancelled: its memory stays

@@ -26,8 +26,15 @@ export function startHandler(bootstrap, topology = TOPOLOGY, stateDir = undefine
 /**
  * Starts a gateway on a free port against `bootstrap`; resolves once /readyz
  * answers 200 (the replay is done). Returns {url, proc, logs(), stop()}.
+ * pwhashMaxWaitMs: accounts.pwhash.max_wait_ms through its environment
+ * variable, 0 (no bound) by default so that concurrent registrations on a
+ * loaded test machine are never refused "too many logins"; null leaves it to
+ * the file (bank-pwhash.test.mjs tests the bound).
  */
-export async function startGateway(bootstrap, { topology = TOPOLOGY, timeoutMs = 5000, ready = true, extra = '' } = {}) {
+export async function startGateway(
+  bootstrap,
+  { topology = TOPOLOGY, timeoutMs = 5000, ready = true, extra = '', pwhashMaxWaitMs = 0 } = {},
+) {
   const kafka = `kafka:
   enabled: true
   brokers: "${bootstrap}"
@@ -37,7 +44,9 @@ export async function startGateway(bootstrap, { topology = TOPOLOGY, timeoutMs =
 ${extra}`;
   const file = writeTemp(baseConfig('  shutdown_timeout_ms: 2000', kafka), { prefix: 'gw-e2e-' });
   // The broker and topology come from the file only.
-  const gw = await startGatewayProcess(file, { unset: ['KAFKA_BROKERS', 'GW_TOPOLOGY'] });
+  const env = pwhashMaxWaitMs === null ? {} : { GATEWAY_PWHASH_MAX_WAIT_MS: String(pwhashMaxWaitMs) };
+  const unset = ['KAFKA_BROKERS', 'GW_TOPOLOGY', ...(pwhashMaxWaitMs === null ? ['GATEWAY_PWHASH_MAX_WAIT_MS'] : [])];
+  const gw = await startGatewayProcess(file, { env, unset });
   if (ready) await waitReady(gw);
   return gw;
 }

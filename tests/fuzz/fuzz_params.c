@@ -43,7 +43,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 /* The parameters as one text, to compare two readings. */
 static void describe(const gw_params_t *p, gql_buf_t *out)
 {
-    gql_buf_json_string(out, p->query, p->query_len);
+    if (p->query != NULL)
+        gql_buf_json_string(out, p->query, p->query_len);
+    gql_buf_putc(out, '\n');
+    if (p->document_id != NULL)
+        gql_buf_json_string(out, p->document_id, strlen(p->document_id));
     gql_buf_putc(out, '\n');
     if (p->operation_name != NULL)
         gql_buf_json_string(out, p->operation_name, strlen(p->operation_name));
@@ -81,7 +85,14 @@ static void write_back(const gw_params_t *p, bool json, gql_buf_t *out)
 {
     if (json) {
         gql_buf_puts(out, "{\"query\":");
-        gql_buf_json_string(out, p->query, p->query_len);
+        if (p->query != NULL)
+            gql_buf_json_string(out, p->query, p->query_len);
+        else
+            gql_buf_puts(out, "null");
+        if (p->document_id != NULL) {
+            gql_buf_puts(out, ",\"documentId\":");
+            gql_buf_json_string(out, p->document_id, strlen(p->document_id));
+        }
         if (p->operation_name != NULL) {
             gql_buf_puts(out, ",\"operationName\":");
             gql_buf_json_string(out, p->operation_name, strlen(p->operation_name));
@@ -97,7 +108,10 @@ static void write_back(const gw_params_t *p, bool json, gql_buf_t *out)
         gql_buf_putc(out, '}');
         return;
     }
-    put_param(out, "query", p->query, p->query_len);
+    if (p->query != NULL)
+        put_param(out, "query", p->query, p->query_len);
+    if (p->document_id != NULL)
+        put_param(out, "documentId", p->document_id, strlen(p->document_id));
     if (p->operation_name != NULL)
         put_param(out, "operationName", p->operation_name, strlen(p->operation_name));
     gql_buf_t j = GQL_BUF_INIT;
@@ -140,7 +154,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         gql_arena_free(a);
         return 0;
     }
-    CHECK(p.query != NULL && gql_utf8_valid(p.query, p.query_len));
+    /* no query only when the document is named by hash (persisted.h) */
+    CHECK(p.query != NULL || p.document_id != NULL ||
+          (p.extensions != NULL && gql_iv_get(p.extensions, "persistedQuery") != NULL));
+    CHECK(p.query == NULL || gql_utf8_valid(p.query, p.query_len));
     CHECK(p.variables == NULL || p.variables->kind == GQL_IV_OBJECT);
     CHECK(p.extensions == NULL || p.extensions->kind == GQL_IV_OBJECT);
     /* the operation name is read as a C string: what a NUL in it hides is

@@ -92,11 +92,14 @@ static void start(gql_arena_t *scratch, const gql_iv_t *payload)
         gql_arena_free(scratch);
         return;
     }
-    CHECK(p.query != NULL);
+    CHECK(p.query != NULL || p.document_id != NULL || p.extensions != NULL);
     CHECK(p.variables == NULL || p.variables->kind == GQL_IV_OBJECT);
     CHECK(p.extensions == NULL || p.extensions->kind == GQL_IV_OBJECT);
     gql_buf_t before = GQL_BUF_INIT, after = GQL_BUF_INIT;
-    gql_buf_append(&before, p.query, p.query_len);
+    if (p.query != NULL)
+        gql_buf_append(&before, p.query, p.query_len);
+    gql_buf_putc(&before, '\n');
+    gql_buf_puts(&before, p.document_id ? p.document_id : "-");
     gql_buf_putc(&before, '\n');
     gql_buf_puts(&before, p.operation_name ? p.operation_name : "-");
     gql_buf_putc(&before, '\n');
@@ -107,7 +110,10 @@ static void start(gql_arena_t *scratch, const gql_iv_t *payload)
     int rc = gw_params_copy(keep, &p, &copy);
     gql_arena_free(scratch); /* ws_protocol.c resets it after each message */
     if (rc == 0) {
-        gql_buf_append(&after, copy.query, copy.query_len);
+        if (copy.query != NULL)
+            gql_buf_append(&after, copy.query, copy.query_len);
+        gql_buf_putc(&after, '\n');
+        gql_buf_puts(&after, copy.document_id ? copy.document_id : "-");
         gql_buf_putc(&after, '\n');
         gql_buf_puts(&after, copy.operation_name ? copy.operation_name : "-");
         gql_buf_putc(&after, '\n');

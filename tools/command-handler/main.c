@@ -51,6 +51,7 @@
  */
 #include "bank.h"
 #include "events.h"
+#include "hist.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -91,6 +92,7 @@ typedef struct held {
     size_t klen;
     void *value; /* owned, the encoded feedback; NULL: none (a command that answers nothing) */
     size_t vlen;
+    uint64_t consumed_ns; /* when its command was consumed (gw_hist_now_ns) */
 } held_t;
 
 /* The handler's whole state; one per process, passed to every callback. */
@@ -115,6 +117,11 @@ typedef struct handler {
     /* counters */
     uint64_t commands, repeated, skipped_answered, bad_messages, foreign_records, produced, delivered, failed;
     uint64_t replayed_events, resets, snapshots, held_max, completed_at_start;
+    /* handler_stage_seconds (live commands): fetch (the command's Kafka
+     * timestamp -> consumed, ms resolution), decide (consumed -> its balance
+     * changes queued), answer (consumed -> its feedback queued, after the
+     * balance changes were acknowledged) */
+    gw_hist_t stage_fetch, stage_decide, stage_answer;
 } handler_t;
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -192,6 +199,13 @@ static void write_metrics(const handler_t *h)
             h->delivered, h->failed, h->replayed_events, h->resets, h->snapshots, h->completed_at_start, h->held_max,
             ch_bank_account_count(h->bank), ch_bank_answer_count(h->bank), cs->err_magic, cs->err_unknown,
             cs->err_malformed, cs->err_too_big);
+    const gw_hist_t *stages[] = {&h->stage_fetch, &h->stage_decide, &h->stage_answer};
+    const char *names[] = {"stage=\"fetch\"", "stage=\"decide\"", "stage=\"answer\""};
+    for (size_t i = 0; i < 3; i++) {
+        char text[2048];
+        gw_hist_format(stages[i], "handler_stage_seconds", names[i], text, sizeof text);
+        fputs(text, f);
+    }
     if (fclose(f) == 0)
         rename(tmp, path);
 }
@@ -340,8 +354,11 @@ static void release_held(handler_t *h)
         if (h->held_tail == e)
             h->held_tail = prev;
         h->nheld--;
-        if (e->value != NULL)
+        if (e->value != NULL) {
             produce(h, e->topic, e->key, e->klen, e->value, e->vlen, NULL, 0, NULL);
+            if (e->consumed_ns != 0)
+                gw_hist_observe(&h->stage_answer, gw_hist_now_ns() - e->consumed_ns);
+        }
         free(e->key);
         free(e);
     }
@@ -401,7 +418,7 @@ static int send_event(handler_t *h, const gw_event_t *ev, const gw_uuid_t *comma
  * release_held says (see held_t). 0 or a CH_E*
  * code (the handler marked to stop). */
 static int send_outputs(handler_t *h, const ch_bank_out_t *out, const gw_uuid_t *command, const char *ckey,
-                        size_t cklen)
+                        size_t cklen, uint64_t consumed_ns)
 {
     held_t *e = calloc(1, sizeof(*e));
     if (e == NULL) {
@@ -416,9 +433,12 @@ static int send_outputs(handler_t *h, const ch_bank_out_t *out, const gw_uuid_t 
     h->held_tail = e;
     if (++h->nheld > h->held_max)
         h->held_max = h->nheld;
+    e->consumed_ns = consumed_ns;
     for (int i = 0; i < out->n; i++)
         if (send_event(h, &out->ev[i], command, ckey, cklen, e) != 0)
             return CH_EKAFKA;
+    if (consumed_ns != 0)
+        gw_hist_observe(&h->stage_decide, gw_hist_now_ns() - consumed_ns);
     release_held(h);
     return 0;
 }
@@ -445,6 +465,14 @@ static void on_command(void *ctx, const gw_kmsg_t *m)
     char err[256];
     if (h->fatal)
         return;
+    uint64_t consumed_ns = h->live ? gw_hist_now_ns() : 0; /* replayed commands are not timed */
+    if (h->live && m->timestamp_ms > 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - m->timestamp_ms;
+        if (ms >= 0)
+            gw_hist_observe(&h->stage_fetch, (uint64_t)ms * 1000000u);
+    }
     if (decode(h, m, &cmd, err, sizeof(err)) != 0) {
         h->bad_messages++;
         logf_("skipping %s[%d]@%" PRId64 ": %s", m->topic, (int)m->partition, m->offset, err);
@@ -471,7 +499,7 @@ static void on_command(void *ctx, const gw_kmsg_t *m)
         if (out.completed)
             logf_("completed a transfer left half-done by the last stop (%s[%d]@%" PRId64 ")", m->topic,
                   (int)m->partition, m->offset);
-        send_outputs(h, &out, gw_event_id(&cmd), m->key, m->key ? m->klen : 0);
+        send_outputs(h, &out, gw_event_id(&cmd), m->key, m->key ? m->klen : 0, consumed_ns);
     }
     note_offset(h, m->topic, m->partition, m->offset + 1);
     h->dirty = 1;
@@ -644,7 +672,7 @@ static int run(handler_t *h, int snapshot_interval)
     size_t cklen;
     while (!h->fatal && (rc = ch_bank_complete_next(h->bank, &out, &cid, &ckey, &cklen)) == 1) {
         h->completed_at_start++;
-        send_outputs(h, &out, &cid, ckey, cklen);
+        send_outputs(h, &out, &cid, ckey, cklen, 0);
     }
     if (rc < 0) {
         logf_("FATAL: %s completing half-done transfers", ch_strerror(rc));

@@ -7,7 +7,9 @@
  * keeps the document's order); a client that leaves first (done never runs,
  * the release function runs once, at the resume); a resolver that holds but
  * answers at once; gw_pending_hold outside an execution; a resolver that
- * answers "pending" without holding.
+ * answers "pending" without holding; the cancel hook of a hold
+ * (gw_pending_on_cancel: runs once if the client leaves while it lasts, never
+ * after its resume).
  */
 #include <stdio.h>
 #include <string.h>
@@ -45,6 +47,8 @@ typedef struct pend {
     /* the transport's callback */
     int done_calls;
     int done_rc;
+    int gone_calls; /* the cancel hook of a holding resolver */
+    char gone_field[16];
     char done_json[256];
 } pend_t;
 
@@ -61,6 +65,14 @@ static void answer_str(gql_rv_t *out, const char *s)
     out->u.s.len = strlen(s);
 }
 
+/* The cancel hook resolve_held sets: which field's hold saw the client leave. */
+static void on_gone(void *arg)
+{
+    pend_t *st = arg;
+    st->gone_calls++;
+    snprintf(st->gone_field, sizeof st->gone_field, "%s", st->order + strlen(st->order) - 1);
+}
+
 /* Holds the execution: the test answers with gw_pending_resume. */
 static void resolve_held(const gql_resolve_info_t *info, const void *parent, const gql_args_t *args, gql_rv_t *out)
 {
@@ -74,6 +86,7 @@ static void resolve_held(const gql_resolve_info_t *info, const void *parent, con
         out->u.s.len = strlen(out->u.s.ptr);
         return;
     }
+    gw_pending_on_cancel(st->held, on_gone, st);
     out->kind = GQL_RV_PENDING;
 }
 
@@ -123,7 +136,7 @@ static int setup(pend_t *st)
         gql_schema_bind(st->schema, "Mutation", "b", resolve_held, st) != 0)
         return -1;
     gql_limits_t limits = gql_limits_default();
-    if ((st->exec = gw_exec_new(&st->fx.server, st->schema, &limits, &(gw_cost_limits_t){0}, 16)) == NULL)
+    if ((st->exec = gw_exec_new(&st->fx.server, st->schema, &limits, &(gw_cost_limits_t){0}, 16, 0)) == NULL)
         return -1;
     if (loop_fixture_start(&st->fx) != 0)
         return -1;
@@ -284,6 +297,44 @@ TEST(cancel_between_mutation_fields)
     teardown(&st);
 }
 
+TEST(cancel_hook_runs_once_while_its_hold_lasts)
+{
+    pend_t st;
+    run_t r;
+    ASSERT(setup(&st) == 0);
+    /* set inside the first hold: it survives gw_pending_execute filling the handle */
+    ASSERT(start(&st, &r, "{ later }") == 0);
+    gw_pending_wait(r.p, on_done, &st);
+    gw_pending_cancel(r.p, run_release, &r);
+    ASSERT_EQ_INT(1, st.gone_calls);
+    resume_str(r.p, "late"); /* the resolver still resumes */
+    ASSERT_EQ_INT(1, r.released);
+    ASSERT_EQ_INT(1, st.gone_calls);
+
+    /* a's hook ends with a's resume; the client leaving during b tells b */
+    st.gone_calls = 0;
+    st.order[0] = '\0';
+    ASSERT(start(&st, &r, "mutation { a b }") == 0);
+    gw_pending_wait(r.p, on_done, &st);
+    resume_str(r.p, "A");
+    gw_pending_cancel(r.p, run_release, &r);
+    ASSERT_EQ_INT(1, st.gone_calls);
+    ASSERT_EQ_STR("b", st.gone_field);
+    resume_str(r.p, "B");
+    ASSERT_EQ_INT(1, r.released);
+
+    /* answered normally: the hook never runs; cleared (fn NULL) before: neither */
+    st.gone_calls = 0;
+    ASSERT(start(&st, &r, "{ later }") == 0);
+    gw_pending_wait(r.p, on_done, &st);
+    gw_pending_on_cancel(r.p, NULL, NULL);
+    resume_str(r.p, "x");
+    ASSERT_EQ_INT(0, st.gone_calls);
+    ASSERT_EQ_INT(1, st.done_calls);
+    run_free(&r);
+    teardown(&st);
+}
+
 TEST(hold_then_answer_at_once)
 {
     pend_t st;
@@ -360,6 +411,6 @@ TEST(pending_without_hold_has_no_handle)
 }
 
 TEST_MAIN(TEST_ENTRY(query_field_answered_later), TEST_ENTRY(mutation_fields_held_in_turn),
-          TEST_ENTRY(cancel_before_resume_releases_once), TEST_ENTRY(cancel_between_mutation_fields),
-          TEST_ENTRY(hold_then_answer_at_once), TEST_ENTRY(hold_outside_an_execution_is_null),
-          TEST_ENTRY(pending_without_hold_has_no_handle))
+          TEST_ENTRY(cancel_hook_runs_once_while_its_hold_lasts), TEST_ENTRY(cancel_before_resume_releases_once),
+          TEST_ENTRY(cancel_between_mutation_fields), TEST_ENTRY(hold_then_answer_at_once),
+          TEST_ENTRY(hold_outside_an_execution_is_null), TEST_ENTRY(pending_without_hold_has_no_handle))

@@ -257,7 +257,7 @@ static int setup(subs_test_t *st)
         return -1;
     gql_limits_t limits = gql_limits_default();
     if ((st->store = gw_txstore_new()) == NULL ||
-        (st->exec = gw_exec_new(&st->fx.server, st->schema, &limits, &(gw_cost_limits_t){0}, 16)) == NULL ||
+        (st->exec = gw_exec_new(&st->fx.server, st->schema, &limits, &(gw_cost_limits_t){0}, 16, 0)) == NULL ||
         (st->subs = gw_subs_new(&st->fx.server, st->exec, MAX_UNSENT)) == NULL)
         return -1;
     gw_subs_set_store(st->subs, st->store);

@@ -83,6 +83,28 @@ TEST(arena_grows_and_resets)
     ASSERT_EQ_INT(0, counter);
 }
 
+/* A large allocation while the first block is still the head gets a block
+ * linked behind the first: reset must free it too (a loop's scratch arena,
+ * reset after each WebSocket message, used to keep every such block). */
+TEST(arena_reset_frees_large_blocks_behind_the_first)
+{
+    size_t counter = 0;
+    gql_arena_t *a = gql_arena_new(8192, &counter);
+    ASSERT(a != NULL);
+    size_t base = counter;
+    for (int round = 0; round < 3; round++) {
+        ASSERT(gql_arena_alloc(a, 16) != NULL);
+        ASSERT(gql_arena_alloc(a, 60000) != NULL);
+        ASSERT(gql_arena_alloc(a, 70000) != NULL);
+        ASSERT(counter > base + 130000);
+        gql_arena_reset(a);
+        ASSERT_EQ_INT(base, counter);
+        ASSERT_EQ_INT(base, gql_arena_bytes(a));
+    }
+    gql_arena_free(a);
+    ASSERT_EQ_INT(0, counter);
+}
+
 TEST(errors_json_shape)
 {
     gql_arena_t *a = gql_arena_new(0, NULL);
@@ -104,4 +126,5 @@ TEST(errors_json_shape)
 }
 
 TEST_MAIN(TEST_ENTRY(json_string_escapes), TEST_ENTRY(doubles_print_like_javascript), TEST_ENTRY(ints),
-          TEST_ENTRY(arena_grows_and_resets), TEST_ENTRY(errors_json_shape))
+          TEST_ENTRY(arena_grows_and_resets), TEST_ENTRY(arena_reset_frees_large_blocks_behind_the_first),
+          TEST_ENTRY(errors_json_shape))

@@ -220,6 +220,54 @@ TEST(introspection_query_fits_the_first_block)
     gql_schema_free(s);
 }
 
+/* The byte bound: entries of ~32 KB each (the first block) against a bound
+ * of 100 KB keep at most three cached whatever the entry bound says; the
+ * least recently used go first; an entry still held survives its eviction
+ * and is freed on release; shrinking the bound evicts at once. */
+TEST(byte_bound_evicts_least_recently_used)
+{
+    gql_schema_t *s = small_schema();
+    ASSERT(s != NULL);
+    size_t bytes = 0;
+    gql_doc_cache_t *c = gql_doc_cache_new(s, 100, &bytes);
+    ASSERT(c != NULL);
+    gql_doc_cache_set_max_bytes(c, 100000);
+    gql_arena_t *a = gql_arena_new(0, NULL);
+    gql_errors_t e;
+    gql_cached_doc_t *held = get(c, a, "{ a }", &e);
+    ASSERT(held != NULL);
+    size_t one = gql_cached_doc_bytes(held);
+    EXPECT(one >= 32768 && one < 40000);
+    const char *texts[] = {"{ b }", "{ a b }", "{ b a }", "{ a a }", "{ b b }"};
+    for (size_t i = 0; i < 5; i++) {
+        gql_cached_doc_t *d = get(c, a, texts[i], &e);
+        ASSERT(d != NULL);
+        gql_doc_cache_release(d);
+        EXPECT(gql_doc_cache_bytes(c) <= 100000);
+        EXPECT(gql_doc_cache_size(c) <= 3);
+    }
+    /* "{ a }" went first (least recently used) but is still held: usable */
+    EXPECT(gql_cached_doc_document(held) != NULL);
+    uint64_t evictions;
+    gql_doc_cache_stats(c, NULL, NULL, &evictions);
+    ASSERT_EQ_INT(3, evictions);
+    size_t with_held = bytes;
+    gql_doc_cache_release(held);
+    EXPECT(bytes + one <= with_held + 64); /* freed on release */
+    /* the most recent stays when the bound shrinks to one entry */
+    gql_doc_cache_set_max_bytes(c, 40000);
+    ASSERT_EQ_INT(1, gql_doc_cache_size(c));
+    gql_cached_doc_t *d = get(c, a, "{ b b }", &e);
+    uint64_t hits;
+    gql_doc_cache_stats(c, &hits, NULL, NULL);
+    ASSERT_EQ_INT(1, hits);
+    gql_doc_cache_release(d);
+    gql_doc_cache_free(c);
+    ASSERT_EQ_INT(0, bytes);
+    gql_arena_free(a);
+    gql_schema_free(s);
+}
+
 TEST(bad_arguments)
 {
     ASSERT(gql_doc_cache_new(NULL, 1, NULL) == NULL);
@@ -231,4 +279,5 @@ TEST(bad_arguments)
 
 TEST_MAIN(TEST_ENTRY(hit_returns_same_document), TEST_ENTRY(invalid_documents_are_cached_with_their_errors),
           TEST_ENTRY(negative_entries_are_bounded), TEST_ENTRY(lru_eviction_spares_held_entries),
-          TEST_ENTRY(introspection_query_fits_the_first_block), TEST_ENTRY(bad_arguments))
+          TEST_ENTRY(introspection_query_fits_the_first_block), TEST_ENTRY(byte_bound_evicts_least_recently_used),
+          TEST_ENTRY(bad_arguments))

@@ -1,10 +1,10 @@
-/* Unit tests of accounts.c and uuid.c: first registration wins, lookups,
- * bad records, password hashing and verification on the worker pool with
- * its eventfd wake-up, and the UUID text form. */
+/* Unit tests of accounts.c, pwhash.c and uuid.c: first registration wins,
+ * lookups, bad records, password hashing at configured settings, the
+ * worker pool (verify, dummy, dropped jobs, the expected-wait bound) and the
+ * UUID text form. */
 #include "store.h"
 #include "test.h"
 
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -70,7 +70,7 @@ static char hash_pw1_[GW_PWHASH_MAX];
 
 static const char *pw1(void)
 {
-    if (hash_pw1_[0] == '\0' && gw_password_hash("correct horse", 13, hash_pw1_) != 0)
+    if (hash_pw1_[0] == '\0' && gw_password_hash("correct horse", 13, NULL, hash_pw1_) != 0)
         return "";
     return hash_pw1_;
 }
@@ -79,11 +79,24 @@ static const char *pw1(void)
 TEST(password_hash_shape)
 {
     ASSERT(hash_pw1[0] != '\0');
-    EXPECT(strncmp(hash_pw1, "$argon2id$v=19$m=65536,t=2,p=1$", 31) == 0);
+    EXPECT(strncmp(hash_pw1, "$argon2id$v=19$m=19456,t=2,p=1$", 31) == 0); /* OWASP's minimum by default */
     char other[GW_PWHASH_MAX];
-    ASSERT_EQ_INT(0, gw_password_hash("correct horse", 13, other));
+    ASSERT_EQ_INT(0, gw_password_hash("correct horse", 13, NULL, other));
     EXPECT(strcmp(other, hash_pw1) != 0); /* salted */
-    ASSERT_EQ_INT(GW_STORE_EINVAL, gw_password_hash(NULL, 0, other));
+    ASSERT_EQ_INT(GW_STORE_EINVAL, gw_password_hash(NULL, 0, NULL, other));
+    /* other settings: the string carries them */
+    gw_pwhash_params_t weak = {8192, 1};
+    ASSERT_EQ_INT(0, gw_password_hash("correct horse", 13, &weak, other));
+    EXPECT(strncmp(other, "$argon2id$v=19$m=8192,t=1,p=1$", 30) == 0);
+    gw_pwhash_params_t bad = {4, 1}; /* below libsodium's minimum */
+    ASSERT_EQ_INT(GW_STORE_EINVAL, gw_password_hash("x", 1, &bad, other));
+    EXPECT(gw_pwhash_params_strong(19456, 2));
+    EXPECT(gw_pwhash_params_strong(65536, 2));
+    EXPECT(gw_pwhash_params_strong(7168, 5));
+    EXPECT(gw_pwhash_params_strong(47104, 1));
+    EXPECT(!gw_pwhash_params_strong(19455, 2));
+    EXPECT(!gw_pwhash_params_strong(19456, 1));
+    EXPECT(!gw_pwhash_params_strong(8192, 1));
 }
 
 TEST(first_registration_wins)
@@ -149,86 +162,142 @@ TEST(many_accounts)
     gw_accounts_free(a);
 }
 
-/* Wait for `want` results through the eventfd, as an event loop would. */
-static size_t wait_results(gw_verifier_t *v, gw_verify_result_t *out, size_t want)
+/* Pool jobs with a completion counter, as a loop's inbox would see them. */
+typedef struct tjob {
+    gw_pwhash_job_t pj;
+    int tag;
+} tjob_t;
+
+typedef struct tdone {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int n;
+} tdone_t;
+
+static tdone_t td = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+
+static void tjob_done(gw_pwhash_job_t *pj)
 {
-    size_t got = 0;
-    int wakeups = 0;
-    while (got < want && wakeups < 100) {
-        struct pollfd pfd = {gw_verifier_fd(v), POLLIN, 0};
-        if (poll(&pfd, 1, 10000) <= 0)
-            break;
-        wakeups++;
-        got += gw_verifier_collect(v, out + got, want - got);
-    }
-    return got;
+    (void)pj;
+    pthread_mutex_lock(&td.mu);
+    td.n++;
+    pthread_cond_broadcast(&td.cv);
+    pthread_mutex_unlock(&td.mu);
 }
 
-TEST(verify_on_the_pool)
+static void wait_done(int want)
 {
-    gw_verifier_t *v = gw_verifier_new(2, 16);
-    ASSERT(v != NULL);
-    /* Nothing finished yet: the eventfd is not readable. */
-    struct pollfd pfd = {gw_verifier_fd(v), POLLIN, 0};
-    ASSERT_EQ_INT(0, poll(&pfd, 1, 0));
-    int tags[4];
-    ASSERT_EQ_INT(0, gw_verifier_submit(v, hash_pw1, "correct horse", 13, &tags[0]));
-    ASSERT_EQ_INT(0, gw_verifier_submit(v, hash_pw1, "correct horsE", 13, &tags[1]));
-    ASSERT_EQ_INT(0, gw_verifier_submit(v, NULL, "anything", 8, &tags[2])); /* unknown user */
-    ASSERT_EQ_INT(0, gw_verifier_submit(v, hash_pw1, "", 0, &tags[3]));
-    gw_verify_result_t r[4];
-    ASSERT_EQ_INT(4, wait_results(v, r, 4));
-    int seen = 0;
-    for (int i = 0; i < 4; i++) {
-        int which = (int)((int *)r[i].user - tags);
-        ASSERT(which >= 0 && which < 4);
-        seen |= 1 << which;
-        EXPECT(r[i].ok == (which == 0 ? 1 : 0));
-    }
-    ASSERT_EQ_INT(15, seen);
-    /* All collected: no longer readable. */
-    ASSERT_EQ_INT(0, poll(&pfd, 1, 0));
-    gw_verifier_free(v);
+    pthread_mutex_lock(&td.mu);
+    while (td.n < want)
+        pthread_cond_wait(&td.cv, &td.mu);
+    td.n = 0;
+    pthread_mutex_unlock(&td.mu);
 }
 
-TEST(verify_partial_collect_resignals)
+static void tjob_init(tjob_t *j, bool verify, const char *hash, const char *pw)
 {
-    gw_verifier_t *v = gw_verifier_new(2, 16);
-    ASSERT(v != NULL);
-    for (int i = 0; i < 3; i++)
-        ASSERT_EQ_INT(0, gw_verifier_submit(v, hash_pw1, "correct horse", 13, NULL));
-    gw_verify_result_t r[3];
-    size_t got = 0;
-    for (int tries = 0; got < 3 && tries < 50; tries++) {
-        struct pollfd pfd = {gw_verifier_fd(v), POLLIN, 0};
-        ASSERT(poll(&pfd, 1, 10000) == 1);
-        got += gw_verifier_collect(v, r + got, 1); /* one at a time */
-    }
-    ASSERT_EQ_INT(3, got);
-    for (int i = 0; i < 3; i++)
-        EXPECT(r[i].ok == 1);
-    gw_verifier_free(v);
+    memset(j, 0, sizeof *j);
+    j->pj.verify = verify;
+    j->pj.password = pw;
+    j->pj.len = strlen(pw);
+    j->pj.done = tjob_done;
+    atomic_init(&j->pj.gone, false);
+    if (hash != NULL)
+        snprintf(j->pj.hash, sizeof j->pj.hash, "%s", hash);
 }
 
-TEST(verify_bounds_and_bad_input)
+TEST(pool_verify_hash_and_dummy)
 {
-    EXPECT(gw_verifier_new(0, 4) == NULL);
-    EXPECT(gw_verifier_new(17, 4) == NULL);
-    EXPECT(gw_verifier_new(1, 0) == NULL);
-    gw_verifier_t *v = gw_verifier_new(1, 2);
-    ASSERT(v != NULL);
-    ASSERT_EQ_INT(GW_STORE_EINVAL, gw_verifier_submit(v, "not-a-hash", "pw", 2, NULL));
-    ASSERT_EQ_INT(GW_STORE_EINVAL, gw_verifier_submit(v, hash_pw1, NULL, 2, NULL));
-    static char huge[5000];
-    ASSERT_EQ_INT(GW_STORE_EINVAL, gw_verifier_submit(v, hash_pw1, huge, sizeof(huge), NULL));
-    /* One worker, queue of 2: submitting fast fills the queue. */
-    int full = 0;
+    gw_pwhash_params_t p = {8192, 1};
+    char err[128];
+    gw_pwhash_pool_t *pool = gw_pwhash_pool_new(&p, 2, 0, err, sizeof err);
+    ASSERT(pool != NULL);
+    static tjob_t j[5];
+    tjob_init(&j[0], true, hash_pw1, "correct horse"); /* made at other settings: still verifies */
+    tjob_init(&j[1], true, hash_pw1, "correct horsE");
+    tjob_init(&j[2], true, "", "anything"); /* unknown user: the dummy */
+    tjob_init(&j[3], true, hash_pw1, "");
+    tjob_init(&j[4], false, NULL, "new password");
+    for (int i = 0; i < 5; i++)
+        ASSERT_EQ_INT(0, gw_pwhash_submit(pool, &j[i].pj));
+    wait_done(5);
+    EXPECT(j[0].pj.result == GW_PWHASH_OK);
+    EXPECT(j[1].pj.result == GW_PWHASH_WRONG);
+    EXPECT(j[2].pj.result == GW_PWHASH_WRONG);
+    EXPECT(j[3].pj.result == GW_PWHASH_WRONG);
+    EXPECT(j[4].pj.result == GW_PWHASH_OK);
+    EXPECT(strncmp(j[4].pj.hash, "$argon2id$v=19$m=8192,t=1,p=1$", 30) == 0);
+    gw_pwhash_stats_t st;
+    gw_pwhash_stats(pool, &st);
+    EXPECT(st.done == 5 && st.dropped == 0 && st.refused == 0 && st.seconds_count == 5);
+    EXPECT(st.avg_seconds > 0 && st.threads == 2);
+    gw_pwhash_pool_free(pool);
+}
+
+TEST(pool_drops_gone_jobs_and_bounds_the_wait)
+{
+    gw_pwhash_params_t p = {19456, 2};
+    char err[128];
+    /* one thread, no bound: every job is queued */
+    gw_pwhash_pool_t *pool = gw_pwhash_pool_new(&p, 1, 1000000, err, sizeof err);
+    ASSERT(pool != NULL);
+    static tjob_t j[6];
+    for (int i = 0; i < 6; i++) {
+        tjob_init(&j[i], false, NULL, "pw");
+        if (i > 0)
+            atomic_store(&j[i].pj.gone, true); /* the client left before any started */
+    }
+    /* the first may be running already; the gone ones behind it are dropped */
     for (int i = 0; i < 6; i++)
-        full += gw_verifier_submit(v, hash_pw1, "x", 1, NULL) == GW_STORE_EFULL;
-    EXPECT(full >= 3);
-    /* Free with jobs queued and one in hand: no leak, no hang. */
-    gw_verifier_free(v);
-    gw_verifier_free(NULL);
+        ASSERT_EQ_INT(0, gw_pwhash_submit(pool, &j[i].pj));
+    wait_done(6);
+    int dropped = 0;
+    for (int i = 1; i < 6; i++)
+        dropped += j[i].pj.result == GW_PWHASH_DROPPED;
+    EXPECT(j[0].pj.result == GW_PWHASH_OK);
+    EXPECT(dropped == 5);
+    gw_pwhash_stats_t st;
+    gw_pwhash_stats(pool, &st);
+    EXPECT(st.dropped == 5 && st.done == 1);
+    gw_pwhash_pool_free(pool);
+
+    pool = gw_pwhash_pool_new(&p, 1, 1, err, sizeof err);
+    ASSERT(pool != NULL);
+    int refused = 0, queued = 0;
+    for (int i = 0; i < 6; i++) {
+        tjob_init(&j[i], false, NULL, "pw");
+        int rc = gw_pwhash_submit(pool, &j[i].pj);
+        refused += rc == GW_STORE_EFULL;
+        queued += rc == 0;
+    }
+    /* the first finds the worker idle; behind it one hash (> 1 ms) is too long */
+    EXPECT(queued >= 1 && refused >= 4);
+    gw_pwhash_stats(pool, &st);
+    EXPECT(st.refused == (uint64_t)refused);
+    wait_done(queued);
+    gw_pwhash_pool_free(pool);
+}
+
+TEST(pool_free_returns_queued_jobs)
+{
+    gw_pwhash_params_t p = {19456, 2};
+    char err[128];
+    gw_pwhash_pool_t *pool = gw_pwhash_pool_new(&p, 1, 0, err, sizeof err);
+    ASSERT(pool != NULL);
+    static tjob_t j[4];
+    for (int i = 0; i < 4; i++) {
+        tjob_init(&j[i], false, NULL, "pw");
+        ASSERT_EQ_INT(0, gw_pwhash_submit(pool, &j[i].pj));
+    }
+    gw_pwhash_pool_free(pool); /* the one in hand finishes, the rest come back STOPPED */
+    wait_done(4);
+    int stopped = 0;
+    for (int i = 0; i < 4; i++)
+        stopped += j[i].pj.result == GW_PWHASH_STOPPED;
+    EXPECT(stopped >= 1);
+    gw_pwhash_params_t bad = {4, 1};
+    EXPECT(gw_pwhash_pool_new(&bad, 1, 0, err, sizeof err) == NULL);
+    gw_pwhash_pool_free(NULL);
 }
 
 /* A reader looking names up while the writer adds them (run under
@@ -283,5 +352,5 @@ TEST(lookups_while_adding)
 
 TEST_MAIN(TEST_ENTRY(lookups_while_adding), TEST_ENTRY(uuid_text_form), TEST_ENTRY(uuid_v4_random),
           TEST_ENTRY(password_hash_shape), TEST_ENTRY(first_registration_wins), TEST_ENTRY(bad_account_records),
-          TEST_ENTRY(many_accounts), TEST_ENTRY(verify_on_the_pool), TEST_ENTRY(verify_partial_collect_resignals),
-          TEST_ENTRY(verify_bounds_and_bad_input))
+          TEST_ENTRY(many_accounts), TEST_ENTRY(pool_verify_hash_and_dummy),
+          TEST_ENTRY(pool_drops_gone_jobs_and_bounds_the_wait), TEST_ENTRY(pool_free_returns_queued_jobs))
