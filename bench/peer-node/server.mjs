@@ -52,8 +52,8 @@ const PWHASH = {
   hashLength: 32,
   saltLength: 16,
 };
-const MAX_USERNAME = 256;
-const MAX_PASSWORD = 4096;
+const MAX_USERNAME = 64;
+const MAX_PASSWORD = 1024;
 const MAX_LIST = 1000;
 
 const bb = new Backbone({
@@ -74,9 +74,12 @@ const bb = new Backbone({
 const canonical = (h) => h.replace(/\$m=(\d+),p=(\d+),t=(\d+)\$/, '$$m=$1,t=$3,p=$2$$');
 
 async function getAccount(_, { username, password }) {
-  if (Buffer.byteLength(username) === 0 || Buffer.byteLength(username) > MAX_USERNAME || username.includes('\0'))
-    throw new Error('username must be 1 to 256 bytes');
-  if (Buffer.byteLength(password) > MAX_PASSWORD) throw new Error('password too long');
+  // the gateway's field limits (gateway/store/fields.h), with its messages
+  const ul = Buffer.byteLength(username);
+  if (ul === 0 || ul > MAX_USERNAME) throw new Error(`username must be 1 to ${MAX_USERNAME} bytes (got ${ul})`);
+  if (/[\x00-\x1f\x7f]/.test(username)) throw new Error('username must not contain control characters');
+  const pl = Buffer.byteLength(password);
+  if (pl === 0 || pl > MAX_PASSWORD) throw new Error(`password must be 1 to ${MAX_PASSWORD} bytes (got ${pl})`);
   let acc = bb.accounts.get(username);
   if (!acc) {
     const uuid = randomUUID();
@@ -89,6 +92,7 @@ async function getAccount(_, { username, password }) {
 }
 
 async function moneyTransfer(_, args) {
+  if (args.uuid.length !== 36) throw new Error(`uuid must be a UUID of 36 characters (got ${args.uuid.length})`);
   if (!isUuid(args.uuid))
     throw new Error(`uuid must be a UUID (8-4-4-4-12 hexadecimal digits), got "${args.uuid.slice(0, 64)}"`);
   if (args.amount <= 0) throw new Error('amount must be a positive number of cents');
