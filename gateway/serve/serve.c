@@ -10,6 +10,8 @@
 
 #include "serve_int.h"
 
+#define SCRATCH_BLOCK (2u << 20) /* bytes: see loop_start */
+
 #define SWEEP_MS 250 /* pings, init timeouts, back-pressure, shutdown */
 
 gw_serve_loop_t *gw_serve_loop(const gw_serve_t *sv, const gw_thread_t *t)
@@ -115,7 +117,13 @@ static int loop_start(gw_thread_t *t, void *data)
     SL->ws.max_message = sv->limits.max_message_bytes;
     SL->ws.ping_ms = sv->limits.keepalive_ms;
     SL->ws.idle_ms = sv->limits.idle_timeout_ms;
-    if ((SL->scratch = gw_exec_arena_new(SL->exec, 0)) == NULL)
+    /* one WebSocket message at a time, reset after each: a first block that
+     * holds what the JSON reader makes of the largest message the limits let
+     * through (64 KiB, 10,000 values: under 1 MiB, arrays regrown included) is kept warm across
+     * messages, so reading one touches no fresh pages (with a small first
+     * block each large message mapped, faulted in and unmapped its arrays:
+     * 40% of its time) */
+    if ((SL->scratch = gw_exec_arena_new(SL->exec, SCRATCH_BLOCK)) == NULL)
         return GW_ENOMEM;
     h2o_timeout_init(t->ctx.loop, &SL->sweep_timeout, SWEEP_MS);
     SL->sweep_entry = (h2o_timeout_entry_t){0};

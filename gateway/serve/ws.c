@@ -249,8 +249,8 @@ void gw_ws_abort(gw_ws_conn_t *c)
  * rest of its input waits for the next turn (the loop's zero timeout), so a
  * client pipelining hundreds of messages holds its loop for a few at a time
  * and the loop's other connections get their turn in between. */
-#define TURN_MESSAGES 8
-#define TURN_BYTES (256 * 1024)
+#define TURN_MESSAGES 4
+#define TURN_BYTES (128 * 1024)
 
 static void on_resume(h2o_timeout_entry_t *entry);
 
