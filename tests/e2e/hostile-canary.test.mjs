@@ -1,0 +1,535 @@
+// hostile-canary.test.mjs — every hostile-client attack of issue #11, one
+// after another against ONE real stack (embedded-kafka, command-handler, a
+// gateway with two loops and fairness at its defaults: loopback is exempt, so
+// the attacks from 127.0.0.1 meet the per-request bounds, not the per-client
+// ones), with two canaries running meanwhile in processes of their own
+// (canary-probe.mjs): `{ __typename }` and `transactions_by_iban` of one
+// account, each over one keep-alive connection every 50 ms.
+//
+// For each attack the test asserts (a) what the hostile client gets: the
+// gateway's exact error, status or close code, or a bounded answer (the
+// figures in docs/security.md), and records (b) the canaries' samples taken
+// while it ran: p50/p99/max are printed as `# ...` lines and, at the end, each
+// attack's p99 must be under CANARY_P99_MS with no failed canary request. At
+// the end (c) the gateway's RSS is within RSS_MARGIN of the baseline taken
+// after warm-up and /healthz answers.
+//
+// Settings lowered so that each attack takes seconds: server.request_timeout_ms
+// 2000 (slowloris), subscriptions.init_timeout_ms 1500 (idle WebSockets).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import readline from 'node:readline';
+import { after, before, test } from 'node:test';
+import WebSocket from 'ws';
+
+import { ALL_TX, GET_ACCOUNT, TOPOLOGY, account, gql, metrics, startBroker, startHandler, stop, transfer, until, waitReady } from './bank-lib.mjs';
+import { baseConfig, sleep, startGatewayProcess, writeTemp } from '../lib/stack.mjs';
+
+const CANARY_P99_MS = 50;
+const MIN_SAMPLES = 20; // each attack's window holds at least this many samples of each canary
+// Two loops' document caches (graphql.doc_cache_bytes, 32 MiB each) may stay
+// full of attack 4's documents, plus allocator slack.
+const DOC_CACHE = 32 << 20;
+const RSS_MARGIN = 2 * DOC_CACHE + (64 << 20);
+const REQUEST_TIMEOUT_MS = 2000;
+const INIT_TIMEOUT_MS = 1500;
+
+const ALL = 'all_last_transactions { id iban new_balance changed_by from_to descr direction }';
+const aliases = (n, body) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: ${body}`).join(' ')} }`;
+const COST_MSG = 'Query cost 40050 exceeds the limit 20000 (graphql.cost.max)';
+const REUSED = 'uuid already used for a different transfer';
+
+let broker, handler, gw, alice, bob;
+const canaries = [];
+const results = []; // {name, canary, n, p50, p99, max, failed}
+
+function rss(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m[1]) * 1024;
+}
+async function settledRss(pid) {
+  let low = Infinity;
+  for (let i = 0; i < 10; i++) {
+    await sleep(200);
+    low = Math.min(low, rss(pid));
+  }
+  return low;
+}
+const mb = (b) => `${(b / 1048576).toFixed(1)} MB`;
+const loadavg = () => fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+/** Spawns a canary-probe.mjs process; {name, samples: [{t, ms, ok, why}], stop()}. */
+function startCanary(name, body, expect) {
+  const probe = path.join(import.meta.dirname, 'canary-probe.mjs');
+  const proc = spawn(process.execPath, [probe, `${gw.url}/graphql`, JSON.stringify(body), expect, '50'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const c = { name, proc, samples: [] };
+  readline.createInterface({ input: proc.stdout }).on('line', (line) => {
+    const [t, ms, ok, ...why] = line.split(' ');
+    c.samples.push({ t: Number(t), ms: Number(ms), ok: ok === '1', why: why.join(' ') });
+  });
+  c.exited = new Promise((r) => proc.on('exit', r));
+  c.stop = async () => {
+    proc.stdin.end();
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 10000);
+    await c.exited;
+    clearTimeout(timer);
+  };
+  return c;
+}
+
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+
+/**
+ * Runs attack `fn` and records what each canary saw while it ran: the
+ * samples started between its start and its end. Waits afterwards until
+ * every canary reported a sample started after the end (so none of the
+ * window is missing) and has at least MIN_SAMPLES in the window (a short
+ * attack's window is stretched with quiet samples: its p99 is then still
+ * the slowest sample during the attack, for a window of 20 to 100 samples).
+ */
+async function attack(name, fn) {
+  const t0 = Date.now();
+  const detail = await fn();
+  let t1 = Date.now();
+  while (canaries.some((c) => c.samples.filter((s) => s.t >= t0 && s.t <= t1).length < MIN_SAMPLES)) {
+    await sleep(50);
+    t1 = Date.now();
+  }
+  await until(() => canaries.every((c) => c.samples.some((s) => s.t > t1)), `canaries past ${name}`, 20000);
+  for (const c of canaries) {
+    const w = c.samples.filter((s) => s.t >= t0 && s.t <= t1);
+    const ms = w.map((s) => s.ms).sort((a, b) => a - b);
+    const failed = w.filter((s) => !s.ok);
+    const r = { name, canary: c.name, n: w.length, p50: pct(ms, 50), p99: pct(ms, 99), max: ms[ms.length - 1], failed };
+    results.push(r);
+    console.log(
+      `# ${name} [${c.name}]: n=${r.n} p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(1)} ms, ` +
+        `${failed.length} failed${failed.length ? ` (${failed[0].why})` : ''}; attack ${((t1 - t0) / 1000).toFixed(1)} s; ` +
+        `load ${loadavg()}`,
+    );
+  }
+  if (detail) console.log(`# ${name}: ${detail}`);
+}
+
+before(async () => {
+  broker = await startBroker();
+  handler = await startHandler(broker.bootstrap);
+  const kafka = `kafka:
+  enabled: true
+  brokers: "${broker.bootstrap}"
+  topology: "${TOPOLOGY}"
+  fetch_wait_ms: 1
+  command_timeout_ms: 20000
+subscriptions:
+  init_timeout_ms: ${INIT_TIMEOUT_MS}
+`;
+  const file = writeTemp(baseConfig(`  shutdown_timeout_ms: 2000\n  request_timeout_ms: ${REQUEST_TIMEOUT_MS}`, kafka), {
+    prefix: 'gw-canary-',
+  });
+  // the hashing pool's wait bound off (as bank-lib does): registrations queue, never "too many logins"
+  gw = await startGatewayProcess(file, { env: { GATEWAY_PWHASH_MAX_WAIT_MS: '0' }, unset: ['KAFKA_BROKERS', 'GW_TOPOLOGY'] });
+  await waitReady(gw);
+  const tag = randomUUID().slice(0, 8);
+  alice = await account(gw, `canary-a-${tag}`, 'pw-a');
+  bob = await account(gw, `canary-b-${tag}`, 'pw-b');
+  for (let i = 0; i < 10; i++) {
+    const r = await transfer(gw, { uuid: randomUUID(), token: '', amount: 1000 + i, from: 'cash', to: alice.iban, descr: `seed ${i}` });
+    assert.equal(r.data.money_transfer.success, true, JSON.stringify(r));
+  }
+  await until(async () => (await gql(gw, ALL_TX, { iban: alice.iban, max: 100 })).data.transactions_by_iban.length === 10, 'seed projected');
+});
+
+after(async () => {
+  for (const c of canaries) await c.stop();
+  const r = await gw?.stop();
+  await stop(handler);
+  await stop(broker.proc);
+  if (r) assert.equal(r.code, 0, r.logs.slice(-3000));
+});
+
+const post = (body, headers = {}) =>
+  fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+
+/** A raw graphql-transport-ws socket: {ws, messages, closed, next(pred)}. */
+async function socket({ init = true } = {}) {
+  const ws = new WebSocket(`ws://127.0.0.1:${gw.port}/graphql-ws`, ['graphql-transport-ws'], { maxPayload: 64 << 20 });
+  const s = { ws, messages: [] };
+  const waiters = [];
+  s.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+  ws.on('message', (d) => {
+    s.messages.push(JSON.parse(String(d)));
+    for (const w of waiters.splice(0)) w();
+  });
+  ws.on('error', () => {});
+  s.next = async (pred, ms = 30000) => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const m = s.messages.find(pred);
+      if (m) return m;
+      if (Date.now() > end) throw new Error(`no matching message; got ${JSON.stringify(s.messages).slice(0, 500)}`);
+      await new Promise((r) => {
+        waiters.push(r);
+        setTimeout(r, 50);
+      });
+    }
+  };
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  if (init) {
+    ws.send(JSON.stringify({ type: 'connection_init' }));
+    await s.next((m) => m.type === 'connection_ack');
+  }
+  return s;
+}
+
+/** Runs `fn(i)` for i < n, `width` at a time. */
+async function pool(n, width, fn) {
+  let i = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (i < n) await fn(i++);
+  }));
+}
+
+const history = async () => (await gql(gw, ALL_TX, { iban: alice.iban, max: 1000 })).data.transactions_by_iban;
+
+test('every attack of issue #11 while two canaries query', { timeout: 600000 }, async () => {
+  // warm-up: the canaries' documents cached, the loops' arenas grown
+  canaries.push(startCanary('typename', { query: '{ __typename }' }, '"__typename":"Query"'));
+  canaries.push(
+    startCanary(
+      'by_iban',
+      { query: 'query($i: String!) { transactions_by_iban(iban: $i, max_items: 20) { id iban new_balance changed_by descr } }', variables: { i: alice.iban } },
+      `"iban":"${alice.iban}"`,
+    ),
+  );
+  await until(() => canaries.every((c) => c.samples.length >= 40), 'canaries warmed up', 30000);
+  await attack('at rest', async () => sleep(2000));
+  const pid = gw.proc.pid;
+  const base = await settledRss(pid);
+  console.log(`# baseline RSS ${mb(base)}; load ${loadavg()}`);
+
+  // 1. cost: 50 aliases of all_last_transactions, every field
+  await attack('1 cost: 50 aliases x 20', async () => {
+    const q = JSON.stringify({ query: aliases(50, ALL) });
+    for (let i = 0; i < 20; i++) {
+      const r = await post(q);
+      assert.equal(r.status, 200);
+      assert.deepEqual(await r.json(), { errors: [{ message: COST_MSG, extensions: { code: 'LIMIT_EXCEEDED' } }] });
+    }
+  });
+
+  // 2. SSE POST with a 1 MiB body of ~96k distinct keys, 2 at once
+  // (the payloads are built before each attack's window: the canaries then
+  // measure the gateway, not this process building them)
+  const keys = [];
+  for (let i = 0; i < 96000; i++) keys.push(`"${i.toString(36).padStart(5, 'k')}":0`);
+  const head = '{"query":"{ __typename }","extensions":{';
+  const short = `${head}${keys.join(',')}}}`;
+  // filled up to just under server.max_body_bytes (1 MiB)
+  const body = `${head}"fill":"${'f'.repeat(1048576 - 64 - short.length)}",${keys.join(',')}}}`;
+  assert.ok(body.length > 1040000 && body.length < 1048576, `${body.length}`);
+  await attack('2 SSE 1 MiB body, 96k keys x 2', async () => {
+    const one = async () => {
+      const t = Date.now();
+      const r = await post(body, { accept: 'text/event-stream' });
+      assert.equal(r.status, 200);
+      const text = await r.text();
+      assert.match(text, /event: next\ndata: \{"data":\{"__typename":"Query"\}\}/);
+      assert.match(text, /event: complete/);
+      return Date.now() - t;
+    };
+    const took = await Promise.all([one(), one()]);
+    return `answered in ${took.join(' and ')} ms (body ${body.length} bytes)`;
+  });
+
+  // 3. WebSocket messages of 8k distinct keys (64 KiB), 4 clients x 20
+  const ext = {};
+  for (let i = 0; i < 8000; i++) ext[i.toString(36).padStart(3, '0')] = 0;
+  const keyMsgs = Array.from({ length: 20 }, (_, i) =>
+    JSON.stringify({ id: `m${i}`, type: 'subscribe', payload: { query: '{ __typename }', extensions: ext } }),
+  );
+  for (const m of keyMsgs) assert.ok(m.length <= 65536, `${m.length}`); // subscriptions.max_message_bytes
+  await attack('3 WS 8k-key messages, 4 clients x 20', async () => {
+    const clients = await Promise.all(Array.from({ length: 4 }, () => socket()));
+    const counts = { next: 0, error: 0, closed: 0 };
+    await Promise.all(
+      clients.map(async (s) => {
+        for (const msg of keyMsgs) s.ws.send(msg);
+        const end = await Promise.race([
+          s.next((m) => m.id === 'm19' && (m.type === 'complete' || m.type === 'error')).then(() => null),
+          s.closed,
+        ]);
+        if (end) {
+          // closed: only with a documented code (1009 too big, 1008 slow consumer)
+          assert.ok([1008, 1009].includes(end.code), JSON.stringify(end));
+          counts.closed++;
+        }
+        for (const m of s.messages.filter((x) => x.id)) {
+          if (m.type === 'next') {
+            assert.deepEqual(m.payload, { data: { __typename: 'Query' } });
+            counts.next++;
+          } else if (m.type === 'error') counts.error++;
+        }
+        s.ws.close();
+        await s.closed;
+      }),
+    );
+    assert.equal(counts.closed, 0, 'messages under max_message_bytes are answered, not closed');
+    assert.equal(counts.next + counts.error, 80, JSON.stringify(counts));
+    return `answers: ${JSON.stringify(counts)}`;
+  });
+
+  // 4. 5 connections x 100 subscriptions, each a distinct ~60 KB document
+  const DOC_BYTES = 60000;
+  const docMsgs = Array.from({ length: 5 }, (_, c) =>
+    Array.from({ length: 100 }, (_, o) => {
+      const tag = `c${c}o${o}`;
+      const query = `${`# ${tag} ${'x'.repeat(DOC_BYTES)}`.slice(0, DOC_BYTES)}\nsubscription S_${tag} { stream_transactions { id } }`;
+      return JSON.stringify({ id: `${o}`, type: 'subscribe', payload: { query } });
+    }),
+  );
+  await attack('4 WS 5 x 100 subscriptions of 60 KB documents', async () => {
+    const clients = await Promise.all(Array.from({ length: 5 }, () => socket()));
+    let started = 0;
+    let refused = 0;
+    await Promise.all(
+      clients.map(async (s, c) => {
+        for (const msg of docMsgs[c]) s.ws.send(msg);
+        // the pong comes after every answer to the subscribes (one loop, in order)
+        s.ws.send(JSON.stringify({ type: 'ping' }));
+        await s.next((m) => m.type === 'pong', 60000);
+        const errors = s.messages.filter((m) => m.type === 'error');
+        for (const e of errors) assert.match(e.payload[0].message, /subscriptions\.max_connection_bytes/, JSON.stringify(e));
+        assert.ok(errors.length >= 1 && errors.length < 100, `${errors.length} refused`);
+        refused += errors.length;
+        started += 100 - errors.length;
+        s.ws.close();
+        await s.closed;
+      }),
+    );
+    return `${started} started, ${refused} refused naming subscriptions.max_connection_bytes; RSS ${mb(rss(pid))}`;
+  });
+
+  // 5. 200 cash deposits with a 60 KB descr
+  await attack('5 200 deposits with a 60 KB descr', async () => {
+    const before = await history();
+    const produced = (await metrics(gw)).gateway_kafka_produced_total;
+    const descr = 'd'.repeat(60000);
+    await pool(200, 8, async () => {
+      const r = await transfer(gw, { uuid: randomUUID(), token: '', amount: 100, from: 'cash', to: alice.iban, descr });
+      assert.equal(r.data.money_transfer, null);
+      assert.equal(r.errors[0].message, 'descr must be at most 800 bytes (got 60000)');
+    });
+    assert.deepEqual(await history(), before, 'balances unchanged');
+    assert.equal((await metrics(gw)).gateway_kafka_produced_total, produced, 'nothing produced');
+  });
+
+  // 6. 100 registrations over WebSocket, abandoned 5 ms after sending
+  await attack('6 100 registrations abandoned after 5 ms', async () => {
+    const get = (m, r) => m[`gateway_pwhash_jobs_total{result="${r}"}`] ?? 0;
+    const before = await metrics(gw);
+    const N = 100;
+    const sockets = await Promise.all(Array.from({ length: N }, () => socket()));
+    await Promise.all(
+      sockets.map(
+        (s) =>
+          new Promise((resolve) => {
+            const msg = { id: '1', type: 'subscribe', payload: { query: GET_ACCOUNT, variables: { u: `gone-${randomUUID().slice(0, 12)}`, p: 'pw' } } };
+            s.ws.send(JSON.stringify(msg), () =>
+              setTimeout(() => {
+                s.ws.terminate();
+                resolve();
+              }, 5),
+            );
+          }),
+      ),
+    );
+    const m = await until(
+      async () => {
+        const x = await metrics(gw);
+        const n = ['done', 'dropped', 'refused', 'failed'].reduce((sum, r) => sum + get(x, r) - get(before, r), 0);
+        return n >= N && x.gateway_pwhash_queued === 0 ? x : null;
+      },
+      'every registration hashed or dropped',
+      120000,
+    );
+    const dropped = get(m, 'dropped') - get(before, 'dropped');
+    const done = get(m, 'done') - get(before, 'done');
+    assert.ok(dropped > 0, `none of ${N} dropped (${done} hashed)`);
+    assert.equal(get(m, 'failed') - get(before, 'failed'), 0);
+    // nothing else broke: a registration answers
+    const r = await account(gw, `after-${randomUUID().slice(0, 8)}`, 'pw');
+    assert.ok(r.iban && r.token, JSON.stringify(r));
+    return `${dropped} dropped, ${done} hashed`;
+  });
+
+  // 7. the same transfer uuid re-sent with a different amount
+  await attack('7 uuid re-sent with another amount x 10', async () => {
+    for (let i = 0; i < 10; i++) {
+      const first = { uuid: randomUUID(), token: alice.token, amount: 1, from: alice.iban, to: bob.iban, descr: `reuse ${i}` };
+      const r1 = await transfer(gw, first);
+      assert.deepEqual(r1.data.money_transfer, { uuid: first.uuid, success: true, reason: null });
+      const r2 = await transfer(gw, { ...first, amount: 90000 });
+      assert.equal(r2.data.money_transfer, null);
+      assert.equal(r2.errors[0].message, REUSED);
+    }
+  });
+
+  // 8. SSE GET with a money_transfer mutation in the URL
+  await attack('8 SSE GET mutation x 20', async () => {
+    const produced = (await metrics(gw)).gateway_kafka_produced_total;
+    for (let i = 0; i < 20; i++) {
+      const url = new URL(`${gw.url}/graphql`);
+      url.searchParams.set(
+        'query',
+        `mutation { money_transfer(uuid: "${randomUUID()}", token: "${alice.token}", amount: 100, from: "${alice.iban}", to: "${bob.iban}", descr: "via GET") { success } }`,
+      );
+      const r = await fetch(url, { headers: { accept: 'text/event-stream' } });
+      assert.equal(r.status, 405);
+      assert.equal(r.headers.get('allow'), 'POST');
+      assert.match((await r.json()).errors[0].message, /over GET.*use POST/);
+    }
+    assert.equal((await metrics(gw)).gateway_kafka_produced_total, produced, 'nothing executed');
+  });
+
+  // 9. Host: evil.example with Origin: http://evil.example (DNS rebinding)
+  await attack('9 Host and Origin evil.example x 20', async () => {
+    for (let i = 0; i < 20; i++) {
+      const res = await new Promise((resolve, reject) => {
+        const req = http.request(
+          {
+            host: '127.0.0.1',
+            port: gw.port,
+            path: '/graphql',
+            method: 'POST',
+            agent: false,
+            headers: { host: `evil.example:${gw.port}`, origin: `http://evil.example:${gw.port}`, 'content-type': 'application/json' },
+          },
+          (r) => {
+            r.resume();
+            r.on('end', () => resolve(r));
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify({ query: '{ __typename }' }));
+      });
+      assert.equal(res.statusCode, 403);
+      assert.equal(res.headers['access-control-allow-origin'], undefined);
+    }
+  });
+
+  // 10. slowloris: 200 sockets sending a request header a byte every 200 ms
+  await attack('10 slowloris 200 sockets', async () => {
+    const t = Date.now();
+    const closedAfter = await Promise.all(
+      Array.from(
+        { length: 200 },
+        () =>
+          new Promise((resolve) => {
+            const s = net.connect(gw.port, '127.0.0.1');
+            const head = 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ' + 'a'.repeat(200);
+            let i = 0;
+            let timer;
+            let got = '';
+            s.on('connect', () => {
+              timer = setInterval(() => i < head.length && s.write(head[i++]), 200);
+            });
+            s.on('data', (d) => (got += d));
+            s.on('error', () => {});
+            const kill = setTimeout(() => s.destroy(), 30000); // not closed by then: the assertion below says so
+            s.on('close', () => {
+              clearInterval(timer);
+              clearTimeout(kill);
+              resolve({ ms: Date.now() - t, got });
+            });
+          }),
+      ),
+    );
+    const ms = closedAfter.map((c) => c.ms).sort((a, b) => a - b);
+    for (const c of closedAfter) assert.doesNotMatch(c.got, /^HTTP\/1\.1 200/, 'a slow request was never served');
+    assert.ok(ms[ms.length - 1] < 20000, `a slow socket stayed open ${ms[ms.length - 1]} ms`);
+    assert.ok(ms[0] >= REQUEST_TIMEOUT_MS * 0.75, `closed after ${ms[0]} ms, before server.request_timeout_ms`);
+    return `closed after ${ms[0]}..${ms[ms.length - 1]} ms (server.request_timeout_ms ${REQUEST_TIMEOUT_MS})`;
+  });
+
+  // 11. 500 idle WebSockets (upgraded, no connection_init)
+  await attack('11 500 idle WebSockets', async () => {
+    const t = Date.now();
+    const sockets = [];
+    for (let i = 0; i < 500; i += 50) sockets.push(...(await Promise.all(Array.from({ length: 50 }, () => socket({ init: false })))));
+    const closes = await Promise.all(sockets.map((s) => s.closed));
+    const codes = {};
+    for (const c of closes) codes[c.code] = (codes[c.code] ?? 0) + 1;
+    assert.deepEqual(codes, { 4408: 500 });
+    assert.equal(closes[0].reason, 'Connection initialisation timeout');
+    return `all closed 4408 within ${Date.now() - t} ms (subscriptions.init_timeout_ms ${INIT_TIMEOUT_MS})`;
+  });
+
+  // 12. a ping flood: 10,000 WebSocket ping frames as fast as they go
+  await attack('12 ping flood 10,000 frames', async () => {
+    const s = await socket();
+    let pongs = 0;
+    const payload = Buffer.alloc(16, 'p');
+    s.ws.on('pong', (d) => {
+      assert.deepEqual(d, payload);
+      pongs++;
+    });
+    for (let i = 0; i < 10000; i++) s.ws.ping(payload);
+    // the client reads: every ping gets its pong (each counted in the unsent
+    // output, subscriptions.max_unsent_bytes); the socket then still serves
+    await until(() => pongs === 10000, `10,000 pongs (got ${pongs})`, 60000);
+    s.ws.send(JSON.stringify({ id: 'q', type: 'subscribe', payload: { query: '{ __typename }' } }));
+    assert.deepEqual((await s.next((m) => m.id === 'q')).payload, { data: { __typename: 'Query' } });
+    s.ws.close();
+    await s.closed;
+    return `${pongs} pongs, then a query answered`;
+  });
+
+  // 13. CPU bombs: over max_aliases, over max_document_bytes, over max_fields, deep nesting
+  const typenames = (bytes) => `{ ${'__typename '.repeat(Math.ceil(bytes / 11))}}`;
+    let deep = '{ __schema { types { ...F0 } } }';
+    for (let i = 0; i < 40; i++) deep += ` fragment F${i} on __Type { ofType { ...F${i + 1} } }`;
+    deep += ' fragment F40 on __Type { name }';
+    const bombs = [
+      [aliases(300, '__typename'), /^The document uses 300 aliases, more than the limit of 200\.$/],
+      [typenames(100100), /^Document exceeds the size limit of 100000 bytes\.$/],
+      [typenames(90000), /more than the limit of|exceeds the token limit/],
+      [deep, /levels deep, more than the limit of 32\.$/],
+    ].map(([query, message]) => [JSON.stringify({ query }), message]);
+  await attack('13 CPU bombs x 20 each', async () => {
+    for (const [body, message] of bombs) {
+      for (let i = 0; i < 20; i++) {
+        const r = await post(body);
+        const j = await r.json();
+        assert.ok(j.errors?.length >= 1, JSON.stringify(j).slice(0, 300));
+        assert.equal(j.data, undefined);
+        assert.equal(j.errors[0].extensions.code, 'LIMIT_EXCEEDED', JSON.stringify(j.errors[0]));
+        assert.match(j.errors[0].message, message);
+      }
+    }
+  });
+
+  // (c) memory back, /healthz answers
+  const end = await settledRss(pid);
+  console.log(`# RSS: baseline ${mb(base)}, after the attacks ${mb(end)} (margin ${mb(RSS_MARGIN)}); load ${loadavg()}`);
+  const health = await fetch(`${gw.url}/healthz`);
+  assert.equal(health.status, 200);
+  assert.ok(end - base < RSS_MARGIN, `RSS ${mb(end)} is over the baseline ${mb(base)} + ${mb(RSS_MARGIN)}`);
+
+  // (b) the canaries, every attack at once so that one over the bound does not hide the others
+  const over = results.filter((r) => r.p99 >= CANARY_P99_MS || r.failed.length > 0);
+  assert.deepEqual(
+    over.map((r) => `${r.name} [${r.canary}]: p99 ${r.p99.toFixed(1)} ms, ${r.failed.length} failed`),
+    [],
+    `canary p99 at or over ${CANARY_P99_MS} ms, or failures`,
+  );
+});
