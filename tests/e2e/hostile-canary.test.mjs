@@ -34,9 +34,9 @@ import { ALL_TX, GET_ACCOUNT, TOPOLOGY, account, gql, metrics, startBroker, star
 import { baseConfig, sleep, startGatewayProcess, writeTemp } from '../lib/stack.mjs';
 
 const CANARY_P99_MS = 50;
-// Findings: attacks whose canary p99 was over CANARY_P99_MS in every run on
-// the 2-core machine (the figures: docs/security.md, "The attacks as one
-// test"). Each loop reads a client's messages one after another without
+// Findings: attacks whose canary p99 was over CANARY_P99_MS on the 2-core
+// machine while the control was not (2-4 in every run; 6 and 12 at times; the
+// figures: docs/security.md, "The attacks as one test"). Each loop reads a client's messages one after another without
 // yielding, and each large message costs milliseconds of that loop, mostly
 // page faults: its scratch (the JSON reader's key arrays and index, the
 // document's arena) is over glibc's M_MMAP_THRESHOLD (fixed at 128 KiB), so
@@ -61,10 +61,10 @@ const STRICT = process.env.CANARY_STRICT === '1';
 // followed at once by the next), until its window is WINDOW_MS long, so that
 // each canary's p99 is taken over about 120 samples made under attack (with
 // 20 it would be the single slowest one, with 100 still the slowest whenever
-// a stall cost a sample). The rounds are paced, not run flat
-// out: this process (one node event loop) generating the load as fast as it
-// can takes a core of the two and slows everything else, the canaries and
-// the control included.
+// a stall cost a sample). The rounds are paced, not run flat out: this
+// process (one node event loop) generating the load as fast as it can takes a
+// core of the two and slows everything else, the canaries and the control
+// included.
 const WINDOW_MS = 6000;
 const ROUND_MS = 1000;
 // Two loops' document caches (graphql.doc_cache_bytes, 32 MiB each) may stay
@@ -144,7 +144,7 @@ const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100
  * end, so none of the window is missing). When the control's p99 in that
  * window is at or over BUSY_MS (half the bound) the machine itself was too
  * noisy to tell the gateway's share (other processes had the cores): the
- * window is repeated, up to WINDOWS times per attack and SPARE_WINDOWS in
+ * window is repeated, up to WINDOWS times per attack and spareWindows in
  * the whole test (so that it ends within ctest's 180 s); the last one
  * counts, marked `busy` if the control was still over. `fn` returns a line
  * of detail (from its last round) or nothing.
