@@ -130,6 +130,14 @@ typedef struct gw_params {
 /* "query" may be absent when extensions.persistedQuery or documentId name
  * the document (persisted.h); gw_exec_prepare then finds its text. */
 
+/* The most JSON values (objects, arrays, scalars) one client document may
+ * hold: a POST or SSE body, a variables or extensions query parameter, a
+ * WebSocket message. The bank's largest legitimate request has a few dozen;
+ * past the bound the reading stops at once, so one message costs at most
+ * this many values' work (a 1 MiB body of 96k keys took 60-150 ms of a loop;
+ * docs/security.md). */
+#define GW_PARAMS_MAX_JSON_VALUES 10000
+
 /* From a JSON text (a POST body, an SSE body): read into arena `a` with the
  * engine's JSON reader. Returns NULL, or a message for the client (written
  * into msg when it names a position; msg needs room for 200 bytes). */

@@ -130,7 +130,7 @@ const char *gw_params_from_json(gql_arena_t *a, const char *text, size_t len, gw
     if (root == NULL)
         return "Internal server error";
     char err[160];
-    if (gql_json_parse(a, text, len, root, err, sizeof err) != 0) {
+    if (gql_json_parse_bounded(a, text, len, GW_PARAMS_MAX_JSON_VALUES, root, err, sizeof err) != 0) {
         snprintf(msg, msglen, "Request body is not valid JSON: %s", err);
         return msg;
     }
@@ -197,7 +197,7 @@ const char *gw_params_from_query_string(gql_arena_t *a, const char *qs, size_t l
             gql_iv_t *v = &vals[n];
             if (k == 2 || k == 3) { /* variables, extensions: JSON */
                 char err[160];
-                if (gql_json_parse(a, value, vl, v, err, sizeof err) != 0)
+                if (gql_json_parse_bounded(a, value, vl, GW_PARAMS_MAX_JSON_VALUES, v, err, sizeof err) != 0)
                     return k == 2 ? "Invalid variables: not JSON" : "Invalid extensions: not JSON";
             } else {
                 if (!gql_utf8_valid(value, vl))

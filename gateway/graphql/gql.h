@@ -237,6 +237,12 @@ typedef struct gql_iv {
  * with a message like "Unexpected token } at line 1 column 9" in err. Depth is
  * bounded (512). */
 int gql_json_parse(gql_arena_t *arena, const char *text, size_t len, gql_iv_t *out, char *err, size_t errlen);
+/* gql_json_parse with at most max_values values (objects, arrays and
+ * scalars; 0: no bound): past it the reading stops at once and fails with
+ * "Too many values: more than N in one JSON document", so a client's
+ * document costs at most that many values' work whatever its size. */
+int gql_json_parse_bounded(gql_arena_t *arena, const char *text, size_t len, size_t max_values, gql_iv_t *out,
+                           char *err, size_t errlen);
 /* True when s[0..n) is well-formed UTF-8 (no overlong forms, surrogates or
  * code points above U+10FFFF). s may be NULL when n is 0. */
 bool gql_utf8_valid(const char *s, size_t n);

@@ -31,6 +31,8 @@ typedef struct json_reader {
     size_t errlen;
     bool failed;
     bool oom;
+    size_t max_values; /* 0: no bound */
+    size_t values;     /* read so far */
 } json_reader_t;
 
 /* Line and column (code points, 1-based) of byte position `at`. */
@@ -516,6 +518,11 @@ static int read_value(json_reader_t *r, gql_iv_t *out, int depth)
     memset(out, 0, sizeof(*out));
     if (r->p >= r->end)
         return unexpected(r, r->p);
+    if (r->max_values != 0 && ++r->values > r->max_values) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "Too many values: more than %zu in one JSON document", r->max_values);
+        return fail_at(r, r->p, msg);
+    }
     switch (*r->p) {
     case '{':
         if (depth >= JSON_MAX_DEPTH)
@@ -554,6 +561,12 @@ static int read_value(json_reader_t *r, gql_iv_t *out, int depth)
 
 int gql_json_parse(gql_arena_t *arena, const char *text, size_t len, gql_iv_t *out, char *err, size_t errlen)
 {
+    return gql_json_parse_bounded(arena, text, len, 0, out, err, errlen);
+}
+
+int gql_json_parse_bounded(gql_arena_t *arena, const char *text, size_t len, size_t max_values, gql_iv_t *out,
+                           char *err, size_t errlen)
+{
     if (err != NULL && errlen > 0)
         err[0] = '\0';
     if (arena == NULL || out == NULL || (text == NULL && len > 0))
@@ -567,7 +580,9 @@ int gql_json_parse(gql_arena_t *arena, const char *text, size_t len, gql_iv_t *o
                        err,
                        errlen,
                        false,
-                       false};
+                       false,
+                       max_values,
+                       0};
     memset(out, 0, sizeof(*out));
     skip_ws(&r);
     if (read_value(&r, out, 0) != 0)

@@ -577,6 +577,7 @@ int gw_config_apply_env(gw_config_t *c, char *err, size_t errlen)
         {"GW_TRUSTED_DOCUMENTS", "graphql.trusted_documents"},
         {"KAFKA_ENABLED", "kafka.enabled"},
         {"KAFKA_FETCH_WAIT_MS", "kafka.fetch_wait_ms"},
+        {"KAFKA_LINGER_MS", "kafka.linger_ms"},
         {"KAFKA_COMMAND_TIMEOUT_MS", "kafka.command_timeout_ms"},
         {"KAFKA_HEARTBEAT_TIMEOUT_MS", "kafka.heartbeat_timeout_ms"},
         {"KAFKA_CHECKPOINT_DIR", "kafka.checkpoint_dir"},

@@ -205,6 +205,8 @@ static void close_now(gw_ws_conn_t *c)
     }
     h2o_socket_t *sock = c->sock;
     c->sock = NULL;
+    if (h2o_timeout_is_linked(&c->resume))
+        h2o_timeout_unlink(&c->resume);
     if (h2o_linklist_is_linked(&c->link)) {
         h2o_linklist_unlink(&c->link);
         c->loop->nconns--;
@@ -243,12 +245,33 @@ void gw_ws_abort(gw_ws_conn_t *c)
 /* Reading                                                                  */
 /* ------------------------------------------------------------------------ */
 
-/* Decodes and handles every complete frame in the socket's input, until
- * more bytes are needed or the connection is closing. The decoder unmasks
- * in place: a message's bytes are read where the socket put them. */
+/* Messages one connection may have handled in one turn of its loop; the
+ * rest of its input waits for the next turn (the loop's zero timeout), so a
+ * client pipelining hundreds of messages holds its loop for a few at a time
+ * and the loop's other connections get their turn in between. */
+#define TURN_MESSAGES 8
+#define TURN_BYTES (256 * 1024)
+
+static void on_resume(h2o_timeout_entry_t *entry);
+
+/* Decodes and handles the complete frames in the socket's input, until
+ * more bytes are needed, the connection is closing, or its turn is over
+ * (then it is deferred: reading stops, the rest is handled on the next turn
+ * of the loop). The decoder unmasks in place: a message's bytes are read
+ * where the socket put them. */
 static void process_input(gw_ws_conn_t *c)
 {
+    size_t events = 0, bytes = 0;
     while (c->sock != NULL && !c->close_sent && !c->dead) {
+        if (events >= TURN_MESSAGES || bytes >= TURN_BYTES) {
+            if (c->sock->input->size > 0) {
+                c->deferred = true;
+                h2o_socket_read_stop(c->sock);
+                c->resume.cb = on_resume;
+                h2o_timeout_link(c->loop->thread->ctx.loop, &c->loop->thread->ctx.zero_timeout, &c->resume);
+            }
+            return;
+        }
         h2o_buffer_t *in = c->sock->input;
         size_t used;
         gw_ws_event_t ev;
@@ -279,7 +302,27 @@ static void process_input(gw_ws_conn_t *c)
             h2o_buffer_consume(&c->sock->input, used);
         if (ev.type == GW_WS_EV_MORE)
             return;
+        events++;
+        bytes += used;
     }
+}
+
+/* The next turn of a deferred connection. */
+static void on_resume(h2o_timeout_entry_t *entry)
+{
+    gw_ws_conn_t *c = H2O_STRUCT_FROM_MEMBER(gw_ws_conn_t, resume, entry);
+    c->deferred = false;
+    if (c->sock == NULL)
+        return;
+    c->in_read = true;
+    process_input(c);
+    c->in_read = false;
+    if (c->dead) {
+        close_now(c);
+        return;
+    }
+    if (!c->deferred && c->sock != NULL && !c->close_sent)
+        h2o_socket_read_start(c->sock, on_read);
 }
 
 static void on_read(h2o_socket_t *sock, const char *err)
@@ -300,7 +343,7 @@ static void on_read(h2o_socket_t *sock, const char *err)
         return;
     }
     /* an idle socket need not keep its read buffer: give it back */
-    if (c->sock != NULL && sock->input->size == 0 && sock->input->capacity > 0) {
+    if (c->sock != NULL && !c->deferred && sock->input->size == 0 && sock->input->capacity > 0) {
         h2o_buffer_dispose(&sock->input);
         h2o_buffer_init(&sock->input, &h2o_socket_buffer_prototype);
     }

@@ -77,11 +77,13 @@ struct gw_ws_conn {
     gw_ws_decoder_t dec; /* the input's state: a fragmented message being assembled */
     uint64_t last_input_ms;
     uint64_t last_ping_ms;
-    bool writing;       /* a gathered write is in flight */
-    bool close_sent;    /* no more frames after the close frame */
-    bool close_on_idle; /* close the socket once the queue is written */
-    bool dead;          /* gw_ws_abort was asked inside a callback: closed after it */
-    bool in_read;       /* inside the read callback */
+    bool writing;               /* a gathered write is in flight */
+    bool close_sent;            /* no more frames after the close frame */
+    bool close_on_idle;         /* close the socket once the queue is written */
+    bool dead;                  /* gw_ws_abort was asked inside a callback: closed after it */
+    bool in_read;               /* inside the read callback */
+    bool deferred;              /* input left for the next loop turn (the read stopped meanwhile) */
+    h2o_timeout_entry_t resume; /* on the loop's zero timeout while deferred */
 };
 
 /* Checks that `req` is a WebSocket upgrade we can take (HTTP/1.1 GET with

@@ -540,7 +540,8 @@ static void on_message(gw_ws_conn_t *c, const char *data, size_t len, bool binar
     gql_arena_t *scratch = w->SL->scratch;
     gql_iv_t msg;
     char err[160];
-    bool ok = !binary && gql_json_parse(scratch, data, len, &msg, err, sizeof err) == 0;
+    bool ok =
+        !binary && gql_json_parse_bounded(scratch, data, len, GW_PARAMS_MAX_JSON_VALUES, &msg, err, sizeof err) == 0;
     const gql_iv_t *type = ok && msg.kind == GQL_IV_OBJECT ? gql_iv_get(&msg, "type") : NULL;
     if (type == NULL || type->kind != GQL_IV_STRING) {
         if (w->proto == P_TRANSPORT) {

@@ -114,5 +114,9 @@ test('operations per connection bounded in bytes; RSS flat across five identical
   for (let r = 1; r < 5; r++) {
     assert.ok(after[r] - after[0] < ROUND_MARGIN, `round ${r + 1} left ${after[r] - after[0]} bytes more than round 1`);
   }
-  assert.ok(after[4] - base < RETURN_MARGIN, `after the last round RSS is ${after[4] - base} bytes over the baseline`);
+  // AddressSanitizer keeps freed blocks in its quarantine (256 MB by default)
+  // instead of giving them back: under it only the flatness across rounds holds
+  const sanitized = fs.readFileSync(`/proc/${pid}/maps`, 'utf8').includes('libasan');
+  if (!sanitized)
+    assert.ok(after[4] - base < RETURN_MARGIN, `after the last round RSS is ${after[4] - base} bytes over the baseline`);
 });

@@ -6,7 +6,7 @@
  *   command-handler --brokers HOST:PORT [--topology FILE] [--state-dir DIR]
  *                   [--snapshot-interval SECONDS] [--fetch-wait-ms N] [--schema-registry URL]
  *                   [--heartbeat-interval-ms N] [--check-config] [--auth-mode open|session]
- *   (env: KAFKA_BROKERS, GW_TOPOLOGY, GW_STATE_DIR, SCHEMA_REGISTRY_URL, KAFKA_FETCH_WAIT_MS,
+ *   (env: KAFKA_BROKERS, GW_TOPOLOGY, GW_STATE_DIR, SCHEMA_REGISTRY_URL, KAFKA_FETCH_WAIT_MS, KAFKA_LINGER_MS,
  *    BANK_AUTH_MODE, BANK_COMPANY_TOKEN)
  *
  * Heartbeat, as in the original Open Bank topology: once live, a Heartbeat
@@ -765,7 +765,7 @@ static void usage(FILE *f)
                "                       [--snapshot-interval SECONDS] [--fetch-wait-ms N] [--schema-registry URL]\n"
                "                       [--heartbeat-interval-ms N] [--check-config] [--auth-mode open|session]\n"
                "env: KAFKA_BROKERS, GW_TOPOLOGY (default schema/topology.yaml), GW_STATE_DIR\n"
-               "     (default ./command-handler-state), SCHEMA_REGISTRY_URL, KAFKA_FETCH_WAIT_MS,\n"
+               "     (default ./command-handler-state), SCHEMA_REGISTRY_URL, KAFKA_FETCH_WAIT_MS, KAFKA_LINGER_MS,\n"
                "     BANK_AUTH_MODE (default open), BANK_COMPANY_TOKEN (session mode: the company account's token,\n"
                "     20 decimal digits)\n");
 }
@@ -961,6 +961,8 @@ int main(int argc, char **argv)
     const char *registry_url = getenv("SCHEMA_REGISTRY_URL");
     const char *auth_mode = getenv("BANK_AUTH_MODE");
     int interval = 10, fetch_wait = 1, heartbeat_ms = 1000, check = 0; /* see tools/embedded-kafka/README.md */
+    const char *lg_env = getenv("KAFKA_LINGER_MS");                    /* the producer's linger.ms (default 1) */
+    int linger = lg_env != NULL && *lg_env != '\0' ? atoi(lg_env) : 1;
     const char *fw_env = getenv("KAFKA_FETCH_WAIT_MS");
     if (fw_env != NULL && *fw_env != '\0')
         fetch_wait = atoi(fw_env);
@@ -1109,7 +1111,7 @@ int main(int argc, char **argv)
     }
     h.kconf = (gw_kafka_conf_t){.brokers = brokers,
                                 .client_id = "command-handler",
-                                .linger_ms = 1,
+                                .linger_ms = linger,
                                 .fetch_wait_ms = fetch_wait,
                                 .debug = getenv("GW_KAFKA_DEBUG")};
     status = run(&h, interval, heartbeat_ms);
