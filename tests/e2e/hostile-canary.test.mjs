@@ -44,6 +44,8 @@ const CANARY_P99_MS = 50;
 // fixed these attacks are held to FINDING_P99_MS (the issue measured 0.9 to
 // 20 s) and reported; CANARY_STRICT=1 holds them to CANARY_P99_MS too.
 const FINDINGS = {
+  // (measured before main's 0b309cb bounded a document to 10,000 values; after
+  // it the body is refused, in 80-100 ms, and the canaries still stalled)
   '2 SSE 1 MiB body, 96k keys x 2': 'each request costs its loop 100-300 ms reading the body',
   '3 WS 8k-key messages, 4 clients x 20': 'about 9 ms of loop per message, 20 pipelined read in one go',
   '4 WS 5 x 100 subscriptions of 60 KB documents': '100 pipelined subscribes read in one go, each a 60 KB parse',
@@ -315,14 +317,14 @@ test('every attack of issue #11 while two canaries query', { timeout: 600000 }, 
     const one = async () => {
       const t = Date.now();
       const r = await post(body, { accept: 'text/event-stream' });
-      assert.equal(r.status, 200);
-      const text = await r.text();
-      assert.match(text, /event: next\ndata: \{"data":\{"__typename":"Query"\}\}/);
-      assert.match(text, /event: complete/);
+      // refused once the reader passed 10,000 values (GW_PARAMS_MAX_JSON_VALUES)
+      assert.equal(r.status, 400);
+      const j = await r.json();
+      assert.match(j.errors[0].message, /^Request body is not valid JSON: Too many values: more than 10000 in one JSON document/);
       return Date.now() - t;
     };
     const took = await Promise.all([one(), one()]);
-    return `answered in ${took.join(' and ')} ms (body ${body.length} bytes)`;
+    return `refused in ${took.join(' and ')} ms (body ${body.length} bytes)`;
   });
 
   // 3. WebSocket messages of 8k distinct keys (64 KiB), 4 clients x 20
