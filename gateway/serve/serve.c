@@ -125,6 +125,7 @@ static int loop_start(gw_thread_t *t, void *data)
      * 40% of its time) */
     if ((SL->scratch = gw_exec_arena_new(SL->exec, SCRATCH_BLOCK)) == NULL)
         return GW_ENOMEM;
+    h2o_timeout_init(t->ctx.loop, &SL->ws.turn_timeout, 1);
     h2o_timeout_init(t->ctx.loop, &SL->sweep_timeout, SWEEP_MS);
     SL->sweep_entry = (h2o_timeout_entry_t){0};
     SL->sweep_entry.cb = on_sweep;
@@ -147,6 +148,7 @@ static void loop_end(gw_thread_t *t, void *data)
         if (h2o_timeout_is_linked(&SL->sweep_entry))
             h2o_timeout_unlink(&SL->sweep_entry);
         h2o_timeout_dispose(t->ctx.loop, &SL->sweep_timeout);
+        h2o_timeout_dispose(t->ctx.loop, &SL->ws.turn_timeout); /* the aborted connections left it */
         SL->started = false;
     }
     gql_arena_free(SL->scratch);

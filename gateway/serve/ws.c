@@ -245,12 +245,34 @@ void gw_ws_abort(gw_ws_conn_t *c)
 /* Reading                                                                  */
 /* ------------------------------------------------------------------------ */
 
-/* Messages one connection may have handled in one turn of its loop; the
- * rest of its input waits for the next turn (the loop's zero timeout), so a
- * client pipelining hundreds of messages holds its loop for a few at a time
- * and the loop's other connections get their turn in between. */
-#define TURN_MESSAGES 4
+/* Turns. A connection handles at most TURN_MESSAGES messages (TURN_BYTES)
+ * at a time, and the loop's connections together at most TURN_BUDGET_NS of
+ * its time per tick of its clock (1 ms); a connection with input left stops
+ * reading and waits on the loop's 1 ms turn timeout (a zero timeout would run
+ * it again in the same pass). So a client pipelining hundreds of heavy
+ * messages, or several at once, hold the loop for a turn at a time and the
+ * loop polls its other sockets in between. */
+#define TURN_MESSAGES 2
 #define TURN_BYTES (128 * 1024)
+#define TURN_BUDGET_NS 2000000u
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* True when the loop's connections have used this tick's budget. */
+static bool tick_spent(gw_ws_loop_t *L)
+{
+    uint64_t now = h2o_now(L->thread->ctx.loop);
+    if (now != L->tick_ms) {
+        L->tick_ms = now;
+        L->tick_spent_ns = 0;
+    }
+    return L->tick_spent_ns >= TURN_BUDGET_NS;
+}
 
 static void on_resume(h2o_timeout_entry_t *entry);
 
@@ -262,16 +284,18 @@ static void on_resume(h2o_timeout_entry_t *entry);
 static void process_input(gw_ws_conn_t *c)
 {
     size_t events = 0, bytes = 0;
+    gw_ws_loop_t *L = c->loop;
     while (c->sock != NULL && !c->close_sent && !c->dead) {
-        if (events >= TURN_MESSAGES || bytes >= TURN_BYTES) {
+        if (events >= TURN_MESSAGES || bytes >= TURN_BYTES || tick_spent(L)) {
             if (c->sock->input->size > 0) {
                 c->deferred = true;
                 h2o_socket_read_stop(c->sock);
                 c->resume.cb = on_resume;
-                h2o_timeout_link(c->loop->thread->ctx.loop, &c->loop->thread->ctx.zero_timeout, &c->resume);
+                h2o_timeout_link(L->thread->ctx.loop, &L->turn_timeout, &c->resume);
             }
             return;
         }
+        uint64_t t0 = mono_ns();
         h2o_buffer_t *in = c->sock->input;
         size_t used;
         gw_ws_event_t ev;
@@ -300,6 +324,7 @@ static void process_input(gw_ws_conn_t *c)
         }
         if (c->sock != NULL)
             h2o_buffer_consume(&c->sock->input, used);
+        L->tick_spent_ns += mono_ns() - t0;
         if (ev.type == GW_WS_EV_MORE)
             return;
         events++;

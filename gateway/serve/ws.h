@@ -65,6 +65,12 @@ typedef struct gw_ws_loop {
     size_t max_message; /* bytes of one incoming message (close 1009 beyond) */
     uint64_t ping_ms;   /* a WebSocket ping after this long without input (0: never) */
     uint64_t idle_ms;   /* close 1001 after this long without any input (0: never) */
+    /* turns (ws.c): connections with input left wait on turn_timeout (1 ms)
+     * for their next turn; all of them together spend at most a budget of
+     * the loop per tick (tick_ms: the h2o_now of the tick counted) */
+    h2o_timeout_t turn_timeout;
+    uint64_t tick_ms;
+    uint64_t tick_spent_ns;
 } gw_ws_loop_t;
 
 struct gw_ws_conn {
