@@ -887,13 +887,8 @@ static void on_message(void *ctx, const gw_kmsg_t *m)
         return;
     }
     gw_feedback_t fb = {0};
-    if (ev.type != GW_REC_BALANCE_CHANGED && m->timestamp_ms > 0) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        int64_t ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - m->timestamp_ms;
-        if (ms >= 0)
-            gw_hist_observe(&b->stages[GW_STAGE_FETCH], (uint64_t)ms * 1000000u);
-    }
+    if (ev.type != GW_REC_BALANCE_CHANGED)
+        gw_hist_observe_since_ms(&b->stages[GW_STAGE_FETCH], m->timestamp_ms);
     uint8_t digest[GW_TRANSFER_DIGEST_LEN];
     switch (ev.type) {
     case GW_REC_BALANCE_CHANGED:

@@ -71,6 +71,17 @@ double gw_hist_quantile(const gw_hist_t *h, double q)
     return BOUNDS[GW_HIST_NBUCKETS - 2];
 }
 
+void gw_hist_observe_since_ms(gw_hist_t *h, int64_t timestamp_ms)
+{
+    if (timestamp_ms <= 0)
+        return;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - timestamp_ms;
+    if (ms >= 0)
+        gw_hist_observe(h, (uint64_t)ms * 1000000u);
+}
+
 uint64_t gw_hist_now_ns(void)
 {
     struct timespec ts;

@@ -39,6 +39,12 @@ size_t gw_hist_format(const gw_hist_t *h, const char *name, const char *labels, 
  * observations; the last finite bound when it falls in +Inf. */
 double gw_hist_quantile(const gw_hist_t *h, double q);
 
+/* Counts the time from a Kafka record's timestamp (ms since the epoch, the
+ * producer's clock) to now (this host's clock): ms resolution, and only
+ * meaningful where the two clocks agree. Ignores unknown (<= 0) timestamps
+ * and ones in the future. */
+void gw_hist_observe_since_ms(gw_hist_t *h, int64_t timestamp_ms);
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t gw_hist_now_ns(void);
 

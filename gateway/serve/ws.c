@@ -256,13 +256,6 @@ void gw_ws_abort(gw_ws_conn_t *c)
 #define TURN_BYTES (128 * 1024)
 #define TURN_BUDGET_NS 2000000u
 
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* True when the loop's connections have used this tick's budget. */
 static bool tick_spent(gw_ws_loop_t *L)
 {
@@ -295,7 +288,7 @@ static void process_input(gw_ws_conn_t *c)
             }
             return;
         }
-        uint64_t t0 = mono_ns();
+        uint64_t t0 = gw_now_ns();
         h2o_buffer_t *in = c->sock->input;
         size_t used;
         gw_ws_event_t ev;
@@ -324,7 +317,7 @@ static void process_input(gw_ws_conn_t *c)
         }
         if (c->sock != NULL)
             h2o_buffer_consume(&c->sock->input, used);
-        L->tick_spent_ns += mono_ns() - t0;
+        L->tick_spent_ns += gw_now_ns() - t0;
         if (ev.type == GW_WS_EV_MORE)
             return;
         events++;

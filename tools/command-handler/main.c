@@ -626,13 +626,8 @@ static void on_command(void *ctx, const gw_kmsg_t *m)
     if (h->fatal)
         return;
     uint64_t consumed_ns = h->live ? gw_hist_now_ns() : 0; /* replayed commands are not timed */
-    if (h->live && m->timestamp_ms > 0) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        int64_t ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - m->timestamp_ms;
-        if (ms >= 0)
-            gw_hist_observe(&h->stage_fetch, (uint64_t)ms * 1000000u);
-    }
+    if (h->live)
+        gw_hist_observe_since_ms(&h->stage_fetch, m->timestamp_ms);
     if (decode(h, m, &cmd, err, sizeof(err)) != 0) {
         h->bad_messages++;
         logf_("skipping %s[%d]@%" PRId64 ": %s", m->topic, (int)m->partition, m->offset, err);
