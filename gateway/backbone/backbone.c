@@ -1413,6 +1413,7 @@ static int load(gw_backbone_t *b, char *err, size_t errlen)
     b->kconf = (gw_kafka_conf_t){.brokers = c->kafka.brokers,
                                  .client_id = c->kafka.client_id,
                                  .linger_ms = c->kafka.linger_ms,
+                                 .max_in_flight = c->kafka.max_in_flight,
                                  .fetch_wait_ms = c->kafka.fetch_wait_ms,
                                  .debug = getenv("GW_KAFKA_DEBUG"),
                                  .props = b->props};

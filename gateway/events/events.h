@@ -299,6 +299,12 @@ typedef struct gw_kafka_conf {
     const char *brokers;   /* bootstrap.servers (required) */
     const char *client_id; /* NULL = "openbank-gateway" */
     int linger_ms;         /* producer batching delay; < 0 = 1 ms */
+    /* Produce requests in flight per broker connection, 1..5; <= 0 = 1. Above 1 an idempotent producer
+     * acknowledges a batch that failed (timeout, not leader, ...) once a later batch succeeds, trusting
+     * the broker to have refused that later one out of sequence; librdkafka 2.0.2's
+     * mock checks sequences only for transactional producers, so there such batches are acknowledged and
+     * never written (build/bin/idem-probe). */
+    int max_in_flight;
     int fetch_wait_ms;     /* consumer fetch.wait.max.ms; < 0 = 10 ms (see tools/embedded-kafka) */
     const char *debug;     /* librdkafka `debug` contexts, or NULL */
     /* More librdkafka properties (security.protocol, ...): "key", "value", ..., NULL; or NULL.

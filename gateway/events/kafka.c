@@ -138,6 +138,8 @@ gw_producer_t *gw_producer_new(const gw_kafka_conf_t *kc, gw_delivery_cb cb, voi
     p->fd[0] = p->fd[1] = -1;
     if (set(conf, "enable.idempotence", "true", err, errlen) != 0 || set(conf, "acks", "all", err, errlen) != 0 ||
         set_int(conf, "linger.ms", kc->linger_ms < 0 ? 1 : kc->linger_ms, err, errlen) != 0 ||
+        set_int(conf, "max.in.flight.requests.per.connection", kc->max_in_flight <= 0 ? 1 : kc->max_in_flight, err,
+                errlen) != 0 ||
         set(conf, "partitioner", "murmur2_random", err, errlen) != 0) {
         rd_kafka_conf_destroy(conf);
         free(p);

@@ -128,6 +128,7 @@ static const key_def_t KEYS[] = {
     {"kafka.topics.accounts", K_STR, OFF(kafka.topic_accounts), 0, 0, false},
     {"kafka.fetch_wait_ms", K_INT, OFF(kafka.fetch_wait_ms), 0, 10000, false},
     {"kafka.linger_ms", K_INT, OFF(kafka.linger_ms), 0, 1000, false},
+    {"kafka.max_in_flight", K_INT, OFF(kafka.max_in_flight), 1, 5, false},
     {"kafka.command_timeout_ms", K_U64, OFF(kafka.command_timeout_ms), 10, 600000, false},
     {"kafka.max_pending", K_SIZE, OFF(kafka.max_pending), 1, 10000000, false},
     {"kafka.checkpoint_dir", K_PATH, OFF(kafka.checkpoint_dir), 0, 0, true},
@@ -244,6 +245,7 @@ int gw_config_defaults(gw_config_t *c, const char *base_dir)
     c->kafka.topic_accounts = "gateway_accounts";
     c->kafka.fetch_wait_ms = 1;
     c->kafka.linger_ms = 1;
+    c->kafka.max_in_flight = 1;
     c->kafka.command_timeout_ms = 5000;
     c->kafka.max_pending = 65536;
     c->kafka.checkpoint_interval_ms = 60000;
@@ -578,6 +580,7 @@ int gw_config_apply_env(gw_config_t *c, char *err, size_t errlen)
         {"KAFKA_ENABLED", "kafka.enabled"},
         {"KAFKA_FETCH_WAIT_MS", "kafka.fetch_wait_ms"},
         {"KAFKA_LINGER_MS", "kafka.linger_ms"},
+        {"KAFKA_MAX_IN_FLIGHT", "kafka.max_in_flight"},
         {"KAFKA_COMMAND_TIMEOUT_MS", "kafka.command_timeout_ms"},
         {"KAFKA_HEARTBEAT_TIMEOUT_MS", "kafka.heartbeat_timeout_ms"},
         {"KAFKA_CHECKPOINT_DIR", "kafka.checkpoint_dir"},
@@ -773,8 +776,11 @@ void gw_config_print(const gw_config_t *c, gql_buf_t *out)
     print_str(out, c->kafka.topic_accounts);
     gql_buf_printf(out, "\n  enabled: %s\n  topology: ", c->kafka.enabled ? "true" : "false");
     print_str(out, c->kafka.topology);
-    gql_buf_printf(out, "\n  fetch_wait_ms: %d\n  linger_ms: %d\n  command_timeout_ms: %llu\n  max_pending: %zu",
-                   c->kafka.fetch_wait_ms, c->kafka.linger_ms, (unsigned long long)c->kafka.command_timeout_ms,
+    gql_buf_printf(out,
+                   "\n  fetch_wait_ms: %d\n  linger_ms: %d\n  max_in_flight: %d\n  command_timeout_ms: %llu\n"
+                   "  max_pending: %zu",
+                   c->kafka.fetch_wait_ms, c->kafka.linger_ms, c->kafka.max_in_flight,
+                   (unsigned long long)c->kafka.command_timeout_ms,
                    c->kafka.max_pending);
     gql_buf_puts(out, "\n  checkpoint_dir: ");
     print_str(out, c->kafka.checkpoint_dir);

@@ -139,6 +139,7 @@ typedef struct gw_config {
         const char *topic_accounts;      /* the credentials topic */
         int fetch_wait_ms;               /* consumer fetch.wait.max.ms */
         int linger_ms;                   /* producer linger.ms */
+        int max_in_flight;               /* producer max.in.flight.requests.per.connection (1..5) */
         uint64_t command_timeout_ms;     /* a mutation waits this long for its feedback */
         size_t max_pending;              /* commands in flight at once, per kind */
         const char *checkpoint_dir;      /* projection checkpoints (NULL: none) */

@@ -7,7 +7,7 @@
  *                   [--snapshot-interval SECONDS] [--fetch-wait-ms N] [--schema-registry URL]
  *                   [--heartbeat-interval-ms N] [--check-config] [--auth-mode open|session]
  *   (env: KAFKA_BROKERS, GW_TOPOLOGY, GW_STATE_DIR, SCHEMA_REGISTRY_URL, KAFKA_FETCH_WAIT_MS, KAFKA_LINGER_MS,
- *    BANK_AUTH_MODE, BANK_COMPANY_TOKEN)
+ *    KAFKA_MAX_IN_FLIGHT, BANK_AUTH_MODE, BANK_COMPANY_TOKEN)
  *
  * Heartbeat, as in the original Open Bank topology: once live, a Heartbeat
  * record {beat: N} (N counting from 1 at each start) goes to the topology's
@@ -761,6 +761,7 @@ static void usage(FILE *f)
                "                       [--heartbeat-interval-ms N] [--check-config] [--auth-mode open|session]\n"
                "env: KAFKA_BROKERS, GW_TOPOLOGY (default schema/topology.yaml), GW_STATE_DIR\n"
                "     (default ./command-handler-state), SCHEMA_REGISTRY_URL, KAFKA_FETCH_WAIT_MS, KAFKA_LINGER_MS,\n"
+               "     KAFKA_MAX_IN_FLIGHT (default 1; 5 only on a broker that checks sequences),\n"
                "     BANK_AUTH_MODE (default open), BANK_COMPANY_TOKEN (session mode: the company account's token,\n"
                "     20 decimal digits)\n");
 }
@@ -958,6 +959,8 @@ int main(int argc, char **argv)
     int interval = 10, fetch_wait = 1, heartbeat_ms = 1000, check = 0; /* see tools/embedded-kafka/README.md */
     const char *lg_env = getenv("KAFKA_LINGER_MS");                    /* the producer's linger.ms (default 1) */
     int linger = lg_env != NULL && *lg_env != '\0' ? atoi(lg_env) : 1;
+    const char *mif_env = getenv("KAFKA_MAX_IN_FLIGHT"); /* produce requests in flight (default 1: events.h) */
+    int max_in_flight = mif_env != NULL && *mif_env != '\0' ? atoi(mif_env) : 1;
     const char *fw_env = getenv("KAFKA_FETCH_WAIT_MS");
     if (fw_env != NULL && *fw_env != '\0')
         fetch_wait = atoi(fw_env);
@@ -1107,6 +1110,7 @@ int main(int argc, char **argv)
     h.kconf = (gw_kafka_conf_t){.brokers = brokers,
                                 .client_id = "command-handler",
                                 .linger_ms = linger,
+                                .max_in_flight = max_in_flight,
                                 .fetch_wait_ms = fetch_wait,
                                 .debug = getenv("GW_KAFKA_DEBUG")};
     status = run(&h, interval, heartbeat_ms);
