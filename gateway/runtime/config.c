@@ -92,6 +92,7 @@ static const key_def_t KEYS[] = {
     {"subscriptions.max_per_connection", K_SIZE, OFF(subscriptions.max_per_connection), 1, 100000, false},
     {"subscriptions.max_connection_bytes", K_SIZE, OFF(subscriptions.max_connection_bytes), 0, 1LL << 40, false},
     {"subscriptions.max_message_bytes", K_SIZE, OFF(subscriptions.max_message_bytes), 256, 1LL << 26, false},
+    {"subscriptions.receive_buffer_bytes", K_SIZE, OFF(subscriptions.receive_buffer_bytes), 0, 1LL << 30, false},
     {"subscriptions.init_timeout_ms", K_U64, OFF(subscriptions.init_timeout_ms), 10, 3600000, false},
     {"subscriptions.keepalive_ms", K_U64, OFF(subscriptions.keepalive_ms), 0, 3600000, false},
     {"subscriptions.idle_timeout_ms", K_U64, OFF(subscriptions.idle_timeout_ms), 0, 86400000, false},
@@ -227,6 +228,7 @@ int gw_config_defaults(gw_config_t *c, const char *base_dir)
         .max_per_connection = 100,
         .max_connection_bytes = 8u << 20,
         .max_message_bytes = 65536,
+        .receive_buffer_bytes = 131072,
         .init_timeout_ms = 10000,
         .keepalive_ms = 12000,
         .idle_timeout_ms = 0,
@@ -721,9 +723,10 @@ void gw_config_print(const gw_config_t *c, gql_buf_t *out)
     const gw_subs_limits_t *sl = &c->subscriptions;
     gql_buf_printf(out,
                    "\nsubscriptions:\n  max_connections: %zu\n  max_per_connection: %zu\n  max_connection_bytes: %zu\n"
-                   "  max_message_bytes: %zu\n  init_timeout_ms: %llu\n  keepalive_ms: %llu\n  idle_timeout_ms: %llu\n"
-                   "  max_unsent_bytes: %zu\n  slow_grace_ms: %llu",
+                   "  max_message_bytes: %zu\n  receive_buffer_bytes: %zu\n  init_timeout_ms: %llu\n  keepalive_ms: %llu\n"
+                   "  idle_timeout_ms: %llu\n  max_unsent_bytes: %zu\n  slow_grace_ms: %llu",
                    sl->max_connections, sl->max_per_connection, sl->max_connection_bytes, sl->max_message_bytes,
+                   sl->receive_buffer_bytes,
                    (unsigned long long)sl->init_timeout_ms, (unsigned long long)sl->keepalive_ms,
                    (unsigned long long)sl->idle_timeout_ms, sl->max_unsent_bytes,
                    (unsigned long long)sl->slow_grace_ms);

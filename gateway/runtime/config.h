@@ -40,6 +40,7 @@ typedef struct gw_subs_limits {
     size_t max_per_connection;   /* operations at once on one WebSocket */
     size_t max_connection_bytes; /* bytes the operations of one WebSocket hold (arenas, documents); 0: no bound */
     size_t max_message_bytes;    /* one incoming WebSocket message (close 1009 beyond) */
+    size_t receive_buffer_bytes; /* a WebSocket's SO_RCVBUF: what one read can bring (0: the kernel's autotuning) */
     uint64_t init_timeout_ms;    /* connection_init must arrive within this (close 4408) */
     uint64_t keepalive_ms;       /* WebSocket ping, graphql-ws "ka", SSE comment period (0: none) */
     uint64_t idle_timeout_ms;    /* close a socket silent for this long (0: never) */

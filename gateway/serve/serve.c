@@ -115,6 +115,7 @@ static int loop_start(gw_thread_t *t, void *data)
     h2o_linklist_init_anchor(&SL->ws.conns);
     h2o_linklist_init_anchor(&SL->sse);
     SL->ws.max_message = sv->limits.max_message_bytes;
+    SL->ws.rcvbuf = sv->limits.receive_buffer_bytes;
     SL->ws.ping_ms = sv->limits.keepalive_ms;
     SL->ws.idle_ms = sv->limits.idle_timeout_ms;
     /* one WebSocket message at a time, reset after each: a first block that

@@ -6,14 +6,18 @@
 #include "ws.h"
 
 #include <h2o/http1.h>
+#include <limits.h>
 #include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 /* At most this many buffers go into one gathered write. */
 #define WRITE_BATCH 256
 /* A connection whose close frame is not written after this long is dropped. */
 #define CLOSE_GRACE_MS 5000
+/* An open connection without input for this long gives back its read buffer. */
+#define IDLE_BUFFER_MS 1000
 
 /* ------------------------------------------------------------------------ */
 /* Handshake                                                                */
@@ -72,6 +76,16 @@ static void on_upgrade_complete(void *data, h2o_socket_t *sock, size_t reqsize)
     gw_metrics_t *m = &loop->thread->metrics;
     gw_gauge_add(&m->connections[sock->ssl != NULL ? GW_CONN_HTTPS : GW_CONN_HTTP], -1);
     gw_gauge_add(&m->connections[GW_CONN_WEBSOCKET], 1);
+    /* One read takes all the socket holds (h2o reads until a short read), into
+     * an input buffer that doubles as it goes: with the kernel's autotuning a
+     * client pipelining large messages had 4 MiB read at once, copied through
+     * fresh pages on every doubling, for tens of ms of the loop. Capped, one
+     * read brings at most twice this (the kernel doubles it), the turns below
+     * take it from there, and the client waits on TCP's flow control. */
+    if (loop->rcvbuf > 0) {
+        int v = loop->rcvbuf > INT_MAX / 2 ? INT_MAX / 2 : (int)loop->rcvbuf;
+        (void)setsockopt(h2o_socket_get_fd(sock), SOL_SOCKET, SO_RCVBUF, &v, sizeof v); /* best effort */
+    }
     if (c->cb->on_open != NULL)
         c->cb->on_open(c);
     if (c->sock == NULL)
@@ -360,11 +374,6 @@ static void on_read(h2o_socket_t *sock, const char *err)
         close_now(c);
         return;
     }
-    /* an idle socket need not keep its read buffer: give it back */
-    if (c->sock != NULL && !c->deferred && sock->input->size == 0 && sock->input->capacity > 0) {
-        h2o_buffer_dispose(&sock->input);
-        h2o_buffer_init(&sock->input, &h2o_socket_buffer_prototype);
-    }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -386,6 +395,14 @@ void gw_ws_sweep(gw_ws_loop_t *loop)
         if (loop->idle_ms && now - c->last_input_ms > loop->idle_ms) {
             gw_ws_close(c, 1001, "Idle timeout");
             continue;
+        }
+        /* a socket quiet for a second gives its read buffer back; one still
+         * reading keeps it warm (grown again from 4 KiB it is copied through
+         * fresh pages on every doubling) */
+        if (!c->deferred && now - c->last_input_ms >= IDLE_BUFFER_MS && c->sock->input->size == 0 &&
+            c->sock->input->capacity > 0) {
+            h2o_buffer_dispose(&c->sock->input);
+            h2o_buffer_init(&c->sock->input, &h2o_socket_buffer_prototype);
         }
         if (loop->ping_ms && now - c->last_input_ms >= loop->ping_ms && now - c->last_ping_ms >= loop->ping_ms) {
             if (ping == NULL)

@@ -63,6 +63,7 @@ typedef struct gw_ws_loop {
     h2o_linklist_t conns; /* every open gw_ws_conn_t */
     size_t nconns;
     size_t max_message; /* bytes of one incoming message (close 1009 beyond) */
+    size_t rcvbuf;      /* SO_RCVBUF of each upgraded socket (0: left to the kernel) */
     uint64_t ping_ms;   /* a WebSocket ping after this long without input (0: never) */
     uint64_t idle_ms;   /* close 1001 after this long without any input (0: never) */
     /* turns (ws.c): connections with input left wait on turn_timeout (1 ms)

@@ -35,21 +35,17 @@ import { baseConfig, sleep, startGatewayProcess, writeTemp } from '../lib/stack.
 
 const CANARY_P99_MS = 50;
 // Findings: attacks whose canary p99 was over CANARY_P99_MS on the 2-core
-// machine while the control was not (2-4 in every run; 6 and 12 at times; the
-// figures: docs/security.md, "The attacks as one test"). Each loop reads a client's messages one after another without
-// yielding, and each large message costs milliseconds of that loop, mostly
-// page faults: its scratch (the JSON reader's key arrays and index, the
-// document's arena) is over glibc's M_MMAP_THRESHOLD (fixed at 128 KiB), so
-// every message maps fresh pages, zeroes them and unmaps them. Until that is
-// fixed these attacks are held to FINDING_P99_MS (the issue measured 0.9 to
-// 20 s) and reported; CANARY_STRICT=1 holds them to CANARY_P99_MS too.
+// machine at times while the control was not (6 and 12; the figures:
+// docs/security.md, "The attacks as one test"). They are held to
+// FINDING_P99_MS (the issue measured 0.9 to 20 s) and reported;
+// CANARY_STRICT=1 holds them to CANARY_P99_MS too.
 const FINDINGS = {
-  // Attacks 2 (SSE 1 MiB of 96k keys) and 3 (pipelined 8k-key WebSocket
-  // messages) were findings too, at 100-590 ms: fixed by the 10,000-value
-  // bound, the warm 2 MiB scratch and turns with a per-tick budget (ws.c);
-  // they are held to CANARY_P99_MS now. Attack 4 went from 220-700 ms to ~90:
-  // a single 60 KB subscribe still costs tens of milliseconds of its loop.
-  '4 WS 5 x 100 subscriptions of 60 KB documents': 'a 60 KB subscribe still costs tens of ms of its loop (turns bound the rest)',
+  // Attacks 2 (SSE 1 MiB of 96k keys), 3 (pipelined 8k-key WebSocket
+  // messages) and 4 (5 x 100 subscribes of 60 KB documents) were findings
+  // too, at 100-700 ms: fixed by the 10,000-value bound, the warm 2 MiB
+  // scratch, turns with a per-tick budget and a capped socket receive buffer
+  // (ws.c; attack 4's ~90 ms was 4 MiB read at once into a doubling buffer);
+  // they are held to CANARY_P99_MS now.
   // intermittent (5 of 11 runs, 59-141 ms with the control at 8-34 ms): the
   // few registrations that are hashed (argon2id, 19 MiB each) share the two
   // cores and the process's memory map with the loops
