@@ -1100,12 +1100,6 @@ static void resolve_mutation(const gql_resolve_info_t *info, const void *parent,
 static int subscribe_transactions(const gql_resolve_info_t *info, const gql_args_t *args, void **stream,
                                   const char **error)
 {
-    gw_subs_source_t *spec = gql_arena_alloc(info->arena, sizeof *spec);
-    if (spec == NULL) {
-        *error = "out of memory";
-        return GQL_EFAIL;
-    }
-    spec->kind = GW_SOURCE_TRANSACTIONS;
     const gql_iv_t *v = gql_arg(args, "iban");
     const char *msg = NULL, *code = v != NULL && v->kind == GQL_IV_STRING
                                         ? check_read(info, v->u.s.ptr, v->u.s.len, &msg)
@@ -1116,41 +1110,11 @@ static int subscribe_transactions(const gql_resolve_info_t *info, const gql_args
             *info->error_code = code;
         return GQL_EFAIL;
     }
-    if (v != NULL && v->kind == GQL_IV_STRING) {
-        if (v->u.s.len == 0 || v->u.s.len > GW_IBAN_QUERY_MAX) {
-            *error = "iban must be 1 to 64 characters";
-            return GQL_EFAIL;
-        }
-        char *ib = gql_arena_strndup(info->arena, v->u.s.ptr, v->u.s.len);
-        if (ib == NULL) {
-            *error = "out of memory";
-            return GQL_EFAIL;
-        }
-        spec->filter.iban.ptr = ib;
-        spec->filter.iban.len = (uint32_t)v->u.s.len;
-    }
-    v = gql_arg(args, "min_amount");
-    if (v != NULL && v->kind == GQL_IV_INT) {
-        if (v->u.i < 0) {
-            *error = "min_amount must not be negative";
-            return GQL_EFAIL;
-        }
-        spec->filter.min_amount = (uint64_t)v->u.i;
-    }
-    v = gql_arg(args, "direction");
-    if (v != NULL && v->kind == GQL_IV_ENUM)
-        spec->filter.direction = strcmp(v->u.s.ptr, "DEBIT") == 0 ? GW_DIR_DEBIT : GW_DIR_CREDIT;
-    v = gql_arg(args, "after_id");
-    if (v != NULL && v->kind == GQL_IV_INT) {
-        if (v->u.i < 0) {
-            *error = "after_id must not be negative";
-            return GQL_EFAIL;
-        }
-        spec->has_after = true;
-        spec->after_id = (uint64_t)v->u.i;
-    }
-    *stream = spec;
-    return 0;
+    gw_subs_source_t *spec;
+    int rc = gw_subs_source_transactions(info->arena, args, &spec, error);
+    if (rc == 0)
+        *stream = spec;
+    return rc;
 }
 
 /* get_account and money_transfer as subscriptions: one result, from the
@@ -1159,8 +1123,7 @@ static int subscribe_transactions(const gql_resolve_info_t *info, const gql_args
 static int subscribe_once(const gql_resolve_info_t *info, const gql_args_t *args, void **stream, const char **error)
 {
     (void)info, (void)args, (void)error;
-    static const gw_subs_source_t ONCE = {.kind = GW_SOURCE_ONCE};
-    *stream = (void *)&ONCE;
+    *stream = (void *)gw_subs_source_once();
     return 0;
 }
 

@@ -305,8 +305,8 @@ typedef struct gw_kafka_conf {
      * mock checks sequences only for transactional producers, so there such batches are acknowledged and
      * never written (build/bin/idem-probe). */
     int max_in_flight;
-    int fetch_wait_ms;     /* consumer fetch.wait.max.ms; < 0 = 10 ms (see tools/embedded-kafka) */
-    const char *debug;     /* librdkafka `debug` contexts, or NULL */
+    int fetch_wait_ms; /* consumer fetch.wait.max.ms; < 0 = 10 ms (see tools/embedded-kafka) */
+    const char *debug; /* librdkafka `debug` contexts, or NULL */
     /* More librdkafka properties (security.protocol, ...): "key", "value", ..., NULL; or NULL.
      * Applied last, so they override the settings above except the consumer's and
      * producer's own rules (idempotence, acks, group.id, auto.offset.reset). */

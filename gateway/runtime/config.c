@@ -162,6 +162,18 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
+/* A default string list: an arena copy of the array `list` of `n` static
+ * strings (the strings themselves are not copied); NULL when out of memory. */
+static const char **default_list(gql_arena_t *a, const char *const *list, size_t n, size_t *count)
+{
+    const char **out = gql_arena_alloc(a, n * sizeof *out);
+    if (out == NULL)
+        return NULL;
+    memcpy(out, list, n * sizeof *out);
+    *count = n;
+    return out;
+}
+
 /* `p` made absolute against `base` (an arena string); NULL when out of memory. */
 static const char *resolve_path(gql_arena_t *a, const char *base, const char *p)
 {
@@ -186,12 +198,10 @@ int gw_config_defaults(gw_config_t *c, const char *base_dir)
     c->server.request_timeout_ms = 10000;
     c->server.idle_timeout_ms = 60000;
     c->server.shutdown_timeout_ms = 10000;
-    c->server.cors_origins = gql_arena_alloc(a, sizeof DEFAULT_CORS);
+    c->server.cors_origins =
+        default_list(a, DEFAULT_CORS, sizeof DEFAULT_CORS / sizeof *DEFAULT_CORS, &c->server.ncors_origins);
     if (c->server.cors_origins == NULL)
         return GW_ENOMEM;
-    for (size_t i = 0; i < sizeof DEFAULT_CORS / sizeof *DEFAULT_CORS; i++)
-        c->server.cors_origins[i] = DEFAULT_CORS[i];
-    c->server.ncors_origins = sizeof DEFAULT_CORS / sizeof *DEFAULT_CORS;
     c->server.compress.enabled = true;
     c->server.compress.min_bytes = 1024;
     c->server.compress.gzip_level = 1;
@@ -214,12 +224,10 @@ int gw_config_defaults(gw_config_t *c, const char *base_dir)
     c->fairness.mutations_per_second = 50;
     c->fairness.mutations_burst = 100;
     c->fairness.max_clients = 65536;
-    c->fairness.exempt = gql_arena_alloc(a, sizeof DEFAULT_EXEMPT);
+    c->fairness.exempt =
+        default_list(a, DEFAULT_EXEMPT, sizeof DEFAULT_EXEMPT / sizeof *DEFAULT_EXEMPT, &c->fairness.nexempt);
     if (c->fairness.exempt == NULL)
         return GW_ENOMEM;
-    for (size_t i = 0; i < sizeof DEFAULT_EXEMPT / sizeof *DEFAULT_EXEMPT; i++)
-        c->fairness.exempt[i] = DEFAULT_EXEMPT[i];
-    c->fairness.nexempt = sizeof DEFAULT_EXEMPT / sizeof *DEFAULT_EXEMPT;
     c->auth.mode = "open";
     c->auth.session_secret_env = "GATEWAY_SESSION_SECRET";
     c->auth.session_ttl_s = 3600;
@@ -721,15 +729,14 @@ void gw_config_print(const gw_config_t *c, gql_buf_t *out)
     gql_buf_puts(out, "\n  assets: ");
     print_str(out, c->web.assets);
     const gw_subs_limits_t *sl = &c->subscriptions;
-    gql_buf_printf(out,
-                   "\nsubscriptions:\n  max_connections: %zu\n  max_per_connection: %zu\n  max_connection_bytes: %zu\n"
-                   "  max_message_bytes: %zu\n  receive_buffer_bytes: %zu\n  init_timeout_ms: %llu\n  keepalive_ms: %llu\n"
-                   "  idle_timeout_ms: %llu\n  max_unsent_bytes: %zu\n  slow_grace_ms: %llu",
-                   sl->max_connections, sl->max_per_connection, sl->max_connection_bytes, sl->max_message_bytes,
-                   sl->receive_buffer_bytes,
-                   (unsigned long long)sl->init_timeout_ms, (unsigned long long)sl->keepalive_ms,
-                   (unsigned long long)sl->idle_timeout_ms, sl->max_unsent_bytes,
-                   (unsigned long long)sl->slow_grace_ms);
+    gql_buf_printf(
+        out,
+        "\nsubscriptions:\n  max_connections: %zu\n  max_per_connection: %zu\n  max_connection_bytes: %zu\n"
+        "  max_message_bytes: %zu\n  receive_buffer_bytes: %zu\n  init_timeout_ms: %llu\n  keepalive_ms: %llu\n"
+        "  idle_timeout_ms: %llu\n  max_unsent_bytes: %zu\n  slow_grace_ms: %llu",
+        sl->max_connections, sl->max_per_connection, sl->max_connection_bytes, sl->max_message_bytes,
+        sl->receive_buffer_bytes, (unsigned long long)sl->init_timeout_ms, (unsigned long long)sl->keepalive_ms,
+        (unsigned long long)sl->idle_timeout_ms, sl->max_unsent_bytes, (unsigned long long)sl->slow_grace_ms);
     gql_buf_printf(out,
                    "\nfairness:\n  max_connections: %zu\n  max_subscriptions: %zu\n  logins_per_minute: %llu\n"
                    "  mutations_per_second: %llu\n  mutations_burst: %llu\n  max_clients: %zu\n  client_header: ",
@@ -783,8 +790,7 @@ void gw_config_print(const gw_config_t *c, gql_buf_t *out)
                    "\n  fetch_wait_ms: %d\n  linger_ms: %d\n  max_in_flight: %d\n  command_timeout_ms: %llu\n"
                    "  max_pending: %zu",
                    c->kafka.fetch_wait_ms, c->kafka.linger_ms, c->kafka.max_in_flight,
-                   (unsigned long long)c->kafka.command_timeout_ms,
-                   c->kafka.max_pending);
+                   (unsigned long long)c->kafka.command_timeout_ms, c->kafka.max_pending);
     gql_buf_puts(out, "\n  checkpoint_dir: ");
     print_str(out, c->kafka.checkpoint_dir);
     gql_buf_printf(out, "\n  checkpoint_interval_ms: %llu\n  checkpoint_timeout_ms: %llu",

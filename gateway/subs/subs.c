@@ -5,6 +5,8 @@
  */
 #include "subs.h"
 
+#include "fields.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +62,62 @@ struct gw_subs {
     gw_subs_trace_fn trace_fn; /* NULL: no links on delivery spans */
     void *trace_data;
 };
+
+/* ------------------------------------------------------------------------ */
+/* Sources                                                                  */
+/* ------------------------------------------------------------------------ */
+
+int gw_subs_source_transactions(gql_arena_t *arena, const gql_args_t *args, gw_subs_source_t **out, const char **error)
+{
+    gw_subs_source_t *src = gql_arena_alloc(arena, sizeof *src);
+    if (src == NULL) {
+        *error = "out of memory";
+        return GQL_EFAIL;
+    }
+    *src = (gw_subs_source_t){.kind = GW_SOURCE_TRANSACTIONS};
+    const gql_iv_t *v = gql_arg(args, "iban");
+    if (v != NULL && v->kind == GQL_IV_STRING) {
+        if (v->u.s.len == 0 || v->u.s.len > GW_IBAN_QUERY_MAX) {
+            *error = "iban must be 1 to 64 characters";
+            return GQL_EFAIL;
+        }
+        char *ib = gql_arena_strndup(arena, v->u.s.ptr, v->u.s.len);
+        if (ib == NULL) {
+            *error = "out of memory";
+            return GQL_EFAIL;
+        }
+        src->filter.iban.ptr = ib;
+        src->filter.iban.len = (uint32_t)v->u.s.len;
+    }
+    v = gql_arg(args, "min_amount");
+    if (v != NULL && v->kind == GQL_IV_INT) {
+        if (v->u.i < 0) {
+            *error = "min_amount must not be negative";
+            return GQL_EFAIL;
+        }
+        src->filter.min_amount = (uint64_t)v->u.i;
+    }
+    v = gql_arg(args, "direction");
+    if (v != NULL && v->kind == GQL_IV_ENUM)
+        src->filter.direction = strcmp(v->u.s.ptr, "DEBIT") == 0 ? GW_DIR_DEBIT : GW_DIR_CREDIT;
+    v = gql_arg(args, "after_id");
+    if (v != NULL && v->kind == GQL_IV_INT) {
+        if (v->u.i < 0) {
+            *error = "after_id must not be negative";
+            return GQL_EFAIL;
+        }
+        src->has_after = true;
+        src->after_id = (uint64_t)v->u.i;
+    }
+    *out = src;
+    return 0;
+}
+
+const gw_subs_source_t *gw_subs_source_once(void)
+{
+    static const gw_subs_source_t ONCE = {.kind = GW_SOURCE_ONCE};
+    return &ONCE;
+}
 
 /* ------------------------------------------------------------------------ */
 /* Payloads                                                                 */

@@ -73,6 +73,16 @@ typedef struct gw_subs_source {
     uint64_t after_id;
 } gw_subs_source_t;
 
+/* A TRANSACTIONS source from a transaction stream field's arguments (iban,
+ * min_amount, direction, after_id; all optional), in `arena`, checked: an
+ * iban of 1..GW_IBAN_QUERY_MAX characters, no negative numbers. Returns 0
+ * with *out set, or GQL_EFAIL with *error a static message. Who may read the
+ * stream is the resolver's to decide before. */
+int gw_subs_source_transactions(gql_arena_t *arena, const gql_args_t *args, gw_subs_source_t **out, const char **error);
+
+/* The ONCE source (static): the operation executes once, then completes. */
+const gw_subs_source_t *gw_subs_source_once(void);
+
 /* ------------------------------------------------------------------------ */
 /* Transports                                                               */
 /* ------------------------------------------------------------------------ */

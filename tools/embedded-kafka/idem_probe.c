@@ -15,8 +15,9 @@
  *
  * What it shows (librdkafka 2.0.2): with 5 in flight, batches acknowledged and missing under
  * REQUEST_TIMED_OUT, NOT_LEADER_FOR_PARTITION and LEADER_NOT_AVAILABLE; with 1, none. The producer
- * takes a later batch's success as proof that an earlier, failed batch was written (a real broker would have refused the later one out of sequence); the mock checks
- * sequences only for transactional producers, so it wrote the later one and not the earlier.
+ * takes a later batch's success as proof that an earlier, failed batch was written (a real broker would have refused
+ * the later one out of sequence); the mock checks sequences only for transactional producers, so it wrote the later one
+ * and not the earlier.
  */
 #include "mock.h"
 
@@ -151,7 +152,8 @@ static int run(const char *errname, int inflight)
         lost += f[i].acked && !f[i].seen;
         unacked_found += !f[i].acked && f[i].seen;
     }
-    printf("%-26s in flight %d  acked %5zu  failed %3zu  ACKED BUT MISSING %3zu  written twice %3zu  found unacked %3zu  offset "
+    printf("%-26s in flight %d  acked %5zu  failed %3zu  ACKED BUT MISSING %3zu  written twice %3zu  found unacked "
+           "%3zu  offset "
            "holes %zu\n",
            errname, inflight, acked, failed, lost, dup, unacked_found, holes);
     free(f);

@@ -91,47 +91,23 @@ static void error_str(gql_rv_t *out, const char *s)
     out->u.s.len = strlen(s);
 }
 
-/* The source of stream_transactions: a filter from the arguments. */
+/* The source of stream_transactions: the gateway's own, a filter from the
+ * arguments (no reader check: this schema has no accounts). */
 static int subscribe_transactions(const gql_resolve_info_t *info, const gql_args_t *args, void **stream,
                                   const char **error)
 {
-    gw_subs_source_t *src = gql_arena_alloc(info->arena, sizeof *src);
-    if (src == NULL) {
-        *error = "out of memory";
-        return GQL_EFAIL;
-    }
-    src->kind = GW_SOURCE_TRANSACTIONS;
-    const gql_iv_t *v = gql_arg(args, "iban");
-    if (v != NULL && v->kind == GQL_IV_STRING) {
-        src->filter.iban.ptr = gql_arena_strndup(info->arena, v->u.s.ptr, v->u.s.len);
-        src->filter.iban.len = (uint32_t)v->u.s.len;
-    }
-    v = gql_arg(args, "min_amount");
-    if (v != NULL && v->kind == GQL_IV_INT) {
-        if (v->u.i < 0) {
-            *error = "min_amount must not be negative";
-            return GQL_EFAIL;
-        }
-        src->filter.min_amount = (uint64_t)v->u.i;
-    }
-    v = gql_arg(args, "direction");
-    if (v != NULL && v->kind == GQL_IV_ENUM)
-        src->filter.direction = strcmp(v->u.s.ptr, "DEBIT") == 0 ? GW_DIR_DEBIT : GW_DIR_CREDIT;
-    v = gql_arg(args, "after_id");
-    if (v != NULL && v->kind == GQL_IV_INT) {
-        src->has_after = true;
-        src->after_id = (uint64_t)v->u.i;
-    }
-    *stream = src;
-    return 0;
+    gw_subs_source_t *src;
+    int rc = gw_subs_source_transactions(info->arena, args, &src, error);
+    if (rc == 0)
+        *stream = src;
+    return rc;
 }
 
 /* Subscription.later: one result, from a resolver that may hold it. */
 static int subscribe_once(const gql_resolve_info_t *info, const gql_args_t *args, void **stream, const char **error)
 {
     (void)info, (void)args, (void)error;
-    static const gw_subs_source_t ONCE = {.kind = GW_SOURCE_ONCE};
-    *stream = (void *)&ONCE;
+    *stream = (void *)gw_subs_source_once();
     return 0;
 }
 
