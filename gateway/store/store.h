@@ -519,7 +519,7 @@ struct gw_pwhash_job {
     _Atomic bool gone; /* any thread, any time: the client left, do not start it */
     /* set by the pool */
     gw_pwhash_result_t result;
-    gw_pwhash_job_t *_next;
+    _Atomic(gw_pwhash_job_t *) _next;
 };
 
 typedef struct gw_pwhash_pool gw_pwhash_pool_t;
@@ -533,7 +533,8 @@ gw_pwhash_pool_t *gw_pwhash_pool_new(const gw_pwhash_params_t *p, int threads, u
                                      size_t errlen);
 
 /* Stops the workers (jobs in hand finish) and calls done(STOPPED) for every
- * job not started, on this thread. NULL is fine. */
+ * job not started, on this thread. No gw_pwhash_submit may run during or
+ * after it. NULL is fine. */
 void gw_pwhash_pool_free(gw_pwhash_pool_t *pool);
 
 /* Any thread. Queues j; j->done runs later. Returns 0, GW_STORE_EFULL (the

@@ -7,7 +7,11 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
 
 static gw_str_t S(const char *s)
 {
@@ -300,6 +304,90 @@ TEST(pool_free_returns_queued_jobs)
     gw_pwhash_pool_free(NULL);
 }
 
+/* Submitters on several threads at once, as the loops are (run under
+ * -fsanitize=thread too): the queue they push to takes no lock, so every
+ * job must still come back exactly once, counted once. Most jobs are gone
+ * (dropped at once), one in 40 is hashed. */
+#define MT_SUBMITTERS 4
+#define MT_JOBS 400
+
+typedef struct mt_job {
+    gw_pwhash_job_t pj;
+    atomic_int calls;
+} mt_job_t;
+
+static mt_job_t mt_jobs[MT_SUBMITTERS][MT_JOBS];
+static atomic_int mt_done_total;
+
+static void mt_done(gw_pwhash_job_t *pj)
+{
+    mt_job_t *j = (mt_job_t *)((char *)pj - offsetof(mt_job_t, pj));
+    atomic_fetch_add(&j->calls, 1);
+    atomic_fetch_add(&mt_done_total, 1);
+}
+
+typedef struct mt_submitter {
+    gw_pwhash_pool_t *pool;
+    int index, refused;
+} mt_submitter_t;
+
+static void *mt_submit(void *arg)
+{
+    mt_submitter_t *s = arg;
+    for (int i = 0; i < MT_JOBS; i++) {
+        mt_job_t *j = &mt_jobs[s->index][i];
+        memset(&j->pj, 0, sizeof j->pj);
+        atomic_init(&j->calls, 0);
+        j->pj.password = "pw";
+        j->pj.len = 2;
+        j->pj.done = mt_done;
+        atomic_init(&j->pj.gone, i % 40 != 0);
+        if (gw_pwhash_submit(s->pool, &j->pj) != 0)
+            s->refused++;
+    }
+    return NULL;
+}
+
+TEST(pool_many_submitters_each_job_once)
+{
+    gw_pwhash_params_t p = {8192, 1};
+    char err[128];
+    gw_pwhash_pool_t *pool = gw_pwhash_pool_new(&p, 2, 0, err, sizeof err);
+    ASSERT(pool != NULL);
+    atomic_init(&mt_done_total, 0);
+    pthread_t t[MT_SUBMITTERS];
+    mt_submitter_t s[MT_SUBMITTERS];
+    for (int i = 0; i < MT_SUBMITTERS; i++) {
+        s[i] = (mt_submitter_t){.pool = pool, .index = i};
+        ASSERT_EQ_INT(0, pthread_create(&t[i], NULL, mt_submit, &s[i]));
+    }
+    int refused = 0;
+    for (int i = 0; i < MT_SUBMITTERS; i++) {
+        pthread_join(t[i], NULL);
+        refused += s[i].refused;
+    }
+    ASSERT_EQ_INT(0, refused); /* max_wait 0: only the 4096-job bound refuses */
+    for (int spins = 0; atomic_load(&mt_done_total) < MT_SUBMITTERS * MT_JOBS && spins < 30000; spins++) {
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
+    ASSERT_EQ_INT(MT_SUBMITTERS * MT_JOBS, atomic_load(&mt_done_total));
+    int hashed = 0, dropped = 0, twice = 0;
+    for (int i = 0; i < MT_SUBMITTERS; i++)
+        for (int k = 0; k < MT_JOBS; k++) {
+            twice += atomic_load(&mt_jobs[i][k].calls) != 1;
+            hashed += mt_jobs[i][k].pj.result == GW_PWHASH_OK;
+            dropped += mt_jobs[i][k].pj.result == GW_PWHASH_DROPPED;
+        }
+    EXPECT(twice == 0);
+    EXPECT(hashed == MT_SUBMITTERS * (MT_JOBS / 40));
+    EXPECT(dropped == MT_SUBMITTERS * MT_JOBS - hashed);
+    gw_pwhash_stats_t st;
+    gw_pwhash_stats(pool, &st);
+    EXPECT(st.done == (uint64_t)hashed && st.dropped == (uint64_t)dropped && st.queued == 0);
+    gw_pwhash_pool_free(pool);
+}
+
 /* A reader looking names up while the writer adds them (run under
  * -fsanitize=thread too): a found account is always whole. */
 typedef struct acc_mt {
@@ -353,4 +441,5 @@ TEST(lookups_while_adding)
 TEST_MAIN(TEST_ENTRY(lookups_while_adding), TEST_ENTRY(uuid_text_form), TEST_ENTRY(uuid_v4_random),
           TEST_ENTRY(password_hash_shape), TEST_ENTRY(first_registration_wins), TEST_ENTRY(bad_account_records),
           TEST_ENTRY(many_accounts), TEST_ENTRY(pool_verify_hash_and_dummy),
-          TEST_ENTRY(pool_drops_gone_jobs_and_bounds_the_wait), TEST_ENTRY(pool_free_returns_queued_jobs))
+          TEST_ENTRY(pool_drops_gone_jobs_and_bounds_the_wait), TEST_ENTRY(pool_free_returns_queued_jobs),
+          TEST_ENTRY(pool_many_submitters_each_job_once))
