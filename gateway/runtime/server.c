@@ -45,7 +45,7 @@ int gw_server_init(gw_server_t *s, const gw_config_t *config, gw_log_t log)
 {
     s->config = config;
     s->log = log;
-    pthread_mutex_init(&s->loopq_mu, NULL);
+    pthread_rwlock_init(&s->loopq_lock, NULL);
     pthread_mutex_init(&s->start_mu, NULL);
     pthread_cond_init(&s->start_cv, NULL);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -80,7 +80,7 @@ void gw_server_dispose(gw_server_t *s)
     }
     pthread_cond_destroy(&s->start_cv);
     pthread_mutex_destroy(&s->start_mu);
-    pthread_mutex_destroy(&s->loopq_mu);
+    pthread_rwlock_destroy(&s->loopq_lock);
 }
 
 void gw_server_set_routes(gw_server_t *s, gw_routes_fn fn, void *data)
@@ -159,21 +159,21 @@ void gw_server_render_metrics(gw_server_t *s, gql_buf_t *out)
 size_t gw_server_each_loop(gw_server_t *s, void (*fn)(gw_loopq_t *q, size_t index, void *arg), void *arg)
 {
     size_t n = 0;
-    pthread_mutex_lock(&s->loopq_mu);
+    pthread_rwlock_rdlock(&s->loopq_lock);
     if (s->loopq_open)
         for (; n < s->nthreads; n++)
             fn(&s->threads[n].loopq, n, arg);
-    pthread_mutex_unlock(&s->loopq_mu);
+    pthread_rwlock_unlock(&s->loopq_lock);
     return n;
 }
 
 bool gw_server_push(gw_server_t *s, size_t index, gw_loopq_msg_t *m)
 {
-    pthread_mutex_lock(&s->loopq_mu);
+    pthread_rwlock_rdlock(&s->loopq_lock);
     bool open = s->loopq_open && index < s->nthreads;
     if (open)
         gw_loopq_push(&s->threads[index].loopq, m);
-    pthread_mutex_unlock(&s->loopq_mu);
+    pthread_rwlock_unlock(&s->loopq_lock);
     if (!open) {
         if (m->dispose != NULL)
             m->dispose(m);
@@ -636,9 +636,9 @@ int gw_server_run(gw_server_t *s)
             gw_log_msg(&s->log, GW_LOG_ERROR, "cannot create an eventfd", strerror(errno));
             goto close_fds;
         }
-    pthread_mutex_lock(&s->loopq_mu);
+    pthread_rwlock_wrlock(&s->loopq_lock);
     s->loopq_open = true;
-    pthread_mutex_unlock(&s->loopq_mu);
+    pthread_rwlock_unlock(&s->loopq_lock);
     for (size_t i = 0; i < n; i++) {
         if (pthread_create(&s->threads[i].tid, NULL, thread_main, &s->threads[i]) != 0) {
             gw_log_msg(&s->log, GW_LOG_ERROR, "cannot start a thread", strerror(errno));
@@ -685,17 +685,17 @@ int gw_server_run(gw_server_t *s)
     for (size_t i = 0; i < n; i++)
         if (s->threads[i].started)
             pthread_join(s->threads[i].tid, NULL);
-    pthread_mutex_lock(&s->loopq_mu);
+    pthread_rwlock_wrlock(&s->loopq_lock);
     s->loopq_open = false;
-    pthread_mutex_unlock(&s->loopq_mu);
+    pthread_rwlock_unlock(&s->loopq_lock);
     rc = ok ? 0 : GW_ESYS;
     if (ok)
         gw_log_msg(&s->log, GW_LOG_INFO, "stopped", NULL);
 
 close_fds:
-    pthread_mutex_lock(&s->loopq_mu);
+    pthread_rwlock_wrlock(&s->loopq_lock);
     s->loopq_open = false;
-    pthread_mutex_unlock(&s->loopq_mu);
+    pthread_rwlock_unlock(&s->loopq_lock);
     for (size_t i = 0; i < n; i++)
         if (s->threads[i].listen_fd > 0 && !s->threads[i].started)
             close(s->threads[i].listen_fd);

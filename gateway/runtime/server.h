@@ -160,10 +160,12 @@ struct gw_server {
     gw_thread_hook_t thread_hooks[GW_MAX_THREAD_HOOKS];
     size_t nthread_hooks;
     size_t nslots;
-    /* Other threads reach the loops' inboxes through gw_server_each_loop,
-     * under loopq_mu, only while loopq_open (from the threads' start until
-     * they are joined). */
-    pthread_mutex_t loopq_mu;
+    /* Other threads reach the loops' inboxes through gw_server_each_loop and
+     * gw_server_push, holding loopq_lock to read, only while loopq_open (from
+     * the threads' start until they are joined; written under the lock).
+     * Readers never wait on each other: a pusher kept off a core (a nice-10
+     * password hashing worker) cannot hold up the Kafka thread. */
+    pthread_rwlock_t loopq_lock;
     bool loopq_open;
     _Atomic bool stopping; /* set by the main thread when a stop signal arrives */
     /* startup handshake: threads report ready (or failed) under start_mu */
