@@ -345,7 +345,6 @@ static void *exporter(void *arg)
 {
     gw_tracer_t *t = arg;
     bool final_done = false;
-    pthread_setname_np(pthread_self(), "otlp-export"); /* tests count it in /proc/PID/task/ */
     pthread_mutex_lock(&t->mu);
     for (;;) {
         struct timespec dl;
@@ -415,6 +414,9 @@ gw_tracer_t *gw_tracer_new(const gw_tracer_conf_t *c, char *err, size_t errlen)
         free(t);
         return NULL;
     }
+    /* named here, not by the thread itself, so that the name is there once
+     * this returns (tests count it in /proc/PID/task/ right after start) */
+    pthread_setname_np(t->tid, "otlp-export");
     return t;
 }
 
