@@ -50,8 +50,8 @@ const FINDINGS = {
   // they are held to CANARY_P99_MS now.
   // (6, abandoned registrations, was one too: single stalls of 60-140 ms in
   // 5 of 11 runs under load, the loops waiting on the hashing pool's mutex
-  // held by a nice-10 worker kept off its core; the pool shares no lock with
-  // the loops now.)
+  // held by a nice-10 worker kept off its core, we think; the pool shares no
+  // lock with the loops now.)
   // (12, the ping flood, was one too: 106 ms in 1 of 6 runs. Its turns
   // counted a ping as a message, so 10,000 pings took 5.8 s at two a turn;
   // they count 1/64 of one now, a round takes ~0.4 s, p99 under 12 ms.)
