@@ -262,14 +262,17 @@ int main(int argc, char **argv)
         }
     }
 
-    /* Large blocks (a long document's arena, a response buffer) come from
-     * their own mappings and go back to the system when freed. glibc's
-     * default raises this threshold to the largest block freed so far, after
-     * which such blocks come from the heaps and stay there as fragments: a
-     * round of connections holding long documents then left RSS hundreds of
-     * megabytes higher each time (docs/security.md, "Memory per
-     * connection"). Fixed, it stays where it is. */
-    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    /* Blocks of up to 4 MiB come from the heaps, not from mappings of their
+     * own: h2o's socket buffer for a 1 MiB body doubles its way to 2 MiB, and
+     * mapped afresh each time it faulted in ~4 MiB of pages per request,
+     * 20-60 ms of its loop on our machines (docs/security.md, attack 2);
+     * from the heap it is reused warm. Fixed, not glibc's moving default,
+     * which rises to the largest block freed so far (32 MiB at most). The
+     * fragments long-lived blocks leave between them are given back by the
+     * loops' periodic malloc_trim (serve.c): with neither, five rounds of
+     * connections holding long documents left RSS higher each time (82 ->
+     * 164 MB); with both it came back to 28 MB after every round. */
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
 
     static gateway_t gateway;
     gateway_t *g = &gateway;

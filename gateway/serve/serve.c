@@ -6,6 +6,7 @@
  * loop stops, the close frames (1001) and the SSE completes that let the
  * server's drain see the connections go.
  */
+#include <malloc.h>
 #include <stdlib.h>
 
 #include "serve_int.h"
@@ -13,6 +14,7 @@
 #define SCRATCH_BLOCK (2u << 20) /* bytes: see loop_start */
 
 #define SWEEP_MS 250 /* pings, init timeouts, back-pressure, shutdown */
+#define TRIM_MS 2000 /* free heap memory back to the kernel at most this often (on_sweep) */
 
 gw_serve_loop_t *gw_serve_loop(const gw_serve_t *sv, const gw_thread_t *t)
 {
@@ -97,6 +99,17 @@ static void on_sweep(h2o_timeout_entry_t *entry)
     }
     gw_ws_sweep(&SL->ws);
     gw_sse_sweep(SL, t->stopping);
+    /* Heap memory freed since the last time goes back to the kernel, by one
+     * loop for the process every TRIM_MS. main.c lets blocks of up to 4 MiB
+     * come from the heaps, so that a large body's or message's buffers are
+     * reused warm instead of mapped, faulted in and unmapped each time; what
+     * such blocks leave free between live ones is given back here (1-4 ms
+     * after a burst, microseconds when there is nothing to give). */
+    uint64_t now = h2o_now(t->ctx.loop), last = atomic_load_explicit(&SL->sv->trimmed_ms, memory_order_relaxed);
+    if (now - last >= TRIM_MS &&
+        atomic_compare_exchange_strong_explicit(&SL->sv->trimmed_ms, &last, now, memory_order_relaxed,
+                                                memory_order_relaxed))
+        malloc_trim(0);
     h2o_timeout_link(t->ctx.loop, &SL->sweep_timeout, &SL->sweep_entry);
 }
 
