@@ -106,9 +106,8 @@ static void on_sweep(h2o_timeout_entry_t *entry)
      * such blocks leave free between live ones is given back here (1-4 ms
      * after a burst, microseconds when there is nothing to give). */
     uint64_t now = h2o_now(t->ctx.loop), last = atomic_load_explicit(&SL->sv->trimmed_ms, memory_order_relaxed);
-    if (now - last >= TRIM_MS &&
-        atomic_compare_exchange_strong_explicit(&SL->sv->trimmed_ms, &last, now, memory_order_relaxed,
-                                                memory_order_relaxed))
+    if (now - last >= TRIM_MS && atomic_compare_exchange_strong_explicit(&SL->sv->trimmed_ms, &last, now,
+                                                                         memory_order_relaxed, memory_order_relaxed))
         malloc_trim(0);
     h2o_timeout_link(t->ctx.loop, &SL->sweep_timeout, &SL->sweep_entry);
 }

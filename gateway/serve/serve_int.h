@@ -15,7 +15,7 @@ struct gw_serve {
     gw_exec_t *exec;
     gw_subs_t *subs;
     gw_subs_limits_t limits;
-    _Atomic size_t conns; /* WebSocket + SSE connections, whole process (limits.max_connections) */
+    _Atomic size_t conns;        /* WebSocket + SSE connections, whole process (limits.max_connections) */
     _Atomic uint64_t trimmed_ms; /* h2o_now of the last malloc_trim, by whichever loop (serve.c, on_sweep) */
     int slot;
     gw_fair_t *fair;                 /* borrowed; NULL: no per-client limits */
